@@ -1,0 +1,50 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Job is one webhook event waiting to be handled. The ingest side builds it after the
+// signature check; the worker side hands it to a Handler.
+type Job struct {
+	// ID is the queue's own id for the entry (Redis stream id, or a counter in memory).
+	ID string `json:"-"`
+	// Account is the configured account slug (config accounts[].id) the event belongs to.
+	Account string `json:"account"`
+	// OAID and UserID route the event (zalo-oa.md §1.4); UserID picks the partition so one
+	// conversation is handled in order.
+	OAID   string `json:"oa_id"`
+	UserID string `json:"user_id"`
+	// EventName is the Zalo event_name, for logs and metrics (never the text).
+	EventName string `json:"event_name"`
+	// DedupeKey is zalo's stable dedupe key for the event.
+	DedupeKey string `json:"dedupe_key"`
+	// Raw is the event body exactly as received (signature already verified).
+	Raw []byte `json:"raw"`
+	// ReceivedAt is when the webhook accepted the event.
+	ReceivedAt time.Time `json:"received_at"`
+	// Attempt counts deliveries of this job to a handler, starting at 1.
+	Attempt int `json:"-"`
+}
+
+// Handler handles one job. Returning an error means "try again later"; after the queue's
+// maximum number of deliveries the job goes to the dead-letter stream.
+// Handlers must be idempotent: delivery is at least once.
+type Handler interface {
+	HandleJob(ctx context.Context, job Job) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, job Job) error
+
+// HandleJob calls f.
+func (f HandlerFunc) HandleJob(ctx context.Context, job Job) error { return f(ctx, job) }
+
+// Enqueuer is the ingest side of the queue.
+type Enqueuer interface {
+	// Enqueue stores job durably unless job.DedupeKey was seen before, in one atomic step.
+	// It reports queued == false for a duplicate. An error means nothing was stored and the
+	// event was not marked seen, so Zalo's retry can succeed later.
+	Enqueue(ctx context.Context, job Job) (queued bool, err error)
+}

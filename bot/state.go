@@ -1,0 +1,53 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Conversation is what the bot remembers about one citizen in one OA, keyed by
+// (oa_id, user_id) (zalo-oa.md §8.1: user ids are scoped per OA).
+//
+// It is stored whole (JSON) with a TTL, so keep it small: no message text, no phone numbers.
+// New fields must be optional (zero value = "unknown") so older stored values still decode.
+type Conversation struct {
+	// LastList holds the procedure codes of the last numbered list shown, in order, so that
+	// "2" picks LastList[1] (page offset included).
+	LastList []string `json:"last_list,omitempty"`
+	// ListQuery is the normalised query that produced LastList, for "xem thêm" (next page).
+	ListQuery string `json:"list_query,omitempty"`
+	// Page is the zero-based page of LastList currently shown.
+	Page int `json:"page,omitempty"`
+	// Current is the code of the procedure the citizen is looking at, for follow-ups
+	// ("cần giấy tờ gì").
+	Current string `json:"current,omitempty"`
+	// MutedUntil silences the bot for this citizen (officer takeover or handoff).
+	MutedUntil time.Time `json:"muted_until,omitempty"`
+	// LastInteractionAt is the time of the citizen's last event; the 7-day consultation
+	// window for broadcasts is measured from it (zalo-oa.md §5.1).
+	LastInteractionAt time.Time `json:"last_interaction_at,omitempty"`
+	// Follower is true after follow, false after unfollow; nil-like "unknown" is
+	// FollowerKnown == false.
+	Follower      bool `json:"follower,omitempty"`
+	FollowerKnown bool `json:"follower_known,omitempty"`
+	// LastNudgeAt is when the bot last told the citizen it only reads text (for non-text
+	// messages), so the nudge is sent at most once every few minutes.
+	LastNudgeAt time.Time `json:"last_nudge_at,omitempty"`
+	// InfoSubmittedAt is when the citizen shared info via request_user_info (consent time).
+	InfoSubmittedAt time.Time `json:"info_submitted_at,omitempty"`
+}
+
+// ErrNoConversation is returned by StateStore.Get when nothing is stored yet.
+var ErrNoConversation = errors.New("no conversation yet")
+
+// StateStore keeps conversations. Implementations: bot/redisstore (production) and
+// bot/inmem (demo mode). Keys are (oaID, userID).
+type StateStore interface {
+	// Get returns the stored conversation or ErrNoConversation.
+	Get(ctx context.Context, oaID, userID string) (Conversation, error)
+	// Update loads the conversation (zero value when absent), calls fn, and stores the
+	// result with the configured TTL. It is safe against concurrent updates of the same key
+	// (optimistic retry or per-key serialisation). If fn returns an error nothing is stored.
+	Update(ctx context.Context, oaID, userID string, fn func(*Conversation) error) (Conversation, error)
+}
