@@ -1,0 +1,63 @@
+# oabot — developer tasks. `make test` is the README's test command and what CI runs.
+GO       ?= go
+PKGS     ?= ./...
+# Debian packages the tests and posters need: a real Redis, headless Chromium for page tests,
+# poppler (pdftoppm, pdftotext) to check posters, and a Unicode font with Vietnamese glyphs.
+APT_PKGS := redis-server chromium poppler-utils fonts-dejavu-core
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz
+
+all: lint test
+
+build:
+	$(GO) build -o bin/oabot ./cmd/oabot
+
+run:
+	$(GO) run ./cmd/oabot
+
+# test: unit, integration (real Redis) and browser tests. Tests that need Redis fail instead of
+# skipping when OABOT_REQUIRE_REDIS=1; tests that need chromium/poppler/fonts fail instead of
+# skipping when OABOT_REQUIRE_TOOLS=1 (CI sets both).
+test: redis
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+
+bench: redis
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s $(PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseEvent -fuzztime 30s ./zalo
+	$(GO) test -run '^$$' -fuzz FuzzVerifySignature -fuzztime 30s ./zalo
+
+# tools installs what the tests need from Debian's packages (needs root and apt).
+tools:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# redis starts a local Redis on 127.0.0.1:6379 when none answers there (tests may also use
+# REDIS_URL, or start a private server themselves).
+redis:
+	@if [ -z "$$REDIS_URL" ] && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+		if command -v redis-server >/dev/null; then \
+			echo "starting redis-server on 127.0.0.1:6379"; \
+			redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+			sleep 0.5; \
+		else echo "no Redis on 127.0.0.1:6379 and no redis-server (run: make tools)"; fi; \
+	fi
