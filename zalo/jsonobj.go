@@ -1,0 +1,99 @@
+package zalo
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// jsonObj is a leniently read JSON object. Webhook payloads are decoded through it rather
+// than through fixed structs so that a field arriving in an unexpected shape (an id as a
+// number, a payload that is a string) never makes a whole event undecodable
+// (zalo-oa.md "accept every reported shape").
+type jsonObj map[string]json.RawMessage
+
+// parseObj decodes raw as a JSON object; it reports false for anything else.
+func parseObj(raw []byte) (jsonObj, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, false
+	}
+	var o jsonObj
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, false
+	}
+	return o, true
+}
+
+// str returns the value at key as a string. Strings are unquoted; numbers keep their exact
+// literal (ids exceed 2^53, zalo-oa.md §1.3 note); anything else is "".
+func (o jsonObj) str(key string) string {
+	if o == nil {
+		return ""
+	}
+	return rawString(o[key])
+}
+
+// obj returns the object at key, or nil.
+func (o jsonObj) obj(key string) jsonObj {
+	if o == nil {
+		return nil
+	}
+	v, _ := parseObj(o[key])
+	return v
+}
+
+// arr returns the array at key, or nil.
+func (o jsonObj) arr(key string) []json.RawMessage {
+	if o == nil {
+		return nil
+	}
+	raw := bytes.TrimSpace(o[key])
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil
+	}
+	var a []json.RawMessage
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil
+	}
+	return a
+}
+
+// has reports whether key is present and not null.
+func (o jsonObj) has(key string) bool {
+	v, ok := o[key]
+	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+}
+
+// rawString converts a JSON string or number literal to a Go string.
+func rawString(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return ""
+		}
+		return s
+	case c == '-' || (c >= '0' && c <= '9'):
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return ""
+		}
+		return n.String()
+	}
+	return ""
+}
+
+// strings returns the array at key as strings (each element read like str).
+func (o jsonObj) strings(key string) []string {
+	var out []string
+	for _, v := range o.arr(key) {
+		if s := rawString(v); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
