@@ -87,7 +87,7 @@ func Render(sym *Symbol, o Options) (image.Image, error) {
 		return nil, fmt.Errorf("qr: %d px is too small for a %d-module symbol with quiet zone %d (need %d px)",
 			o.Size, n, o.QuietZone, total)
 	}
-	off := (o.Size-scale*n)/2
+	off := (o.Size - scale*n) / 2
 	var img draw.Image
 	if o.Logo == nil {
 		img = image.NewPaletted(image.Rect(0, 0, o.Size, o.Size), color.Palette{color.White, color.Black})
