@@ -1,0 +1,232 @@
+package config
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Default returns the configuration every file is decoded onto: all optional settings
+// at their defaults, no accounts.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{Addr: ":8080", ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ShutdownTimeout: 25 * time.Second},
+		Redis: Redis{KeyPrefix: "oabot:"},
+		Zalo:  Zalo{APIBase: "https://openapi.zalo.me", OAuthBase: "https://oauth.zaloapp.com"},
+		Bot:   Bot{TakeoverQuiet: 30 * time.Minute, RateLimitPerMinute: 20, NudgeInterval: 5 * time.Minute},
+		Queue: Queue{
+			Partitions: 16, Workers: 16, ClaimIdle: 30 * time.Second, LeaseTTL: 10 * time.Second,
+			MaxDeliveries: 5, JobTimeout: 20 * time.Second, StreamMaxLen: 100_000,
+			DedupeTTL: 48 * time.Hour, MaxEventAge: 3 * time.Hour, EnqueueTimeout: time.Second,
+			MemorySize: 1000,
+		},
+		Conversation: Conversation{TTL: 720 * time.Hour},
+		Broadcast:    Broadcast{RatePerSecond: 5},
+		Log:          Log{Level: "info", Format: "json"},
+		Metrics:      Metrics{Enabled: true},
+	}
+}
+
+// Load builds the configuration. path (or else $OABOT_CONFIG) names a YAML file; with
+// neither, Load returns the demo configuration (Demo). Environment overrides (OABOT_*)
+// are applied on top, secrets are resolved through their *_env / *_file fields, and the
+// result is validated. Every problem found is reported at once in a *ValidationError.
+func Load(getenv func(string) string, path string) (Config, error) {
+	if path == "" {
+		path = getenv("OABOT_CONFIG")
+	}
+	var cfg Config
+	if path == "" {
+		cfg = Demo()
+	} else {
+		var err error
+		if cfg, err = decodeFile(path); err != nil {
+			return Config{}, err
+		}
+	}
+	problems := applyEnv(&cfg, getenv)
+	problems = append(problems, resolveSecrets(&cfg, getenv, os.ReadFile)...)
+	if err := cfg.validate(problems); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML onto Default without environment overrides or secret resolution
+// (for tests and tools that only need the shape).
+func Parse(data []byte) (Config, error) {
+	cfg, err := parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func parse(data []byte) (Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // a misspelt key is an error, not a silent default
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, err
+	}
+	for i := range cfg.Accounts {
+		if cfg.Accounts[i].QR.Mode == "" {
+			cfg.Accounts[i].QR.Mode = QRModeLanding
+		}
+	}
+	return cfg, nil
+}
+
+func decodeFile(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Config{}, fmt.Errorf("config: %s is empty", path)
+	}
+	cfg, err := parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.Source = path
+	return cfg, nil
+}
+
+// applyEnv applies the OABOT_* overrides.
+func applyEnv(cfg *Config, getenv func(string) string) []string {
+	var problems []string
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("env %s: %q is not a boolean", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	integer := func(name string, dst *int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("env %s: %q is not an integer", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("OABOT_HTTP_ADDR", &cfg.HTTP.Addr)
+	str("OABOT_PUBLIC_BASE_URL", &cfg.HTTP.PublicBaseURL)
+	str("OABOT_REDIS_URL", &cfg.Redis.URL)
+	str("OABOT_REDIS_KEY_PREFIX", &cfg.Redis.KeyPrefix)
+	str("OABOT_ZALO_API_BASE", &cfg.Zalo.APIBase)
+	str("OABOT_ZALO_OAUTH_BASE", &cfg.Zalo.OAuthBase)
+	str("OABOT_CATALOG_PATH", &cfg.Catalog.Path)
+	str("OABOT_LOG_LEVEL", &cfg.Log.Level)
+	str("OABOT_LOG_FORMAT", &cfg.Log.Format)
+	boolean("OABOT_METRICS_ENABLED", &cfg.Metrics.Enabled)
+	boolean("OABOT_EMULATOR_ENABLED", &cfg.Emulator.Enabled)
+	integer("OABOT_QUEUE_PARTITIONS", &cfg.Queue.Partitions)
+	integer("OABOT_QUEUE_WORKERS", &cfg.Queue.Workers)
+	return problems
+}
+
+// resolveSecrets reads every *_env / *_file reference.
+func resolveSecrets(cfg *Config, getenv func(string) string, readFile func(string) ([]byte, error)) []string {
+	var problems []string
+	get := func(r secretRef) Secret {
+		s, p := r.resolve(getenv, readFile)
+		problems = append(problems, p...)
+		return s
+	}
+	if cfg.Redis.URLEnv != "" || cfg.Redis.URLFile != "" {
+		if u := get(secretRef{"redis.url", cfg.Redis.URLEnv, cfg.Redis.URLFile}); !u.IsZero() {
+			cfg.Redis.URL = u.Value()
+		}
+	}
+	for i := range cfg.Accounts {
+		a := &cfg.Accounts[i]
+		p := fmt.Sprintf("accounts[%d].", i)
+		if a.OASecretKeyEnv != "" || a.OASecretKeyFile != "" {
+			a.OASecretKey = get(secretRef{p + "oa_secret_key", a.OASecretKeyEnv, a.OASecretKeyFile})
+		}
+		if a.AppSecretKeyEnv != "" || a.AppSecretKeyFile != "" {
+			a.AppSecretKey = get(secretRef{p + "app_secret_key", a.AppSecretKeyEnv, a.AppSecretKeyFile})
+		}
+		if a.RefreshTokenEnv != "" || a.RefreshTokenFile != "" {
+			a.RefreshToken = get(secretRef{p + "refresh_token", a.RefreshTokenEnv, a.RefreshTokenFile})
+		}
+		if a.AccessTokenEnv != "" || a.AccessTokenFile != "" {
+			a.AccessToken = get(secretRef{p + "access_token", a.AccessTokenEnv, a.AccessTokenFile})
+		}
+	}
+	for i := range cfg.Officers {
+		o := &cfg.Officers[i]
+		p := fmt.Sprintf("officers[%d].token", i)
+		if o.TokenEnv != "" || o.TokenFile != "" {
+			if tok := get(secretRef{p, o.TokenEnv, o.TokenFile}); !tok.IsZero() {
+				o.TokenHash = sha256.Sum256([]byte(tok.Value()))
+			}
+		} else if o.TokenSHA256 != "" {
+			b, err := hex.DecodeString(strings.ToLower(o.TokenSHA256))
+			if err != nil || len(b) != sha256.Size {
+				problems = append(problems, p+"_sha256: want 64 hex digits (sha256sum of the token)")
+			} else {
+				copy(o.TokenHash[:], b)
+			}
+		}
+	}
+	if cfg.Posters.TokenEnv != "" || cfg.Posters.TokenFile != "" {
+		cfg.Posters.Token = get(secretRef{"posters.token", cfg.Posters.TokenEnv, cfg.Posters.TokenFile})
+	}
+	return problems
+}
+
+// Demo returns the zero-config demo: two demo accounts with secrets generated for this
+// run, in-memory state and queue, the in-process fake Zalo API, the emulator on and
+// console logs.
+func Demo() Config {
+	cfg := Default()
+	cfg.Demo = true
+	cfg.Source = "demo"
+	cfg.Log.Format = "console"
+	cfg.Emulator.Enabled = true
+	cfg.HTTP.PublicBaseURL = "http://localhost:8080"
+	cfg.Accounts = []Account{
+		{ID: "ca-demo", Name: "Công an phường Demo", OAID: "1000000000000000001",
+			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding}},
+		{ID: "ubnd-demo", Name: "UBND phường Demo", OAID: "1000000000000000002",
+			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding}},
+	}
+	for i := range cfg.Accounts {
+		a := &cfg.Accounts[i]
+		a.OASecretKey = NewSecret(randomHex(16))
+		a.AppSecretKey = NewSecret(randomHex(16))
+		a.AccessToken = NewSecret("demo-access-" + randomHex(12))
+		a.RefreshToken = NewSecret("demo-refresh-" + randomHex(12))
+	}
+	return cfg
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return hex.EncodeToString(b)
+}
