@@ -48,3 +48,11 @@ type Enqueuer interface {
 	// event was not marked seen, so Zalo's retry can succeed later.
 	Enqueue(ctx context.Context, job Job) (queued bool, err error)
 }
+
+// JobObserver is told what the workers do, for metrics and tests. Queue implementations
+// (bot/redisstore, bot/inmem) call it; it must be fast and safe for concurrent use.
+type JobObserver interface {
+	// JobDone is called after each delivery of a job to the handler: err is the handler's
+	// result, dead is true when the job was given up and moved to the dead-letter stream.
+	JobDone(job Job, err error, dead bool, took time.Duration)
+}
