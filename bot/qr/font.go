@@ -14,8 +14,8 @@ const FontPackage = "fonts-dejavu-core"
 // preference, as Debian (and a few other systems) install them. Font files are never
 // committed: they are located at run time.
 var fontCandidates = []string{
-	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",                // Debian fonts-dejavu-core
-	"/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",            // Debian fonts-noto-core
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",                 // Debian fonts-dejavu-core
+	"/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",             // Debian fonts-noto-core
 	"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", // Debian fonts-liberation
 	"/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
 	"/usr/share/fonts/truetype/freefont/FreeSans.ttf", // Debian fonts-freefont-ttf
