@@ -36,6 +36,13 @@ type Conversation struct {
 	LastNudgeAt time.Time `json:"last_nudge_at,omitempty"`
 	// InfoSubmittedAt is when the citizen shared info via request_user_info (consent time).
 	InfoSubmittedAt time.Time `json:"info_submitted_at,omitempty"`
+	// RateStart and RateCount count the citizen's messages in the current one-minute
+	// window (per-citizen rate limit, bot/ratelimit.go).
+	RateStart time.Time `json:"rate_start,omitempty"`
+	RateCount int       `json:"rate_count,omitempty"`
+	// Job records how far the bot got with the last job for this citizen, so that a job
+	// retried after a partial send does not repeat messages (bot/bot.go, "Idempotency").
+	Job JobProgress `json:"job,omitzero"`
 }
 
 // ErrNoConversation is returned by StateStore.Get when nothing is stored yet.

@@ -1,0 +1,327 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/oabot/oabot/procedures"
+)
+
+// Section is one part of a procedure that has its own message. Its String form is the
+// keyword used in button payloads ("#TTHC 1.001612 GIAYTO", zalo-oa.md §8.3).
+type Section int
+
+// Sections. SectionCard is the summary card itself.
+const (
+	SectionCard Section = iota
+	SectionDocs
+	SectionSteps
+	SectionFee
+	SectionForms
+	SectionOnline
+	SectionPlace
+	SectionQR
+)
+
+var sectionKeywords = map[Section]string{
+	SectionDocs: "GIAYTO", SectionSteps: "BUOC", SectionFee: "LEPHI", SectionForms: "BIEUMAU",
+	SectionOnline: "TRUCTUYEN", SectionPlace: "NOINOP", SectionQR: "QR",
+}
+
+// String returns the payload keyword of s ("" for the card).
+func (s Section) String() string { return sectionKeywords[s] }
+
+// parseSection reads a payload keyword (case-insensitive, a few spellings accepted).
+func parseSection(word string) (Section, bool) {
+	switch strings.ToUpper(fold(word)) {
+	case "GIAYTO", "HOSO":
+		return SectionDocs, true
+	case "BUOC", "CACBUOC", "TRINHTU":
+		return SectionSteps, true
+	case "LEPHI", "PHI", "THOIGIAN":
+		return SectionFee, true
+	case "BIEUMAU", "MAU", "MAUDON":
+		return SectionForms, true
+	case "TRUCTUYEN", "ONLINE":
+		return SectionOnline, true
+	case "NOINOP", "DIADIEM":
+		return SectionPlace, true
+	case "QR", "MAQR":
+		return SectionQR, true
+	}
+	return SectionCard, false
+}
+
+// payloadFor is the button payload that opens section s of the procedure with code.
+func payloadFor(code string, s Section) string {
+	if s == SectionCard {
+		return "#TTHC " + code
+	}
+	return "#TTHC " + code + " " + s.String()
+}
+
+// maxNameRunes bounds names in headings so a card always fits one message.
+const maxNameRunes = 300
+
+// renderCard renders the summary card of r: one message with name and code, where to
+// submit, processing time and fee (per channel where they differ), the number of
+// documents, and up to five buttons.
+func renderCard(t *Texts, r *procedures.Record) reply {
+	lines := []string{
+		fill(t.CardHeading, "name", truncate(oneLine(r.Name), maxNameRunes)),
+		fill(t.CardCode, "code", r.Code),
+		fill(t.CardWhere, "where", truncate(oneLine(where(t, r)), 400)),
+	}
+	lines = append(lines, timeFeeLines(t, r)...)
+	if n := len(r.Documents); n > 0 {
+		lines = append(lines, fill(t.CardDocs, "n", strconv.Itoa(n)))
+	}
+	lines = append(lines, t.CardFooter)
+	text := strings.Join(lines, "\n")
+	return reply{Text: truncate(text, maxTextRunes), Buttons: cardButtons(t, r)}
+}
+
+// timeFeeLines is one time line and one fee line when all channels agree, else one line
+// per channel.
+func timeFeeLines(t *Texts, r *procedures.Record) []string {
+	if len(r.Channels) == 0 {
+		return nil
+	}
+	same := true
+	for _, c := range r.Channels[1:] {
+		if oneLine(c.Time) != oneLine(r.Channels[0].Time) || oneLine(c.Fee) != oneLine(r.Channels[0].Fee) {
+			same = false
+		}
+	}
+	if same {
+		c := r.Channels[0]
+		return []string{
+			fill(t.CardTime, "time", truncate(orUnknown(t, c.Time), 200)),
+			fill(t.CardFee, "fee", truncate(orUnknown(t, c.Fee), 200)),
+		}
+	}
+	out := []string{t.CardChannels}
+	for _, c := range r.Channels {
+		out = append(out, fill(t.CardChannelLine, "channel", t.channelName(c.Kind),
+			"time", truncate(orUnknown(t, c.Time), 150), "fee", truncate(orUnknown(t, c.Fee), 150)))
+	}
+	return out
+}
+
+func cardButtons(t *Texts, r *procedures.Record) []button {
+	var bs []button
+	if len(r.Documents) > 0 {
+		bs = append(bs, query(t.BtnDocs, payloadFor(r.Code, SectionDocs)))
+	}
+	if len(r.Steps) > 0 {
+		bs = append(bs, query(t.BtnSteps, payloadFor(r.Code, SectionSteps)))
+	}
+	// The card already shows time and fee; when there are forms, the third button offers
+	// them instead (issue: "Lệ phí & thời gian (or Biểu mẫu)").
+	if len(forms(r)) > 0 {
+		bs = append(bs, query(t.BtnForms, payloadFor(r.Code, SectionForms)))
+	} else if len(r.Channels) > 0 {
+		bs = append(bs, query(t.BtnFee, payloadFor(r.Code, SectionFee)))
+	}
+	if u := onlineURL(r); u != "" {
+		bs = append(bs, link(t.BtnOnline, u))
+	}
+	bs = append(bs, query(t.BtnQR, payloadFor(r.Code, SectionQR)))
+	if len(bs) > maxButtons {
+		bs = bs[:maxButtons]
+	}
+	return bs
+}
+
+// renderSection renders section s of r as one or more messages.
+func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
+	name := truncate(oneLine(r.Name), maxNameRunes)
+	var heading string
+	var lines []string
+	var buttons []button
+	switch s {
+	case SectionCard:
+		return []reply{renderCard(t, r)}
+	case SectionQR:
+		return []reply{{Text: fill(t.SectionQR, "name", truncate(oneLine(r.Name), 200), "code", r.Code), QRCode: r.Code}}
+	case SectionDocs:
+		heading, lines = fill(t.SectionDocs, "name", name), docLines(t, r)
+		if len(lines) == 0 {
+			lines = []string{t.SectionNoDocs}
+		}
+	case SectionSteps:
+		heading = fill(t.SectionSteps, "name", name)
+		for i, st := range r.Steps {
+			lines = append(lines, splitLines(fill(t.StepLine, "n", strconv.Itoa(i+1), "text", strings.TrimSpace(st)))...)
+		}
+	case SectionFee:
+		heading = fill(t.SectionFee, "name", name)
+		for _, c := range r.Channels {
+			lines = append(lines, fill(t.FeeLine, "channel", t.channelName(c.Kind),
+				"time", oneLine(orUnknown(t, c.Time)), "fee", oneLine(orUnknown(t, c.Fee))))
+			if n := oneLine(c.Note); n != "" {
+				lines = append(lines, fill(t.FeeNote, "note", n))
+			}
+		}
+		if len(lines) == 0 {
+			lines = []string{fill(t.CardTime, "time", t.Unknown), fill(t.CardFee, "fee", t.Unknown)}
+		}
+	case SectionForms:
+		heading = fill(t.SectionForms, "name", name)
+		for i, d := range forms(r) {
+			label := oneLine(d.Name)
+			if d.Form != "" && !strings.Contains(label, d.Form) {
+				label = d.Form + " – " + label
+			}
+			lines = append(lines, strconv.Itoa(i+1)+". "+label)
+			if d.FormURL != "" {
+				lines = append(lines, "   "+d.FormURL)
+				if len(buttons) < maxButtons {
+					title := d.Form
+					if title == "" {
+						title = t.BtnForms + " " + strconv.Itoa(i+1)
+					}
+					buttons = append(buttons, link(title, d.FormURL))
+				}
+			}
+		}
+		if len(lines) == 0 {
+			lines = []string{t.SectionNoForms}
+		}
+	case SectionOnline:
+		heading = fill(t.SectionOnline, "name", name)
+		if u := onlineURL(r); u != "" && hasOnline(r) {
+			lines = splitLines(fill(t.SectionOnlineYes, "url", u))
+			buttons = []button{link(t.BtnOnline, u)}
+		} else {
+			lines = []string{fill(t.SectionOnlineNo, "where", oneLine(where(t, r)))}
+		}
+	case SectionPlace:
+		heading = fill(t.SectionPlace, "name", name)
+		lines = []string{oneLine(where(t, r))}
+		if a := oneLine(r.Agency); a != "" && a != oneLine(r.Where) {
+			lines = append(lines, fill(t.Agency, "agency", a))
+		}
+	}
+	texts := splitSection(t, heading, lines, maxTextRunes)
+	out := make([]reply, len(texts))
+	for i, x := range texts {
+		out[i] = reply{Text: x}
+	}
+	out[len(out)-1].Buttons = buttons
+	return out
+}
+
+// docLines numbers the dossier, papers for every case first, then one group per case.
+func docLines(t *Texts, r *procedures.Record) []string {
+	var lines []string
+	n := 0
+	add := func(d procedures.Document) {
+		n++
+		lines = append(lines, strconv.Itoa(n)+". "+docLabel(t, d))
+	}
+	var cases []string
+	seen := map[string]bool{}
+	for _, d := range r.Documents {
+		if d.Case == "" {
+			add(d)
+		} else if !seen[d.Case] {
+			seen[d.Case] = true
+			cases = append(cases, d.Case)
+		}
+	}
+	for _, c := range cases {
+		lines = append(lines, fill(t.DocCase, "case", lowerFirst(oneLine(strings.TrimPrefix(c, "Trường hợp ")))))
+		for _, d := range r.Documents {
+			if d.Case == c {
+				add(d)
+			}
+		}
+	}
+	return lines
+}
+
+func docLabel(t *Texts, d procedures.Document) string {
+	label := oneLine(d.Name)
+	var counts []string
+	if d.Originals > 0 {
+		counts = append(counts, fill(t.DocOriginals, "n", strconv.Itoa(d.Originals)))
+	}
+	if d.Copies > 0 {
+		counts = append(counts, fill(t.DocCopies, "n", strconv.Itoa(d.Copies)))
+	}
+	if len(counts) > 0 {
+		label += " – " + strings.Join(counts, ", ")
+	}
+	if d.Optional {
+		label += t.DocOptional
+	}
+	return label
+}
+
+// forms returns the documents that are forms to fill in.
+func forms(r *procedures.Record) []procedures.Document {
+	var out []procedures.Document
+	for _, d := range r.Documents {
+		if d.Form != "" || d.FormURL != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func hasOnline(r *procedures.Record) bool {
+	if r.OnlineURL != "" {
+		return true
+	}
+	for _, c := range r.Channels {
+		if c.Kind == procedures.ChannelOnline {
+			return true
+		}
+	}
+	return false
+}
+
+// onlineURL is where to submit online: the online service, else the portal page.
+func onlineURL(r *procedures.Record) string {
+	if r.OnlineURL != "" {
+		return r.OnlineURL
+	}
+	return r.PortalURL
+}
+
+func where(t *Texts, r *procedures.Record) string {
+	switch {
+	case strings.TrimSpace(r.Where) != "":
+		return r.Where
+	case strings.TrimSpace(r.Agency) != "":
+		return r.Agency
+	}
+	return t.PlaceUnknown
+}
+
+func orUnknown(t *Texts, s string) string {
+	if strings.TrimSpace(s) == "" {
+		return t.Unknown
+	}
+	return s
+}
+
+// splitLines splits s at newlines, dropping empty lines.
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func lowerFirst(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToLower(string(r[0])) + string(r[1:])
+}

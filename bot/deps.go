@@ -1,0 +1,82 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/oabot/oabot/procedures"
+	"github.com/oabot/oabot/zalo"
+)
+
+// Messenger is what the bot needs from one OA's Zalo client.
+type Messenger interface {
+	// Send sends one consultation message to userID and returns Zalo's message id.
+	Send(ctx context.Context, userID string, m zalo.Message) (msgID string, err error)
+	// UploadImage uploads a PNG/JPG and returns its attachment id (valid < 7 days).
+	UploadImage(ctx context.Context, filename string, data []byte) (string, error)
+}
+
+// QRImages draws the QR code of a procedure for an account (bot/qr in production).
+type QRImages interface {
+	PNG(ctx context.Context, account, code string) ([]byte, error)
+}
+
+// AttachmentCache remembers uploaded attachment ids so an image is uploaded once per
+// validity period (zalo-oa.md §3: ids expire after 7 days).
+type AttachmentCache interface {
+	// Attachment returns the cached id for key, or "" when absent.
+	Attachment(ctx context.Context, key string) (string, error)
+	// SetAttachment caches id under key for ttl.
+	SetAttachment(ctx context.Context, key, id string, ttl time.Duration) error
+	// DeleteAttachment forgets key (after Zalo said the id expired, error -100).
+	DeleteAttachment(ctx context.Context, key string) error
+}
+
+// Catalog is the part of *procedures.Catalog the bot uses.
+type Catalog interface {
+	ByCode(code string) (*procedures.Record, bool)
+	ByShortCode(shortCode string) (*procedures.Record, bool)
+}
+
+// Searcher finds procedures for a citizen's text. IndexSearcher adapts *procedures.Index.
+type Searcher interface {
+	Find(text string, limit int) Found
+}
+
+// FoundKind is what a search means for the reply.
+type FoundKind int
+
+// Kinds of search outcome.
+const (
+	// FoundNothing: no procedure matched; the bot says so and records the query.
+	FoundNothing FoundKind = iota
+	// FoundOne: one confident answer (Hits[0]).
+	FoundOne
+	// FoundSeveral: a short list of close answers (Hits).
+	FoundSeveral
+	// FoundClarify: the family is known but not the case; ask Question with Options.
+	FoundClarify
+)
+
+// Found is a search outcome in the bot's terms.
+type Found struct {
+	Kind FoundKind
+	Hits []*procedures.Record
+	// Aspect is the part of a procedure the text asks about (documents, fee, …), or
+	// SectionCard when none.
+	Aspect Section
+	// Question and Options are set for FoundClarify (Question may be empty: the bot then
+	// asks with its own wording).
+	Question string
+	Options  []*procedures.Record
+}
+
+// JobProgress is the per-citizen record of the last job handled (see Bot.HandleJob).
+type JobProgress struct {
+	// Key is the job's dedupe key.
+	Key string `json:"key,omitempty"`
+	// Sent is how many of the job's messages were sent.
+	Sent int `json:"sent,omitempty"`
+	// Done is true once the job's state changes were stored.
+	Done bool `json:"done,omitempty"`
+}

@@ -1,0 +1,238 @@
+package bot
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// fold lower-cases s, removes Vietnamese tone and vowel marks (đ → d), and collapses white
+// space, so that "Xin chào", "xin chao" and NFD input compare equal
+// (vietnamese-search.md §1.1–§1.3). It is used only for the bot's own keyword intents;
+// procedure search uses the procedures index.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	out = strings.NewReplacer("đ", "d", "Đ", "d").Replace(out)
+	return strings.Join(strings.Fields(strings.ToLower(out)), " ")
+}
+
+// words folds s and keeps letters, digits, '#' and '?' as words separated by one space.
+func words(s string) string {
+	f := fold(s)
+	var b strings.Builder
+	space := true
+	for _, r := range f {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '#' || r == '?' || r == '.' {
+			if r == '.' && space {
+				continue
+			}
+			b.WriteRune(r)
+			space = false
+		} else if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimRight(strings.TrimSpace(b.String()), ".")
+}
+
+// deepLink is a parsed "#TTHC <code> [SECTION]", "#<short code>" or bare code.
+type deepLink struct {
+	Code    string // national code, when given
+	Short   string // short code, when given ("#12")
+	Section Section
+}
+
+// codeRe matches national procedure codes such as "1.004222" or "2.000488".
+var codeRe = regexp.MustCompile(`^\d\.\d{6}$`)
+
+// parseDeepLink recognises the payloads of our buttons and QR deep links. It reports false
+// for ordinary text.
+func parseDeepLink(text string) (deepLink, bool) {
+	f := strings.Fields(strings.TrimSpace(text))
+	if len(f) == 0 {
+		return deepLink{}, false
+	}
+	head := strings.ToUpper(f[0])
+	switch {
+	case head == "#TTHC" && len(f) >= 2 && len(f) <= 3:
+		dl := deepLink{Code: f[1]}
+		if !codeRe.MatchString(f[1]) {
+			dl = deepLink{Short: strings.TrimPrefix(f[1], "#")}
+		}
+		if len(f) == 3 {
+			s, ok := parseSection(f[2])
+			if !ok {
+				return deepLink{}, false
+			}
+			dl.Section = s
+		}
+		return dl, true
+	case strings.HasPrefix(head, "#") && len(head) > 1 && len(f) <= 2 && isShortCode(head[1:]):
+		dl := deepLink{Short: f[0][1:]}
+		if len(f) == 2 {
+			s, ok := parseSection(f[1])
+			if !ok {
+				return deepLink{}, false
+			}
+			dl.Section = s
+		}
+		return dl, true
+	case len(f) == 1 && codeRe.MatchString(f[0]):
+		return deepLink{Code: f[0]}, true
+	}
+	return deepLink{}, false
+}
+
+// isShortCode accepts printed poster codes: letters, digits, '-' and '_', up to 16.
+func isShortCode(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	for _, r := range s {
+		if !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_')) {
+			return false
+		}
+	}
+	return true
+}
+
+// Our own payloads that are not procedures (buttons on menus and replies).
+const (
+	payloadMenu    = "#MENU"
+	payloadOfficer = "#CANBO"
+	payloadMore    = "#XEMTHEM"
+	payloadOffice  = "#COQUAN"
+)
+
+// intent is what a text asks for, for the steps of the routing that do not search.
+type intent int
+
+const (
+	intentNone intent = iota
+	intentMenu
+	intentHandoff
+	intentMore
+	intentOfficeHours
+	intentOfficeAddress
+	intentOfficePhone
+	intentOpenToday
+)
+
+// greetings are whole messages (after words()) that mean "show me the menu".
+var greetings = map[string]bool{
+	"menu": true, "bat dau": true, "hi": true, "hello": true, "helo": true, "xin chao": true,
+	"chao": true, "chao ban": true, "chao ad": true, "chao admin": true, "alo": true,
+	"help": true, "?": true, "tro giup": true, "huong dan": true, "start": true,
+	"get started": true, "bat dau lai": true, "#menu": true, "chao em": true, "chao anh": true,
+	"chao chi": true, "xin chao ban": true, "hey": true, "hi ban": true,
+}
+
+// handoffPhrases ask for a human.
+var handoffPhrases = []string{
+	"gap can bo", "gap truc tiep can bo", "tu van vien", "noi chuyen voi nguoi",
+	"noi chuyen voi can bo", "gap nguoi", "gap nhan vien", "can bo tu van", "nguoi that",
+	"ket noi can bo", "lien he can bo", "chuyen can bo", "can nguoi ho tro", "#canbo",
+}
+
+// morePhrases ask for the next page of the last list.
+var morePhrases = map[string]bool{
+	"xem them": true, "them": true, "tiep": true, "xem tiep": true, "con nua": true,
+	"con nua khong": true, "#xemthem": true, "trang sau": true,
+}
+
+// officeRules map phrases to office-information intents, most specific first.
+var officeRules = []struct {
+	phrases []string
+	intent  intent
+}{
+	{[]string{"hom nay co lam", "hom nay lam viec", "hom nay co mo", "hom nay mo cua",
+		"co lam viec khong", "co lam khong", "thu 7 co lam", "thu bay co lam", "chu nhat co lam",
+		"dang lam viec khong", "con lam viec khong", "mo cua khong"}, intentOpenToday},
+	{[]string{"gio lam viec", "may gio", "gio mo cua", "gio dong cua", "lich lam viec",
+		"thoi gian lam viec", "lam viec luc nao", "gio tiep dan", "lich tiep dan"}, intentOfficeHours},
+	{[]string{"so dien thoai", "sdt", "hotline", "duong day nong", "goi dien", "dien thoai"}, intentOfficePhone},
+	{[]string{"dia chi", "tru so", "co quan o dau", "van phong o dau", "o dau vay", "cho nao",
+		"#coquan", "ban do", "chi duong"}, intentOfficeAddress},
+}
+
+// detectIntent classifies t for routing steps 2, 3, 4 and 6. Steps 1 (deep links), 5
+// (follow-ups) and 7 (search) are decided elsewhere.
+func detectIntent(text string) intent {
+	w := words(text)
+	if strings.TrimSpace(text) == "?" {
+		return intentMenu
+	}
+	if greetings[w] || strings.EqualFold(strings.TrimSpace(text), payloadMenu) {
+		return intentMenu
+	}
+	if containsAny(w, handoffPhrases) || strings.EqualFold(strings.TrimSpace(text), payloadOfficer) {
+		return intentHandoff
+	}
+	if morePhrases[w] || strings.EqualFold(strings.TrimSpace(text), payloadMore) {
+		return intentMore
+	}
+	return intentNone
+}
+
+// detectOffice classifies t as a question about the office (routing step 6).
+func detectOffice(text string) intent {
+	w := words(text)
+	if strings.EqualFold(strings.TrimSpace(text), payloadOffice) {
+		return intentOfficeAddress
+	}
+	for _, r := range officeRules {
+		if containsAny(w, r.phrases) {
+			return r.intent
+		}
+	}
+	return intentNone
+}
+
+// pickNumber reads a list choice: "2", "số 2", "2." → 2.
+func pickNumber(text string) (int, bool) {
+	w := strings.TrimSuffix(words(text), ".")
+	w = strings.TrimPrefix(w, "so ")
+	w = strings.TrimPrefix(w, "chon ")
+	if len(w) == 0 || len(w) > 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(w)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// containsAny reports whether any phrase occurs in w as whole words.
+func containsAny(w string, phrases []string) bool {
+	padded := " " + w + " "
+	for _, p := range phrases {
+		if strings.Contains(padded, " "+p+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// maskQuery is how an unmatched query is recorded for officers: folded words, digits
+// replaced by '#' (phone and ID numbers must not be stored), at most 100 characters.
+func maskQuery(text string) string {
+	w := words(text)
+	w = strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return '#'
+		}
+		return r
+	}, w)
+	return truncate(w, 100)
+}

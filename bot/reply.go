@@ -1,0 +1,148 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// maxTextRunes is Zalo's limit for message.text, counted after NFC (zalo-oa.md §2.3, §2.5).
+// zalo.Message.Validate enforces it too; the bot splits below it so nothing is refused.
+const maxTextRunes = 2000
+
+// maxButtonTitleRunes keeps button titles short (zalo-oa.md §2.4: ≲ 35 characters).
+const maxButtonTitleRunes = 35
+
+// maxButtons is the number of buttons Zalo accepts on one message (zalo-oa.md §2.5).
+const maxButtons = 5
+
+// buttonKind is the Zalo action of a button (zalo-oa.md §2.4).
+type buttonKind int
+
+const (
+	// buttonQuery sends Payload back as the citizen's text, hidden (oa.query.hide).
+	buttonQuery buttonKind = iota + 1
+	// buttonURL opens Payload (oa.open.url).
+	buttonURL
+	// buttonPhone opens the dialer with Payload (oa.open.phone).
+	buttonPhone
+)
+
+// button is one button of a reply.
+type button struct {
+	Title   string
+	Kind    buttonKind
+	Payload string
+}
+
+// reply is one outgoing message before it becomes a zalo.Message: text with optional
+// buttons, or the QR image of a procedure (QRCode set; Text is the caption).
+type reply struct {
+	Text    string
+	Buttons []button
+	// QRCode is a procedure code whose QR image is sent with Text as caption.
+	QRCode string
+}
+
+// query, link and call build buttons with titles cut to Zalo's length.
+func query(title, payload string) button {
+	return button{Title: truncate(title, maxButtonTitleRunes), Kind: buttonQuery, Payload: payload}
+}
+
+func link(title, url string) button {
+	return button{Title: truncate(title, maxButtonTitleRunes), Kind: buttonURL, Payload: url}
+}
+
+func call(title, phone string) button {
+	return button{Title: truncate(title, maxButtonTitleRunes), Kind: buttonPhone, Payload: phone}
+}
+
+// runes counts characters the way Zalo does: after NFC.
+func textLen(s string) int { return utf8.RuneCountInString(norm.NFC.String(s)) }
+
+// truncate cuts s (NFC) to at most n characters, ending with "…" when cut.
+func truncate(s string, n int) string {
+	s = norm.NFC.String(strings.TrimSpace(s))
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	cut := strings.TrimRight(string(r[:n-1]), " ,;:-–")
+	return cut + "…"
+}
+
+// oneLine collapses runs of white space (portal fields carry stray newlines) into one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// splitSection turns a heading and its lines into messages of at most limit characters,
+// splitting only at line boundaries (a single over-long line is cut at a space). When more
+// than one message is needed each heading gets the part suffix ("(1/2)", "(2/2)").
+func splitSection(t *Texts, heading string, lines []string, limit int) []string {
+	heading = norm.NFC.String(heading)
+	for i := range lines {
+		lines[i] = norm.NFC.String(lines[i])
+	}
+	whole := heading + "\n" + strings.Join(lines, "\n")
+	if len(lines) == 0 {
+		whole = heading
+	}
+	if utf8.RuneCountInString(whole) <= limit {
+		return []string{whole}
+	}
+	// Leave room for the heading and the widest suffix.
+	budget := limit - utf8.RuneCountInString(heading) -
+		utf8.RuneCountInString(fill(t.PartSuffix, "i", "99", "n", "99")) - 1
+	if budget < 100 {
+		budget = 100
+	}
+	var chunks []string
+	var cur []string
+	curLen := 0
+	flush := func() {
+		if len(cur) > 0 {
+			chunks = append(chunks, strings.Join(cur, "\n"))
+			cur, curLen = nil, 0
+		}
+	}
+	for _, line := range lines {
+		for _, piece := range cutLine(line, budget) {
+			n := utf8.RuneCountInString(piece)
+			if curLen > 0 && curLen+1+n > budget {
+				flush()
+			}
+			if curLen > 0 {
+				curLen++
+			}
+			cur = append(cur, piece)
+			curLen += n
+		}
+	}
+	flush()
+	out := make([]string, len(chunks))
+	for i, c := range chunks {
+		suffix := fill(t.PartSuffix, "i", strconv.Itoa(i+1), "n", strconv.Itoa(len(chunks)))
+		out[i] = heading + suffix + "\n" + c
+	}
+	return out
+}
+
+// cutLine splits one line longer than n characters at spaces (or hard, for a word longer
+// than n).
+func cutLine(line string, n int) []string {
+	r := []rune(line)
+	var out []string
+	for len(r) > n {
+		cut := n
+		for i := n; i > n/2; i-- {
+			if r[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+		out = append(out, strings.TrimRight(string(r[:cut]), " "))
+		r = []rune(strings.TrimLeft(string(r[cut:]), " "))
+	}
+	return append(out, string(r))
+}

@@ -1,0 +1,286 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oabot/oabot/procedures"
+)
+
+// routeText answers a citizen's text, in the order: (1) deep links and our own
+// payloads, (2) menu and greetings, (3) asking for a person, (4) a number answering the last
+// list or "xem thêm", (5) follow-ups about the current procedure, (6) office information,
+// (7) search.
+func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.Time, p *plan) {
+	t := &acc.texts
+	text = strings.TrimSpace(text)
+	if text == "" {
+		p.route = "empty"
+		p.say(reply{Text: t.NotUnderstood, Buttons: b.menuButtons(acc)})
+		return
+	}
+	if dl, ok := parseDeepLink(text); ok {
+		b.routeDeepLink(acc, dl, p)
+		return
+	}
+	switch detectIntent(text) {
+	case intentMenu:
+		p.route = "menu"
+		p.say(b.menu(acc))
+		return
+	case intentHandoff:
+		p.route = "handoff"
+		b.handoff(acc, now, p)
+		return
+	case intentMore:
+		p.route = "more"
+		b.nextPage(acc, conv, p)
+		return
+	}
+	if n, ok := pickNumber(text); ok && len(conv.LastList) > 0 {
+		p.route = "pick"
+		b.pick(acc, conv, n, p)
+		return
+	}
+	found := b.search.Find(text, maxListed)
+	if found.Aspect != SectionCard && conv.Current != "" {
+		cur, ok := b.catalog.ByCode(conv.Current)
+		otherProc := found.Kind == FoundOne && found.Hits[0].Code != conv.Current
+		if ok && !otherProc {
+			p.route = "follow_up"
+			b.show(acc, cur, found.Aspect, p)
+			return
+		}
+	}
+	if off := detectOffice(text); off != intentNone {
+		p.route = "office"
+		p.say(officeInfo(acc, off, now))
+		return
+	}
+	b.answerSearch(acc, text, found, p)
+}
+
+// answerSearch is routing step 7.
+func (b *Bot) answerSearch(acc *account, text string, found Found, p *plan) {
+	t := &acc.texts
+	switch found.Kind {
+	case FoundOne:
+		p.route = "search_one"
+		b.show(acc, found.Hits[0], found.Aspect, p)
+	case FoundSeveral:
+		p.route = "search_list"
+		b.list(acc, found.Hits, "", t.ListFooter, p)
+	case FoundClarify:
+		p.route = "clarify"
+		q := found.Question
+		if q == "" && len(found.Options) > 0 {
+			q = fill(t.ClarifyDefault, "name", truncate(oneLine(found.Options[0].Name), 200))
+		}
+		b.list(acc, found.Options, q, t.ClarifyFooter, p)
+	default:
+		p.route = "not_found"
+		p.stats.Unmatched = maskQuery(text)
+		p.say(reply{Text: t.NotFound, Buttons: []button{
+			query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
+	}
+}
+
+// routeDeepLink answers "#TTHC <code> [SECTION]", "#<short code>" and bare codes.
+func (b *Bot) routeDeepLink(acc *account, dl deepLink, p *plan) {
+	p.route = "deep_link"
+	var r *procedures.Record
+	var ok bool
+	if dl.Code != "" {
+		r, ok = b.catalog.ByCode(dl.Code)
+	} else {
+		r, ok = b.catalog.ByShortCode(dl.Short)
+		if !ok {
+			r, ok = b.catalog.ByCode(dl.Short)
+		}
+	}
+	if !ok {
+		code := dl.Code
+		if code == "" {
+			code = "#" + dl.Short
+		}
+		p.route = "unknown_code"
+		p.say(reply{Text: fill(acc.texts.UnknownCode, "code", truncate(code, 20)), Buttons: b.menuButtons(acc)})
+		return
+	}
+	b.show(acc, r, dl.Section, p)
+}
+
+// show sends the card or one section of r and makes r the current procedure.
+func (b *Bot) show(acc *account, r *procedures.Record, s Section, p *plan) {
+	p.say(renderSection(&acc.texts, r, s)...)
+	code := r.Code
+	p.change(func(c *Conversation) { c.Current = code })
+	p.stats.Views = append(p.stats.Views, code)
+}
+
+// list shows a numbered page of procedures and remembers them for "2" and "xem thêm".
+func (b *Bot) list(acc *account, recs []*procedures.Record, intro, footer string, p *plan) {
+	if len(recs) > maxListed {
+		recs = recs[:maxListed]
+	}
+	codes := make([]string, len(recs))
+	for i, r := range recs {
+		codes[i] = r.Code
+	}
+	p.change(func(c *Conversation) { c.LastList, c.Page = codes, 0 })
+	p.say(renderList(&acc.texts, recs, 0, intro, footer))
+}
+
+// renderList renders page page of recs.
+func renderList(t *Texts, recs []*procedures.Record, page int, intro, footer string) reply {
+	if intro == "" {
+		intro = t.ListIntro
+	}
+	lines := []string{intro}
+	var bs []button
+	from := page * pageSize
+	for i := from; i < len(recs) && i < from+pageSize; i++ {
+		n := strconv.Itoa(i - from + 1)
+		name := oneLine(recs[i].Name)
+		lines = append(lines, n+". "+truncate(name, 250)+" ("+recs[i].Code+")")
+		bs = append(bs, query(n+". "+name, payloadFor(recs[i].Code, SectionCard)))
+	}
+	lines = append(lines, footer)
+	if len(recs) > from+pageSize {
+		lines = append(lines, t.ListMore)
+	}
+	return reply{Text: truncate(strings.Join(lines, "\n"), maxTextRunes), Buttons: bs}
+}
+
+// pick answers a number typed after a list.
+func (b *Bot) pick(acc *account, conv Conversation, n int, p *plan) {
+	from := conv.Page * pageSize
+	onPage := min(pageSize, len(conv.LastList)-from)
+	if onPage <= 0 || n > onPage {
+		p.say(reply{Text: fill(acc.texts.PickNumber, "max", strconv.Itoa(max(onPage, 1)))})
+		return
+	}
+	r, ok := b.catalog.ByCode(conv.LastList[from+n-1])
+	if !ok {
+		// The catalogue was reloaded without this code since the list was shown.
+		p.say(reply{Text: fill(acc.texts.UnknownCode, "code", conv.LastList[from+n-1]), Buttons: b.menuButtons(acc)})
+		return
+	}
+	b.show(acc, r, SectionCard, p)
+}
+
+// nextPage answers "xem thêm".
+func (b *Bot) nextPage(acc *account, conv Conversation, p *plan) {
+	next := conv.Page + 1
+	if len(conv.LastList) <= next*pageSize {
+		p.say(reply{Text: acc.texts.NoMoreItems, Buttons: b.menuButtons(acc)})
+		return
+	}
+	var recs []*procedures.Record
+	for _, code := range conv.LastList {
+		if r, ok := b.catalog.ByCode(code); ok {
+			recs = append(recs, r)
+		}
+	}
+	if len(recs) <= next*pageSize {
+		p.say(reply{Text: acc.texts.NoMoreItems, Buttons: b.menuButtons(acc)})
+		return
+	}
+	codes := make([]string, len(recs))
+	for i, r := range recs {
+		codes[i] = r.Code
+	}
+	p.change(func(c *Conversation) { c.LastList, c.Page = codes, next })
+	p.say(renderList(&acc.texts, recs, next, "", acc.texts.ListFooter))
+}
+
+// handoff tells the citizen an officer will answer, and mutes the bot for the quiet time.
+func (b *Bot) handoff(acc *account, now time.Time, p *plan) {
+	t := &acc.texts
+	line := t.HandoffNoPhone
+	var bs []button
+	if ph := acc.phone(); ph != "" {
+		line = fill(t.HandoffPhone, "phone", ph)
+		if digits := phoneDigits(ph); digits != "" {
+			bs = append(bs, call(t.BtnCall, digits))
+		}
+	}
+	p.say(reply{Text: signed(t, fill(t.Handoff, "phone_line", line)), Buttons: bs})
+	until := now.Add(acc.quietTime())
+	p.change(func(c *Conversation) {
+		if until.After(c.MutedUntil) {
+			c.MutedUntil = until
+		}
+	})
+}
+
+// welcome is the answer to follow: the account's welcome and up to five quick topics.
+func (b *Bot) welcome(acc *account) reply {
+	t := &acc.texts
+	var bs []button
+	for _, q := range acc.QuickTopics {
+		if len(bs) == maxQuickTopics {
+			break
+		}
+		if bt, ok := quickButton(q); ok {
+			bs = append(bs, bt)
+		}
+	}
+	if len(bs) == 0 {
+		bs = b.menuButtons(acc)
+	}
+	return reply{Text: signed(t, fill(t.Welcome, "office", acc.Name)), Buttons: bs}
+}
+
+// menu is the greeting with what the citizen can type, quick topics and the officer.
+func (b *Bot) menu(acc *account) reply {
+	t := &acc.texts
+	text := fill(t.Greeting, "office", acc.Name) + "\n\n" + t.MenuHelp
+	return reply{Text: signed(t, text), Buttons: b.menuButtons(acc)}
+}
+
+// menuButtons are up to four quick topics and "Gặp cán bộ".
+func (b *Bot) menuButtons(acc *account) []button {
+	var bs []button
+	for _, q := range acc.QuickTopics {
+		if len(bs) == maxButtons-1 {
+			break
+		}
+		if bt, ok := quickButton(q); ok {
+			bs = append(bs, bt)
+		}
+	}
+	return append(bs, query(acc.texts.BtnOfficer, payloadOfficer))
+}
+
+func quickButton(q QuickTopic) (button, bool) {
+	title, payload := strings.TrimSpace(q.Title), strings.TrimSpace(q.Payload)
+	if payload == "" {
+		payload = title
+	}
+	if title == "" {
+		return button{}, false
+	}
+	return query(title, payload), true
+}
+
+// signed appends the account's signature, if any.
+func signed(t *Texts, text string) string {
+	if s := strings.TrimSpace(t.Signature); s != "" {
+		return text + "\n\n" + s
+	}
+	return text
+}
+
+// phoneDigits keeps the digits (and a leading +) of a phone number written for people,
+// e.g. "0283 829 7343" → "02838297343", for an oa.open.phone button.
+func phoneDigits(s string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		if r >= '0' && r <= '9' || (r == '+' && i == 0) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Stats keeps per-account counters for officers: views per procedure, unmatched queries,
+// follows and unfollows, messages per day. Implementations: bot/redisstore.Stats and
+// bot/inmem.Stats. Recording is best effort: the bot logs a failure and carries on.
+type Stats interface {
+	// Record adds one batch of counts for an account, at time at (days are Vietnam days).
+	Record(ctx context.Context, account string, d StatsDelta, at time.Time) error
+	// Summary reads the counters of an account.
+	Summary(ctx context.Context, account string, q StatsQuery) (StatsSummary, error)
+}
+
+// StatsDelta is what one event adds to the counters.
+type StatsDelta struct {
+	// Views lists procedure codes shown (a card or a section).
+	Views []string
+	// Unmatched is a query nobody could answer, already masked (digits → '#').
+	Unmatched string
+	// Follows and Unfollows count follow / unfollow events.
+	Follows, Unfollows int
+	// Messages counts citizen messages.
+	Messages int
+}
+
+// Empty reports whether d adds nothing.
+func (d StatsDelta) Empty() bool {
+	return len(d.Views) == 0 && d.Unmatched == "" && d.Follows == 0 && d.Unfollows == 0 && d.Messages == 0
+}
+
+// StatsQuery selects what Summary returns.
+type StatsQuery struct {
+	// Top is how many procedures and unmatched queries to return (default 20).
+	Top int
+	// Days is how many days of message counts to return, ending today (default 30).
+	Days int
+	// Now is "today"; zero means time.Now.
+	Now time.Time
+}
+
+// StatsSummary is what officers see.
+type StatsSummary struct {
+	Views     []Count    `json:"views"`
+	Unmatched []Count    `json:"unmatched"`
+	Follows   int64      `json:"follows"`
+	Unfollows int64      `json:"unfollows"`
+	Messages  []DayCount `json:"messages_per_day"`
+}
+
+// Count is a key with its count, e.g. a procedure code or a masked query.
+type Count struct {
+	Key   string `json:"key"`
+	Count int64  `json:"count"`
+}
+
+// DayCount is a count for one Vietnam day (YYYY-MM-DD).
+type DayCount struct {
+	Day   string `json:"day"`
+	Count int64  `json:"count"`
+}
+
+// Defaults of StatsQuery.
+const (
+	DefaultStatsTop  = 20
+	DefaultStatsDays = 30
+)
+
+// Normalized fills the defaults of q.
+func (q StatsQuery) Normalized() StatsQuery {
+	if q.Top <= 0 {
+		q.Top = DefaultStatsTop
+	}
+	if q.Days <= 0 {
+		q.Days = DefaultStatsDays
+	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	return q
+}
+
+// StatsDay is the Vietnam calendar day of t, as used for messages per day.
+func StatsDay(t time.Time) string { return t.In(vnZone).Format("2006-01-02") }
+
+// StatsDays lists the q.Days days ending with q.Now, oldest first.
+func StatsDays(q StatsQuery) []string {
+	q = q.Normalized()
+	now := q.Now.In(vnZone)
+	out := make([]string, q.Days)
+	for i := range out {
+		out[i] = StatsDay(now.AddDate(0, 0, -(q.Days - 1 - i)))
+	}
+	return out
+}

@@ -1,0 +1,275 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Texts holds every Vietnamese string the bot shows to citizens. Placeholders are written
+// {name} and filled by fill; unknown placeholders stay as they are so a typo shows in the
+// golden files. An account can override any entry by key (Override).
+//
+// Wording rules: polite and short; address the citizen as "bạn"; "căn cước" (not CCCD) in
+// headings; plain text with line breaks, at most one emoji per heading.
+type Texts struct {
+	Welcome        string // follow; {office}
+	Greeting       string // chat-now, "menu", "xin chào"; {office}
+	MenuHelp       string // the list of things to type, below the greeting
+	Signature      string // appended to welcome, greeting and handoff; empty = none
+	Handoff        string // asking for a person; {phone_line}
+	HandoffPhone   string // {phone}
+	HandoffNoPhone string
+	NotFound       string // search found nothing
+	NotUnderstood  string // an empty or unusable text
+	ReadsTextOnly  string // stickers, images, …
+	RateLimited    string
+	InfoThanks     string // user_submit_info
+	UnknownCode    string // a deep link or code that is not in the catalogue; {code}
+	NoMoreItems    string // "xem thêm" with nothing more
+	PickNumber     string // a number outside the last list; {max}
+	ListIntro      string // numbered list heading
+	ListFooter     string // how to pick
+	ListMore       string // there is a next page
+	ClarifyFooter  string // below a clarifying question
+	ClarifyDefault string // {name}: question when the search gives none
+	NoticeHeading  string // pinned notice heading; {text}
+
+	// Card and sections.
+	CardHeading      string // {name}
+	CardCode         string // {code}
+	CardWhere        string // {where}
+	CardTime         string // {time}
+	CardFee          string // {fee}
+	CardChannels     string // heading of per-channel time/fee lines
+	CardChannelLine  string // {channel} {time} {fee}
+	CardDocs         string // {n}
+	CardFooter       string
+	SectionDocs      string // {name}
+	SectionSteps     string // {name}
+	SectionFee       string // {name}
+	SectionForms     string // {name}
+	SectionOnline    string // {name}
+	SectionPlace     string // {name}
+	SectionQR        string // {name} {code}: caption of the QR image
+	SectionNoForms   string
+	SectionNoDocs    string
+	SectionOnlineYes string // {url}
+	SectionOnlineNo  string // {where}
+	DocCase          string // {case}
+	DocOptional      string
+	DocOriginals     string // {n}
+	DocCopies        string // {n}
+	StepLine         string // {n} {text}
+	FeeLine          string // {channel} {time} {fee}
+	FeeNote          string // {note}
+	Agency           string // {agency}
+	PlaceUnknown     string
+	QRUnavailable    string
+	PartSuffix       string // {i} {n}: added to the heading of split sections
+
+	ChannelDirect string
+	ChannelOnline string
+	ChannelPost   string
+	Unknown       string // a missing time or fee
+
+	// Buttons (titles ≤ 35 characters).
+	BtnDocs    string
+	BtnSteps   string
+	BtnFee     string
+	BtnForms   string
+	BtnOnline  string
+	BtnQR      string
+	BtnMenu    string
+	BtnOfficer string
+	BtnCall    string
+	BtnMap     string
+	BtnMore    string
+
+	// Office information.
+	OfficeHeading string // {name}
+	OfficeAddress string // {address}
+	OfficeHours   string // {hours}
+	OfficePhone   string // {phone}
+	OfficeNone    string
+	OpenNow       string // {day} {intervals}
+	ClosedNow     string // {day} {intervals}
+	ClosedToday   string // {day}
+	Nearest       string // {name} {distance}
+	Weekdays      [7]string
+}
+
+// DefaultTexts returns the built-in wording.
+func DefaultTexts() Texts {
+	return Texts{
+		Welcome: "Cảm ơn bạn đã quan tâm {office}.\n" +
+			"Đây là trợ lý tự động trả lời về thủ tục hành chính: hồ sơ cần chuẩn bị, " +
+			"các bước, lệ phí và thời gian giải quyết.\n" +
+			"Bạn hãy nhắn tên thủ tục (ví dụ: \"làm căn cước\") hoặc chọn một chủ đề bên dưới.",
+		Greeting: "Xin chào! Đây là trợ lý tự động của {office}.",
+		MenuHelp: "Bạn có thể nhắn:\n" +
+			"- Tên thủ tục, ví dụ: \"làm căn cước\", \"đăng ký thường trú\"\n" +
+			"- Mã in trên áp phích, ví dụ: #12\n" +
+			"- \"Giờ làm việc\" hoặc \"địa chỉ\" để xem thông tin cơ quan\n" +
+			"- \"Gặp cán bộ\" để được cán bộ hỗ trợ",
+		Handoff: "Đã chuyển yêu cầu của bạn đến cán bộ. Cán bộ sẽ trả lời bạn tại đây " +
+			"trong giờ làm việc; trong thời gian này trợ lý tự động tạm dừng trả lời.{phone_line}",
+		HandoffPhone:   "\nNếu cần gấp, bạn vui lòng gọi: {phone}.",
+		HandoffNoPhone: "",
+		NotFound: "Xin lỗi, chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn.\n" +
+			"Bạn thử nhắn ngắn gọn tên thủ tục (ví dụ: \"cấp lại căn cước\"), " +
+			"xem menu hoặc nhờ cán bộ hỗ trợ.",
+		NotUnderstood: "Xin lỗi, chưa hiểu tin nhắn của bạn. Bạn vui lòng nhắn tên thủ tục cần hỏi.",
+		ReadsTextOnly: "Cảm ơn bạn. Trợ lý tự động hiện chỉ đọc được tin nhắn chữ. " +
+			"Bạn vui lòng nhắn tên thủ tục cần hỏi, hoặc chọn một chủ đề bên dưới.",
+		RateLimited: "Bạn đã gửi nhiều tin nhắn trong thời gian ngắn. " +
+			"Trợ lý sẽ trả lời tiếp sau khoảng 1 phút.",
+		InfoThanks:     "Cảm ơn bạn đã cung cấp thông tin. Cán bộ sẽ liên hệ khi cần.",
+		UnknownCode:    "Không tìm thấy thủ tục có mã {code}. Bạn vui lòng kiểm tra lại mã hoặc nhắn tên thủ tục.",
+		NoMoreItems:    "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
+		PickNumber:     "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
+		ListIntro:      "Có một số thủ tục gần với câu hỏi của bạn:",
+		ListFooter:     "Nhắn số thứ tự (ví dụ: 1) hoặc bấm nút để xem chi tiết.",
+		ListMore:       "Nhắn \"xem thêm\" để xem các thủ tục khác.",
+		ClarifyFooter:  "Bạn chọn trường hợp bên dưới hoặc nhắn số thứ tự.",
+		ClarifyDefault: "Bạn hỏi trường hợp nào của thủ tục {name}?",
+		NoticeHeading:  "📢 Thông báo: {text}",
+
+		CardHeading:     "📄 {name}",
+		CardCode:        "Mã thủ tục: {code}",
+		CardWhere:       "Nơi nộp: {where}",
+		CardTime:        "Thời gian giải quyết: {time}",
+		CardFee:         "Lệ phí: {fee}",
+		CardChannels:    "Thời gian và lệ phí:",
+		CardChannelLine: "- {channel}: {time}; {fee}",
+		CardDocs:        "Hồ sơ: {n} loại giấy tờ",
+		CardFooter:      "Bấm nút bên dưới để xem chi tiết.",
+		SectionDocs:     "📋 Hồ sơ cần chuẩn bị – {name}",
+		SectionSteps:    "🧭 Các bước thực hiện – {name}",
+		SectionFee:      "💰 Lệ phí và thời gian – {name}",
+		SectionForms:    "📝 Biểu mẫu – {name}",
+		SectionOnline:   "🌐 Nộp trực tuyến – {name}",
+		SectionPlace:    "📍 Nơi nộp hồ sơ – {name}",
+		SectionQR:       "Mã QR thủ tục {name} ({code}). Quét mã để mở lại thủ tục này trên Zalo.",
+		SectionNoForms:  "Thủ tục này không có biểu mẫu riêng cần tải về.",
+		SectionNoDocs:   "Chưa có danh sách hồ sơ cho thủ tục này. Bạn vui lòng hỏi cán bộ.",
+		SectionOnlineYes: "Bạn có thể nộp hồ sơ trực tuyến tại Cổng Dịch vụ công quốc gia:\n{url}\n" +
+			"Đăng nhập bằng tài khoản định danh điện tử (VNeID).",
+		SectionOnlineNo: "Thủ tục này chưa nộp trực tuyến được. Bạn vui lòng nộp trực tiếp tại: {where}",
+		DocCase:         "Trường hợp {case}:",
+		DocOptional:     " (nếu có)",
+		DocOriginals:    "{n} bản chính",
+		DocCopies:       "{n} bản sao",
+		StepLine:        "Bước {n}: {text}",
+		FeeLine:         "- {channel}: {time}; {fee}",
+		FeeNote:         "  Ghi chú: {note}",
+		Agency:          "Cơ quan thực hiện: {agency}",
+		PlaceUnknown:    "cơ quan tiếp nhận hồ sơ (bạn vui lòng hỏi cán bộ)",
+		QRUnavailable:   "Xin lỗi, chưa gửi được mã QR lúc này. Bạn vui lòng thử lại sau.",
+		PartSuffix:      " ({i}/{n})",
+
+		ChannelDirect: "Trực tiếp",
+		ChannelOnline: "Trực tuyến",
+		ChannelPost:   "Qua bưu chính",
+		Unknown:       "chưa có thông tin",
+
+		BtnDocs:    "Hồ sơ cần chuẩn bị",
+		BtnSteps:   "Các bước",
+		BtnFee:     "Lệ phí & thời gian",
+		BtnForms:   "Biểu mẫu",
+		BtnOnline:  "Nộp trực tuyến",
+		BtnQR:      "Mã QR",
+		BtnMenu:    "Menu",
+		BtnOfficer: "Gặp cán bộ",
+		BtnCall:    "Gọi điện",
+		BtnMap:     "Chỉ đường",
+		BtnMore:    "Xem thêm",
+
+		OfficeHeading: "🏢 {name}",
+		OfficeAddress: "Địa chỉ: {address}",
+		OfficeHours:   "Giờ làm việc: {hours}",
+		OfficePhone:   "Điện thoại: {phone}",
+		OfficeNone:    "Chưa có thông tin cơ quan. Bạn vui lòng nhắn \"gặp cán bộ\" để được hỗ trợ.",
+		OpenNow:       "Hôm nay ({day}) cơ quan làm việc: {intervals}. Hiện đang trong giờ làm việc.",
+		ClosedNow:     "Hôm nay ({day}) cơ quan làm việc: {intervals}. Hiện đang ngoài giờ làm việc.",
+		ClosedToday:   "Hôm nay ({day}) cơ quan không làm việc.",
+		Nearest:       "📍 Cơ quan gần bạn nhất: {name} (cách khoảng {distance})",
+		Weekdays: [7]string{"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm",
+			"Thứ Sáu", "Thứ Bảy"},
+	}
+}
+
+// fields maps override keys to the entries of t. Keys are the field names in snake_case.
+func (t *Texts) fields() map[string]*string {
+	return map[string]*string{
+		"welcome": &t.Welcome, "greeting": &t.Greeting, "menu_help": &t.MenuHelp,
+		"signature": &t.Signature, "handoff": &t.Handoff, "handoff_phone": &t.HandoffPhone,
+		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound,
+		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
+		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks,
+		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
+		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
+		"list_more": &t.ListMore, "clarify_footer": &t.ClarifyFooter,
+		"clarify_default": &t.ClarifyDefault, "notice_heading": &t.NoticeHeading,
+		"card_footer": &t.CardFooter, "section_online_yes": &t.SectionOnlineYes,
+		"section_online_no": &t.SectionOnlineNo, "qr_unavailable": &t.QRUnavailable,
+		"office_none": &t.OfficeNone, "btn_officer": &t.BtnOfficer, "btn_menu": &t.BtnMenu,
+	}
+}
+
+// OverrideKeys lists the keys Override accepts, sorted (for config validation and docs).
+func OverrideKeys() []string {
+	var t Texts
+	keys := make([]string, 0, 32)
+	for k := range t.fields() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Override returns t with the given entries replaced. Unknown keys are an error, so a typo
+// in an account's configuration shows at start-up instead of being ignored.
+func (t Texts) Override(over map[string]string) (Texts, error) {
+	f := t.fields()
+	var unknown []string
+	for k, v := range over {
+		p, ok := f[k]
+		if !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		*p = v
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return t, fmt.Errorf("unknown text keys %s (known: %s)",
+			strings.Join(unknown, ", "), strings.Join(OverrideKeys(), ", "))
+	}
+	return t, nil
+}
+
+// fill replaces {key} placeholders in tmpl; kv alternates keys and values.
+func fill(tmpl string, kv ...string) string {
+	if len(kv) == 0 {
+		return tmpl
+	}
+	pairs := make([]string, 0, len(kv))
+	for i := 0; i+1 < len(kv); i += 2 {
+		pairs = append(pairs, "{"+kv[i]+"}", kv[i+1])
+	}
+	return strings.NewReplacer(pairs...).Replace(tmpl)
+}
+
+// channelName returns the citizen-facing name of a procedures channel kind.
+func (t *Texts) channelName(kind string) string {
+	switch kind {
+	case "direct":
+		return t.ChannelDirect
+	case "online":
+		return t.ChannelOnline
+	case "post":
+		return t.ChannelPost
+	}
+	return kind
+}
