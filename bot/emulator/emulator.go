@@ -1,0 +1,423 @@
+// Package emulator is a browser chat that plays a citizen (and an officer) against the real
+// webhook, so that anyone can try the bot without Zalo.
+//
+// What the tester does becomes a Zalo event, built in the shapes Zalo sends and signed exactly
+// as Zalo signs it (zalo.Sign), and is POSTed over HTTP to the service's own /webhook: the
+// same verification, queue and bot code run as in production. The bot's replies are read
+// back from the fake Zalo API's capture (zalo/zalotest), including the messages the fake
+// refused, which the page shows in red with the reason. The emulator never calls real Zalo.
+//
+// It uses only net/http, so bot/httpapi can mount it with gin.WrapH.
+package emulator
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oabot/oabot/zalo"
+)
+
+//go:embed assets/index.html
+var assets embed.FS
+
+// Account is an OA the emulator can talk to, with the secret it signs events with.
+type Account struct {
+	ID, Name, OAID, AppID string
+	OASecret              string `json:"-"`
+}
+
+// Procedure is a catalogue entry offered by "scan a QR".
+type Procedure struct {
+	Code      string `json:"code"`
+	ShortCode string `json:"short_code,omitempty"`
+	Name      string `json:"name"`
+}
+
+// Sent is one call the bot made to the fake Zalo consultation endpoint.
+type Sent struct {
+	// Seq orders the calls; the page asks for calls after the last Seq it saw.
+	Seq int
+	At  time.Time
+	// Message is what the bot asked Zalo to send (decoded from the request body).
+	Message zalo.Message
+	// Refused is Zalo's reason for refusing the call; empty when accepted.
+	Refused string
+	// Code is the Zalo error code of a refused call.
+	Code int
+}
+
+// Capture reads what the fake Zalo API received.
+type Capture interface {
+	// Messages returns the consultation messages to userID from the OA oaID with Seq > after.
+	Messages(oaID, userID string, after int) []Sent
+	// Attachment returns an image the bot uploaded, by attachment id.
+	Attachment(id string) (data []byte, contentType string, ok bool)
+}
+
+// Options configure the emulator.
+type Options struct {
+	Accounts []Account
+	// WebhookURL is the service's own webhook, e.g. "http://127.0.0.1:8080/webhook".
+	WebhookURL string
+	Capture    Capture
+	Procedures []Procedure
+	// QRPath and LandingPath give the service's own paths for a procedure's QR image and
+	// landing page; nil hides them.
+	QRPath      func(account, code string) string
+	LandingPath func(account, code string) string
+	// Title is shown in the page header (e.g. "Xem trước — Công an phường X").
+	Title      string
+	HTTPClient *http.Client
+	Now        func() time.Time
+}
+
+// Server serves the page under /emulator and its JSON API under /emulator/api/.
+type Server struct {
+	opts     Options
+	accounts map[string]Account
+	mu       sync.Mutex
+	last     map[string]lastEvent // (account, user) → last event, for "redeliver"
+	msgSeq   uint64
+}
+
+type lastEvent struct {
+	raw       []byte
+	signature string
+}
+
+// maxRemembered bounds the "last event" memory (one entry per simulated citizen).
+const maxRemembered = 10000
+
+// New checks the options and returns a Server.
+func New(opts Options) (*Server, error) {
+	if len(opts.Accounts) == 0 {
+		return nil, errors.New("emulator: no accounts")
+	}
+	if opts.WebhookURL == "" {
+		return nil, errors.New("emulator: no webhook URL")
+	}
+	if opts.Capture == nil {
+		return nil, errors.New("emulator: no capture (fake Zalo API)")
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, accounts: map[string]Account{}, last: map[string]lastEvent{}}
+	for _, a := range opts.Accounts {
+		s.accounts[a.ID] = a
+	}
+	return s, nil
+}
+
+// ServeHTTP routes /emulator and /emulator/api/*.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch p := strings.TrimSuffix(r.URL.Path, "/"); {
+	case p == "/emulator" && r.Method == http.MethodGet:
+		s.page(w)
+	case p == "/emulator/api/config" && r.Method == http.MethodGet:
+		s.config(w)
+	case p == "/emulator/api/event" && r.Method == http.MethodPost:
+		s.event(w, r)
+	case p == "/emulator/api/messages" && r.Method == http.MethodGet:
+		s.messages(w, r)
+	case strings.HasPrefix(p, "/emulator/api/attachments/") && r.Method == http.MethodGet:
+		s.attachment(w, strings.TrimPrefix(p, "/emulator/api/attachments/"))
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
+	}
+}
+
+func (s *Server) page(w http.ResponseWriter) {
+	b, err := assets.ReadFile("assets/index.html")
+	if err != nil {
+		http.Error(w, "emulator page missing", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
+	_, _ = w.Write(b)
+}
+
+type accountView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	OAID string `json:"oa_id"`
+}
+
+type procedureView struct {
+	Procedure
+	QR      string `json:"qr,omitempty"`
+	Landing string `json:"landing,omitempty"`
+}
+
+func (s *Server) config(w http.ResponseWriter) {
+	type view struct {
+		Title      string                     `json:"title"`
+		Accounts   []accountView              `json:"accounts"`
+		Procedures map[string][]procedureView `json:"procedures"`
+	}
+	v := view{Title: s.opts.Title, Procedures: map[string][]procedureView{}}
+	for _, a := range s.opts.Accounts {
+		v.Accounts = append(v.Accounts, accountView{ID: a.ID, Name: a.Name, OAID: a.OAID})
+		for _, p := range s.opts.Procedures {
+			pv := procedureView{Procedure: p}
+			if s.opts.QRPath != nil {
+				pv.QR = s.opts.QRPath(a.ID, p.Code)
+			}
+			if s.opts.LandingPath != nil {
+				pv.Landing = s.opts.LandingPath(a.ID, p.Code)
+			}
+			v.Procedures[a.ID] = append(v.Procedures[a.ID], pv)
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// eventRequest is what the page posts: who does what.
+type eventRequest struct {
+	Account string  `json:"account"`
+	User    string  `json:"user"`
+	Kind    string  `json:"kind"` // text, follow, unfollow, chatnow, location, sticker, officer, redeliver
+	Text    string  `json:"text"`
+	Lat     float64 `json:"lat"`
+	Lng     float64 `json:"lng"`
+}
+
+type eventResponse struct {
+	EventName  string `json:"event_name,omitempty"`
+	Status     int    `json:"status"`
+	Body       string `json:"body,omitempty"`
+	Redelivery bool   `json:"redelivery,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// maxEventRequest bounds what the page may post (a citizen message is far smaller).
+const maxEventRequest = 64 << 10
+
+func (s *Server) event(w http.ResponseWriter, r *http.Request) {
+	var req eventRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxEventRequest)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, eventResponse{Error: "bad request: " + err.Error()})
+		return
+	}
+	acc, ok := s.accounts[req.Account]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, eventResponse{Error: "unknown account " + strconv.Quote(req.Account)})
+		return
+	}
+	if !validUserID(req.User) {
+		writeJSON(w, http.StatusBadRequest, eventResponse{Error: "user must be 1 to 20 digits"})
+		return
+	}
+	key := acc.ID + "/" + req.User
+	var ev lastEvent
+	redelivery := req.Kind == "redeliver"
+	if redelivery {
+		s.mu.Lock()
+		ev, ok = s.last[key]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, http.StatusConflict, eventResponse{Error: "nothing to redeliver yet"})
+			return
+		}
+	} else {
+		raw, err := s.build(acc, req)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, eventResponse{Error: err.Error()})
+			return
+		}
+		ev = lastEvent{raw: raw, signature: zalo.Sign(acc.AppID, raw, timestampOf(raw), acc.OASecret)}
+		s.remember(key, ev)
+	}
+	status, body, err := s.post(r, acc, ev)
+	resp := eventResponse{EventName: eventNameOf(ev.raw), Status: status, Body: body, Redelivery: redelivery}
+	if err != nil {
+		resp.Error = err.Error()
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) build(acc Account, req eventRequest) ([]byte, error) {
+	c := citizen{AppID: acc.AppID, OAID: acc.OAID, UserID: req.User}
+	ts := s.timestamp()
+	switch req.Kind {
+	case "text":
+		if strings.TrimSpace(req.Text) == "" {
+			return nil, errors.New("empty text")
+		}
+		return c.text(ts, s.msgID(), req.Text), nil
+	case "follow", "unfollow":
+		return c.follow(ts, req.Kind), nil
+	case "chatnow":
+		return c.chatNow(ts), nil
+	case "location":
+		if req.Lat < -90 || req.Lat > 90 || req.Lng < -180 || req.Lng > 180 {
+			return nil, errors.New("coordinates out of range")
+		}
+		return c.location(ts, s.msgID(), req.Lat, req.Lng), nil
+	case "sticker":
+		return c.sticker(ts, s.msgID()), nil
+	case "officer":
+		if strings.TrimSpace(req.Text) == "" {
+			return nil, errors.New("empty text")
+		}
+		return c.officerText(ts, s.msgID(), "emulator-officer", req.Text), nil
+	}
+	return nil, fmt.Errorf("unknown kind %q", req.Kind)
+}
+
+// post delivers the event to the webhook as Zalo does: one JSON body, the signature header.
+func (s *Server) post(r *http.Request, acc Account, ev lastEvent) (int, string, error) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, s.opts.WebhookURL, bytes.NewReader(ev.raw))
+	if err != nil {
+		return 0, "", fmt.Errorf("build webhook request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(zalo.SignatureHeader, ev.signature)
+	resp, err := s.opts.HTTPClient.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("post webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+}
+
+func (s *Server) remember(key string, ev lastEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.last[key]; !ok && len(s.last) >= maxRemembered {
+		for k := range s.last { // drop an arbitrary entry; this is a test tool, not a cache
+			delete(s.last, k)
+			break
+		}
+	}
+	s.last[key] = ev
+}
+
+type messageView struct {
+	Seq     int          `json:"seq"`
+	At      string       `json:"at"`
+	Text    string       `json:"text,omitempty"`
+	Buttons []buttonView `json:"buttons,omitempty"`
+	Image   string       `json:"image,omitempty"`
+	File    string       `json:"file,omitempty"`
+	Form    bool         `json:"form,omitempty"`
+	Refused string       `json:"refused,omitempty"`
+	Code    int          `json:"code,omitempty"`
+}
+
+type buttonView struct {
+	Title   string `json:"title"`
+	Type    string `json:"type"`
+	Payload string `json:"payload,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+}
+
+func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	acc, ok := s.accounts[q.Get("account")]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown account"})
+		return
+	}
+	after, _ := strconv.Atoi(q.Get("after"))
+	out := []messageView{}
+	for _, m := range s.opts.Capture.Messages(acc.OAID, q.Get("user"), after) {
+		out = append(out, view(m))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func view(m Sent) messageView {
+	v := messageView{Seq: m.Seq, At: m.At.Format("15:04:05"), Text: m.Message.Text, Refused: m.Refused, Code: m.Code}
+	for _, b := range m.Message.Buttons {
+		v.Buttons = append(v.Buttons, buttonView{Title: b.Title, Type: b.Type, Payload: b.Payload, URL: b.URL, Phone: b.Phone})
+	}
+	if img := m.Message.Image; img != nil {
+		v.Image = img.URL
+		if img.AttachmentID != "" {
+			v.Image = "/emulator/api/attachments/" + img.AttachmentID
+		}
+	}
+	if m.Message.File != nil {
+		v.File = m.Message.File.Token
+	}
+	v.Form = m.Message.RequestInfo != nil
+	return v
+}
+
+func (s *Server) attachment(w http.ResponseWriter, id string) {
+	data, ct, ok := s.opts.Capture.Attachment(id)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such attachment"})
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	_, _ = w.Write(data)
+}
+
+func (s *Server) timestamp() string {
+	return strconv.FormatInt(s.opts.Now().UnixMilli(), 10)
+}
+
+// msgID makes a message id shaped like Zalo's (hex, unique per emulator run).
+func (s *Server) msgID() string {
+	s.mu.Lock()
+	s.msgSeq++
+	n := s.msgSeq
+	s.mu.Unlock()
+	r, _ := rand.Int(rand.Reader, big.NewInt(1<<40))
+	return fmt.Sprintf("em%010x%06x", r.Int64(), n)
+}
+
+func validUserID(u string) bool {
+	if len(u) == 0 || len(u) > 20 {
+		return false
+	}
+	for _, c := range u {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func timestampOf(raw []byte) string {
+	var v struct {
+		Timestamp string `json:"timestamp"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return v.Timestamp
+}
+
+func eventNameOf(raw []byte) string {
+	var v struct {
+		EventName string `json:"event_name"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return v.EventName
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
