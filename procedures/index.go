@@ -1,0 +1,306 @@
+package procedures
+
+import (
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Options tune an Index. The zero value is the recommended setting.
+type Options struct {
+	// Synonyms is the query-rewriting table; nil means DefaultSynonyms().
+	Synonyms *Synonyms
+	// MinScore: a best hit scoring below it makes Search abstain. 0 means the default.
+	MinScore float64
+	// MinCoverage: the share of the query's content words the best hit must contain
+	// (0..1). 0 means the default.
+	MinCoverage float64
+}
+
+// Defaults for Options, calibrated on the real catalogue (see eval_test.go).
+const (
+	DefaultMinScore    = 3.0
+	DefaultMinCoverage = 0.5
+)
+
+// Field weights (BM25F): the name counts most, then everyday names, then keywords, the
+// lĩnh vực and the result documents.
+const (
+	weightName    = 3.0
+	weightAlias   = 3.0
+	weightKeyword = 2.0
+	weightField   = 1.0
+	weightResult  = 0.5
+
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+const (
+	fieldName = iota
+	fieldAlias
+	fieldKeyword
+	fieldField
+	fieldResult
+	numFields
+)
+
+var fieldWeights = [numFields]float64{weightName, weightAlias, weightKeyword, weightField, weightResult}
+
+// posting is one document of a term with its precomputed BM25F contribution.
+type posting struct {
+	doc    int32
+	w      float32
+	inName bool // the term occurs in the name, aliases or keywords
+}
+
+type docInfo struct {
+	rec       *Record
+	group     int32   // index into Index.groups: records sharing a name across levels
+	levelRank int8    // 3 Cấp xã, 2 Cấp tỉnh, 1 Cấp bộ, 0 other
+	quals     []int16 // qualifiers found in the name (indexes into Synonyms.qualifiers)
+}
+
+// Index is an immutable search index over a catalogue. It is safe for concurrent Search.
+type Index struct {
+	cat      *Catalog
+	syn      *Synonyms
+	opts     Options
+	docs     []docInfo
+	terms    map[string]int32
+	postings [][]posting
+	vocab    map[string]int32    // folded unigrams → document frequency
+	deletes  map[string][]string // one-deletion neighbourhood of vocabulary words (len ≥ 4)
+	known    map[string]bool     // words of the synonym table (never "repaired")
+	groups   [][]int32           // group → docs
+	pool     sync.Pool
+}
+
+// scratch is per-query working memory, reused through a sync.Pool.
+type scratch struct {
+	score   []float32
+	mask    []uint64
+	name    []uint64
+	touched []int32
+}
+
+// NewIndex builds the search index of c.
+func NewIndex(c *Catalog, opts Options) *Index {
+	if opts.Synonyms == nil {
+		opts.Synonyms = DefaultSynonyms()
+	}
+	if opts.MinScore == 0 {
+		opts.MinScore = DefaultMinScore
+	}
+	if opts.MinCoverage == 0 {
+		opts.MinCoverage = DefaultMinCoverage
+	}
+	ix := &Index{cat: c, syn: opts.Synonyms, opts: opts, terms: map[string]int32{}, vocab: map[string]int32{}, known: map[string]bool{}}
+	recs := c.All()
+	n := len(recs)
+	ix.docs = make([]docInfo, n)
+
+	type fieldTerms struct {
+		tf  map[string]float64
+		len int
+	}
+	perDoc := make([][numFields]fieldTerms, n)
+	var totLen [numFields]float64
+	addSeq := func(ft *fieldTerms, toks []token, exact bool) {
+		for i, t := range toks {
+			ft.tf[t.folded]++
+			if i > 0 {
+				ft.tf[toks[i-1].folded+" "+t.folded]++
+			}
+			if exact && t.exact != t.folded {
+				ft.tf["="+t.exact]++
+			}
+		}
+		ft.len += len(toks)
+	}
+	groupIDs := map[string]int32{}
+	for d, r := range recs {
+		for f := range perDoc[d] {
+			perDoc[d][f].tf = map[string]float64{}
+		}
+		name := Normalize(r.Name)
+		addSeq(&perDoc[d][fieldName], tokenize(name), true)
+		for _, a := range r.Aliases {
+			addSeq(&perDoc[d][fieldAlias], tokenize(Normalize(a)), true)
+		}
+		for _, k := range r.Keywords {
+			addSeq(&perDoc[d][fieldKeyword], tokenize(Normalize(k)), false)
+		}
+		addSeq(&perDoc[d][fieldField], tokenize(Normalize(r.Field)), false)
+		for _, res := range r.Results {
+			addSeq(&perDoc[d][fieldResult], tokenize(Normalize(res)), false)
+		}
+		for f := range perDoc[d] {
+			totLen[f] += float64(perDoc[d][f].len)
+		}
+		key := groupKey(name)
+		g, ok := groupIDs[key]
+		if !ok {
+			g = int32(len(ix.groups))
+			groupIDs[key] = g
+			ix.groups = append(ix.groups, nil)
+		}
+		ix.groups[g] = append(ix.groups[g], int32(d))
+		var keyToks []string
+		for _, t := range tokenize(key) {
+			keyToks = append(keyToks, t.folded)
+		}
+		di := docInfo{rec: r, group: g, levelRank: levelRank(r.Levels)}
+		for _, q := range ix.syn.findQualifiers(keyToks) {
+			di.quals = append(di.quals, int16(q))
+		}
+		ix.docs[d] = di
+	}
+	var avgLen [numFields]float64
+	for f := range avgLen {
+		avgLen[f] = totLen[f] / math.Max(1, float64(n))
+		if avgLen[f] == 0 {
+			avgLen[f] = 1
+		}
+	}
+	// Document frequencies, then postings in document order (deterministic).
+	df := map[string]int{}
+	for d := range perDoc {
+		seen := map[string]bool{}
+		for f := range perDoc[d] {
+			for t := range perDoc[d][f].tf {
+				if !seen[t] {
+					seen[t] = true
+					df[t]++
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(df))
+	for t := range df {
+		keys = append(keys, t)
+	}
+	sort.Strings(keys)
+	ix.postings = make([][]posting, len(keys))
+	for i, t := range keys {
+		ix.terms[t] = int32(i)
+		ix.postings[i] = make([]posting, 0, df[t])
+		if !strings.ContainsAny(t, " =") {
+			ix.vocab[t] = int32(df[t])
+		}
+	}
+	for d := range perDoc {
+		pseudo := map[string]float64{}
+		inName := map[string]bool{}
+		for f := range perDoc[d] {
+			ft := perDoc[d][f]
+			norm := 1 - bm25B + bm25B*float64(ft.len)/avgLen[f]
+			for t, tf := range ft.tf {
+				pseudo[t] += fieldWeights[f] * tf / norm
+				if f <= fieldKeyword {
+					inName[t] = true
+				}
+			}
+		}
+		for t, tf := range pseudo {
+			id := ix.terms[t]
+			idf := math.Log(1 + (float64(n)-float64(df[t])+0.5)/(float64(df[t])+0.5))
+			w := idf * tf * (bm25K1 + 1) / (tf + bm25K1)
+			ix.postings[id] = append(ix.postings[id], posting{doc: int32(d), w: float32(w), inName: inName[t]})
+		}
+	}
+	for i := range ix.postings {
+		sort.Slice(ix.postings[i], func(a, b int) bool { return ix.postings[i][a].doc < ix.postings[i][b].doc })
+	}
+	// Words the synonym table knows are never "repaired" into catalogue words.
+	for first, rs := range ix.syn.rules {
+		ix.known[first] = true
+		for _, r := range rs {
+			for _, f := range r.from {
+				ix.known[f] = true
+			}
+		}
+	}
+	for w := range ix.syn.stop {
+		ix.known[w] = true
+	}
+	ix.deletes = map[string][]string{}
+	vocabWords := make([]string, 0, len(ix.vocab))
+	for w := range ix.vocab {
+		vocabWords = append(vocabWords, w)
+	}
+	sort.Strings(vocabWords)
+	for _, w := range vocabWords {
+		if len(w) < 4 || !isASCII(w) {
+			continue
+		}
+		for i := 0; i < len(w); i++ {
+			del := w[:i] + w[i+1:]
+			ix.deletes[del] = append(ix.deletes[del], w)
+		}
+	}
+	ix.pool.New = func() any {
+		return &scratch{score: make([]float32, n), mask: make([]uint64, n), name: make([]uint64, n)}
+	}
+	return ix
+}
+
+// Catalog returns the indexed catalogue.
+func (ix *Index) Catalog() *Catalog { return ix.cat }
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func levelRank(levels []string) int8 {
+	var best int8
+	for _, l := range levels {
+		var r int8
+		switch l {
+		case "Cấp xã":
+			r = 3
+		case "Cấp tỉnh":
+			r = 2
+		case "Cấp bộ":
+			r = 1
+		}
+		if r > best {
+			best = r
+		}
+	}
+	return best
+}
+
+// levelSuffix matches the level markers that distinguish otherwise identical procedure
+// names on the portal: "(thực hiện tại cấp tỉnh)", "(cấp xã)", "thực hiện tại cấp trung
+// ương, cấp tỉnh, cấp xã".
+var levelSuffix = regexp.MustCompile(`\(?\s*(?:(?:được\s+)?thực hiện\s+(?:tại|ở)\s+)?cấp\s+(?:xã|huyện|tỉnh|trung ương|bộ)(?:\s*,\s*cấp\s+(?:xã|huyện|tỉnh|trung ương|bộ))*\s*\)?\s*$`)
+
+// groupKey is the name without its level marker and without a leading "Thủ tục", in
+// normalised form. Records with the same key are one procedure at several levels.
+func groupKey(normName string) string {
+	k := strings.TrimSpace(normName)
+	for i := 0; i < 2; i++ {
+		k2 := strings.TrimSpace(levelSuffix.ReplaceAllString(k, ""))
+		if k2 == "" || k2 == k {
+			break
+		}
+		k = k2
+	}
+	k = strings.TrimPrefix(k, "thủ tục ")
+	var b strings.Builder
+	for i, t := range tokenize(k) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.folded)
+	}
+	return b.String()
+}

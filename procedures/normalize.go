@@ -1,0 +1,452 @@
+package procedures
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Vietnamese text normalisation (../shared/docs/vietnamese-search.md §1).
+//
+// Two views of a text are used by the search:
+//   - Normalize: NFC, lower case, tone marks placed by the modern rule (hoà, thuỷ), spaces
+//     collapsed. Keeps diacritics; used for the exact-form bonus and safe to log.
+//   - Fold: Normalize, then diacritics removed and đ→d. Used for matching.
+
+// Combining tone marks (NFD).
+const (
+	markGrave = '\u0300' // huyền
+	markAcute = '\u0301' // sắc
+	markTilde = '\u0303' // ngã
+	markHook  = '\u0309' // hỏi
+	markDot   = '\u0323' // nặng
+	// Vowel modifiers (NFD).
+	markCirc  = '\u0302' // â ê ô
+	markBreve = '\u0306' // ă
+	markHorn  = '\u031B' // ơ ư
+)
+
+func isToneMark(r rune) bool {
+	switch r {
+	case markGrave, markAcute, markTilde, markHook, markDot:
+		return true
+	}
+	return false
+}
+
+// Normalize returns s in NFC, lower case, with Vietnamese tone marks placed by the modern
+// rule ("hòa" → "hoà", "thủy" → "thuỷ"), invalid UTF-8 replaced, and runs of white space
+// collapsed to one space. Punctuation is kept.
+func Normalize(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ToLower(norm.NFC.String(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	start := -1 // start of the current letter run
+	flush := func(end int) {
+		if start >= 0 {
+			b.WriteString(placeTone(s[start:end]))
+			start = -1
+		}
+	}
+	for i, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			if start < 0 {
+				if space && b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				space = false
+				start = i
+			}
+		case unicode.IsSpace(r):
+			flush(i)
+			space = true
+		default:
+			flush(i)
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		}
+	}
+	flush(len(s))
+	return b.String()
+}
+
+// Fold returns Normalize(s) without diacritics and with đ → d: "Đăng ký tạm trú" →
+// "dang ky tam tru".
+func Fold(s string) string {
+	return foldNormalized(Normalize(s))
+}
+
+// foldNormalized folds a string that is already normalised (NFC, lower case).
+func foldNormalized(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if f, ok := foldRune(r); ok {
+			if f != 0 {
+				b.WriteRune(f)
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// foldTable maps runes of the Latin blocks used by Vietnamese to their base letter; 0 means
+// "drop" (a stray combining mark). Built once; read-only afterwards.
+var foldTable = buildFoldTable()
+
+const foldLo, foldHi = 0x00C0, 0x1EFF
+
+func buildFoldTable() []rune {
+	t := make([]rune, foldHi-foldLo+1)
+	for r := rune(foldLo); r <= foldHi; r++ {
+		var base rune = -1
+		for _, d := range norm.NFD.String(string(r)) {
+			if base < 0 {
+				base = d
+			}
+		}
+		if base >= 0 && base < utf8.RuneSelf {
+			t[r-foldLo] = unicode.ToLower(base)
+		} else {
+			t[r-foldLo] = -1
+		}
+	}
+	t['đ'-foldLo] = 'd'
+	t['Đ'-foldLo] = 'd'
+	return t
+}
+
+// foldRune reports the folded form of r (0 = drop) and whether r is folded at all.
+func foldRune(r rune) (rune, bool) {
+	if r >= foldLo && r <= foldHi {
+		if f := foldTable[r-foldLo]; f >= 0 {
+			return f, true
+		}
+		return 0, false
+	}
+	if r >= 0x0300 && r <= 0x036F { // combining diacritics left over
+		return 0, true
+	}
+	return 0, false
+}
+
+// placeTone moves the tone mark of one syllable (a run of letters, lower case NFC) onto the
+// vowel the modern rule chooses. Runs without a tone or without a vowel come back as they
+// were (in NFC).
+func placeTone(w string) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii || len(w) > 40 {
+		return w
+	}
+	type letter struct {
+		base  rune
+		marks []rune
+	}
+	var letters []letter
+	var tone rune
+	for _, r := range norm.NFD.String(w) {
+		switch {
+		case isToneMark(r):
+			if tone == 0 {
+				tone = r
+			}
+		case unicode.Is(unicode.Mn, r):
+			if len(letters) == 0 {
+				return w
+			}
+			letters[len(letters)-1].marks = append(letters[len(letters)-1].marks, r)
+		default:
+			letters = append(letters, letter{base: r})
+		}
+	}
+	if tone == 0 {
+		return w
+	}
+	isVowel := func(r rune) bool { return strings.ContainsRune("aeiouy", r) }
+	var vowels []int
+	for i, l := range letters {
+		if !isVowel(l.base) {
+			continue
+		}
+		// u of "qu" and i of "gi" (before another vowel) are part of the initial.
+		if i == 1 && l.base == 'u' && letters[0].base == 'q' {
+			continue
+		}
+		if i == 1 && l.base == 'i' && letters[0].base == 'g' && len(letters) > 2 && isVowel(letters[2].base) {
+			continue
+		}
+		vowels = append(vowels, i)
+	}
+	if len(vowels) == 0 {
+		return w
+	}
+	pick := -1
+	for _, i := range vowels {
+		for _, m := range letters[i].marks {
+			if m == markCirc || m == markBreve || m == markHorn {
+				pick = i
+			}
+		}
+	}
+	if pick < 0 {
+		last := vowels[len(vowels)-1]
+		switch {
+		case last < len(letters)-1: // final consonant: the last vowel
+			pick = last
+		case len(vowels) == 1:
+			pick = vowels[0]
+		case len(vowels) == 2:
+			a, b := letters[vowels[0]].base, letters[vowels[1]].base
+			if (a == 'o' && (b == 'a' || b == 'e')) || (a == 'u' && b == 'y') {
+				pick = vowels[1]
+			} else {
+				pick = vowels[0]
+			}
+		default:
+			pick = vowels[1]
+		}
+	}
+	var b strings.Builder
+	for i, l := range letters {
+		b.WriteRune(l.base)
+		for _, m := range l.marks {
+			b.WriteRune(m)
+		}
+		if i == pick {
+			b.WriteRune(tone)
+		}
+	}
+	return norm.NFC.String(b.String())
+}
+
+// token is one syllable of a normalised text: its accented (normalised) and folded forms.
+type token struct {
+	exact  string // normalised, with diacritics
+	folded string // folded and canonicalised (i/y)
+}
+
+// tokenize splits a normalised string into syllables (runs of letters and digits) and
+// returns both forms. Runs of three or more identical letters are collapsed ("đăngggg").
+func tokenize(s string) []token {
+	var toks []token
+	start := -1
+	emit := func(end int) {
+		if start < 0 {
+			return
+		}
+		w := collapseRepeats(s[start:end])
+		start = -1
+		if w == "" {
+			return
+		}
+		toks = append(toks, token{exact: w, folded: canonSyllable(foldNormalized(w))})
+	}
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		emit(i)
+	}
+	emit(len(s))
+	return toks
+}
+
+// collapseRepeats turns runs of three or more identical runes into one.
+func collapseRepeats(w string) string {
+	n := 0
+	var prev rune
+	need := false
+	for _, r := range w {
+		if r == prev {
+			n++
+			if n >= 3 {
+				need = true
+				break
+			}
+		} else {
+			prev, n = r, 1
+		}
+	}
+	if !need {
+		return w
+	}
+	rs := []rune(w)
+	out := make([]rune, 0, len(rs))
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] == rs[i] {
+			j++
+		}
+		if j-i >= 3 {
+			out = append(out, rs[i])
+		} else {
+			out = append(out, rs[i:j]...)
+		}
+		i = j
+	}
+	return string(out)
+}
+
+// iySyllables maps folded syllables written with a final i to the y spelling (kí/ký,
+// lí/lý, quí/quý, sĩ/sỹ, mĩ/mỹ, tỉ/tỷ), so both spellings match.
+var iySyllables = map[string]string{
+	"ki": "ky", "li": "ly", "qui": "quy", "si": "sy", "mi": "my", "ti": "ty",
+}
+
+func canonSyllable(f string) string {
+	if c, ok := iySyllables[f]; ok {
+		return c
+	}
+	if len(f) > 1 && f[0] == '0' && isDigits(f) { // "02" → "2"
+		f = strings.TrimLeft(f, "0")
+		if f == "" {
+			f = "0"
+		}
+	}
+	return f
+}
+
+// decodeTyping decodes raw Telex or VNI keystrokes of one syllable ("ddawng", "kys",
+// "d9a8ng", "ky1") into a normalised syllable. ok is false when the token is not ASCII or
+// nothing was decoded.
+func decodeTyping(tok string) (string, bool) {
+	if len(tok) < 2 || len(tok) > 12 {
+		return "", false
+	}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return "", false
+		}
+	}
+	type letter struct {
+		base rune
+		mark rune
+	}
+	var ls []letter
+	var tone rune
+	changed := false
+	lastVowel := func(set string) int {
+		for i := len(ls) - 1; i >= 0; i-- {
+			if strings.ContainsRune(set, ls[i].base) && ls[i].mark == 0 {
+				return i
+			}
+		}
+		return -1
+	}
+	hasVowel := func() bool {
+		for _, l := range ls {
+			if strings.ContainsRune("aeiouy", l.base) {
+				return true
+			}
+		}
+		return false
+	}
+	toneOf := map[byte]rune{'s': markAcute, 'f': markGrave, 'r': markHook, 'x': markTilde, 'j': markDot,
+		'1': markAcute, '2': markGrave, '3': markHook, '4': markTilde, '5': markDot}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c >= '1' && c <= '5' && hasVowel():
+			tone, changed = toneOf[c], true
+		case c == '6':
+			if j := lastVowel("aeo"); j >= 0 {
+				ls[j].mark, changed = markCirc, true
+			} else {
+				return "", false
+			}
+		case c == '7':
+			j := lastVowel("ou")
+			if j < 0 {
+				return "", false
+			}
+			ls[j].mark, changed = markHorn, true
+			if j > 0 && ls[j].base == 'o' && ls[j-1].base == 'u' && ls[j-1].mark == 0 {
+				ls[j-1].mark = markHorn
+			}
+		case c == '8':
+			if j := lastVowel("a"); j >= 0 {
+				ls[j].mark, changed = markBreve, true
+			} else {
+				return "", false
+			}
+		case c == '9':
+			if len(ls) > 0 && ls[len(ls)-1].base == 'd' {
+				ls[len(ls)-1].base, changed = 'đ', true
+			} else {
+				return "", false
+			}
+		case c >= '0' && c <= '9':
+			return "", false
+		case c == 'd' && len(ls) == 1 && ls[0].base == 'd' && i == 1:
+			ls[0].base, changed = 'đ', true
+		case (c == 'a' || c == 'e' || c == 'o') && len(ls) > 0 && ls[len(ls)-1].base == rune(c) && ls[len(ls)-1].mark == 0:
+			ls[len(ls)-1].mark, changed = markCirc, true
+		case c == 'w':
+			switch {
+			case len(ls) > 0 && ls[len(ls)-1].base == 'a' && ls[len(ls)-1].mark == 0:
+				ls[len(ls)-1].mark, changed = markBreve, true
+			case len(ls) > 0 && (ls[len(ls)-1].base == 'o' || ls[len(ls)-1].base == 'u') && ls[len(ls)-1].mark == 0:
+				ls[len(ls)-1].mark, changed = markHorn, true
+				if n := len(ls); n > 1 && ls[n-1].base == 'o' && ls[n-2].base == 'u' && ls[n-2].mark == 0 {
+					ls[n-2].mark = markHorn
+				}
+			default:
+				ls, changed = append(ls, letter{base: 'u', mark: markHorn}), true
+			}
+		case (c == 's' || c == 'f' || c == 'r' || c == 'x' || c == 'j') && i > 0 && hasVowel() && tone == 0 &&
+			(i == len(tok)-1 || i < len(tok)-1 && !strings.ContainsRune("aeiouyw", rune(tok[i+1]))):
+			// A tone key after the vowel: at the end, or before a final consonant ("tajm").
+			tone, changed = toneOf[c], true
+		case c == 'z' && i == len(tok)-1:
+			changed = true
+		default:
+			ls = append(ls, letter{base: rune(c)})
+		}
+	}
+	if !changed || len(ls) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteRune(l.base)
+		if l.mark != 0 {
+			b.WriteRune(l.mark)
+		}
+	}
+	if tone != 0 {
+		b.WriteRune(tone)
+	}
+	return placeTone(norm.NFC.String(b.String())), true
+}

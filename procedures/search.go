@@ -1,0 +1,548 @@
+package procedures
+
+import (
+	"container/heap"
+	"math/bits"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Aspect is the part of a procedure a question asks about.
+type Aspect string
+
+// Aspects.
+const (
+	AspectNone      Aspect = "none"
+	AspectDocuments Aspect = "documents" // thành phần hồ sơ
+	AspectSteps     Aspect = "steps"     // trình tự
+	AspectFee       Aspect = "fee"       // phí, lệ phí
+	AspectTime      Aspect = "time"      // thời hạn giải quyết
+	AspectPlace     Aspect = "place"     // nơi nộp, cơ quan
+	AspectForms     Aspect = "forms"     // mẫu đơn, tờ khai
+	AspectOnline    Aspect = "online"    // nộp trực tuyến
+)
+
+func parseAspect(s string) (Aspect, bool) {
+	switch a := Aspect(s); a {
+	case AspectNone, AspectDocuments, AspectSteps, AspectFee, AspectTime, AspectPlace, AspectForms, AspectOnline:
+		return a, true
+	}
+	return AspectNone, false
+}
+
+// Confidence tells the bot how to answer.
+type Confidence string
+
+// Confidence levels.
+const (
+	ConfidenceOne     Confidence = "one"     // answer with the first hit
+	ConfidenceFew     Confidence = "few"     // show a short list
+	ConfidenceClarify Confidence = "clarify" // ask which case (see Result.Clarify)
+	ConfidenceNone    Confidence = "none"    // nothing found: Abstain is true
+)
+
+// Hit is one procedure found. Variants are records with the same name at other levels
+// (e.g. the province-level version); Record is the one that fits a citizen best.
+type Hit struct {
+	Record   *Record
+	Score    float64
+	Variants []*Record
+}
+
+// Clarify is a clarifying question the bot can ask: which of Options does the citizen
+// mean? Topic is the words the options share, e.g. "thẻ căn cước".
+type Clarify struct {
+	Topic   string
+	Options []*Record
+}
+
+// Result of a search.
+type Result struct {
+	Hits       []Hit
+	Abstain    bool // the message is not (recognisably) about a procedure
+	Aspect     Aspect
+	Confidence Confidence
+	Clarify    *Clarify
+}
+
+var (
+	codeRe  = regexp.MustCompile(`(?:^|[^0-9.])([0-9]\.[0-9]{6}(?:\.[A-Za-z0-9]+)?)(?:$|[^0-9])`)
+	shortRe = regexp.MustCompile(`#\s*([0-9A-Za-z]{1,12})\b`)
+)
+
+// Tuning of the business rules.
+const (
+	qualifierPenalty = 0.75 // per qualifier in the name that the query does not mention
+	maxPenalties     = 2
+	expandWeight     = 0.8  // weight of synonym expansions relative to typed words
+	exactWeight      = 0.3  // bonus weight for matching the accented form
+	oneRatio         = 1.25 // top/second score ratio for ConfidenceOne
+	clarifyRatio     = 0.8  // options within this share of the top score are "close"
+)
+
+type qterm struct {
+	id     int32
+	weight float32
+	groups uint64 // content groups this term stands for
+}
+
+type analysed struct {
+	terms      []qterm
+	content    uint64 // all content groups
+	aspect     Aspect
+	seq        []string // folded tokens after rewriting (for qualifier mentions)
+	nContent   int
+	stripped   string // normalised query without aspect words (for logging/debug)
+	unresolved int    // content words that match nothing in the catalogue
+}
+
+// Search finds the procedures a citizen message asks about. limit ≤ 0 means 5.
+func (ix *Index) Search(query string, limit int) Result {
+	if limit <= 0 {
+		limit = 5
+	}
+	if len(query) > 2000 {
+		query = query[:2000]
+	}
+	// Exact lookups: a national code or a poster short code.
+	if m := codeRe.FindStringSubmatch(query); m != nil {
+		if r, ok := ix.cat.ByCode(m[1]); ok {
+			a := ix.analyse(query)
+			return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne}
+		}
+	}
+	if m := shortRe.FindStringSubmatch(query); m != nil {
+		if r, ok := ix.cat.ByShortCode(m[1]); ok {
+			a := ix.analyse(query)
+			return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne}
+		}
+	}
+	a := ix.analyse(query)
+	res := Result{Aspect: a.aspect}
+	if a.nContent == 0 || len(a.terms) == 0 {
+		res.Abstain, res.Confidence = true, ConfidenceNone
+		return res
+	}
+	s := ix.pool.Get().(*scratch)
+	defer ix.release(s)
+	for _, t := range a.terms {
+		for _, p := range ix.postings[t.id] {
+			if s.score[p.doc] == 0 && s.mask[p.doc] == 0 {
+				s.touched = append(s.touched, p.doc)
+			}
+			s.score[p.doc] += t.weight * p.w
+			s.mask[p.doc] |= t.groups
+			if p.inName {
+				s.name[p.doc] |= t.groups
+			}
+		}
+	}
+	mentioned := ix.mentionedQualifiers(a.seq)
+	total := float64(a.nContent)
+	k := limit*6 + 30
+	h := &hitHeap{}
+	for _, d := range s.touched {
+		cov := float64(bits.OnesCount64(s.mask[d]&a.content)) / total
+		if s.name[d]&a.content == 0 {
+			continue // only incidental matches (field, results)
+		}
+		sc := float64(s.score[d]) * (0.2 + 0.8*cov*cov)
+		n := 0
+		for _, q := range ix.docs[d].quals {
+			if !mentioned[q] && n < maxPenalties {
+				sc *= qualifierPenalty
+				n++
+			}
+		}
+		c := cand{doc: d, score: sc, cov: cov, code: ix.docs[d].rec.Code}
+		if h.Len() < k {
+			heap.Push(h, c)
+		} else if c.better((*h)[0]) {
+			(*h)[0] = c
+			heap.Fix(h, 0)
+		}
+	}
+	cands := make([]cand, h.Len())
+	copy(cands, *h)
+	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
+	if len(cands) == 0 || cands[0].cov < ix.opts.MinCoverage || cands[0].score < ix.opts.MinScore {
+		res.Abstain, res.Confidence = true, ConfidenceNone
+		return res
+	}
+	// Group same-name records across levels; the group's record is the most local level
+	// among members scoring close to the group's best.
+	type grp struct {
+		best    float64
+		members []cand
+	}
+	var order []int32
+	groups := map[int32]*grp{}
+	for _, c := range cands {
+		g := ix.docs[c.doc].group
+		if groups[g] == nil {
+			groups[g] = &grp{best: c.score}
+			order = append(order, g)
+		}
+		groups[g].members = append(groups[g].members, c)
+	}
+	for _, g := range order {
+		if len(res.Hits) == limit {
+			break
+		}
+		gr := groups[g]
+		rep := gr.members[0]
+		for _, m := range gr.members[1:] {
+			if m.score >= 0.9*gr.best && ix.docs[m.doc].levelRank > ix.docs[rep.doc].levelRank {
+				rep = m
+			}
+		}
+		hit := Hit{Record: ix.docs[rep.doc].rec, Score: round3(gr.best)}
+		for _, m := range gr.members {
+			if m.doc != rep.doc {
+				hit.Variants = append(hit.Variants, ix.docs[m.doc].rec)
+			}
+		}
+		res.Hits = append(res.Hits, hit)
+	}
+	res.Confidence = ConfidenceFew
+	top := res.Hits[0].Score
+	close := 1
+	for _, h := range res.Hits[1:] {
+		if h.Score >= clarifyRatio*top {
+			close++
+		}
+	}
+	switch {
+	case len(res.Hits) == 1 || res.Hits[1].Score*oneRatio <= top:
+		res.Confidence = ConfidenceOne
+	case close >= 3 && a.nContent <= 3:
+		opts := make([]*Record, 0, close)
+		for _, h := range res.Hits[:close] {
+			opts = append(opts, h.Record)
+		}
+		if topic := commonRun(opts); topic != "" {
+			res.Confidence = ConfidenceClarify
+			res.Clarify = &Clarify{Topic: topic, Options: opts}
+		}
+	}
+	return res
+}
+
+func round3(f float64) float64 {
+	return float64(int64(f*1000+0.5)) / 1000
+}
+
+func (ix *Index) release(s *scratch) {
+	for _, d := range s.touched {
+		s.score[d], s.mask[d], s.name[d] = 0, 0, 0
+	}
+	s.touched = s.touched[:0]
+	ix.pool.Put(s)
+}
+
+// mentionedQualifiers: a qualifier counts as mentioned when the query contains it or one
+// of the qualifiers it contains ("nước ngoài" mentions "có yếu tố nước ngoài").
+func (ix *Index) mentionedQualifiers(seq []string) map[int16]bool {
+	m := map[int16]bool{}
+	qs := ix.syn.qualifiers
+	for i, q := range qs {
+		if !containsSeq(seq, q) {
+			continue
+		}
+		m[int16(i)] = true
+		for j, longer := range qs {
+			if containsSeq(longer, q) {
+				m[int16(j)] = true
+			}
+		}
+	}
+	return m
+}
+
+type cand struct {
+	doc   int32
+	score float64
+	cov   float64
+	code  string
+}
+
+func (c cand) better(o cand) bool {
+	if c.score != o.score {
+		return c.score > o.score
+	}
+	return c.code < o.code
+}
+
+// hitHeap is a min-heap (worst candidate on top) for top-k selection.
+type hitHeap []cand
+
+func (h hitHeap) Len() int           { return len(h) }
+func (h hitHeap) Less(i, j int) bool { return h[j].better(h[i]) }
+func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *hitHeap) Push(x any)        { *h = append(*h, x.(cand)) }
+func (h *hitHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// analyse turns a query into weighted index terms.
+func (ix *Index) analyse(query string) analysed {
+	var a analysed
+	a.aspect = AspectNone
+	norm := Normalize(query)
+	toks := tokenize(norm)
+	if len(toks) > 64 {
+		toks = toks[:64]
+	}
+	for i := range toks {
+		toks[i] = ix.repair(toks[i])
+	}
+	type qtok struct {
+		token
+		group uint64 // 0 for stopwords
+	}
+	var segs [][]qtok // main segments
+	type extra struct {
+		toks   []token
+		groups uint64
+	}
+	var extras []extra
+	var cur []qtok
+	nextGroup := 0
+	newGroup := func(t token) uint64 {
+		if ix.syn.stop[t.folded] || nextGroup >= 64 {
+			return 0
+		}
+		g := uint64(1) << nextGroup
+		nextGroup++
+		return g
+	}
+	endSeg := func() {
+		if len(cur) > 0 {
+			segs = append(segs, cur)
+			cur = nil
+		}
+	}
+	var kept []string
+	for i := 0; i < len(toks); {
+		r := ix.syn.match(toks, i)
+		if r == nil {
+			cur = append(cur, qtok{toks[i], newGroup(toks[i])})
+			kept = append(kept, toks[i].exact)
+			i++
+			continue
+		}
+		switch r.kind {
+		case ruleReplace:
+			if len(r.to) == 0 {
+				endSeg()
+			}
+			for _, t := range r.to {
+				cur = append(cur, qtok{t, newGroup(t)})
+				kept = append(kept, t.exact)
+			}
+		case ruleAspect:
+			if a.aspect == AspectNone {
+				a.aspect = r.aspect
+			}
+			endSeg()
+		case ruleExpand:
+			var gs uint64
+			for _, t := range toks[i : i+len(r.from)] {
+				g := newGroup(t)
+				gs |= g
+				cur = append(cur, qtok{t, g})
+				kept = append(kept, t.exact)
+			}
+			extras = append(extras, extra{toks: r.to, groups: gs})
+		}
+		i += len(r.from)
+	}
+	endSeg()
+	a.stripped = strings.Join(kept, " ")
+
+	weights := map[int32]int{} // term id → index in a.terms
+	add := func(key string, w float32, groups uint64) {
+		id, ok := ix.terms[key]
+		if !ok {
+			return
+		}
+		if j, ok := weights[id]; ok {
+			if w > a.terms[j].weight {
+				a.terms[j].weight = w
+			}
+			a.terms[j].groups |= groups
+			return
+		}
+		weights[id] = len(a.terms)
+		a.terms = append(a.terms, qterm{id: id, weight: w, groups: groups})
+	}
+	for _, seg := range segs {
+		for i, t := range seg {
+			a.seq = append(a.seq, t.folded)
+			if t.group != 0 {
+				a.content |= t.group
+				add(t.folded, 1, t.group)
+				if t.exact != t.folded {
+					add("="+t.exact, exactWeight, 0)
+				}
+			}
+			if i > 0 {
+				add(seg[i-1].folded+" "+t.folded, 1, seg[i-1].group|t.group)
+			}
+		}
+		a.seq = append(a.seq, "|")
+	}
+	for _, e := range extras {
+		for i, t := range e.toks {
+			a.seq = append(a.seq, t.folded)
+			if !ix.syn.stop[t.folded] {
+				add(t.folded, expandWeight, e.groups)
+			}
+			if i > 0 {
+				add(e.toks[i-1].folded+" "+t.folded, expandWeight, e.groups)
+			}
+		}
+		a.seq = append(a.seq, "|")
+	}
+	a.nContent = bits.OnesCount64(a.content)
+	return a
+}
+
+// repair fixes a word the catalogue does not know: raw Telex/VNI keystrokes that decode
+// to a known syllable ("ddawng" → "đăng"), or a typo at edit distance 1 from a catalogue
+// word of four letters or more. Known words, numbers and synonym-table words are kept.
+func (ix *Index) repair(t token) token {
+	f := t.folded
+	if ix.vocab[f] > 0 || ix.known[f] || isDigits(f) {
+		return t
+	}
+	if dec, ok := decodeTyping(f); ok {
+		df := canonSyllable(foldNormalized(dec))
+		if ix.vocab[df] > 0 || ix.known[df] {
+			return token{exact: dec, folded: df}
+		}
+	}
+	if len(f) < 4 || !isASCII(f) {
+		return t
+	}
+	best, bestDF := "", int32(0)
+	consider := func(w string) {
+		if w == f || !withinOneEdit(f, w) {
+			return
+		}
+		if d := ix.vocab[w]; d > bestDF || d == bestDF && d > 0 && w < best {
+			best, bestDF = w, d
+		}
+	}
+	for _, w := range ix.deletes[f] { // f is w with one letter deleted
+		consider(w)
+	}
+	for i := 0; i < len(f); i++ {
+		del := f[:i] + f[i+1:]
+		if ix.vocab[del] > 0 && len(del) >= 3 { // f has one extra letter
+			consider(del)
+		}
+		for _, w := range ix.deletes[del] { // substitution or transposition
+			consider(w)
+		}
+	}
+	if best == "" {
+		return t
+	}
+	return token{exact: best, folded: best}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// withinOneEdit reports whether a and b differ by one insertion, deletion, substitution
+// or transposition of adjacent letters (ASCII).
+func withinOneEdit(a, b string) bool {
+	la, lb := len(a), len(b)
+	if la < lb {
+		a, b, la, lb = b, a, lb, la
+	}
+	if la-lb > 1 {
+		return false
+	}
+	i := 0
+	for i < lb && a[i] == b[i] {
+		i++
+	}
+	if i == lb {
+		return true
+	}
+	if la == lb {
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	return a[i+1:] == b[i:]
+}
+
+// commonRun returns the longest run of words shared by all record names (in the first
+// name's spelling), or "" when they share fewer than two letters' worth.
+func commonRun(recs []*Record) string {
+	if len(recs) == 0 {
+		return ""
+	}
+	first := tokenize(Normalize(recs[0].Name))
+	others := make([][]string, 0, len(recs)-1)
+	for _, r := range recs[1:] {
+		var seq []string
+		for _, t := range tokenize(Normalize(r.Name)) {
+			seq = append(seq, t.folded)
+		}
+		others = append(others, seq)
+	}
+	bestI, bestN := 0, 0
+	for i := range first {
+		for j := i + 1; j <= len(first); j++ {
+			if j-i <= bestN {
+				continue
+			}
+			sub := make([]string, 0, j-i)
+			for _, t := range first[i:j] {
+				sub = append(sub, t.folded)
+			}
+			all := true
+			for _, o := range others {
+				if !containsSeq(o, sub) {
+					all = false
+					break
+				}
+			}
+			if !all {
+				break
+			}
+			bestI, bestN = i, j-i
+		}
+	}
+	if bestN == 0 {
+		return ""
+	}
+	words := make([]string, 0, bestN)
+	for _, t := range first[bestI : bestI+bestN] {
+		words = append(words, t.exact)
+	}
+	// Drop leading/trailing generic verbs ("cấp") so the topic reads as a thing.
+	out := strings.Join(words, " ")
+	if len([]rune(out)) < 3 {
+		return ""
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package procedures
+
+import (
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed synonyms.yaml
+var defaultSynonymsYAML []byte
+
+// Synonyms is the compiled query-rewriting table (see synonyms.yaml for the format).
+type Synonyms struct {
+	rules      map[string][]*rule // by first folded token; longest first
+	stop       map[string]bool    // folded stopwords
+	qualifiers [][]string         // folded token sequences, longest first
+}
+
+type ruleKind int
+
+const (
+	ruleReplace ruleKind = iota
+	ruleAspect
+	ruleExpand
+)
+
+type rule struct {
+	from   []string // folded tokens
+	kind   ruleKind
+	to     []token // replacement / expansion
+	aspect Aspect
+}
+
+type synonymsFile struct {
+	Replace    map[string][]string `yaml:"replace"`
+	Expand     map[string][]string `yaml:"expand"`
+	Stopwords  []string            `yaml:"stopwords"`
+	Aspects    map[string][]string `yaml:"aspects"`
+	Qualifiers []string            `yaml:"qualifiers"`
+}
+
+// DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
+func DefaultSynonyms() *Synonyms {
+	s, err := ParseSynonyms(defaultSynonymsYAML)
+	if err != nil {
+		// The embedded file is covered by tests; a broken one is a build error.
+		panic("procedures: built-in synonyms.yaml: " + err.Error())
+	}
+	return s
+}
+
+// ParseSynonyms compiles a synonyms table in the synonyms.yaml format.
+func ParseSynonyms(data []byte) (*Synonyms, error) {
+	var f synonymsFile
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("synonyms: %w", err)
+	}
+	s := &Synonyms{rules: map[string][]*rule{}, stop: map[string]bool{}}
+	var problems []string
+	addRule := func(kind ruleKind, to string, froms []string, asp Aspect) {
+		toToks := tokenize(Normalize(to))
+		if kind == ruleExpand && len(toToks) == 0 {
+			problems = append(problems, fmt.Sprintf("expand: empty expansion for %v", froms))
+			return
+		}
+		for _, from := range froms {
+			ft := tokenize(Normalize(from))
+			if len(ft) == 0 {
+				problems = append(problems, fmt.Sprintf("empty phrase under %q", to))
+				continue
+			}
+			r := &rule{kind: kind, to: toToks, aspect: asp}
+			for _, t := range ft {
+				r.from = append(r.from, t.folded)
+			}
+			s.rules[r.from[0]] = append(s.rules[r.from[0]], r)
+		}
+	}
+	keys := func(m map[string][]string) []string {
+		ks := make([]string, 0, len(m))
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		return ks
+	}
+	for _, to := range keys(f.Replace) {
+		addRule(ruleReplace, to, f.Replace[to], AspectNone)
+	}
+	for _, name := range keys(f.Aspects) {
+		a, ok := parseAspect(name)
+		if !ok || a == AspectNone {
+			problems = append(problems, fmt.Sprintf("aspects: unknown aspect %q", name))
+			continue
+		}
+		addRule(ruleAspect, "", f.Aspects[name], a)
+	}
+	for _, to := range keys(f.Expand) {
+		addRule(ruleExpand, to, f.Expand[to], AspectNone)
+	}
+	for _, w := range f.Stopwords {
+		for _, t := range tokenize(Normalize(w)) {
+			s.stop[t.folded] = true
+		}
+	}
+	for _, q := range f.Qualifiers {
+		var seq []string
+		for _, t := range tokenize(Normalize(q)) {
+			seq = append(seq, t.folded)
+		}
+		if len(seq) > 0 {
+			s.qualifiers = append(s.qualifiers, seq)
+		}
+	}
+	sort.SliceStable(s.qualifiers, func(i, j int) bool { return len(s.qualifiers[i]) > len(s.qualifiers[j]) })
+	for k, rs := range s.rules {
+		// Longest phrase first; on equal length replace < aspect < expand (the order kinds
+		// were added), so a replacement wins over an aspect phrase of the same length.
+		sort.SliceStable(rs, func(i, j int) bool { return len(rs[i].from) > len(rs[j].from) })
+		s.rules[k] = rs
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("synonyms: %s", strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+// match returns the longest rule that matches toks at position i, or nil.
+func (s *Synonyms) match(toks []token, i int) *rule {
+	for _, r := range s.rules[toks[i].folded] {
+		if i+len(r.from) > len(toks) {
+			continue
+		}
+		ok := true
+		for k, f := range r.from {
+			if toks[i+k].folded != f {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r
+		}
+	}
+	return nil
+}
+
+// IsStopword reports whether the folded word is a stopword of the table.
+func (s *Synonyms) IsStopword(folded string) bool { return s.stop[folded] }
+
+// findQualifiers returns the indexes of the qualifiers found in seq (folded tokens),
+// longest first and not overlapping.
+func (s *Synonyms) findQualifiers(seq []string) []int {
+	used := make([]bool, len(seq))
+	var out []int
+	for qi, q := range s.qualifiers {
+	scan:
+		for i := 0; i+len(q) <= len(seq); i++ {
+			for k := range q {
+				if used[i+k] || seq[i+k] != q[k] {
+					continue scan
+				}
+			}
+			for k := range q {
+				used[i+k] = true
+			}
+			out = append(out, qi)
+			break
+		}
+	}
+	return out
+}
+
+// containsSeq reports whether sub occurs in seq as a contiguous run.
+func containsSeq(seq, sub []string) bool {
+outer:
+	for i := 0; i+len(sub) <= len(seq); i++ {
+		for k := range sub {
+			if seq[i+k] != sub[k] {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
