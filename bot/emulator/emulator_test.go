@@ -1,0 +1,211 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/zalo"
+)
+
+// webhookRecorder is a webhook that checks every event the way the service does (signature
+// on the raw bytes, then zalo.ParseEvent) and keeps what it accepted.
+type webhookRecorder struct {
+	t      *testing.T
+	appID  string
+	secret string
+	mu     sync.Mutex
+	raws   [][]byte
+}
+
+func (h *webhookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	ev, err := zalo.ParseEvent(raw)
+	if err != nil {
+		http.Error(w, "bad event: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := zalo.VerifySignature(r.Header.Get(zalo.SignatureHeader), h.appID, raw, ev.Envelope().Timestamp, h.secret); err != nil {
+		http.Error(w, "bad signature: "+err.Error(), http.StatusUnauthorized)
+		return
+	}
+	h.mu.Lock()
+	h.raws = append(h.raws, raw)
+	h.mu.Unlock()
+	w.Write([]byte(`{"status":"queued"}`))
+}
+
+type fakeCapture struct{ sent []Sent }
+
+func (c *fakeCapture) Messages(oaID, userID string, after int) []Sent {
+	var out []Sent
+	for _, s := range c.sent {
+		if s.Seq > after {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (c *fakeCapture) Attachment(id string) ([]byte, string, bool) {
+	if id == "att1" {
+		return []byte("PNG"), "image/png", true
+	}
+	return nil, "", false
+}
+
+const (
+	testOA   = "1234567890123456789"
+	testApp  = "3608465248940903967"
+	testUser = "9876543210987654321"
+)
+
+func newTestEmulator(t *testing.T) (*Server, *webhookRecorder, *fakeCapture) {
+	t.Helper()
+	hook := &webhookRecorder{t: t, appID: testApp, secret: "oa-secret"}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	capture := &fakeCapture{}
+	e, err := New(Options{
+		Accounts:   []Account{{ID: "ca-test", Name: "Công an phường Thử", OAID: testOA, AppID: testApp, OASecret: "oa-secret"}},
+		WebhookURL: srv.URL + "/webhook",
+		Capture:    capture,
+		Procedures: []Procedure{{Code: "1.004222", ShortCode: "11", Name: "Đăng ký thường trú"}},
+		Now:        func() time.Time { return time.UnixMilli(1718000000000) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, hook, capture
+}
+
+func postEvent(t *testing.T, e *Server, req eventRequest) eventResponse {
+	t.Helper()
+	body, _ := json.Marshal(req)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/emulator/api/event", bytes.NewReader(body)))
+	var resp eventResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("decode response %q: %v", rec.Body.String(), err)
+	}
+	return resp
+}
+
+func TestEventsAreSignedAndRouteToTheCitizen(t *testing.T) {
+	e, hook, _ := newTestEmulator(t)
+	tests := []struct {
+		kind, text string
+		wantEvent  string
+	}{
+		{"text", "lam cccd o dau", "user_send_text"},
+		{"follow", "", "follow"},
+		{"unfollow", "", "unfollow"},
+		{"chatnow", "", "user_click_chatnow"},
+		{"location", "", "user_send_location"},
+		{"sticker", "", "user_send_sticker"},
+		{"officer", "Chào anh", "oa_send_text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			resp := postEvent(t, e, eventRequest{Account: "ca-test", User: testUser, Kind: tt.kind, Text: tt.text, Lat: 10.86, Lng: 106.64})
+			if resp.Status != http.StatusOK || resp.EventName != tt.wantEvent {
+				t.Fatalf("post %s = %+v, want status 200 and event %s", tt.kind, resp, tt.wantEvent)
+			}
+			hook.mu.Lock()
+			raw := hook.raws[len(hook.raws)-1]
+			hook.mu.Unlock()
+			ev, err := zalo.ParseEvent(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			oa, user := zalo.Route(ev)
+			if oa != testOA || user != testUser {
+				t.Errorf("Route(%s) = (%s, %s), want (%s, %s)", tt.wantEvent, oa, user, testOA, testUser)
+			}
+		})
+	}
+}
+
+func TestRedeliverSendsTheSameBytes(t *testing.T) {
+	e, hook, _ := newTestEmulator(t)
+	if resp := postEvent(t, e, eventRequest{Account: "ca-test", User: testUser, Kind: "redeliver"}); resp.Error == "" {
+		t.Fatalf("redeliver before any event = %+v, want an error", resp)
+	}
+	postEvent(t, e, eventRequest{Account: "ca-test", User: testUser, Kind: "text", Text: "đăng ký tạm trú"})
+	resp := postEvent(t, e, eventRequest{Account: "ca-test", User: testUser, Kind: "redeliver"})
+	if !resp.Redelivery || resp.Status != http.StatusOK {
+		t.Fatalf("redeliver = %+v", resp)
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	if len(hook.raws) != 2 || !bytes.Equal(hook.raws[0], hook.raws[1]) {
+		t.Fatalf("webhook got %d bodies; redelivery must repeat the first body byte for byte", len(hook.raws))
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	e, _, _ := newTestEmulator(t)
+	tests := []struct {
+		name string
+		req  eventRequest
+	}{
+		{"unknown account", eventRequest{Account: "nope", User: testUser, Kind: "text", Text: "hi"}},
+		{"bad user", eventRequest{Account: "ca-test", User: "abc", Kind: "text", Text: "hi"}},
+		{"empty text", eventRequest{Account: "ca-test", User: testUser, Kind: "text", Text: "  "}},
+		{"unknown kind", eventRequest{Account: "ca-test", User: testUser, Kind: "dance"}},
+		{"bad coordinates", eventRequest{Account: "ca-test", User: testUser, Kind: "location", Lat: 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if resp := postEvent(t, e, tt.req); resp.Error == "" {
+				t.Errorf("post %+v = %+v, want an error", tt.req, resp)
+			}
+		})
+	}
+}
+
+func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
+	e, _, capture := newTestEmulator(t)
+	capture.sent = []Sent{
+		{Seq: 1, At: time.Now(), Message: zalo.Message{Text: "Chào bạn", Buttons: []zalo.Button{zalo.QueryButton("Hồ sơ", "#TTHC 1.004222 HOSO", true)}}},
+		{Seq: 2, At: time.Now(), Message: zalo.Message{Image: &zalo.Image{AttachmentID: "att1"}}},
+		{Seq: 3, At: time.Now(), Message: zalo.Message{Text: "quá dài"}, Refused: "text longer than 2000 characters", Code: -201},
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/emulator/api/messages?account=ca-test&user="+testUser+"&after=0", nil))
+	var got []messageView
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d messages, want 3", len(got))
+	}
+	if got[0].Buttons[0].Payload != "#TTHC 1.004222 HOSO" || got[1].Image != "/emulator/api/attachments/att1" || got[2].Refused == "" {
+		t.Errorf("views = %+v", got)
+	}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/emulator/api/attachments/att1", nil))
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
+		t.Errorf("attachment = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+func TestPageIsSelfContained(t *testing.T) {
+	e, _, _ := newTestEmulator(t)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/emulator", nil))
+	body := rec.Body.String()
+	if rec.Code != 200 || !bytes.Contains([]byte(body), []byte("<html lang=\"vi\">")) {
+		t.Fatalf("page = %d", rec.Code)
+	}
+	for _, external := range []string{"http://", "https://", "//cdn"} {
+		if bytes.Contains([]byte(body), []byte("src=\""+external)) || bytes.Contains([]byte(body), []byte("href=\""+external)) {
+			t.Errorf("page loads an external asset (%s)", external)
+		}
+	}
+}
