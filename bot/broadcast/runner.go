@@ -1,0 +1,375 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// RunnerOptions configure delivery on one replica. Every replica runs a Runner; they share
+// the work through the Store and the send rate through the Limiter.
+type RunnerOptions struct {
+	Store     Store
+	Followers Followers
+	// Limiter paces sends per OA; nil sends as fast as Zalo answers (tests, benchmarks).
+	Limiter  Limiter
+	Accounts map[string]Account
+	// Classify defaults to ClassifyCode on errors with a ZaloCode() method, else Ambiguous.
+	Classify Classifier
+	// Replica names this process in leases (host name, pod name).
+	Replica string
+	// Concurrency is the number of sending goroutines (default 4).
+	Concurrency int
+	// Batch is how many recipients a goroutine claims at once (default 10).
+	Batch int
+	// Lease is how long a claim lasts without progress before another replica takes it
+	// back (default 30s). It must be longer than a Zalo call plus a limiter wait.
+	Lease time.Duration
+	// Poll is the idle wait between looks for work (default 1s).
+	Poll time.Duration
+	// MaxAttempts bounds retries of retryable errors per message (default 5).
+	MaxAttempts int
+	// Backoff is the first retry delay, doubled each attempt up to MaxBackoff
+	// (defaults 500ms, 30s).
+	Backoff, MaxBackoff time.Duration
+	Logger              *zap.Logger
+	// Now defaults to time.Now (window re-check before each send).
+	Now func() time.Time
+}
+
+// Runner delivers running campaigns.
+type Runner struct {
+	o  RunnerOptions
+	mu sync.Mutex
+	// campaigns caches campaign content, which never changes after creation.
+	campaigns map[string]Campaign
+}
+
+// NewRunner checks o and fills defaults.
+func NewRunner(o RunnerOptions) (*Runner, error) {
+	if o.Store == nil || o.Followers == nil || o.Accounts == nil {
+		return nil, errors.New("broadcast: runner needs store, followers and accounts")
+	}
+	if o.Replica == "" {
+		return nil, errors.New("broadcast: runner needs a replica name")
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Concurrency, 4)
+	def(&o.Batch, 10)
+	def(&o.MaxAttempts, 5)
+	defD(&o.Lease, 30*time.Second)
+	defD(&o.Poll, time.Second)
+	defD(&o.Backoff, 500*time.Millisecond)
+	defD(&o.MaxBackoff, 30*time.Second)
+	if o.Classify == nil {
+		o.Classify = defaultClassify
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Runner{o: o, campaigns: map[string]Campaign{}}, nil
+}
+
+// Run delivers until ctx is cancelled, then hands back unstarted claims and returns once
+// every goroutine it started has stopped.
+func (r *Runner) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { r.housekeep(ctx) })
+	for i := range r.o.Concurrency {
+		worker := fmt.Sprintf("%s/%d", r.o.Replica, i)
+		wg.Go(func() { r.work(ctx, worker) })
+	}
+	wg.Wait()
+}
+
+// housekeep starts scheduled campaigns whose time has come and takes back expired leases.
+func (r *Runner) housekeep(ctx context.Context) {
+	for {
+		ids, err := r.o.Store.Active(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.o.Logger.Warn("list active campaigns", zap.Error(err))
+		}
+		for _, id := range ids {
+			if _, err := r.o.Store.Activate(ctx, id); err != nil && ctx.Err() == nil {
+				r.o.Logger.Warn("activate campaign", zap.String("campaign", id), zap.Error(err))
+			}
+			requeued, unknown, err := r.o.Store.Reclaim(ctx, id)
+			if err != nil && ctx.Err() == nil {
+				r.o.Logger.Warn("reclaim leases", zap.String("campaign", id), zap.Error(err))
+			}
+			if requeued+unknown > 0 {
+				r.o.Logger.Info("reclaimed expired leases", zap.String("campaign", id),
+					zap.Int("requeued", requeued), zap.Int("unknown", unknown))
+			}
+		}
+		if !sleep(ctx, r.o.Poll) {
+			return
+		}
+	}
+}
+
+func (r *Runner) work(ctx context.Context, worker string) {
+	for ctx.Err() == nil {
+		n, err := r.round(ctx, worker)
+		if err != nil && ctx.Err() == nil {
+			r.o.Logger.Warn("broadcast round", zap.String("worker", worker), zap.Error(err))
+		}
+		if n == 0 && !sleep(ctx, r.o.Poll) {
+			return
+		}
+	}
+}
+
+// round claims one batch from the first running campaign that has work and delivers it.
+func (r *Runner) round(ctx context.Context, worker string) (int, error) {
+	ids, err := r.o.Store.Active(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		claims, err := r.o.Store.Claim(ctx, id, worker, r.o.Batch, r.o.Lease)
+		if err != nil {
+			return 0, err
+		}
+		if len(claims) == 0 {
+			continue
+		}
+		c, err := r.campaign(ctx, id)
+		if err != nil {
+			r.release(ctx, id, worker, claims)
+			return 0, err
+		}
+		r.process(ctx, worker, c, claims)
+		return len(claims), nil
+	}
+	return 0, nil
+}
+
+func (r *Runner) campaign(ctx context.Context, id string) (Campaign, error) {
+	r.mu.Lock()
+	c, ok := r.campaigns[id]
+	r.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, _, err := r.o.Store.Campaign(ctx, id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	r.mu.Lock()
+	r.campaigns[id] = c
+	r.mu.Unlock()
+	return c, nil
+}
+
+func (r *Runner) process(ctx context.Context, worker string, c Campaign, claims []Claim) {
+	skip, err := r.recheck(ctx, c, claims)
+	if err != nil {
+		r.o.Logger.Warn("re-check window", zap.String("campaign", c.ID), zap.Error(err))
+		r.release(ctx, c.ID, worker, claims)
+		return
+	}
+	for i, cl := range claims {
+		if ctx.Err() != nil {
+			r.release(ctx, c.ID, worker, claims[i:])
+			return
+		}
+		if reason, ok := skip[cl.Recipient]; ok {
+			r.settle(ctx, c.ID, worker, cl.Recipient, Result{State: "skipped", Reason: reason})
+			continue
+		}
+		r.deliver(ctx, worker, c, cl)
+	}
+}
+
+// recheck applies the consultation window at send time: a campaign scheduled for later, or a
+// long one, must not send to citizens whose window closed since the plan.
+func (r *Runner) recheck(ctx context.Context, c Campaign, claims []Claim) (map[Recipient]Reason, error) {
+	if c.Spec.Channel == ChannelArticle {
+		return nil, nil
+	}
+	byAccount := map[string][]string{}
+	for _, cl := range claims {
+		if cl.NextPart == 0 {
+			byAccount[cl.Account] = append(byAccount[cl.Account], cl.UserID)
+		}
+	}
+	now := r.o.Now()
+	skip := map[Recipient]Reason{}
+	for acct, users := range byAccount {
+		infos, err := r.o.Followers.Lookup(ctx, c.OAIDs[acct], users)
+		if err != nil {
+			return nil, err
+		}
+		for _, fi := range infos {
+			if reason := Reachability(fi, now); reason != "" {
+				skip[Recipient{Account: acct, UserID: fi.UserID}] = reason
+			}
+		}
+	}
+	return skip, nil
+}
+
+// deliver sends the remaining parts to one claimed recipient. See the package comment for
+// why an interrupted send is settled as unknown instead of being repeated.
+func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Claim) {
+	acct, ok := r.o.Accounts[cl.Account]
+	if !ok {
+		r.settle(ctx, c.ID, worker, cl.Recipient, Result{State: "failed", Reason: ReasonRejected})
+		return
+	}
+	parts := len(c.Messages[cl.Account])
+	if c.Spec.Channel == ChannelArticle {
+		parts = 1
+	}
+	for part := cl.NextPart; part < parts; {
+		if r.o.Limiter != nil {
+			if err := r.o.Limiter.Wait(ctx, c.OAIDs[cl.Account]); err != nil {
+				r.release(ctx, c.ID, worker, []Claim{cl})
+				return
+			}
+		}
+		res, err := r.o.Store.Begin(ctx, c.ID, worker, cl.Recipient, part, r.o.Lease)
+		if err != nil || res != Begun {
+			// Lost or halted: someone else owns it or it is back in the queue. On an error the
+			// lease runs out and Reclaim decides.
+			return
+		}
+		msgID, err := r.send(ctx, c, acct, cl.UserID, part)
+		if err == nil {
+			r.finish(ctx, c.ID, worker, cl.Recipient, part, part == parts-1, msgID)
+			part++
+			continue
+		}
+		if !r.failed(ctx, worker, c.ID, cl.Recipient, err) {
+			return
+		}
+	}
+}
+
+// failed handles a send error and reports whether to try the same part again.
+func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, err error) bool {
+	if errors.Is(err, ErrArticleQuota) {
+		r.settle(ctx, id, worker, rc, Result{State: "failed", Reason: ReasonArticleQuota})
+		return false
+	}
+	f := r.o.Classify(err)
+	if ctx.Err() != nil && f.Code == 0 {
+		f.Class = Ambiguous // cut off mid-call: Zalo may have accepted it
+	}
+	switch f.Class {
+	case Retryable:
+		wctx, cancel := writeCtx(ctx)
+		n, rerr := r.o.Store.Retry(wctx, id, worker, rc)
+		cancel()
+		if rerr != nil {
+			r.o.Logger.Warn("record retry", zap.String("campaign", id), zap.Error(rerr))
+			return false
+		}
+		if n >= r.o.MaxAttempts {
+			r.settle(ctx, id, worker, rc, Result{State: "failed", Code: f.Code, Reason: ReasonRetriesSpent})
+			return false
+		}
+		if !sleep(ctx, r.backoff(n)) {
+			r.release(ctx, id, worker, []Claim{{Recipient: rc}})
+			return false
+		}
+		return true
+	case Ambiguous:
+		r.settle(ctx, id, worker, rc, Result{State: "unknown"})
+	default:
+		r.settle(ctx, id, worker, rc, Result{State: "failed", Code: f.Code, Reason: reasonFor(f.Class)})
+	}
+	return false
+}
+
+func (r *Runner) send(ctx context.Context, c Campaign, acct Account, userID string, part int) (string, error) {
+	if c.Spec.Channel == ChannelArticle {
+		if acct.Article == nil || !acct.Verified {
+			return "", ErrArticleQuota
+		}
+		ok, err := r.o.Store.ReserveArticle(ctx, acct.ID, r.o.Now(), acct.ArticleMonthlyCap)
+		if err != nil {
+			return "", fmt.Errorf("reserve article quota: %w", err)
+		}
+		if !ok {
+			return "", ErrArticleQuota
+		}
+		return acct.Article.BroadcastArticle(ctx, c.Spec.ArticleID)
+	}
+	return acct.Sender.Send(ctx, userID, c.Messages[acct.ID][part])
+}
+
+func (r *Runner) finish(ctx context.Context, id, worker string, rc Recipient, part int, last bool, msgID string) {
+	// Zalo accepted the message: record it even when ctx is being cancelled.
+	wctx, cancel := writeCtx(ctx)
+	defer cancel()
+	if err := r.o.Store.Finish(wctx, id, worker, rc, part, last, msgID); err != nil {
+		r.o.Logger.Error("record sent message", zap.String("campaign", id), zap.Error(err))
+	}
+}
+
+func (r *Runner) settle(ctx context.Context, id, worker string, rc Recipient, res Result) {
+	wctx, cancel := writeCtx(ctx)
+	defer cancel()
+	res.Account, res.UserID = rc.Account, rc.UserID
+	if err := r.o.Store.Settle(wctx, id, worker, rc, res); err != nil {
+		r.o.Logger.Warn("record outcome", zap.String("campaign", id), zap.Error(err))
+	}
+}
+
+func (r *Runner) release(ctx context.Context, id, worker string, claims []Claim) {
+	wctx, cancel := writeCtx(ctx)
+	defer cancel()
+	rs := make([]Recipient, len(claims))
+	for i, cl := range claims {
+		rs[i] = cl.Recipient
+	}
+	if err := r.o.Store.Release(wctx, id, worker, rs); err != nil {
+		r.o.Logger.Warn("release claims", zap.String("campaign", id), zap.Error(err))
+	}
+}
+
+func (r *Runner) backoff(attempt int) time.Duration {
+	d := r.o.Backoff
+	for range attempt - 1 {
+		d *= 2
+		if d >= r.o.MaxBackoff {
+			return r.o.MaxBackoff
+		}
+	}
+	return d
+}
+
+// writeCtx outlives ctx's cancellation briefly so outcomes are recorded during shutdown.
+func writeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+}
+
+// sleep waits d or until ctx is done, reporting whether it waited the full time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
