@@ -60,8 +60,12 @@ func payloadFor(code string, s Section) string {
 	return "#TTHC " + code + " " + s.String()
 }
 
-// maxNameRunes bounds names in headings so a card always fits one message.
-const maxNameRunes = 300
+// maxNameRunes bounds the name on a card and maxHeadingNameRunes the name repeated in
+// section headings, so a card always fits one message and split parts stay readable.
+const (
+	maxNameRunes        = 300
+	maxHeadingNameRunes = 150
+)
 
 // renderCard renders the summary card of r: one message with name and code, where to
 // submit, processing time and fee (per channel where they differ), the number of
@@ -135,7 +139,7 @@ func cardButtons(t *Texts, r *procedures.Record) []button {
 
 // renderSection renders section s of r as one or more messages.
 func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
-	name := truncate(oneLine(r.Name), maxNameRunes)
+	name := truncate(oneLine(r.Name), maxHeadingNameRunes)
 	var heading string
 	var lines []string
 	var buttons []button
@@ -187,6 +191,9 @@ func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
 		}
 		if len(lines) == 0 {
 			lines = []string{t.SectionNoForms}
+		} else if len(buttons) == 0 && r.PortalURL != "" {
+			lines = append(lines, splitLines(fill(t.FormsPortal, "url", r.PortalURL))...)
+			buttons = []button{link(t.BtnForms, r.PortalURL)}
 		}
 	case SectionOnline:
 		heading = fill(t.SectionOnline, "name", name)

@@ -27,7 +27,8 @@ func officeInfo(acc *account, which intent, now time.Time) reply {
 		}
 		o := &acc.Offices[i]
 		block := officeBlock(t, o)
-		if which == intentOpenToday || which == intentOfficeHours {
+		// Say "today" once for offices that keep the main office's hours.
+		if (which == intentOpenToday || which == intentOfficeHours) && (i == 0 || !sameHours(o.Hours, acc.Offices[0].Hours)) {
 			if today := todayLine(t, o, now); today != "" {
 				block += "\n" + today
 			}
@@ -128,6 +129,18 @@ func hoursText(t *Texts, o *Office) string {
 		parts = append(parts, dayRange(t, g.days)+": "+strings.Join(g.spans, ", "))
 	}
 	return strings.Join(parts, "; ")
+}
+
+func sameHours(a, b []OpeningHours) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].From != b[i].From || a[i].To != b[i].To || !sameDays(a[i].Days, b[i].Days) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameDays(a, b []time.Weekday) bool {

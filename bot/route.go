@@ -74,8 +74,8 @@ func (b *Bot) answerSearch(acc *account, text string, found Found, p *plan) {
 	case FoundClarify:
 		p.route = "clarify"
 		q := found.Question
-		if q == "" && len(found.Options) > 0 {
-			q = fill(t.ClarifyDefault, "name", truncate(oneLine(found.Options[0].Name), 200))
+		if q == "" {
+			q = t.ClarifyDefault
 		}
 		b.list(acc, found.Options, q, t.ClarifyFooter, p)
 	default:
@@ -192,7 +192,7 @@ func (b *Bot) nextPage(acc *account, conv Conversation, p *plan) {
 		codes[i] = r.Code
 	}
 	p.change(func(c *Conversation) { c.LastList, c.Page = codes, next })
-	p.say(renderList(&acc.texts, recs, next, "", acc.texts.ListFooter))
+	p.say(renderList(&acc.texts, recs, next, acc.texts.ListNext, acc.texts.ListFooter))
 }
 
 // handoff tells the citizen an officer will answer, and mutes the bot for the quiet time.

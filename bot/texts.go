@@ -29,10 +29,11 @@ type Texts struct {
 	NoMoreItems    string // "xem thêm" with nothing more
 	PickNumber     string // a number outside the last list; {max}
 	ListIntro      string // numbered list heading
+	ListNext       string // heading of the next pages ("xem thêm")
 	ListFooter     string // how to pick
 	ListMore       string // there is a next page
 	ClarifyFooter  string // below a clarifying question
-	ClarifyDefault string // {name}: question when the search gives none
+	ClarifyDefault string // question when the search gives none
 	NoticeHeading  string // pinned notice heading; {text}
 
 	// Card and sections.
@@ -53,6 +54,7 @@ type Texts struct {
 	SectionPlace     string // {name}
 	SectionQR        string // {name} {code}: caption of the QR image
 	SectionNoForms   string
+	FormsPortal      string // {url}: where to download forms without their own link
 	SectionNoDocs    string
 	SectionOnlineYes string // {url}
 	SectionOnlineNo  string // {where}
@@ -129,10 +131,11 @@ func DefaultTexts() Texts {
 		NoMoreItems:    "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
 		PickNumber:     "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
 		ListIntro:      "Có một số thủ tục gần với câu hỏi của bạn:",
+		ListNext:       "Các thủ tục tiếp theo:",
 		ListFooter:     "Nhắn số thứ tự (ví dụ: 1) hoặc bấm nút để xem chi tiết.",
 		ListMore:       "Nhắn \"xem thêm\" để xem các thủ tục khác.",
 		ClarifyFooter:  "Bạn chọn trường hợp bên dưới hoặc nhắn số thứ tự.",
-		ClarifyDefault: "Bạn hỏi trường hợp nào của thủ tục {name}?",
+		ClarifyDefault: "Bạn đang hỏi về trường hợp nào dưới đây?",
 		NoticeHeading:  "📢 Thông báo: {text}",
 
 		CardHeading:     "📄 {name}",
@@ -152,9 +155,10 @@ func DefaultTexts() Texts {
 		SectionPlace:    "📍 Nơi nộp hồ sơ – {name}",
 		SectionQR:       "Mã QR thủ tục {name} ({code}). Quét mã để mở lại thủ tục này trên Zalo.",
 		SectionNoForms:  "Thủ tục này không có biểu mẫu riêng cần tải về.",
+		FormsPortal:     "Tải biểu mẫu tại trang thủ tục trên Cổng Dịch vụ công quốc gia:\n{url}",
 		SectionNoDocs:   "Chưa có danh sách hồ sơ cho thủ tục này. Bạn vui lòng hỏi cán bộ.",
-		SectionOnlineYes: "Bạn có thể nộp hồ sơ trực tuyến tại Cổng Dịch vụ công quốc gia:\n{url}\n" +
-			"Đăng nhập bằng tài khoản định danh điện tử (VNeID).",
+		SectionOnlineYes: "Bạn có thể nộp hồ sơ trực tuyến tại:\n{url}\n" +
+			"Bạn đăng nhập bằng tài khoản định danh điện tử VNeID.",
 		SectionOnlineNo: "Thủ tục này chưa nộp trực tuyến được. Bạn vui lòng nộp trực tiếp tại: {where}",
 		DocCase:         "Trường hợp {case}:",
 		DocOptional:     " (nếu có)",
@@ -209,7 +213,7 @@ func (t *Texts) fields() map[string]*string {
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
-		"list_more": &t.ListMore, "clarify_footer": &t.ClarifyFooter,
+		"list_more": &t.ListMore, "list_next": &t.ListNext, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "notice_heading": &t.NoticeHeading,
 		"card_footer": &t.CardFooter, "section_online_yes": &t.SectionOnlineYes,
 		"section_online_no": &t.SectionOnlineNo, "qr_unavailable": &t.QRUnavailable,

@@ -1,0 +1,358 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oabot/oabot/zalo"
+)
+
+func TestParseDeepLink(t *testing.T) {
+	tests := []struct {
+		in   string
+		want deepLink
+		ok   bool
+	}{
+		{"#TTHC 1.004222", deepLink{Code: "1.004222"}, true},
+		{"#tthc 1.004222 giayto", deepLink{Code: "1.004222", Section: SectionDocs}, true},
+		{"#TTHC 1.004222 BUOC", deepLink{Code: "1.004222", Section: SectionSteps}, true},
+		{"#TTHC 1.004222 QR", deepLink{Code: "1.004222", Section: SectionQR}, true},
+		{"#TTHC 12", deepLink{Short: "12"}, true},
+		{"#TTHC 1.004222 NONSENSE", deepLink{}, false},
+		{"#12", deepLink{Short: "12"}, true},
+		{"#12 LEPHI", deepLink{Short: "12", Section: SectionFee}, true},
+		{"  1.014061 ", deepLink{Code: "1.014061"}, true},
+		{"1.0142", deepLink{}, false},
+		{"#", deepLink{}, false},
+		{"# 12", deepLink{}, false},
+		{"làm căn cước", deepLink{}, false},
+		{"#hashtag with many words", deepLink{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseDeepLink(tt.in)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("parseDeepLink(%q) = %+v, %v, want %+v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestDetectIntent(t *testing.T) {
+	tests := []struct {
+		in   string
+		want intent
+	}{
+		{"menu", intentMenu}, {"MENU", intentMenu}, {"Bắt đầu", intentMenu}, {"hi", intentMenu},
+		{"Xin chào!", intentMenu}, {"xin chao", intentMenu}, {"help", intentMenu}, {"?", intentMenu},
+		{"Xin chào", intentMenu}, // NFD input
+		{"cho tôi gặp cán bộ", intentHandoff}, {"Tư vấn viên", intentHandoff},
+		{"tôi muốn nói chuyện với người", intentHandoff}, {"#CANBO", intentHandoff},
+		{"xem thêm", intentMore}, {"Xem them", intentMore}, {"#XEMTHEM", intentMore},
+		{"làm căn cước", intentNone}, {"hi vọng được cấp căn cước", intentNone},
+	}
+	for _, tt := range tests {
+		if got := detectIntent(tt.in); got != tt.want {
+			t.Errorf("detectIntent(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDetectOffice(t *testing.T) {
+	tests := []struct {
+		in   string
+		want intent
+	}{
+		{"giờ làm việc", intentOfficeHours}, {"mấy giờ mở cửa", intentOfficeHours},
+		{"hôm nay có làm việc không", intentOpenToday}, {"thứ 7 có làm không ạ", intentOpenToday},
+		{"địa chỉ ở đâu", intentOfficeAddress}, {"số điện thoại", intentOfficePhone},
+		{"sđt", intentOfficePhone}, {"làm căn cước", intentNone},
+	}
+	for _, tt := range tests {
+		if got := detectOffice(tt.in); got != tt.want {
+			t.Errorf("detectOffice(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPickNumberAndMask(t *testing.T) {
+	for in, want := range map[string]int{"2": 2, " 3 ": 3, "số 4": 4, "2.": 2, "chọn 1": 1} {
+		if got, ok := pickNumber(in); !ok || got != want {
+			t.Errorf("pickNumber(%q) = %d, %v, want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"0", "123", "hai", "1.004222", ""} {
+		if got, ok := pickNumber(in); ok {
+			t.Errorf("pickNumber(%q) = %d, want no number", in, got)
+		}
+	}
+	if got, want := maskQuery("Mất CCCD số 079123456789, gọi 0903 123 456!"), "mat cccd so ############ goi #### ### ###"; got != want {
+		t.Errorf("maskQuery = %q, want %q", got, want)
+	}
+}
+
+// TestRouting checks which step answers, in the issue's order, through the whole handler.
+func TestRouting(t *testing.T) {
+	tests := []struct {
+		name    string
+		before  []string
+		text    string
+		route   string
+		current string
+	}{
+		{"deep link beats greeting words", nil, "#TTHC 1.004222", "deep_link", "1.004222"},
+		{"short code", nil, "#10", "deep_link", "1.014061"},
+		{"bare code", nil, "1.004194", "deep_link", "1.004194"},
+		{"unknown code", nil, "#999", "unknown_code", ""},
+		{"greeting", nil, "xin chào", "menu", ""},
+		{"handoff", nil, "gặp cán bộ", "handoff", ""},
+		{"number picks from list", []string{"căn cước"}, "3", "pick", "1.014063"},
+		{"number without list searches", nil, "3", "not_found", ""},
+		{"more", []string{"căn cước"}, "xem thêm", "more", ""},
+		{"aspect follow-up", []string{"làm căn cước"}, "cần giấy tờ gì", "follow_up", "1.014061"},
+		{"aspect names another procedure", []string{"làm căn cước"}, "hộ chiếu cần giấy tờ gì", "search_one", "1.001456"},
+		{"aspect without current procedure", nil, "cần giấy tờ gì", "not_found", ""},
+		{"place follow-up beats office address", []string{"làm căn cước"}, "nộp ở đâu", "follow_up", "1.014061"},
+		{"office info", nil, "giờ làm việc", "office", ""},
+		{"search one", nil, "đăng ký thường trú", "search_one", "1.004222"},
+		{"search list", nil, "căn cước", "search_list", ""},
+		{"clarify", nil, "đổi căn cước", "clarify", ""},
+		{"nothing", nil, "abc xyz", "not_found", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			for _, s := range tt.before {
+				h.text(s)
+			}
+			conv := h.conv()
+			acc := h.b.byID["benthanh"]
+			ev, err := zalo.ParseEvent(h.job("user_send_text", userMsg("", fmt.Sprintf(`{"msg_id":"x","text":%q}`, tt.text))).Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := h.b.plan(acc, conv, ev, h.now)
+			if p.route != tt.route {
+				t.Errorf("route(%q) = %q, want %q", tt.text, p.route, tt.route)
+			}
+			var c Conversation
+			p.mutate(&c)
+			if tt.current != "" && c.Current != tt.current {
+				t.Errorf("current after %q = %q, want %q", tt.text, c.Current, tt.current)
+			}
+		})
+	}
+}
+
+func TestTakeoverAndResume(t *testing.T) {
+	h := newHarness(t)
+	if got := h.text("làm căn cước"); len(got) != 1 {
+		t.Fatalf("before takeover: %d messages, want 1", len(got))
+	}
+	// The OA's own API echo (no admin_id) must not mute the bot.
+	h.officer("")
+	if got := h.text("làm căn cước"); len(got) != 1 {
+		t.Fatalf("after API echo: %d messages, want 1", len(got))
+	}
+	h.officer("7012345678901234567")
+	h.now = h.now.Add(10 * time.Minute)
+	if got := h.text("làm căn cước"); len(got) != 0 {
+		t.Fatalf("during takeover: bot sent %d messages", len(got))
+	}
+	// A second officer message extends the quiet time.
+	h.officer("7012345678901234567")
+	h.now = h.now.Add(DefaultQuietTime - time.Minute)
+	if got := h.text("làm căn cước"); len(got) != 0 {
+		t.Fatalf("within quiet time of the last officer message: bot sent %d messages", len(got))
+	}
+	h.now = h.now.Add(2 * time.Minute)
+	if got := h.text("làm căn cước"); len(got) != 1 {
+		t.Fatalf("after quiet time: %d messages, want 1", len(got))
+	}
+	if c := h.conv(); !c.LastInteractionAt.Equal(h.now) {
+		t.Errorf("LastInteractionAt = %v, want %v", c.LastInteractionAt, h.now)
+	}
+}
+
+func TestHandoffMutes(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.QuietTime = 10 * time.Minute })
+	h.text("gặp cán bộ")
+	if got := h.text("làm căn cước"); len(got) != 0 {
+		t.Fatalf("after handoff: bot sent %d messages", len(got))
+	}
+	h.now = h.now.Add(11 * time.Minute)
+	if got := h.text("làm căn cước"); len(got) != 1 {
+		t.Fatalf("after quiet time: %d messages, want 1", len(got))
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.RateLimit = 3 })
+	var counts []int
+	for i := 0; i < 6; i++ {
+		counts = append(counts, len(h.text("giờ làm việc")))
+	}
+	if diff := cmp.Diff([]int{1, 1, 1, 1, 0, 0}, counts); diff != "" {
+		t.Errorf("messages per text (-want +got):\n%s", diff)
+	}
+	h.now = h.now.Add(time.Minute)
+	if got := h.text("giờ làm việc"); len(got) != 1 || strings.Contains(got[0].Text, "nhiều tin nhắn") {
+		t.Errorf("after a minute: %q, want the normal answer", describe(got))
+	}
+}
+
+func TestNudgeOncePerInterval(t *testing.T) {
+	h := newHarness(t)
+	if got := h.attachment("sticker", `{"id":"s"}`); len(got) != 1 {
+		t.Fatalf("first sticker: %d messages, want 1", len(got))
+	}
+	if got := h.attachment("image", `{"url":"https://x/y.jpg"}`); len(got) != 0 {
+		t.Fatalf("second non-text within interval: %d messages, want 0", len(got))
+	}
+	h.now = h.now.Add(DefaultNudgeInterval)
+	if got := h.attachment("audio", `{"url":"https://x/y.aac"}`); len(got) != 1 {
+		t.Fatalf("after interval: %d messages, want 1", len(got))
+	}
+}
+
+func TestFollowState(t *testing.T) {
+	h := newHarness(t)
+	h.follow(true)
+	if c := h.conv(); !c.Follower || !c.FollowerKnown {
+		t.Errorf("after follow: %+v", c)
+	}
+	if got := h.follow(false); len(got) != 0 {
+		t.Errorf("unfollow sent %d messages", len(got))
+	}
+	if c := h.conv(); c.Follower || !c.FollowerKnown {
+		t.Errorf("after unfollow: %+v", c)
+	}
+	var follows, unfollows int
+	for _, d := range h.stats.deltas {
+		follows += d.Follows
+		unfollows += d.Unfollows
+	}
+	if follows != 1 || unfollows != 1 {
+		t.Errorf("stats follows/unfollows = %d/%d, want 1/1", follows, unfollows)
+	}
+}
+
+func TestReceiptsIgnored(t *testing.T) {
+	h := newHarness(t)
+	for _, body := range []struct{ name, body string }{
+		{"user_received_message", fmt.Sprintf(`"sender":{"id":%q},"recipient":{"id":%q},"message":{"msg_id":"r1"}`, testOA, testUser)},
+		{"user_seen_message", fmt.Sprintf(`"sender":{"id":%q},"recipient":{"id":%q},"message":{"msg_ids":["r1"]}`, testOA, testUser)},
+	} {
+		if got := h.run(h.job(body.name, body.body)); len(got) != 0 {
+			t.Errorf("%s: sent %d messages", body.name, len(got))
+		}
+	}
+	if _, err := h.state.Get(context.Background(), testOA, testUser); !errors.Is(err, ErrNoConversation) {
+		t.Errorf("receipts touched the conversation: %v", err)
+	}
+}
+
+// TestRetryAfterPartialSend: the second message fails; the retry sends only what is left,
+// and a third delivery of the same job sends nothing.
+func TestRetryAfterPartialSend(t *testing.T) {
+	h := newHarness(t, func(a *Account) {
+		a.Notice = Notice{Text: strings.Repeat("Thông báo dài. ", 130)} // forces a separate notice message
+	})
+	h.msgr.failAt, h.msgr.sendErr = 2, errors.New("network down")
+	j := h.job("user_send_text", userMsg("", `{"msg_id":"p1","text":"làm căn cước"}`))
+	if err := h.b.HandleJob(context.Background(), j); err == nil {
+		t.Fatal("HandleJob with a failing send = nil, want an error")
+	}
+	first := h.msgr.take()
+	if len(first) != 1 {
+		t.Fatalf("first attempt sent %d messages, want 1", len(first))
+	}
+	if err := h.b.HandleJob(context.Background(), j); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	second := h.msgr.take()
+	if len(second) != 1 || !strings.HasPrefix(second[0].Text, "📄") {
+		t.Fatalf("retry sent %q, want only the card", describe(second))
+	}
+	if err := h.b.HandleJob(context.Background(), j); err != nil {
+		t.Fatalf("third delivery: %v", err)
+	}
+	if got := h.msgr.take(); len(got) != 0 {
+		t.Fatalf("third delivery sent %d messages, want 0", len(got))
+	}
+	if c := h.conv(); c.Current != "1.014061" {
+		t.Errorf("current = %q, want 1.014061", c.Current)
+	}
+}
+
+func TestQRUploadCached(t *testing.T) {
+	h := newHarness(t)
+	h.text("#TTHC 1.014061 QR")
+	h.text("#TTHC 1.014061 QR")
+	if h.msgr.uploads != 1 || h.qr.calls != 1 {
+		t.Errorf("uploads = %d, qr draws = %d, want 1, 1", h.msgr.uploads, h.qr.calls)
+	}
+}
+
+func TestUnmatchedRecordedMasked(t *testing.T) {
+	h := newHarness(t)
+	h.text("Con mèo 0903123456")
+	var got []string
+	for _, d := range h.stats.deltas {
+		if d.Unmatched != "" {
+			got = append(got, d.Unmatched)
+		}
+	}
+	if diff := cmp.Diff([]string{"con meo ##########"}, got); diff != "" {
+		t.Errorf("unmatched (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseHours(t *testing.T) {
+	h, err := ParseHours("T2-T6 07:30-11:30 13:30-17:00; T7 07:30-11:30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Office{Hours: h}
+	for _, tt := range []struct {
+		at   time.Time
+		open bool
+	}{
+		{time.Date(2026, 12, 1, 7, 29, 0, 0, vnZone), false},
+		{time.Date(2026, 12, 1, 7, 30, 0, 0, vnZone), true},
+		{time.Date(2026, 12, 1, 12, 0, 0, 0, vnZone), false},
+		{time.Date(2026, 12, 5, 10, 0, 0, 0, vnZone), true},  // Saturday
+		{time.Date(2026, 12, 5, 14, 0, 0, 0, vnZone), false}, // Saturday afternoon
+		{time.Date(2026, 12, 6, 10, 0, 0, 0, vnZone), false}, // Sunday
+		{time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), true}, // 9:00 in Vietnam
+	} {
+		if got := o.openAt(tt.at); got != tt.open {
+			t.Errorf("openAt(%v) = %v, want %v", tt.at, got, tt.open)
+		}
+	}
+	for _, bad := range []string{"T8 07:00-08:00", "T2 7-8", "T2 09:00-08:00", "T2"} {
+		if _, err := ParseHours(bad); err == nil {
+			t.Errorf("ParseHours(%q) = nil error", bad)
+		}
+	}
+	if got, _ := ParseHours("T7-CN 08:00-09:00"); len(got) != 1 || len(got[0].Days) != 2 {
+		t.Errorf("ParseHours(T7-CN) = %+v", got)
+	}
+}
+
+func TestHaversine(t *testing.T) {
+	// Hồ Hoàn Kiếm → Nhà thờ Đức Bà (Sài Gòn): about 1,140 km.
+	d := haversineKm(21.0288, 105.8525, 10.7798, 106.6990)
+	if d < 1130 || d > 1150 {
+		t.Errorf("haversineKm = %.1f, want about 1140", d)
+	}
+	for km, want := range map[float64]string{0.0612: "60 m", 1.26: "1,3 km", 150.4: "150 km"} {
+		if got := formatDistance(km); got != want {
+			t.Errorf("formatDistance(%v) = %q, want %q", km, got, want)
+		}
+	}
+}
