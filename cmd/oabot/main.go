@@ -22,7 +22,8 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 // commands maps subcommand names to their functions. Each subcommand lives in its own file
 // and adds exactly one entry here.
 var commands = map[string]command{
-	"serve": serveCmd,
+	"serve":      serveCmd,
+	"procedures": runProcedures,
 }
 
 // errUsage marks an error already explained to the user on stderr (exit status 2).

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/oabot/oabot/procedures"
+)
+
+// runProcedures is "oabot procedures <validate|search|eval|import> [flags]".
+func runProcedures(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	usage := func() {
+		fmt.Fprint(stderr, `usage: oabot procedures <command> [flags]
+
+  validate --catalog PATH                      check a catalogue file or folder
+  search   [--catalog PATH] [--json] [--limit N] [QUERY]
+                                               no QUERY: one query per stdin line, JSON lines out
+  eval     [--catalog PATH] --queries FILE.jsonl [--json]
+  import   --dvc FILE.jsonl[.gz] --out FILE.yaml|FILE.json
+
+PATH is a catalogue file or folder; without --catalog the built-in catalogue is used.
+`)
+	}
+	if len(args) == 0 {
+		usage()
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "validate":
+		return procValidate(args, stdout, stderr)
+	case "search":
+		return procSearch(ctx, args, os.Stdin, stdout, stderr)
+	case "eval":
+		return procEval(args, stdout, stderr)
+	case "import":
+		return procImport(args, stdout, stderr)
+	case "help", "-h", "--help":
+		usage()
+		return nil
+	}
+	fmt.Fprintf(stderr, "oabot procedures: unknown command %q\n", sub)
+	usage()
+	return errUsage
+}
+
+func newProcFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("oabot procedures "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseInterspersed parses flags that may come after positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func loadCatalog(path string) (*procedures.Catalog, error) {
+	if path == "" {
+		return procedures.Builtin()
+	}
+	return procedures.Load(path)
+}
+
+func procValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newProcFlags("validate", stderr)
+	path := fs.String("catalog", "", "catalogue file or folder (default: the built-in catalogue)")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	c, err := loadCatalog(*path)
+	if err != nil {
+		var ve *procedures.ValidationError
+		if errors.As(err, &ve) {
+			for _, p := range ve.Problems {
+				fmt.Fprintln(stderr, p.String())
+			}
+			return fmt.Errorf("catalogue refused: %d problem(s)", len(ve.Problems))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: %d procedures, version %s\n", c.Len(), c.Version())
+	return nil
+}
+
+type searchLine struct {
+	Query      string         `json:"query"`
+	Results    []searchResult `json:"results"`
+	Abstain    bool           `json:"abstain"`
+	Aspect     string         `json:"aspect"`
+	Confidence string         `json:"confidence"`
+	Clarify    *clarifyOut    `json:"clarify,omitempty"`
+}
+
+type searchResult struct {
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Score    float64  `json:"score"`
+	Variants []string `json:"variants,omitempty"`
+}
+
+type clarifyOut struct {
+	Topic   string   `json:"topic"`
+	Options []string `json:"options"`
+}
+
+func toSearchLine(q string, res procedures.Result) searchLine {
+	out := searchLine{Query: q, Results: []searchResult{}, Abstain: res.Abstain, Aspect: string(res.Aspect), Confidence: string(res.Confidence)}
+	for _, h := range res.Hits {
+		sr := searchResult{Code: h.Record.Code, Name: h.Record.Name, Score: h.Score}
+		for _, v := range h.Variants {
+			sr.Variants = append(sr.Variants, v.Code)
+		}
+		out.Results = append(out.Results, sr)
+	}
+	if res.Clarify != nil {
+		c := &clarifyOut{Topic: res.Clarify.Topic}
+		for _, o := range res.Clarify.Options {
+			c.Options = append(c.Options, o.Code)
+		}
+		out.Clarify = c
+	}
+	return out
+}
+
+func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newProcFlags("search", stderr)
+	path := fs.String("catalog", "", "catalogue file or folder (default: the built-in catalogue)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", 5, "number of results")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	c, err := loadCatalog(*path)
+	if err != nil {
+		return err
+	}
+	ix := procedures.NewIndex(c, procedures.Options{})
+	if len(pos) > 0 {
+		q := strings.Join(pos, " ")
+		res := ix.Search(q, *limit)
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			return enc.Encode(toSearchLine(q, res))
+		}
+		printResult(stdout, res)
+		return nil
+	}
+	// One query per line in, one JSON object per line out.
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		q := sc.Text()
+		if err := enc.Encode(toSearchLine(q, ix.Search(q, *limit))); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func printResult(w io.Writer, res procedures.Result) {
+	if res.Abstain {
+		fmt.Fprintf(w, "(no procedure; aspect %s)\n", res.Aspect)
+		return
+	}
+	fmt.Fprintf(w, "aspect %s, confidence %s\n", res.Aspect, res.Confidence)
+	for i, h := range res.Hits {
+		fmt.Fprintf(w, "%d. %s  %s  (%.2f)\n", i+1, h.Record.Code, h.Record.Name, h.Score)
+		for _, v := range h.Variants {
+			fmt.Fprintf(w, "     also %s  %s\n", v.Code, strings.Join(v.Levels, ", "))
+		}
+	}
+	if res.Clarify != nil {
+		fmt.Fprintf(w, "clarify %q among %d options\n", res.Clarify.Topic, len(res.Clarify.Options))
+	}
+}
+
+func procEval(args []string, stdout, stderr io.Writer) error {
+	fs := newProcFlags("eval", stderr)
+	path := fs.String("catalog", "", "catalogue file or folder (default: the built-in catalogue)")
+	queries := fs.String("queries", "", "labelled queries, JSON lines {\"query\":…,\"expect\":[codes]}")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if *queries == "" {
+		fmt.Fprintln(stderr, "oabot procedures eval: --queries is required")
+		return errUsage
+	}
+	c, err := loadCatalog(*path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(*queries)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	qs, err := procedures.ReadEvalQueries(f)
+	if err != nil {
+		return err
+	}
+	rep := procedures.Evaluate(procedures.NewIndex(c, procedures.Options{}), qs)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	_, err = io.WriteString(stdout, rep.Text())
+	return err
+}
+
+func procImport(args []string, stdout, stderr io.Writer) error {
+	fs := newProcFlags("import", stderr)
+	in := fs.String("dvc", "", "portal crawl, JSON lines (gzip or plain)")
+	out := fs.String("out", "", "catalogue file to write (.yaml or .json)")
+	verbose := fs.Bool("v", false, "print every warning")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if *in == "" || *out == "" {
+		fmt.Fprintln(stderr, "oabot procedures import: --dvc and --out are required")
+		return errUsage
+	}
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	recs, warns, err := procedures.ImportDVC(f)
+	if err != nil {
+		return err
+	}
+	if _, err := procedures.NewCatalog(recs); err != nil {
+		return fmt.Errorf("imported records do not validate: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".import-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriter(tmp)
+	if err := procedures.WriteCatalog(bw, recs, procedures.FormatForPath(*out)); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d procedures into %s\n", len(recs), *out)
+	counts := procedures.WarningCounts(warns)
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	perRecord := map[string]map[string]bool{}
+	for _, w := range warns {
+		if perRecord[w.Kind] == nil {
+			perRecord[w.Kind] = map[string]bool{}
+		}
+		perRecord[w.Kind][w.Code] = true
+	}
+	fmt.Fprintf(stdout, "warnings: %d\n", len(warns))
+	for _, k := range kinds {
+		fmt.Fprintf(stdout, "  %-20s %5d warnings, %5d records\n", k, counts[k], len(perRecord[k]))
+	}
+	if *verbose {
+		for _, w := range warns {
+			fmt.Fprintln(stderr, w.String())
+		}
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package procedures
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// EvalQuery is one labelled query: the codes that count as a right answer, or none when
+// the bot should abstain.
+type EvalQuery struct {
+	Query  string   `json:"query"`
+	Expect []string `json:"expect"`
+}
+
+// ReadEvalQueries reads JSON lines of EvalQuery; blank lines and lines starting with "//"
+// are skipped.
+func ReadEvalQueries(r io.Reader) ([]EvalQuery, error) {
+	var out []EvalQuery
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		t := strings.TrimSpace(sc.Text())
+		if t == "" || strings.HasPrefix(t, "//") {
+			continue
+		}
+		var q EvalQuery
+		if err := json.Unmarshal([]byte(t), &q); err != nil {
+			return nil, fmt.Errorf("queries line %d: %w", line, err)
+		}
+		out = append(out, q)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	return out, nil
+}
+
+// EvalReport sums up a run of labelled queries. Rank metrics are over in-scope queries
+// (an abstention counts as a miss); a hit counts when its record or one of its level
+// variants is expected.
+type EvalReport struct {
+	Queries    int `json:"queries"`
+	InScope    int `json:"in_scope"`
+	OutOfScope int `json:"out_of_scope"`
+
+	Hit1 float64 `json:"hit_at_1"`
+	Hit3 float64 `json:"hit_at_3"`
+	Hit5 float64 `json:"hit_at_5"`
+	MRR  float64 `json:"mrr"`
+
+	// AbstainPrecision: share of abstentions that were out-of-scope queries.
+	// AbstainRecall: share of out-of-scope queries abstained.
+	// WrongAbstain: share of in-scope queries abstained.
+	AbstainPrecision float64 `json:"abstain_precision"`
+	AbstainRecall    float64 `json:"abstain_recall"`
+	WrongAbstain     float64 `json:"wrong_abstain"`
+
+	Misses []EvalMiss `json:"misses,omitempty"`
+}
+
+// EvalMiss is a query not answered at rank 1 (or wrongly abstained / not abstained).
+type EvalMiss struct {
+	Query  string   `json:"query"`
+	Expect []string `json:"expect"`
+	Got    []string `json:"got"` // top codes; empty when abstained
+	Rank   int      `json:"rank"`
+}
+
+// Evaluate runs every query through ix.
+func Evaluate(ix *Index, qs []EvalQuery) EvalReport {
+	var r EvalReport
+	r.Queries = len(qs)
+	abstained, abstainedOOS := 0, 0
+	wrongAbstain := 0
+	for _, q := range qs {
+		res := ix.Search(q.Query, 5)
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.Record.Code)
+		}
+		if res.Abstain {
+			abstained++
+		}
+		if len(q.Expect) == 0 {
+			r.OutOfScope++
+			if res.Abstain {
+				abstainedOOS++
+			} else {
+				r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Got: got})
+			}
+			continue
+		}
+		r.InScope++
+		if res.Abstain {
+			wrongAbstain++
+		}
+		want := map[string]bool{}
+		for _, c := range q.Expect {
+			want[c] = true
+		}
+		rank := 0
+		for i, h := range res.Hits {
+			ok := want[h.Record.Code]
+			for _, v := range h.Variants {
+				ok = ok || want[v.Code]
+			}
+			if ok {
+				rank = i + 1
+				break
+			}
+		}
+		if rank == 1 {
+			r.Hit1++
+		}
+		if rank >= 1 && rank <= 3 {
+			r.Hit3++
+		}
+		if rank >= 1 && rank <= 5 {
+			r.Hit5++
+		}
+		if rank > 0 {
+			r.MRR += 1 / float64(rank)
+		}
+		if rank != 1 {
+			r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Expect: q.Expect, Got: got, Rank: rank})
+		}
+	}
+	if r.InScope > 0 {
+		n := float64(r.InScope)
+		r.Hit1 /= n
+		r.Hit3 /= n
+		r.Hit5 /= n
+		r.MRR /= n
+		r.WrongAbstain = float64(wrongAbstain) / n
+	}
+	if abstained > 0 {
+		r.AbstainPrecision = float64(abstainedOOS) / float64(abstained)
+	}
+	if r.OutOfScope > 0 {
+		r.AbstainRecall = float64(abstainedOOS) / float64(r.OutOfScope)
+	}
+	return r
+}
+
+// Text renders the report for people.
+func (r EvalReport) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "queries %d (in scope %d, out of scope %d)\n", r.Queries, r.InScope, r.OutOfScope)
+	fmt.Fprintf(&b, "Hit@1 %.3f  Hit@3 %.3f  Hit@5 %.3f  MRR %.3f\n", r.Hit1, r.Hit3, r.Hit5, r.MRR)
+	fmt.Fprintf(&b, "abstention precision %.3f  recall %.3f  wrongly abstained in-scope %.3f\n",
+		r.AbstainPrecision, r.AbstainRecall, r.WrongAbstain)
+	for _, m := range r.Misses {
+		fmt.Fprintf(&b, "  miss: %q expect %v got %v (rank %d)\n", m.Query, m.Expect, m.Got, m.Rank)
+	}
+	return b.String()
+}
