@@ -1,0 +1,241 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/qr"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/procedures"
+)
+
+const testPosterToken = "poster-secret-for-tests"
+
+var qrTestAccounts = []qr.Account{
+	{Slug: "ubnd-ben-nghe", OAID: "4318692012345678901", Name: "UBND phường Bến Nghé"},
+	{Slug: "ca-q12", OAID: "5318692012345678901", Name: "Công an phường Tân Thới Hiệp", Mode: qr.ModeOA},
+}
+
+// newQRServer serves the QR routes on an httptest server; base is its URL, also used as
+// the public base URL.
+func newQRServer(t *testing.T, scans ScanCounter) (*httptest.Server, *procedures.Catalog) {
+	t.Helper()
+	cat, err := procedures.Builtin()
+	if err != nil {
+		t.Fatalf("procedures.Builtin: %v", err)
+	}
+	engine := gin.New()
+	srv := httptest.NewUnstartedServer(engine)
+	base := "http://" + srv.Listener.Addr().String()
+	routes, err := NewQRRoutes(QROptions{
+		PublicBaseURL: base, Accounts: qrTestAccounts,
+		Catalog: func() *procedures.Catalog { return cat }, Scans: scans, PosterToken: testPosterToken,
+		Now: func() time.Time { return time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes.Register(engine)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, cat
+}
+
+// withShortCode returns a built-in record that has a short code.
+func withShortCode(t *testing.T, cat *procedures.Catalog) *procedures.Record {
+	t.Helper()
+	for _, r := range cat.All() {
+		if r.ShortCode != "" {
+			return r
+		}
+	}
+	t.Fatal("no built-in record has a short code")
+	return nil
+}
+
+func get(t *testing.T, u string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestQRImageRoutes(t *testing.T) {
+	srv, cat := newQRServer(t, nil)
+	r := withShortCode(t, cat)
+	want := srv.URL + "/q/ubnd-ben-nghe/" + r.Code + "?src=cong-ubnd"
+
+	resp, body := get(t, srv.URL+"/qr/ubnd-ben-nghe/"+r.Code+".png?size=128&src=C%E1%BB%95ng%20UBND")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("PNG: status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := qr.Decode(img); err != nil || got != want {
+		t.Errorf("PNG decodes to %q, %v; want %q", got, err, want)
+	}
+	etag := resp.Header.Get("ETag")
+	if etag == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "max-age") {
+		t.Errorf("PNG cache headers: ETag %q, Cache-Control %q", etag, resp.Header.Get("Cache-Control"))
+	}
+	if resp, _ := get(t, srv.URL+"/qr/ubnd-ben-nghe/"+r.Code+".png?size=128&src=C%E1%BB%95ng%20UBND", "If-None-Match", etag); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: status %d, want 304", resp.StatusCode)
+	}
+
+	// By short code, SVG, OA mode: the code carries the plain OA link.
+	resp, body = get(t, srv.URL+"/qr/ca-q12/"+r.ShortCode+".svg")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("SVG: status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	raster, err := qr.RasteriseSVG(body, qr.DefaultSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := qr.Decode(raster); err != nil || got != "https://zalo.me/5318692012345678901" {
+		t.Errorf("SVG decodes to %q, %v", got, err)
+	}
+
+	if resp, _ := get(t, srv.URL+"/qr/ubnd-ben-nghe/"+r.Code+".png?size=20"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("size=20: status %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestQRNotFound(t *testing.T) {
+	srv, cat := newQRServer(t, inmem.NewScans(0))
+	r := withShortCode(t, cat)
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"landing unknown account", "/q/nobody/" + r.Code, "quét lại mã QR"},
+		{"landing unknown code", "/q/ubnd-ben-nghe/9.999999", "Nhắn tin với UBND phường Bến Nghé trên Zalo"},
+		{"image unknown code", "/qr/ubnd-ben-nghe/9.999999.png", "Không tìm thấy thủ tục"},
+		{"image unknown account", "/qr/nobody/" + r.Code + ".svg", "Không tìm thấy thủ tục"},
+		{"image bad extension", "/qr/ubnd-ben-nghe/" + r.Code + ".gif", "Không tìm thấy thủ tục"},
+		{"posters unknown account", "/posters/nobody.pdf", "Không tìm thấy thủ tục"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := get(t, srv.URL+tc.path, "Authorization", "Bearer "+testPosterToken)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d, want 404", tc.path, resp.StatusCode)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("GET %s: Content-Type %q, want HTML", tc.path, ct)
+			}
+			if !strings.Contains(string(body), tc.want) || !strings.Contains(string(body), `lang="vi"`) {
+				t.Errorf("GET %s: body lacks %q", tc.path, tc.want)
+			}
+		})
+	}
+}
+
+func TestLandingCountsScansInRedis(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	scans, err := redisstore.NewScans(rdb, redisstore.ScansOptions{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, cat := newQRServer(t, scans)
+	r := withShortCode(t, cat)
+	paths := []string{
+		"/q/ubnd-ben-nghe/" + r.Code,
+		"/q/ubnd-ben-nghe/" + r.Code + "?src=" + url.QueryEscape("Bảng tin Tổ 3"),
+		"/q/ubnd-ben-nghe/" + r.Code + "?src=bang-tin-to-3",
+		"/q/ubnd-ben-nghe/" + r.ShortCode + "?src=" + url.QueryEscape("<script>"),
+		"/q/ubnd-ben-nghe/9.999999?src=x", // not counted: unknown code
+		"/q/nobody/" + r.Code + "?src=x",  // not counted: unknown account
+	}
+	for _, p := range paths {
+		get(t, srv.URL+p)
+	}
+	got, err := scans.ScanCounts(context.Background(), "ubnd-ben-nghe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := redisstore.ScanCounts{
+		ByProcedure: map[string]int64{r.Code: 4},
+		BySource:    map[string]map[string]int64{r.Code: {"bang-tin-to-3": 2, "script": 1}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ScanCounts mismatch (-want +got):\n%s", diff)
+	}
+	if other, _ := scans.ScanCounts(context.Background(), "nobody"); len(other.ByProcedure) != 0 {
+		t.Errorf("unknown account counted: %v", other)
+	}
+}
+
+func TestPosterRoutes(t *testing.T) {
+	srv, cat := newQRServer(t, nil)
+	r := withShortCode(t, cat)
+	pdfPath := "/posters/ubnd-ben-nghe.pdf?size=a5&codes=" + r.Code
+	for _, tc := range []struct {
+		name, auth string
+		want       int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"wrong token", "Bearer nope", http.StatusUnauthorized},
+		{"basic auth", "Basic " + testPosterToken, http.StatusUnauthorized},
+	} {
+		if resp, _ := get(t, srv.URL+pdfPath, "Authorization", tc.auth); resp.StatusCode != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+	auth := []string{"Authorization", "Bearer " + testPosterToken}
+	if _, err := qr.FindFont(""); err == nil {
+		resp, body := get(t, srv.URL+pdfPath, auth...)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(body, []byte("%PDF-")) {
+			t.Errorf("poster PDF: status %d, type %q, starts %q", resp.StatusCode, resp.Header.Get("Content-Type"), body[:min(8, len(body))])
+		}
+		if _, err := exec.LookPath("pdftotext"); err == nil {
+			f := t.TempDir() + "/p.pdf"
+			if err := os.WriteFile(f, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command("pdftotext", f, "-").Output()
+			if err != nil || !strings.Contains(strings.Join(strings.Fields(string(out)), " "), r.Name) {
+				t.Errorf("poster PDF text lacks %q (%v)", r.Name, err)
+			}
+		}
+	} else {
+		t.Logf("skipping the PDF part: %v", err)
+	}
+	resp, body := get(t, srv.URL+"/posters/ubnd-ben-nghe.html?per_page=4", auth...)
+	if resp.StatusCode != 200 || strings.Count(string(body), "<svg ") != len(cat.All()) {
+		t.Errorf("print view of all procedures: status %d, %d codes, want %d", resp.StatusCode, strings.Count(string(body), "<svg "), len(cat.All()))
+	}
+	for _, bad := range []string{"?codes=9.999999", "?size=a3", "?per_page=3"} {
+		if resp, _ := get(t, srv.URL+"/posters/ubnd-ben-nghe.html"+bad, auth...); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("posters %s: status %d, want 400", bad, resp.StatusCode)
+		}
+	}
+}
