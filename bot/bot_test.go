@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -98,14 +97,6 @@ func testSearch(c *testCatalog) fakeSearch {
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
 		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace},
 	}
-}
-
-func (c *testCatalog) records(codes ...string) []*procedures.Record {
-	out := make([]*procedures.Record, len(codes))
-	for i, code := range codes {
-		out[i] = c.byCode[code]
-	}
-	return out
 }
 
 func (h *harness) job(name, body string) Job {

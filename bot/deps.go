@@ -8,10 +8,10 @@ import (
 	"github.com/oabot/oabot/zalo"
 )
 
-// Messenger is what the bot needs from one OA's Zalo client.
+// Messenger is what the bot needs from one OA's Zalo client (*zalo.Client satisfies it).
 type Messenger interface {
-	// Send sends one consultation message to userID and returns Zalo's message id.
-	Send(ctx context.Context, userID string, m zalo.Message) (msgID string, err error)
+	// Send sends one consultation message to userID.
+	Send(ctx context.Context, userID string, m zalo.Message) (zalo.SendResult, error)
 	// UploadImage uploads a PNG/JPG and returns its attachment id (valid < 7 days).
 	UploadImage(ctx context.Context, filename string, data []byte) (string, error)
 }
@@ -65,10 +65,10 @@ type Found struct {
 	// Aspect is the part of a procedure the text asks about (documents, fee, …), or
 	// SectionCard when none.
 	Aspect Section
-	// Question and Options are set for FoundClarify (Question may be empty: the bot then
-	// asks with its own wording).
-	Question string
-	Options  []*procedures.Record
+	// Topic and Options are set for FoundClarify: Topic is what the options share (e.g.
+	// "thẻ căn cước"), possibly empty.
+	Topic   string
+	Options []*procedures.Record
 }
 
 // JobProgress is the per-citizen record of the last job handled (see Bot.HandleJob).

@@ -4,15 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
@@ -77,20 +73,24 @@ type recMessenger struct {
 	failAt  int
 	calls   int
 	sendErr error
+	expired map[string]bool // attachment ids Zalo says expired (-100)
 }
 
-func (m *recMessenger) Send(_ context.Context, userID string, msg zalo.Message) (string, error) {
+func (m *recMessenger) Send(_ context.Context, userID string, msg zalo.Message) (zalo.SendResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
 	if m.failAt == m.calls {
-		return "", m.sendErr
+		return zalo.SendResult{}, m.sendErr
 	}
 	if err := msg.Validate(); err != nil {
-		return "", fmt.Errorf("fake zalo refused: %w", err)
+		return zalo.SendResult{}, fmt.Errorf("fake zalo refused: %w", err)
+	}
+	if msg.Image != nil && m.expired[msg.Image.AttachmentID] {
+		return zalo.SendResult{}, &zalo.APIError{Code: -100, Message: "attachment_id was expired"}
 	}
 	m.sent = append(m.sent, msg)
-	return fmt.Sprintf("m%d", len(m.sent)), nil
+	return zalo.SendResult{MessageID: fmt.Sprintf("m%d", len(m.sent))}, nil
 }
 
 func (m *recMessenger) UploadImage(_ context.Context, _ string, data []byte) (string, error) {
@@ -108,54 +108,28 @@ func (m *recMessenger) take() []zalo.Message {
 	return out
 }
 
-// testCatalog loads the built-in catalogue YAML directly.
-type testCatalog struct {
-	byCode, byShort map[string]*procedures.Record
-}
+// testCatalog is the real built-in catalogue.
+type testCatalog struct{ *procedures.Catalog }
 
 func loadTestCatalog(t testing.TB) *testCatalog {
 	t.Helper()
-	files, err := filepath.Glob("../procedures/catalog/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no catalogue files: %v", err)
+	c, err := procedures.Builtin()
+	if err != nil {
+		t.Fatalf("procedures.Builtin() = %v", err)
 	}
-	c := &testCatalog{byCode: map[string]*procedures.Record{}, byShort: map[string]*procedures.Record{}}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var recs []*procedures.Record
-		if err := yaml.Unmarshal(raw, &recs); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, r := range recs {
-			c.byCode[r.Code] = r
-			if r.ShortCode != "" {
-				c.byShort[r.ShortCode] = r
-			}
-		}
-	}
-	return c
+	return &testCatalog{c}
 }
 
-func (c *testCatalog) ByCode(code string) (*procedures.Record, bool) {
-	r, ok := c.byCode[code]
-	return r, ok
-}
-
-func (c *testCatalog) ByShortCode(sc string) (*procedures.Record, bool) {
-	r, ok := c.byShort[sc]
-	return r, ok
-}
-
-func (c *testCatalog) must(t testing.TB, code string) *procedures.Record {
-	t.Helper()
-	r, ok := c.byCode[code]
-	if !ok {
-		t.Fatalf("catalogue has no %s", code)
+func (c *testCatalog) records(codes ...string) []*procedures.Record {
+	out := make([]*procedures.Record, len(codes))
+	for i, code := range codes {
+		r, ok := c.ByCode(code)
+		if !ok {
+			panic("catalogue has no " + code)
+		}
+		out[i] = r
 	}
-	return r
+	return out
 }
 
 // fakeSearch answers fixed queries (routing tests are about routing, not ranking).

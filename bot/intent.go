@@ -6,24 +6,13 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/oabot/oabot/procedures"
 )
 
 // fold lower-cases s, removes Vietnamese tone and vowel marks (đ → d), and collapses white
-// space, so that "Xin chào", "xin chao" and NFD input compare equal
-// (vietnamese-search.md §1.1–§1.3). It is used only for the bot's own keyword intents;
-// procedure search uses the procedures index.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	out = strings.NewReplacer("đ", "d", "Đ", "d").Replace(out)
-	return strings.Join(strings.Fields(strings.ToLower(out)), " ")
-}
+// space, so that "Xin chào", "xin chao" and NFD input compare equal; it is the catalogue's
+// own normaliser (vietnamese-search.md §1.1–§1.3).
+func fold(s string) string { return procedures.Fold(s) }
 
 // words folds s and keeps letters, digits, '#' and '?' as words separated by one space.
 func words(s string) string {

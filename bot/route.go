@@ -38,16 +38,23 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.nextPage(acc, conv, p)
 		return
 	}
-	if n, ok := pickNumber(text); ok && len(conv.LastList) > 0 {
-		p.route = "pick"
-		b.pick(acc, conv, n, p)
-		return
+	if n, ok := pickNumber(text); ok {
+		if len(conv.LastList) > 0 {
+			p.route = "pick"
+			b.pick(acc, conv, n, p)
+			return
+		}
+		// No list on screen: a poster code typed without its "#" ("12").
+		if r, ok := b.catalog.ByShortCode(strconv.Itoa(n)); ok {
+			p.route = "short_code_number"
+			b.show(acc, r, SectionCard, p)
+			return
+		}
 	}
 	found := b.search.Find(text, maxListed)
 	if found.Aspect != SectionCard && conv.Current != "" {
 		cur, ok := b.catalog.ByCode(conv.Current)
-		otherProc := found.Kind == FoundOne && found.Hits[0].Code != conv.Current
-		if ok && !otherProc {
+		if ok && !namesOther(found, conv.Current) {
 			p.route = "follow_up"
 			b.show(acc, cur, found.Aspect, p)
 			return
@@ -59,6 +66,24 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		return
 	}
 	b.answerSearch(acc, text, found, p)
+}
+
+// namesOther reports whether a search points at procedures other than current: one
+// confident hit, or a clarifying question, that does not include it. A short list for a
+// bare aspect question ("nộp ở đâu") is noise and does not count.
+func namesOther(f Found, current string) bool {
+	switch f.Kind {
+	case FoundOne:
+		return f.Hits[0].Code != current
+	case FoundClarify:
+		for _, r := range f.Options {
+			if r.Code == current {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // answerSearch is routing step 7.
@@ -73,9 +98,9 @@ func (b *Bot) answerSearch(acc *account, text string, found Found, p *plan) {
 		b.list(acc, found.Hits, "", t.ListFooter, p)
 	case FoundClarify:
 		p.route = "clarify"
-		q := found.Question
-		if q == "" {
-			q = t.ClarifyDefault
+		q := t.ClarifyDefault
+		if topic := oneLine(found.Topic); topic != "" {
+			q = fill(t.ClarifyTopic, "topic", truncate(topic, 100))
 		}
 		b.list(acc, found.Options, q, t.ClarifyFooter, p)
 	default:

@@ -111,7 +111,8 @@ func TestRouting(t *testing.T) {
 		{"greeting", nil, "xin chào", "menu", ""},
 		{"handoff", nil, "gặp cán bộ", "handoff", ""},
 		{"number picks from list", []string{"căn cước"}, "3", "pick", "1.014063"},
-		{"number without list searches", nil, "3", "not_found", ""},
+		{"number without list is a poster code", nil, "10", "short_code_number", "1.014061"},
+		{"number without list or code searches", nil, "99", "not_found", ""},
 		{"more", []string{"căn cước"}, "xem thêm", "more", ""},
 		{"aspect follow-up", []string{"làm căn cước"}, "cần giấy tờ gì", "follow_up", "1.014061"},
 		{"aspect names another procedure", []string{"làm căn cước"}, "hộ chiếu cần giấy tờ gì", "search_one", "1.001456"},
@@ -354,5 +355,33 @@ func TestHaversine(t *testing.T) {
 		if got := formatDistance(km); got != want {
 			t.Errorf("formatDistance(%v) = %q, want %q", km, got, want)
 		}
+	}
+}
+
+func TestQRReuploadOnExpired(t *testing.T) {
+	h := newHarness(t)
+	h.attach.SetAttachment(context.Background(), "qr:benthanh:1.014061", "stale", time.Hour)
+	h.msgr.expired = map[string]bool{"stale": true}
+	got := h.text("#TTHC 1.014061 QR")
+	if len(got) != 1 || got[0].Image == nil || got[0].Image.AttachmentID != "att1" {
+		t.Fatalf("sent %s, want the image with a fresh attachment", describe(got))
+	}
+	if id, _ := h.attach.Attachment(context.Background(), "qr:benthanh:1.014061"); id != "att1" {
+		t.Errorf("cached id = %q, want att1", id)
+	}
+}
+
+func TestPermanentSendErrorDoesNotRetry(t *testing.T) {
+	h := newHarness(t)
+	h.msgr.failAt, h.msgr.sendErr = 1, &zalo.APIError{Code: -230, Message: "User has not interacted"}
+	j := h.job("user_send_text", userMsg("", `{"msg_id":"p1","text":"làm căn cước"}`))
+	if err := h.b.HandleJob(context.Background(), j); err != nil {
+		t.Fatalf("HandleJob = %v, want nil for a permanent Zalo error", err)
+	}
+	h.msgr.failAt, h.msgr.sendErr = 1, &zalo.APIError{Code: -32, Message: "rate limit"}
+	h.msgr.calls = 0
+	j = h.job("user_send_text", userMsg("", `{"msg_id":"p2","text":"làm căn cước"}`))
+	if err := h.b.HandleJob(context.Background(), j); !errors.Is(err, zalo.ErrRetryable) {
+		t.Fatalf("HandleJob = %v, want a retryable error", err)
 	}
 }

@@ -92,12 +92,16 @@ func validSend(ctx context.Context, m Messenger, userID string, msg zalo.Message
 	return err
 }
 
-// permanent reports errors that a retry cannot fix.
+// permanent reports errors that a retry of the job cannot fix: a message Zalo would
+// refuse, a citizen outside the consultation window or unable to receive, and Zalo's
+// other permanent errors (zalo-oa.md §2.6). Temporary failures and token problems are
+// returned so the queue retries the job later.
 func permanent(err error) bool {
-	return errors.Is(err, zalo.ErrInvalidMessage)
+	return errors.Is(err, zalo.ErrInvalidMessage) || errors.Is(err, zalo.ErrOutsideWindow) ||
+		errors.Is(err, zalo.ErrRecipientGone) || errors.Is(err, zalo.ErrPermanent)
 }
 
 // attachmentExpired reports Zalo error -100 (attachment_id expired, zalo-oa.md §2.6).
 func attachmentExpired(err error) bool {
-	return err != nil && false
+	return errors.Is(err, zalo.ErrAttachmentExpired)
 }

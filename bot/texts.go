@@ -33,7 +33,8 @@ type Texts struct {
 	ListFooter     string // how to pick
 	ListMore       string // there is a next page
 	ClarifyFooter  string // below a clarifying question
-	ClarifyDefault string // question when the search gives none
+	ClarifyDefault string // question when the options share no topic
+	ClarifyTopic   string // {topic}: question about the options' common topic
 	NoticeHeading  string // pinned notice heading; {text}
 
 	// Card and sections.
@@ -136,6 +137,7 @@ func DefaultTexts() Texts {
 		ListMore:       "Nhắn \"xem thêm\" để xem các thủ tục khác.",
 		ClarifyFooter:  "Bạn chọn trường hợp bên dưới hoặc nhắn số thứ tự.",
 		ClarifyDefault: "Bạn đang hỏi về trường hợp nào dưới đây?",
+		ClarifyTopic:   "Về {topic}, bạn cần làm thủ tục nào dưới đây?",
 		NoticeHeading:  "📢 Thông báo: {text}",
 
 		CardHeading:     "📄 {name}",
@@ -214,7 +216,7 @@ func (t *Texts) fields() map[string]*string {
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
 		"list_more": &t.ListMore, "list_next": &t.ListNext, "clarify_footer": &t.ClarifyFooter,
-		"clarify_default": &t.ClarifyDefault, "notice_heading": &t.NoticeHeading,
+		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
 		"card_footer": &t.CardFooter, "section_online_yes": &t.SectionOnlineYes,
 		"section_online_no": &t.SectionOnlineNo, "qr_unavailable": &t.QRUnavailable,
 		"office_none": &t.OfficeNone, "btn_officer": &t.BtnOfficer, "btn_menu": &t.BtnMenu,

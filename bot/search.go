@@ -1,0 +1,67 @@
+package bot
+
+import "github.com/oabot/oabot/procedures"
+
+// IndexSearcher adapts the procedures index to Searcher. index is called for every search
+// so that a catalogue reload (procedures.Holder) takes effect at once.
+func IndexSearcher(index func() *procedures.Index) Searcher { return indexSearcher{index} }
+
+type indexSearcher struct{ index func() *procedures.Index }
+
+// Find maps procedures.Result to the bot's terms: ConfidenceOne → one card, Few → a list,
+// Clarify → a question with the options, None → nothing (the query is recorded).
+func (s indexSearcher) Find(text string, limit int) Found {
+	res := s.index().Search(text, limit)
+	f := Found{Aspect: aspectSection(res.Aspect)}
+	hits := make([]*procedures.Record, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		if h.Record != nil {
+			hits = append(hits, h.Record)
+		}
+	}
+	switch {
+	case res.Abstain || len(hits) == 0 && res.Clarify == nil:
+		f.Kind = FoundNothing
+	case res.Confidence == procedures.ConfidenceOne:
+		f.Kind, f.Hits = FoundOne, hits[:1]
+	case res.Confidence == procedures.ConfidenceClarify && res.Clarify != nil && len(res.Clarify.Options) > 1:
+		f.Kind, f.Options, f.Topic = FoundClarify, res.Clarify.Options, res.Clarify.Topic
+	case len(hits) == 1:
+		f.Kind, f.Hits = FoundOne, hits
+	case len(hits) > 1:
+		f.Kind, f.Hits = FoundSeveral, hits
+	}
+	return f
+}
+
+// aspectSection maps a search aspect to the section that answers it.
+func aspectSection(a procedures.Aspect) Section {
+	switch a {
+	case procedures.AspectDocuments:
+		return SectionDocs
+	case procedures.AspectSteps:
+		return SectionSteps
+	case procedures.AspectFee, procedures.AspectTime:
+		return SectionFee
+	case procedures.AspectPlace:
+		return SectionPlace
+	case procedures.AspectForms:
+		return SectionForms
+	case procedures.AspectOnline:
+		return SectionOnline
+	}
+	return SectionCard
+}
+
+// HolderCatalog adapts a procedures.Holder (reloadable catalogue) to Catalog.
+func HolderCatalog(h *procedures.Holder) Catalog { return holderCatalog{h} }
+
+type holderCatalog struct{ h *procedures.Holder }
+
+func (c holderCatalog) ByCode(code string) (*procedures.Record, bool) {
+	return c.h.Catalog().ByCode(code)
+}
+
+func (c holderCatalog) ByShortCode(sc string) (*procedures.Record, bool) {
+	return c.h.Catalog().ByShortCode(sc)
+}
