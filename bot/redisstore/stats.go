@@ -1,0 +1,128 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/oabot/oabot/bot"
+)
+
+// Stats keeps the per-account conversation counters (bot.Stats). Per account, all keys
+// share the hash tag {account} so one MULTI updates them together:
+//
+//	stats:{a}:views      sorted set, procedure code → views
+//	stats:{a}:unmatched  sorted set, masked query → times asked (capped, see MaxUnmatched)
+//	stats:{a}:follow     hash, "follows" / "unfollows"
+//	stats:{a}:msgs       hash, Vietnam day (YYYY-MM-DD) → citizen messages
+type Stats struct {
+	rdb          redis.UniversalClient
+	keys         Keyspace
+	maxUnmatched int64
+}
+
+var _ bot.Stats = (*Stats)(nil)
+
+// StatsOptions configures Stats.
+type StatsOptions struct {
+	// Prefix starts every key (default "oabot:").
+	Prefix string
+	// MaxUnmatched caps the distinct unmatched queries kept per account (default 2000);
+	// past it the least asked are dropped, so free text cannot grow the set without bound.
+	MaxUnmatched int
+}
+
+// NewStats returns counters on rdb. It does no I/O.
+func NewStats(rdb redis.UniversalClient, opts StatsOptions) (*Stats, error) {
+	if rdb == nil {
+		return nil, errors.New("redisstore: nil redis client")
+	}
+	if opts.MaxUnmatched <= 0 {
+		opts.MaxUnmatched = 2000
+	}
+	return &Stats{rdb: rdb, keys: keyspace(opts.Prefix), maxUnmatched: int64(opts.MaxUnmatched)}, nil
+}
+
+func (s *Stats) key(account, what string) string {
+	return s.keys.Key("stats", "{"+account+"}", what)
+}
+
+// Record adds d to the account's counters in one transaction.
+func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at time.Time) error {
+	if d.Empty() {
+		return nil
+	}
+	if account == "" {
+		return errors.New("redisstore: record stats: empty account")
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, code := range d.Views {
+			p.ZIncrBy(ctx, s.key(account, "views"), 1, code)
+		}
+		if d.Unmatched != "" {
+			k := s.key(account, "unmatched")
+			p.ZIncrBy(ctx, k, 1, d.Unmatched)
+			// Keep the MaxUnmatched most asked: ranks count from the least asked.
+			p.ZRemRangeByRank(ctx, k, 0, -(s.maxUnmatched + 1))
+		}
+		if d.Follows != 0 {
+			p.HIncrBy(ctx, s.key(account, "follow"), "follows", int64(d.Follows))
+		}
+		if d.Unfollows != 0 {
+			p.HIncrBy(ctx, s.key(account, "follow"), "unfollows", int64(d.Unfollows))
+		}
+		if d.Messages != 0 {
+			p.HIncrBy(ctx, s.key(account, "msgs"), bot.StatsDay(at), int64(d.Messages))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record stats: %w", err)
+	}
+	return nil
+}
+
+// Summary reads the account's counters: top procedures and unmatched queries, follows,
+// unfollows and messages per day for the last q.Days days (zero days included).
+func (s *Stats) Summary(ctx context.Context, account string, q bot.StatsQuery) (bot.StatsSummary, error) {
+	q = q.Normalized()
+	days := bot.StatsDays(q)
+	var views, unmatched *redis.ZSliceCmd
+	var follow *redis.MapStringStringCmd
+	var msgs *redis.SliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		views = p.ZRevRangeWithScores(ctx, s.key(account, "views"), 0, int64(q.Top-1))
+		unmatched = p.ZRevRangeWithScores(ctx, s.key(account, "unmatched"), 0, int64(q.Top-1))
+		follow = p.HGetAll(ctx, s.key(account, "follow"))
+		msgs = p.HMGet(ctx, s.key(account, "msgs"), days...)
+		return nil
+	})
+	if err != nil {
+		return bot.StatsSummary{}, fmt.Errorf("read stats: %w", err)
+	}
+	out := bot.StatsSummary{Views: counts(views.Val()), Unmatched: counts(unmatched.Val())}
+	f := follow.Val()
+	out.Follows, _ = strconv.ParseInt(f["follows"], 10, 64)
+	out.Unfollows, _ = strconv.ParseInt(f["unfollows"], 10, 64)
+	for i, v := range msgs.Val() {
+		var n int64
+		if str, ok := v.(string); ok {
+			n, _ = strconv.ParseInt(str, 10, 64)
+		}
+		out.Messages = append(out.Messages, bot.DayCount{Day: days[i], Count: n})
+	}
+	return out, nil
+}
+
+func counts(zs []redis.Z) []bot.Count {
+	out := make([]bot.Count, 0, len(zs))
+	for _, z := range zs {
+		m, _ := z.Member.(string)
+		out = append(out, bot.Count{Key: m, Count: int64(z.Score)})
+	}
+	return out
+}
