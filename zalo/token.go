@@ -167,8 +167,9 @@ func (s *TokenSource) AccessToken(ctx context.Context) (string, error) {
 	}
 	p, err := s.refreshLocked(ctx, "")
 	if err != nil {
-		if s.valid(c) {
-			return c.AccessToken, nil // reported through OnRefresh and LastError
+		if s.valid(c) && s.unsaved == nil {
+			s.setCached(c) // keep the old pair; the failure went to OnRefresh and Status
+			return c.AccessToken, nil
 		}
 		return "", err
 	}
