@@ -1,0 +1,157 @@
+// Package httpapi is oabot's HTTP side and the only package that imports gin: the Zalo
+// webhook, health checks, and the routes other areas register (QR, landing pages,
+// posters, admin API, OAuth, emulator). No *gin.Context leaves it.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/bot"
+)
+
+// Routes is a group of routes an area adds to the server (QRRoutes, the admin API, …).
+type Routes interface {
+	Register(r gin.IRoutes)
+}
+
+// Options configures a Server.
+type Options struct {
+	// Logger is the parent logger; the server names its children ("webhook", "http").
+	Logger *zap.Logger
+	// Accounts are the OAs whose webhook events are accepted (disabled ones left out).
+	Accounts []Account
+	// Queue stores accepted events durably (required).
+	Queue bot.Enqueuer
+	// Ready reports whether the service can take traffic (Redis reachable, consumers
+	// running); nil means always ready.
+	Ready func(ctx context.Context) error
+	// Observer is told the outcome of every webhook request; nil means none.
+	Observer Observer
+	// MaxBodyBytes caps a webhook body (default 1 MiB); larger bodies get 413.
+	MaxBodyBytes int64
+	// EnqueueTimeout bounds the atomic dedupe+enqueue step (default 1 s): Zalo expects an
+	// answer within about 2 s.
+	EnqueueTimeout time.Duration
+	// MaxEventAge: older events are acknowledged and dropped (default 3 h).
+	MaxEventAge time.Duration
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Routes are mounted at start; more can be added with Mount.
+	Routes []Routes
+}
+
+// Account is what the webhook needs to know about one OA.
+type Account struct {
+	// ID is the slug (config accounts[].id), used in /webhook/{id} and logs.
+	ID string
+	// OAID is the Zalo OA id.
+	OAID string
+	// OASecretKey verifies X-ZEvent-Signature.
+	OASecretKey string
+}
+
+// Server is the service's HTTP handler.
+type Server struct {
+	o        Options
+	engine   *gin.Engine
+	log      *zap.Logger
+	byOA     map[string]Account
+	byID     map[string]Account
+	draining atomic.Bool
+	warned   rateLimitedWarn
+}
+
+// New checks the options and builds the router.
+func New(o Options) (*Server, error) {
+	if o.Queue == nil {
+		return nil, errors.New("httpapi: no queue")
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.EnqueueTimeout <= 0 {
+		o.EnqueueTimeout = time.Second
+	}
+	if o.MaxEventAge <= 0 {
+		o.MaxEventAge = 3 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	s := &Server{o: o, log: o.Logger.Named("webhook"), byOA: map[string]Account{}, byID: map[string]Account{}}
+	for _, a := range o.Accounts {
+		if a.ID == "" || a.OAID == "" {
+			return nil, errors.New("httpapi: account without id or oa_id")
+		}
+		if _, dup := s.byOA[a.OAID]; dup {
+			return nil, errors.New("httpapi: two accounts with one oa_id")
+		}
+		s.byOA[a.OAID] = a
+		s.byID[a.ID] = a
+	}
+	// gin's mode is process-wide; release mode keeps it from printing every route.
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(s.recover(o.Logger.Named("http")))
+	e.POST("/webhook", s.webhook)
+	e.POST("/webhook/:account", s.webhook)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	s.engine = e
+	s.Mount(o.Routes...)
+	return s, nil
+}
+
+// Mount adds route groups. Call it before serving.
+func (s *Server) Mount(rs ...Routes) {
+	for _, r := range rs {
+		r.Register(s.engine)
+	}
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Drain stops intake: from now on the webhook and /readyz answer 503, so Zalo retries
+// the events on another replica (or after the restart) and load balancers stop sending.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// recover turns a handler panic into a 500 and one log line.
+func (s *Server) recover(log *zap.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("handler panicked", zap.String("path", c.FullPath()), zap.Any("panic", v),
+					zap.ByteString("stack", debug.Stack()))
+				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+			}
+		}()
+		c.Next()
+	}
+}
+
+// rateLimitedWarn lets a warning through at most once per interval (unknown OAs and bad
+// signatures can arrive in floods).
+type rateLimitedWarn struct{ last atomic.Int64 }
+
+func (w *rateLimitedWarn) allow(now time.Time, every time.Duration) bool {
+	last := w.last.Load()
+	if now.UnixNano()-last < int64(every) {
+		return false
+	}
+	return w.last.CompareAndSwap(last, now.UnixNano())
+}

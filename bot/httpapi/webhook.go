@@ -1,0 +1,169 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/zalo"
+)
+
+// Outcome is what the webhook did with one request.
+type Outcome string
+
+// Webhook outcomes (zalo-oa.md §1.2, §8.2).
+const (
+	OutcomeQueued       Outcome = "queued"        // stored durably → 200
+	OutcomeDuplicate    Outcome = "duplicate"     // seen before → 200, not processed again
+	OutcomeUnknownOA    Outcome = "unknown_oa"    // no such account → 200, dropped
+	OutcomeStale        Outcome = "stale"         // older than MaxEventAge → 200, dropped
+	OutcomeBadSignature Outcome = "bad_signature" // missing/malformed/wrong MAC → 401, nothing stored
+	OutcomeMalformed    Outcome = "malformed"     // not a Zalo event → 400
+	OutcomeTooLarge     Outcome = "too_large"     // body over MaxBodyBytes → 413
+	OutcomeUnavailable  Outcome = "unavailable"   // could not store (Redis down/slow, queue full) → 503
+	OutcomeDraining     Outcome = "draining"      // shutting down → 503
+)
+
+// Outcomes lists every outcome (for metrics that pre-create their series).
+var Outcomes = []Outcome{OutcomeQueued, OutcomeDuplicate, OutcomeUnknownOA, OutcomeStale,
+	OutcomeBadSignature, OutcomeMalformed, OutcomeTooLarge, OutcomeUnavailable, OutcomeDraining}
+
+// StatusCode is the one place that maps a webhook outcome to its HTTP status. Zalo
+// retries anything but 200, so 200 means "never send this again".
+func StatusCode(o Outcome) int {
+	switch o {
+	case OutcomeQueued, OutcomeDuplicate, OutcomeUnknownOA, OutcomeStale:
+		return http.StatusOK
+	case OutcomeBadSignature:
+		return http.StatusUnauthorized
+	case OutcomeMalformed:
+		return http.StatusBadRequest
+	case OutcomeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	default:
+		return http.StatusServiceUnavailable
+	}
+}
+
+// Observer is told the outcome of every webhook request. bot/metrics implements it
+// with Prometheus; Counters is a plain in-memory one. account is the slug, or "" when
+// the OA is unknown or the body unreadable. It must be fast and safe for concurrent use.
+type Observer interface {
+	WebhookHandled(account string, outcome Outcome, took time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) WebhookHandled(string, Outcome, time.Duration) {}
+
+// Counters is an Observer that counts outcomes.
+type Counters struct {
+	n [9]atomic.Int64 // one per entry of outcomeIndex
+}
+
+var outcomeIndex = map[Outcome]int{OutcomeQueued: 0, OutcomeDuplicate: 1, OutcomeUnknownOA: 2,
+	OutcomeStale: 3, OutcomeBadSignature: 4, OutcomeMalformed: 5, OutcomeTooLarge: 6,
+	OutcomeUnavailable: 7, OutcomeDraining: 8}
+
+// WebhookHandled counts one outcome.
+func (c *Counters) WebhookHandled(_ string, o Outcome, _ time.Duration) {
+	if i, ok := outcomeIndex[o]; ok {
+		c.n[i].Add(1)
+	}
+}
+
+// Count returns how many requests had outcome o.
+func (c *Counters) Count(o Outcome) int64 {
+	if i, ok := outcomeIndex[o]; ok {
+		return c.n[i].Load()
+	}
+	return 0
+}
+
+// webhook takes one Zalo event: read (size-limited), decode, route, verify, drop if
+// stale, then dedupe-and-enqueue in one atomic step; 200 only once it is stored.
+func (s *Server) webhook(c *gin.Context) {
+	start := s.o.Now()
+	account, outcome, err := s.ingest(c)
+	code := StatusCode(outcome)
+	s.o.Observer.WebhookHandled(account, outcome, time.Since(start))
+	s.logOutcome(account, outcome, err)
+	if code == http.StatusOK {
+		c.JSON(code, gin.H{"status": string(outcome)})
+		return
+	}
+	c.JSON(code, gin.H{"error": string(outcome)})
+}
+
+func (s *Server) ingest(c *gin.Context) (account string, _ Outcome, _ error) {
+	if s.draining.Load() {
+		return "", OutcomeDraining, nil
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.o.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return "", OutcomeTooLarge, nil
+		}
+		return "", OutcomeMalformed, err
+	}
+	ev, err := zalo.ParseEvent(raw)
+	if err != nil {
+		return "", OutcomeMalformed, err
+	}
+	oaID, userID := zalo.Route(ev)
+	acc, ok := s.byOA[oaID]
+	if slug := c.Param("account"); ok && slug != "" && slug != acc.ID {
+		ok = false // the URL names another account than the event's OA
+	}
+	if !ok {
+		return "", OutcomeUnknownOA, nil
+	}
+	env := ev.Envelope()
+	if err := zalo.VerifySignature(c.GetHeader(zalo.SignatureHeader), env.AppID, raw, env.Timestamp, acc.OASecretKey); err != nil {
+		return acc.ID, OutcomeBadSignature, err
+	}
+	if t, ok := env.Time(); ok && s.o.Now().Sub(t) > s.o.MaxEventAge {
+		return acc.ID, OutcomeStale, nil
+	}
+	job := bot.Job{Account: acc.ID, OAID: oaID, UserID: userID, EventName: ev.Name(),
+		DedupeKey: zalo.DedupeKey(ev), Raw: raw, ReceivedAt: s.o.Now()}
+	// The request's context is not used: a client hanging up must not cut a store in half.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), s.o.EnqueueTimeout)
+	defer cancel()
+	queued, err := s.o.Queue.Enqueue(ctx, job)
+	if err != nil {
+		return acc.ID, OutcomeUnavailable, err
+	}
+	if !queued {
+		return acc.ID, OutcomeDuplicate, nil
+	}
+	return acc.ID, OutcomeQueued, nil
+}
+
+// logOutcome logs what deserves it: no text, ids or tokens, only the outcome, the
+// account slug and the error (which carries none of them).
+func (s *Server) logOutcome(account string, o Outcome, err error) {
+	switch o {
+	case OutcomeUnknownOA, OutcomeBadSignature, OutcomeMalformed, OutcomeTooLarge:
+		if s.warned.allow(s.o.Now(), 10*time.Second) {
+			s.log.Warn("webhook event refused", zap.String("outcome", string(o)), zap.String("account", account),
+				zap.Error(err))
+		}
+	case OutcomeUnavailable:
+		s.log.Error("webhook event not stored, zalo will retry", zap.String("account", account), zap.Error(err))
+	case OutcomeStale:
+		s.log.Info("stale webhook event dropped", zap.String("account", account))
+	default:
+		if ce := s.log.Check(zap.DebugLevel, "webhook event"); ce != nil {
+			ce.Write(zap.String("outcome", string(o)), zap.String("account", account))
+		}
+	}
+}
