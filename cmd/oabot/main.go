@@ -24,6 +24,7 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 var commands = map[string]command{
 	"serve":      serveCmd,
 	"procedures": runProcedures,
+	"stats":      runStats,
 }
 
 // errUsage marks an error already explained to the user on stderr (exit status 2).

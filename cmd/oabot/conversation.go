@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/qr"
+	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/procedures"
+)
+
+// conversationDeps are the concrete pieces serve has already built that the citizen
+// conversation needs.
+type conversationDeps struct {
+	Logger      *zap.Logger
+	Clock       func() time.Time // nil: time.Now
+	State       bot.StateStore
+	Stats       bot.Stats
+	Attachments bot.AttachmentCache
+	Catalog     *procedures.Holder
+	// Messenger returns the Zalo client of an account slug.
+	Messenger func(account string) (bot.Messenger, bool)
+}
+
+// newConversation builds the citizen conversation (the queue's handler) from the
+// configuration: config values are copied into bot.Account here, because bot never
+// imports config.
+func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
+	accounts, err := botAccounts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if d.Catalog == nil {
+		return nil, fmt.Errorf("conversation: no catalogue")
+	}
+	return bot.New(bot.Deps{
+		Logger: d.Logger, Clock: d.Clock, State: d.State, Stats: d.Stats,
+		Catalog:  bot.HolderCatalog(d.Catalog),
+		Search:   bot.IndexSearcher(d.Catalog.Index),
+		Accounts: accounts, Messenger: d.Messenger,
+		QR:          newQRImages(cfg),
+		Attachments: d.Attachments,
+	})
+}
+
+// botAccounts copies the conversation settings of every enabled account.
+func botAccounts(cfg config.Config) ([]bot.Account, error) {
+	var out []bot.Account
+	for _, a := range cfg.Accounts {
+		if a.Disabled {
+			continue
+		}
+		ba := bot.Account{
+			ID: a.ID, OAID: a.OAID, Name: a.Name,
+			QuietTime: cfg.Bot.TakeoverQuiet, RateLimit: cfg.Bot.RateLimitPerMinute,
+			NudgeInterval: cfg.Bot.NudgeInterval,
+			Notice:        bot.Notice{Text: a.Notice.Text, Start: a.Notice.Start, End: a.Notice.End},
+			Texts:         map[string]string{},
+		}
+		if strings.TrimSpace(a.Welcome) != "" {
+			ba.Texts["welcome"] = a.Welcome
+		}
+		if strings.TrimSpace(a.Signature) != "" {
+			ba.Texts["signature"] = a.Signature
+		}
+		for _, q := range a.QuickTopics {
+			ba.QuickTopics = append(ba.QuickTopics, bot.QuickTopic{Title: q.Title, Payload: q.Payload})
+		}
+		for _, o := range a.Offices {
+			bo := bot.Office{Name: o.Name, Address: o.Address, Phone: o.Phone, Lat: o.Lat, Lng: o.Lng}
+			hours := o.Hours
+			if hours == "" {
+				hours = a.Hours
+			}
+			// Hours written as "T2-T6 07:30-11:30 13:30-17:00; T7 07:30-11:30" let the bot
+			// answer "hôm nay có làm việc không"; free text is shown as written.
+			if parsed, err := bot.ParseHours(hours); err == nil && len(parsed) > 0 {
+				bo.Hours = parsed
+			} else {
+				bo.HoursText = hours
+			}
+			if bo.Name == "" {
+				bo.Name = a.Name
+			}
+			ba.Offices = append(ba.Offices, bo)
+		}
+		out = append(out, ba)
+	}
+	return out, nil
+}
+
+// qrImages draws the "Mã QR" image of a procedure with bot/qr: the same target URL as the
+// account's posters (landing page, Mini App or OA link).
+type qrImages struct {
+	base     string
+	accounts map[string]qr.Account
+}
+
+func newQRImages(cfg config.Config) *qrImages {
+	q := &qrImages{base: cfg.HTTP.PublicBaseURL, accounts: map[string]qr.Account{}}
+	for _, a := range cfg.Accounts {
+		q.accounts[a.ID] = qr.Account{Slug: a.ID, OAID: a.OAID, Name: a.Name,
+			Mode: qr.Mode(a.QR.Mode), MiniAppID: a.QR.MiniAppID}
+	}
+	return q
+}
+
+// PNG returns the QR image for (account, code); src "zalo" marks scans of codes sent in chat.
+func (q *qrImages) PNG(_ context.Context, account, code string) ([]byte, error) {
+	a, ok := q.accounts[account]
+	if !ok {
+		return nil, fmt.Errorf("qr: unknown account %q", account)
+	}
+	target, err := qr.Target(q.base, a, code, "zalo")
+	if err != nil {
+		return nil, fmt.Errorf("qr target: %w", err)
+	}
+	return qr.PNG(target, qr.Options{Size: 512})
+}
