@@ -290,6 +290,12 @@ func (s *Service) rules(spec Spec) []string {
 	return r
 }
 
+// GetPlan returns a stored plan (ErrPlanExpired once it is gone).
+func (s *Service) GetPlan(ctx context.Context, id string) (Plan, error) {
+	p, _, err := s.d.Store.LoadPlan(ctx, id)
+	return p, err
+}
+
 // Create turns a stored plan into a campaign. The campaign id is the plan id, so confirming
 // twice creates one campaign.
 func (s *Service) Create(ctx context.Context, planID, officer string) (Campaign, Progress, error) {
