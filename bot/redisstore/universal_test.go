@@ -1,0 +1,251 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo"
+)
+
+// These tests run the stores against real Redis Sentinel and Redis Cluster set-ups on
+// loopback, started from redis-server. The Cluster test is the proof that keys touched
+// together (Lua, MULTI) share a hash tag: a wrong tag fails with CROSSSLOT.
+
+func needRedisServer(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts several redis-server processes; skipped with -short")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("OABOT_REQUIRE_REDIS") == "1" {
+			t.Fatal("redis-server not on PATH but OABOT_REQUIRE_REDIS=1")
+		}
+		t.Skip("redis-server not on PATH")
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startRedis runs redis-server with args (a config file first, when given) until the
+// test ends, and waits until it answers on port.
+func startRedis(t *testing.T, port int, args ...string) {
+	t.Helper()
+	cmd := exec.Command("redis-server", args...)
+	cmd.Dir = t.TempDir()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server on %s did not start", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestNewUniversalClientKinds(t *testing.T) {
+	tests := []struct {
+		url  string
+		kind string
+	}{
+		{"redis://127.0.0.1:6379/0", "*redis.Client"},
+		{"rediss://user:pw@redis.example:6380/1", "*redis.Client"},
+		{"redis://s1:26379/0?master_name=mymaster&addr=s2:26379", "*redis.Client"}, // failover client
+		{"redis://n1:6379?cluster=true&addr=n2:6379", "*redis.ClusterClient"},
+	}
+	for _, tt := range tests {
+		c, err := NewUniversalClient(tt.url)
+		if err != nil {
+			t.Errorf("NewUniversalClient(%q): %v", tt.url, err)
+			continue
+		}
+		if got := fmt.Sprintf("%T", c); got != tt.kind {
+			t.Errorf("NewUniversalClient(%q) = %s, want %s", tt.url, got, tt.kind)
+		}
+		c.Close()
+	}
+	_, err := NewUniversalClient("redis://user:secret@h:1/0?unknown_option=1")
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("bad option: err = %v (must fail without showing the password)", err)
+	}
+}
+
+func TestSentinel(t *testing.T) {
+	needRedisServer(t)
+	master := redistest.NewServer(t)
+	_, mport, _ := net.SplitHostPort(master.Addr)
+	sport := freePort(t)
+	conf := filepath.Join(t.TempDir(), "sentinel.conf")
+	err := os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 %s 1\n", sport, mport)), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startRedis(t, sport, conf, "--sentinel")
+
+	rdb, err := NewUniversalClient(fmt.Sprintf("redis://127.0.0.1:%d/0?master_name=mymaster", sport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	exerciseStores(t, rdb)
+}
+
+func TestCluster(t *testing.T) {
+	needRedisServer(t)
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		t.Skip("redis-cli not on PATH")
+	}
+	var addrs []string
+	for range 3 {
+		p := freePort(t)
+		startRedis(t, p, "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no")
+		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(p))
+	}
+	out, err := exec.Command("redis-cli", append(append([]string{"--cluster", "create"}, addrs...),
+		"--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	rdb, err := NewUniversalClient("redis://" + addrs[0] + "?cluster=true&addr=" + addrs[1] + "&addr=" + addrs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	// Wait until every slot is served.
+	ctx := context.Background()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		info, err := rdb.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster not ok: %v %s", err, info)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	exerciseStores(t, rdb)
+}
+
+// exerciseStores runs the multi-key paths of the stores: the enqueue Lua script
+// (dedupe + stream), dedupe, queue consumption across partitions with leases, the
+// conversation store's optimistic transaction, runtime accounts and OAuth state.
+func exerciseStores(t *testing.T, rdb redis.UniversalClient) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	prefix := fmt.Sprintf("test:%d:", time.Now().UnixNano())
+
+	q, err := NewQueue(rdb, QueueOptions{Prefix: prefix, Partitions: 8, Block: 100 * time.Millisecond, LeaseTTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	for i := range n {
+		job := bot.Job{OAID: "oa", UserID: fmt.Sprint("u", i%10), EventName: "user_send_text", DedupeKey: fmt.Sprint("m", i), Raw: []byte(`{}`)}
+		ok, err := q.Enqueue(ctx, job)
+		if err != nil || !ok {
+			t.Fatalf("Enqueue %d = %v, %v", i, ok, err)
+		}
+		if ok, err := q.Enqueue(ctx, job); err != nil || ok {
+			t.Fatalf("duplicate Enqueue %d = %v, %v", i, ok, err)
+		}
+	}
+	done := make(chan string, n)
+	runCtx, stop := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- q.Run(runCtx, bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+			done <- j.DedupeKey
+			return nil
+		}))
+	}()
+	seen := map[string]bool{}
+	for len(seen) < n {
+		select {
+		case k := <-done:
+			if seen[k] {
+				t.Errorf("job %s handled twice", k)
+			}
+			seen[k] = true
+		case <-ctx.Done():
+			t.Fatalf("handled %d of %d jobs", len(seen), n)
+		}
+	}
+	stop()
+	if err := <-errc; err != nil && ctx.Err() == nil && err != context.Canceled {
+		t.Errorf("Run: %v", err)
+	}
+	if _, err := q.Stats(ctx); err != nil {
+		t.Errorf("Stats: %v", err)
+	}
+
+	st, err := NewStore(rdb, StoreOptions{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update(ctx, "oa", "u1", func(c *bot.Conversation) error { c.Current = "1.001"; return nil }); err != nil {
+		t.Fatalf("conversation Update: %v", err)
+	}
+	if c, err := st.Get(ctx, "oa", "u1"); err != nil || c.Current != "1.001" {
+		t.Fatalf("conversation Get = %+v, %v", c, err)
+	}
+
+	ts, err := NewTokenStore(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Save(ctx, "oa", zalo.TokenPair{AccessToken: "a", RefreshToken: "r", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatalf("TokenStore.Save: %v", err)
+	}
+	if p, err := ts.Load(ctx, "oa"); err != nil || p.RefreshToken != "r" {
+		t.Fatalf("TokenStore.Load = %v, %v", p, err)
+	}
+	unlock, err := ts.Lock(ctx, "oa", 5*time.Second)
+	if err != nil {
+		t.Fatalf("TokenStore.Lock: %v", err)
+	}
+	if err := unlock(ctx); err != nil {
+		t.Fatalf("unlock: %v", err)
+	}
+
+	acc, _ := NewAccounts(rdb, prefix)
+	if _, err := acc.Put(ctx, RuntimeAccount{ID: "a", OAID: "1", AppID: "2"}); err != nil {
+		t.Fatalf("Accounts.Put: %v", err)
+	}
+	if err := acc.SaveOAuthState(ctx, "s", OAuthState{Account: "a", Verifier: "v"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.TakeOAuthState(ctx, "s"); err != nil {
+		t.Fatalf("TakeOAuthState: %v", err)
+	}
+	if err := acc.RecordTokenRefresh(ctx, "a", time.Now().Add(time.Hour), nil); err != nil {
+		t.Fatalf("RecordTokenRefresh: %v", err)
+	}
+}
