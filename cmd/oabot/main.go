@@ -25,6 +25,8 @@ var commands = map[string]command{
 	"serve":      serveCmd,
 	"procedures": runProcedures,
 	"stats":      runStats,
+	"qr":         qrCmd,
+	"posters":    postersCmd,
 }
 
 // errUsage marks an error already explained to the user on stderr (exit status 2).
