@@ -19,17 +19,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Webhook outcomes (label outcome of oabot_webhook_requests_total). They follow the status
-// table in docs/design.md §6.
+// Webhook outcomes (label outcome of oabot_webhook_requests_total). They are the values of
+// httpapi.Outcome and follow the status table in docs/design.md §6.
 const (
 	OutcomeQueued       = "queued"        // 200, stored durably
 	OutcomeDuplicate    = "duplicate"     // 200, seen before
 	OutcomeUnknownOA    = "unknown_oa"    // 200, discarded
 	OutcomeStale        = "stale"         // 200, older than Zalo's retry window, dropped
 	OutcomeBadSignature = "bad_signature" // 401
-	OutcomeBadRequest   = "bad_request"   // 400
+	OutcomeMalformed    = "malformed"     // 400
 	OutcomeTooLarge     = "too_large"     // 413
 	OutcomeUnavailable  = "unavailable"   // 503, queue unreachable: Zalo retries
+	OutcomeDraining     = "draining"      // 503, the replica is shutting down
 )
 
 // Job results (label result of oabot_jobs_total).
@@ -70,7 +71,7 @@ func New() *Metrics {
 		reg: prometheus.NewRegistry(),
 		webhookRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oabot_webhook_requests_total",
-			Help: "Webhook requests by account and outcome (queued, duplicate, unknown_oa, stale, bad_signature, bad_request, too_large, unavailable).",
+			Help: "Webhook requests by account and outcome (queued, duplicate, unknown_oa, stale, bad_signature, malformed, too_large, unavailable, draining).",
 		}, []string{"account", "outcome"}),
 		ackSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "oabot_webhook_ack_seconds",
