@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"strings"
 	"testing"
 )
@@ -177,5 +178,40 @@ func TestOptionErrors(t *testing.T) {
 				t.Errorf("PNG error = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// BenchmarkPNG measures a verified PNG (encode, draw, decode back, PNG-encode);
+// BenchmarkPNGUnverified is the same without the decode, as the baseline for the cost of
+// the check.
+func BenchmarkPNG(b *testing.B) {
+	for b.Loop() {
+		if _, err := PNG(roundTripURLs[1], Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPNGUnverified(b *testing.B) {
+	for b.Loop() {
+		sym, err := Encode(roundTripURLs[1], LevelM, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		img, err := Render(sym, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := png.Encode(io.Discard, img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSVG(b *testing.B) {
+	for b.Loop() {
+		if _, err := SVG(roundTripURLs[1], Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
