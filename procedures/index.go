@@ -35,8 +35,11 @@ const (
 	weightResult  = 0.5
 
 	bm25K1 = 1.2
-	bm25B  = 0.75
 )
+
+// bm25B is the length normalisation per field; official names are long, so the name is
+// normalised less than the BM25 default.
+var bm25B = [numFields]float64{0.5, 0.75, 0.75, 0.75, 0.75}
 
 const (
 	fieldName = iota
@@ -61,6 +64,8 @@ type docInfo struct {
 	group     int32   // index into Index.groups: records sharing a name across levels
 	levelRank int8    // 3 Cấp xã, 2 Cấp tỉnh, 1 Cấp bộ, 0 other
 	quals     []int16 // qualifiers found in the name (indexes into Synonyms.qualifiers)
+	key       []string
+	citizen   bool // the name says the procedure is for individuals
 }
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
@@ -71,6 +76,7 @@ type Index struct {
 	docs     []docInfo
 	terms    map[string]int32
 	postings [][]posting
+	idf      []float32           // by term id
 	vocab    map[string]int32    // folded unigrams → document frequency
 	deletes  map[string][]string // one-deletion neighbourhood of vocabulary words (len ≥ 4)
 	known    map[string]bool     // words of the synonym table (never "repaired")
@@ -152,9 +158,18 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		for _, t := range tokenize(key) {
 			keyToks = append(keyToks, t.folded)
 		}
-		di := docInfo{rec: r, group: g, levelRank: levelRank(r.Levels)}
-		for _, q := range ix.syn.findQualifiers(keyToks) {
+		var nameExact []string
+		for _, t := range tokenize(name) {
+			nameExact = append(nameExact, t.exact)
+		}
+		di := docInfo{rec: r, group: g, levelRank: levelRank(r.Levels), key: keyToks}
+		for _, q := range ix.syn.findQualifiers(nameExact) {
 			di.quals = append(di.quals, int16(q))
+		}
+		for _, c := range ix.syn.citizen {
+			if containsSeq(nameExact, c) {
+				di.citizen = true
+			}
 		}
 		ix.docs[d] = di
 	}
@@ -184,8 +199,10 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	}
 	sort.Strings(keys)
 	ix.postings = make([][]posting, len(keys))
+	ix.idf = make([]float32, len(keys))
 	for i, t := range keys {
 		ix.terms[t] = int32(i)
+		ix.idf[i] = float32(math.Log(1 + (float64(n)-float64(df[t])+0.5)/(float64(df[t])+0.5)))
 		ix.postings[i] = make([]posting, 0, df[t])
 		if !strings.ContainsAny(t, " =") {
 			ix.vocab[t] = int32(df[t])
@@ -196,7 +213,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		inName := map[string]bool{}
 		for f := range perDoc[d] {
 			ft := perDoc[d][f]
-			norm := 1 - bm25B + bm25B*float64(ft.len)/avgLen[f]
+			norm := 1 - bm25B[f] + bm25B[f]*float64(ft.len)/avgLen[f]
 			for t, tf := range ft.tf {
 				pseudo[t] += fieldWeights[f] * tf / norm
 				if f <= fieldKeyword {
@@ -223,7 +240,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 			}
 		}
 	}
-	for w := range ix.syn.stop {
+	for w := range ix.syn.stopPlain {
 		ix.known[w] = true
 	}
 	ix.deletes = map[string][]string{}

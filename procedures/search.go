@@ -76,16 +76,26 @@ const (
 	qualifierPenalty = 0.75 // per qualifier in the name that the query does not mention
 	maxPenalties     = 2
 	expandWeight     = 0.8  // weight of synonym expansions relative to typed words
-	exactWeight      = 0.3  // bonus weight for matching the accented form
+	exactWeight      = 0.8  // weight of the accented form of a word typed with diacritics
+	foldedWeightAcc  = 0.45 // weight of the folded form of a word typed with diacritics
+	prefixBonus      = 0.12 // per word of the name's beginning found in the query (2..4)
+	citizenBonus     = 1.1  // names that say the procedure is for individuals
 	oneRatio         = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio     = 0.8  // options within this share of the top score are "close"
+	// unknownWordWeight is the coverage weight of a query word the catalogue does not
+	// have (about the idf of a word in 1 % of the records).
+	unknownWordWeight = 4.0
 )
 
 type qterm struct {
 	id     int32
 	weight float32
 	groups uint64 // content groups this term stands for
+	bigram bool
 }
+
+// bigramBit marks, in scratch.name, documents whose name/aliases matched a query bigram.
+const bigramBit = uint64(1) << 63
 
 type analysed struct {
 	terms      []qterm
@@ -93,6 +103,8 @@ type analysed struct {
 	aspect     Aspect
 	seq        []string // folded tokens after rewriting (for qualifier mentions)
 	nContent   int
+	groupW     [64]float64 // weight of each content group (idf of its word)
+	totalW     float64
 	stripped   string // normalised query without aspect words (for logging/debug)
 	unresolved int    // content words that match nothing in the catalogue
 }
@@ -135,19 +147,28 @@ func (ix *Index) Search(query string, limit int) Result {
 			s.mask[p.doc] |= t.groups
 			if p.inName {
 				s.name[p.doc] |= t.groups
+				if t.bigram {
+					s.name[p.doc] |= bigramBit
+				}
 			}
 		}
 	}
 	mentioned := ix.mentionedQualifiers(a.seq)
-	total := float64(a.nContent)
 	k := limit*6 + 30
 	h := &hitHeap{}
 	for _, d := range s.touched {
-		cov := float64(bits.OnesCount64(s.mask[d]&a.content)) / total
+		cov := 0.0
+		for m := s.mask[d] & a.content; m != 0; m &= m - 1 {
+			cov += a.groupW[bits.TrailingZeros64(m)]
+		}
+		cov /= a.totalW
 		if s.name[d]&a.content == 0 {
 			continue // only incidental matches (field, results)
 		}
-		sc := float64(s.score[d]) * (0.2 + 0.8*cov*cov)
+		sc := float64(s.score[d]) * (0.2 + 0.8*cov*cov) * levelPrior[ix.docs[d].levelRank]
+		if ix.docs[d].citizen {
+			sc *= citizenBonus
+		}
 		n := 0
 		for _, q := range ix.docs[d].quals {
 			if !mentioned[q] && n < maxPenalties {
@@ -155,7 +176,7 @@ func (ix *Index) Search(query string, limit int) Result {
 				n++
 			}
 		}
-		c := cand{doc: d, score: sc, cov: cov, code: ix.docs[d].rec.Code}
+		c := cand{doc: d, score: sc, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0}
 		if h.Len() < k {
 			heap.Push(h, c)
 		} else if c.better((*h)[0]) {
@@ -165,8 +186,16 @@ func (ix *Index) Search(query string, limit int) Result {
 	}
 	cands := make([]cand, h.Len())
 	copy(cands, *h)
+	for i := range cands {
+		if l := prefixRun(ix.docs[cands[i].doc].key, a.seq); l >= 2 {
+			cands[i].score *= 1 + prefixBonus*float64(min(l, 4))
+		}
+	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
-	if len(cands) == 0 || cands[0].cov < ix.opts.MinCoverage || cands[0].score < ix.opts.MinScore {
+	// Abstain when the best match is weak, covers too little of the query, or (for a
+	// query of several words) shares no two-word phrase with the procedure's names.
+	if len(cands) == 0 || cands[0].cov < ix.opts.MinCoverage || cands[0].score < ix.opts.MinScore ||
+		a.nContent >= 2 && !cands[0].bigram {
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
@@ -261,10 +290,29 @@ func (ix *Index) mentionedQualifiers(seq []string) map[int16]bool {
 }
 
 type cand struct {
-	doc   int32
-	score float64
-	cov   float64
-	code  string
+	doc    int32
+	score  float64
+	cov    float64
+	code   string
+	bigram bool
+}
+
+// levelPrior slightly prefers procedures done close to citizens (by levelRank).
+var levelPrior = [4]float64{0.9, 0.88, 0.95, 1}
+
+// prefixRun is the number of leading words of key found as a run in seq.
+func prefixRun(key, seq []string) int {
+	best := 0
+	for i := range seq {
+		n := 0
+		for n < len(key) && i+n < len(seq) && seq[i+n] == key[n] {
+			n++
+		}
+		if n > best {
+			best = n
+		}
+	}
+	return best
 }
 
 func (c cand) better(o cand) bool {
@@ -288,6 +336,57 @@ func (h *hitHeap) Pop() any {
 	return x
 }
 
+// qtok is a query word with its content group (0 for stopwords).
+type qtok struct {
+	token
+	group uint64
+}
+
+// dialectSwaps are spelling confusions of regional pronunciation (tr/ch, s/x, d/gi/r,
+// l/n at the start; n/ng, c/t at the end): "tạm chú" for "tạm trú".
+var dialectSwaps = [][2]string{{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"}, {"gi", "d"}, {"d", "gi"}, {"r", "d"}, {"d", "r"}, {"r", "gi"}, {"gi", "r"}, {"l", "n"}, {"n", "l"}}
+
+// dialectRepair fixes a word of a two-word phrase the catalogue does not have when a
+// regional spelling variant of it makes a phrase the catalogue has ("tam chu" → "tam tru").
+func (ix *Index) dialectRepair(segs [][]qtok) {
+	has := func(a, b string) bool { _, ok := ix.terms[a+" "+b]; return ok }
+	for _, seg := range segs {
+		for i := 1; i < len(seg); i++ {
+			a, b := seg[i-1].folded, seg[i].folded
+			if has(a, b) || seg[i-1].group == 0 || seg[i].group == 0 {
+				continue
+			}
+			if v := dialectVariant(b, func(x string) bool { return has(a, x) }); v != "" {
+				seg[i].token = token{exact: v, folded: v}
+			} else if v := dialectVariant(a, func(x string) bool { return has(x, b) }); v != "" {
+				seg[i-1].token = token{exact: v, folded: v}
+			}
+		}
+	}
+}
+
+func dialectVariant(w string, ok func(string) bool) string {
+	try := func(v string) bool { return v != w && ok(v) }
+	for _, sw := range dialectSwaps {
+		if strings.HasPrefix(w, sw[0]) {
+			if v := sw[1] + w[len(sw[0]):]; try(v) {
+				return v
+			}
+		}
+	}
+	switch {
+	case strings.HasSuffix(w, "ng") && try(w[:len(w)-1]):
+		return w[:len(w)-1]
+	case strings.HasSuffix(w, "n") && try(w+"g"):
+		return w + "g"
+	case strings.HasSuffix(w, "c") && try(w[:len(w)-1]+"t"):
+		return w[:len(w)-1] + "t"
+	case strings.HasSuffix(w, "t") && try(w[:len(w)-1]+"c"):
+		return w[:len(w)-1] + "c"
+	}
+	return ""
+}
+
 // analyse turns a query into weighted index terms.
 func (ix *Index) analyse(query string) analysed {
 	var a analysed
@@ -300,10 +399,6 @@ func (ix *Index) analyse(query string) analysed {
 	for i := range toks {
 		toks[i] = ix.repair(toks[i])
 	}
-	type qtok struct {
-		token
-		group uint64 // 0 for stopwords
-	}
 	var segs [][]qtok // main segments
 	type extra struct {
 		toks   []token
@@ -313,9 +408,15 @@ func (ix *Index) analyse(query string) analysed {
 	var cur []qtok
 	nextGroup := 0
 	newGroup := func(t token) uint64 {
-		if ix.syn.stop[t.folded] || nextGroup >= 64 {
+		if ix.syn.isStop(t) || nextGroup >= 63 {
 			return 0
 		}
+		w := unknownWordWeight
+		if id, ok := ix.terms[t.folded]; ok {
+			w = float64(ix.idf[id])
+		}
+		a.groupW[nextGroup] = w
+		a.totalW += w
 		g := uint64(1) << nextGroup
 		nextGroup++
 		return g
@@ -364,8 +465,9 @@ func (ix *Index) analyse(query string) analysed {
 	endSeg()
 	a.stripped = strings.Join(kept, " ")
 
+	ix.dialectRepair(segs)
 	weights := map[int32]int{} // term id → index in a.terms
-	add := func(key string, w float32, groups uint64) {
+	add := func(key string, w float32, groups uint64, bigram bool) {
 		id, ok := ix.terms[key]
 		if !ok {
 			return
@@ -378,20 +480,24 @@ func (ix *Index) analyse(query string) analysed {
 			return
 		}
 		weights[id] = len(a.terms)
-		a.terms = append(a.terms, qterm{id: id, weight: w, groups: groups})
+		a.terms = append(a.terms, qterm{id: id, weight: w, groups: groups, bigram: bigram})
 	}
 	for _, seg := range segs {
 		for i, t := range seg {
 			a.seq = append(a.seq, t.folded)
 			if t.group != 0 {
 				a.content |= t.group
-				add(t.folded, 1, t.group)
-				if t.exact != t.folded {
-					add("="+t.exact, exactWeight, 0)
+				if _, ok := ix.terms["="+t.exact]; ok && t.exact != t.folded {
+					// Typed with diacritics: trust them ("đổi" is not "đối"), keep
+					// the folded form as a weaker fallback (catalogue typos).
+					add("="+t.exact, exactWeight, t.group, false)
+					add(t.folded, foldedWeightAcc, t.group, false)
+				} else {
+					add(t.folded, 1, t.group, false)
 				}
 			}
 			if i > 0 {
-				add(seg[i-1].folded+" "+t.folded, 1, seg[i-1].group|t.group)
+				add(seg[i-1].folded+" "+t.folded, 1, seg[i-1].group|t.group, true)
 			}
 		}
 		a.seq = append(a.seq, "|")
@@ -399,11 +505,11 @@ func (ix *Index) analyse(query string) analysed {
 	for _, e := range extras {
 		for i, t := range e.toks {
 			a.seq = append(a.seq, t.folded)
-			if !ix.syn.stop[t.folded] {
-				add(t.folded, expandWeight, e.groups)
+			if !ix.syn.isStop(t) {
+				add(t.folded, expandWeight, e.groups, false)
 			}
 			if i > 0 {
-				add(e.toks[i-1].folded+" "+t.folded, expandWeight, e.groups)
+				add(e.toks[i-1].folded+" "+t.folded, expandWeight, e.groups, true)
 			}
 		}
 		a.seq = append(a.seq, "|")

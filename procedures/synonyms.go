@@ -15,8 +15,11 @@ var defaultSynonymsYAML []byte
 // Synonyms is the compiled query-rewriting table (see synonyms.yaml for the format).
 type Synonyms struct {
 	rules      map[string][]*rule // by first folded token; longest first
-	stop       map[string]bool    // folded stopwords
+	stop       map[string]bool    // stopwords as written (normalised, with diacritics)
+	stopPlain  map[string]bool    // stopwords written without diacritics: match unaccented typing
 	qualifiers [][]string         // folded token sequences, longest first
+	qualExact  [][]string         // the same, as written (normalised), for catalogue names
+	citizen    [][]string         // normalised phrases marking procedures for individuals
 }
 
 type ruleKind int
@@ -40,6 +43,7 @@ type synonymsFile struct {
 	Stopwords  []string            `yaml:"stopwords"`
 	Aspects    map[string][]string `yaml:"aspects"`
 	Qualifiers []string            `yaml:"qualifiers"`
+	Citizen    []string            `yaml:"citizen"`
 }
 
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
@@ -60,7 +64,7 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("synonyms: %w", err)
 	}
-	s := &Synonyms{rules: map[string][]*rule{}, stop: map[string]bool{}}
+	s := &Synonyms{rules: map[string][]*rule{}, stop: map[string]bool{}, stopPlain: map[string]bool{}}
 	var problems []string
 	addRule := func(kind ruleKind, to string, froms []string, asp Aspect) {
 		toToks := tokenize(Normalize(to))
@@ -105,19 +109,36 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	}
 	for _, w := range f.Stopwords {
 		for _, t := range tokenize(Normalize(w)) {
-			s.stop[t.folded] = true
+			s.stop[t.exact] = true
+			if t.exact == t.folded {
+				s.stopPlain[t.folded] = true
+			}
 		}
 	}
-	for _, q := range f.Qualifiers {
-		var seq []string
+	quals := append([]string(nil), f.Qualifiers...)
+	sort.SliceStable(quals, func(i, j int) bool {
+		return len(tokenize(Normalize(quals[i]))) > len(tokenize(Normalize(quals[j])))
+	})
+	for _, q := range quals {
+		var seq, ex []string
 		for _, t := range tokenize(Normalize(q)) {
 			seq = append(seq, t.folded)
+			ex = append(ex, t.exact)
 		}
 		if len(seq) > 0 {
 			s.qualifiers = append(s.qualifiers, seq)
+			s.qualExact = append(s.qualExact, ex)
 		}
 	}
-	sort.SliceStable(s.qualifiers, func(i, j int) bool { return len(s.qualifiers[i]) > len(s.qualifiers[j]) })
+	for _, c := range f.Citizen {
+		var ex []string
+		for _, t := range tokenize(Normalize(c)) {
+			ex = append(ex, t.exact)
+		}
+		if len(ex) > 0 {
+			s.citizen = append(s.citizen, ex)
+		}
+	}
 	for k, rs := range s.rules {
 		// Longest phrase first; on equal length replace < aspect < expand (the order kinds
 		// were added), so a replacement wins over an aspect phrase of the same length.
@@ -150,15 +171,24 @@ func (s *Synonyms) match(toks []token, i int) *rule {
 	return nil
 }
 
-// IsStopword reports whether the folded word is a stopword of the table.
-func (s *Synonyms) IsStopword(folded string) bool { return s.stop[folded] }
+// isStop reports whether a query word is a stopword. A word typed with diacritics must
+// match a stopword as written ("căn" is not "cần"); a word typed without diacritics
+// matches only stopwords listed without diacritics (so "can" is not taken for "cần",
+// but "ko" or "toi" are stopwords).
+func (s *Synonyms) isStop(t token) bool {
+	if t.exact != t.folded {
+		return s.stop[t.exact]
+	}
+	return s.stopPlain[t.folded]
+}
 
-// findQualifiers returns the indexes of the qualifiers found in seq (folded tokens),
-// longest first and not overlapping.
+// findQualifiers returns the indexes of the qualifiers found in a catalogue name (seq:
+// normalised words with diacritics, so "đối với" is not taken for "đổi"), longest first
+// and not overlapping.
 func (s *Synonyms) findQualifiers(seq []string) []int {
 	used := make([]bool, len(seq))
 	var out []int
-	for qi, q := range s.qualifiers {
+	for qi, q := range s.qualExact {
 	scan:
 		for i := 0; i+len(q) <= len(seq); i++ {
 			for k := range q {
