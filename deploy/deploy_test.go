@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oabot/oabot/config"
 )
 
 // doc is one decoded YAML document.
@@ -328,10 +330,11 @@ func TestKubernetesConfigAndSecrets(t *testing.T) {
 	}
 }
 
-// envRefs returns the values of every *_env key of the accounts in a config tree.
+// envRefs returns the values of every *_env key of the accounts and officers in a config
+// tree.
 func envRefs(cfg doc) []string {
 	var out []string
-	for _, a := range list(cfg, "accounts") {
+	for _, a := range append(list(cfg, "accounts"), list(cfg, "officers")...) {
 		m, _ := a.(map[string]any)
 		for k, v := range m {
 			if s, ok := v.(string); ok && strings.HasSuffix(k, "_env") {
@@ -476,5 +479,50 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if _, err := os.Stat("systemd/oabot.env.example"); err != nil {
 		t.Errorf("systemd env example: %v", err)
+	}
+}
+
+// envExample reads an env example file (KEY=VALUE lines) into a getenv function.
+func envExample(t *testing.T, path string) func(string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.HasPrefix(line, "#") {
+			env[k] = v
+		}
+	}
+	return func(k string) string { return env[k] }
+}
+
+// TestConfigFilesLoad runs the shipped configs through config.Load (unknown keys, missing
+// secrets and bad values fail) with the env examples that ship beside them.
+func TestConfigFilesLoad(t *testing.T) {
+	cm := one(t, k8sObjects(t), "ConfigMap", "oabot-config")
+	k8sConfig := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(k8sConfig, []byte(str(cm, "data", "config.yaml")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, config, env string }{
+		{"compose", "config.yaml", "oabot.env.example"},
+		{"systemd", "config.yaml", "systemd/oabot.env.example"},
+		{"kubernetes", k8sConfig, "oabot.env.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Load(envExample(t, tt.env), tt.config)
+			if err != nil {
+				t.Fatalf("config.Load(%s) with %s: %v", tt.config, tt.env, err)
+			}
+			if cfg.Demo || cfg.Redis.URL == "" || len(cfg.Accounts) == 0 || len(cfg.Officers) == 0 {
+				t.Errorf("%s: demo %v, redis %q, %d accounts, %d officers", tt.config, cfg.Demo, cfg.Redis.URL, len(cfg.Accounts), len(cfg.Officers))
+			}
+			if !strings.HasSuffix(cfg.HTTP.Addr, ":8080") {
+				t.Errorf("%s: http.addr %q, the images and manifests expect :8080", tt.config, cfg.HTTP.Addr)
+			}
+		})
 	}
 }
