@@ -123,6 +123,12 @@ func (s *Server) Mount(rs ...Routes) {
 	}
 }
 
+// HandlePrefix serves every method under prefix (e.g. "/_fakezalo") with h, the prefix
+// stripped. Used to mount plain http.Handlers such as the demo's fake Zalo API.
+func (s *Server) HandlePrefix(prefix string, h http.Handler) {
+	s.engine.Any(prefix+"/*path", gin.WrapH(http.StripPrefix(prefix, h)))
+}
+
 // Handler returns the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.engine }
 

@@ -2,11 +2,478 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/procedures"
+	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
 )
 
-// serveCmd runs the webhook service.
+// queue is what serve needs from a queue: both sides plus health and shutdown.
+// *redisstore.Queue (production) and *inmem.Queue (demo) implement it.
+type queue interface {
+	bot.Enqueuer
+	Run(ctx context.Context, h bot.Handler) error
+	Running() bool
+	Ping(ctx context.Context) error
+	Drain()
+}
+
+var (
+	_ queue            = (*redisstore.Queue)(nil)
+	_ queue            = (*inmem.Queue)(nil)
+	_ httpapi.Observer = (*httpapi.Counters)(nil)
+)
+
+// fakeZaloPrefix is where the demo mounts the in-process fake Zalo API.
+const fakeZaloPrefix = "/_fakezalo"
+
+// serveCmd runs the webhook service until ctx is cancelled (SIGINT/SIGTERM), then shuts
+// down gracefully: intake stops (503), in-flight requests and jobs finish, leases are
+// released.
 func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("serve: not wired yet")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "YAML config file (default $OABOT_CONFIG; none → demo mode)")
+	addr := fs.String("addr", "", "listen address, e.g. :8080 (overrides http.addr and $OABOT_HTTP_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, err := config.Load(getenv, *configPath)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.HTTP.Addr = *addr
+	}
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+
+	svc, err := newService(ctx, cfg, log, stdout)
+	if err != nil {
+		log.Error("startup failed", zap.Error(err))
+		return err
+	}
+	defer svc.close()
+	return svc.run(ctx)
+}
+
+// newLogger builds the root logger: JSON for production, console for the demo.
+func newLogger(c config.Log, w io.Writer) (*zap.Logger, error) {
+	level, err := zapcore.ParseLevel(c.Level)
+	if err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	var enc zapcore.Encoder
+	if c.Format == "console" {
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+		enc = zapcore.NewConsoleEncoder(ec)
+	} else {
+		enc = zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level), zap.ErrorOutput(zapcore.AddSync(w))), nil
+}
+
+// service is every concrete piece of a running oabot.
+type service struct {
+	cfg    config.Config
+	log    *zap.Logger
+	stdout io.Writer
+
+	rdb      *redis.Client // nil in memory mode
+	queue    queue
+	state    bot.StateStore
+	catalog  *procedures.Holder
+	tokens   zalo.TokenStore
+	clients  map[string]*zalo.Client // by account slug
+	fake     *zalotest.Server        // demo only: the in-process fake Zalo API
+	counters *httpapi.Counters
+	api      *httpapi.Server
+	handler  bot.Handler
+}
+
+func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout io.Writer) (*service, error) {
+	s := &service{cfg: cfg, log: log, stdout: stdout, clients: map[string]*zalo.Client{}, counters: &httpapi.Counters{}}
+	s.logStart()
+	if err := s.openStores(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.loadCatalog(); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.newZaloClients(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	h, err := s.buildHandler()
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.handler = h
+	if err := s.newHTTP(); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *service) logStart() {
+	if s.cfg.Demo {
+		s.log.Warn("demo mode: generated demo accounts, in-process fake Zalo API; not for production",
+			zap.Int("accounts", len(s.cfg.Accounts)))
+	}
+	if s.cfg.InMemory() {
+		s.log.Warn("in-memory mode: queue and conversations are lost on restart; single instance only")
+	}
+	s.log.Info("starting", zap.String("config", s.cfg.Source), zap.String("addr", s.cfg.HTTP.Addr),
+		zap.Bool("redis", !s.cfg.InMemory()), zap.Int("accounts", len(s.cfg.Accounts)))
+}
+
+// openStores connects to Redis (with a ping) or builds the in-memory stores.
+func (s *service) openStores(ctx context.Context) error {
+	q := s.cfg.Queue
+	if s.cfg.InMemory() {
+		s.queue = inmem.NewQueue(inmem.QueueOptions{Partitions: q.Partitions, Size: q.MemorySize,
+			DedupeTTL: q.DedupeTTL, MaxDeliveries: q.MaxDeliveries, JobTimeout: q.JobTimeout,
+			Logger: s.log.Named("queue")})
+		s.state = inmem.NewStore(s.cfg.Conversation.TTL)
+		s.tokens = zalo.NewMemoryTokenStore()
+		return nil
+	}
+	opts, err := redis.ParseURL(s.cfg.Redis.URL)
+	if err != nil {
+		return fmt.Errorf("redis url: %w", err) // the URL is not echoed: it may hold a password
+	}
+	// One blocking reader per owned partition plus webhook and store traffic.
+	opts.PoolSize = max(opts.PoolSize, 10*q.Partitions/8+q.Partitions+20)
+	s.rdb = redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.rdb.Ping(pctx).Err(); err != nil {
+		s.rdb.Close()
+		return fmt.Errorf("redis at %s: %w", opts.Addr, err)
+	}
+	prefix := s.cfg.Redis.KeyPrefix
+	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
+		Workers: q.Workers, ClaimIdle: q.ClaimIdle, LeaseTTL: q.LeaseTTL, MaxDeliveries: q.MaxDeliveries,
+		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, Logger: s.log.Named("queue")})
+	if err != nil {
+		return err
+	}
+	s.queue = rq
+	if s.state, err = redisstore.NewStore(s.rdb, redisstore.StoreOptions{Prefix: prefix, TTL: s.cfg.Conversation.TTL}); err != nil {
+		return err
+	}
+	if s.tokens, err = redisstore.NewTokenStore(s.rdb, prefix); err != nil {
+		return err
+	}
+	return nil
+}
+
+// loadCatalog loads the configured catalogue, or the built-in one.
+func (s *service) loadCatalog() error {
+	load := procedures.Builtin
+	if p := s.cfg.Catalog.Path; p != "" {
+		load = func() (*procedures.Catalog, error) { return procedures.Load(p) }
+	}
+	h, err := procedures.NewHolder(load, procedures.Options{})
+	if err != nil {
+		return fmt.Errorf("catalogue: %w", err)
+	}
+	s.catalog = h
+	s.log.Info("catalogue loaded", zap.Int("procedures", len(h.Catalog().All())),
+		zap.String("version", h.Catalog().Version()))
+	return nil
+}
+
+// newZaloClients builds one client per enabled account. In demo mode they all talk to
+// the in-process fake with preconfigured tokens.
+func (s *service) newZaloClients(ctx context.Context) error {
+	if s.cfg.Demo {
+		s.fake = zalotest.New()
+	}
+	for i, a := range s.cfg.Accounts {
+		if a.Disabled {
+			continue
+		}
+		var tp zalo.TokenProvider
+		var opts []zalo.Option
+		if s.fake != nil {
+			s.fake.AddOA(a.OAID, a.AccessToken.Value())
+			s.fake.SetOAName(a.OAID, a.Name)
+			opts = append(opts, zalo.WithAPIBase(zalotest.BaseURL), zalo.WithHTTPClient(s.fake.HTTPClient()))
+			tp = zalo.StaticToken(a.AccessToken.Value())
+		} else {
+			opts = append(opts, zalo.WithAPIBase(s.cfg.Zalo.APIBase))
+			var err error
+			if tp, err = s.tokenProvider(ctx, a); err != nil {
+				return fmt.Errorf("accounts[%d] (%s): %w", i, a.ID, err)
+			}
+		}
+		c, err := zalo.NewClient(append(opts, zalo.WithTokenSource(tp))...)
+		if err != nil {
+			return fmt.Errorf("accounts[%d] (%s): zalo client: %w", i, a.ID, err)
+		}
+		s.clients[a.ID] = c
+	}
+	return nil
+}
+
+// tokenProvider gives an account its access tokens: a refreshing TokenSource on the
+// shared token store when the app secret is known (the configured tokens only bootstrap
+// an empty store; stored tokens win later), else the configured access token as is.
+func (s *service) tokenProvider(ctx context.Context, a config.Account) (zalo.TokenProvider, error) {
+	if a.AppSecretKey.IsZero() {
+		if a.AccessToken.IsZero() {
+			return nil, errors.New("no app_secret_key_env (for refreshing) and no access_token_env")
+		}
+		s.log.Warn("account uses a fixed access token; it will not be refreshed", zap.String("account", a.ID))
+		return zalo.StaticToken(a.AccessToken.Value()), nil
+	}
+	if !a.RefreshToken.IsZero() || !a.AccessToken.IsZero() {
+		if err := s.bootstrapTokens(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	log := s.log.Named("zalo").With(zap.String("account", a.ID))
+	return zalo.NewTokenSource(zalo.TokenSourceConfig{
+		OAID:  a.OAID,
+		OAuth: &zalo.OAuth{Base: s.cfg.Zalo.OAuthBase, AppID: a.AppID, AppSecret: a.AppSecretKey.Value()},
+		Store: s.tokens,
+		OnRefresh: func(_ string, err error) {
+			if err != nil {
+				log.Error("token refresh failed", zap.Error(err))
+				return
+			}
+			log.Info("token refreshed")
+		},
+	})
+}
+
+// bootstrapTokens stores the configured pair when the store has none for the OA.
+func (s *service) bootstrapTokens(ctx context.Context, a config.Account) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := s.tokens.Load(ctx, a.OAID)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, zalo.ErrNoToken) {
+		return fmt.Errorf("read stored tokens: %w", err)
+	}
+	now := time.Now()
+	pair := zalo.TokenPair{AccessToken: a.AccessToken.Value(), RefreshToken: a.RefreshToken.Value(), IssuedAt: now}
+	if pair.AccessToken != "" {
+		// Its real expiry is unknown; assume an hour, after which the refresh token is used.
+		pair.ExpiresAt = now.Add(time.Hour)
+	}
+	if err := s.tokens.Save(ctx, a.OAID, pair); err != nil {
+		return fmt.Errorf("store bootstrap tokens: %w", err)
+	}
+	s.log.Info("bootstrap tokens stored", zap.String("account", a.ID))
+	return nil
+}
+
+// messenger returns the Zalo client of an account slug.
+func (s *service) messenger(account string) (*zalo.Client, bool) {
+	c, ok := s.clients[account]
+	return c, ok
+}
+
+// buildHandler is THE place where the queue's handler is built. For now it answers
+// user_send_text with a fixed acknowledgement (ackHandler); the citizen conversation
+// (bot.New via newConversation) replaces it.
+func (s *service) buildHandler() (bot.Handler, error) {
+	return &ackHandler{log: s.log.Named("worker"), messenger: s.messenger}, nil
+}
+
+// newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.
+func (s *service) newHTTP() error {
+	var accounts []httpapi.Account
+	for _, a := range s.cfg.Accounts {
+		if !a.Disabled {
+			accounts = append(accounts, httpapi.Account{ID: a.ID, OAID: a.OAID, OASecretKey: a.OASecretKey.Value()})
+		}
+	}
+	api, err := httpapi.New(httpapi.Options{
+		Logger: s.log, Accounts: accounts, Queue: s.queue, Observer: s.counters,
+		EnqueueTimeout: s.cfg.Queue.EnqueueTimeout, MaxEventAge: s.cfg.Queue.MaxEventAge,
+		Ready: s.ready,
+	})
+	if err != nil {
+		return err
+	}
+	if s.fake != nil {
+		api.HandlePrefix(fakeZaloPrefix, s.fake)
+	}
+	s.api = api
+	return nil
+}
+
+// ready is /readyz: Redis answers and the consumers run.
+func (s *service) ready(ctx context.Context) error {
+	if err := s.queue.Ping(ctx); err != nil {
+		return errors.New("redis unreachable")
+	}
+	if !s.queue.Running() {
+		return errors.New("queue consumers not running")
+	}
+	return nil
+}
+
+// run serves until ctx ends, then shuts down in order.
+func (s *service) run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: s.api.Handler(), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: s.cfg.HTTP.ReadTimeout, WriteTimeout: s.cfg.HTTP.WriteTimeout,
+		ErrorLog: zap.NewStdLog(s.log.Named("http"))}
+
+	qctx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopQueue()
+	qdone := make(chan error, 1)
+	go func() { qdone <- s.queue.Run(qctx, s.handler) }()
+	sdone := make(chan error, 1)
+	go func() { sdone <- srv.Serve(ln) }()
+
+	base := displayBase(ln.Addr())
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
+	fmt.Fprintf(s.stdout, "oabot: listening on %s\n", base)
+	if s.cfg.Demo {
+		s.printDemo(base)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down: intake stopped, finishing in-flight work")
+	case err := <-sdone:
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-qdone:
+		qdone <- err // read again below
+		runErr = fmt.Errorf("queue stopped: %w", err)
+	}
+	// 1. Stop intake: the webhook and /readyz answer 503 from now on.
+	s.api.Drain()
+	s.queue.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	// 2. Let in-flight requests finish.
+	if err := srv.Shutdown(sctx); err != nil {
+		s.log.Warn("http shutdown", zap.Error(err))
+	}
+	// 3. Let in-flight jobs finish, release leases.
+	stopQueue()
+	select {
+	case err := <-qdone:
+		if err != nil && runErr == nil {
+			runErr = fmt.Errorf("queue: %w", err)
+		}
+	case <-sctx.Done():
+		s.log.Error("queue did not stop in time")
+		if runErr == nil {
+			runErr = errors.New("shutdown timed out")
+		}
+	}
+	s.log.Info("stopped")
+	return runErr
+}
+
+func (s *service) close() {
+	if s.rdb != nil {
+		_ = s.rdb.Close()
+	}
+}
+
+// printDemo tells how to talk to the demo: a ready-to-paste curl that posts a correctly
+// signed user_send_text, and where replies show up.
+func (s *service) printDemo(base string) {
+	a := s.cfg.Accounts[0]
+	now := time.Now()
+	body := fmt.Sprintf(`{"app_id":"%s","user_id_by_app":"900000000000000001","event_name":"user_send_text",`+
+		`"timestamp":"%d","sender":{"id":"3000000000000000001"},"recipient":{"id":"%s"},`+
+		`"message":{"msg_id":"demo%d","text":"xin chào"}}`, a.AppID, now.UnixMilli(), a.OAID, now.UnixNano())
+	sig := zalo.Sign(a.AppID, []byte(body), strconv.FormatInt(now.UnixMilli(), 10), a.OASecretKey.Value())
+	fmt.Fprintf(s.stdout, "\noabot demo: %d demo accounts (%s), fake Zalo API at %s%s\n",
+		len(s.cfg.Accounts), demoNames(s.cfg.Accounts), base, fakeZaloPrefix)
+	fmt.Fprintf(s.stdout, "Send a signed test event as citizen 3000000000000000001 to %q (valid for this run):\n\n", a.Name)
+	fmt.Fprintf(s.stdout, "curl -sS -X POST %s/webhook -H 'Content-Type: application/json' -H '%s: %s' -d '%s'\n\n",
+		base, zalo.SignatureHeader, sig, body)
+	fmt.Fprintf(s.stdout, "Replies the bot sends through the fake Zalo API are printed here.\n")
+	s.fake.OnSend(func(m zalotest.Sent) {
+		// Demo data typed by the person running the demo, printed to stdout, never logged.
+		fmt.Fprintf(s.stdout, "demo reply → user %s (OA %s):\n%s\n", m.UserID, m.OAID, indent(m.Message.Text))
+	})
+}
+
+// displayBase is a URL for the listener that a person can paste (":8080" → localhost).
+func displayBase(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func demoNames(as []config.Account) string {
+	var ids []string
+	for _, a := range as {
+		ids = append(ids, a.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// ackText is the fixed acknowledgement of the service-core stage; the conversation
+// (bot/texts.go) replaces it.
+const ackText = "Đã nhận tin nhắn của bạn. Cán bộ sẽ phản hồi sớm."
+
+// ackHandler answers every user_send_text with ackText.
+type ackHandler struct {
+	log       *zap.Logger
+	messenger func(account string) (*zalo.Client, bool)
+}
+
+func (h *ackHandler) HandleJob(ctx context.Context, job bot.Job) error {
+	if job.EventName != zalo.EventUserSendText {
+		return nil
+	}
+	c, ok := h.messenger(job.Account)
+	if !ok {
+		h.log.Warn("no zalo client for account", zap.String("account", job.Account))
+		return nil
+	}
+	if _, err := c.Send(ctx, job.UserID, zalo.Message{Text: ackText}); err != nil {
+		return fmt.Errorf("send acknowledgement: %w", err)
+	}
+	return nil
 }
