@@ -78,7 +78,7 @@ const (
 	expandWeight     = 0.8  // weight of synonym expansions relative to typed words
 	exactWeight      = 0.8  // weight of the accented form of a word typed with diacritics
 	foldedWeightAcc  = 0.45 // weight of the folded form of a word typed with diacritics
-	prefixBonus      = 0.12 // per word of the name's beginning found in the query (2..4)
+	phraseBonus      = 0.1  // per word of a run shared by name and query (2..4); ×1.5 at the name's start
 	citizenBonus     = 1.1  // names that say the procedure is for individuals
 	oneRatio         = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio     = 0.8  // options within this share of the top score are "close"
@@ -187,8 +187,12 @@ func (ix *Index) Search(query string, limit int) Result {
 	cands := make([]cand, h.Len())
 	copy(cands, *h)
 	for i := range cands {
-		if l := prefixRun(ix.docs[cands[i].doc].key, a.seq); l >= 2 {
-			cands[i].score *= 1 + prefixBonus*float64(min(l, 4))
+		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq); l >= 2 {
+			b := phraseBonus * float64(min(l, 4))
+			if start {
+				b *= 1.5
+			}
+			cands[i].score *= 1 + b
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
@@ -300,19 +304,21 @@ type cand struct {
 // levelPrior slightly prefers procedures done close to citizens (by levelRank).
 var levelPrior = [4]float64{0.9, 0.88, 0.95, 1}
 
-// prefixRun is the number of leading words of key found as a run in seq.
-func prefixRun(key, seq []string) int {
-	best := 0
-	for i := range seq {
-		n := 0
-		for n < len(key) && i+n < len(seq) && seq[i+n] == key[n] {
-			n++
-		}
-		if n > best {
-			best = n
+// phraseRun is the longest run of words shared by a name (key) and the query (seq), and
+// whether such a run starts the name ("Chứng thực bản sao …" for "chứng thực bản sao").
+func phraseRun(key, seq []string) (best int, start bool) {
+	for k := range key {
+		for i := range seq {
+			n := 0
+			for k+n < len(key) && i+n < len(seq) && seq[i+n] == key[k+n] {
+				n++
+			}
+			if n > best || n == best && n > 0 && k == 0 {
+				best, start = n, k == 0
+			}
 		}
 	}
-	return best
+	return best, start
 }
 
 func (c cand) better(o cand) bool {
@@ -491,7 +497,7 @@ func (ix *Index) analyse(query string) analysed {
 					// Typed with diacritics: trust them ("đổi" is not "đối"), keep
 					// the folded form as a weaker fallback (catalogue typos).
 					add("="+t.exact, exactWeight, t.group, false)
-					add(t.folded, foldedWeightAcc, t.group, false)
+					add(t.folded, foldedWeightAcc, 0, false)
 				} else {
 					add(t.folded, 1, t.group, false)
 				}
