@@ -34,6 +34,10 @@ type Font struct {
 // empty (it must exist), otherwise the first installed candidate. The error names the
 // Debian package to install.
 func FindFont(configured string) (Font, error) {
+	return findFont(configured, fontCandidates)
+}
+
+func findFont(configured string, candidates []string) (Font, error) {
 	if configured != "" {
 		if err := readable(configured); err != nil {
 			return Font{}, fmt.Errorf("qr: configured poster font: %w", err)
@@ -43,13 +47,13 @@ func FindFont(configured string) (Font, error) {
 		}
 		return Font{Regular: configured, Bold: boldOf(configured)}, nil
 	}
-	for _, p := range fontCandidates {
+	for _, p := range candidates {
 		if readable(p) == nil {
 			return Font{Regular: p, Bold: boldOf(p)}, nil
 		}
 	}
 	return Font{}, fmt.Errorf("qr: no Unicode TrueType font with Vietnamese letters found (looked for %s and others); "+
-		"install the Debian package %s (apt-get install -y %s) or configure a .ttf font path",
+		"install the Debian package %s (apt-get install -y %s) or configure a .ttf font path (posters.font)",
 		fontCandidates[0], FontPackage, FontPackage)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,4 +226,50 @@ func pageWidthMM(b image.Rectangle) float64 {
 		}
 	}
 	return 210
+}
+
+func TestFindFont(t *testing.T) {
+	_, err := findFont("", []string{filepath.Join(t.TempDir(), "none.ttf")})
+	if err == nil || !strings.Contains(err.Error(), FontPackage) || !strings.Contains(err.Error(), "apt-get install") {
+		t.Errorf("findFont with no font installed = %v, want an error naming %s", err, FontPackage)
+	}
+	if _, err := FindFont(filepath.Join(t.TempDir(), "missing.ttf")); err == nil {
+		t.Error("FindFont(missing configured file): want error")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"Foo-Regular.ttf", "Foo-Bold.ttf", "Bar.otf"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := FindFont(filepath.Join(dir, "Foo-Regular.ttf"))
+	if err != nil || got.Bold != filepath.Join(dir, "Foo-Bold.ttf") {
+		t.Errorf("FindFont(Foo-Regular.ttf) = %+v, %v; want the bold face beside it", got, err)
+	}
+	if _, err := FindFont(filepath.Join(dir, "Bar.otf")); err == nil {
+		t.Error("FindFont(.otf): want error (fpdf needs TrueType)")
+	}
+}
+
+func TestWritePostersErrors(t *testing.T) {
+	items, err := Items("https://oabot.example.vn", testAccount, testRecords()[:1], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	font := Font{Regular: "/nonexistent.ttf", Bold: "/nonexistent.ttf"}
+	for _, tc := range []struct {
+		name  string
+		items []PosterItem
+		o     PosterOptions
+	}{
+		{"no items", nil, PosterOptions{Font: font}},
+		{"bad paper", items, PosterOptions{Paper: "a3", Font: font}},
+		{"bad per page", items, PosterOptions{PerPage: 3, Font: font}},
+		{"no font", items, PosterOptions{}},
+		{"missing font file", items, PosterOptions{Font: font}},
+	} {
+		if err := WritePosters(io.Discard, testAccount, tc.items, tc.o); err == nil {
+			t.Errorf("WritePosters(%s): want error", tc.name)
+		}
+	}
 }
