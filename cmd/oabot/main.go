@@ -36,13 +36,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintf(os.Stderr, "oabot: %v\n", err)
-		}
-		if errors.Is(err, errUsage) {
-			os.Exit(2)
-		}
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage):
+		os.Exit(2) // already explained on stderr
+	default:
+		fmt.Fprintf(os.Stderr, "oabot: %v\n", err)
 		os.Exit(1)
 	}
 }
