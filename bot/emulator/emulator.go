@@ -68,7 +68,8 @@ type Capture interface {
 // Options configure the emulator.
 type Options struct {
 	Accounts []Account
-	// WebhookURL is the service's own webhook, e.g. "http://127.0.0.1:8080/webhook".
+	// WebhookURL is the service's own webhook. A path ("/webhook") is resolved against the
+	// host the browser used to reach the emulator, i.e. the same server.
 	WebhookURL string
 	Capture    Capture
 	Procedures []Procedure
@@ -82,7 +83,9 @@ type Options struct {
 	Now        func() time.Time
 }
 
-// Server serves the page under /emulator and its JSON API under /emulator/api/.
+// Server serves the page at its mount point ("/") and its JSON API under "api/". Mount it
+// with the prefix stripped (http.StripPrefix("/emulator", s)); the page finds its API
+// relative to its own address.
 type Server struct {
 	opts     Options
 	accounts map[string]Account
@@ -123,19 +126,19 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP routes /emulator and /emulator/api/*.
+// ServeHTTP routes "/" (the page) and "/api/*" (paths relative to the mount point).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := strings.TrimSuffix(r.URL.Path, "/"); {
-	case p == "/emulator" && r.Method == http.MethodGet:
+	case p == "" && r.Method == http.MethodGet:
 		s.page(w)
-	case p == "/emulator/api/config" && r.Method == http.MethodGet:
+	case p == "/api/config" && r.Method == http.MethodGet:
 		s.config(w)
-	case p == "/emulator/api/event" && r.Method == http.MethodPost:
+	case p == "/api/event" && r.Method == http.MethodPost:
 		s.event(w, r)
-	case p == "/emulator/api/messages" && r.Method == http.MethodGet:
+	case p == "/api/messages" && r.Method == http.MethodGet:
 		s.messages(w, r)
-	case strings.HasPrefix(p, "/emulator/api/attachments/") && r.Method == http.MethodGet:
-		s.attachment(w, strings.TrimPrefix(p, "/emulator/api/attachments/"))
+	case strings.HasPrefix(p, "/api/attachments/") && r.Method == http.MethodGet:
+		s.attachment(w, strings.TrimPrefix(p, "/api/attachments/"))
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
 	}
@@ -283,7 +286,11 @@ func (s *Server) build(acc Account, req eventRequest) ([]byte, error) {
 
 // post delivers the event to the webhook as Zalo does: one JSON body, the signature header.
 func (s *Server) post(r *http.Request, acc Account, ev lastEvent) (int, string, error) {
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, s.opts.WebhookURL, bytes.NewReader(ev.raw))
+	target := s.opts.WebhookURL
+	if strings.HasPrefix(target, "/") {
+		target = "http://" + r.Host + target
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, target, bytes.NewReader(ev.raw))
 	if err != nil {
 		return 0, "", fmt.Errorf("build webhook request: %w", err)
 	}
@@ -315,11 +322,13 @@ type messageView struct {
 	At      string       `json:"at"`
 	Text    string       `json:"text,omitempty"`
 	Buttons []buttonView `json:"buttons,omitempty"`
-	Image   string       `json:"image,omitempty"`
-	File    string       `json:"file,omitempty"`
-	Form    bool         `json:"form,omitempty"`
-	Refused string       `json:"refused,omitempty"`
-	Code    int          `json:"code,omitempty"`
+	// Image is an image URL, or "attachment:<id>" for an image the bot uploaded (the page
+	// fetches it from api/attachments/<id>).
+	Image   string `json:"image,omitempty"`
+	File    string `json:"file,omitempty"`
+	Form    bool   `json:"form,omitempty"`
+	Refused string `json:"refused,omitempty"`
+	Code    int    `json:"code,omitempty"`
 }
 
 type buttonView struct {
@@ -353,7 +362,7 @@ func view(m Sent) messageView {
 	if img := m.Message.Image; img != nil {
 		v.Image = img.URL
 		if img.AttachmentID != "" {
-			v.Image = "/emulator/api/attachments/" + img.AttachmentID
+			v.Image = "attachment:" + img.AttachmentID
 		}
 	}
 	if m.Message.File != nil {

@@ -88,7 +88,7 @@ func postEvent(t *testing.T, e *Server, req eventRequest) eventResponse {
 	t.Helper()
 	body, _ := json.Marshal(req)
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/emulator/api/event", bytes.NewReader(body)))
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/event", bytes.NewReader(body)))
 	var resp eventResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 		t.Fatalf("decode response %q: %v", rec.Body.String(), err)
@@ -177,7 +177,7 @@ func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
 		{Seq: 3, At: time.Now(), Message: zalo.Message{Text: "quá dài"}, Refused: "text longer than 2000 characters", Code: -201},
 	}
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/emulator/api/messages?account=ca-test&user="+testUser+"&after=0", nil))
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/messages?account=ca-test&user="+testUser+"&after=0", nil))
 	var got []messageView
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
@@ -185,11 +185,11 @@ func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("got %d messages, want 3", len(got))
 	}
-	if got[0].Buttons[0].Payload != "#TTHC 1.004222 HOSO" || got[1].Image != "/emulator/api/attachments/att1" || got[2].Refused == "" {
+	if got[0].Buttons[0].Payload != "#TTHC 1.004222 HOSO" || got[1].Image != "attachment:att1" || got[2].Refused == "" {
 		t.Errorf("views = %+v", got)
 	}
 	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/emulator/api/attachments/att1", nil))
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/attachments/att1", nil))
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
 		t.Errorf("attachment = %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
@@ -198,7 +198,7 @@ func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
 func TestPageIsSelfContained(t *testing.T) {
 	e, _, _ := newTestEmulator(t)
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/emulator", nil))
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	body := rec.Body.String()
 	if rec.Code != 200 || !bytes.Contains([]byte(body), []byte("<html lang=\"vi\">")) {
 		t.Fatalf("page = %d", rec.Code)
