@@ -11,7 +11,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/qr"
+	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/procedures"
 )
@@ -74,6 +77,37 @@ func qrCmd(_ context.Context, args []string, getenv func(string) string, stdout,
 	if *out != "-" {
 		fmt.Fprintf(stdout, "%s: %s (%s, decoded and checked)\n", *out, target, rec.Name)
 	}
+	return nil
+}
+
+// mountQR adds the QR image, landing-page and poster routes to the server (serve).
+// Landing views are counted in Redis, or in memory without Redis. Without a public base
+// URL the routes are left out with a warning: landing-mode codes could not point anywhere.
+func (s *service) mountQR(api *httpapi.Server) error {
+	if s.cfg.HTTP.PublicBaseURL == "" {
+		s.log.Warn("qr routes disabled: http.public_base_url is not set")
+		return nil
+	}
+	var scans httpapi.ScanCounter = inmem.NewScans(0)
+	if s.rdb != nil {
+		rs, err := redisstore.NewScans(s.rdb, redisstore.ScansOptions{Prefix: s.cfg.Redis.KeyPrefix})
+		if err != nil {
+			return err
+		}
+		scans = rs
+	}
+	routes, err := httpapi.NewQRRoutes(httpapi.QROptions{
+		PublicBaseURL: s.cfg.HTTP.PublicBaseURL, Accounts: qrAccounts(s.cfg), Catalog: s.catalog.Catalog,
+		Scans: scans, PosterToken: s.cfg.Posters.Token.Value(), FontPath: s.cfg.Posters.Font,
+		Logger: s.log.Named("qr"),
+	})
+	if err != nil {
+		return err
+	}
+	if s.cfg.Posters.Token.IsZero() {
+		s.log.Info("poster routes answer 401: no posters token configured")
+	}
+	api.Mount(routes)
 	return nil
 }
 
