@@ -27,6 +27,8 @@ var commands = map[string]command{
 	"stats":      runStats,
 	"qr":         qrCmd,
 	"posters":    postersCmd,
+	"broadcast":  broadcastCmd,
+	"followers":  followersCmd,
 }
 
 // errUsage marks an error already explained to the user on stderr (exit status 2).

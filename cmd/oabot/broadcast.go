@@ -1,0 +1,428 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/zalo"
+)
+
+// articleMonthlyCap is the article broadcasts a month allowed to a verified OA: the Basic
+// package's 1 (zalo-oa.md §5.2), the lowest, until config carries the OA's package.
+const articleMonthlyCap = 1
+
+// campaignKit is everything campaigns need, built from the config on an open Redis client.
+// serve uses it for the admin API and the delivery runner; the CLI for its subcommands.
+type campaignKit struct {
+	cfg       config.Config
+	log       *zap.Logger
+	store     *redisstore.CampaignStore
+	followers *redisstore.FollowerRegistry
+	audit     *redisstore.AuditLog
+	limiter   *redisstore.RateLimiter
+	accounts  map[string]broadcast.Account
+	clients   map[string]*zalo.Client
+	service   *broadcast.Service
+}
+
+func newCampaignKit(ctx context.Context, cfg config.Config, rdb *redis.Client, log *zap.Logger) (*campaignKit, error) {
+	prefix := cfg.Redis.KeyPrefix
+	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{}}
+	var err error
+	if k.store, err = redisstore.NewCampaignStore(rdb, prefix); err != nil {
+		return nil, err
+	}
+	if k.followers, err = redisstore.NewFollowerRegistry(rdb, prefix); err != nil {
+		return nil, err
+	}
+	if k.audit, err = redisstore.NewAuditLog(rdb, prefix, 0); err != nil {
+		return nil, err
+	}
+	if k.limiter, err = redisstore.NewRateLimiter(rdb, prefix, cfg.Broadcast.RatePerSecond, 1); err != nil {
+		return nil, err
+	}
+	tokens, err := redisstore.NewTokenStore(rdb, prefix)
+	if err != nil {
+		return nil, err
+	}
+	tp := &service{cfg: cfg, log: log, tokens: tokens}
+	for _, a := range cfg.Accounts {
+		if a.Disabled {
+			continue
+		}
+		src, err := tp.tokenProvider(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.ID, err)
+		}
+		// One attempt per call: a transport-level retry could deliver an announcement twice
+		// (see bot/broadcast); the runner retries what is safe to retry.
+		c, err := zalo.NewClient(zalo.WithAPIBase(cfg.Zalo.APIBase), zalo.WithTokenSource(src),
+			zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))
+		if err != nil {
+			return nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
+		}
+		z := broadcast.ZaloAdapter{Client: c}
+		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
+		if a.Verified {
+			acct.Article, acct.ArticleMonthlyCap = z, articleMonthlyCap
+		}
+		k.accounts[a.ID], k.clients[a.ID] = acct, c
+	}
+	// Procedure cards need the conversation's card renderer, which bot does not export yet;
+	// until it does, campaigns refuse procedure_code with a clear message.
+	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
+		Accounts: k.accounts, RatePerSecond: cfg.Broadcast.RatePerSecond})
+	return k, err
+}
+
+// runner is this process's share of campaign delivery.
+func (k *campaignKit) runner(replica string) (*broadcast.Runner, error) {
+	return broadcast.NewRunner(broadcast.RunnerOptions{Store: k.store, Followers: k.followers,
+		Limiter: k.limiter, Accounts: k.accounts, Classify: broadcast.ClassifyZalo,
+		Replica: replica, Logger: k.log.Named("broadcast")})
+}
+
+// admin builds the /admin/v1 routes; stats may be nil.
+func (k *campaignKit) admin(stats httpapi.StatsReader) (*httpapi.Admin, error) {
+	var officers []httpapi.Officer
+	for _, o := range k.cfg.Officers {
+		role, err := httpapi.ParseRole(o.Role)
+		if err != nil {
+			return nil, fmt.Errorf("officer %s: %w", o.Name, err)
+		}
+		officers = append(officers, httpapi.Officer{Name: o.Name, TokenHash: o.TokenHash, Role: role, Accounts: o.Accounts})
+	}
+	oaIDs, taggers := map[string]string{}, map[string]httpapi.Tagger{}
+	for id, a := range k.accounts {
+		oaIDs[id], taggers[id] = a.OAID, k.clients[id]
+	}
+	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Accounts: oaIDs,
+		Campaigns: k.service, Followers: k.followers, Audit: k.audit, Taggers: taggers,
+		Stats: stats, Logger: k.log})
+}
+
+// openKit loads the config and opens Redis for a CLI subcommand.
+func openKit(ctx context.Context, getenv func(string) string, cfgPath string, stderr io.Writer) (*campaignKit, func(), error) {
+	cfg, err := config.Load(getenv, cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.InMemory() || cfg.Demo {
+		return nil, nil, errors.New("campaigns need Redis and live accounts: configure redis.url (demo mode keeps them in the serving process)")
+	}
+	opts, err := redis.ParseURL(cfg.Redis.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis url: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
+	}
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
+	k, err := newCampaignKit(ctx, cfg, rdb, log)
+	if err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
+	return k, func() { _ = log.Sync(); rdb.Close() }, nil
+}
+
+// cliAudit records a CLI change; the CLI has direct Redis access, so it acts as an admin.
+func (k *campaignKit) cliAudit(ctx context.Context, officer, action, account, target string, err error) {
+	res := "ok"
+	if err != nil {
+		res = "error"
+	}
+	e := broadcast.AuditEntry{At: time.Now(), Officer: officer, Role: "cli", Action: action,
+		Account: account, Target: target, Remote: "cli", Result: res}
+	if aerr := k.audit.Record(ctx, e); aerr != nil {
+		k.log.Error("audit entry lost", zap.String("action", action), zap.Error(aerr))
+	}
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// broadcastCmd is "oabot broadcast plan|send|status|list|pause|resume|cancel|report|run".
+func broadcastCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: oabot broadcast plan|send|status|list|pause|resume|cancel|report|run [flags]")
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("oabot broadcast "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default $OABOT_CONFIG)")
+	officer := fs.String("officer", defaultOfficer(getenv), "name recorded in the audit trail")
+	id := fs.String("id", "", "campaign id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	var spec specFlags
+	switch sub {
+	case "plan":
+		spec.register(fs)
+	case "send":
+		fs.StringVar(id, "plan", "", "plan id to confirm (from broadcast plan)")
+	}
+	wait := fs.Bool("wait", false, "send: deliver from this process until the campaign ends")
+	out := fs.String("out", "", "report: CSV file (default stdout)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	k, closeKit, err := openKit(ctx, getenv, *cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeKit()
+	svc := k.service
+	switch sub {
+	case "plan":
+		s, err := spec.spec()
+		if err != nil {
+			fmt.Fprintln(stderr, "oabot broadcast plan:", err)
+			return errUsage
+		}
+		p, err := svc.Plan(ctx, s, *officer)
+		k.cliAudit(ctx, *officer, "campaign.plan", strings.Join(s.Accounts, ","), p.ID, err)
+		if err != nil {
+			return err
+		}
+		return printPlan(stdout, p, *asJSON)
+	case "send":
+		c, p, err := svc.Create(ctx, *id, *officer)
+		k.cliAudit(ctx, *officer, "campaign.create", strings.Join(c.Spec.Accounts, ","), *id, err)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "campaign %s %s: %d recipients\n", c.ID, p.Status, p.Total)
+		if *wait {
+			return deliverUntilDone(ctx, k, c.ID, stdout)
+		}
+		return nil
+	case "status":
+		c, p, err := svc.Status(ctx, *id)
+		if err != nil {
+			return err
+		}
+		return printProgress(stdout, c, p, *asJSON)
+	case "list":
+		cs, ps, err := svc.List(ctx, 50)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tACCOUNTS\tTOTAL\tSENT\tFAILED\tSKIPPED\tUNKNOWN\tBY")
+		for i, c := range cs {
+			p := ps[i]
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", c.ID, p.Status, strings.Join(c.Spec.Accounts, ","),
+				p.Total, p.Sent, p.Failed, p.Skipped, p.Unknown, c.CreatedBy)
+		}
+		return tw.Flush()
+	case "pause", "resume", "cancel":
+		c, _, err := svc.Status(ctx, *id)
+		if err != nil {
+			return err
+		}
+		act := map[string]func(context.Context, string) (broadcast.Progress, error){"pause": svc.Pause, "resume": svc.Resume, "cancel": svc.Cancel}[sub]
+		p, err := act(ctx, *id)
+		k.cliAudit(ctx, *officer, "campaign."+sub, strings.Join(c.Spec.Accounts, ","), *id, err)
+		if err != nil {
+			return err
+		}
+		return printProgress(stdout, c, p, *asJSON)
+	case "report":
+		w := stdout
+		if *out != "" {
+			f, err := os.Create(*out)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		return svc.WriteReport(ctx, *id, w)
+	case "run":
+		return runWorker(ctx, k)
+	}
+	fmt.Fprintf(stderr, "oabot broadcast: unknown subcommand %q\n", sub)
+	return errUsage
+}
+
+func defaultOfficer(getenv func(string) string) string {
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "cli"
+}
+
+// runWorker delivers campaigns until ctx ends: a replica without the webhook.
+func runWorker(ctx context.Context, k *campaignKit) error {
+	host, _ := os.Hostname()
+	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()))
+	if err != nil {
+		return err
+	}
+	k.log.Info("broadcast worker started")
+	r.Run(ctx)
+	return nil
+}
+
+// deliverUntilDone runs a runner in this process and prints progress until the campaign
+// is done, cancelled or ctx ends (Ctrl-C: other replicas or a later run resume it).
+func deliverUntilDone(ctx context.Context, k *campaignKit, id string, stdout io.Writer) error {
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	host, _ := os.Hostname()
+	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()))
+	if err != nil {
+		stop()
+		return err
+	}
+	go func() { r.Run(rctx); close(done) }()
+	defer func() { stop(); <-done }()
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		c, p, err := k.service.Status(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: sent %d, failed %d, skipped %d, unknown %d, remaining %d, eta %s\n",
+			p.Status, p.Sent, p.Failed, p.Skipped, p.Unknown, p.Remaining, p.ETA.Round(time.Second))
+		if p.Status == broadcast.StatusDone || p.Status == broadcast.StatusCancelled {
+			_ = c
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func printPlan(w io.Writer, p broadcast.Plan, asJSON bool) error {
+	if asJSON {
+		p.Messages = nil
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "plan %s (confirm before %s with: oabot broadcast send --plan %s)\n", p.ID, p.ExpiresAt.Format(time.RFC3339), p.ID)
+	fmt.Fprintln(tw, "ACCOUNT\tRECIPIENTS\tREACHABLE\tNOT REACHABLE\tMESSAGES EACH\tEST. TIME")
+	for _, a := range p.Accounts {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\n", a.Account, a.Recipients, a.Reachable, reasons(a.Unreachable),
+			a.MessagesPerRecipient, a.EstimatedDuration.Round(time.Second))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "rules:")
+	for _, r := range p.Rules {
+		fmt.Fprintln(w, "  -", r)
+	}
+	return nil
+}
+
+func reasons(m map[broadcast.Reason]int) string {
+	var parts []string
+	for r, n := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", r, n))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+func printProgress(w io.Writer, c broadcast.Campaign, p broadcast.Progress, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(map[string]any{"id": c.ID, "spec": c.Spec, "progress": p})
+	}
+	_, err := fmt.Fprintf(w, "campaign %s %s (%s): total %d, sent %d, failed %d, skipped %d, unknown %d, remaining %d, eta %s\n",
+		c.ID, p.Status, strings.Join(c.Spec.Accounts, ","), p.Total, p.Sent, p.Failed, p.Skipped, p.Unknown, p.Remaining, p.ETA.Round(time.Second))
+	return err
+}
+
+// specFlags are the flags of "broadcast plan".
+type specFlags struct {
+	accounts, buttons                                      multiFlag
+	segment, text, textFile, image, procedure, at, article string
+}
+
+func (s *specFlags) register(fs *flag.FlagSet) {
+	fs.Var(&s.accounts, "account", "account id (repeat for several)")
+	fs.StringVar(&s.segment, "segment", "all", "all | interacted:DAYS | tag:NAME | label:NAME")
+	fs.StringVar(&s.text, "text", "", "announcement text (≤ 2000 characters)")
+	fs.StringVar(&s.textFile, "text-file", "", "read the text from this file")
+	fs.Var(&s.buttons, "button", `button "title|type|payload" (type oa.open.url, oa.query.show, oa.query.hide, oa.open.phone; repeat)`)
+	fs.StringVar(&s.image, "image-url", "", "https URL of an image to send")
+	fs.StringVar(&s.procedure, "procedure", "", "procedure code whose card is attached")
+	fs.StringVar(&s.at, "at", "", "send at this time (RFC 3339), default now")
+	fs.StringVar(&s.article, "article", "", "broadcast this Zalo article id instead (verified OAs)")
+}
+
+func (s *specFlags) spec() (broadcast.Spec, error) {
+	sp := broadcast.Spec{Accounts: s.accounts, Text: s.text, ImageURL: s.image, ProcedureCode: s.procedure}
+	if s.textFile != "" {
+		b, err := os.ReadFile(s.textFile)
+		if err != nil {
+			return sp, err
+		}
+		sp.Text = strings.TrimRight(string(b), "\n")
+	}
+	kind, arg, _ := strings.Cut(s.segment, ":")
+	sp.Segment.Kind = broadcast.SegmentKind(kind)
+	switch sp.Segment.Kind {
+	case broadcast.SegmentInteracted:
+		if _, err := fmt.Sscanf(arg, "%d", &sp.Segment.Days); err != nil {
+			return sp, fmt.Errorf("--segment interacted:DAYS: %w", err)
+		}
+	case broadcast.SegmentTag:
+		sp.Segment.Tag = arg
+	case broadcast.SegmentLabel:
+		sp.Segment.Label = arg
+	}
+	for _, b := range s.buttons {
+		f := strings.SplitN(b, "|", 3)
+		if len(f) != 3 {
+			return sp, fmt.Errorf("--button %q: want title|type|payload", b)
+		}
+		sp.Buttons = append(sp.Buttons, broadcast.Button{Title: f[0], Type: f[1], Payload: f[2]})
+	}
+	if s.at != "" {
+		t, err := time.Parse(time.RFC3339, s.at)
+		if err != nil {
+			return sp, fmt.Errorf("--at: %w", err)
+		}
+		sp.SendAt = t
+	}
+	if s.article != "" {
+		sp.Channel, sp.ArticleID = broadcast.ChannelArticle, s.article
+	}
+	return sp, nil
+}
