@@ -63,6 +63,11 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if *addr != "" {
 		cfg.HTTP.Addr = *addr
 	}
+	return serveConfig(ctx, cfg, stdout, stderr)
+}
+
+// serveConfig runs the service with a loaded configuration until ctx ends.
+func serveConfig(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
 	log, err := newLogger(cfg.Log, stderr)
 	if err != nil {
 		return err
@@ -111,10 +116,15 @@ type service struct {
 	counters *httpapi.Counters
 	api      *httpapi.Server
 	handler  bot.Handler
+
+	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
+	webhookObs httpapi.Observer
+	jobObs     bot.JobObserver
 }
 
 func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout io.Writer) (*service, error) {
 	s := &service{cfg: cfg, log: log, stdout: stdout, clients: map[string]*zalo.Client{}, counters: &httpapi.Counters{}}
+	s.webhookObs = s.counters
 	s.logStart()
 	if err := s.openStores(ctx); err != nil {
 		return nil, err
@@ -158,7 +168,7 @@ func (s *service) openStores(ctx context.Context) error {
 	if s.cfg.InMemory() {
 		s.queue = inmem.NewQueue(inmem.QueueOptions{Partitions: q.Partitions, Size: q.MemorySize,
 			DedupeTTL: q.DedupeTTL, MaxDeliveries: q.MaxDeliveries, JobTimeout: q.JobTimeout,
-			Logger: s.log.Named("queue")})
+			Logger: s.log.Named("queue"), Observer: s.jobObs})
 		s.state = inmem.NewStore(s.cfg.Conversation.TTL)
 		s.tokens = zalo.NewMemoryTokenStore()
 		return nil
@@ -179,7 +189,8 @@ func (s *service) openStores(ctx context.Context) error {
 	prefix := s.cfg.Redis.KeyPrefix
 	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
 		Workers: q.Workers, ClaimIdle: q.ClaimIdle, LeaseTTL: q.LeaseTTL, MaxDeliveries: q.MaxDeliveries,
-		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, Logger: s.log.Named("queue")})
+		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, Logger: s.log.Named("queue"),
+		Observer: s.jobObs})
 	if err != nil {
 		return err
 	}
@@ -303,11 +314,23 @@ func (s *service) messenger(account string) (*zalo.Client, bool) {
 	return c, ok
 }
 
-// buildHandler is THE place where the queue's handler is built. For now it answers
-// user_send_text with a fixed acknowledgement (ackHandler); the citizen conversation
-// (bot.New via newConversation) replaces it.
+// buildHandler is THE place where the queue's handler is built: the citizen conversation
+// (bot.New via newConversation, cmd/oabot/conversation.go).
 func (s *service) buildHandler() (bot.Handler, error) {
-	return &ackHandler{log: s.log.Named("worker"), messenger: s.messenger}, nil
+	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog,
+		Messenger: func(account string) (bot.Messenger, bool) { return s.messenger(account) }}
+	if s.rdb == nil {
+		d.Stats, d.Attachments = inmem.NewStats(0), inmem.NewAttachments(nil)
+	} else {
+		var err error
+		if d.Stats, err = redisstore.NewStats(s.rdb, redisstore.StatsOptions{Prefix: s.cfg.Redis.KeyPrefix}); err != nil {
+			return nil, err
+		}
+		if d.Attachments, err = redisstore.NewAttachments(s.rdb, s.cfg.Redis.KeyPrefix); err != nil {
+			return nil, err
+		}
+	}
+	return newConversation(s.cfg, d)
 }
 
 // newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.
@@ -319,7 +342,7 @@ func (s *service) newHTTP() error {
 		}
 	}
 	api, err := httpapi.New(httpapi.Options{
-		Logger: s.log, Accounts: accounts, Queue: s.queue, Observer: s.counters,
+		Logger: s.log, Accounts: accounts, Queue: s.queue, Observer: s.webhookObs,
 		EnqueueTimeout: s.cfg.Queue.EnqueueTimeout, MaxEventAge: s.cfg.Queue.MaxEventAge,
 		Ready: s.ready,
 	})
@@ -328,6 +351,14 @@ func (s *service) newHTTP() error {
 	}
 	if s.fake != nil {
 		api.HandlePrefix(fakeZaloPrefix, s.fake)
+		if s.cfg.Emulator.Enabled {
+			if err := s.mountEmulator(api); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.mountQR(api); err != nil {
+		return err
 	}
 	s.api = api
 	return nil
