@@ -23,7 +23,8 @@ type BroadcastTarget struct {
 // ([D] NET-SDK) unless the client was built WithBroadcastTargetArrays ([S] SPEC) — the
 // format is [?]. It returns data.message_id.
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/tin-nhan/tin-truyen-thong/gui-tin-truyen-thong-broadcast
+// Zalo API docs: no first-party page could be read (developers.zalo.me is a JS app);
+// shape from JAVA-SDK src/test/java/v3/SendBroadcastMessage.java and NET-SDK (zalo-oa.md §5.2, §11).
 func (c *Client) Broadcast(ctx context.Context, target BroadcastTarget, articleID string) (string, error) {
 	if articleID == "" {
 		return "", errors.New("zalo broadcast: empty article id")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -280,7 +281,7 @@ func TestErrorClasses(t *testing.T) {
 		{-211, zalo.ErrPermanent, zalo.ClassPermanent, 1},
 	}
 	for _, tt := range tests {
-		t.Run(zalo.CodeClass(tt.code).String()+"/"+strings.TrimPrefix(json.Number(itoa(tt.code)).String(), "-"), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d_%v", tt.code, tt.class), func(t *testing.T) {
 			c, srv := setup(t)
 			srv.FailNext(10, tt.code, "/v3.0/oa/message/cs")
 			_, err := c.SendText(context.Background(), "u", "hi")
@@ -297,8 +298,6 @@ func TestErrorClasses(t *testing.T) {
 		})
 	}
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestRetryRecovers(t *testing.T) {
 	c, srv := setup(t)

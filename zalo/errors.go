@@ -44,6 +44,7 @@ const (
 	ClassAttachmentExpired
 )
 
+// String returns the class name used in logs and metrics labels.
 func (c Class) String() string {
 	switch c {
 	case ClassNone:
@@ -126,6 +127,7 @@ type APIError struct {
 	HTTPStatus int
 }
 
+// Error reports endpoint, code and Zalo's message; never a token.
 func (e *APIError) Error() string {
 	if e.Code == 0 && e.HTTPStatus != http.StatusOK {
 		return fmt.Sprintf("zalo %s: http %d: %s", e.Endpoint, e.HTTPStatus, e.Message)
@@ -154,6 +156,7 @@ type TransportError struct {
 	Err      error
 }
 
+// Error reports the endpoint and the network cause (without the URL).
 func (e *TransportError) Error() string { return fmt.Sprintf("zalo %s: %v", e.Endpoint, e.Err) }
 
 // Unwrap returns the cause (context.Canceled and context.DeadlineExceeded stay visible).

@@ -37,7 +37,9 @@ const (
 
 // Event is one decoded webhook event (zalo-oa.md §1.5). The concrete types are *TextEvent,
 // *AttachmentEvent, *SubmitInfoEvent, *FollowEvent, *ChatNowEvent, *ReceivedEvent,
-// *SeenEvent, *OASendEvent, *ReactedEvent and *UnknownEvent; use a type switch.
+// *SeenEvent, *OASendEvent, *ReactedEvent and *UnknownEvent; use a type switch. Every
+// concrete type embeds Envelope, so its fields are promoted: ev.(*TextEvent).AppID,
+// .Timestamp, .Sender.ID, … Events are built only by ParseEvent (tests use fixtures).
 type Event interface {
 	// Name is the event_name field.
 	Name() string

@@ -331,3 +331,15 @@ func FuzzParseEvent(f *testing.F) {
 		MessageContent(ev)
 	})
 }
+
+func BenchmarkParseEvent(b *testing.B) {
+	raw := readFixture(b, "user_send_text")
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		ev, err := ParseEvent(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		DedupeKey(ev)
+	}
+}

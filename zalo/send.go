@@ -33,6 +33,7 @@ type Quota struct {
 // with ErrInvalidMessage and nothing is sent; text is never cut.
 //
 // Zalo API docs: https://developers.zalo.me/docs/official-account/tin-nhan/tin-tu-van/gui-tin-tu-van
+// (cited through HND, zalo-oa.md §11; shapes from PHP-SDK, JAVA-SDK and eSMS).
 func (c *Client) Send(ctx context.Context, userID string, m Message) (SendResult, error) {
 	body, err := m.payload(userID, c.limits, c.buttonTemplateType)
 	if err != nil {

@@ -102,3 +102,13 @@ func FuzzVerifySignature(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkVerifySignature(b *testing.B) {
+	v := loadVectors(b)[0]
+	body := v.body(b)
+	for b.Loop() {
+		if err := VerifySignature(v.Header, v.AppID, body, v.Timestamp, v.OASecret); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 // answer is reported as a flat string array [S]; objects with "name"/"tag_name" are
 // accepted too.
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/quan-ly/quan-ly-tag/lay-danh-sach-nhan
+// Zalo API docs: shape from PHP-SDK src/ZaloEndPoint.php (zalo-oa.md §7, §11).
 func (c *Client) Tags(ctx context.Context) ([]string, error) {
 	var raw json.RawMessage
 	if err := c.do(ctx, request{method: "GET", path: "/v2.0/oa/tag/gettagsofoa"}, &raw); err != nil {

@@ -17,7 +17,7 @@ import (
 // MaxImageUploadBytes ([S] 1 MB) are refused locally. The id expires after AttachmentTTL
 // ([S] 7 days; then -100, ErrAttachmentExpired).
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/upload/upload-hinh-anh
+// Zalo API docs: shape from PHP-SDK src/ZaloEndPoint.php (zalo-oa.md §3, §11).
 func (c *Client) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
 	if len(data) > MaxImageUploadBytes {
 		return "", fmt.Errorf("%w: image is %d bytes, limit %d", ErrInvalidMessage, len(data), MaxImageUploadBytes)
@@ -39,7 +39,7 @@ func (c *Client) UploadImage(ctx context.Context, filename string, data []byte) 
 // POST /v2.0/oa/upload/file, multipart field "file" (zalo-oa.md §3). Files over
 // MaxFileUploadBytes ([S] 5 MB) are refused locally.
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/upload/upload-file
+// Zalo API docs: shape from PHP-SDK src/ZaloEndPoint.php (zalo-oa.md §3, §11).
 func (c *Client) UploadFile(ctx context.Context, filename string, data []byte) (string, error) {
 	if len(data) > MaxFileUploadBytes {
 		return "", fmt.Errorf("%w: file is %d bytes, limit %d", ErrInvalidMessage, len(data), MaxFileUploadBytes)

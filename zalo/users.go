@@ -33,7 +33,7 @@ type UserDetail struct {
 // UserDetail returns a user's profile: GET /v3.0/oa/user/detail?data={"user_id":…}
 // (zalo-oa.md §7).
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/quan-ly/quan-ly-thong-tin-nguoi-dung/lay-thong-tin-nguoi-dung
+// Zalo API docs: shape from production integrations (zalo-oa.md §7, §11).
 func (c *Client) UserDetail(ctx context.Context, userID string) (UserDetail, error) {
 	if userID == "" {
 		return UserDetail{}, errors.New("zalo user detail: empty user_id")
@@ -105,7 +105,7 @@ type FollowersPage struct {
 // Followers returns one page of users: GET /v3.0/oa/user/getlist?data={offset,count,…}
 // with count ≤ 50 (zalo-oa.md §7).
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/quan-ly/quan-ly-thong-tin-nguoi-dung/lay-danh-sach-khach-hang
+// Zalo API docs: shape from production integrations (zalo-oa.md §7, §11).
 func (c *Client) Followers(ctx context.Context, q FollowersQuery) (FollowersPage, error) {
 	if q.Count == 0 {
 		q.Count = MaxFollowersPerPage
@@ -199,7 +199,7 @@ type OAInfo struct {
 // OAInfo returns the OA's own profile: GET /v2.0/oa/getoa (zalo-oa.md §0, §7). Useful as a
 // health check and to learn the oa_id behind a token.
 //
-// Zalo API docs: https://developers.zalo.me/docs/official-account/quan-ly/quan-ly-thong-tin-oa/lay-thong-tin-zalo-official-account
+// Zalo API docs: shape from production integrations (zalo-oa.md §7, §11).
 func (c *Client) OAInfo(ctx context.Context) (OAInfo, error) {
 	var raw json.RawMessage
 	if err := c.do(ctx, request{method: "GET", path: "/v2.0/oa/getoa"}, &raw); err != nil {

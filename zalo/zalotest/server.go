@@ -445,6 +445,7 @@ func (s *Server) HTTPClient() *http.Client {
 
 type roundTripper struct{ h http.Handler }
 
+// RoundTrip serves r with the handler, in-process.
 func (rt roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err := r.Context().Err(); err != nil {
 		return nil, err
