@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo/zalotest"
+)
+
+// The CLI end to end: sync followers from the fake Zalo, mark some as recently active (as
+// the conversation does), plan, confirm and deliver, report, label — with audit entries.
+func TestBroadcastCLI(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	redisURL := redistest.URL(t)
+	const oaID, token = "1234567890123456789", "access-cli"
+	fake := zalotest.New()
+	fake.AddOA(oaID, token)
+	for i := range 120 {
+		fake.AddUser(oaID, zalotest.User{UserID: fmt.Sprintf("9%018d", i), IsFollower: true})
+	}
+	zs := httptest.NewServer(fake)
+	t.Cleanup(zs.Close)
+	cfgPath := filepath.Join(t.TempDir(), "oabot.yaml")
+	yaml := fmt.Sprintf(`
+redis: {url: %q, key_prefix: %q}
+zalo: {api_base: %q, oauth_base: %q}
+broadcast: {rate_per_second: 50}
+accounts:
+  - id: ca-q1
+    name: "Công an phường 1"
+    oa_id: %q
+    app_id: "1"
+    oa_secret_key_env: CLI_OA_SECRET
+    access_token_env: CLI_ACCESS
+`, redisURL, prefix, zs.URL, zs.URL, oaID)
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CLI_OA_SECRET": "s", "CLI_ACCESS": token, "USER": "officer-test"}
+	cli := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args = append(args, "--config", cfgPath)
+		if err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb); err != nil {
+			t.Fatalf("oabot %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+		}
+		return out.String()
+	}
+
+	cli("followers", "sync", "--account", "ca-q1")
+	reg, _ := redisstore.NewFollowerRegistry(rdb, prefix)
+	for i := range 30 {
+		if err := reg.Touch(context.Background(), oaID, fmt.Sprintf("9%018d", i), time.Now().Add(-time.Hour), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var counts broadcast.FollowerCounts
+	if err := json.Unmarshal([]byte(cli("followers", "counts", "--account", "ca-q1", "--json")), &counts); err != nil {
+		t.Fatal(err)
+	}
+	if counts.Followers != 120 || counts.InWindow != 30 {
+		t.Fatalf("counts after sync = %+v, want 120 followers, 30 in window", counts)
+	}
+
+	var plan broadcast.Plan
+	out := cli("broadcast", "plan", "--account", "ca-q1", "--text", "Lịch tiếp công dân tuần này", "--json",
+		"--button", "Xem lịch|oa.query.hide|#LICH")
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("plan output %q: %v", out, err)
+	}
+	if plan.Recipients != 120 || plan.Reachable != 30 || plan.Unreachable[broadcast.ReasonNoInteraction] != 90 {
+		t.Fatalf("plan = %d recipients, %d reachable, %v", plan.Recipients, plan.Reachable, plan.Unreachable)
+	}
+	out = cli("broadcast", "send", "--plan", plan.ID, "--wait")
+	if !strings.Contains(out, "done: sent 30, failed 0, skipped 90") {
+		t.Fatalf("send --wait output:\n%s", out)
+	}
+	sent := map[string]int{}
+	for _, s := range fake.Sent() {
+		sent[s.UserID]++
+	}
+	if len(sent) != 30 {
+		t.Errorf("fake Zalo accepted messages for %d users, want 30", len(sent))
+	}
+	for u, n := range sent {
+		if n != 1 {
+			t.Errorf("user %s got %d messages", u, n)
+		}
+	}
+	rows, err := csv.NewReader(strings.NewReader(cli("broadcast", "report", "--id", plan.ID))).ReadAll()
+	if err != nil || len(rows) != 121 {
+		t.Fatalf("report: %d rows, %v", len(rows), err)
+	}
+	cli("followers", "label", "--account", "ca-q1", "--user", "9000000000000000001", "--name", "khu phố 2")
+
+	audit, _ := redisstore.NewAuditLog(rdb, prefix, 0)
+	entries, err := audit.Recent(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Officer+" "+e.Action+" "+e.Result)
+	}
+	want := "officer-test follower.label.add ok,officer-test campaign.create ok,officer-test campaign.plan ok,officer-test followers.sync ok"
+	if strings.Join(got, ",") != want {
+		t.Errorf("audit = %v, want %s", got, want)
+	}
+}
