@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,5 +114,41 @@ func TestPostersCommand(t *testing.T) {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("poster text lacks %q", want)
 		}
+	}
+}
+
+// TestServeQRRoutes runs the demo service and follows a printed code: the QR image
+// served decodes to the landing page, which answers 200, and posters need the token.
+func TestServeQRRoutes(t *testing.T) {
+	base, _ := mustRunMain(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	resp, err := http.Get(base + "/qr/ca-demo/1.png?size=256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("GET /qr/ca-demo/1.png: %v", err)
+	}
+	target, err := qr.Decode(img)
+	if err != nil || !strings.HasPrefix(target, "http://localhost:8080/q/ca-demo/") {
+		t.Fatalf("served QR decodes to %q, %v", target, err)
+	}
+	// The demo's public base URL is localhost:8080; follow the same path on this instance.
+	path := strings.TrimPrefix(target, "http://localhost:8080")
+	resp, err = http.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Nhắn tin với Công an phường Demo trên Zalo") {
+		t.Errorf("GET %s: %d\n%.300s", path, resp.StatusCode, body)
+	}
+	if resp, err := http.Get(base + "/q/ca-demo/9.999"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("GET unknown code: %v, %v", resp, err)
+	}
+	if resp, err := http.Get(base + "/posters/ca-demo.pdf"); err != nil || resp.StatusCode != 401 {
+		t.Errorf("GET posters without token: %v, %v", resp, err)
 	}
 }
