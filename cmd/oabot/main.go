@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"posters":    postersCmd,
 	"broadcast":  broadcastCmd,
 	"followers":  followersCmd,
+	"emulator":   emulatorCmd,
 }
 
 // errUsage marks an error already explained to the user on stderr (exit status 2).
