@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -457,4 +458,95 @@ func TestConversationPinnedNotice(t *testing.T) {
 	if !strings.HasSuffix(menu.Text, "Công an phường Bến Thành") {
 		t.Errorf("menu without signature: %q", menu.Text)
 	}
+}
+
+// BenchmarkConversationLatency offers 200 events/s for 5 s (one new citizen per event, half
+// searches, half deep links) to the signed webhook and measures, per event, the webhook
+// acknowledgement (the baseline, same run) and "event in → reply accepted by the fake Zalo
+// API". Run with:
+//
+//	go test ./cmd/oabot -run '^$' -bench ConversationLatency -benchtime 1x
+func BenchmarkConversationLatency(b *testing.B) {
+	const rate, seconds = 200, 5
+	e := newE2E(b, nil)
+	var mu sync.Mutex
+	start := map[string]time.Time{}
+	replied := map[string]time.Duration{}
+	e.fake.OnSend(func(s zalotest.Sent) {
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if t0, ok := start[s.UserID]; ok {
+			if _, seen := replied[s.UserID]; !seen {
+				replied[s.UserID] = now.Sub(t0)
+			}
+		}
+	})
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	texts := []string{"đăng ký tạm trú", "#TTHC 1.004222", "làm hộ chiếu", "#10"}
+	var acks []time.Duration
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		total := rate * seconds
+		tick := time.NewTicker(time.Second / rate)
+		for i := 0; i < total; i++ {
+			<-tick.C
+			user := fmt.Sprintf("bench-%d-%d", n, i)
+			q, _ := json.Marshal(texts[i%len(texts)])
+			ts := fmt.Sprint(e.clock.Now().UnixMilli() + int64(i))
+			raw := []byte(fmt.Sprintf(`{"app_id":%q,"user_id_by_app":"x","event_name":"user_send_text","timestamp":%q,"sender":{"id":%q},"recipient":{"id":%q},"message":{"msg_id":"b%s","text":%s}}`,
+				e2eApp, ts, user, e2eOA, user, q))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest(http.MethodPost, e.hook.URL+"/webhook/"+e2eSlug, bytes.NewReader(raw))
+				req.Header.Set(zalo.SignatureHeader, zalo.Sign(e2eApp, raw, ts, e2eSecret))
+				t0 := time.Now()
+				mu.Lock()
+				start[user] = t0
+				mu.Unlock()
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				acks = append(acks, time.Since(t0))
+				mu.Unlock()
+			}()
+		}
+		tick.Stop()
+		wg.Wait()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			got := len(replied)
+			mu.Unlock()
+			if got >= (n+1)*total || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	b.StopTimer()
+	mu.Lock()
+	defer mu.Unlock()
+	var lat []time.Duration
+	for _, d := range replied {
+		lat = append(lat, d)
+	}
+	if len(lat) < b.N*rate*seconds {
+		b.Fatalf("%d replies for %d events", len(lat), b.N*rate*seconds)
+	}
+	p := func(ds []time.Duration, q float64) float64 {
+		slices.Sort(ds)
+		return float64(ds[int(q*float64(len(ds)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(p(acks, 0.50), "ack-p50-ms")
+	b.ReportMetric(p(acks, 0.99), "ack-p99-ms")
+	b.ReportMetric(p(lat, 0.50), "reply-p50-ms")
+	b.ReportMetric(p(lat, 0.99), "reply-p99-ms")
+	b.ReportMetric(float64(rate), "events/s")
 }
