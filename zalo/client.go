@@ -80,6 +80,7 @@ type Client struct {
 	limits             Limits
 	buttonTemplateType string
 	targetAsArray      bool
+	appSecret          string // for appsecret_proof; empty = not sent
 }
 
 // Option configures a Client.
@@ -199,6 +200,20 @@ func WithButtonTemplateType(t string) Option {
 // instead of comma-separated strings ([D] NET-SDK, the default) (zalo-oa.md §5.2 [?]).
 func WithBroadcastTargetArrays() Option {
 	return func(c *Client) error { c.targetAsArray = true; return nil }
+}
+
+// WithAppSecretProof sends the appsecret_proof header, hex(HMAC-SHA256(key=app secret,
+// msg=access token)), on every API call. Zalo requires it only when the app enables it in
+// its settings; otherwise it is optional (zalo-oa.md §4, [D] PHP-SDK setUseAppSecretProof;
+// a wrong proof gives -242).
+func WithAppSecretProof(appSecret string) Option {
+	return func(c *Client) error {
+		if appSecret == "" {
+			return errors.New("empty app secret for appsecret_proof")
+		}
+		c.appSecret = appSecret
+		return nil
+	}
 }
 
 // Limits returns the limits the client validates against.

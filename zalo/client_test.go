@@ -269,7 +269,7 @@ func TestErrorClasses(t *testing.T) {
 		calls    int // calls that reach Zalo with MaxAttempts 3
 	}{
 		{-32, zalo.ErrRetryable, zalo.ClassRetryable, 3},
-		{-200, zalo.ErrRetryable, zalo.ClassRetryable, 3},
+		{-200, zalo.ErrRetryable, zalo.ClassRetryable, 2}, // retried once only
 		{-230, zalo.ErrOutsideWindow, zalo.ClassOutsideWindow, 1},
 		{-232, zalo.ErrOutsideWindow, zalo.ClassOutsideWindow, 1},
 		{-213, zalo.ErrRecipientGone, zalo.ClassRecipientGone, 1},
@@ -370,7 +370,7 @@ func TestHeadersAndQuery(t *testing.T) {
 		w.Write([]byte(`{"error":0,"message":"Success","data":{"user_id":"u1","display_name":"A","message_id":"m1"}}`))
 	}))
 	defer ts.Close()
-	c, err := zalo.NewClient(zalo.WithAPIBase(ts.URL+"/"), zalo.WithAccessToken("AT"))
+	c, err := zalo.NewClient(zalo.WithAPIBase(ts.URL+"/"), zalo.WithAccessToken("AT"), zalo.WithAppSecretProof("S"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +386,9 @@ func TestHeadersAndQuery(t *testing.T) {
 		t.Errorf("detail request %s %s", r.Method, r.URL)
 	}
 	for _, r := range got {
-		if r.Header.Get("access_token") != "AT" || r.Header.Get("Authorization") != "" {
+		// python3 -c "import hmac,hashlib;print(hmac.new(b'S',b'AT',hashlib.sha256).hexdigest())"
+		const proof = "526b2bb85019c35c75aacab092149e6611f48a8b01e8e1506ada1cc869388edc"
+		if r.Header.Get("access_token") != "AT" || r.Header.Get("Authorization") != "" || r.Header.Get("appsecret_proof") != proof {
 			t.Errorf("headers %v", r.Header)
 		}
 	}

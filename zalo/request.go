@@ -3,6 +3,9 @@ package zalo
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,6 +80,10 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if class != ClassRetryable || attempt >= c.retry.MaxAttempts {
 			return err
 		}
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Code == -200 && attempt >= 2 {
+			return err // "Send message failed": retry once, then give up (§2.6)
+		}
 		if err := sleep(ctx, c.retry.delay(attempt)); err != nil {
 			return fmt.Errorf("%w (retry cancelled: %w)", err, ctx.Err())
 		}
@@ -112,6 +119,9 @@ func (c *Client) once(ctx context.Context, req request, token string) (json.RawM
 		return nil, fmt.Errorf("zalo %s: %w", req.path, err)
 	}
 	hr.Header.Set("access_token", token) // a bare header, not Authorization (§0)
+	if c.appSecret != "" {
+		hr.Header.Set("appsecret_proof", appSecretProof(c.appSecret, token))
+	}
 	if req.contentType != "" {
 		hr.Header.Set("Content-Type", req.contentType)
 	}
@@ -159,6 +169,13 @@ func checkResponse(path string, status int, raw []byte) (json.RawMessage, error)
 		return nil, &APIError{Message: "response is not a JSON object", Endpoint: path, HTTPStatus: status}
 	}
 	return o["data"], nil
+}
+
+// appSecretProof is hex(HMAC-SHA256(key=appSecret, msg=accessToken)) (zalo-oa.md §4).
+func appSecretProof(appSecret, accessToken string) string {
+	m := hmac.New(sha256.New, []byte(appSecret))
+	m.Write([]byte(accessToken))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func joinNonEmpty(a, b string) string {
