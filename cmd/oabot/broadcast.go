@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/redisstore"
@@ -425,4 +426,53 @@ func (s *specFlags) spec() (broadcast.Spec, error) {
 		sp.Channel, sp.ArticleID = broadcast.ChannelArticle, s.article
 	}
 	return sp, nil
+}
+
+// mountCampaigns adds campaigns to serve (Redis mode only): the /admin/v1 routes, the
+// follower registry fed by every webhook event, and this replica's share of delivery,
+// which runs beside the queue consumers and stops with them.
+func (s *service) mountCampaigns(api *httpapi.Server) error {
+	if s.rdb == nil || s.cfg.Demo {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	k, err := newCampaignKit(ctx, s.cfg, s.rdb, s.log)
+	if err != nil {
+		return fmt.Errorf("campaigns: %w", err)
+	}
+	stats, err := redisstore.NewStats(s.rdb, redisstore.StatsOptions{Prefix: s.cfg.Redis.KeyPrefix})
+	if err != nil {
+		return err
+	}
+	admin, err := k.admin(stats)
+	if err != nil {
+		return fmt.Errorf("admin api: %w", err)
+	}
+	api.Mount(admin)
+	host, _ := os.Hostname()
+	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()))
+	if err != nil {
+		return err
+	}
+	s.handler = touchFollowers(s.handler, k.followers)
+	s.queue = campaignQueue{queue: s.queue, runner: r}
+	return nil
+}
+
+// campaignQueue runs campaign delivery for as long as the queue consumers run, so serve's
+// shutdown (cancel, then wait for Run) covers both.
+type campaignQueue struct {
+	queue
+	runner *broadcast.Runner
+}
+
+func (q campaignQueue) Run(ctx context.Context, h bot.Handler) error {
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { q.runner.Run(rctx); close(done) }()
+	err := q.queue.Run(ctx, h)
+	stop()
+	<-done
+	return err
 }

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/zalo"
 )
 
 // followersCmd is "oabot followers sync|counts|label|tag|tags --account ID".
@@ -121,4 +124,42 @@ func counted(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// touchFollowers records each citizen interaction in the follower registry, then hands the
+// job to next. The registry keeps the latest time (events may come out of order), so a
+// redelivered job changes nothing.
+func touchFollowers(next bot.Handler, reg *redisstore.FollowerRegistry) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, job bot.Job) error {
+		if ev, err := zalo.ParseEvent(job.Raw); err == nil && job.UserID != "" {
+			if at, follower, ok := interaction(ev, job.ReceivedAt); ok {
+				if err := reg.Touch(ctx, job.OAID, job.UserID, at, follower); err != nil {
+					return fmt.Errorf("follower registry: %w", err)
+				}
+			}
+		}
+		return next.HandleJob(ctx, job)
+	})
+}
+
+// interaction says whether ev opens the consultation window (zalo-oa.md §5.1: a message,
+// a follow, a button tap, "chat now", shared info) and when. The earlier of Zalo's event
+// time and our receipt time is used, so the window is never overestimated. Unfollow only
+// changes the follow state; receipts, "seen" and officer echoes are not interactions.
+func interaction(ev zalo.Event, received time.Time) (time.Time, *bool, bool) {
+	at := received
+	if t, ok := ev.Envelope().Time(); ok && t.Before(at) {
+		at = t
+	}
+	switch e := ev.(type) {
+	case *zalo.FollowEvent:
+		follow := e.Follow
+		if !follow {
+			return time.Time{}, &follow, true
+		}
+		return at, &follow, true
+	case *zalo.TextEvent, *zalo.AttachmentEvent, *zalo.ChatNowEvent, *zalo.SubmitInfoEvent:
+		return at, nil, true
+	}
+	return time.Time{}, nil, false
 }

@@ -360,6 +360,9 @@ func (s *service) newHTTP() error {
 	if err := s.mountQR(api); err != nil {
 		return err
 	}
+	if err := s.mountCampaigns(api); err != nil {
+		return err
+	}
 	s.api = api
 	return nil
 }
