@@ -96,16 +96,17 @@ func (c *jobCounter) wait(t testing.TB, user string, n int) {
 }
 
 type e2e struct {
-	t      testing.TB
-	clock  *testClock
-	fake   *zalotest.Server
-	hook   *httptest.Server
-	jobs   *jobCounter
-	stats  *redisstore.Stats
-	sent   map[string]int // user → events posted
-	seq    int
-	mu     sync.Mutex
-	cancel context.CancelFunc
+	t         testing.TB
+	clock     *testClock
+	fake      *zalotest.Server
+	hook      *httptest.Server
+	jobs      *jobCounter
+	stats     *redisstore.Stats
+	followers *redisstore.FollowerRegistry
+	sent      map[string]int // user → events posted
+	seq       int
+	mu        sync.Mutex
+	cancel    context.CancelFunc
 }
 
 // e2eConfig is the account configuration the tests run with (copied into the bot by
@@ -170,12 +171,16 @@ func newE2E(t testing.TB, mod func(*config.Account)) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
+	followers, err := redisstore.NewFollowerRegistry(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
 	holder, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, err := newConversation(cfg, conversationDeps{
-		Clock: clock.Now, State: store, Stats: stats, Attachments: attach, Catalog: holder,
+		Clock: clock.Now, State: store, Stats: stats, Attachments: attach, Catalog: holder, Followers: followers,
 		Messenger: func(account string) (bot.Messenger, bool) { return client, account == e2eSlug },
 	})
 	if err != nil {
@@ -199,7 +204,7 @@ func newE2E(t testing.TB, mod func(*config.Account)) *e2e {
 			t.Errorf("queue.Run: %v", err)
 		}
 	})
-	return &e2e{t: t, clock: clock, fake: fake, hook: hook, jobs: jobs, stats: stats,
+	return &e2e{t: t, clock: clock, fake: fake, hook: hook, jobs: jobs, stats: stats, followers: followers,
 		sent: map[string]int{}, cancel: cancel}
 }
 
@@ -305,8 +310,16 @@ func TestConversationEndToEnd(t *testing.T) {
 		if len(m.Buttons) != 4 || m.Buttons[0].Type != zalo.ButtonQueryHide {
 			t.Errorf("welcome buttons = %+v, want the 4 quick topics as oa.query.hide", m.Buttons)
 		}
+		info, err := e.followers.Lookup(context.Background(), e2eOA, []string{"u-follow"})
+		if err != nil || len(info) != 1 || !info[0].Follower || info[0].LastInteractionAt.IsZero() {
+			t.Errorf("follower registry after follow: %+v, %v", info, err)
+		}
 		if got := e.event("u-follow", "unfollow", fmt.Sprintf(`"oa_id":%q,"follower":{"id":"u-follow"}`, e2eOA)); len(got) != 0 {
 			t.Errorf("unfollow sent %d messages", len(got))
+		}
+		info, err = e.followers.Lookup(context.Background(), e2eOA, []string{"u-follow"})
+		if err != nil || len(info) != 1 || info[0].Follower {
+			t.Errorf("follower registry after unfollow: %+v, %v", info, err)
 		}
 	})
 
