@@ -15,24 +15,14 @@ func TestDebugQuery(t *testing.T) {
 	if qs == "" {
 		t.Skip("DEBUGQ not set")
 	}
-	f, err := os.Open(realDataPath)
+	t0 := time.Now()
+	c, err := Load("/tmp/dvc.json")
 	if err != nil {
 		t.Skip(err)
 	}
-	defer f.Close()
-	t0 := time.Now()
-	recs, _, err := ImportDVC(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t1 := time.Now()
-	c, err := NewCatalog(recs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t2 := time.Now()
 	ix := NewIndex(c, Options{})
-	fmt.Printf("import %v catalog %v index %v\n", t1.Sub(t0), t2.Sub(t1), time.Since(t2))
+	fmt.Printf("load %v index %v\n", t2.Sub(t0), time.Since(t2))
 	for _, q := range strings.Split(qs, "|") {
 		a := ix.analyse(q)
 		var terms []string
@@ -48,6 +38,38 @@ func TestDebugQuery(t *testing.T) {
 		fmt.Printf("  abstain=%v conf=%s\n", res.Abstain, res.Confidence)
 		for _, h := range res.Hits {
 			fmt.Printf("  %.3f %s %s (+%d)\n", h.Score, h.Record.Code, h.Record.Name, len(h.Variants))
+		}
+	}
+}
+
+// TestDebugCalib prints, for every labelled query, the best candidate's coverage and
+// score before abstention (calibration aid; skipped unless DEBUGCALIB is set).
+func TestDebugCalib(t *testing.T) {
+	if os.Getenv("DEBUGCALIB") == "" {
+		t.Skip("DEBUGCALIB not set")
+	}
+	c, err := Load("/tmp/dvc.json")
+	if err != nil {
+		t.Skip(err)
+	}
+	ix := NewIndex(c, Options{MinScore: 1e-9, MinCoverage: 1e-9})
+	for _, path := range []string{"../../shared/eval/queries-dev.jsonl", "testdata/queries-extra.jsonl", "testdata/queries-holdout.jsonl"} {
+		f, _ := os.Open(path)
+		qs, _ := ReadEvalQueries(f)
+		f.Close()
+		for _, q := range qs {
+			a := ix.analyse(q.Query)
+			res := ix.Search(q.Query, 1)
+			top := ""
+			if len(res.Hits) > 0 {
+				top = res.Hits[0].Record.Code
+			}
+			fmt.Printf("%-5v n=%d score=%6.2f abst=%v top=%s %q\n", len(q.Expect) > 0, a.nContent, func() float64 {
+				if len(res.Hits) > 0 {
+					return res.Hits[0].Score
+				}
+				return 0
+			}(), res.Abstain, top, q.Query)
 		}
 	}
 }

@@ -19,10 +19,17 @@ type Options struct {
 	MinCoverage float64
 }
 
-// Defaults for Options, calibrated on the real catalogue (see eval_test.go).
+// Defaults for Options, calibrated on the imported real catalogue (2,642 records) with
+// the labelled queries in testdata and ../shared/eval. MinScore is scaled by the
+// catalogue size (idf grows with it), so the same default works for a 40-record office
+// catalogue.
 const (
-	DefaultMinScore    = 3.0
-	DefaultMinCoverage = 0.5
+	DefaultMinScore    = 11.0
+	DefaultMinCoverage = 0.35
+	calibrationSize    = 2642
+	// A query with a single content word must name a rare word (idf at least this share of
+	// the catalogue's largest idf): "tên" alone is no procedure question.
+	singleWordIdfShare = 0.6
 )
 
 // Field weights (BM25F): the name counts most, then everyday names, then keywords, the
@@ -77,6 +84,8 @@ type Index struct {
 	terms    map[string]int32
 	postings [][]posting
 	idf      []float32           // by term id
+	maxIdf   float64             // idf of a word in one record
+	minScore float64             // opts.MinScore scaled to this catalogue's size
 	vocab    map[string]int32    // folded unigrams → document frequency
 	deletes  map[string][]string // one-deletion neighbourhood of vocabulary words (len ≥ 4)
 	known    map[string]bool     // words of the synonym table (never "repaired")
@@ -117,7 +126,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	addSeq := func(ft *fieldTerms, toks []token, exact bool) {
 		for i, t := range toks {
 			ft.tf[t.folded]++
-			if i > 0 {
+			if i > 0 && !t.brk {
 				ft.tf[toks[i-1].folded+" "+t.folded]++
 			}
 			if exact && t.exact != t.folded {
@@ -133,6 +142,9 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		}
 		name := Normalize(r.Name)
 		addSeq(&perDoc[d][fieldName], tokenize(name), true)
+		for _, exp := range ix.syn.expandAcronyms(r.Name) {
+			addSeq(&perDoc[d][fieldName], exp, false)
+		}
 		for _, a := range r.Aliases {
 			addSeq(&perDoc[d][fieldAlias], tokenize(Normalize(a)), true)
 		}
@@ -200,6 +212,8 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	sort.Strings(keys)
 	ix.postings = make([][]posting, len(keys))
 	ix.idf = make([]float32, len(keys))
+	ix.maxIdf = math.Log(1 + (float64(n)-0.5)/1.5)
+	ix.minScore = opts.MinScore * ix.maxIdf / math.Log(1+(calibrationSize-0.5)/1.5)
 	for i, t := range keys {
 		ix.terms[t] = int32(i)
 		ix.idf[i] = float32(math.Log(1 + (float64(n)-float64(df[t])+0.5)/(float64(df[t])+0.5)))

@@ -251,6 +251,7 @@ func placeTone(w string) string {
 type token struct {
 	exact  string // normalised, with diacritics
 	folded string // folded and canonicalised (i/y)
+	brk    bool   // punctuation separates it from the previous word (no bigram)
 }
 
 // tokenize splits a normalised string into syllables (runs of letters and digits) and
@@ -258,6 +259,7 @@ type token struct {
 func tokenize(s string) []token {
 	var toks []token
 	start := -1
+	brk := false
 	emit := func(end int) {
 		if start < 0 {
 			return
@@ -267,7 +269,8 @@ func tokenize(s string) []token {
 		if w == "" {
 			return
 		}
-		toks = append(toks, token{exact: w, folded: canonSyllable(foldNormalized(w))})
+		toks = append(toks, token{exact: w, folded: canonSyllable(foldNormalized(w)), brk: brk && len(toks) > 0})
+		brk = false
 	}
 	for i, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
@@ -277,6 +280,9 @@ func tokenize(s string) []token {
 			continue
 		}
 		emit(i)
+		if !unicode.IsSpace(r) {
+			brk = true
+		}
 	}
 	emit(len(s))
 	return toks

@@ -80,6 +80,7 @@ const (
 	foldedWeightAcc  = 0.45 // weight of the folded form of a word typed with diacritics
 	phraseBonus      = 0.1  // per word of a run shared by name and query (2..4); ×1.5 at the name's start
 	citizenBonus     = 1.1  // names that say the procedure is for individuals
+	actionBonus      = 1.3  // names that contain the action the query asks for
 	oneRatio         = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio     = 0.8  // options within this share of the top score are "close"
 	// unknownWordWeight is the coverage weight of a query word the catalogue does not
@@ -101,7 +102,8 @@ type analysed struct {
 	terms      []qterm
 	content    uint64 // all content groups
 	aspect     Aspect
-	seq        []string // folded tokens after rewriting (for qualifier mentions)
+	seq        []string // folded tokens after rewriting, "|" between segments
+	seqTok     []token  // the same tokens (for qualifier mentions)
 	nContent   int
 	groupW     [64]float64 // weight of each content group (idf of its word)
 	totalW     float64
@@ -153,7 +155,7 @@ func (ix *Index) Search(query string, limit int) Result {
 			}
 		}
 	}
-	mentioned := ix.mentionedQualifiers(a.seq)
+	mentioned := ix.mentionedQualifiers(a.seqTok)
 	k := limit*6 + 30
 	h := &hitHeap{}
 	for _, d := range s.touched {
@@ -186,7 +188,14 @@ func (ix *Index) Search(query string, limit int) Result {
 	}
 	cands := make([]cand, h.Len())
 	copy(cands, *h)
+	acts := ix.syn.findActions(a.seq)
 	for i := range cands {
+		for _, act := range acts {
+			if containsSeq(ix.docs[cands[i].doc].key, ix.syn.actions[act]) {
+				cands[i].score *= actionBonus
+				break
+			}
+		}
 		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq); l >= 2 {
 			b := phraseBonus * float64(min(l, 4))
 			if start {
@@ -198,8 +207,9 @@ func (ix *Index) Search(query string, limit int) Result {
 	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
 	// Abstain when the best match is weak, covers too little of the query, or (for a
 	// query of several words) shares no two-word phrase with the procedure's names.
-	if len(cands) == 0 || cands[0].cov < ix.opts.MinCoverage || cands[0].score < ix.opts.MinScore ||
-		a.nContent >= 2 && !cands[0].bigram {
+	if len(cands) == 0 || cands[0].cov < ix.opts.MinCoverage || cands[0].score < ix.minScore ||
+		a.nContent >= 2 && !cands[0].bigram ||
+		a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf {
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
@@ -274,20 +284,31 @@ func (ix *Index) release(s *scratch) {
 	ix.pool.Put(s)
 }
 
-// mentionedQualifiers: a qualifier counts as mentioned when the query contains it or one
-// of the qualifiers it contains ("nước ngoài" mentions "có yếu tố nước ngoài").
-func (ix *Index) mentionedQualifiers(seq []string) map[int16]bool {
+// mentionedQualifiers: a qualifier counts as mentioned when the query contains its core
+// words ("nước ngoài" for "có yếu tố nước ngoài"). Words typed with diacritics must match
+// as written ("lái" does not mention "lại").
+func (ix *Index) mentionedQualifiers(seq []token) map[int16]bool {
 	m := map[int16]bool{}
-	qs := ix.syn.qualifiers
-	for i, q := range qs {
-		if !containsSeq(seq, q) {
-			continue
+	for i, core := range ix.syn.qualCore {
+		exact := ix.syn.qualExact[i]
+		// The core is the tail of the phrase; its exact words are the phrase's last ones.
+		coreExact := exact[len(exact)-len(core):]
+		if len(core) > len(exact) {
+			coreExact = nil
 		}
-		m[int16(i)] = true
-		for j, longer := range qs {
-			if containsSeq(longer, q) {
-				m[int16(j)] = true
+	scan:
+		for p := 0; p+len(core) <= len(seq); p++ {
+			for k := range core {
+				t := seq[p+k]
+				if t.folded != core[k] {
+					continue scan
+				}
+				if t.exact != t.folded && coreExact != nil && t.exact != coreExact[k] {
+					continue scan
+				}
 			}
+			m[int16(i)] = true
+			break
 		}
 	}
 	return m
@@ -345,7 +366,8 @@ func (h *hitHeap) Pop() any {
 // qtok is a query word with its content group (0 for stopwords).
 type qtok struct {
 	token
-	group uint64
+	group  uint64
+	weight float32 // < 1 for words of a replacement longer than what was typed
 }
 
 // dialectSwaps are spelling confusions of regional pronunciation (tr/ch, s/x, d/gi/r,
@@ -413,7 +435,7 @@ func (ix *Index) analyse(query string) analysed {
 	var extras []extra
 	var cur []qtok
 	nextGroup := 0
-	newGroup := func(t token) uint64 {
+	newGroupW := func(t token, scale float64) uint64 {
 		if ix.syn.isStop(t) || nextGroup >= 63 {
 			return 0
 		}
@@ -421,12 +443,14 @@ func (ix *Index) analyse(query string) analysed {
 		if id, ok := ix.terms[t.folded]; ok {
 			w = float64(ix.idf[id])
 		}
+		w *= scale
 		a.groupW[nextGroup] = w
 		a.totalW += w
 		g := uint64(1) << nextGroup
 		nextGroup++
 		return g
 	}
+	newGroup := func(t token) uint64 { return newGroupW(t, 1) }
 	endSeg := func() {
 		if len(cur) > 0 {
 			segs = append(segs, cur)
@@ -435,9 +459,12 @@ func (ix *Index) analyse(query string) analysed {
 	}
 	var kept []string
 	for i := 0; i < len(toks); {
+		if toks[i].brk {
+			endSeg()
+		}
 		r := ix.syn.match(toks, i)
 		if r == nil {
-			cur = append(cur, qtok{toks[i], newGroup(toks[i])})
+			cur = append(cur, qtok{toks[i], newGroup(toks[i]), 1})
 			kept = append(kept, toks[i].exact)
 			i++
 			continue
@@ -447,8 +474,11 @@ func (ix *Index) analyse(query string) analysed {
 			if len(r.to) == 0 {
 				endSeg()
 			}
+			// A short abbreviation replaced by a long phrase ("bhxh" → "bảo hiểm xã
+			// hội") must not outweigh the rest of the query.
+			w := min(1, float32(len(r.from)+1)/float32(len(r.to)+1))
 			for _, t := range r.to {
-				cur = append(cur, qtok{t, newGroup(t)})
+				cur = append(cur, qtok{t, newGroupW(t, float64(w)), w})
 				kept = append(kept, t.exact)
 			}
 		case ruleAspect:
@@ -461,7 +491,7 @@ func (ix *Index) analyse(query string) analysed {
 			for _, t := range toks[i : i+len(r.from)] {
 				g := newGroup(t)
 				gs |= g
-				cur = append(cur, qtok{t, g})
+				cur = append(cur, qtok{t, g, 1})
 				kept = append(kept, t.exact)
 			}
 			extras = append(extras, extra{toks: r.to, groups: gs})
@@ -491,26 +521,29 @@ func (ix *Index) analyse(query string) analysed {
 	for _, seg := range segs {
 		for i, t := range seg {
 			a.seq = append(a.seq, t.folded)
+			a.seqTok = append(a.seqTok, t.token)
 			if t.group != 0 {
 				a.content |= t.group
 				if _, ok := ix.terms["="+t.exact]; ok && t.exact != t.folded {
 					// Typed with diacritics: trust them ("đổi" is not "đối"), keep
 					// the folded form as a weaker fallback (catalogue typos).
-					add("="+t.exact, exactWeight, t.group, false)
-					add(t.folded, foldedWeightAcc, 0, false)
+					add("="+t.exact, exactWeight*t.weight, t.group, false)
+					add(t.folded, foldedWeightAcc*t.weight, 0, false)
 				} else {
-					add(t.folded, 1, t.group, false)
+					add(t.folded, t.weight, t.group, false)
 				}
 			}
 			if i > 0 {
-				add(seg[i-1].folded+" "+t.folded, 1, seg[i-1].group|t.group, true)
+				add(seg[i-1].folded+" "+t.folded, (seg[i-1].weight+t.weight)/2, seg[i-1].group|t.group, true)
 			}
 		}
 		a.seq = append(a.seq, "|")
+		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
 	}
 	for _, e := range extras {
 		for i, t := range e.toks {
 			a.seq = append(a.seq, t.folded)
+			a.seqTok = append(a.seqTok, t)
 			if !ix.syn.isStop(t) {
 				add(t.folded, expandWeight, e.groups, false)
 			}
@@ -519,6 +552,7 @@ func (ix *Index) analyse(query string) analysed {
 			}
 		}
 		a.seq = append(a.seq, "|")
+		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
 	}
 	a.nContent = bits.OnesCount64(a.content)
 	return a

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,7 +21,9 @@ type Synonyms struct {
 	stopPlain  map[string]bool    // stopwords written without diacritics: match unaccented typing
 	qualifiers [][]string         // folded token sequences, longest first
 	qualExact  [][]string         // the same, as written (normalised), for catalogue names
+	qualCore   [][]string         // folded words whose presence in a query mentions the qualifier
 	citizen    [][]string         // normalised phrases marking procedures for individuals
+	actions    [][]string         // folded action phrases ("cải chính", "cấp lại"), longest first
 }
 
 type ruleKind int
@@ -44,6 +48,7 @@ type synonymsFile struct {
 	Aspects    map[string][]string `yaml:"aspects"`
 	Qualifiers []string            `yaml:"qualifiers"`
 	Citizen    []string            `yaml:"citizen"`
+	Actions    []string            `yaml:"actions"`
 }
 
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
@@ -116,20 +121,37 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 		}
 	}
 	quals := append([]string(nil), f.Qualifiers...)
-	sort.SliceStable(quals, func(i, j int) bool {
-		return len(tokenize(Normalize(quals[i]))) > len(tokenize(Normalize(quals[j])))
-	})
+	qlen := func(q string) int { p, _, _ := strings.Cut(q, "|"); return len(tokenize(Normalize(p))) }
+	sort.SliceStable(quals, func(i, j int) bool { return qlen(quals[i]) > qlen(quals[j]) })
 	for _, q := range quals {
-		var seq, ex []string
-		for _, t := range tokenize(Normalize(q)) {
+		phrase, core, _ := strings.Cut(q, "|")
+		var seq, ex, cs []string
+		for _, t := range tokenize(Normalize(phrase)) {
 			seq = append(seq, t.folded)
 			ex = append(ex, t.exact)
+		}
+		for _, t := range tokenize(Normalize(core)) {
+			cs = append(cs, t.folded)
+		}
+		if len(cs) == 0 {
+			cs = seq
 		}
 		if len(seq) > 0 {
 			s.qualifiers = append(s.qualifiers, seq)
 			s.qualExact = append(s.qualExact, ex)
+			s.qualCore = append(s.qualCore, cs)
 		}
 	}
+	for _, act := range f.Actions {
+		var seq []string
+		for _, t := range tokenize(Normalize(act)) {
+			seq = append(seq, t.folded)
+		}
+		if len(seq) > 0 {
+			s.actions = append(s.actions, seq)
+		}
+	}
+	sort.SliceStable(s.actions, func(i, j int) bool { return len(s.actions[i]) > len(s.actions[j]) })
 	for _, c := range f.Citizen {
 		var ex []string
 		for _, t := range tokenize(Normalize(c)) {
@@ -218,4 +240,38 @@ outer:
 		return true
 	}
 	return false
+}
+
+// expandAcronyms returns, for each upper-case abbreviation in a catalogue text that the
+// table expands ("sổ BHXH" → "bảo hiểm xã hội"), the expansion's words, so that the
+// catalogue's own abbreviations match written-out queries.
+func (s *Synonyms) expandAcronyms(text string) [][]token {
+	var out [][]token
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if utf8.RuneCountInString(w) < 2 || strings.ToUpper(w) != w || strings.ToLower(w) == w {
+			continue
+		}
+		toks := tokenize(Normalize(w))
+		if len(toks) != 1 {
+			continue
+		}
+		for _, r := range s.rules[toks[0].folded] {
+			if r.kind == ruleReplace && len(r.from) == 1 && len(r.to) > 1 {
+				out = append(out, r.to)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// findActions returns the indexes of the action phrases in the query words seq.
+func (s *Synonyms) findActions(seq []string) []int {
+	var out []int
+	for i, act := range s.actions {
+		if containsSeq(seq, act) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
