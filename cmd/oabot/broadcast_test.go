@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo"
 	"github.com/oabot/oabot/zalo/zalotest"
 )
 
@@ -117,5 +119,95 @@ accounts:
 	want := "officer-test follower.label.add ok,officer-test campaign.create ok,officer-test campaign.plan ok,officer-test followers.sync ok"
 	if strings.Join(got, ",") != want {
 		t.Errorf("audit = %v, want %s", got, want)
+	}
+}
+
+// serve end to end: a signed follow event feeds the follower registry; an officer plans and
+// confirms a campaign through /admin/v1 with a bearer token; serve's own runner delivers it.
+func TestServeCampaignThroughAdminAPI(t *testing.T) {
+	_, prefix := redistest.New(t)
+	redisURL := redistest.URL(t)
+	const oaID, appID, token, secret = "1234567890123456789", "3608465248940903967", "access-serve", "oa-secret"
+	const user = "2468458835296197922"
+	fake := zalotest.New()
+	fake.AddOA(oaID, token)
+	zs := httptest.NewServer(fake)
+	t.Cleanup(zs.Close)
+	cfgPath := filepath.Join(t.TempDir(), "oabot.yaml")
+	yaml := fmt.Sprintf(`
+redis: {url: %q, key_prefix: %q}
+zalo: {api_base: %q, oauth_base: %q}
+broadcast: {rate_per_second: 20}
+officers:
+  - {name: lan, token_env: TOKEN_LAN, role: broadcaster, accounts: [ca-q1]}
+  - {name: minh, token_env: TOKEN_MINH, role: broadcaster, accounts: [ca-q9]}
+accounts:
+  - id: ca-q1
+    name: "Công an phường 1"
+    oa_id: %q
+    app_id: %q
+    oa_secret_key_env: OA_SECRET
+    access_token_env: ACCESS
+  - id: ca-q9
+    name: "Công an phường 9"
+    oa_id: "999"
+    app_id: %q
+    oa_secret_key_env: OA_SECRET
+    access_token_env: ACCESS
+`, redisURL, prefix, zs.URL, zs.URL, oaID, appID, appID)
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"OA_SECRET": secret, "ACCESS": token, "TOKEN_LAN": "lan-secret-token", "TOKEN_MINH": "minh-secret-token"}
+	base, _ := mustRunMain(t, []string{"serve", "--config", cfgPath, "--addr", "127.0.0.1:0"}, env)
+
+	ts := fmt.Sprint(time.Now().UnixMilli())
+	body := []byte(`{"app_id":"` + appID + `","oa_id":"` + oaID + `","event_name":"follow","timestamp":"` + ts +
+		`","follower":{"id":"` + user + `"},"source":"oa_profile","user_id_by_app":"1"}`)
+	if code, resp := postEvent(t, base+"/webhook", body, zalo.Sign(appID, body, ts, secret)); code != 200 {
+		t.Fatalf("POST follow = %d %s", code, resp)
+	}
+	admin := func(tok, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	var plan map[string]any
+	waitFor(t, 10*time.Second, "the follow in the registry", func() bool {
+		code, p := admin("lan-secret-token", "POST", "/admin/v1/campaigns/plan",
+			`{"accounts":["ca-q1"],"segment":{"kind":"all"},"text":"Thông báo: lịch tiếp dân thay đổi"}`)
+		plan = p
+		return code == 200 && p["reachable"] == 1.0
+	})
+	if code, _ := admin("minh-secret-token", "POST", "/admin/v1/campaigns", `{"plan_id":"`+plan["id"].(string)+`"}`); code != 403 {
+		t.Errorf("officer of another account confirms: %d, want 403", code)
+	}
+	if code, _ := admin("wrong", "GET", "/admin/v1/campaigns", ""); code != 401 {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+	code, camp := admin("lan-secret-token", "POST", "/admin/v1/campaigns", `{"plan_id":"`+plan["id"].(string)+`"}`)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, camp)
+	}
+	waitFor(t, 10*time.Second, "the campaign to be done", func() bool {
+		_, c := admin("lan-secret-token", "GET", "/admin/v1/campaigns/"+camp["id"].(string), "")
+		p, _ := c["progress"].(map[string]any)
+		return p["status"] == "done" && p["sent"] == 1.0
+	})
+	n := 0
+	for _, s := range fake.SentTo(oaID, user) {
+		if s.Message.Text == "Thông báo: lịch tiếp dân thay đổi" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the citizen got the announcement %d times, want 1", n)
 	}
 }
