@@ -83,6 +83,8 @@ func TestEmulatorInChromium(t *testing.T) {
 	}
 	waitJS(t, ctx, "procedure card", `[...document.querySelectorAll(".msg.bot")].some(m => m.innerText.includes("căn cước") && m.innerText.includes("Mã thủ tục"))`)
 
+	saveScreenshot(t, ctx, "emulator-card.png")
+
 	// Tapping a query button sends its payload back as the citizen and gets the section.
 	clicked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		const b = [...document.querySelectorAll(".msg.bot .btns button")].find(b => b.textContent === "Hồ sơ cần chuẩn bị");
@@ -104,12 +106,19 @@ func TestEmulatorInChromium(t *testing.T) {
 		t.Errorf("refused messages on the page = %d (%v), want 0", refused, err)
 	}
 
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	saveScreenshot(t, ctx, "emulator.png")
+}
+
+// saveScreenshot keeps a PNG of the page under artifacts/ (not committed) for a person to
+// look at after the run.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	dir := filepath.Join("..", "..", "artifacts")
 	if err := os.MkdirAll(dir, 0o755); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, "emulator.png"), shot, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, name), shot, 0o644)
 	}
 }
