@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
@@ -23,7 +24,7 @@ func (h *QRRoutes) landing(c *gin.Context) {
 		h.notFound(c, a, accOK)
 		return
 	}
-	if h.o.Scans != nil {
+	if h.o.Scans != nil && !isRobot(c.GetHeader("User-Agent")) {
 		label := qr.SanitizeLabel(c.Query("src"))
 		// The page matters more than the count: a short timeout, and on failure log and go on.
 		ctx, cancel := context.WithTimeout(c.Request.Context(), h.o.CountTimeout)
@@ -42,6 +43,23 @@ func (h *QRRoutes) landing(c *gin.Context) {
 	// Views are counted on the server, so caches must come back each time.
 	c.Header("Cache-Control", "no-cache")
 	writeHTML(c, http.StatusOK, buf.Bytes())
+}
+
+// robotMarks are User-Agent substrings of crawlers and link-preview fetchers (a link
+// pasted in a chat is fetched for its preview): such views are not scans.
+var robotMarks = []string{"bot", "crawl", "spider", "preview", "facebookexternalhit", "curl/", "wget/", "python-requests", "go-http-client"}
+
+func isRobot(ua string) bool {
+	ua = strings.ToLower(ua)
+	if ua == "" {
+		return true
+	}
+	for _, m := range robotMarks {
+		if strings.Contains(ua, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // notFound answers 404 with the Vietnamese page; accOK tells whether a is a known account

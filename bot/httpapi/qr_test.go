@@ -26,6 +26,9 @@ import (
 
 const testPosterToken = "poster-secret-for-tests"
 
+// phoneUA is what a phone's browser sends after a camera scan.
+const phoneUA = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+
 var qrTestAccounts = []qr.Account{
 	{Slug: "ubnd-ben-nghe", OAID: "4318692012345678901", Name: "UBND phường Bến Nghé"},
 	{Slug: "ca-q12", OAID: "5318692012345678901", Name: "Công an phường Tân Thới Hiệp", Mode: qr.ModeOA},
@@ -74,6 +77,7 @@ func get(t *testing.T, u string, header ...string) (*http.Response, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("User-Agent", phoneUA)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -177,6 +181,10 @@ func TestLandingCountsScansInRedis(t *testing.T) {
 	}
 	for _, p := range paths {
 		get(t, srv.URL+p)
+	}
+	// Link previews and crawlers are not scans.
+	for _, ua := range []string{"facebookexternalhit/1.1", "Mozilla/5.0 (compatible; Googlebot/2.1)", "curl/8.5.0", ""} {
+		get(t, srv.URL+paths[1], "User-Agent", ua)
 	}
 	got, err := scans.ScanCounts(context.Background(), "ubnd-ben-nghe")
 	if err != nil {

@@ -63,6 +63,15 @@ type landingView struct {
 	PortalURL      string
 	OnlineURL      string
 	Version        string
+	Offices        []officeView
+	Hours          string
+}
+
+type officeView struct {
+	Name, Address, Hours, Phone string
+	// Tel is a tel: link built from digits only; html/template refuses tel: in plain strings.
+	Tel template.URL
+	Map string
 }
 
 type docGroup struct {
@@ -94,7 +103,11 @@ func newLandingView(p LandingPage) landingView {
 		Name: nfc(r.Name), Code: r.Code, Message: MessageText(r),
 		Agency: nfc(r.Agency), Where: nfc(r.Where),
 		PortalURL: safeURL(r.PortalURL), OnlineURL: safeURL(r.OnlineURL),
-		Version: p.CatalogVersion,
+		Version: p.CatalogVersion, Hours: nfc(p.Account.Hours),
+	}
+	for _, o := range p.Account.Offices {
+		v.Offices = append(v.Offices, officeView{Name: nfc(o.Name), Address: nfc(o.Address), Hours: nfc(o.Hours),
+			Phone: o.Phone, Tel: template.URL(o.TelURL()), Map: o.MapURL()})
 	}
 	if v.OnlineURL == v.PortalURL {
 		v.OnlineURL = ""

@@ -65,6 +65,32 @@ func TestRenderLandingEveryBuiltinRecord(t *testing.T) {
 	}
 }
 
+func TestRenderLandingOffices(t *testing.T) {
+	a := testAccount
+	a.Hours = "Sáng 7h30–11h30, chiều 13h30–17h, thứ Hai đến thứ Sáu"
+	a.Offices = []Office{
+		{Name: "Bộ phận một cửa UBND phường", Address: "45 Lê Duẩn, phường Sài Gòn", Phone: "028 3829 1234", Lat: 10.78, Lng: 106.7},
+		{Name: "Điểm tiếp dân khu phố 2", Address: "12 Hai Bà Trưng"},
+	}
+	r := &procedures.Record{Code: "1.1", Name: "Thủ tục thử", Steps: []string{"x"}}
+	var buf bytes.Buffer
+	if err := RenderLanding(&buf, LandingPage{Account: a, Record: r}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	text := textOf(page)
+	for _, want := range []string{"Nộp ở đâu", a.Offices[0].Name, a.Offices[0].Address, a.Offices[1].Address, "Giờ làm việc: " + a.Hours} {
+		if !strings.Contains(text, want) {
+			t.Errorf("landing text lacks %q", want)
+		}
+	}
+	for _, want := range []string{`href="tel:02838291234"`, "query=10.780000,106.700000"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("landing page lacks %q", want)
+		}
+	}
+}
+
 func TestRenderLandingEscapes(t *testing.T) {
 	r := &procedures.Record{Code: "9.9", Name: `<script>alert(1)</script>`, Steps: []string{"x"},
 		PortalURL: "javascript:alert(1)", Documents: []procedures.Document{{Name: `"><img src=x>`}}}

@@ -39,6 +39,39 @@ type Account struct {
 	Mode Mode
 	// MiniAppID is the Zalo Mini App id, required for ModeMiniApp.
 	MiniAppID string
+	// Offices are the account's own offices, shown on the landing page under "where".
+	Offices []Office
+	// Hours is the office-hours text, shown on the landing page.
+	Hours string
+}
+
+// Office is one place of the account where citizens can go.
+type Office struct {
+	Name, Address, Hours, Phone string
+	// Lat and Lng, when both set, add a map link.
+	Lat, Lng float64
+}
+
+// MapURL returns a map search link for the office, or "" without coordinates.
+func (o Office) MapURL() string {
+	if o.Lat == 0 && o.Lng == 0 {
+		return ""
+	}
+	return fmt.Sprintf("https://www.google.com/maps/search/?api=1&query=%.6f,%.6f", o.Lat, o.Lng)
+}
+
+// TelURL returns a tel: link for the office phone, or "" when it has no digits.
+func (o Office) TelURL() string {
+	var b strings.Builder
+	for _, r := range o.Phone {
+		if (r >= '0' && r <= '9') || (r == '+' && b.Len() == 0) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() < 3 {
+		return ""
+	}
+	return "tel:" + b.String()
 }
 
 // OALink returns the OA's public link.

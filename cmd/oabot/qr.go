@@ -132,7 +132,11 @@ func loadQRConfig(getenv func(string) string, path string) (config.Config, *proc
 
 // qrAccount copies what QR codes, posters and landing pages need from a config account.
 func qrAccount(a config.Account) qr.Account {
-	return qr.Account{Slug: a.ID, OAID: a.OAID, Name: a.Name, Mode: qr.Mode(a.QR.Mode), MiniAppID: a.QR.MiniAppID}
+	q := qr.Account{Slug: a.ID, OAID: a.OAID, Name: a.Name, Mode: qr.Mode(a.QR.Mode), MiniAppID: a.QR.MiniAppID, Hours: a.Hours}
+	for _, o := range a.Offices {
+		q.Offices = append(q.Offices, qr.Office{Name: o.Name, Address: o.Address, Hours: o.Hours, Phone: o.Phone, Lat: o.Lat, Lng: o.Lng})
+	}
+	return q
 }
 
 // qrAccounts converts every enabled account (for httpapi.QROptions).
