@@ -33,9 +33,6 @@ type Deps struct {
 	QR QRImages
 	// Attachments caches uploaded QR images; nil means upload every time.
 	Attachments AttachmentCache
-	// Followers is told about every citizen event (last interaction, follow state) for
-	// broadcast targeting; nil means nobody needs it (in-memory mode).
-	Followers Followers
 }
 
 // Bot is the citizen conversation. It implements Handler; it is safe for concurrent use.
@@ -49,7 +46,6 @@ type Bot struct {
 	messenger func(string) (Messenger, bool)
 	qr        QRImages
 	attach    AttachmentCache
-	followers Followers
 	byID      map[string]*account
 	byOA      map[string]*account
 }
@@ -85,7 +81,7 @@ func New(d Deps) (*Bot, error) {
 	}
 	b := &Bot{
 		log: d.Logger, now: d.Clock, state: d.State, stats: d.Stats, catalog: d.Catalog,
-		search: d.Search, messenger: d.Messenger, qr: d.QR, attach: d.Attachments, followers: d.Followers,
+		search: d.Search, messenger: d.Messenger, qr: d.QR, attach: d.Attachments,
 		byID: map[string]*account{}, byOA: map[string]*account{},
 	}
 	if b.log == nil {
@@ -199,7 +195,6 @@ func (b *Bot) handle(ctx context.Context, acc *account, oaID, userID, key string
 	if err != nil {
 		return fmt.Errorf("store conversation: %w", err)
 	}
-	b.touch(ctx, acc, oaKey(acc, oaID), userID, ev, now)
 	if !p.stats.Empty() {
 		if err := b.stats.Record(ctx, acc.ID, p.stats, now); err != nil {
 			b.log.Warn("record stats", zap.String("account", acc.ID), zap.Error(err))
@@ -248,30 +243,4 @@ func (b *Bot) sendAll(ctx context.Context, acc *account, oaID, userID, key strin
 		}
 	}
 	return nil
-}
-
-// touch tells the follower registry about a citizen event (best effort: a failure is
-// logged, the reply has been sent already). Unfollow changes only the follow state.
-func (b *Bot) touch(ctx context.Context, acc *account, oaID, userID string, ev zalo.Event, now time.Time) {
-	if b.followers == nil {
-		return
-	}
-	if _, officer := ev.(*zalo.OASendEvent); officer {
-		return
-	}
-	at := now
-	if t, ok := ev.Envelope().Time(); ok {
-		at = t
-	}
-	var follower *bool
-	if f, ok := ev.(*zalo.FollowEvent); ok {
-		follow := f.Follow
-		follower = &follow
-		if !follow {
-			at = time.Time{}
-		}
-	}
-	if err := b.followers.Touch(ctx, oaID, userID, at, follower); err != nil {
-		b.log.Warn("touch follower", zap.String("account", acc.ID), zap.Error(err))
-	}
 }

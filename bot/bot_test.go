@@ -37,7 +37,6 @@ type harness struct {
 	attach *memAttach
 	now    time.Time
 	seq    int
-	touch  *touchRec
 }
 
 func testAccount(t testing.TB) Account {
@@ -70,12 +69,12 @@ func newHarness(t *testing.T, mods ...func(*Account)) *harness {
 		m(&acc)
 	}
 	h := &harness{t: t, msgr: &recMessenger{}, state: newMemState(), stats: &memStats{},
-		cat: loadTestCatalog(t), qr: &fakeQR{}, attach: &memAttach{}, now: testStart, touch: &touchRec{}}
+		cat: loadTestCatalog(t), qr: &fakeQR{}, attach: &memAttach{}, now: testStart}
 	b, err := New(Deps{
 		Clock: func() time.Time { return h.now }, State: h.state, Stats: h.stats,
 		Catalog: h.cat, Search: testSearch(h.cat), Accounts: []Account{acc},
 		Messenger: func(string) (Messenger, bool) { return h.msgr, true },
-		QR:        h.qr, Attachments: h.attach, Followers: h.touch,
+		QR:        h.qr, Attachments: h.attach,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -32,13 +32,6 @@ type AttachmentCache interface {
 	DeleteAttachment(ctx context.Context, key string) error
 }
 
-// Followers records, for broadcasts, each citizen's last interaction and follow state
-// (bot/redisstore.FollowerRegistry). at zero leaves the last interaction as it is;
-// follower nil leaves the follow state.
-type Followers interface {
-	Touch(ctx context.Context, oaID, userID string, at time.Time, follower *bool) error
-}
-
 // Catalog is the part of *procedures.Catalog the bot uses.
 type Catalog interface {
 	ByCode(code string) (*procedures.Record, bool)

@@ -208,20 +208,3 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	sort.Strings(keys)
 	return keys
 }
-
-// touchRec records Followers.Touch calls.
-type touchRec struct {
-	mu    sync.Mutex
-	calls []string
-}
-
-func (r *touchRec) Touch(_ context.Context, oaID, userID string, at time.Time, follower *bool) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f := "nil"
-	if follower != nil {
-		f = fmt.Sprint(*follower)
-	}
-	r.calls = append(r.calls, fmt.Sprintf("%s/%s at=%v follower=%s", oaID, userID, !at.IsZero(), f))
-	return nil
-}

@@ -385,20 +385,3 @@ func TestPermanentSendErrorDoesNotRetry(t *testing.T) {
 		t.Fatalf("HandleJob = %v, want a retryable error", err)
 	}
 }
-
-func TestFollowersTouched(t *testing.T) {
-	h := newHarness(t)
-	h.follow(true)
-	h.text("làm căn cước")
-	h.officer("7012345678901234567")
-	h.run(h.job("user_seen_message", fmt.Sprintf(`"sender":{"id":%q},"recipient":{"id":%q},"message":{"msg_ids":["x"]}`, testOA, testUser)))
-	h.follow(false)
-	want := []string{
-		testOA + "/" + testUser + " at=true follower=true",
-		testOA + "/" + testUser + " at=true follower=nil",
-		testOA + "/" + testUser + " at=false follower=false",
-	}
-	if diff := cmp.Diff(want, h.touch.calls); diff != "" {
-		t.Errorf("Touch calls (-want +got):\n%s", diff)
-	}
-}

@@ -22,7 +22,6 @@ type conversationDeps struct {
 	State       bot.StateStore
 	Stats       bot.Stats
 	Attachments bot.AttachmentCache
-	Followers   bot.Followers // nil in in-memory mode
 	Catalog     *procedures.Holder
 	// Messenger returns the Zalo client of an account slug.
 	Messenger func(account string) (bot.Messenger, bool)
@@ -46,7 +45,6 @@ func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
 		Accounts: accounts, Messenger: d.Messenger,
 		QR:          newQRImages(cfg),
 		Attachments: d.Attachments,
-		Followers:   d.Followers,
 	})
 }
 

@@ -329,11 +329,6 @@ func (s *service) buildHandler() (bot.Handler, error) {
 		if d.Attachments, err = redisstore.NewAttachments(s.rdb, s.cfg.Redis.KeyPrefix); err != nil {
 			return nil, err
 		}
-		fr, err := redisstore.NewFollowerRegistry(s.rdb, s.cfg.Redis.KeyPrefix)
-		if err != nil {
-			return nil, err
-		}
-		d.Followers = fr
 	}
 	return newConversation(s.cfg, d)
 }
