@@ -22,6 +22,12 @@ var (
 	renewScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`)
+	// acquireScript takes a free lease, or keeps one this instance still holds (e.g. after
+	// its worker stopped on a Redis error and the lease has not expired yet).
+	acquireScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) and 1 end
+return 0`)
 	releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
@@ -156,12 +162,12 @@ func (r *runner) rebalance(ctx context.Context) {
 		if _, ok := r.owned[p]; ok {
 			continue
 		}
-		ok, err := q.rdb.SetNX(ctx, q.leaseKey(p), q.opts.Consumer, q.opts.LeaseTTL).Result()
+		n, err := acquireScript.Run(ctx, q.rdb, []string{q.leaseKey(p)}, q.opts.Consumer, q.opts.LeaseTTL.Milliseconds()).Int()
 		if err != nil {
 			q.log.Warn("lease acquire failed", zap.Int("partition", p), zap.Error(err))
 			return
 		}
-		if ok {
+		if n == 1 {
 			r.start(ctx, p, now)
 			active++
 		}
@@ -288,8 +294,9 @@ func (r *runner) work(ctx context.Context, o *owned) {
 		for _, s := range streams {
 			for _, m := range s.Messages {
 				// The batch is finished even after a stop request (the entries are ours
-				// already), but not once the lease is lost: the new owner claims them.
-				if o.lost.Load() || !r.process(ctx, o, m, 1) {
+				// already), but not once the lease is lost or could not be renewed: the
+				// new owner claims them.
+				if !o.valid(q.opts.LeaseTTL) || !r.process(ctx, o, m, 1) {
 					return
 				}
 			}
@@ -377,10 +384,14 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 		err := r.call(ctx, job)
 		took := time.Since(start)
 		if err == nil {
-			if err := r.ack(ctx, o.p, m.ID); err != nil {
-				q.log.Warn("ack failed", zap.Int("partition", o.p), zap.Error(err))
-			}
 			r.observe(job, nil, false, took)
+			if err := r.ack(ctx, o.p, m.ID); err != nil {
+				// Redis is unreachable: stop this partition rather than handle more
+				// entries that could not be acknowledged either. The entry stays pending
+				// and is handled again by whoever owns the partition next.
+				q.log.Warn("ack failed, pausing partition", zap.Int("partition", o.p), zap.Error(err))
+				return false
+			}
 			return true
 		}
 		if attempt >= q.opts.MaxDeliveries {
