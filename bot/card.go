@@ -193,7 +193,7 @@ func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
 			lines = []string{t.SectionNoForms}
 		} else if len(buttons) == 0 && r.PortalURL != "" {
 			lines = append(lines, splitLines(fill(t.FormsPortal, "url", r.PortalURL))...)
-			buttons = []button{link(t.BtnForms, r.PortalURL)}
+			buttons = []button{link(t.BtnPortal, r.PortalURL)}
 		}
 	case SectionOnline:
 		heading = fill(t.SectionOnline, "name", name)

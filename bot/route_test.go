@@ -385,3 +385,16 @@ func TestPermanentSendErrorDoesNotRetry(t *testing.T) {
 		t.Fatalf("HandleJob = %v, want a retryable error", err)
 	}
 }
+
+func TestOverrideChecks(t *testing.T) {
+	if _, err := DefaultTexts().Override(map[string]string{"welcom": "x"}); err == nil {
+		t.Error("Override with an unknown key = nil error")
+	}
+	if _, err := DefaultTexts().Override(map[string]string{"welcome": strings.Repeat("a", 1001)}); err == nil {
+		t.Error("Override with an over-long text = nil error")
+	}
+	got, err := DefaultTexts().Override(map[string]string{"welcome": "Chào {office}"})
+	if err != nil || got.Welcome != "Chào {office}" {
+		t.Errorf("Override = %q, %v", got.Welcome, err)
+	}
+}

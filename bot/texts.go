@@ -81,6 +81,7 @@ type Texts struct {
 	BtnSteps   string
 	BtnFee     string
 	BtnForms   string
+	BtnPortal  string
 	BtnOnline  string
 	BtnQR      string
 	BtnMenu    string
@@ -116,7 +117,7 @@ func DefaultTexts() Texts {
 			"- \"Giờ làm việc\" hoặc \"địa chỉ\" để xem thông tin cơ quan\n" +
 			"- \"Gặp cán bộ\" để được cán bộ hỗ trợ",
 		Handoff: "Đã chuyển yêu cầu của bạn đến cán bộ. Cán bộ sẽ trả lời bạn tại đây " +
-			"trong giờ làm việc; trong thời gian này trợ lý tự động tạm dừng trả lời.{phone_line}",
+			"trong giờ làm việc; trợ lý tự động tạm dừng để cán bộ trao đổi với bạn.{phone_line}",
 		HandoffPhone:   "\nNếu cần gấp, bạn vui lòng gọi: {phone}.",
 		HandoffNoPhone: "",
 		NotFound: "Xin lỗi, chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn.\n" +
@@ -183,6 +184,7 @@ func DefaultTexts() Texts {
 		BtnSteps:   "Các bước",
 		BtnFee:     "Lệ phí & thời gian",
 		BtnForms:   "Biểu mẫu",
+		BtnPortal:  "Trang thủ tục",
 		BtnOnline:  "Nộp trực tuyến",
 		BtnQR:      "Mã QR",
 		BtnMenu:    "Menu",
@@ -234,8 +236,13 @@ func OverrideKeys() []string {
 	return keys
 }
 
-// Override returns t with the given entries replaced. Unknown keys are an error, so a typo
-// in an account's configuration shows at start-up instead of being ignored.
+// maxOverrideRunes bounds an overriding text: it must leave room in a 2000-character
+// message for what the bot adds (menu help, signature, a pinned notice).
+const maxOverrideRunes = 1000
+
+// Override returns t with the given entries replaced. Unknown keys and over-long texts are
+// errors, so a typo in an account's configuration shows at start-up instead of being
+// ignored or refused by Zalo later.
 func (t Texts) Override(over map[string]string) (Texts, error) {
 	f := t.fields()
 	var unknown []string
@@ -244,6 +251,9 @@ func (t Texts) Override(over map[string]string) (Texts, error) {
 		if !ok {
 			unknown = append(unknown, k)
 			continue
+		}
+		if n := textLen(v); n > maxOverrideRunes {
+			return t, fmt.Errorf("text %q is %d characters, limit %d", k, n, maxOverrideRunes)
 		}
 		*p = v
 	}

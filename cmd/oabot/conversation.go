@@ -89,6 +89,14 @@ func botAccounts(cfg config.Config) ([]bot.Account, error) {
 			}
 			ba.Offices = append(ba.Offices, bo)
 		}
+		if len(ba.Offices) == 0 && strings.TrimSpace(a.Hours) != "" {
+			// No office list: the account itself, with its hours.
+			bo := bot.Office{Name: a.Name, HoursText: a.Hours}
+			if parsed, err := bot.ParseHours(a.Hours); err == nil && len(parsed) > 0 {
+				bo.Hours, bo.HoursText = parsed, ""
+			}
+			ba.Offices = append(ba.Offices, bo)
+		}
 		out = append(out, ba)
 	}
 	return out, nil

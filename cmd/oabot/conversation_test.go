@@ -552,3 +552,36 @@ func BenchmarkConversationLatency(b *testing.B) {
 	b.ReportMetric(p(lat, 0.99), "reply-p99-ms")
 	b.ReportMetric(float64(rate), "events/s")
 }
+
+func TestBotAccountsFromConfig(t *testing.T) {
+	cfg := e2eConfig(func(a *config.Account) {
+		a.Welcome = "Chào mừng đến {office}"
+		a.Offices[1].Hours = "Sáng thứ Hai đến thứ Sáu"
+	})
+	cfg.Accounts = append(cfg.Accounts,
+		config.Account{ID: "off", OAID: "2", Disabled: true},
+		config.Account{ID: "no-offices", OAID: "3", Name: "UBND xã A", Hours: "T2-T6 07:00-11:00"})
+	got, err := botAccounts(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d accounts, want 2 (disabled one left out)", len(got))
+	}
+	a := got[0]
+	if a.Texts["welcome"] != "Chào mừng đến {office}" || a.QuietTime != 30*time.Minute || a.RateLimit != 20 {
+		t.Errorf("account settings not copied: %+v", a)
+	}
+	if len(a.Offices[0].Hours) != 3 || a.Offices[0].HoursText != "" {
+		t.Errorf("structured hours not parsed: %+v", a.Offices[0])
+	}
+	if a.Offices[1].HoursText != "Sáng thứ Hai đến thứ Sáu" || len(a.Offices[1].Hours) != 0 {
+		t.Errorf("free-text hours not kept as text: %+v", a.Offices[1])
+	}
+	if b := got[1]; len(b.Offices) != 1 || b.Offices[0].Name != "UBND xã A" || len(b.Offices[0].Hours) != 1 {
+		t.Errorf("account hours without offices: %+v", b.Offices)
+	}
+	if _, err := newConversation(cfg, conversationDeps{}); err == nil {
+		t.Error("newConversation without stores = nil error")
+	}
+}
