@@ -96,6 +96,7 @@ func testSearch(c *testCatalog) fakeSearch {
 		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee},
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
 		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace},
+		"giay to can cuoc":        {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
 	}
 }
 
@@ -207,6 +208,7 @@ func TestGoldenReplies(t *testing.T) {
 			return h.text("xem thêm")
 		}},
 		{"list_pick", func(h *harness) []zalo.Message { h.text("căn cước"); return h.text("2") }},
+		{"list_pick_aspect", func(h *harness) []zalo.Message { h.text("giấy tờ căn cước"); return h.text("2") }},
 		{"list_pick_out_of_range", func(h *harness) []zalo.Message { h.text("căn cước"); return h.text("9") }},
 		{"clarify", func(h *harness) []zalo.Message { return h.text("đổi căn cước") }},
 		{"follow_up_docs", func(h *harness) []zalo.Message { h.text("làm căn cước"); return h.text("cần giấy tờ gì") }},

@@ -95,14 +95,14 @@ func (b *Bot) answerSearch(acc *account, text string, found Found, p *plan) {
 		b.show(acc, found.Hits[0], found.Aspect, p)
 	case FoundSeveral:
 		p.route = "search_list"
-		b.list(acc, found.Hits, "", t.ListFooter, p)
+		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
 	case FoundClarify:
 		p.route = "clarify"
 		q := t.ClarifyDefault
 		if topic := oneLine(found.Topic); topic != "" {
 			q = fill(t.ClarifyTopic, "topic", truncate(topic, 100))
 		}
-		b.list(acc, found.Options, q, t.ClarifyFooter, p)
+		b.list(acc, found.Options, found.Aspect, q, t.ClarifyFooter, p)
 	default:
 		p.route = "not_found"
 		p.stats.Unmatched = maskQuery(text)
@@ -145,7 +145,7 @@ func (b *Bot) show(acc *account, r *procedures.Record, s Section, p *plan) {
 }
 
 // list shows a numbered page of procedures and remembers them for "2" and "xem thêm".
-func (b *Bot) list(acc *account, recs []*procedures.Record, intro, footer string, p *plan) {
+func (b *Bot) list(acc *account, recs []*procedures.Record, s Section, intro, footer string, p *plan) {
 	if len(recs) > maxListed {
 		recs = recs[:maxListed]
 	}
@@ -153,7 +153,7 @@ func (b *Bot) list(acc *account, recs []*procedures.Record, intro, footer string
 	for i, r := range recs {
 		codes[i] = r.Code
 	}
-	p.change(func(c *Conversation) { c.LastList, c.Page = codes, 0 })
+	p.change(func(c *Conversation) { c.LastList, c.Page, c.ListSection = codes, 0, int(s) })
 	p.say(renderList(&acc.texts, recs, 0, intro, footer))
 }
 
@@ -192,7 +192,7 @@ func (b *Bot) pick(acc *account, conv Conversation, n int, p *plan) {
 		p.say(reply{Text: fill(acc.texts.UnknownCode, "code", conv.LastList[from+n-1]), Buttons: b.menuButtons(acc)})
 		return
 	}
-	b.show(acc, r, SectionCard, p)
+	b.show(acc, r, Section(conv.ListSection), p)
 }
 
 // nextPage answers "xem thêm".

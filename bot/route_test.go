@@ -111,6 +111,7 @@ func TestRouting(t *testing.T) {
 		{"greeting", nil, "xin chào", "menu", ""},
 		{"handoff", nil, "gặp cán bộ", "handoff", ""},
 		{"number picks from list", []string{"căn cước"}, "3", "pick", "1.014063"},
+		{"number keeps the list's aspect", []string{"giấy tờ căn cước"}, "2", "pick", "1.014062"},
 		{"number without list is a poster code", nil, "10", "short_code_number", "1.014061"},
 		{"number without list or code searches", nil, "99", "not_found", ""},
 		{"more", []string{"căn cước"}, "xem thêm", "more", ""},

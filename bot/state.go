@@ -17,6 +17,10 @@ type Conversation struct {
 	LastList []string `json:"last_list,omitempty"`
 	// ListQuery is the normalised query that produced LastList, for "xem thêm" (next page).
 	ListQuery string `json:"list_query,omitempty"`
+	// ListSection is the part of a procedure the question that produced LastList asked
+	// about (a bot.Section; 0 = the card), so "2" after "hộ chiếu cần giấy tờ gì" shows
+	// the documents.
+	ListSection int `json:"list_section,omitempty"`
 	// Page is the zero-based page of LastList currently shown.
 	Page int `json:"page,omitempty"`
 	// Current is the code of the procedure the citizen is looking at, for follow-ups
