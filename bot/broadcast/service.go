@@ -284,6 +284,9 @@ func (s *Service) rules(spec Spec) []string {
 		"Each recipient gets the campaign at most once, even if a server stops mid-way; a send interrupted by a crash is reported as unknown and not repeated.",
 		fmt.Sprintf("Text is at most %d characters and a message at most %d buttons.", MaxTextRunes, MaxButtons),
 	}
+	if !spec.SendAt.IsZero() {
+		r = append(r, fmt.Sprintf("Scheduled for %s: the reachable count above is for now; citizens whose window has closed by then are skipped at send time.", spec.SendAt.Format(time.RFC3339)))
+	}
 	if s.d.RatePerSecond > 0 {
 		r = append(r, fmt.Sprintf("Sends are paced at %.3g messages per second per OA, shared by all servers.", s.d.RatePerSecond))
 	}
