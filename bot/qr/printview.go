@@ -57,6 +57,7 @@ func WritePrintView(w io.Writer, a Account, items []PosterItem, o PosterOptions)
 		}
 		sheet = append(sheet, printItem{
 			Name: nfc(it.Record.Name), Send: posterSendPrefix + MessageText(it.Record),
+			Long:     it.Record.ShortCode == "",
 			CodeLine: fmt.Sprintf(posterCodeLineFmt, it.Record.Code),
 			// The SVG is our own output (numbers and a fixed set of elements), not input.
 			SVG: template.HTML(svg),
@@ -88,5 +89,7 @@ func (v printView) Scale(pt float64) string { return fmt.Sprintf("%.1f", max(pt*
 
 type printItem struct {
 	Name, Send, CodeLine string
-	SVG                  template.HTML
+	// Long marks "Nhắn #TTHC <code>", printed smaller to stay on one line.
+	Long bool
+	SVG  template.HTML
 }

@@ -6,26 +6,20 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
+	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
 // TestSVGInChromium has a real SVG renderer (headless Chromium) draw each code at the
 // smallest size offered, with and without a logo, and decodes the screenshot.
 func TestSVGInChromium(t *testing.T) {
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("skipping: chromium not on PATH; install the Debian package chromium (apt-get install -y chromium)")
-	}
+	bctx := newTestBrowser(t)
 	svgs := map[string][]byte{}
 	for _, tc := range []struct {
 		name string
@@ -46,16 +40,6 @@ func TestSVGInChromium(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(MinSize, MinSize)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -78,5 +62,85 @@ func TestSVGInChromium(t *testing.T) {
 			t.Errorf("%s rendered by chromium at %d px decodes to %q, %v", p, MinSize, got, err)
 			keepArtifact(t, "chromium"+p+".png", shot)
 		}
+	}
+}
+
+// newTestBrowser starts headless chromium (skipping without it); it stops at test end.
+func newTestBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("skipping: chromium not on PATH; install the Debian package chromium (apt-get install -y chromium)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { bcancel(); acancel(); cancel() })
+	return bctx
+}
+
+// TestPrintViewInChromium prints the HTML print view to PDF with Chromium (as an officer
+// would from the browser), rasterises the pages and decodes every code.
+func TestPrintViewInChromium(t *testing.T) {
+	needTool(t, "pdftoppm", "poppler-utils")
+	bctx := newTestBrowser(t)
+	recs := testRecords()
+	items, err := Items("https://oabot.example.vn", testAccount, recs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		paper   string
+		perPage int
+	}{{"a5-1", "a5", 1}, {"a4-4", "a4", 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var page bytes.Buffer
+			o := PosterOptions{Paper: tc.paper, PerPage: tc.perPage, Printed: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
+			if err := WritePrintView(&page, testAccount, items, o); err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Write(page.Bytes())
+			}))
+			defer srv.Close()
+			if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL)); err != nil {
+				t.Fatal(err)
+			}
+			pdf, err := chromedp.Run(bctx, chromedp.PrintToPDF(func(p *cdpage.PrintToPDFParams) { p.PreferCSSPageSize = new(true) }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keepArtifact(t, "print-view-chromium-"+tc.name+".pdf", pdf)
+			dir := t.TempDir()
+			f := filepath.Join(dir, "p.pdf")
+			if err := os.WriteFile(f, pdf, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			pages := rasterise(t, f, dir, "100")
+			if want := (len(items) + tc.perPage - 1) / tc.perPage; len(pages) != want {
+				t.Fatalf("chromium printed %d pages, want %d", len(pages), want)
+			}
+			if tc.perPage == 1 {
+				for i, p := range pages {
+					if got := decodeFile(t, p); got != items[i].URL {
+						t.Errorf("page %d decodes to %q, want %q", i+1, got, items[i].URL)
+					}
+				}
+			} else {
+				checkSheet(t, pages[0], items[:tc.perPage], grid[tc.perPage])
+			}
+		})
 	}
 }
