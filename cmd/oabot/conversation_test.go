@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -583,5 +584,60 @@ func TestBotAccountsFromConfig(t *testing.T) {
 	}
 	if _, err := newConversation(cfg, conversationDeps{}); err == nil {
 		t.Error("newConversation without stores = nil error")
+	}
+}
+
+func TestStatsCommand(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	st, err := redisstore.NewStats(rdb, redisstore.StatsOptions{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	for _, d := range []bot.StatsDelta{
+		{Views: []string{"1.004222"}, Messages: 1}, {Views: []string{"1.004222"}, Messages: 1},
+		{Unmatched: "con meo ##########", Messages: 1}, {Follows: 1},
+	} {
+		if err := st.Record(ctx, "ca-q12", d, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfgPath := t.TempDir() + "/oabot.yaml"
+	yaml := fmt.Sprintf(`
+redis: {url: %q, key_prefix: %q}
+accounts:
+  - id: ca-q12
+    name: "Công an quận 12"
+    oa_id: "1234567890123456789"
+    app_id: "3608465248940903967"
+    oa_secret_key_env: E2E_OA_SECRET
+    access_token_env: E2E_ACCESS
+`, redistest.URL(t), prefix)
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"E2E_OA_SECRET": "s", "E2E_ACCESS": "a"}
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"stats", "--config", cfgPath, "--account", "ca-q12", "--days", "2"},
+		func(k string) string { return env[k] }, &out, &errOut); err != nil {
+		t.Fatalf("oabot stats: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"ca-q12 (Công an quận 12)", "follows    1", "1.004222  2", "1  con meo ##########", bot.StatsDay(now) + "  3"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stats output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := run(ctx, []string{"stats", "--config", cfgPath, "--account", "ca-q12", "--json"},
+		func(k string) string { return env[k] }, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	var sum bot.StatsSummary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Follows != 1 || len(sum.Views) != 1 {
+		t.Errorf("stats --json = %s (%v)", out.String(), err)
+	}
+	if err := run(ctx, []string{"stats", "--config", cfgPath}, func(k string) string { return env[k] }, &out, &errOut); err == nil {
+		t.Error("stats without --account = nil error")
 	}
 }
