@@ -120,13 +120,19 @@ type service struct {
 	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
 	webhookObs httpapi.Observer
 	jobObs     bot.JobObserver
+	ops        ops // metrics and OA onboarding (ops.go)
 }
 
 func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout io.Writer) (*service, error) {
 	s := &service{cfg: cfg, log: log, stdout: stdout, clients: map[string]*zalo.Client{}, counters: &httpapi.Counters{}}
 	s.webhookObs = s.counters
+	s.initOps()
 	s.logStart()
 	if err := s.openStores(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.loadRuntimeAccounts(ctx); err != nil {
+		s.close()
 		return nil, err
 	}
 	if err := s.loadCatalog(); err != nil {
@@ -160,6 +166,8 @@ func (s *service) logStart() {
 	}
 	s.log.Info("starting", zap.String("config", s.cfg.Source), zap.String("addr", s.cfg.HTTP.Addr),
 		zap.Bool("redis", !s.cfg.InMemory()), zap.Int("accounts", len(s.cfg.Accounts)))
+	// Secrets print as "[redacted]" and the Redis URL is left out (config.Secret, json:"-").
+	s.log.Debug("effective config", zap.Any("config", s.cfg))
 }
 
 // openStores connects to Redis (with a ping) or builds the in-memory stores.
@@ -235,10 +243,10 @@ func (s *service) newZaloClients(ctx context.Context) error {
 		if s.fake != nil {
 			s.fake.AddOA(a.OAID, a.AccessToken.Value())
 			s.fake.SetOAName(a.OAID, a.Name)
-			opts = append(opts, zalo.WithAPIBase(zalotest.BaseURL), zalo.WithHTTPClient(s.fake.HTTPClient()))
+			opts = append(opts, zalo.WithAPIBase(zalotest.BaseURL), zalo.WithHTTPClient(s.zaloHTTPClient(s.fake.HTTPClient())))
 			tp = zalo.StaticToken(a.AccessToken.Value())
 		} else {
-			opts = append(opts, zalo.WithAPIBase(s.cfg.Zalo.APIBase))
+			opts = append(opts, zalo.WithAPIBase(s.cfg.Zalo.APIBase), zalo.WithHTTPClient(s.zaloHTTPClient(nil)))
 			var err error
 			if tp, err = s.tokenProvider(ctx, a); err != nil {
 				return fmt.Errorf("accounts[%d] (%s): %w", i, a.ID, err)
@@ -271,10 +279,12 @@ func (s *service) tokenProvider(ctx context.Context, a config.Account) (zalo.Tok
 	}
 	log := s.log.Named("zalo").With(zap.String("account", a.ID))
 	return zalo.NewTokenSource(zalo.TokenSourceConfig{
-		OAID:  a.OAID,
-		OAuth: &zalo.OAuth{Base: s.cfg.Zalo.OAuthBase, AppID: a.AppID, AppSecret: a.AppSecretKey.Value()},
+		OAID: a.OAID,
+		OAuth: &zalo.OAuth{Base: s.cfg.Zalo.OAuthBase, AppID: a.AppID, AppSecret: a.AppSecretKey.Value(),
+			HTTPClient: s.zaloHTTPClient(nil)},
 		Store: s.tokens,
 		OnRefresh: func(_ string, err error) {
+			s.tokenRefreshed(a.ID, a.OAID, err)
 			if err != nil {
 				log.Error("token refresh failed", zap.Error(err))
 				return
@@ -361,6 +371,9 @@ func (s *service) newHTTP() error {
 		return err
 	}
 	if err := s.mountCampaigns(api); err != nil {
+		return err
+	}
+	if err := s.mountOps(api); err != nil {
 		return err
 	}
 	s.api = api
