@@ -117,46 +117,62 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	n := len(recs)
 	ix.docs = make([]docInfo, n)
 
-	type fieldTerms struct {
-		tf  map[string]float64
-		len int
+	// Pass 1: term ids (in order of first appearance, so deterministic) and, per
+	// document, the list of (term, field) occurrences.
+	type occ struct {
+		id    int32
+		field uint8
 	}
-	perDoc := make([][numFields]fieldTerms, n)
+	var occs []occ
+	docStart := make([]int, n+1)
+	var fieldLen [][numFields]int32 = make([][numFields]int32, n)
 	var totLen [numFields]float64
-	addSeq := func(ft *fieldTerms, toks []token, exact bool) {
+	var keys []string
+	termID := func(k string) int32 {
+		id, ok := ix.terms[k]
+		if !ok {
+			id = int32(len(keys))
+			ix.terms[k] = id
+			keys = append(keys, k)
+		}
+		return id
+	}
+	var kb []byte
+	addSeq := func(d int, f uint8, toks []token, exact bool) {
 		for i, t := range toks {
-			ft.tf[t.folded]++
+			occs = append(occs, occ{termID(t.folded), f})
 			if i > 0 && !t.brk {
-				ft.tf[toks[i-1].folded+" "+t.folded]++
+				kb = append(append(append(kb[:0], toks[i-1].folded...), ' '), t.folded...)
+				occs = append(occs, occ{termID(string(kb)), f})
 			}
 			if exact && t.exact != t.folded {
-				ft.tf["="+t.exact]++
+				kb = append(append(kb[:0], '='), t.exact...)
+				occs = append(occs, occ{termID(string(kb)), f})
 			}
 		}
-		ft.len += len(toks)
+		fieldLen[d][f] += int32(len(toks))
 	}
 	groupIDs := map[string]int32{}
 	for d, r := range recs {
-		for f := range perDoc[d] {
-			perDoc[d][f].tf = map[string]float64{}
-		}
+		docStart[d] = len(occs)
 		name := Normalize(r.Name)
-		addSeq(&perDoc[d][fieldName], tokenize(name), true)
+		nameToks := tokenize(name)
+		addSeq(d, fieldName, nameToks, true)
 		for _, exp := range ix.syn.expandAcronyms(r.Name) {
-			addSeq(&perDoc[d][fieldName], exp, false)
+			addSeq(d, fieldName, exp, false)
 		}
 		for _, a := range r.Aliases {
-			addSeq(&perDoc[d][fieldAlias], tokenize(Normalize(a)), true)
+			addSeq(d, fieldAlias, tokenize(Normalize(a)), true)
 		}
 		for _, k := range r.Keywords {
-			addSeq(&perDoc[d][fieldKeyword], tokenize(Normalize(k)), false)
+			addSeq(d, fieldKeyword, tokenize(Normalize(k)), false)
 		}
-		addSeq(&perDoc[d][fieldField], tokenize(Normalize(r.Field)), false)
+		addSeq(d, fieldField, tokenize(Normalize(r.Field)), false)
 		for _, res := range r.Results {
-			addSeq(&perDoc[d][fieldResult], tokenize(Normalize(res)), false)
+			addSeq(d, fieldResult, tokenize(Normalize(res)), false)
 		}
-		for f := range perDoc[d] {
-			totLen[f] += float64(perDoc[d][f].len)
+		for f := range fieldLen[d] {
+			totLen[f] += float64(fieldLen[d][f])
 		}
 		key := groupKey(name)
 		g, ok := groupIDs[key]
@@ -166,13 +182,10 @@ func NewIndex(c *Catalog, opts Options) *Index {
 			ix.groups = append(ix.groups, nil)
 		}
 		ix.groups[g] = append(ix.groups[g], int32(d))
-		var keyToks []string
-		for _, t := range tokenize(key) {
-			keyToks = append(keyToks, t.folded)
-		}
-		var nameExact []string
-		for _, t := range tokenize(name) {
-			nameExact = append(nameExact, t.exact)
+		keyToks := strings.Fields(key)
+		nameExact := make([]string, len(nameToks))
+		for i, t := range nameToks {
+			nameExact[i] = t.exact
 		}
 		di := docInfo{rec: r, group: g, levelRank: levelRank(r.Levels), key: keyToks}
 		for _, q := range ix.syn.findQualifiers(nameExact) {
@@ -185,6 +198,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		}
 		ix.docs[d] = di
 	}
+	docStart[n] = len(occs)
 	var avgLen [numFields]float64
 	for f := range avgLen {
 		avgLen[f] = totLen[f] / math.Max(1, float64(n))
@@ -192,58 +206,58 @@ func NewIndex(c *Catalog, opts Options) *Index {
 			avgLen[f] = 1
 		}
 	}
-	// Document frequencies, then postings in document order (deterministic).
-	df := map[string]int{}
-	for d := range perDoc {
-		seen := map[string]bool{}
-		for f := range perDoc[d] {
-			for t := range perDoc[d][f].tf {
-				if !seen[t] {
-					seen[t] = true
-					df[t]++
-				}
+	// Pass 2: document frequencies.
+	nt := len(keys)
+	df := make([]int32, nt)
+	lastDoc := make([]int32, nt)
+	for i := range lastDoc {
+		lastDoc[i] = -1
+	}
+	for d := 0; d < n; d++ {
+		for _, o := range occs[docStart[d]:docStart[d+1]] {
+			if lastDoc[o.id] != int32(d) {
+				lastDoc[o.id] = int32(d)
+				df[o.id]++
 			}
 		}
 	}
-	keys := make([]string, 0, len(df))
-	for t := range df {
-		keys = append(keys, t)
-	}
-	sort.Strings(keys)
-	ix.postings = make([][]posting, len(keys))
-	ix.idf = make([]float32, len(keys))
+	ix.postings = make([][]posting, nt)
+	ix.idf = make([]float32, nt)
 	ix.maxIdf = math.Log(1 + (float64(n)-0.5)/1.5)
 	ix.minScore = opts.MinScore * ix.maxIdf / math.Log(1+(calibrationSize-0.5)/1.5)
 	for i, t := range keys {
-		ix.terms[t] = int32(i)
-		ix.idf[i] = float32(math.Log(1 + (float64(n)-float64(df[t])+0.5)/(float64(df[t])+0.5)))
-		ix.postings[i] = make([]posting, 0, df[t])
+		ix.idf[i] = float32(math.Log(1 + (float64(n)-float64(df[i])+0.5)/(float64(df[i])+0.5)))
+		ix.postings[i] = make([]posting, 0, df[i])
 		if !strings.ContainsAny(t, " =") {
-			ix.vocab[t] = int32(df[t])
+			ix.vocab[t] = df[i]
 		}
 	}
-	for d := range perDoc {
-		pseudo := map[string]float64{}
-		inName := map[string]bool{}
-		for f := range perDoc[d] {
-			ft := perDoc[d][f]
-			norm := 1 - bm25B[f] + bm25B[f]*float64(ft.len)/avgLen[f]
-			for t, tf := range ft.tf {
-				pseudo[t] += fieldWeights[f] * tf / norm
-				if f <= fieldKeyword {
-					inName[t] = true
-				}
+	// Pass 3: BM25F weights; documents in order, so postings come out sorted.
+	pseudo := map[int32]float64{}
+	inName := map[int32]bool{}
+	var order []int32
+	for d := 0; d < n; d++ {
+		clear(pseudo)
+		clear(inName)
+		order = order[:0]
+		var norm [numFields]float64
+		for f := range norm {
+			norm[f] = 1 - bm25B[f] + bm25B[f]*float64(fieldLen[d][f])/avgLen[f]
+		}
+		for _, o := range occs[docStart[d]:docStart[d+1]] {
+			if _, ok := pseudo[o.id]; !ok {
+				order = append(order, o.id)
+			}
+			pseudo[o.id] += fieldWeights[o.field] / norm[o.field]
+			if o.field <= fieldKeyword {
+				inName[o.id] = true
 			}
 		}
-		for t, tf := range pseudo {
-			id := ix.terms[t]
-			idf := math.Log(1 + (float64(n)-float64(df[t])+0.5)/(float64(df[t])+0.5))
-			w := idf * tf * (bm25K1 + 1) / (tf + bm25K1)
-			ix.postings[id] = append(ix.postings[id], posting{doc: int32(d), w: float32(w), inName: inName[t]})
+		for _, id := range order {
+			tf := pseudo[id]
+			w := float64(ix.idf[id]) * tf * (bm25K1 + 1) / (tf + bm25K1)
+			ix.postings[id] = append(ix.postings[id], posting{doc: int32(d), w: float32(w), inName: inName[id]})
 		}
-	}
-	for i := range ix.postings {
-		sort.Slice(ix.postings[i], func(a, b int) bool { return ix.postings[i][a].doc < ix.postings[i][b].doc })
 	}
 	// Words the synonym table knows are never "repaired" into catalogue words.
 	for first, rs := range ix.syn.rules {

@@ -152,9 +152,45 @@ func foldRune(r rune) (rune, bool) {
 	return 0, false
 }
 
+// Tone tables for precomposed letters, built once: a toned letter ("ộ") → its letter
+// without tone ("ô") and the tone mark; and back.
+var toneDecomp, toneCompose = buildToneTables()
+
+type tonedLetter struct {
+	base rune
+	tone rune
+}
+
+func buildToneTables() (map[rune]tonedLetter, map[tonedLetter]rune) {
+	dec := map[rune]tonedLetter{}
+	comp := map[tonedLetter]rune{}
+	for r := rune(foldLo); r <= foldHi; r++ {
+		var tone rune
+		var rest []rune
+		for _, d := range norm.NFD.String(string(r)) {
+			if isToneMark(d) {
+				tone = d
+			} else {
+				rest = append(rest, d)
+			}
+		}
+		if tone == 0 {
+			continue
+		}
+		base := []rune(norm.NFC.String(string(rest)))
+		if len(base) != 1 {
+			continue
+		}
+		tl := tonedLetter{base: base[0], tone: tone}
+		dec[r] = tl
+		comp[tl] = r
+	}
+	return dec, comp
+}
+
 // placeTone moves the tone mark of one syllable (a run of letters, lower case NFC) onto the
 // vowel the modern rule chooses. Runs without a tone or without a vowel come back as they
-// were (in NFC).
+// were.
 func placeTone(w string) string {
 	ascii := true
 	for i := 0; i < len(w); i++ {
@@ -166,41 +202,49 @@ func placeTone(w string) string {
 	if ascii || len(w) > 40 {
 		return w
 	}
-	type letter struct {
-		base  rune
-		marks []rune
-	}
-	var letters []letter
+	var buf [16]rune
+	rs := buf[:0]
+	tonePos := -1
 	var tone rune
-	for _, r := range norm.NFD.String(w) {
-		switch {
-		case isToneMark(r):
-			if tone == 0 {
-				tone = r
-			}
-		case unicode.Is(unicode.Mn, r):
-			if len(letters) == 0 {
-				return w
-			}
-			letters[len(letters)-1].marks = append(letters[len(letters)-1].marks, r)
-		default:
-			letters = append(letters, letter{base: r})
+	for _, r := range w {
+		if unicode.Is(unicode.Mn, r) {
+			return w // not fully composed: leave it
 		}
+		if tl, ok := toneDecomp[r]; ok {
+			if tonePos >= 0 {
+				return w // two tones: not a Vietnamese syllable
+			}
+			tonePos, tone = len(rs), tl.tone
+			r = tl.base
+		}
+		rs = append(rs, r)
 	}
-	if tone == 0 {
+	if tonePos < 0 {
 		return w
 	}
-	isVowel := func(r rune) bool { return strings.ContainsRune("aeiouy", r) }
-	var vowels []int
-	for i, l := range letters {
-		if !isVowel(l.base) {
+	isVowel := func(r rune) bool {
+		if f, ok := foldRune(r); ok {
+			r = f
+		}
+		return r == 'a' || r == 'e' || r == 'i' || r == 'o' || r == 'u' || r == 'y'
+	}
+	base := func(r rune) rune {
+		if f, ok := foldRune(r); ok {
+			return f
+		}
+		return r
+	}
+	var vbuf [8]int
+	vowels := vbuf[:0]
+	for i, r := range rs {
+		if !isVowel(r) {
 			continue
 		}
 		// u of "qu" and i of "gi" (before another vowel) are part of the initial.
-		if i == 1 && l.base == 'u' && letters[0].base == 'q' {
+		if i == 1 && r == 'u' && rs[0] == 'q' {
 			continue
 		}
-		if i == 1 && l.base == 'i' && letters[0].base == 'g' && len(letters) > 2 && isVowel(letters[2].base) {
+		if i == 1 && r == 'i' && rs[0] == 'g' && len(rs) > 2 && isVowel(rs[2]) {
 			continue
 		}
 		vowels = append(vowels, i)
@@ -210,21 +254,20 @@ func placeTone(w string) string {
 	}
 	pick := -1
 	for _, i := range vowels {
-		for _, m := range letters[i].marks {
-			if m == markCirc || m == markBreve || m == markHorn {
-				pick = i
-			}
+		switch rs[i] {
+		case 'ă', 'â', 'ê', 'ô', 'ơ', 'ư':
+			pick = i
 		}
 	}
 	if pick < 0 {
 		last := vowels[len(vowels)-1]
 		switch {
-		case last < len(letters)-1: // final consonant: the last vowel
+		case last < len(rs)-1: // final consonant: the last vowel
 			pick = last
 		case len(vowels) == 1:
 			pick = vowels[0]
 		case len(vowels) == 2:
-			a, b := letters[vowels[0]].base, letters[vowels[1]].base
+			a, b := base(rs[vowels[0]]), base(rs[vowels[1]])
 			if (a == 'o' && (b == 'a' || b == 'e')) || (a == 'u' && b == 'y') {
 				pick = vowels[1]
 			} else {
@@ -234,17 +277,15 @@ func placeTone(w string) string {
 			pick = vowels[1]
 		}
 	}
-	var b strings.Builder
-	for i, l := range letters {
-		b.WriteRune(l.base)
-		for _, m := range l.marks {
-			b.WriteRune(m)
-		}
-		if i == pick {
-			b.WriteRune(tone)
-		}
+	if pick == tonePos {
+		return w
 	}
-	return norm.NFC.String(b.String())
+	c, ok := toneCompose[tonedLetter{base: rs[pick], tone: tone}]
+	if !ok {
+		return w
+	}
+	rs[pick] = c
+	return string(rs)
 }
 
 // token is one syllable of a normalised text: its accented (normalised) and folded forms.
@@ -444,15 +485,18 @@ func decodeTyping(tok string) (string, bool) {
 	if !changed || len(ls) == 0 {
 		return "", false
 	}
+	// Put the tone on the first vowel; placeTone then moves it where it belongs.
 	var b strings.Builder
+	toned := tone == 0
 	for _, l := range ls {
 		b.WriteRune(l.base)
 		if l.mark != 0 {
 			b.WriteRune(l.mark)
 		}
-	}
-	if tone != 0 {
-		b.WriteRune(tone)
+		if !toned && strings.ContainsRune("aeiouy", l.base) {
+			b.WriteRune(tone)
+			toned = true
+		}
 	}
 	return placeTone(norm.NFC.String(b.String())), true
 }
