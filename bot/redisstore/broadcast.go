@@ -30,7 +30,8 @@ import (
 // A recipient state is "st|worker|next|ids|code|reason": st is q (queued), c (claimed),
 // s (sending), u (unknown: a sending lease expired), sent, failed or skipped; next is the
 // index of the next message part; ids are Zalo's message ids of the parts sent. All times
-// come from the Redis server clock, so replicas with skewed clocks agree on leases.
+// come from the Redis server clock, so replicas with skewed clocks agree on leases. A
+// finished or cancelled campaign's keys expire after 90 days.
 type CampaignStore struct {
 	rdb  redis.UniversalClient
 	keys Keyspace

@@ -19,11 +19,16 @@ local function fmt(st, w, n, ids, code, reason)
   return st .. '|' .. w .. '|' .. string.format('%d', n) .. '|' .. ids .. '|' .. code .. '|' .. reason
 end
 local function ms(x) return string.format('%d', x) end
+-- retain keeps a finished campaign (and its report) for 90 days.
+local function retain()
+  for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], 7776000000) end
+end
 local function maybe_done()
   local m = redis.call('HMGET', KEYS[1], 'total', 'sent', 'failed', 'skipped', 'unknown', 'status')
   local done = (tonumber(m[2]) or 0) + (tonumber(m[3]) or 0) + (tonumber(m[4]) or 0) + (tonumber(m[5]) or 0)
   if done >= (tonumber(m[1]) or 0) and (m[6] == 'running' or m[6] == 'paused' or m[6] == 'scheduled') then
     redis.call('HSET', KEYS[1], 'status', 'done', 'finished_at', ms(now_ms()))
+    retain()
   end
 end
 `
@@ -70,6 +75,7 @@ else
   return 'wrong'
 end
 redis.call('HSET', KEYS[1], 'status', to)
+if to == 'cancelled' then retain() end
 return to`)
 
 var bcActivateScript = redis.NewScript(bcLuaPrelude + `
