@@ -73,16 +73,17 @@ var (
 
 // Tuning of the business rules.
 const (
-	qualifierPenalty = 0.75 // per qualifier in the name that the query does not mention
-	maxPenalties     = 2
-	expandWeight     = 0.8  // weight of synonym expansions relative to typed words
-	exactWeight      = 0.8  // weight of the accented form of a word typed with diacritics
-	foldedWeightAcc  = 0.45 // weight of the folded form of a word typed with diacritics
-	phraseBonus      = 0.1  // per word of a run shared by name and query (2..4); ×1.5 at the name's start
-	citizenBonus     = 1.1  // names that say the procedure is for individuals
-	actionBonus      = 1.3  // names that contain the action the query asks for
-	oneRatio         = 1.25 // top/second score ratio for ConfidenceOne
-	clarifyRatio     = 0.8  // options within this share of the top score are "close"
+	qualifierPenalty  = 0.75 // per qualifier in the name that the query does not mention
+	maxPenalties      = 2
+	expandWeight      = 0.8  // weight of synonym expansions relative to typed words
+	exactWeight       = 0.8  // weight of the accented form of a word typed with diacritics
+	foldedWeightAcc   = 0.45 // weight of the folded form of a word typed with diacritics
+	phraseBonus       = 0.1  // per word of a run shared by name and query (2..4); ×1.5 at the name's start
+	citizenBonus      = 1.1  // names that say the procedure is for individuals
+	actionBonus       = 1.3  // names that contain the action the query asks for
+	oneRatio          = 1.25 // top/second score ratio for ConfidenceOne
+	clarifyRatio      = 0.5  // clarify options score at least this share of the top score
+	maxClarifyOptions = 4
 	// unknownWordWeight is the coverage weight of a query word the catalogue does not
 	// have (about the idf of a word in 1 % of the records).
 	unknownWordWeight = 4.0
@@ -178,7 +179,8 @@ func (ix *Index) Search(query string, limit int) Result {
 				n++
 			}
 		}
-		c := cand{doc: d, score: sc, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0}
+		c := cand{doc: d, score: sc, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
+			nameFull: s.name[d]&a.content == a.content}
 		if h.Len() < k {
 			heap.Push(h, c)
 		} else if c.better((*h)[0]) {
@@ -229,6 +231,7 @@ func (ix *Index) Search(query string, limit int) Result {
 		}
 		groups[g].members = append(groups[g].members, c)
 	}
+	var full []bool
 	for _, g := range order {
 		if len(res.Hits) == limit {
 			break
@@ -247,27 +250,31 @@ func (ix *Index) Search(query string, limit int) Result {
 			}
 		}
 		res.Hits = append(res.Hits, hit)
+		full = append(full, rep.nameFull)
 	}
-	res.Confidence = ConfidenceFew
 	top := res.Hits[0].Score
-	close := 1
-	for _, h := range res.Hits[1:] {
-		if h.Score >= clarifyRatio*top {
-			close++
+	// A bare topic ("căn cước", "hộ chiếu") that several procedures share, with no action
+	// or variant named: ask which case.
+	var opts []*Record
+	if a.nContent <= 2 && len(ix.syn.findActions(a.seq)) == 0 && len(mentioned) == 0 {
+		for i, h := range res.Hits {
+			if full[i] && h.Score >= clarifyRatio*top && len(opts) < maxClarifyOptions {
+				opts = append(opts, h.Record)
+			}
 		}
 	}
 	switch {
+	case len(opts) >= 3:
+		res.Confidence = ConfidenceClarify
+		topic := commonRun(opts)
+		if topic == "" {
+			topic = a.stripped
+		}
+		res.Clarify = &Clarify{Topic: topic, Options: opts}
 	case len(res.Hits) == 1 || res.Hits[1].Score*oneRatio <= top:
 		res.Confidence = ConfidenceOne
-	case close >= 3 && a.nContent <= 3:
-		opts := make([]*Record, 0, close)
-		for _, h := range res.Hits[:close] {
-			opts = append(opts, h.Record)
-		}
-		if topic := commonRun(opts); topic != "" {
-			res.Confidence = ConfidenceClarify
-			res.Clarify = &Clarify{Topic: topic, Options: opts}
-		}
+	default:
+		res.Confidence = ConfidenceFew
 	}
 	return res
 }
@@ -315,11 +322,12 @@ func (ix *Index) mentionedQualifiers(seq []token) map[int16]bool {
 }
 
 type cand struct {
-	doc    int32
-	score  float64
-	cov    float64
-	code   string
-	bigram bool
+	doc      int32
+	score    float64
+	cov      float64
+	code     string
+	bigram   bool
+	nameFull bool // the name/aliases contain every content word of the query
 }
 
 // levelPrior slightly prefers procedures done close to citizens (by levelRank).
