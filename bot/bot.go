@@ -106,6 +106,9 @@ func New(d Deps) (*Bot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bot: account %q: %w", a.ID, err)
 		}
+		if len(a.QuickTopics) == 0 {
+			a.QuickTopics = DefaultQuickTopics()
+		}
 		acc := &account{Account: a, texts: t}
 		b.byID[a.ID] = acc
 		if a.OAID != "" {

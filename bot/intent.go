@@ -52,6 +52,10 @@ func parseDeepLink(text string) (deepLink, bool) {
 		return deepLink{}, false
 	}
 	head := strings.ToUpper(f[0])
+	switch head {
+	case payloadMenu, payloadOfficer, payloadMore, payloadOffice:
+		return deepLink{}, false // our own non-procedure buttons
+	}
 	switch {
 	case head == "#TTHC" && len(f) >= 2 && len(f) <= 3:
 		dl := deepLink{Code: f[1]}
@@ -177,7 +181,7 @@ func detectIntent(text string) intent {
 func detectOffice(text string) intent {
 	w := words(text)
 	if strings.EqualFold(strings.TrimSpace(text), payloadOffice) {
-		return intentOfficeAddress
+		return intentOfficeHours
 	}
 	for _, r := range officeRules {
 		if containsAny(w, r.phrases) {

@@ -33,6 +33,8 @@ func TestParseDeepLink(t *testing.T) {
 		{"# 12", deepLink{}, false},
 		{"làm căn cước", deepLink{}, false},
 		{"#hashtag with many words", deepLink{}, false},
+		{"#MENU", deepLink{}, false},
+		{"#canbo", deepLink{}, false},
 	}
 	for _, tt := range tests {
 		got, ok := parseDeepLink(tt.in)
@@ -109,6 +111,10 @@ func TestRouting(t *testing.T) {
 		{"bare code", nil, "1.004194", "deep_link", "1.004194"},
 		{"unknown code", nil, "#999", "unknown_code", ""},
 		{"greeting", nil, "xin chào", "menu", ""},
+		{"menu button", nil, "#MENU", "menu", ""},
+		{"officer button", nil, "#CANBO", "handoff", ""},
+		{"more button", []string{"căn cước"}, "#XEMTHEM", "more", ""},
+		{"office button", nil, "#COQUAN", "office", ""},
 		{"handoff", nil, "gặp cán bộ", "handoff", ""},
 		{"number picks from list", []string{"căn cước"}, "3", "pick", "1.014063"},
 		{"number keeps the list's aspect", []string{"giấy tờ căn cước"}, "2", "pick", "1.014062"},
@@ -384,6 +390,17 @@ func TestPermanentSendErrorDoesNotRetry(t *testing.T) {
 	j = h.job("user_send_text", userMsg("", `{"msg_id":"p2","text":"làm căn cước"}`))
 	if err := h.b.HandleJob(context.Background(), j); !errors.Is(err, zalo.ErrRetryable) {
 		t.Fatalf("HandleJob = %v, want a retryable error", err)
+	}
+}
+
+func TestDefaultQuickTopics(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.QuickTopics = nil })
+	m := h.follow(true)
+	if len(m) != 1 || len(m[0].Buttons) != len(DefaultQuickTopics()) || m[0].Buttons[3].Payload != payloadOffice {
+		t.Fatalf("welcome without configured topics: %s", describe(m))
+	}
+	if got := h.text(payloadOffice); len(got) != 1 || !strings.Contains(got[0].Text, "Hôm nay") {
+		t.Errorf("%s: %s, want office hours with today", payloadOffice, describe(got))
 	}
 }
 

@@ -207,6 +207,17 @@ func DefaultTexts() Texts {
 	}
 }
 
+// DefaultQuickTopics are the welcome and menu buttons of an account that configures none.
+// They send ordinary questions, so the search answers them whatever the catalogue holds.
+func DefaultQuickTopics() []QuickTopic {
+	return []QuickTopic{
+		{Title: "Làm căn cước", Payload: "làm căn cước"},
+		{Title: "Đăng ký thường trú", Payload: "đăng ký thường trú"},
+		{Title: "Đăng ký tạm trú", Payload: "đăng ký tạm trú"},
+		{Title: "Giờ làm việc", Payload: payloadOffice},
+	}
+}
+
 // fields maps override keys to the entries of t. Keys are the field names in snake_case.
 func (t *Texts) fields() map[string]*string {
 	return map[string]*string{

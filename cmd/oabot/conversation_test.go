@@ -405,6 +405,15 @@ func TestConversationEndToEnd(t *testing.T) {
 		if got := e.text("u-handoff", "làm căn cước"); len(got) != 0 {
 			t.Errorf("after handoff the bot answered %d messages", len(got))
 		}
+		// The "Gặp cán bộ" button of the not-found reply sends its payload back as text.
+		nf := expectOne(t, "not found", e.text("u-handoff2", "abc xyz qwerty"))
+		payload := ""
+		for _, bt := range nf.Buttons {
+			if bt.Title == "Gặp cán bộ" {
+				payload = bt.Payload
+			}
+		}
+		expectOne(t, "officer button", e.text("u-handoff2", payload), "Đã chuyển yêu cầu của bạn đến cán bộ")
 	})
 
 	t.Run("rate limit", func(t *testing.T) {
