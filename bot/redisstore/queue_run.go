@@ -58,10 +58,16 @@ func (o *owned) requestStop() {
 
 // Run consumes the queue with h until ctx is cancelled. Then it stops reading, lets
 // in-flight jobs finish (each bounded by JobTimeout), releases its leases and returns.
-// It returns an error only when the consumer groups cannot be created at start.
+// It returns an error only when ctx ends before the consumer groups could be created.
 func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
-	if err := q.ensureGroups(ctx); err != nil {
-		return err
+	// Redis may blink while an instance starts: keep trying until ctx ends.
+	for err := q.ensureGroups(ctx); err != nil; err = q.ensureGroups(ctx) {
+		q.log.Warn("cannot create consumer groups, retrying", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
 	}
 	q.running.Store(true)
 	defer q.running.Store(false)

@@ -72,8 +72,14 @@ func mustRunMain(t *testing.T, args []string, env map[string]string) (base strin
 		case <-time.After(15 * time.Second):
 			t.Errorf("service did not stop within 15s")
 		}
-		if strings.Contains(stderr.String(), "thu tuc") {
+		logs := stderr.String()
+		if strings.Contains(logs, "thu tuc") {
 			t.Errorf("message text appears in the log")
+		}
+		for k, v := range env {
+			if strings.Contains(logs, v) {
+				t.Errorf("the value of $%s (a secret) appears in the log", k)
+			}
 		}
 	})
 	deadline := time.Now().Add(15 * time.Second)
