@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/oabot/oabot/bot"
@@ -387,5 +388,42 @@ func TestInstanceCrashPendingClaimed(t *testing.T) {
 	t.Logf("handled again after the crash: %d of %d", dups, convs*perConv)
 	if dups > 8 { // at most the one in-flight job of each partition A held
 		t.Errorf("%d events handled twice, more than A could have had in flight", dups)
+	}
+}
+
+// Shutdown lets the running job finish and acknowledges it before Run returns, and
+// leaves no goroutine behind.
+func TestShutdownFinishesInFlightJob(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	q := newTestQueue(t, rdb, prefix, func(o *QueueOptions) { o.Partitions = 2 })
+	started := make(chan struct{})
+	var finished atomic.Bool
+	h := bot.HandlerFunc(func(ctx context.Context, _ bot.Job) error {
+		close(started)
+		select {
+		case <-time.After(300 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err() // the job context must not be cancelled by the shutdown
+		}
+		finished.Store(true)
+		return nil
+	})
+	ctx := context.Background()
+	if _, err := q.Enqueue(ctx, testJob("c", 0)); err != nil {
+		t.Fatal(err)
+	}
+	stop := startQueue(t, q, h)
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("job not started")
+	}
+	stop()
+	if !finished.Load() {
+		t.Fatal("Run returned before the in-flight job finished")
+	}
+	if n, _ := q.Backlog(ctx); n != 0 {
+		t.Errorf("backlog after shutdown = %d, want 0 (job acknowledged)", n)
 	}
 }
