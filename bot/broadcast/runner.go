@@ -37,6 +37,9 @@ type RunnerOptions struct {
 	// (defaults 500ms, 30s).
 	Backoff, MaxBackoff time.Duration
 	Logger              *zap.Logger
+	// Observe, if set, is told every recipient outcome recorded by this runner: status is
+	// sent, failed, skipped or unknown (metrics).
+	Observe func(account, status string)
 	// Now defaults to time.Now (window re-check before each send).
 	Now func() time.Time
 }
@@ -322,6 +325,10 @@ func (r *Runner) finish(ctx context.Context, id, worker string, rc Recipient, pa
 	defer cancel()
 	if err := r.o.Store.Finish(wctx, id, worker, rc, part, last, msgID); err != nil {
 		r.o.Logger.Error("record sent message", zap.String("campaign", id), zap.Error(err))
+		return
+	}
+	if last && r.o.Observe != nil {
+		r.o.Observe(rc.Account, "sent")
 	}
 }
 
@@ -331,6 +338,10 @@ func (r *Runner) settle(ctx context.Context, id, worker string, rc Recipient, re
 	res.Account, res.UserID = rc.Account, rc.UserID
 	if err := r.o.Store.Settle(wctx, id, worker, rc, res); err != nil {
 		r.o.Logger.Warn("record outcome", zap.String("campaign", id), zap.Error(err))
+		return
+	}
+	if r.o.Observe != nil {
+		r.o.Observe(rc.Account, res.State)
 	}
 }
 

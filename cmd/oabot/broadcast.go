@@ -91,17 +91,22 @@ func newCampaignKit(ctx context.Context, cfg config.Config, rdb *redis.Client, l
 	return k, err
 }
 
-// runner is this process's share of campaign delivery.
-func (k *campaignKit) runner(replica string) (*broadcast.Runner, error) {
+// runner is this process's share of campaign delivery; observe may be nil.
+func (k *campaignKit) runner(replica string, observe func(account, status string)) (*broadcast.Runner, error) {
 	return broadcast.NewRunner(broadcast.RunnerOptions{Store: k.store, Followers: k.followers,
 		Limiter: k.limiter, Accounts: k.accounts, Classify: broadcast.ClassifyZalo,
-		Replica: replica, Logger: k.log.Named("broadcast")})
+		Replica: replica, Logger: k.log.Named("broadcast"), Observe: observe})
 }
 
 // admin builds the /admin/v1 routes; stats may be nil.
 func (k *campaignKit) admin(stats httpapi.StatsReader) (*httpapi.Admin, error) {
 	var officers []httpapi.Officer
 	for _, o := range k.cfg.Officers {
+		if o.TokenHash == ([32]byte{}) {
+			// Its token_env/token_file is empty: this officer cannot log in, the others can.
+			k.log.Warn("officer has no token; admin API access disabled for them", zap.String("officer", o.Name))
+			continue
+		}
 		role, err := httpapi.ParseRole(o.Role)
 		if err != nil {
 			return nil, fmt.Errorf("officer %s: %w", o.Name, err)
@@ -282,7 +287,7 @@ func defaultOfficer(getenv func(string) string) string {
 // runWorker delivers campaigns until ctx ends: a replica without the webhook.
 func runWorker(ctx context.Context, k *campaignKit) error {
 	host, _ := os.Hostname()
-	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()))
+	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()), nil)
 	if err != nil {
 		return err
 	}
@@ -297,7 +302,7 @@ func deliverUntilDone(ctx context.Context, k *campaignKit, id string, stdout io.
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	host, _ := os.Hostname()
-	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()))
+	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()), nil)
 	if err != nil {
 		stop()
 		return err
@@ -451,7 +456,11 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	}
 	api.Mount(admin)
 	host, _ := os.Hostname()
-	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()))
+	var observe func(account, status string)
+	if m := s.ops.m; m != nil {
+		observe = func(account, status string) { m.BroadcastDelivery(account, status, 1) }
+	}
+	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()), observe)
 	if err != nil {
 		return err
 	}
