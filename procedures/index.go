@@ -48,6 +48,11 @@ const (
 // normalised less than the BM25 default.
 var bm25B = [numFields]float64{0.5, 0.75, 0.75, 0.75, 0.75}
 
+// maxLengthNorm caps the length penalty: official names are long because of legal
+// wording ("… do cơ quan, tổ chức có thẩm quyền của Việt Nam; …"), not because they are
+// about several things.
+const maxLengthNorm = 1.6
+
 const (
 	fieldName = iota
 	fieldAlias
@@ -242,7 +247,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		order = order[:0]
 		var norm [numFields]float64
 		for f := range norm {
-			norm[f] = 1 - bm25B[f] + bm25B[f]*float64(fieldLen[d][f])/avgLen[f]
+			norm[f] = min(maxLengthNorm, 1-bm25B[f]+bm25B[f]*float64(fieldLen[d][f])/avgLen[f])
 		}
 		for _, o := range occs[docStart[d]:docStart[d+1]] {
 			if _, ok := pseudo[o.id]; !ok {

@@ -1,0 +1,160 @@
+package procedures
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"Đăng Ký Tạm Trú", "đăng ký tạm trú"},
+		{norm.NFD.String("căn cước công dân"), "căn cước công dân"}, // NFD input
+		{"hòa giải", "hoà giải"},                                    // old → new tone placement
+		{"hoà giải", "hoà giải"},
+		{"thủy lợi", "thuỷ lợi"},
+		{"Hóa đơn", "hoá đơn"},
+		{"khỏe", "khoẻ"},
+		{"người", "người"}, // ươ: tone on ơ
+		{"của", "của"},     // ua without final: first vowel
+		{"quý", "quý"},     // qu: u is not a vowel
+		{"giá", "giá"},     // gi: i is not a vowel
+		{"toán", "toán"},   // final consonant: last vowel
+		{"  nhiều   khoảng\ttrắng \n", "nhiều khoảng trắng"},
+		{"CCCD, ở đâu?", "cccd, ở đâu?"},
+		{"\xff\xfeabc", "\ufffdabc"}, // a run of invalid bytes → one U+FFFD
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeOldAndNewStyleAgree(t *testing.T) {
+	pairs := [][2]string{{"hòa", "hoà"}, {"thủy", "thuỷ"}, {"hóa", "hoá"}, {"hủy", "huỷ"}, {"lòe", "loè"}, {"Thủy sản", "thuỷ sản"}}
+	for _, p := range pairs {
+		if a, b := Normalize(p[0]), Normalize(p[1]); a != b {
+			t.Errorf("Normalize(%q) = %q but Normalize(%q) = %q", p[0], a, p[1], b)
+		}
+		if a, b := Normalize(norm.NFD.String(p[0])), Normalize(p[1]); a != b {
+			t.Errorf("NFD %q: %q != %q", p[0], a, b)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"Đăng ký tạm trú", "dang ky tam tru"},
+		{"Đất đai", "dat dai"}, // đ/Đ have no decomposition: mapped explicitly
+		{norm.NFD.String("Đăng ký khai sinh"), "dang ky khai sinh"},
+		{"Giấy phép lái xe", "giay phep lai xe"},
+		{"ươ ư ơ ă â ê ô", "uo u o a a e o"},
+		{"visa 2026", "visa 2026"},
+	}
+	for _, tt := range tests {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	toks := tokenize(Normalize("Đăng kí, tạm trú!!! đăngggg 02"))
+	var got []string
+	for _, tk := range toks {
+		got = append(got, tk.folded)
+	}
+	want := []string{"dang", "ky", "tam", "tru", "dang", "2"} // kí → ky, repeats collapsed, 02 → 2
+	if len(got) != len(want) {
+		t.Fatalf("tokens %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("tokens %v, want %v", got, want)
+		}
+	}
+	if !toks[2].brk || toks[1].brk {
+		t.Errorf("comma must break the bigram between ky and tam: %+v", toks)
+	}
+}
+
+func TestDecodeTyping(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"ddawng", "đăng", true},
+		{"kys", "ký", true},
+		{"tamj", "tạm", true},
+		{"truj", "trụ", true},
+		{"truwowngf", "trường", true},
+		{"nguwowif", "người", true},
+		{"d9a8ng", "đăng", true},
+		{"ky1", "ký", true},
+		{"thu7o7ng2", "thường", true},
+		{"tajm", "tạm", true},
+		{"visa", "", false}, // nothing to decode
+		{"dang", "", false},
+		{"đăng", "", false}, // not ASCII
+	}
+	for _, tt := range tests {
+		got, ok := decodeTyping(tt.in)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("decodeTyping(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestWithinOneEdit(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"thuong", "thuong", true},
+		{"thuong", "thoung", true}, // transposition
+		{"thuong", "thuon", true},  // deletion
+		{"thuong", "thuongg", true},
+		{"thuong", "thuang", true},
+		{"thuong", "thung", true},
+		{"thuong", "thang", false},
+		{"abc", "abcde", false},
+	}
+	for _, tt := range tests {
+		if got := withinOneEdit(tt.a, tt.b); got != tt.want {
+			t.Errorf("withinOneEdit(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"Đăng ký tạm trú", "hòa", norm.NFD.String("thủy"), "\xff", "ddawng kys", "🙂 abc", "q", "gì", "ươ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalize(s)
+		if !utf8.ValidString(n) {
+			t.Fatalf("Normalize(%q) = %q: invalid UTF-8", s, n)
+		}
+		if Normalize(n) != n {
+			t.Fatalf("Normalize not idempotent on %q: %q → %q", s, n, Normalize(n))
+		}
+		fo := Fold(s)
+		if !utf8.ValidString(fo) {
+			t.Fatalf("Fold(%q) invalid UTF-8", s)
+		}
+		for _, tk := range tokenize(n) {
+			if !utf8.ValidString(tk.exact) || !utf8.ValidString(tk.folded) {
+				t.Fatalf("token of %q invalid UTF-8", s)
+			}
+		}
+		if d, ok := decodeTyping(s); ok && !utf8.ValidString(d) {
+			t.Fatalf("decodeTyping(%q) invalid UTF-8", s)
+		}
+	})
+}

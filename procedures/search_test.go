@@ -1,0 +1,387 @@
+package procedures
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// testIndex indexes testdata/search-catalog.json: 54 real portal records (names, codes,
+// levels) with placeholder steps, so the tests do not depend on the built-in content.
+func testIndex(t testing.TB) *Index {
+	t.Helper()
+	c, err := Load("testdata/search-catalog.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewIndex(c, Options{})
+}
+
+func topCode(r Result) string {
+	if len(r.Hits) == 0 {
+		return ""
+	}
+	return r.Hits[0].Record.Code
+}
+
+func hitCodes(r Result) []string {
+	var out []string
+	for _, h := range r.Hits {
+		out = append(out, h.Record.Code)
+	}
+	return out
+}
+
+func TestSearchTop(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		query string
+		want  []string // any of these codes at rank 1 (record or a level variant)
+	}{
+		{"đăng ký thường trú", []string{"1.004222"}},
+		{"dang ky tam tru", []string{"1.004194"}},
+		{"DANG KY TAM TRU", []string{"1.004194"}},
+		{"ddawng kys tamj truj", []string{"1.004194"}},        // Telex leftovers
+		{"d9a8ng ky1 ta5m tru1", []string{"1.004194"}},        // VNI leftovers
+		{"đăng kí tạm chú", []string{"1.004194"}},             // kí/ký, ch/tr
+		{"dang ky thuong truu", []string{"1.004222"}},         // typo, edit distance 1
+		{"nhập khẩu cho con", []string{"1.004222"}},           // everyday name
+		{"cắt khẩu", []string{"1.003197"}},                    // synonym
+		{"doi cccd", []string{"1.014063", "1.000889"}},        // abbreviation
+		{"mất căn cước", []string{"1.014064", "1.000757"}},    // mất → cấp lại
+		{"mat cavet xe", []string{"1.013080", "1.013082"}},    // cavet
+		{"đổi bằng lái", []string{"3.000347"}},                // bằng lái → giấy phép lái xe
+		{"gplx quốc tế", []string{"3.000353"}},                // gplx
+		{"sang tên xe máy", []string{"1.013076"}},             // xe máy → xe
+		{"khai tử", []string{"1.000656"}},                     // plain over variants
+		{"bố mất cần làm giấy báo tử", []string{"1.000656"}},  // "bố mất" → khai tử
+		{"đăng ký kết hôn", []string{"1.000894"}},             // plain over lưu động / nước ngoài
+		{"dang ky ket hon co yeu to nuoc ngoai", []string{"2.000806"}},
+		{"kết hôn lưu động", []string{"1.000593"}},
+		{"dang ky lai khai sinh", []string{"1.004884"}},
+		{"công chứng giấy tờ", []string{"2.000815"}},
+		{"chứng thực chữ kí", []string{"2.000884"}},
+		{"mat ho chieu", []string{"1.010386", "1.010385", "1.001445", "2.000539"}},
+		{"mở hộ kinh doanh", []string{"1.001612"}},
+		{"1.004222", []string{"1.004222"}},
+		{"cho hỏi thủ tục 2.001019 cần gì", []string{"2.001019"}},
+	}
+	for _, tt := range tests {
+		r := ix.Search(tt.query, 5)
+		ok := false
+		if len(r.Hits) > 0 {
+			for _, w := range tt.want {
+				ok = ok || r.Hits[0].Record.Code == w
+				for _, v := range r.Hits[0].Variants {
+					ok = ok || v.Code == w
+				}
+			}
+		}
+		if !ok || r.Abstain {
+			t.Errorf("Search(%q) = %v (abstain %v), want first one of %v", tt.query, hitCodes(r), r.Abstain, tt.want)
+		}
+	}
+}
+
+func TestSearchVariantPreference(t *testing.T) {
+	ix := testIndex(t)
+	// The plain procedure comes before its qualified variants, which still appear.
+	r := ix.Search("đăng ký khai sinh", 8)
+	if topCode(r) != "1.001193" {
+		t.Fatalf("top = %v, want 1.001193 first", hitCodes(r))
+	}
+	seen := map[string]bool{}
+	for _, c := range hitCodes(r) {
+		seen[c] = true
+	}
+	for _, v := range []string{"1.003583", "2.000528"} { // lưu động, có yếu tố nước ngoài
+		if !seen[v] {
+			t.Errorf("variant %s missing from %v", v, hitCodes(r))
+		}
+	}
+	// Asking for the variant brings it first.
+	if got := topCode(ix.Search("đăng ký khai sinh lưu động", 5)); got != "1.003583" {
+		t.Errorf("lưu động: top %s, want 1.003583", got)
+	}
+	if got := topCode(ix.Search("khai sinh có yếu tố nước ngoài", 5)); got != "2.000528" {
+		t.Errorf("nước ngoài: top %s, want 2.000528", got)
+	}
+	if got := topCode(ix.Search("căn cước cho trẻ dưới 14 tuổi", 5)); got != "1.014062" {
+		t.Errorf("dưới 14: top %s, want 1.014062", got)
+	}
+}
+
+func TestSearchGroupsLevels(t *testing.T) {
+	ix := testIndex(t)
+	r := ix.Search("cấp đổi thẻ căn cước", 5)
+	if len(r.Hits) == 0 {
+		t.Fatal("no hits")
+	}
+	h := r.Hits[0]
+	if h.Record.Code != "1.014063" { // the commune-level record represents the group
+		t.Errorf("top = %s, want the commune-level 1.014063", h.Record.Code)
+	}
+	var vs []string
+	for _, v := range h.Variants {
+		vs = append(vs, v.Code)
+	}
+	if len(vs) != 1 || vs[0] != "1.000889" {
+		t.Errorf("variants = %v, want [1.000889] (same name, central level)", vs)
+	}
+	for _, other := range r.Hits[1:] {
+		if other.Record.Code == "1.000889" {
+			t.Errorf("level variant listed again as its own hit")
+		}
+	}
+}
+
+func TestSearchAbstains(t *testing.T) {
+	ix := testIndex(t)
+	for _, q := range []string{"", "alo", "alo alo", "cảm ơn", "cam on ad", "ok", "👍", "???", "giá vàng hôm nay",
+		"thời tiết ngày mai", "bạn là ai", "xin chào", "hello", "mấy giờ rồi", "trời mưa to quá"} {
+		r := ix.Search(q, 5)
+		if !r.Abstain || r.Confidence != ConfidenceNone || len(r.Hits) != 0 {
+			t.Errorf("Search(%q): abstain %v confidence %s hits %v; want abstention", q, r.Abstain, r.Confidence, hitCodes(r))
+		}
+	}
+	for _, q := range []string{"tach ho", "khai tử", "hộ chiếu", "thuê phòng trọ có cần đăng ký tạm trú không"} {
+		if r := ix.Search(q, 5); r.Abstain {
+			t.Errorf("Search(%q) abstained", q)
+		}
+	}
+}
+
+func TestSearchAspect(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		query string
+		want  Aspect
+	}{
+		{"đăng ký tạm trú", AspectNone},
+		{"đăng ký tạm trú cần giấy tờ gì", AspectDocuments},
+		{"lam cccd can mang gi", AspectDocuments},
+		{"làm căn cước ở đâu", AspectPlace},
+		{"lam cccd o dau", AspectPlace},
+		{"đổi bằng lái hết bao nhiêu tiền", AspectFee},
+		{"lệ phí đăng ký kết hôn", AspectFee},
+		{"làm hộ chiếu mất bao lâu", AspectTime},
+		{"khai sinh mấy ngày thì có", AspectTime},
+		{"thủ tục tách hộ như thế nào", AspectSteps},
+		{"mẫu tờ khai đăng ký thường trú", AspectForms},
+		{"đăng ký tạm trú online được không", AspectOnline},
+		{"gia han tam tru truc tuyen", AspectOnline},
+	}
+	for _, tt := range tests {
+		r := ix.Search(tt.query, 3)
+		if r.Aspect != tt.want {
+			t.Errorf("Search(%q).Aspect = %s, want %s", tt.query, r.Aspect, tt.want)
+		}
+		if tt.want != AspectNone && r.Abstain {
+			t.Errorf("Search(%q) abstained", tt.query)
+		}
+	}
+}
+
+func TestSearchConfidence(t *testing.T) {
+	ix := testIndex(t)
+	if r := ix.Search("tach ho", 5); r.Confidence != ConfidenceOne {
+		t.Errorf("tach ho: confidence %s, want one", r.Confidence)
+	}
+	r := ix.Search("căn cước", 5)
+	if r.Confidence != ConfidenceClarify || r.Clarify == nil {
+		t.Fatalf("căn cước: confidence %s clarify %v, want clarify", r.Confidence, r.Clarify)
+	}
+	if len(r.Clarify.Options) < 3 || !strings.Contains(r.Clarify.Topic, "căn cước") {
+		t.Errorf("clarify = %q with %d options", r.Clarify.Topic, len(r.Clarify.Options))
+	}
+	opts := map[string]bool{}
+	for _, o := range r.Clarify.Options {
+		opts[o.Code] = true
+	}
+	for _, c := range []string{"1.014061", "1.014063", "1.014064"} { // cấp lần đầu, cấp đổi, cấp lại
+		if !opts[c] {
+			t.Errorf("clarify options %v lack %s", opts, c)
+		}
+	}
+	// Naming the case removes the need to ask.
+	if r := ix.Search("cấp lại căn cước", 5); r.Confidence == ConfidenceClarify {
+		t.Errorf("cấp lại căn cước: still clarify")
+	}
+}
+
+func TestSearchShortCodeAndCode(t *testing.T) {
+	c, err := NewCatalog([]*Record{
+		{Code: "1.004222", ShortCode: "12", Name: "Đăng ký thường trú", Steps: []string{"Nộp hồ sơ"}},
+		{Code: "1.004194", Name: "Đăng ký tạm trú", Steps: []string{"Nộp hồ sơ"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex(c, Options{})
+	for _, q := range []string{"#12", "# 12", "mã #12 cần gì"} {
+		if r := ix.Search(q, 5); topCode(r) != "1.004222" || r.Confidence != ConfidenceOne {
+			t.Errorf("Search(%q) = %v %s", q, hitCodes(r), r.Confidence)
+		}
+	}
+	if r := ix.Search("#12 cần giấy tờ gì", 5); r.Aspect != AspectDocuments {
+		t.Errorf("aspect with short code = %s", r.Aspect)
+	}
+	if r := ix.Search("1.004194", 5); topCode(r) != "1.004194" {
+		t.Errorf("code lookup = %v", hitCodes(r))
+	}
+	if r := ix.Search("1.004194.H19", 5); topCode(r) != "1.004194" {
+		t.Errorf("code with local suffix = %v", hitCodes(r))
+	}
+	if r := ix.Search("#99", 5); !r.Abstain {
+		t.Errorf("unknown short code should not match: %v", hitCodes(r))
+	}
+}
+
+func TestSearchDeterministic(t *testing.T) {
+	ix := testIndex(t)
+	for _, q := range []string{"đăng ký", "căn cước", "hộ chiếu", "giấy phép lái xe", "xe"} {
+		first := fmt.Sprint(hitCodes(ix.Search(q, 10)))
+		for i := 0; i < 5; i++ {
+			ix2 := testIndex(t) // a rebuilt index gives the same order too
+			if got := fmt.Sprint(hitCodes(ix2.Search(q, 10))); got != first {
+				t.Fatalf("Search(%q) not deterministic: %s vs %s", q, got, first)
+			}
+		}
+	}
+	// Ties are broken by code: two records with the same text.
+	c, _ := NewCatalog([]*Record{
+		{Code: "2.000002", Name: "Cấp giấy phép bắn pháo hoa", Steps: []string{"x"}},
+		{Code: "2.000001", Name: "Cấp giấy phép bắn pháo hoa", Steps: []string{"x"}, Levels: []string{"Cấp bộ"}},
+		{Code: "2.000003", Name: "Thủ tục khác hẳn", Steps: []string{"x"}},
+	})
+	r := NewIndex(c, Options{}).Search("giấy phép bắn pháo hoa", 5)
+	if len(r.Hits) == 0 || r.Hits[0].Record.Code != "2.000002" && r.Hits[0].Record.Code != "2.000001" {
+		t.Fatalf("hits %v", hitCodes(r))
+	}
+}
+
+func TestSearchConcurrent(t *testing.T) {
+	ix := testIndex(t)
+	queries := []string{"dang ky tam tru", "căn cước", "mat cavet xe", "alo", "đổi bằng lái ở đâu", "1.004222"}
+	want := make([]string, len(queries))
+	for i, q := range queries {
+		want[i] = fmt.Sprint(hitCodes(ix.Search(q, 5)))
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				k := (g + i) % len(queries)
+				if got := fmt.Sprint(hitCodes(ix.Search(queries[k], 5))); got != want[k] {
+					t.Errorf("concurrent Search(%q) = %s, want %s", queries[k], got, want[k])
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+func TestSynonymsExpansion(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		query    string
+		contains string // words the rewritten query must contain
+		aspect   Aspect
+	}{
+		{"cccd", "thẻ căn cước", AspectNone},
+		{"lam cccd ko", "thẻ căn cước", AspectNone},
+		{"bằng lái", "giấy phép lái xe", AspectNone},
+		{"GPLX", "giấy phép lái xe", AspectNone},
+		{"sổ đỏ", "giấy chứng nhận quyền sử dụng đất", AspectNone},
+		{"so do", "giấy chứng nhận quyền sử dụng đất", AspectNone},
+		{"bhxh 1 lần", "bảo hiểm xã hội", AspectNone},
+		{"nhập hộ khẩu", "đăng ký thường trú", AspectNone},
+		{"đk tạm trú dc ko", "đăng ký tạm trú được không", AspectNone},
+		{"cavet", "chứng nhận đăng ký xe", AspectNone},
+		{"thủ tục tách hộ cần giấy tờ gì", "tách hộ", AspectDocuments},
+	}
+	for _, tt := range tests {
+		a := ix.analyse(tt.query)
+		if !strings.Contains(a.stripped, tt.contains) {
+			t.Errorf("analyse(%q).stripped = %q, want it to contain %q", tt.query, a.stripped, tt.contains)
+		}
+		if a.aspect != tt.aspect {
+			t.Errorf("analyse(%q).aspect = %s, want %s", tt.query, a.aspect, tt.aspect)
+		}
+	}
+	// Expansions add words and keep what was typed.
+	a := ix.analyse("mất hộ chiếu")
+	if !strings.Contains(a.stripped, "mất hộ chiếu") {
+		t.Errorf("expand dropped typed words: %q", a.stripped)
+	}
+	if !strings.Contains(strings.Join(a.seq, " "), "cap lai") {
+		t.Errorf("expand did not add cấp lại: %v", a.seq)
+	}
+}
+
+func TestParseSynonymsErrors(t *testing.T) {
+	if _, err := ParseSynonyms([]byte("aspects:\n  price: [giá]\n")); err == nil {
+		t.Error("unknown aspect accepted")
+	}
+	if _, err := ParseSynonyms([]byte("nonsense: 1\n")); err == nil {
+		t.Error("unknown section accepted")
+	}
+	if _, err := ParseSynonyms([]byte("expand:\n  \"\": [x]\n")); err == nil {
+		t.Error("empty expansion accepted")
+	}
+	s, err := ParseSynonyms([]byte("replace:\n  căn cước: [cc]\nstopwords: [ơi]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewCatalog([]*Record{{Code: "1", Name: "Cấp thẻ căn cước", Steps: []string{"x"}}, {Code: "2", Name: "Khác", Steps: []string{"x"}}})
+	if r := NewIndex(c, Options{Synonyms: s}).Search("cc ơi", 3); topCode(r) != "1" {
+		t.Errorf("custom table not used: %v abstain %v", hitCodes(r), r.Abstain)
+	}
+	DefaultSynonyms() // the embedded table parses (panics otherwise)
+}
+
+func FuzzSearch(f *testing.F) {
+	c, err := Load("testdata/search-catalog.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	ix := NewIndex(c, Options{})
+	for _, s := range []string{"dang ky tam tru", "#12", "1.004222", "ddawng kys", "căn cước ở đâu", "\xff\xfe", "a b c d e f g h", "👍👍"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := ix.Search(q, 5)
+		if r.Abstain != (len(r.Hits) == 0) {
+			t.Fatalf("Search(%q): abstain %v with %d hits", q, r.Abstain, len(r.Hits))
+		}
+		if r.Abstain != (r.Confidence == ConfidenceNone) {
+			t.Fatalf("Search(%q): abstain %v confidence %s", q, r.Abstain, r.Confidence)
+		}
+		if len(r.Hits) > 5 {
+			t.Fatalf("Search(%q): %d hits > limit", q, len(r.Hits))
+		}
+		if _, ok := parseAspect(string(r.Aspect)); !ok {
+			t.Fatalf("Search(%q): bad aspect %q", q, r.Aspect)
+		}
+		for i, h := range r.Hits {
+			if h.Record == nil || h.Score <= 0 {
+				t.Fatalf("Search(%q): bad hit %+v", q, h)
+			}
+			if i > 0 && h.Score > r.Hits[i-1].Score {
+				t.Fatalf("Search(%q): hits not sorted", q)
+			}
+		}
+		a := ix.analyse(q)
+		if !utf8.ValidString(a.stripped) {
+			t.Fatalf("analyse(%q) invalid UTF-8 %q", q, a.stripped)
+		}
+		if r.Clarify != nil && !utf8.ValidString(r.Clarify.Topic) {
+			t.Fatalf("clarify topic invalid UTF-8")
+		}
+	})
+}
