@@ -43,21 +43,21 @@ func TestSearchTop(t *testing.T) {
 		{"đăng ký thường trú", []string{"1.004222"}},
 		{"dang ky tam tru", []string{"1.004194"}},
 		{"DANG KY TAM TRU", []string{"1.004194"}},
-		{"ddawng kys tamj truj", []string{"1.004194"}},        // Telex leftovers
-		{"d9a8ng ky1 ta5m tru1", []string{"1.004194"}},        // VNI leftovers
-		{"đăng kí tạm chú", []string{"1.004194"}},             // kí/ký, ch/tr
-		{"dang ky thuong truu", []string{"1.004222"}},         // typo, edit distance 1
-		{"nhập khẩu cho con", []string{"1.004222"}},           // everyday name
-		{"cắt khẩu", []string{"1.003197"}},                    // synonym
-		{"doi cccd", []string{"1.014063", "1.000889"}},        // abbreviation
-		{"mất căn cước", []string{"1.014064", "1.000757"}},    // mất → cấp lại
-		{"mat cavet xe", []string{"1.013080", "1.013082"}},    // cavet
-		{"đổi bằng lái", []string{"3.000347"}},                // bằng lái → giấy phép lái xe
-		{"gplx quốc tế", []string{"3.000353"}},                // gplx
-		{"sang tên xe máy", []string{"1.013076"}},             // xe máy → xe
-		{"khai tử", []string{"1.000656"}},                     // plain over variants
-		{"bố mất cần làm giấy báo tử", []string{"1.000656"}},  // "bố mất" → khai tử
-		{"đăng ký kết hôn", []string{"1.000894"}},             // plain over lưu động / nước ngoài
+		{"ddawng kys tamj truj", []string{"1.004194"}},       // Telex leftovers
+		{"d9a8ng ky1 ta5m tru1", []string{"1.004194"}},       // VNI leftovers
+		{"đăng kí tạm chú", []string{"1.004194"}},            // kí/ký, ch/tr
+		{"dang ky thuong truu", []string{"1.004222"}},        // typo, edit distance 1
+		{"nhập khẩu cho con", []string{"1.004222"}},          // everyday name
+		{"cắt khẩu", []string{"1.003197"}},                   // synonym
+		{"doi cccd", []string{"1.014063", "1.000889"}},       // abbreviation
+		{"mất căn cước", []string{"1.014064", "1.000757"}},   // mất → cấp lại
+		{"mat cavet xe", []string{"1.013080", "1.013082"}},   // cavet
+		{"đổi bằng lái", []string{"3.000347"}},               // bằng lái → giấy phép lái xe
+		{"gplx quốc tế", []string{"3.000353"}},               // gplx
+		{"sang tên xe máy", []string{"1.013076"}},            // xe máy → xe
+		{"khai tử", []string{"1.000656"}},                    // plain over variants
+		{"bố mất cần làm giấy báo tử", []string{"1.000656"}}, // "bố mất" → khai tử
+		{"đăng ký kết hôn", []string{"1.000894"}},            // plain over lưu động / nước ngoài
 		{"dang ky ket hon co yeu to nuoc ngoai", []string{"2.000806"}},
 		{"kết hôn lưu động", []string{"1.000593"}},
 		{"dang ky lai khai sinh", []string{"1.004884"}},
