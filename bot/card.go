@@ -77,8 +77,8 @@ func renderCard(t *Texts, r *procedures.Record) reply {
 		fill(t.CardWhere, "where", truncate(oneLine(where(t, r)), 400)),
 	}
 	lines = append(lines, timeFeeLines(t, r)...)
-	if n := len(r.Documents); n > 0 {
-		lines = append(lines, fill(t.CardDocs, "n", strconv.Itoa(n)))
+	if len(r.Documents) > 0 {
+		lines = append(lines, docCount(t, r.Documents))
 	}
 	lines = append(lines, t.CardFooter)
 	text := strings.Join(lines, "\n")
@@ -110,6 +110,25 @@ func timeFeeLines(t *Texts, r *procedures.Record) []string {
 			"time", truncate(orUnknown(t, c.Time), 150), "fee", truncate(orUnknown(t, c.Fee), 150)))
 	}
 	return out
+}
+
+// docCount says how many papers the dossier has: always needed, and depending on the
+// case (or optional).
+func docCount(t *Texts, docs []procedures.Document) string {
+	always := 0
+	for _, d := range docs {
+		if d.Case == "" && !d.Optional {
+			always++
+		}
+	}
+	extra := len(docs) - always
+	switch {
+	case extra == 0:
+		return fill(t.CardDocs, "n", strconv.Itoa(always))
+	case always == 0:
+		return fill(t.CardDocsAllCases, "extra", strconv.Itoa(extra))
+	}
+	return fill(t.CardDocsCases, "n", strconv.Itoa(always), "extra", strconv.Itoa(extra))
 }
 
 func cardButtons(t *Texts, r *procedures.Record) []button {

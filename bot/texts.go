@@ -46,6 +46,8 @@ type Texts struct {
 	CardChannels     string // heading of per-channel time/fee lines
 	CardChannelLine  string // {channel} {time} {fee}
 	CardDocs         string // {n}
+	CardDocsCases    string // {n} always-needed papers, {extra} depending on the case or optional
+	CardDocsAllCases string // {extra}: every paper depends on the case
 	CardFooter       string
 	SectionDocs      string // {name}
 	SectionSteps     string // {name}
@@ -141,25 +143,27 @@ func DefaultTexts() Texts {
 		ClarifyTopic:   "Về {topic}, bạn cần làm thủ tục nào dưới đây?",
 		NoticeHeading:  "📢 Thông báo: {text}",
 
-		CardHeading:     "📄 {name}",
-		CardCode:        "Mã thủ tục: {code}",
-		CardWhere:       "Nơi nộp: {where}",
-		CardTime:        "Thời gian giải quyết: {time}",
-		CardFee:         "Lệ phí: {fee}",
-		CardChannels:    "Thời gian và lệ phí:",
-		CardChannelLine: "- {channel}: {time}; {fee}",
-		CardDocs:        "Hồ sơ: {n} loại giấy tờ",
-		CardFooter:      "Bấm nút bên dưới để xem chi tiết.",
-		SectionDocs:     "📋 Hồ sơ cần chuẩn bị – {name}",
-		SectionSteps:    "🧭 Các bước thực hiện – {name}",
-		SectionFee:      "💰 Lệ phí và thời gian – {name}",
-		SectionForms:    "📝 Biểu mẫu – {name}",
-		SectionOnline:   "🌐 Nộp trực tuyến – {name}",
-		SectionPlace:    "📍 Nơi nộp hồ sơ – {name}",
-		SectionQR:       "Mã QR thủ tục {name} ({code}). Quét mã để mở lại thủ tục này trên Zalo.",
-		SectionNoForms:  "Thủ tục này không có biểu mẫu riêng cần tải về.",
-		FormsPortal:     "Tải biểu mẫu tại trang thủ tục trên Cổng Dịch vụ công quốc gia:\n{url}",
-		SectionNoDocs:   "Chưa có danh sách hồ sơ cho thủ tục này. Bạn vui lòng hỏi cán bộ.",
+		CardHeading:      "📄 {name}",
+		CardCode:         "Mã thủ tục: {code}",
+		CardWhere:        "Nơi nộp: {where}",
+		CardTime:         "Thời gian giải quyết: {time}",
+		CardFee:          "Lệ phí: {fee}",
+		CardChannels:     "Thời gian và lệ phí:",
+		CardChannelLine:  "- {channel}: {time}; {fee}",
+		CardDocs:         "Hồ sơ: {n} loại giấy tờ",
+		CardDocsCases:    "Hồ sơ: {n} loại giấy tờ, thêm {extra} loại tùy trường hợp",
+		CardDocsAllCases: "Hồ sơ: {extra} loại giấy tờ tùy trường hợp",
+		CardFooter:       "Bấm nút bên dưới để xem chi tiết.",
+		SectionDocs:      "📋 Hồ sơ cần chuẩn bị – {name}",
+		SectionSteps:     "🧭 Các bước thực hiện – {name}",
+		SectionFee:       "💰 Lệ phí và thời gian – {name}",
+		SectionForms:     "📝 Biểu mẫu – {name}",
+		SectionOnline:    "🌐 Nộp trực tuyến – {name}",
+		SectionPlace:     "📍 Nơi nộp hồ sơ – {name}",
+		SectionQR:        "Mã QR thủ tục {name} ({code}). Quét mã để mở lại thủ tục này trên Zalo.",
+		SectionNoForms:   "Thủ tục này không có biểu mẫu riêng cần tải về.",
+		FormsPortal:      "Tải biểu mẫu tại trang thủ tục trên Cổng Dịch vụ công quốc gia:\n{url}",
+		SectionNoDocs:    "Chưa có danh sách hồ sơ cho thủ tục này. Bạn vui lòng hỏi cán bộ.",
 		SectionOnlineYes: "Bạn có thể nộp hồ sơ trực tuyến tại:\n{url}\n" +
 			"Bạn đăng nhập bằng tài khoản định danh điện tử VNeID.",
 		SectionOnlineNo: "Thủ tục này chưa nộp trực tuyến được. Bạn vui lòng nộp trực tiếp tại: {where}",
