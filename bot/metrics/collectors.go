@@ -149,3 +149,28 @@ func (c *tokenCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.failing, prometheus.GaugeValue, failing, h.Account)
 	}
 }
+
+// readyCollector runs the readiness check on each scrape.
+type readyCollector struct {
+	mu   sync.Mutex
+	fn   func(ctx context.Context) error
+	desc *prometheus.Desc
+}
+
+func (c *readyCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *readyCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	fn := c.fn
+	c.mu.Unlock()
+	if fn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	v := 1.0
+	if fn(ctx) != nil {
+		v = 0
+	}
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v)
+}

@@ -61,7 +61,7 @@ type Metrics struct {
 
 	queue  *queueCollector
 	tokens *tokenCollector
-	ready  prometheus.Gauge
+	ready  *readyCollector
 }
 
 // New creates the collectors and registers them, with the Go runtime and process
@@ -119,10 +119,8 @@ func New() *Metrics {
 			Help:    "Procedure search latency, by confidence of the result.",
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05},
 		}, []string{"confidence"}),
-		ready: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "oabot_ready",
-			Help: "1 when the last readiness check passed (Redis reachable, consumers running), else 0.",
-		}),
+		ready: &readyCollector{desc: prometheus.NewDesc("oabot_ready",
+			"1 when the readiness check passes at scrape time (Redis reachable, consumers running), else 0.", nil, nil)},
 		queue:  newQueueCollector(),
 		tokens: newTokenCollector(),
 	}
@@ -202,13 +200,12 @@ func (m *Metrics) Search(confidence string, d time.Duration) {
 	m.searchSeconds.WithLabelValues(confidence).Observe(d.Seconds())
 }
 
-// Ready records the result of the last readiness check.
-func (m *Metrics) Ready(ok bool) {
-	if ok {
-		m.ready.Set(1)
-	} else {
-		m.ready.Set(0)
-	}
+// SetReadiness installs the readiness check (the one behind /readyz) that each scrape
+// runs for oabot_ready.
+func (m *Metrics) SetReadiness(fn func(ctx context.Context) error) {
+	m.ready.mu.Lock()
+	m.ready.fn = fn
+	m.ready.mu.Unlock()
 }
 
 // SetQueueStats installs the function the scrape calls for per-partition queue figures.

@@ -117,7 +117,7 @@ func TestWebhookAndCollectors(t *testing.T) {
 	m.TokenRefresh("ca-q12", errors.New("invalid refresh token"))
 	m.BroadcastDelivery("ca-q12", "sent", 10)
 	m.Search("one", 40*time.Microsecond)
-	m.Ready(false)
+	m.SetReadiness(func(context.Context) error { return errors.New("redis unreachable") })
 
 	queueUp := true
 	m.SetQueueStats(func(ctx context.Context) ([]PartitionStats, error) {

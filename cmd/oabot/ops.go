@@ -177,6 +177,7 @@ func (s *service) mountOps(api *httpapi.Server) error {
 	if s.cfg.Metrics.Enabled {
 		api.Mount(httpapi.NewMetricsRoutes(s.ops.m))
 	}
+	s.ops.m.SetReadiness(s.ready)
 	if rq, ok := s.redisQueue(); ok {
 		s.ops.m.SetQueueStats(func(ctx context.Context) ([]metrics.PartitionStats, error) {
 			st, err := rq.Stats(ctx)
