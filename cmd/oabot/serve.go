@@ -63,6 +63,9 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if *addr != "" {
 		cfg.HTTP.Addr = *addr
 	}
+	if _, port, err := net.SplitHostPort(cfg.HTTP.Addr); cfg.Demo && err == nil && port != "0" && getenv("OABOT_PUBLIC_BASE_URL") == "" {
+		cfg.HTTP.PublicBaseURL = "http://localhost:" + port // demo links follow the chosen port
+	}
 	return serveConfig(ctx, cfg, stdout, stderr)
 }
 
