@@ -24,7 +24,7 @@ func (h *QRRoutes) landing(c *gin.Context) {
 		h.notFound(c, a, accOK)
 		return
 	}
-	if h.o.Scans != nil && !isRobot(c.GetHeader("User-Agent")) {
+	if h.o.Scans != nil && c.Request.Method == http.MethodGet && !isRobot(c.GetHeader("User-Agent")) {
 		label := qr.SanitizeLabel(c.Query("src"))
 		// The page matters more than the count: a short timeout, and on failure log and go on.
 		ctx, cancel := context.WithTimeout(c.Request.Context(), h.o.CountTimeout)

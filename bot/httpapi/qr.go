@@ -96,6 +96,7 @@ func NewQRRoutes(o QROptions) (*QRRoutes, error) {
 func (h *QRRoutes) Register(r gin.IRoutes) {
 	r.GET("/qr/:account/:file", h.image)
 	r.GET("/q/:account/:code", h.landing)
+	r.HEAD("/q/:account/:code", h.landing) // link checkers; not counted
 	r.GET("/posters/:file", h.posters)
 }
 

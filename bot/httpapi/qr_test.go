@@ -182,7 +182,15 @@ func TestLandingCountsScansInRedis(t *testing.T) {
 	for _, p := range paths {
 		get(t, srv.URL+p)
 	}
-	// Link previews and crawlers are not scans.
+	// HEAD requests, link previews and crawlers are not scans.
+	head, err := http.NewRequest(http.MethodHead, srv.URL+paths[1], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Header.Set("User-Agent", phoneUA)
+	if resp, err := http.DefaultClient.Do(head); err != nil || resp.StatusCode != 200 {
+		t.Errorf("HEAD landing: %v, %v", resp, err)
+	}
 	for _, ua := range []string{"facebookexternalhit/1.1", "Mozilla/5.0 (compatible; Googlebot/2.1)", "curl/8.5.0", ""} {
 		get(t, srv.URL+paths[1], "User-Agent", ua)
 	}
