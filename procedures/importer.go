@@ -399,7 +399,7 @@ func splitLong(s string, max int) []string {
 var (
 	channelStart = regexp.MustCompile(`(Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(` + noInfo + `|\d)`)
 	timeRe       = regexp.MustCompile(`^(?:` + noInfo + `|(\d+(?:[.,]\d+)?)\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần|Phút)?)`)
-	feeRe        = regexp.MustCompile(`^(?:Miễn phí|` + noInfo + `|(\d[\d.,]*)\s*(Việt Nam Đồng|VNĐ|Đồng|đồng|USD)(\s*\([^)]{0,40}\))?)`)
+	feeRe        = regexp.MustCompile(`^(?:Miễn phí|` + noInfo + `|(\d[\d.,]*)\s*(Việt Nam Đồng|VNĐ|Đồng|đồng|USD)(\s*\(/[^)]{1,20}\))?)`)
 	priceInText  = regexp.MustCompile(`\d[\d.,]*\s*(?:đồng|Đồng|VNĐ|vnđ)`)
 )
 
@@ -596,7 +596,7 @@ func atoiMax(s string, a, b int) int {
 	return n
 }
 
-var resultCodeRe = regexp.MustCompile(`Mã:\s*KQ\.[A-Z0-9.]+`)
+var resultCodeRe = regexp.MustCompile(`Mã:\s*KQ\.[A-Z0-9]+\.[0-9]+`)
 
 // importResults parses "Thẻ căn cướcMã: KQ.G01.000023Từ khóa…Mô tả…".
 func importResults(s string) (results, keywords []string) {
@@ -629,7 +629,7 @@ func importResults(s string) (results, keywords []string) {
 	return results, keywords
 }
 
-var legalCodeRe = regexp.MustCompile(`\d{1,4}/\d{4}/[A-ZĐ][A-ZĐa-z0-9\-]*`)
+var legalCodeRe = regexp.MustCompile(`\d{1,4}/\d{4}/[A-ZĐ]+\d*(?:-[A-ZĐ]+\d*)*`)
 
 // importLegal splits "Tên văn bản pháp lýMã văn bản<name><code><name><code>…" into
 // "name (code)" items.
@@ -644,7 +644,22 @@ func importLegal(s string) []string {
 	}
 	var out []string
 	prev := 0
-	for _, loc := range legalCodeRe.FindAllStringIndex(s, -1) {
+	locs := legalCodeRe.FindAllStringIndex(s, -1)
+	for i, loc := range locs {
+		// "…NĐ-CP154/2024/…": digits glued to the end belong to the next code.
+		if loc[1] < len(s) && s[loc[1]] == '/' {
+			j := loc[1]
+			for j > loc[0] && s[j-1] >= '0' && s[j-1] <= '9' {
+				j--
+			}
+			loc[1] = j
+			if i+1 < len(locs) {
+				locs[i+1][0] = j
+			}
+		}
+		if loc[0] < prev {
+			continue
+		}
 		name := cleanSpaces(s[prev:loc[0]])
 		code := s[loc[0]:loc[1]]
 		prev = loc[1]
@@ -662,7 +677,10 @@ func importLegal(s string) []string {
 		}
 	}
 	if tail := cleanSpaces(s[prev:]); tail != "" {
-		out = append(out, tail)
+		dup := len(out) > 0 && legalCodeRe.FindString(tail) == tail && strings.Contains(out[len(out)-1], tail)
+		if !dup {
+			out = append(out, tail)
+		}
 	}
 	for i := range out {
 		out[i] = cutRunes(out[i], MaxShortText, func() {})
