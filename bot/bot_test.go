@@ -239,6 +239,7 @@ func TestGoldenReplies(t *testing.T) {
 			}
 			return h.text("giờ làm việc")
 		}},
+		{"thanks", func(h *harness) []zalo.Message { return h.text("Cảm ơn ạ") }},
 		{"empty_text", func(h *harness) []zalo.Message { return h.text("   ") }},
 	}
 	for _, tt := range tests {

@@ -115,6 +115,7 @@ const (
 	intentMenu
 	intentHandoff
 	intentMore
+	intentThanks
 	intentOfficeHours
 	intentOfficeAddress
 	intentOfficePhone
@@ -128,6 +129,15 @@ var greetings = map[string]bool{
 	"help": true, "?": true, "tro giup": true, "huong dan": true, "start": true,
 	"get started": true, "bat dau lai": true, "#menu": true, "chao em": true, "chao anh": true,
 	"chao chi": true, "xin chao ban": true, "hey": true, "hi ban": true,
+}
+
+// thanks are whole messages that close an exchange ("cảm ơn", "ok"): answered kindly, not
+// searched and not recorded as unanswered.
+var thanks = map[string]bool{
+	"cam on": true, "cam on ban": true, "cam on nhieu": true, "cam on ad": true, "xin cam on": true,
+	"da cam on": true, "cam on a": true, "thank": true, "thanks": true, "thank you": true,
+	"ok": true, "oke": true, "okay": true, "ok a": true, "ok cam on": true, "vang": true,
+	"vang a": true, "da": true, "da vang": true, "tks": true, "thanks ban": true, "cam on nhe": true,
 }
 
 // handoffPhrases ask for a human.
@@ -173,6 +183,9 @@ func detectIntent(text string) intent {
 	}
 	if morePhrases[w] || strings.EqualFold(strings.TrimSpace(text), payloadMore) {
 		return intentMore
+	}
+	if thanks[strings.TrimRight(w, " ?")] {
+		return intentThanks
 	}
 	return intentNone
 }

@@ -37,6 +37,10 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		p.route = "more"
 		b.nextPage(acc, conv, p)
 		return
+	case intentThanks:
+		p.route = "thanks"
+		p.say(reply{Text: acc.texts.YouAreWelcome})
+		return
 	}
 	if n, ok := pickNumber(text); ok {
 		if len(conv.LastList) > 0 {

@@ -55,7 +55,9 @@ func TestDetectIntent(t *testing.T) {
 		{"cho tôi gặp cán bộ", intentHandoff}, {"Tư vấn viên", intentHandoff},
 		{"tôi muốn nói chuyện với người", intentHandoff}, {"#CANBO", intentHandoff},
 		{"xem thêm", intentMore}, {"Xem them", intentMore}, {"#XEMTHEM", intentMore},
+		{"Cảm ơn bạn!", intentThanks}, {"ok", intentThanks}, {"dạ", intentThanks},
 		{"làm căn cước", intentNone}, {"hi vọng được cấp căn cước", intentNone},
+		{"cảm ơn, cho hỏi làm hộ chiếu", intentNone},
 	}
 	for _, tt := range tests {
 		if got := detectIntent(tt.in); got != tt.want {

@@ -25,6 +25,7 @@ type Texts struct {
 	ReadsTextOnly  string // stickers, images, …
 	RateLimited    string
 	InfoThanks     string // user_submit_info
+	YouAreWelcome  string // the citizen says thanks / ok
 	UnknownCode    string // a deep link or code that is not in the catalogue; {code}
 	NoMoreItems    string // "xem thêm" with nothing more
 	PickNumber     string // a number outside the last list; {max}
@@ -131,6 +132,7 @@ func DefaultTexts() Texts {
 		RateLimited: "Bạn đã gửi nhiều tin nhắn trong thời gian ngắn. " +
 			"Trợ lý sẽ trả lời tiếp sau khoảng 1 phút.",
 		InfoThanks:     "Cảm ơn bạn đã cung cấp thông tin. Cán bộ sẽ liên hệ khi cần.",
+		YouAreWelcome:  "Rất vui được hỗ trợ bạn. Khi cần, bạn cứ nhắn tên thủ tục nhé.",
 		UnknownCode:    "Không tìm thấy thủ tục có mã {code}. Bạn vui lòng kiểm tra lại mã hoặc nhắn tên thủ tục.",
 		NoMoreItems:    "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
 		PickNumber:     "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
@@ -229,7 +231,7 @@ func (t *Texts) fields() map[string]*string {
 		"signature": &t.Signature, "handoff": &t.Handoff, "handoff_phone": &t.HandoffPhone,
 		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound,
 		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
-		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks,
+		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
 		"list_more": &t.ListMore, "list_next": &t.ListNext, "clarify_footer": &t.ClarifyFooter,
