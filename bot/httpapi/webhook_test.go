@@ -22,6 +22,7 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
@@ -301,4 +302,31 @@ func BenchmarkBareGin(b *testing.B) {
 		ev := textEvent(testOA, fmt.Sprintf("user%d", i%500), now)
 		return ev, sign(ev, testSecret)
 	})
+}
+
+// Demo mode: a full in-memory queue answers 503 and does not mark the event seen.
+func TestWebhookMemoryQueueFull(t *testing.T) {
+	q := inmem.NewQueue(inmem.QueueOptions{Partitions: 1, Size: 1})
+	api, err := httpapi.New(httpapi.Options{Queue: q,
+		Accounts: []httpapi.Account{{ID: "ca-q12", OAID: testOA, OASecretKey: testSecret}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	defer srv.Close()
+	f := &fixture{srv: srv}
+	first, second := textEvent(testOA, "u1", time.Now()), textEvent(testOA, "u2", time.Now())
+	if code, body := f.post(t, "/webhook", first, sign(first, testSecret)); code != 200 {
+		t.Fatalf("first = %d %s", code, body)
+	}
+	if code, body := f.post(t, "/webhook", second, sign(second, testSecret)); code != 503 {
+		t.Fatalf("second with the queue full = %d %s, want 503", code, body)
+	}
+	go func() { _ = q.Run(t.Context(), bot.HandlerFunc(func(context.Context, bot.Job) error { return nil })) }()
+	for deadline := time.Now().Add(5 * time.Second); q.Len() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, body := f.post(t, "/webhook", second, sign(second, testSecret)); code != 200 || !strings.Contains(body, "queued") {
+		t.Fatalf("Zalo's retry once there is room = %d %s, want 200 queued", code, body)
+	}
 }
