@@ -165,6 +165,14 @@ func TestPrintView(t *testing.T) {
 	}
 }
 
+func TestFooterUsesVietnamDate(t *testing.T) {
+	// 20:00 UTC on 28 November is already 29 November in Vietnam.
+	got := footer(time.Date(2026, 11, 28, 20, 0, 0, 0, time.UTC), "v1")
+	if !strings.Contains(got, "29/11/2026") || !strings.Contains(got, "v1") {
+		t.Errorf("footer = %q, want the Vietnam date 29/11/2026 and the version", got)
+	}
+}
+
 func TestTargetAndLabels(t *testing.T) {
 	a := testAccount
 	for _, tc := range []struct {
