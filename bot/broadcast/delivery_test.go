@@ -64,6 +64,13 @@ func (s crashStore) Release(ctx context.Context, id, w string, rs []broadcast.Re
 	return s.Store.Release(ctx, id, w, rs)
 }
 
+func (s crashStore) Renew(ctx context.Context, id, w string, rs []broadcast.Recipient, l time.Duration) error {
+	if s.dead.Load() {
+		return errDead
+	}
+	return s.Store.Renew(ctx, id, w, rs, l)
+}
+
 func (s crashStore) Reclaim(ctx context.Context, id string) (int, int, error) {
 	if s.dead.Load() {
 		return 0, 0, errDead

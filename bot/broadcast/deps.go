@@ -108,6 +108,9 @@ type Store interface {
 	// Settle records a final state: failed (with code and reason), skipped (reason) or
 	// unknown.
 	Settle(ctx context.Context, id, worker string, r Recipient, res Result) error
+	// Renew extends the lease of recipients this worker has claimed and not begun (a long
+	// wait for the rate limiter must not let them expire).
+	Renew(ctx context.Context, id, worker string, rs []Recipient, lease time.Duration) error
 	// Release hands claimed recipients that were not begun back to the queue (shutdown).
 	Release(ctx context.Context, id, worker string, rs []Recipient) error
 	// Reclaim returns recipients whose lease expired: claimed ones to the queue, "sending"

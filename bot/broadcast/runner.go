@@ -188,10 +188,15 @@ func (r *Runner) process(ctx context.Context, worker string, c Campaign, claims 
 		r.release(ctx, c.ID, worker, claims)
 		return
 	}
+	renewed := time.Now()
 	for i, cl := range claims {
 		if ctx.Err() != nil {
 			r.release(ctx, c.ID, worker, claims[i:])
 			return
+		}
+		if time.Since(renewed) > r.o.Lease/3 {
+			r.renew(ctx, c.ID, worker, claims[i:])
+			renewed = time.Now()
 		}
 		if reason, ok := skip[cl.Recipient]; ok {
 			r.settle(ctx, c.ID, worker, cl.Recipient, Result{State: "skipped", Reason: reason})
@@ -354,6 +359,16 @@ func (r *Runner) release(ctx context.Context, id, worker string, claims []Claim)
 	}
 	if err := r.o.Store.Release(wctx, id, worker, rs); err != nil {
 		r.o.Logger.Warn("release claims", zap.String("campaign", id), zap.Error(err))
+	}
+}
+
+func (r *Runner) renew(ctx context.Context, id, worker string, claims []Claim) {
+	rs := make([]Recipient, len(claims))
+	for i, cl := range claims {
+		rs[i] = cl.Recipient
+	}
+	if err := r.o.Store.Renew(ctx, id, worker, rs, r.o.Lease); err != nil && ctx.Err() == nil {
+		r.o.Logger.Warn("renew claims", zap.String("campaign", id), zap.Error(err))
 	}
 }
 

@@ -350,6 +350,21 @@ func (s *CampaignStore) Release(ctx context.Context, id, worker string, rs []bro
 	return nil
 }
 
+// Renew extends the leases of recipients worker holds as claimed.
+func (s *CampaignStore) Renew(ctx context.Context, id, worker string, rs []broadcast.Recipient, lease time.Duration) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	args := []any{cleanWorker(worker), lease.Milliseconds()}
+	for _, r := range rs {
+		args = append(args, member(r))
+	}
+	if err := bcRenewScript.Run(ctx, s.rdb, s.campaignKeys(id), args...).Err(); err != nil {
+		return fmt.Errorf("renew claims: %w", err)
+	}
+	return nil
+}
+
 // Reclaim takes back expired leases: claimed → queue, sending → unknown.
 func (s *CampaignStore) Reclaim(ctx context.Context, id string) (int, int, error) {
 	out, err := bcReclaimScript.Run(ctx, s.rdb, s.campaignKeys(id)).Int64Slice()

@@ -180,6 +180,15 @@ for i = 2, #ARGV do
 end
 return 1`)
 
+// bcRenewScript: ARGV 1 worker, 2 lease ms, 3.. members.
+var bcRenewScript = redis.NewScript(bcLuaPrelude + `
+local expiry = ms(now_ms() + tonumber(ARGV[2]))
+for i = 3, #ARGV do
+  local st, w = parse(redis.call('HGET', KEYS[3], ARGV[i]))
+  if st == 'c' and w == ARGV[1] then redis.call('ZADD', KEYS[4], 'XX', expiry, ARGV[i]) end
+end
+return 1`)
+
 // bcReclaimScript returns {requeued, unknown}.
 var bcReclaimScript = redis.NewScript(bcLuaPrelude + `
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ms(now_ms()), 'LIMIT', 0, 1000)

@@ -103,3 +103,30 @@ func TestRateLimiterPaces(t *testing.T) {
 		t.Errorf("first wait on another key took %v, %v", time.Since(start), err)
 	}
 }
+
+func TestCampaignRenew(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	s, _ := NewCampaignStore(rdb, prefix)
+	ctx := context.Background()
+	c := broadcast.Campaign{ID: "c2", CreatedAt: time.Now()}
+	rs := []broadcast.Recipient{{Account: "a", UserID: "1"}, {Account: "a", UserID: "2"}}
+	if _, err := s.CreateCampaign(ctx, c, rs, broadcast.StatusRunning, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	claims, _ := s.Claim(ctx, "c2", "w1", 10, 50*time.Millisecond)
+	if len(claims) != 2 {
+		t.Fatalf("claimed %d", len(claims))
+	}
+	// w2 holds nothing: its renewal must not keep w1's claims alive.
+	if err := s.Renew(ctx, "c2", "w2", rs, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Renew(ctx, "c2", "w1", rs[:1], time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	requeued, unknown, err := s.Reclaim(ctx, "c2")
+	if err != nil || requeued != 1 || unknown != 0 {
+		t.Fatalf("Reclaim = %d, %d, %v; want only the unrenewed claim back", requeued, unknown, err)
+	}
+}
