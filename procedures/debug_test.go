@@ -16,10 +16,7 @@ func TestDebugQuery(t *testing.T) {
 		t.Skip("DEBUGQ not set")
 	}
 	t0 := time.Now()
-	c, err := Load("/tmp/dvc.json")
-	if err != nil {
-		t.Skip(err)
-	}
+	c := realCatalog(t)
 	t2 := time.Now()
 	ix := NewIndex(c, Options{})
 	fmt.Printf("load %v index %v\n", t2.Sub(t0), time.Since(t2))
@@ -48,11 +45,7 @@ func TestDebugCalib(t *testing.T) {
 	if os.Getenv("DEBUGCALIB") == "" {
 		t.Skip("DEBUGCALIB not set")
 	}
-	c, err := Load("/tmp/dvc.json")
-	if err != nil {
-		t.Skip(err)
-	}
-	ix := NewIndex(c, Options{MinScore: 1e-9, MinCoverage: 1e-9})
+	ix := NewIndex(realCatalog(t), Options{MinScore: 1e-9, MinCoverage: 1e-9})
 	for _, path := range []string{"../../shared/eval/queries-dev.jsonl", "testdata/queries-extra.jsonl", "testdata/queries-holdout.jsonl"} {
 		f, _ := os.Open(path)
 		qs, _ := ReadEvalQueries(f)

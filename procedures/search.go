@@ -84,6 +84,7 @@ const (
 	oneRatio          = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio      = 0.5  // clarify options score at least this share of the top score
 	maxClarifyOptions = 4
+	minRelativeScore  = 0.2 // hits below this share of the best score are dropped
 	// unknownWordWeight is the coverage weight of a query word the catalogue does not
 	// have (about the idf of a word in 1 % of the records).
 	unknownWordWeight = 4.0
@@ -237,6 +238,9 @@ func (ix *Index) Search(query string, limit int) Result {
 			break
 		}
 		gr := groups[g]
+		if gr.best < minRelativeScore*cands[0].score {
+			break // far below the best: noise, not an alternative
+		}
 		rep := gr.members[0]
 		for _, m := range gr.members[1:] {
 			if m.score >= 0.9*gr.best && ix.docs[m.doc].levelRank > ix.docs[rep.doc].levelRank {
