@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -184,18 +185,17 @@ func (s *service) openStores(ctx context.Context) error {
 		s.tokens = zalo.NewMemoryTokenStore()
 		return nil
 	}
-	opts, err := redis.ParseURL(s.cfg.Redis.URL)
-	if err != nil {
-		return fmt.Errorf("redis url: %w", err) // the URL is not echoed: it may hold a password
-	}
 	// One blocking reader per owned partition plus webhook and store traffic.
-	opts.PoolSize = max(opts.PoolSize, 10*q.Partitions/8+q.Partitions+20)
-	s.rdb = redis.NewClient(opts)
+	rdb, err := newRedisClient(s.cfg.Redis.URL, q.Partitions+30)
+	if err != nil {
+		return err
+	}
+	s.rdb = rdb
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.rdb.Ping(pctx).Err(); err != nil {
 		s.rdb.Close()
-		return fmt.Errorf("redis at %s: %w", opts.Addr, err)
+		return fmt.Errorf("redis: %w", err)
 	}
 	prefix := s.cfg.Redis.KeyPrefix
 	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
@@ -213,6 +213,31 @@ func (s *service) openStores(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// newRedisClient connects according to the URL: with master_name=… (and addr=… for more
+// sentinels) it goes through Sentinel, otherwise to a single server (redis://, rediss://,
+// unix://). Errors never echo the URL (it may hold a password). Redis Cluster would work
+// with the key layout (hash tags) but is not wired here.
+func newRedisClient(rawURL string, minPool int) (*redis.Client, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.New("redis url: cannot parse")
+	}
+	if u.Query().Has("master_name") {
+		o, err := redis.ParseFailoverURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("redis sentinel url: %w", err)
+		}
+		o.PoolSize = max(o.PoolSize, minPool)
+		return redis.NewFailoverClient(o), nil
+	}
+	o, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	o.PoolSize = max(o.PoolSize, minPool)
+	return redis.NewClient(o), nil
 }
 
 // loadCatalog loads the configured catalogue, or the built-in one.
