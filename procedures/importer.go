@@ -528,7 +528,9 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 				continue
 			}
 			d := Document{Case: caseName}
-			if m := formFileRe.FindStringSubmatchIndex(text); m != nil && m[2] > 0 {
+			if !hasFormExt(text) {
+				// no form file name: skip the (backtracking) form regexp
+			} else if m := formFileRe.FindStringSubmatchIndex(text); m != nil && m[2] > 0 {
 				d.Form = strings.TrimSpace(text[m[2]:m[3]])
 				text = strings.TrimSpace(text[:m[2]])
 			}
@@ -571,6 +573,17 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 		warn(WarnDocumentsMissing, "no dossier items parsed")
 	}
 	return out
+}
+
+// hasFormExt reports whether text ends with a form file extension.
+func hasFormExt(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	for _, ext := range []string{".doc", ".docx", ".pdf", ".xls", ".xlsx", ".rtf", ".odt"} {
+		if strings.HasSuffix(t, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func docCase(s string) string {
