@@ -22,8 +22,18 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("skipping: chromium not on PATH; install the Debian package chromium (apt-get install -y chromium)")
+	unavailable(t, "chromium not on PATH; install the Debian package chromium (make tools)")
 	return ""
+}
+
+// unavailable skips a test whose tool (chromium, poppler, a font) is missing, or fails it
+// when OABOT_REQUIRE_TOOLS=1 (CI), so a missing tool can never turn into a green run.
+func unavailable(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s (OABOT_REQUIRE_TOOLS=1)", why)
+	}
+	t.Skip("skipping: " + why)
 }
 
 // newBrowser starts headless chromium with networking extras off; it stops at test end.

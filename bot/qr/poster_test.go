@@ -35,7 +35,7 @@ func mustFont(t *testing.T) Font {
 	t.Helper()
 	f, err := FindFont("")
 	if err != nil {
-		t.Skipf("skipping: %v", err)
+		unavailable(t, err.Error())
 	}
 	return f
 }
@@ -44,9 +44,19 @@ func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Skipf("skipping: %s not on PATH; install the Debian package %s", name, pkg)
+		unavailable(t, name+" not on PATH; install the Debian package "+pkg+" (make tools)")
 	}
 	return p
+}
+
+// unavailable skips a test whose tool (chromium, poppler, a font) is missing, or fails it
+// when OABOT_REQUIRE_TOOLS=1 (CI), so a missing tool can never turn into a green run.
+func unavailable(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s (OABOT_REQUIRE_TOOLS=1)", why)
+	}
+	t.Skip("skipping: " + why)
 }
 
 func TestPostersRasteriseAndDecode(t *testing.T) {

@@ -76,7 +76,7 @@ func newTestBrowser(t *testing.T) context.Context {
 		}
 	}
 	if path == "" {
-		t.Skip("skipping: chromium not on PATH; install the Debian package chromium (apt-get install -y chromium)")
+		unavailable(t, "chromium not on PATH; install the Debian package chromium (make tools)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	actx, acancel := chromedp.NewExecAllocator(ctx,

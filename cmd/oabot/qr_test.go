@@ -91,6 +91,9 @@ func TestQRCommandErrors(t *testing.T) {
 
 func TestPostersCommand(t *testing.T) {
 	if _, err := qr.FindFont(""); err != nil {
+		if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%v (OABOT_REQUIRE_TOOLS=1)", err)
+		}
 		t.Skipf("skipping: %v", err)
 	}
 	dir := t.TempDir()
@@ -103,10 +106,7 @@ func TestPostersCommand(t *testing.T) {
 	if !strings.Contains(stdout.String(), "2 procedure(s)") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("skipping the text check: pdftotext not on PATH; install the Debian package poppler-utils")
-	}
-	text, err := exec.Command("pdftotext", out, "-").Output()
+	text, err := exec.Command(requireTool(t, "poppler-utils", "pdftotext"), out, "-").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
