@@ -156,79 +156,17 @@ func cardButtons(t *Texts, r *procedures.Record) []button {
 	return bs
 }
 
-// renderSection renders section s of r as one or more messages.
+// renderSection renders section s of r as one or more messages (split at line
+// boundaries, numbered when split); buttons go on the last part.
 func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
-	name := truncate(oneLine(r.Name), maxHeadingNameRunes)
-	var heading string
-	var lines []string
-	var buttons []button
 	switch s {
 	case SectionCard:
 		return []reply{renderCard(t, r)}
 	case SectionQR:
 		return []reply{{Text: fill(t.SectionQR, "name", truncate(oneLine(r.Name), 200), "code", r.Code), QRCode: r.Code}}
-	case SectionDocs:
-		heading, lines = fill(t.SectionDocs, "name", name), docLines(t, r)
-		if len(lines) == 0 {
-			lines = []string{t.SectionNoDocs}
-		}
-	case SectionSteps:
-		heading = fill(t.SectionSteps, "name", name)
-		for i, st := range r.Steps {
-			lines = append(lines, splitLines(fill(t.StepLine, "n", strconv.Itoa(i+1), "text", strings.TrimSpace(st)))...)
-		}
-	case SectionFee:
-		heading = fill(t.SectionFee, "name", name)
-		for _, c := range r.Channels {
-			lines = append(lines, fill(t.FeeLine, "channel", t.channelName(c.Kind),
-				"time", oneLine(orUnknown(t, c.Time)), "fee", oneLine(orUnknown(t, c.Fee))))
-			if n := oneLine(c.Note); n != "" {
-				lines = append(lines, fill(t.FeeNote, "note", n))
-			}
-		}
-		if len(lines) == 0 {
-			lines = []string{fill(t.CardTime, "time", t.Unknown), fill(t.CardFee, "fee", t.Unknown)}
-		}
-	case SectionForms:
-		heading = fill(t.SectionForms, "name", name)
-		for i, d := range forms(r) {
-			label := oneLine(d.Name)
-			if d.Form != "" && !strings.Contains(label, d.Form) {
-				label = d.Form + " – " + label
-			}
-			lines = append(lines, strconv.Itoa(i+1)+". "+label)
-			if d.FormURL != "" {
-				lines = append(lines, "   "+d.FormURL)
-				if len(buttons) < maxButtons {
-					title := d.Form
-					if title == "" {
-						title = t.BtnForms + " " + strconv.Itoa(i+1)
-					}
-					buttons = append(buttons, link(title, d.FormURL))
-				}
-			}
-		}
-		if len(lines) == 0 {
-			lines = []string{t.SectionNoForms}
-		} else if len(buttons) == 0 && r.PortalURL != "" {
-			lines = append(lines, splitLines(fill(t.FormsPortal, "url", r.PortalURL))...)
-			buttons = []button{link(t.BtnPortal, r.PortalURL)}
-		}
-	case SectionOnline:
-		heading = fill(t.SectionOnline, "name", name)
-		if u := onlineURL(r); u != "" && hasOnline(r) {
-			lines = splitLines(fill(t.SectionOnlineYes, "url", u))
-			buttons = []button{link(t.BtnOnline, u)}
-		} else {
-			lines = []string{fill(t.SectionOnlineNo, "where", oneLine(where(t, r)))}
-		}
-	case SectionPlace:
-		heading = fill(t.SectionPlace, "name", name)
-		lines = []string{oneLine(where(t, r))}
-		if a := oneLine(r.Agency); a != "" && a != oneLine(r.Where) {
-			lines = append(lines, fill(t.Agency, "agency", a))
-		}
 	}
+	headingTmpl, lines, buttons := sectionBody(t, r, s)
+	heading := fill(headingTmpl, "name", truncate(oneLine(r.Name), maxHeadingNameRunes))
 	texts := splitSection(t, heading, lines, maxTextRunes)
 	out := make([]reply, len(texts))
 	for i, x := range texts {
@@ -236,6 +174,89 @@ func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
 	}
 	out[len(out)-1].Buttons = buttons
 	return out
+}
+
+// sectionBody returns the heading template, the lines and the buttons of a text section.
+func sectionBody(t *Texts, r *procedures.Record, s Section) (string, []string, []button) {
+	switch s {
+	case SectionDocs:
+		lines := docLines(t, r)
+		if len(lines) == 0 {
+			lines = []string{t.SectionNoDocs}
+		}
+		return t.SectionDocs, lines, nil
+	case SectionSteps:
+		var lines []string
+		for i, st := range r.Steps {
+			lines = append(lines, splitLines(fill(t.StepLine, "n", strconv.Itoa(i+1), "text", strings.TrimSpace(st)))...)
+		}
+		return t.SectionSteps, lines, nil
+	case SectionFee:
+		return t.SectionFee, feeLines(t, r), nil
+	case SectionForms:
+		lines, buttons := formLines(t, r)
+		return t.SectionForms, lines, buttons
+	case SectionOnline:
+		if u := onlineURL(r); u != "" && hasOnline(r) {
+			return t.SectionOnline, splitLines(fill(t.SectionOnlineYes, "url", u)), []button{link(t.BtnOnline, u)}
+		}
+		return t.SectionOnline, []string{fill(t.SectionOnlineNo, "where", oneLine(where(t, r)))}, nil
+	}
+	// SectionPlace.
+	lines := []string{oneLine(where(t, r))}
+	if a := oneLine(r.Agency); a != "" && a != oneLine(r.Where) {
+		lines = append(lines, fill(t.Agency, "agency", a))
+	}
+	return t.SectionPlace, lines, nil
+}
+
+// feeLines gives time and fee per channel, with the portal's notes.
+func feeLines(t *Texts, r *procedures.Record) []string {
+	var lines []string
+	for _, c := range r.Channels {
+		lines = append(lines, fill(t.FeeLine, "channel", t.channelName(c.Kind),
+			"time", oneLine(orUnknown(t, c.Time)), "fee", oneLine(orUnknown(t, c.Fee))))
+		if n := oneLine(c.Note); n != "" {
+			lines = append(lines, fill(t.FeeNote, "note", n))
+		}
+	}
+	if len(lines) == 0 {
+		lines = []string{fill(t.CardTime, "time", t.Unknown), fill(t.CardFee, "fee", t.Unknown)}
+	}
+	return lines
+}
+
+// formLines numbers the forms with their download links (one button each, up to five);
+// without any link, the procedure's portal page is offered instead.
+func formLines(t *Texts, r *procedures.Record) ([]string, []button) {
+	var lines []string
+	var buttons []button
+	for i, d := range forms(r) {
+		label := oneLine(d.Name)
+		if d.Form != "" && !strings.Contains(label, d.Form) {
+			label = d.Form + " – " + label
+		}
+		lines = append(lines, strconv.Itoa(i+1)+". "+label)
+		if d.FormURL == "" {
+			continue
+		}
+		lines = append(lines, "   "+d.FormURL)
+		if len(buttons) < maxButtons {
+			title := d.Form
+			if title == "" {
+				title = t.BtnForms + " " + strconv.Itoa(i+1)
+			}
+			buttons = append(buttons, link(title, d.FormURL))
+		}
+	}
+	switch {
+	case len(lines) == 0:
+		lines = []string{t.SectionNoForms}
+	case len(buttons) == 0 && r.PortalURL != "":
+		lines = append(lines, splitLines(fill(t.FormsPortal, "url", r.PortalURL))...)
+		buttons = []button{link(t.BtnPortal, r.PortalURL)}
+	}
+	return lines, buttons
 }
 
 // docLines numbers the dossier, papers for every case first, then one group per case.
