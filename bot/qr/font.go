@@ -31,13 +31,24 @@ type Font struct {
 }
 
 // FindFont returns the poster font: the configured TrueType file when configured is not
-// empty (it must exist), otherwise the first installed candidate. The error names the
+// empty (it must exist; a folder is searched for the usual files), otherwise the first
+// installed candidate. The error names the
 // Debian package to install.
 func FindFont(configured string) (Font, error) {
 	return findFont(configured, fontCandidates)
 }
 
 func findFont(configured string, candidates []string) (Font, error) {
+	if st, err := os.Stat(configured); configured != "" && err == nil && st.IsDir() {
+		// A folder: look for the usual files in it.
+		for _, c := range candidates {
+			if p := filepath.Join(configured, filepath.Base(c)); readable(p) == nil {
+				return Font{Regular: p, Bold: boldOf(p)}, nil
+			}
+		}
+		return Font{}, fmt.Errorf("qr: configured poster font folder %s has none of the known fonts (DejaVuSans.ttf, NotoSans-Regular.ttf, LiberationSans-Regular.ttf, FreeSans.ttf); "+
+			"install the Debian package %s or configure a .ttf file", configured, FontPackage)
+	}
 	if configured != "" {
 		if err := readable(configured); err != nil {
 			return Font{}, fmt.Errorf("qr: configured poster font: %w", err)

@@ -259,6 +259,15 @@ func TestFindFont(t *testing.T) {
 	if _, err := FindFont(filepath.Join(dir, "Bar.otf")); err == nil {
 		t.Error("FindFont(.otf): want error (fpdf needs TrueType)")
 	}
+	if err := os.WriteFile(filepath.Join(dir, "DejaVuSans.ttf"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := FindFont(dir); err != nil || got.Regular != filepath.Join(dir, "DejaVuSans.ttf") {
+		t.Errorf("FindFont(folder) = %+v, %v; want DejaVuSans.ttf in it", got, err)
+	}
+	if _, err := FindFont(t.TempDir()); err == nil || !strings.Contains(err.Error(), FontPackage) {
+		t.Errorf("FindFont(empty folder) = %v, want an error naming %s", err, FontPackage)
+	}
 }
 
 func TestWritePostersErrors(t *testing.T) {
