@@ -14,6 +14,10 @@ const pageSize = 5
 // maxListed is how many search hits are kept for "xem thêm".
 const maxListed = 4 * pageSize
 
+// contextTTL is how long the last list and the current procedure stay meaningful: "2" or
+// "cần giấy tờ gì" the next day should not refer to yesterday's answer.
+const contextTTL = 2 * time.Hour
+
 // plan is what the bot will do for one event: the replies, the state changes to store
 // once they are sent, and the counters to add.
 type plan struct {
@@ -48,6 +52,10 @@ func (b *Bot) plan(acc *account, conv Conversation, ev zalo.Event, now time.Time
 			}
 		})
 		return p
+	}
+	if !conv.LastInteractionAt.IsZero() && now.Sub(conv.LastInteractionAt) > contextTTL {
+		conv.LastList, conv.Page, conv.ListSection, conv.Current = nil, 0, 0, ""
+		p.change(func(c *Conversation) { c.LastList, c.Page, c.ListSection, c.Current = nil, 0, 0, "" })
 	}
 	p.change(func(c *Conversation) { c.LastInteractionAt = now })
 	if f, ok := ev.(*zalo.FollowEvent); ok {

@@ -188,6 +188,20 @@ func TestTakeoverAndResume(t *testing.T) {
 	}
 }
 
+func TestContextExpires(t *testing.T) {
+	h := newHarness(t)
+	h.text("căn cước")
+	h.now = h.now.Add(contextTTL + time.Minute)
+	h.text("xin chào")
+	if c := h.conv(); len(c.LastList) != 0 || c.Current != "" {
+		t.Errorf("after %v idle the list and current procedure remain: %+v", contextTTL, c)
+	}
+	// "2" is now read as poster code #2, not as the old list's second item (1.014062).
+	if got := h.text("2"); len(got) != 1 || strings.Contains(got[0].Text, "1.014062") {
+		t.Errorf("\"2\" after the context expired picked from the old list: %s", describe(got))
+	}
+}
+
 func TestHandoffMutes(t *testing.T) {
 	h := newHarness(t, func(a *Account) { a.QuietTime = 10 * time.Minute })
 	h.text("gặp cán bộ")
