@@ -209,11 +209,17 @@ func LoadFS(fsys fs.FS, name, label string) (*Catalog, error) {
 		problems = append(problems, ps...)
 	}
 	cat, err := buildCatalog(srcs)
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		problems = append(problems, ve.Problems...)
+	}
 	if len(problems) > 0 {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			problems = append(problems, ve.Problems...)
-		}
+		sort.SliceStable(problems, func(i, j int) bool {
+			if problems[i].File != problems[j].File {
+				return problems[i].File < problems[j].File
+			}
+			return problems[i].Line < problems[j].Line
+		})
 		return nil, &ValidationError{Problems: problems}
 	}
 	return cat, err

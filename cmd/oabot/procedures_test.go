@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestProceduresSearchStdin(t *testing.T) {
+	var out, errb bytes.Buffer
+	in := strings.NewReader("dang ky tam tru\nalo\nđổi bằng lái ở đâu\n")
+	if err := procSearch(context.Background(), []string{"--limit", "2"}, in, &out, &errb); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines: %s", len(lines), out.String())
+	}
+	var first, second, third searchLine
+	for i, p := range []*searchLine{&first, &second, &third} {
+		if err := json.Unmarshal([]byte(lines[i]), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.Query != "dang ky tam tru" || len(first.Results) == 0 || first.Results[0].Code != "1.004194" || first.Abstain {
+		t.Errorf("first line %+v", first)
+	}
+	if !second.Abstain || len(second.Results) != 0 {
+		t.Errorf("alo: %+v", second)
+	}
+	if third.Aspect != "place" || len(third.Results) > 2 {
+		t.Errorf("third line %+v", third)
+	}
+}
+
+func TestProceduresValidateAndEval(t *testing.T) {
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if err := runProcedures(ctx, []string{"validate"}, os.Getenv, &out, &errb); err != nil {
+		t.Fatalf("built-in catalogue: %v %s", err, errb.String())
+	}
+	out.Reset()
+	err := runProcedures(ctx, []string{"validate", "--catalog", "../../procedures/testdata/bad"}, os.Getenv, &out, &errb)
+	if err == nil || !strings.Contains(errb.String(), "a.yaml:5: 1.000001: portal_url: bad URL") {
+		t.Errorf("broken catalogue: %v\n%s", err, errb.String())
+	}
+	dir := t.TempDir()
+	q := filepath.Join(dir, "q.jsonl")
+	os.WriteFile(q, []byte(`{"query":"dang ky tam tru","expect":["1.004194"]}`+"\n"+`{"query":"alo","expect":[]}`+"\n"), 0o644)
+	out.Reset()
+	if err := runProcedures(ctx, []string{"eval", "--queries", q, "--json"}, os.Getenv, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Hit1          float64 `json:"hit_at_1"`
+		AbstainRecall float64 `json:"abstain_recall"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Hit1 != 1 || rep.AbstainRecall != 1 {
+		t.Errorf("eval: %v %s", err, out.String())
+	}
+	if err := runProcedures(ctx, []string{"eval"}, os.Getenv, &out, &errb); !errors.Is(err, errUsage) {
+		t.Errorf("eval without --queries: %v", err)
+	}
+}
+
+func TestProceduresImport(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "dvc.jsonl")
+	os.WriteFile(in, []byte(`{"ma_thu_tuc":"1.000001","ten_thu_tuc":"Thủ tục\nthử","trinh_tu_thuc_hien":"Bước 1: Nộp","cap_thuc_hien":"Cấp huyện"}`+"\nnot json\n"), 0o644)
+	for _, name := range []string{"out.yaml", "out.json"} {
+		outPath := filepath.Join(dir, name)
+		var out, errb bytes.Buffer
+		if err := runProcedures(context.Background(), []string{"import", "--dvc", in, "--out", outPath}, os.Getenv, &out, &errb); err != nil {
+			t.Fatalf("%v %s", err, errb.String())
+		}
+		for _, w := range []string{"imported 1 procedures", "bad_line", "level_district", "name_newline"} {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("output lacks %q:\n%s", w, out.String())
+			}
+		}
+		var vout bytes.Buffer
+		if err := runProcedures(context.Background(), []string{"validate", "--catalog", outPath}, os.Getenv, &vout, &errb); err != nil {
+			t.Errorf("written %s does not validate: %v", name, err)
+		}
+	}
+}
