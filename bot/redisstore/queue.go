@@ -125,8 +125,9 @@ func (q *Queue) deadKey(p int) string   { return q.keys.Key("{q"+strconv.Itoa(p)
 func (q *Queue) seenKey(p int, k string) string {
 	return q.keys.Key("{q"+strconv.Itoa(p)+"}", "seen", k)
 }
-func (q *Queue) leaseKey(p int) string { return q.keys.Key("q", "lease", strconv.Itoa(p)) }
-func (q *Queue) replicasKey() string   { return q.keys.Key("q", "replicas") }
+func (q *Queue) leaseKey(p int) string   { return q.keys.Key("{q"+strconv.Itoa(p)+"}", "lease") }
+func (q *Queue) handoffKey(p int) string { return q.keys.Key("{q"+strconv.Itoa(p)+"}", "handoff") }
+func (q *Queue) replicasKey() string     { return q.keys.Key("q", "replicas") }
 
 // enqueueScript queues an event once, atomically. The dedupe mark is written only after
 // XADD succeeded, so a failure never leaves an event marked seen but not queued.

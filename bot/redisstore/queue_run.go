@@ -28,8 +28,14 @@ return 0`)
 local v = redis.call('GET', KEYS[1])
 if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) and 1 end
 return 0`)
+	// releaseScript gives a lease back and notes, for ARGV[2] ms, that this consumer left
+	// cleanly, so the next owner may claim its pending entries (a job that was waiting
+	// for a retry) at once instead of after ClaimIdle. KEYS[1]: lease, KEYS[2]: hand-off.
 	releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return redis.call('DEL', KEYS[1])
+end
 return 0`)
 )
 
@@ -127,7 +133,7 @@ func (r *runner) rebalance(ctx context.Context) {
 		select {
 		case <-o.done:
 			// The worker returned (hand-off or lost lease): let the partition go.
-			_ = releaseScript.Run(context.WithoutCancel(ctx), q.rdb, []string{q.leaseKey(p)}, q.opts.Consumer).Err()
+			r.release(context.WithoutCancel(ctx), o)
 			delete(r.owned, p)
 			continue
 		default:
@@ -227,11 +233,24 @@ func (r *runner) shutdown() {
 	r.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for p := range r.owned {
-		_ = releaseScript.Run(ctx, q.rdb, []string{q.leaseKey(p)}, q.opts.Consumer).Err()
+	for _, o := range r.owned {
+		r.release(ctx, o)
 	}
 	_ = q.rdb.ZRem(ctx, q.replicasKey(), q.opts.Consumer).Err()
 	q.log.Info("queue consumer stopped", zap.Int("partitions_released", len(r.owned)))
+}
+
+// release gives back a lease this instance still holds.
+func (r *runner) release(ctx context.Context, o *owned) {
+	q := r.q
+	if o.lost.Load() {
+		return
+	}
+	err := releaseScript.Run(ctx, q.rdb, []string{q.leaseKey(o.p), q.handoffKey(o.p)}, q.opts.Consumer,
+		q.opts.ClaimIdle.Milliseconds()).Err()
+	if err != nil {
+		q.log.Warn("lease release failed", zap.Int("partition", o.p), zap.Error(err))
+	}
 }
 
 // work is one partition's loop: first the entries a previous owner left pending, then
@@ -332,12 +351,20 @@ func (r *runner) recoverPending(ctx context.Context, o *owned) (waiting bool, er
 			return false, nil
 		}
 		first := pend[0]
-		if first.Consumer != q.opts.Consumer && first.Idle < q.opts.ClaimIdle {
+		// Entries of a consumer that handed the partition over cleanly are claimed at once;
+		// those of one that may still be alive (or died) only after ClaimIdle.
+		minIdle := q.opts.ClaimIdle
+		if first.Consumer == q.opts.Consumer {
+			minIdle = 0
+		} else if h, err := q.rdb.Get(ctx, q.handoffKey(o.p)).Result(); err == nil && h == first.Consumer {
+			minIdle = 0
+		}
+		if first.Idle < minIdle {
 			return true, nil
 		}
 		msgs, err := q.rdb.XClaim(ctx, &redis.XClaimArgs{
 			Stream: stream, Group: consumerGroup, Consumer: q.opts.Consumer,
-			MinIdle: minIdleFor(first, q), Messages: []string{first.ID},
+			MinIdle: minIdle, Messages: []string{first.ID},
 		}).Result()
 		if err != nil {
 			return false, err
@@ -362,13 +389,6 @@ func (r *runner) recoverPending(ctx context.Context, o *owned) (waiting bool, er
 			return false, errors.New("stopped")
 		}
 	}
-}
-
-func minIdleFor(pe redis.XPendingExt, q *Queue) time.Duration {
-	if pe.Consumer == q.opts.Consumer {
-		return 0
-	}
-	return q.opts.ClaimIdle
 }
 
 // process hands one entry to the handler, retrying in place (the partition waits, which

@@ -427,3 +427,38 @@ func TestShutdownFinishesInFlightJob(t *testing.T) {
 		t.Errorf("backlog after shutdown = %d, want 0 (job acknowledged)", n)
 	}
 }
+
+// A job waiting for its retry when its instance shuts down is taken over at once by the
+// next owner (hand-off marker), not after ClaimIdle, and the order holds.
+func TestHandoffOfRetryingJob(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	mod := func(name string) func(*QueueOptions) {
+		return func(o *QueueOptions) { o.Partitions = 1; o.Consumer = name; o.ClaimIdle = time.Minute }
+	}
+	failed := make(chan struct{}, 1)
+	rec := &recorder{fail: func(_ string, seq, attempt int) error {
+		if seq == 0 && attempt == 1 {
+			failed <- struct{}{}
+			return errors.New("first attempt fails")
+		}
+		return nil
+	}}
+	qa := newTestQueue(t, rdb, prefix, mod("A"))
+	ctx := context.Background()
+	for s := range 3 {
+		if _, err := qa.Enqueue(ctx, testJob("c", s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stopA := startQueue(t, qa, rec)
+	select {
+	case <-failed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("first attempt not made")
+	}
+	stopA() // A is in its retry back-off: the entry stays pending under A
+	qb := newTestQueue(t, rdb, prefix, mod("B"))
+	startQueue(t, qb, rec)
+	rec.waitTotal(t, 3, 5*time.Second) // far less than ClaimIdle
+	rec.checkExactlyOnceInOrder(t, 1, 3)
+}
