@@ -204,6 +204,8 @@ type Progress struct {
 	FinishedAt time.Time `json:"finished_at,omitempty"`
 	// ETA is the estimated time left (zero when done or not started).
 	ETA time.Duration `json:"eta_ns"`
+	// Note says why the campaign was last paused or cancelled.
+	Note string `json:"note,omitempty"`
 }
 
 // Result is one recipient's final (or current) state, one row of the report.

@@ -21,6 +21,10 @@ const (
 	// Ambiguous: the request may or may not have reached Zalo (timeout, connection reset
 	// after sending). Recorded as unknown, never re-sent.
 	Ambiguous
+	// Halt: the OA itself cannot send (disabled, out of quota, not authorised, app not
+	// linked…). Nothing was delivered; the recipient goes back to the queue and the campaign
+	// is paused with a note, instead of failing every remaining recipient.
+	Halt
 )
 
 // Failure is a classified send error.
@@ -42,6 +46,8 @@ func ClassifyCode(code int) Class {
 		return OutsideWindow
 	case -213, -217, -218, -227, -244:
 		return Gone
+	case -204, -205, -209, -211, -212, -219, -221, -223, -224, -235, -320, -321:
+		return Halt
 	default:
 		return Permanent
 	}

@@ -331,3 +331,43 @@ func TestSyncFollowersResumes(t *testing.T) {
 		t.Errorf("counts after sync = %+v", counts)
 	}
 }
+
+// An OA-wide refusal (here -211, out of quota) pauses the campaign with a note and keeps the
+// recipient queued, instead of failing every remaining citizen.
+func TestOAWideErrorPauses(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	users := e.touchN(t, "oa1", 0, 20, time.Now().Add(-time.Hour), true)
+	e.zalo.mu.Lock()
+	e.zalo.codes[users[7]] = -211
+	e.zalo.mu.Unlock()
+	svc := e.service(t, 100)
+	plan, err := svc.Plan(ctx, broadcast.Spec{Accounts: []string{"ca-q1"}, Segment: broadcast.Segment{Kind: broadcast.SegmentAll}, Text: "x"}, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := svc.Create(ctx, plan.ID, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, e.runner(t, broadcast.RunnerOptions{Replica: "R", Concurrency: 1}))
+	p := waitStatus(t, svc, c.ID, broadcast.StatusPaused, 10*time.Second)
+	if p.Failed != 0 || p.Remaining == 0 || !strings.Contains(p.Note, "-211") {
+		t.Fatalf("after -211: %+v; want paused with a note, nothing failed, recipients left", p)
+	}
+	e.zalo.mu.Lock()
+	delete(e.zalo.codes, users[7])
+	e.zalo.mu.Unlock()
+	if _, err := svc.Resume(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	p = waitStatus(t, svc, c.ID, broadcast.StatusDone, 10*time.Second)
+	if p.Sent != 20 || p.Note != "" {
+		t.Fatalf("after resume: %+v; want 20 sent", p)
+	}
+	for _, u := range users {
+		if n := len(e.zalo.accepted[u]); n != 1 {
+			t.Errorf("user %s got %d messages", u, n)
+		}
+	}
+}

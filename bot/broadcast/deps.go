@@ -92,8 +92,9 @@ type Store interface {
 	Campaigns(ctx context.Context, limit int) ([]string, error)
 	Active(ctx context.Context) ([]string, error)
 	// SetStatus moves a campaign to status to, if the transition is allowed
-	// (running/scheduled ↔ paused, any unfinished → cancelled); else ErrWrongStatus.
-	SetStatus(ctx context.Context, id string, to Status) (Progress, error)
+	// (running/scheduled ↔ paused, any unfinished → cancelled); else ErrWrongStatus. note
+	// (may be empty) says why, e.g. a pause forced by a Zalo error.
+	SetStatus(ctx context.Context, id string, to Status, note string) (Progress, error)
 	// Activate turns a scheduled campaign whose time has come into a running one.
 	Activate(ctx context.Context, id string) (bool, error)
 	// Claim hands up to n queued recipients of a running campaign to worker for lease.

@@ -301,10 +301,31 @@ func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, er
 		return true
 	case Ambiguous:
 		r.settle(ctx, id, worker, rc, Result{State: "unknown"})
+	case Halt:
+		r.halt(ctx, worker, id, rc, f.Code)
 	default:
 		r.settle(ctx, id, worker, rc, Result{State: "failed", Code: f.Code, Reason: reasonFor(f.Class)})
 	}
 	return false
+}
+
+// halt puts the recipient back in the queue and pauses the campaign: the OA cannot send at
+// all (zalo-oa.md §2.6: disabled, out of quota, not authorised), so trying the remaining
+// recipients would only fail them. An officer resumes once the OA is fixed.
+func (r *Runner) halt(ctx context.Context, worker, id string, rc Recipient, code int) {
+	wctx, cancel := writeCtx(ctx)
+	defer cancel()
+	if _, err := r.o.Store.Retry(wctx, id, worker, rc); err != nil {
+		r.o.Logger.Warn("return recipient", zap.String("campaign", id), zap.Error(err))
+		return
+	}
+	r.release(ctx, id, worker, []Claim{{Recipient: rc}})
+	note := fmt.Sprintf("paused: Zalo refused the OA with error %d; fix the OA, then resume", code)
+	if _, err := r.o.Store.SetStatus(wctx, id, StatusPaused, note); err != nil && !errors.Is(err, ErrWrongStatus) {
+		r.o.Logger.Warn("pause campaign", zap.String("campaign", id), zap.Error(err))
+	}
+	r.o.Logger.Error("campaign paused: the OA cannot send", zap.String("campaign", id),
+		zap.String("account", rc.Account), zap.Int("zalo_code", code))
 }
 
 func (r *Runner) send(ctx context.Context, c Campaign, acct Account, userID string, part int) (string, error) {

@@ -359,17 +359,17 @@ func (s *Service) List(ctx context.Context, limit int) ([]Campaign, []Progress, 
 
 // Pause stops handing out recipients; sends already under way finish.
 func (s *Service) Pause(ctx context.Context, id string) (Progress, error) {
-	return s.d.Store.SetStatus(ctx, id, StatusPaused)
+	return s.d.Store.SetStatus(ctx, id, StatusPaused, "paused by an officer")
 }
 
 // Resume continues a paused campaign (or makes it wait for its time if it has not come).
 func (s *Service) Resume(ctx context.Context, id string) (Progress, error) {
-	return s.d.Store.SetStatus(ctx, id, StatusRunning)
+	return s.d.Store.SetStatus(ctx, id, StatusRunning, "")
 }
 
 // Cancel stops a campaign for good; recipients not yet sent are reported as cancelled.
 func (s *Service) Cancel(ctx context.Context, id string) (Progress, error) {
-	return s.d.Store.SetStatus(ctx, id, StatusCancelled)
+	return s.d.Store.SetStatus(ctx, id, StatusCancelled, "cancelled by an officer")
 }
 
 // Accounts returns the account ids a campaign touches, sorted (for authorisation).

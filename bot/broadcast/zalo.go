@@ -98,6 +98,9 @@ func ClassifyZalo(err error) Failure {
 		case zalo.ClassRecipientGone:
 			return Failure{Class: Gone, Code: ae.Code}
 		default:
+			if ClassifyCode(ae.Code) == Halt {
+				return Failure{Class: Halt, Code: ae.Code}
+			}
 			return Failure{Class: Permanent, Code: ae.Code}
 		}
 	}

@@ -159,7 +159,7 @@ func progressOf(m map[string]string) broadcast.Progress {
 	p := broadcast.Progress{
 		Status: broadcast.Status(m["status"]), Total: atoiOr0(m["total"]),
 		Sent: atoiOr0(m["sent"]), Failed: atoiOr0(m["failed"]),
-		Skipped: atoiOr0(m["skipped"]), Unknown: atoiOr0(m["unknown"]),
+		Skipped: atoiOr0(m["skipped"]), Unknown: atoiOr0(m["unknown"]), Note: m["note"],
 	}
 	p.Remaining = p.Total - p.Sent - p.Failed - p.Skipped - p.Unknown
 	if ms := atoiOr0(m["started_at"]); ms > 0 {
@@ -227,8 +227,8 @@ func toAny(ss []string) []any {
 }
 
 // SetStatus moves a campaign to status to if allowed.
-func (s *CampaignStore) SetStatus(ctx context.Context, id string, to broadcast.Status) (broadcast.Progress, error) {
-	res, err := bcStatusScript.Run(ctx, s.rdb, s.campaignKeys(id), string(to)).Text()
+func (s *CampaignStore) SetStatus(ctx context.Context, id string, to broadcast.Status, note string) (broadcast.Progress, error) {
+	res, err := bcStatusScript.Run(ctx, s.rdb, s.campaignKeys(id), string(to), note).Text()
 	if err != nil {
 		return broadcast.Progress{}, fmt.Errorf("set campaign status: %w", err)
 	}

@@ -57,7 +57,7 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2], 'send_at', ARGV[3], 'created_at',
 maybe_done()
 return 1`)
 
-// bcStatusScript: ARGV 1 target status. Returns the new status, "notfound" or "wrong".
+// bcStatusScript: ARGV 1 target status, 2 note. Returns the new status, "notfound" or "wrong".
 var bcStatusScript = redis.NewScript(bcLuaPrelude + `
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 'notfound' end
@@ -74,7 +74,7 @@ elseif to == 'cancelled' then
 else
   return 'wrong'
 end
-redis.call('HSET', KEYS[1], 'status', to)
+redis.call('HSET', KEYS[1], 'status', to, 'note', ARGV[2] or '')
 if to == 'cancelled' then retain() end
 return to`)
 
