@@ -17,6 +17,7 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/zalo"
 )
 
 // Role is an officer's power in the admin API; each role includes the ones below it.
@@ -89,8 +90,9 @@ type FollowerAdmin interface {
 	SetTag(ctx context.Context, oaID, userID, name string, on bool) error
 }
 
-// Tagger tags followers on Zalo (*zalo.Client).
+// Tagger reads the OA's Zalo tags and tags followers (*zalo.Client).
 type Tagger interface {
+	Tags(ctx context.Context) ([]string, error)
 	TagFollower(ctx context.Context, userID, tag string) error
 	UntagFollower(ctx context.Context, userID, tag string) error
 }
@@ -181,6 +183,7 @@ func (a *Admin) Register(r gin.IRoutes) {
 	r.DELETE("/admin/v1/accounts/:account/followers/:user/labels/:name", auth, a.mark("label", false))
 	r.PUT("/admin/v1/accounts/:account/followers/:user/tags/:name", auth, a.mark("tag", true))
 	r.DELETE("/admin/v1/accounts/:account/followers/:user/tags/:name", auth, a.mark("tag", false))
+	r.GET("/admin/v1/accounts/:account/tags", auth, a.zaloTags)
 	r.GET("/admin/v1/accounts/:account/stats", auth, a.stats)
 	r.GET("/admin/v1/accounts/:account/unmatched", auth, a.unmatched)
 	r.GET("/admin/v1/audit", auth, a.audit)
@@ -319,6 +322,11 @@ func (a *Admin) fail(c *gin.Context, err error) {
 			adminError(c, e.status, e.code, err.Error())
 			return
 		}
+	}
+	var ze *zalo.APIError
+	if errors.As(err, &ze) {
+		adminError(c, http.StatusBadGateway, "zalo_error", fmt.Sprintf("Zalo refused: error %d", ze.Code))
+		return
 	}
 	a.log.Error("admin request failed", zap.String("path", c.FullPath()), zap.Error(err))
 	adminError(c, http.StatusInternalServerError, "internal", "internal error")

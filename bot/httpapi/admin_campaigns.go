@@ -271,6 +271,25 @@ func (a *Admin) mark(kind string, on bool) gin.HandlerFunc {
 	}
 }
 
+// zaloTags lists the OA's tags as Zalo has them.
+func (a *Admin) zaloTags(c *gin.Context) {
+	acct, _, ok := a.account(c, RoleViewer)
+	if !ok {
+		return
+	}
+	t, ok := a.o.Taggers[acct]
+	if !ok {
+		adminError(c, http.StatusNotFound, "not_available", "tags are not available for "+acct)
+		return
+	}
+	tags, err := t.Tags(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"tags": nonNil(tags)})
+}
+
 func (a *Admin) statsQuery(c *gin.Context) (bot.StatsSummary, bool) {
 	acct, _, ok := a.account(c, RoleViewer)
 	if !ok {

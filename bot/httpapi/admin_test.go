@@ -15,6 +15,7 @@ import (
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo"
 )
 
 type adminEnv struct {
@@ -254,5 +255,46 @@ func TestAdminAuthFunc(t *testing.T) {
 	}
 	if _, ok := auth(req, ""); ok {
 		t.Error("admin of ca-q1 allowed on every account")
+	}
+}
+
+type fakeTagger struct{ tagged map[string]bool }
+
+func (f *fakeTagger) Tags(context.Context) ([]string, error) { return []string{"Phường 1"}, nil }
+
+func (f *fakeTagger) TagFollower(_ context.Context, userID, tag string) error {
+	if userID == "gone" {
+		return &zalo.APIError{Code: -213, Message: "User has not followed OA", Endpoint: "/v2.0/oa/tag/tagfollower"}
+	}
+	f.tagged[userID+"/"+tag] = true
+	return nil
+}
+
+func (f *fakeTagger) UntagFollower(_ context.Context, userID, tag string) error {
+	delete(f.tagged, userID+"/"+tag)
+	return nil
+}
+
+func TestAdminZaloTags(t *testing.T) {
+	ft := &fakeTagger{tagged: map[string]bool{}}
+	e := newAdminEnv(t, func(o *AdminOptions) { o.Taggers = map[string]Tagger{"ca-q1": ft} })
+	var tags struct{ Tags []string }
+	if code := e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/tags", "", &tags); code != 200 || len(tags.Tags) != 1 {
+		t.Errorf("tags = %d %v", code, tags)
+	}
+	if code := e.do(t, "edit1", "PUT", "/admin/v1/accounts/ca-q1/followers/u1/tags/vip", "", nil); code != 200 || !ft.tagged["u1/vip"] {
+		t.Errorf("tag = %d, tagged %v", code, ft.tagged)
+	}
+	var marks struct{ Tags, Labels []string }
+	e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/followers/u1", "", &marks)
+	if len(marks.Tags) != 1 || marks.Tags[0] != "vip" {
+		t.Errorf("marks = %+v", marks)
+	}
+	var apiErr apiError
+	if code := e.do(t, "edit1", "PUT", "/admin/v1/accounts/ca-q1/followers/gone/tags/vip", "", &apiErr); code != 502 || apiErr.Error.Code != "zalo_error" {
+		t.Errorf("tag refused by Zalo = %d %+v, want 502 zalo_error", code, apiErr)
+	}
+	if code := e.do(t, "edit1", "DELETE", "/admin/v1/accounts/ca-q1/followers/u1/tags/vip", "", nil); code != 200 || ft.tagged["u1/vip"] {
+		t.Errorf("untag = %d, tagged %v", code, ft.tagged)
 	}
 }
