@@ -28,5 +28,13 @@ func (s *Server) readyz(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	out := gin.H{"status": "ready"}
+	if s.o.ReadyDetails != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+		defer cancel()
+		for k, v := range s.o.ReadyDetails(ctx) {
+			out[k] = v
+		}
+	}
+	c.JSON(http.StatusOK, out)
 }

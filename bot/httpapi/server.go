@@ -33,6 +33,10 @@ type Options struct {
 	// Ready reports whether the service can take traffic (Redis reachable, consumers
 	// running); nil means always ready.
 	Ready func(ctx context.Context) error
+	// ReadyDetails, when set, adds information to /readyz's answer without deciding
+	// readiness (e.g. token health: one OA's expired token must not take every replica
+	// out of the load balancer).
+	ReadyDetails func(ctx context.Context) map[string]any
 	// Observer is told the outcome of every webhook request; nil means none.
 	Observer Observer
 	// MaxBodyBytes caps a webhook body (default 1 MiB); larger bodies get 413.

@@ -390,3 +390,22 @@ func (d *accountDirectory) RefreshErrors(ctx context.Context) (map[string]httpap
 	}
 	return out, nil
 }
+
+// readyDetails adds token health to /readyz: the number of accounts per token status
+// (ok, expiring, expired, failing, missing, unknown). It never makes the replica unready.
+func (s *service) readyDetails(ctx context.Context) map[string]any {
+	if s.ops.oauth == nil {
+		return nil
+	}
+	rows, err := s.ops.oauth.TokenHealth(ctx, time.Now())
+	if err != nil {
+		return map[string]any{"tokens": "unknown"}
+	}
+	counts := map[string]int{}
+	for _, r := range rows {
+		if !r.Disabled {
+			counts[r.Status]++
+		}
+	}
+	return map[string]any{"tokens": counts}
+}

@@ -235,6 +235,15 @@ func TestOpsMetricsAndOnboarding(t *testing.T) {
 	waitFor(t, 5*time.Second, "exchange counted", func() bool {
 		return metricValue(scrape(t, base), `oabot_token_refreshes_total{account="ca-q12",result="ok"}`) >= 1
 	})
+	rr, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(rr.Body)
+	rr.Body.Close()
+	if rr.StatusCode != 200 || !strings.Contains(string(ready), `"tokens":{"ok":1}`) {
+		t.Errorf("/readyz = %d %s, want ready with token health", rr.StatusCode, ready)
+	}
 	if !strings.Contains(string(view), before.UTC().Format("2006-01-02")) {
 		t.Errorf("token view has no last refresh of today: %s", view)
 	}

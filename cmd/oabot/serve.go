@@ -357,6 +357,9 @@ func (s *service) messenger(account string) (*zalo.Client, bool) {
 func (s *service) buildHandler() (bot.Handler, error) {
 	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog,
 		Messenger: func(account string) (bot.Messenger, bool) { return s.messenger(account) }}
+	if s.ops.m != nil {
+		d.ObserveSearch = s.ops.m.Search
+	}
 	if s.rdb == nil {
 		d.Stats, d.Attachments = inmem.NewStats(0), inmem.NewAttachments(nil)
 	} else {
@@ -382,7 +385,7 @@ func (s *service) newHTTP() error {
 	api, err := httpapi.New(httpapi.Options{
 		Logger: s.log, Accounts: accounts, Queue: s.queue, Observer: s.webhookObs,
 		EnqueueTimeout: s.cfg.Queue.EnqueueTimeout, MaxEventAge: s.cfg.Queue.MaxEventAge,
-		Ready: s.ready,
+		Ready: s.ready, ReadyDetails: s.readyDetails,
 	})
 	if err != nil {
 		return err
