@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -120,13 +121,8 @@ func (s *Scans) srcKey(account string) string {
 	return s.keys.Key("scans", "{"+account+"}", "src")
 }
 
+// atoi64 reads a counter; HINCRBY only ever stores integers, so a parse error means 0.
 func atoi64(s string) int64 {
-	var n int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return n
-		}
-		n = n*10 + int64(c-'0')
-	}
+	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
 }
