@@ -1,17 +1,31 @@
 package bot
 
-import "github.com/oabot/oabot/procedures"
+import (
+	"time"
+
+	"github.com/oabot/oabot/procedures"
+)
 
 // IndexSearcher adapts the procedures index to Searcher. index is called for every search
-// so that a catalogue reload (procedures.Holder) takes effect at once.
-func IndexSearcher(index func() *procedures.Index) Searcher { return indexSearcher{index} }
+// so that a catalogue reload (procedures.Holder) takes effect at once. observe, when not
+// nil, is told each search's confidence and duration (metrics).
+func IndexSearcher(index func() *procedures.Index, observe func(confidence string, took time.Duration)) Searcher {
+	return indexSearcher{index, observe}
+}
 
-type indexSearcher struct{ index func() *procedures.Index }
+type indexSearcher struct {
+	index   func() *procedures.Index
+	observe func(string, time.Duration)
+}
 
 // Find maps procedures.Result to the bot's terms: ConfidenceOne → one card, Few → a list,
 // Clarify → a question with the options, None → nothing (the query is recorded).
 func (s indexSearcher) Find(text string, limit int) Found {
+	start := time.Now()
 	res := s.index().Search(text, limit)
+	if s.observe != nil {
+		s.observe(string(res.Confidence), time.Since(start))
+	}
 	f := Found{Aspect: aspectSection(res.Aspect)}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
 	for _, h := range res.Hits {

@@ -23,6 +23,8 @@ type conversationDeps struct {
 	Stats       bot.Stats
 	Attachments bot.AttachmentCache
 	Catalog     *procedures.Holder
+	// ObserveSearch is told each search's confidence and duration (metrics); may be nil.
+	ObserveSearch func(confidence string, took time.Duration)
 	// Messenger returns the Zalo client of an account slug.
 	Messenger func(account string) (bot.Messenger, bool)
 }
@@ -41,7 +43,7 @@ func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
 	return bot.New(bot.Deps{
 		Logger: d.Logger, Clock: d.Clock, State: d.State, Stats: d.Stats,
 		Catalog:  bot.HolderCatalog(d.Catalog),
-		Search:   bot.IndexSearcher(d.Catalog.Index),
+		Search:   bot.IndexSearcher(d.Catalog.Index, d.ObserveSearch),
 		Accounts: accounts, Messenger: d.Messenger,
 		QR:          newQRImages(cfg),
 		Attachments: d.Attachments,
