@@ -371,3 +371,33 @@ func TestOAWideErrorPauses(t *testing.T) {
 		}
 	}
 }
+
+// Two campaigns on two OAs progress side by side, each at its OA's own rate.
+func TestCampaignsOnTwoOAsInParallel(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.touchN(t, "oa1", 0, 40, time.Now().Add(-time.Hour), true)
+	e.touchN(t, "oa2", 100, 40, time.Now().Add(-time.Hour), true)
+	svc := e.service(t, 40)
+	var ids []string
+	for _, acct := range []string{"ca-q1", "ca-q2"} {
+		plan, err := svc.Plan(ctx, broadcast.Spec{Accounts: []string{acct}, Segment: broadcast.Segment{Kind: broadcast.SegmentAll}, Text: "x"}, "o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := svc.Create(ctx, plan.ID, "o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	began := time.Now()
+	start(t, e.runner(t, broadcast.RunnerOptions{Replica: "R", Limiter: e.newLimit(40), Concurrency: 4, Batch: 5}))
+	for _, id := range ids {
+		waitStatus(t, svc, id, broadcast.StatusDone, 20*time.Second)
+	}
+	// 40 recipients at 40/s per OA: about 1 s if the OAs run side by side, 2 s if not.
+	if took := time.Since(began); took > 1700*time.Millisecond {
+		t.Errorf("two 40-recipient campaigns on two OAs at 40/s took %v, want about 1 s", took)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -50,6 +51,7 @@ type Runner struct {
 	mu sync.Mutex
 	// campaigns caches campaign content, which never changes after creation.
 	campaigns map[string]Campaign
+	rounds    atomic.Uint64
 }
 
 // NewRunner checks o and fills defaults.
@@ -145,7 +147,11 @@ func (r *Runner) round(ctx context.Context, worker string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range ids {
+	// Start at a different campaign each round so one long campaign (on a slow OA) does not
+	// hold back the others: each OA has its own rate.
+	first := int(r.rounds.Add(1))
+	for i := range ids {
+		id := ids[(first+i)%len(ids)]
 		claims, err := r.o.Store.Claim(ctx, id, worker, r.o.Batch, r.o.Lease)
 		if err != nil {
 			return 0, err
