@@ -71,6 +71,10 @@ type TokenStatus struct {
 	Failures         int        `json:"failures,omitempty"`
 }
 
+// appliesNote tells the admin when a runtime-account change reaches the webhook and the
+// bot: each replica reads runtime accounts when it starts (cmd/oabot loadRuntimeAccounts).
+const appliesNote = "stored; each replica serves the change after its next (rolling) restart"
+
 // expiringWithin marks a token "expiring" in the view (the token source refreshes well
 // before that, so it means refreshes are not happening).
 const expiringWithin = time.Hour
@@ -163,7 +167,7 @@ func (h *OAuthRoutes) putAccount(c *gin.Context) {
 	if found {
 		status = http.StatusOK
 	}
-	c.JSON(status, gin.H{"account": acc, "connect_url": "/oauth/zalo/start?account=" + in.ID})
+	c.JSON(status, gin.H{"account": acc, "connect_url": "/oauth/zalo/start?account=" + in.ID, "applies": appliesNote})
 }
 
 // InvalidAccountError is returned by RuntimeAccounts when an account cannot be stored as
@@ -206,7 +210,7 @@ func (h *OAuthRoutes) setDisabled(c *gin.Context, disabled bool) {
 	}
 	h.o.Logger.Info("runtime account changed", zap.String("account", id), zap.Bool("disabled", disabled), zap.String("officer", officer))
 	acc, _, _ = h.o.Accounts.OAuthAccount(ctx, id)
-	c.JSON(http.StatusOK, gin.H{"account": acc})
+	c.JSON(http.StatusOK, gin.H{"account": acc, "applies": appliesNote})
 }
 
 // tokenHealth is the token-health view: expiry, last refresh, last error per account.
