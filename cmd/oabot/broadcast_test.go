@@ -76,6 +76,10 @@ accounts:
 		t.Fatalf("counts after sync = %+v, want 120 followers, 30 in window", counts)
 	}
 
+	human := cli("broadcast", "plan", "--account", "ca-q1", "--segment", "interacted:7", "--text", "x")
+	if !strings.Contains(human, "ca-q1    30          30") || !strings.Contains(human, "rules:") {
+		t.Errorf("plan output:\n%s", human)
+	}
 	var plan broadcast.Plan
 	out := cli("broadcast", "plan", "--account", "ca-q1", "--text", "Lịch tiếp công dân tuần này", "--json",
 		"--button", "Xem lịch|oa.query.hide|#LICH")
@@ -116,7 +120,7 @@ accounts:
 	for _, e := range entries {
 		got = append(got, e.Officer+" "+e.Action+" "+e.Result)
 	}
-	want := "officer-test follower.label.add ok,officer-test campaign.create ok,officer-test campaign.plan ok,officer-test followers.sync ok"
+	want := "officer-test follower.label.add ok,officer-test campaign.create ok,officer-test campaign.plan ok,officer-test campaign.plan ok,officer-test followers.sync ok"
 	if strings.Join(got, ",") != want {
 		t.Errorf("audit = %v, want %s", got, want)
 	}
