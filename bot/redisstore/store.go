@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,7 +33,7 @@ type StoreOptions struct {
 
 // maxUpdateRetries bounds optimistic retries when the same conversation is updated
 // concurrently (rare: one partition owner handles a conversation at a time).
-const maxUpdateRetries = 20
+const maxUpdateRetries = 50
 
 // NewStore returns a conversation store on rdb. It does no I/O.
 func NewStore(rdb redis.UniversalClient, opts StoreOptions) (*Store, error) {
@@ -92,10 +93,17 @@ func (s *Store) Update(ctx context.Context, oaID, userID string, fn func(*bot.Co
 		out = conv
 		return err
 	}
-	for range maxUpdateRetries {
+	for i := range maxUpdateRetries {
 		err := s.rdb.Watch(ctx, txf, key)
 		if errors.Is(err, redis.TxFailedErr) {
-			continue // someone else wrote the key between GET and EXEC: reload
+			// Someone else wrote the key between GET and EXEC: wait a little (jittered, so
+			// contenders spread out) and reload.
+			select {
+			case <-ctx.Done():
+				return bot.Conversation{}, fmt.Errorf("store conversation: %w", ctx.Err())
+			case <-time.After(time.Duration(rand.Int64N(int64(time.Millisecond) << min(i, 5)))):
+			}
+			continue
 		}
 		var fe errFn
 		if errors.As(err, &fe) {
