@@ -208,7 +208,12 @@ func (r *Runner) process(ctx context.Context, worker string, c Campaign, claims 
 			r.settle(ctx, c.ID, worker, cl.Recipient, Result{State: "skipped", Reason: reason})
 			continue
 		}
-		r.deliver(ctx, worker, c, cl)
+		if halted := r.deliver(ctx, worker, c, cl); halted {
+			// Paused or cancelled: hand the rest of the batch back at once rather than
+			// spend a rate-limit slot on each to find out.
+			r.release(ctx, c.ID, worker, claims[i+1:])
+			return
+		}
 	}
 }
 
@@ -240,13 +245,14 @@ func (r *Runner) recheck(ctx context.Context, c Campaign, claims []Claim) (map[R
 	return skip, nil
 }
 
-// deliver sends the remaining parts to one claimed recipient. See the package comment for
-// why an interrupted send is settled as unknown instead of being repeated.
-func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Claim) {
+// deliver sends the remaining parts to one claimed recipient and reports whether the
+// campaign stopped running. See the package comment for why an interrupted send is settled
+// as unknown instead of being repeated.
+func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Claim) (halted bool) {
 	acct, ok := r.o.Accounts[cl.Account]
 	if !ok {
 		r.settle(ctx, c.ID, worker, cl.Recipient, Result{State: "failed", Reason: ReasonRejected})
-		return
+		return false
 	}
 	parts := len(c.Messages[cl.Account])
 	if c.Spec.Channel == ChannelArticle {
@@ -256,14 +262,14 @@ func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Clai
 		if r.o.Limiter != nil {
 			if err := r.o.Limiter.Wait(ctx, c.OAIDs[cl.Account]); err != nil {
 				r.release(ctx, c.ID, worker, []Claim{cl})
-				return
+				return false
 			}
 		}
 		res, err := r.o.Store.Begin(ctx, c.ID, worker, cl.Recipient, part, r.o.Lease)
 		if err != nil || res != Begun {
 			// Lost or halted: someone else owns it or it is back in the queue. On an error the
 			// lease runs out and Reclaim decides.
-			return
+			return res == Halted
 		}
 		msgID, err := r.send(ctx, c, acct, cl.UserID, part)
 		if err == nil {
@@ -271,17 +277,19 @@ func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Clai
 			part++
 			continue
 		}
-		if !r.failed(ctx, worker, c.ID, cl.Recipient, err) {
-			return
+		if again, halt := r.failed(ctx, worker, c.ID, cl.Recipient, err); !again {
+			return halt
 		}
 	}
+	return false
 }
 
-// failed handles a send error and reports whether to try the same part again.
-func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, err error) bool {
+// failed handles a send error and reports whether to try the same part again and whether
+// the campaign was halted.
+func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, err error) (again, halted bool) {
 	if errors.Is(err, ErrArticleQuota) {
 		r.settle(ctx, id, worker, rc, Result{State: "failed", Reason: ReasonArticleQuota})
-		return false
+		return false, false
 	}
 	f := r.o.Classify(err)
 	if ctx.Err() != nil && f.Code == 0 {
@@ -294,25 +302,26 @@ func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, er
 		cancel()
 		if rerr != nil {
 			r.o.Logger.Warn("record retry", zap.String("campaign", id), zap.Error(rerr))
-			return false
+			return false, false
 		}
 		if n >= r.o.MaxAttempts {
 			r.settle(ctx, id, worker, rc, Result{State: "failed", Code: f.Code, Reason: ReasonRetriesSpent})
-			return false
+			return false, false
 		}
 		if !sleep(ctx, r.backoff(n)) {
 			r.release(ctx, id, worker, []Claim{{Recipient: rc}})
-			return false
+			return false, false
 		}
-		return true
+		return true, false
 	case Ambiguous:
 		r.settle(ctx, id, worker, rc, Result{State: "unknown"})
 	case Halt:
 		r.halt(ctx, worker, id, rc, f.Code)
+		return false, true
 	default:
 		r.settle(ctx, id, worker, rc, Result{State: "failed", Code: f.Code, Reason: reasonFor(f.Class)})
 	}
-	return false
+	return false, false
 }
 
 // halt puts the recipient back in the queue and pauses the campaign: the OA cannot send at
