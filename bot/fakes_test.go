@@ -108,14 +108,16 @@ func (m *recMessenger) take() []zalo.Message {
 	return out
 }
 
-// testCatalog is the real built-in catalogue.
+// testCatalog is a frozen copy of some built-in records (testdata/catalog.yaml, written
+// with procedures.WriteCatalog), so that editing the built-in catalogue does not change
+// the golden replies.
 type testCatalog struct{ *procedures.Catalog }
 
 func loadTestCatalog(t testing.TB) *testCatalog {
 	t.Helper()
-	c, err := procedures.Builtin()
+	c, err := procedures.Load("testdata/catalog.yaml")
 	if err != nil {
-		t.Fatalf("procedures.Builtin() = %v", err)
+		t.Fatalf("load test catalogue: %v", err)
 	}
 	return &testCatalog{c}
 }
