@@ -371,6 +371,9 @@ func printProgress(w io.Writer, c broadcast.Campaign, p broadcast.Progress, asJS
 	}
 	_, err := fmt.Fprintf(w, "campaign %s %s (%s): total %d, sent %d, failed %d, skipped %d, unknown %d, remaining %d, eta %s\n",
 		c.ID, p.Status, strings.Join(c.Spec.Accounts, ","), p.Total, p.Sent, p.Failed, p.Skipped, p.Unknown, p.Remaining, p.ETA.Round(time.Second))
+	if err == nil && p.Note != "" {
+		_, err = fmt.Fprintf(w, "note: %s\n", p.Note)
+	}
 	return err
 }
 
