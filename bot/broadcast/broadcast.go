@@ -10,6 +10,17 @@
 // recipient is reported as "unknown" and is never sent again: at most once, never twice, is the
 // only choice that guarantees a citizen does not get the same announcement twice. Recipients a
 // dead replica had claimed but not started are handed back and sent by another replica.
+// The same reasoning makes transport errors and HTTP 5xx answers "unknown" (the request may
+// have reached Zalo), and requires a Zalo client without its own retries (ZaloClient). Only
+// errors that prove nothing was delivered (-32 rate limit, -200, token errors) are retried,
+// with backoff and a bounded number of attempts; -230/-232 (outside the window) and the
+// recipient errors are final; OA-wide errors (OA disabled, out of quota, not authorised)
+// pause the campaign with a note instead of failing everyone left.
+//
+// Work is shared through the Store: a runner claims small batches with a lease (renewed
+// while it waits), marks each recipient before and after the Zalo call, and a housekeeping
+// loop on every replica takes back expired leases. The per-OA send rate is one Limiter
+// key per OA shared by all replicas.
 //
 // Zalo facts come from ../shared/docs/zalo-oa.md: the 7-day consultation window (§5.1), the
 // article broadcast (§5.2), rate limits (§5.3), error codes (§2.6).
