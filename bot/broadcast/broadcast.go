@@ -26,8 +26,8 @@
 // article broadcast (§5.2), rate limits (§5.3), error codes (§2.6).
 //
 // The package talks to Redis and Zalo only through the interfaces it declares (Store,
-// Followers, Limiter, Sender, ArticleSender); bot/redisstore implements the first three and
-// cmd/oabot adapts *zalo.Client to the last two.
+// Followers, Limiter, Sender, ArticleSender); bot/redisstore implements the first three and ZaloAdapter
+// adapts *zalo.Client to the last two.
 package broadcast
 
 import (
