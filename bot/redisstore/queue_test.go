@@ -462,3 +462,36 @@ func TestHandoffOfRetryingJob(t *testing.T) {
 	rec.waitTotal(t, 3, 5*time.Second) // far less than ClaimIdle
 	rec.checkExactlyOnceInOrder(t, 1, 3)
 }
+
+// BenchmarkQueueThroughput measures enqueue → handled (no-op handler, ack) through one
+// instance with 16 partitions, over 50 conversations.
+func BenchmarkQueueThroughput(b *testing.B) {
+	rdb, prefix := redistest.New(b)
+	q, err := NewQueue(rdb, QueueOptions{Prefix: prefix, Partitions: 16, LeaseTTL: 3 * time.Second,
+		Block: 100 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var handled atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		_ = q.Run(ctx, bot.HandlerFunc(func(context.Context, bot.Job) error { handled.Add(1); return nil }))
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	for !q.Running() {
+		time.Sleep(time.Millisecond)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := q.Enqueue(context.Background(), testJob(fmt.Sprintf("c%02d", i%50), i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for handled.Load() < int64(b.N) {
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
