@@ -35,7 +35,11 @@ func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Clai
 			// lease runs out and Reclaim decides.
 			return res == Halted
 		}
-		msgID, err := r.send(ctx, c, acct, cl.UserID, part)
+		// A send once begun runs to its end even when the runner is stopping (ctx cancelled
+		// by a graceful shutdown): cutting it off would leave an unknown outcome.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.o.SendTimeout)
+		msgID, err := r.send(sctx, c, acct, cl.UserID, part)
+		cancel()
 		if err == nil {
 			r.finish(ctx, c.ID, worker, cl.Recipient, part, part == parts-1, msgID)
 			part++
@@ -56,9 +60,6 @@ func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, er
 		return false, false
 	}
 	f := r.o.Classify(err)
-	if ctx.Err() != nil && f.Code == 0 {
-		f.Class = Ambiguous // cut off mid-call: Zalo may have accepted it
-	}
 	switch f.Class {
 	case Retryable:
 		wctx, cancel := writeCtx(ctx)

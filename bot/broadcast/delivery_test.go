@@ -99,7 +99,8 @@ func (s *crashSender) Send(ctx context.Context, userID string, m broadcast.Messa
 }
 
 // TestCampaign10k sends one campaign to 10,000 followers with two replicas sharing the rate
-// limit; replica A dies mid-way right after Zalo accepted a message, replica B finishes.
+// limit; replica A dies mid-way right after Zalo accepted a message, replica B is stopped
+// gracefully later, and a new replica C finishes the job.
 func TestCampaign10k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 recipients")
@@ -155,11 +156,23 @@ func TestCampaign10k(t *testing.T) {
 	rb := e.runner(t, broadcast.RunnerOptions{Replica: "B", Limiter: limiter, Concurrency: 4, Lease: time.Second})
 	began := time.Now()
 	stopA := start(t, ra)
-	start(t, rb)
+	stopB := start(t, rb)
 	for !dead.Load() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	stopA()
+	// B is stopped gracefully mid-way (a rolling deploy): its in-flight sends complete and
+	// are recorded, its unstarted claims go back; a new replica C resumes the job.
+	for acceptedCount(e) < 6000 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopB()
+	_, mid, _ := svc.Status(ctx, c.ID)
+	if mid.Status != broadcast.StatusRunning || mid.Unknown > 1 {
+		t.Fatalf("after B stopped: %+v; want running with at most A's unknown", mid)
+	}
+	rc := e.runner(t, broadcast.RunnerOptions{Replica: "C", Limiter: limiter, Concurrency: 4, Lease: time.Second})
+	start(t, rc)
 	p := waitStatus(t, svc, c.ID, broadcast.StatusDone, 60*time.Second)
 	took := time.Since(began)
 

@@ -34,6 +34,9 @@ type RunnerOptions struct {
 	Poll time.Duration
 	// MaxAttempts bounds retries of retryable errors per message (default 5).
 	MaxAttempts int
+	// SendTimeout bounds one Zalo call (default 15s). A call in flight is not cut short by
+	// ctx: shutdown waits for it so its outcome is known.
+	SendTimeout time.Duration
 	// Backoff is the first retry delay, doubled each attempt up to MaxBackoff
 	// (defaults 500ms, 30s).
 	Backoff, MaxBackoff time.Duration
@@ -77,6 +80,7 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 	def(&o.MaxAttempts, 5)
 	defD(&o.Lease, 30*time.Second)
 	defD(&o.Poll, time.Second)
+	defD(&o.SendTimeout, 15*time.Second)
 	defD(&o.Backoff, 500*time.Millisecond)
 	defD(&o.MaxBackoff, 30*time.Second)
 	if o.Classify == nil {
