@@ -41,7 +41,7 @@ type campaignKit struct {
 	service   *broadcast.Service
 }
 
-func newCampaignKit(ctx context.Context, cfg config.Config, rdb *redis.Client, log *zap.Logger) (*campaignKit, error) {
+func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, log *zap.Logger) (*campaignKit, error) {
 	prefix := cfg.Redis.KeyPrefix
 	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{}}
 	var err error
