@@ -215,3 +215,49 @@ accounts:
 		t.Errorf("the citizen got the announcement %d times, want 1", n)
 	}
 }
+
+// Which webhook events open the consultation window (zalo-oa.md §5.1) and feed the registry.
+func TestInteraction(t *testing.T) {
+	received := time.Now()
+	tests := []struct {
+		file        string
+		interaction bool
+		follower    string // "", "yes", "no"
+	}{
+		{"user_send_text.json", true, ""},
+		{"user_send_image.json", true, ""},
+		{"user_click_chatnow.json", true, ""},
+		{"user_submit_info.json", true, ""},
+		{"follow.json", true, "yes"},
+		{"unfollow.json", true, "no"},
+		{"user_received_message.json", false, ""},
+		{"user_seen_message.json", false, ""},
+		{"oa_send_text.json", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("..", "..", "zalo", "testdata", "events", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := zalo.ParseEvent(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, follower, ok := interaction(ev, received)
+			if ok != tt.interaction {
+				t.Fatalf("interaction = %v, want %v", ok, tt.interaction)
+			}
+			got := ""
+			if follower != nil {
+				got = map[bool]string{true: "yes", false: "no"}[*follower]
+			}
+			if got != tt.follower {
+				t.Errorf("follower = %q, want %q", got, tt.follower)
+			}
+			if ok && tt.follower != "no" && (at.IsZero() || at.After(received)) {
+				t.Errorf("at = %v, want a time not after receipt", at)
+			}
+		})
+	}
+}
