@@ -17,9 +17,10 @@ import (
 //   - …?cluster=true[&addr=node2:6379…] : Redis Cluster; host:port and every addr are
 //     seed nodes (redis.ParseClusterURL).
 //
-// Other query parameters are go-redis options (dial_timeout, read_timeout, pool_size …).
-// It does no I/O; the caller pings.
-func NewUniversalClient(rawURL string) (redis.UniversalClient, error) {
+// Other query parameters are go-redis options (dial_timeout, read_timeout, pool_size …);
+// minPoolSize raises the connection pool (per node) to at least that many connections
+// (blocking stream reads hold one each). It does no I/O; the caller pings.
+func NewUniversalClient(rawURL string, minPoolSize int) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", redactURLError(err))
@@ -33,18 +34,21 @@ func NewUniversalClient(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redis cluster url: %w", redactURLError(err))
 		}
+		opts.PoolSize = max(opts.PoolSize, minPoolSize)
 		return redis.NewClusterClient(opts), nil
 	case q.Has("master_name"):
 		opts, err := redis.ParseFailoverURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("redis sentinel url: %w", redactURLError(err))
 		}
+		opts.PoolSize = max(opts.PoolSize, minPoolSize)
 		return redis.NewFailoverClient(opts), nil
 	default:
 		opts, err := redis.ParseURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("redis url: %w", redactURLError(err))
 		}
+		opts.PoolSize = max(opts.PoolSize, minPoolSize)
 		return redis.NewClient(opts), nil
 	}
 }

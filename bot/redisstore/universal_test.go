@@ -80,7 +80,7 @@ func TestNewUniversalClientKinds(t *testing.T) {
 		{"redis://n1:6379?cluster=true&addr=n2:6379", "*redis.ClusterClient"},
 	}
 	for _, tt := range tests {
-		c, err := NewUniversalClient(tt.url)
+		c, err := NewUniversalClient(tt.url, 0)
 		if err != nil {
 			t.Errorf("NewUniversalClient(%q): %v", tt.url, err)
 			continue
@@ -90,7 +90,7 @@ func TestNewUniversalClientKinds(t *testing.T) {
 		}
 		c.Close()
 	}
-	_, err := NewUniversalClient("redis://user:secret@h:1/0?unknown_option=1")
+	_, err := NewUniversalClient("redis://user:secret@h:1/0?unknown_option=1", 0)
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad option: err = %v (must fail without showing the password)", err)
 	}
@@ -108,7 +108,7 @@ func TestSentinel(t *testing.T) {
 	}
 	startRedis(t, sport, conf, "--sentinel")
 
-	rdb, err := NewUniversalClient(fmt.Sprintf("redis://127.0.0.1:%d/0?master_name=mymaster", sport))
+	rdb, err := NewUniversalClient(fmt.Sprintf("redis://127.0.0.1:%d/0?master_name=mymaster", sport), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
-	rdb, err := NewUniversalClient("redis://" + addrs[0] + "?cluster=true&addr=" + addrs[1] + "&addr=" + addrs[2])
+	rdb, err := NewUniversalClient("redis://"+addrs[0]+"?cluster=true&addr="+addrs[1]+"&addr="+addrs[2], 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -110,7 +109,7 @@ type service struct {
 	log    *zap.Logger
 	stdout io.Writer
 
-	rdb      *redis.Client // nil in memory mode
+	rdb      redis.UniversalClient // nil in memory mode
 	queue    queue
 	state    bot.StateStore
 	catalog  *procedures.Holder
@@ -215,29 +214,12 @@ func (s *service) openStores(ctx context.Context) error {
 	return nil
 }
 
-// newRedisClient connects according to the URL: with master_name=… (and addr=… for more
-// sentinels) it goes through Sentinel, otherwise to a single server (redis://, rediss://,
-// unix://). Errors never echo the URL (it may hold a password). Redis Cluster would work
-// with the key layout (hash tags) but is not wired here.
-func newRedisClient(rawURL string, minPool int) (*redis.Client, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, errors.New("redis url: cannot parse")
-	}
-	if u.Query().Has("master_name") {
-		o, err := redis.ParseFailoverURL(rawURL)
-		if err != nil {
-			return nil, fmt.Errorf("redis sentinel url: %w", err)
-		}
-		o.PoolSize = max(o.PoolSize, minPool)
-		return redis.NewFailoverClient(o), nil
-	}
-	o, err := redis.ParseURL(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
-	}
-	o.PoolSize = max(o.PoolSize, minPool)
-	return redis.NewClient(o), nil
+// newRedisClient connects according to the URL (deploy/redis-ha.md): a single server
+// (redis://, rediss://, unix://), Sentinel (master_name=…, addr=… for more sentinels) or
+// Cluster (cluster=true, addr=… for more seed nodes), via redisstore.NewUniversalClient.
+// Errors never echo the URL (it may hold a password).
+func newRedisClient(rawURL string, minPool int) (redis.UniversalClient, error) {
+	return redisstore.NewUniversalClient(rawURL, minPool)
 }
 
 // loadCatalog loads the configured catalogue, or the built-in one.
