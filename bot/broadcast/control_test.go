@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
 )
 
 func acceptedCount(e *env) int {
@@ -399,5 +403,37 @@ func TestCampaignsOnTwoOAsInParallel(t *testing.T) {
 	// 40 recipients at 40/s per OA: about 1 s if the OAs run side by side, 2 s if not.
 	if took := time.Since(began); took > 1700*time.Millisecond {
 		t.Errorf("two 40-recipient campaigns on two OAs at 40/s took %v, want about 1 s", took)
+	}
+}
+
+// Tags set in the OA admin site reach the registry through SyncTags, then tag segments.
+func TestSyncTagsFromZalo(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	fake := zalotest.New()
+	fake.AddOA("oa1", "tok")
+	for i := range 60 {
+		u := zalotest.User{UserID: fmt.Sprintf("t%02d", i), IsFollower: true}
+		if i%2 == 0 {
+			u.Tags = []string{"Phường 1"}
+		}
+		if i%3 == 0 {
+			u.Tags = append(u.Tags, "Tổ 5")
+		}
+		fake.AddUser("oa1", u)
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	client, err := zalo.NewClient(zalo.WithAPIBase(srv.URL), zalo.WithAccessToken("tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := broadcast.SyncTags(ctx, "oa1", broadcast.ZaloAdapter{Client: client}, e.followers, nil)
+	if err != nil || n != 30+20 {
+		t.Fatalf("SyncTags = %d, %v; want 50 pairs", n, err)
+	}
+	ids, err := e.followers.Segment(ctx, "oa1", broadcast.Segment{Kind: broadcast.SegmentTag, Tag: "Phường 1"}, time.Now())
+	if err != nil || len(ids) != 30 {
+		t.Errorf("tag segment = %d users, %v; want 30", len(ids), err)
 	}
 }

@@ -104,3 +104,50 @@ func SyncFollowers(ctx context.Context, oaID string, l FollowerLister, st SyncSt
 		}
 	}
 }
+
+// TagLister reads the OA's Zalo tags and the followers carrying one (getlist with
+// tag_name, zalo-oa.md §7).
+type TagLister interface {
+	Tags(ctx context.Context) ([]string, error)
+	TagPage(ctx context.Context, tag string, offset, count int) (FollowerPage, error)
+}
+
+// TagStore records Zalo tags in the registry (bot/redisstore.FollowerRegistry).
+type TagStore interface {
+	SetTag(ctx context.Context, oaID, userID, name string, on bool) error
+}
+
+// SyncTags copies the Zalo tags of oaID's followers (tags set in the OA admin site) into the
+// registry, so campaigns can target them. Tags are only added: a tag removed on Zalo stays
+// in the registry until untagged through oabot. It returns the number of (user, tag) pairs.
+func SyncTags(ctx context.Context, oaID string, l TagLister, st TagStore, lim Limiter) (int, error) {
+	tags, err := l.Tags(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list tags: %w", err)
+	}
+	n := 0
+	for _, tag := range tags {
+		for offset := 0; ; {
+			if lim != nil {
+				if err := lim.Wait(ctx, "sync:"+oaID); err != nil {
+					return n, err
+				}
+			}
+			page, err := l.TagPage(ctx, tag, offset, SyncPageSize)
+			if err != nil {
+				return n, fmt.Errorf("followers with tag %q at offset %d: %w", tag, offset, err)
+			}
+			for _, u := range page.UserIDs {
+				if err := st.SetTag(ctx, oaID, u, tag, true); err != nil {
+					return n, err
+				}
+				n++
+			}
+			offset += len(page.UserIDs)
+			if len(page.UserIDs) == 0 || offset >= page.Total {
+				break
+			}
+		}
+	}
+	return n, nil
+}

@@ -16,6 +16,7 @@ type ZaloClient interface {
 	Send(ctx context.Context, userID string, m zalo.Message) (zalo.SendResult, error)
 	Broadcast(ctx context.Context, target zalo.BroadcastTarget, articleID string) (string, error)
 	Followers(ctx context.Context, q zalo.FollowersQuery) (zalo.FollowersPage, error)
+	Tags(ctx context.Context) ([]string, error)
 }
 
 // ZaloAdapter makes a ZaloClient a Sender, an ArticleSender and a FollowerLister.
@@ -27,6 +28,7 @@ var (
 	_ Sender         = ZaloAdapter{}
 	_ ArticleSender  = ZaloAdapter{}
 	_ FollowerLister = ZaloAdapter{}
+	_ TagLister      = ZaloAdapter{}
 )
 
 // Send sends m as a consultation message.
@@ -47,6 +49,18 @@ func (z ZaloAdapter) BroadcastArticle(ctx context.Context, articleID string) (st
 func (z ZaloAdapter) FollowerPage(ctx context.Context, offset, count int) (FollowerPage, error) {
 	yes := true
 	p, err := z.Client.Followers(ctx, zalo.FollowersQuery{Offset: offset, Count: count, IsFollower: &yes})
+	if err != nil {
+		return FollowerPage{}, err
+	}
+	return FollowerPage{Total: p.Total, UserIDs: p.UserIDs}, nil
+}
+
+// Tags lists the OA's Zalo tags.
+func (z ZaloAdapter) Tags(ctx context.Context) ([]string, error) { return z.Client.Tags(ctx) }
+
+// TagPage reads one page of the users carrying tag.
+func (z ZaloAdapter) TagPage(ctx context.Context, tag string, offset, count int) (FollowerPage, error) {
+	p, err := z.Client.Followers(ctx, zalo.FollowersQuery{Offset: offset, Count: count, TagName: tag})
 	if err != nil {
 		return FollowerPage{}, err
 	}

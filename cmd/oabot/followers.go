@@ -29,6 +29,7 @@ func followersCmd(ctx context.Context, args []string, getenv func(string) string
 	account := fs.String("account", "", "account id (config accounts[].id)")
 	officer := fs.String("officer", defaultOfficer(getenv), "name recorded in the audit trail")
 	restart := fs.Bool("restart", false, "sync: start from the beginning instead of resuming")
+	withTags := fs.Bool("tags", false, "sync: also copy the OA's Zalo tags of followers")
 	user := fs.String("user", "", "label/tag: the follower's user id")
 	name := fs.String("name", "", "label/tag: the label or Zalo tag")
 	remove := fs.Bool("remove", false, "label/tag: remove instead of add")
@@ -62,6 +63,14 @@ func followersCmd(ctx context.Context, args []string, getenv func(string) string
 			return fmt.Errorf("sync stopped at offset %d (run again to resume): %w", cur.Offset, err)
 		}
 		fmt.Fprintf(stdout, "done: %d followers listed by Zalo\n", cur.Total)
+		if *withTags {
+			n, err := broadcast.SyncTags(ctx, acct.OAID, broadcast.ZaloAdapter{Client: client}, k.followers, k.limiter)
+			k.cliAudit(ctx, *officer, "followers.sync_tags", *account, "", err)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "tags: %d follower tags copied\n", n)
+		}
 		return nil
 	case "counts":
 		c, err := k.followers.Counts(ctx, acct.OAID, time.Now())
