@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -497,8 +498,6 @@ func currency(c string) string {
 
 var (
 	qtyRe = regexp.MustCompile(`(\d+) bản chính(?:\s*,\s*(\d+) bản sao)?|(\d+) bản (?:sao|chụp|gốc)`)
-	// A form file name glued after the paper's name: "…(NA20).Mau NA20-BCA.docx".
-	formFileRe = regexp.MustCompile(`([^()]{1,120}?\.(?:docx?|pdf|xlsx?|rtf|odt))\s*$`)
 )
 
 // importDocuments parses the dossier table: optional case headings followed by the header
@@ -528,11 +527,9 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 				continue
 			}
 			d := Document{Case: caseName}
-			if !hasFormExt(text) {
-				// no form file name: skip the (backtracking) form regexp
-			} else if m := formFileRe.FindStringSubmatchIndex(text); m != nil && m[2] > 0 {
-				d.Form = strings.TrimSpace(text[m[2]:m[3]])
-				text = strings.TrimSpace(text[:m[2]])
+			if hasFormExt(text) {
+				d.Name, d.Form = splitFormFile(text)
+				text = d.Name
 			}
 			d.Name = strings.TrimSpace(strings.TrimLeft(text, "-+•* "))
 			if d.Name == "" {
@@ -573,6 +570,23 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 		warn(WarnDocumentsMissing, "no dossier items parsed")
 	}
 	return out
+}
+
+// splitFormFile splits "<paper name><form file name>" glued together, e.g. "Văn bản đề
+// nghị (NA20).Mau NA20-BCA.docx" or "…(Mẫu CT01 …);1.MuCT01.doc". The file name starts
+// after the last ")" or ";" when that leaves a short tail, else it is the last word.
+func splitFormFile(text string) (name, form string) {
+	text = strings.TrimSpace(text)
+	if i := strings.LastIndexAny(text, ");"); i >= 0 && i+1 < len(text) {
+		tail := strings.TrimLeft(text[i+1:], ". ")
+		if tail != "" && utf8.RuneCountInString(tail) <= 80 {
+			return strings.TrimSpace(text[:i+1]), tail
+		}
+	}
+	if i := strings.LastIndexByte(text, ' '); i > 0 {
+		return strings.TrimSpace(text[:i]), text[i+1:]
+	}
+	return text, ""
 }
 
 // hasFormExt reports whether text ends with a form file extension.
@@ -642,6 +656,11 @@ func importResults(s string) (results, keywords []string) {
 	return results, keywords
 }
 
+// legalIssuers are issuer abbreviations ending legal document codes, longest first.
+var legalIssuers = []string{"BLĐTBXH", "BNNPTNT", "UBTVQH", "VKSNDTC", "TANDTC", "BGDĐT", "BKHĐT", "BTTTT",
+	"BNNMT", "BTNMT", "BVHTTDL", "BGTVT", "NHNN", "VPCP", "HĐTP", "TTLT", "BCA", "BTC", "BTP", "BXD",
+	"BQP", "BYT", "BCT", "BNV", "BNG", "TTg", "CP", "QH"}
+
 var legalCodeRe = regexp.MustCompile(`\d{1,4}/\d{4}/[A-ZĐ]+\d*(?:-[A-ZĐ]+\d*)*`)
 
 // importLegal splits "Tên văn bản pháp lýMã văn bản<name><code><name><code>…" into
@@ -659,6 +678,25 @@ func importLegal(s string) []string {
 	prev := 0
 	locs := legalCodeRe.FindAllStringIndex(s, -1)
 	for i, loc := range locs {
+		// "…NĐ-CPThông tư…": the next name's capital is glued to the code. When lower-case
+		// letters follow, cut the last segment after a known issuer abbreviation.
+		if loc[1] < len(s) {
+			if r, _ := utf8.DecodeRuneInString(s[loc[1]:]); unicode.IsLower(r) {
+				code := s[loc[0]:loc[1]]
+				seg := code[strings.LastIndexAny(code, "-/")+1:]
+				cut := false
+				for _, k := range legalIssuers {
+					if strings.HasPrefix(seg, k) && len(seg) > len(k) {
+						loc[1] -= len(seg) - len(k)
+						cut = true
+						break
+					}
+				}
+				if !cut && utf8.RuneCountInString(seg) == 1 && strings.HasSuffix(code[:len(code)-len(seg)], "-") {
+					loc[1] -= len(seg) + 1 // "NĐ-CP-Quy định": drop "-Q"
+				}
+			}
+		}
 		// "…NĐ-CP154/2024/…": digits glued to the end belong to the next code.
 		if loc[1] < len(s) && s[loc[1]] == '/' {
 			j := loc[1]
