@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/oabot/oabot/procedures"
+	"github.com/oabot/oabot/zalo"
 )
 
 // Section is one part of a procedure that has its own message. Its String form is the
@@ -66,6 +68,24 @@ const (
 	maxNameRunes        = 300
 	maxHeadingNameRunes = 150
 )
+
+// CardMessages renders the summary card of the procedure with code (national code or
+// poster short code) as account's conversation sends it, with that account's wording: the
+// messages a campaign attaches for its procedure_code. It does no I/O.
+func (b *Bot) CardMessages(account, code string) ([]zalo.Message, error) {
+	acc, ok := b.byID[account]
+	if !ok {
+		return nil, fmt.Errorf("unknown account %q", account)
+	}
+	r, ok := b.catalog.ByCode(code)
+	if !ok {
+		r, ok = b.catalog.ByShortCode(code)
+	}
+	if !ok {
+		return nil, fmt.Errorf("no procedure with code %q in the catalogue", code)
+	}
+	return []zalo.Message{renderCard(&acc.texts, r).message()}, nil
+}
 
 // renderCard renders the summary card of r: one message with name and code, where to
 // submit, processing time and fee (per channel where they differ), the number of

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
 )
@@ -65,4 +67,38 @@ func TestGoldenSplitSection(t *testing.T) {
 		msgs = append(msgs, rep.message())
 	}
 	golden(t, "section_split", msgs)
+}
+
+// CardMessages is the card the conversation sends, with the account's wording; poster short
+// codes work too; unknown accounts and codes are errors.
+func TestCardMessages(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.Texts = map[string]string{"card_footer": "Chân trang riêng."} })
+	got, err := h.b.CardMessages("benthanh", "1.014061")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.Contains(got[0].Text, "1.014061") || !strings.Contains(got[0].Text, "Chân trang riêng.") || len(got[0].Buttons) == 0 {
+		t.Fatalf("CardMessages = %+v", got)
+	}
+	if err := got[0].Validate(); err != nil {
+		t.Errorf("card does not validate: %v", err)
+	}
+	chat := h.text("#TTHC 1.014061")
+	found := false
+	for _, m := range chat {
+		found = found || cmp.Equal(m, got[0])
+	}
+	if !found {
+		t.Errorf("the conversation's card differs from CardMessages:\n%s\nvs\n%s", describe(chat), describe(got))
+	}
+	short, err := h.b.CardMessages("benthanh", "24")
+	if err != nil || len(short) != 1 || !strings.Contains(short[0].Text, "1.001456") {
+		t.Errorf("CardMessages by short code 24 = %+v, %v", short, err)
+	}
+	if _, err := h.b.CardMessages("nowhere", "1.014061"); err == nil {
+		t.Error("unknown account: no error")
+	}
+	if _, err := h.b.CardMessages("benthanh", "9.999999"); err == nil {
+		t.Error("unknown code: no error")
+	}
 }

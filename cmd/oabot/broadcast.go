@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -41,7 +42,9 @@ type campaignKit struct {
 	service   *broadcast.Service
 }
 
-func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, log *zap.Logger) (*campaignKit, error) {
+// cards renders the procedure card of campaigns with procedure_code (cardRenderer); nil
+// refuses procedure_code.
+func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, log *zap.Logger, cards broadcast.RenderCard) (*campaignKit, error) {
 	prefix := cfg.Redis.KeyPrefix
 	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{}}
 	var err error
@@ -84,11 +87,56 @@ func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalC
 		}
 		k.accounts[a.ID], k.clients[a.ID] = acct, c
 	}
-	// Procedure cards need the conversation's card renderer, which bot does not export yet;
-	// until it does, campaigns refuse procedure_code with a clear message.
 	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
-		Accounts: k.accounts, RatePerSecond: cfg.Broadcast.RatePerSecond})
+		Accounts: k.accounts, RatePerSecond: cfg.Broadcast.RatePerSecond, RenderCard: cards})
 	return k, err
+}
+
+// cardRenderer renders a campaign's procedure card with the conversation's own card code
+// (bot.CardMessages), in the account's wording.
+func cardRenderer(b *bot.Bot) broadcast.RenderCard {
+	return func(_ context.Context, account, code string) ([]broadcast.Message, error) {
+		zms, err := b.CardMessages(account, code)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]broadcast.Message, 0, len(zms))
+		for _, zm := range zms {
+			m := broadcast.Message{Text: zm.Text}
+			if zm.Image != nil {
+				m.ImageURL, m.ImageAttachmentID = zm.Image.URL, zm.Image.AttachmentID
+			}
+			for _, zb := range zm.Buttons {
+				bt := broadcast.Button{Title: zb.Title, Type: zb.Type, Payload: zb.Payload}
+				switch zb.Type {
+				case zalo.ButtonOpenURL:
+					bt.Payload = zb.URL
+				case zalo.ButtonOpenPhone:
+					bt.Payload = zb.Phone
+				}
+				m.Buttons = append(m.Buttons, bt)
+			}
+			out = append(out, m)
+		}
+		return out, nil
+	}
+}
+
+// cliCards renders cards for campaigns made by the CLI; the catalogue is loaded at the
+// first card, so commands without procedure_code do not pay for it.
+func cliCards(cfg config.Config) broadcast.RenderCard {
+	var (
+		once sync.Once
+		b    *bot.Bot
+		err  error
+	)
+	return func(ctx context.Context, account, code string) ([]broadcast.Message, error) {
+		once.Do(func() { b, err = newCardBot(cfg) })
+		if err != nil {
+			return nil, err
+		}
+		return cardRenderer(b)(ctx, account, code)
+	}
 }
 
 // runner is this process's share of campaign delivery; observe may be nil.
@@ -147,7 +195,7 @@ func openKit(ctx context.Context, getenv func(string) string, cfgPath string, st
 		rdb.Close()
 		return nil, nil, err
 	}
-	k, err := newCampaignKit(ctx, cfg, rdb, log)
+	k, err := newCampaignKit(ctx, cfg, rdb, log, cliCards(cfg))
 	if err != nil {
 		rdb.Close()
 		return nil, nil, err
@@ -445,7 +493,10 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	k, err := newCampaignKit(ctx, s.cfg, s.rdb, s.log)
+	if s.conv == nil {
+		return errors.New("campaigns: the conversation must be built first (procedure cards)")
+	}
+	k, err := newCampaignKit(ctx, s.cfg, s.rdb, s.log, cardRenderer(s.conv))
 	if err != nil {
 		return fmt.Errorf("campaigns: %w", err)
 	}

@@ -82,7 +82,7 @@ accounts:
 	}
 	var plan broadcast.Plan
 	out := cli("broadcast", "plan", "--account", "ca-q1", "--text", "Lịch tiếp công dân tuần này", "--json",
-		"--button", "Xem lịch|oa.query.hide|#LICH")
+		"--button", "Xem lịch|oa.query.hide|#LICH", "--procedure", "1.004222")
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("plan output %q: %v", out, err)
 	}
@@ -93,16 +93,17 @@ accounts:
 	if !strings.Contains(out, "done: sent 30, failed 0, skipped 90") {
 		t.Fatalf("send --wait output:\n%s", out)
 	}
-	sent := map[string]int{}
+	// Each reached citizen gets the announcement, then the card of procedure 1.004222.
+	sent := map[string][]zalo.Message{}
 	for _, s := range fake.Sent() {
-		sent[s.UserID]++
+		sent[s.UserID] = append(sent[s.UserID], s.Message)
 	}
 	if len(sent) != 30 {
 		t.Errorf("fake Zalo accepted messages for %d users, want 30", len(sent))
 	}
-	for u, n := range sent {
-		if n != 1 {
-			t.Errorf("user %s got %d messages", u, n)
+	for u, ms := range sent {
+		if len(ms) != 2 || ms[0].Text != "Lịch tiếp công dân tuần này" || !isCard(ms[1], "1.004222") {
+			t.Errorf("user %s got %+v, want announcement then card", u, ms)
 		}
 	}
 	rows, err := csv.NewReader(strings.NewReader(cli("broadcast", "report", "--id", plan.ID))).ReadAll()
@@ -186,12 +187,16 @@ accounts:
 	var plan map[string]any
 	waitFor(t, 10*time.Second, "the follow in the registry", func() bool {
 		code, p := admin("lan-secret-token", "POST", "/admin/v1/campaigns/plan",
-			`{"accounts":["ca-q1"],"segment":{"kind":"all"},"text":"Thông báo: lịch tiếp dân thay đổi"}`)
+			`{"accounts":["ca-q1"],"segment":{"kind":"all"},"text":"Thông báo: lịch tiếp dân thay đổi","procedure_code":"1.014061"}`)
 		plan = p
 		return code == 200 && p["reachable"] == 1.0
 	})
 	if code, _ := admin("minh-secret-token", "POST", "/admin/v1/campaigns", `{"plan_id":"`+plan["id"].(string)+`"}`); code != 403 {
 		t.Errorf("officer of another account confirms: %d, want 403", code)
+	}
+	if code, out := admin("lan-secret-token", "POST", "/admin/v1/campaigns/plan",
+		`{"accounts":["ca-q1"],"segment":{"kind":"all"},"text":"x","procedure_code":"9.999999"}`); code != 422 {
+		t.Errorf("unknown procedure_code: %d %v, want 422", code, out)
 	}
 	if code, _ := admin("wrong", "GET", "/admin/v1/campaigns", ""); code != 401 {
 		t.Errorf("wrong token: %d, want 401", code)
@@ -205,15 +210,31 @@ accounts:
 		p, _ := c["progress"].(map[string]any)
 		return p["status"] == "done" && p["sent"] == 1.0
 	})
-	n := 0
-	for _, s := range fake.SentTo(oaID, user) {
+	// The announcement once, followed at once by the card of procedure 1.014061.
+	n, card := 0, false
+	got := fake.SentTo(oaID, user)
+	for i, s := range got {
 		if s.Message.Text == "Thông báo: lịch tiếp dân thay đổi" {
 			n++
+			card = i+1 < len(got) && isCard(got[i+1].Message, "1.014061")
 		}
 	}
-	if n != 1 {
-		t.Errorf("the citizen got the announcement %d times, want 1", n)
+	if n != 1 || !card {
+		t.Errorf("the citizen got the announcement %d times (want 1), card after it: %v", n, card)
 	}
+}
+
+// isCard tells whether m is the conversation's summary card of the procedure with code.
+func isCard(m zalo.Message, code string) bool {
+	if !strings.Contains(m.Text, code) || len(m.Buttons) == 0 {
+		return false
+	}
+	for _, b := range m.Buttons {
+		if b.Payload == "#TTHC "+code+" QR" {
+			return true
+		}
+	}
+	return false
 }
 
 // Which webhook events open the consultation window (zalo-oa.md §5.1) and feed the registry.

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/qr"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/procedures"
@@ -48,6 +49,30 @@ func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
 		QR:          newQRImages(cfg),
 		Attachments: d.Attachments,
 	})
+}
+
+// catalogHolder loads the configured catalogue (the built-in one when catalog.path is empty).
+func catalogHolder(cfg config.Config) (*procedures.Holder, error) {
+	load := procedures.Builtin
+	if p := cfg.Catalog.Path; p != "" {
+		load = func() (*procedures.Catalog, error) { return procedures.Load(p) }
+	}
+	h, err := procedures.NewHolder(load, procedures.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
+	}
+	return h, nil
+}
+
+// newCardBot builds a conversation that only renders cards (CardMessages) for the CLI's
+// campaigns: the configured catalogue and wording, no Zalo client, state kept in memory.
+func newCardBot(cfg config.Config) (*bot.Bot, error) {
+	h, err := catalogHolder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newConversation(cfg, conversationDeps{State: inmem.NewStore(0), Stats: inmem.NewStats(0), Catalog: h,
+		Messenger: func(string) (bot.Messenger, bool) { return nil, false }})
 }
 
 // botAccounts copies the conversation settings of every enabled account.

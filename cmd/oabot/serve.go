@@ -119,6 +119,7 @@ type service struct {
 	counters *httpapi.Counters
 	api      *httpapi.Server
 	handler  bot.Handler
+	conv     *bot.Bot // the conversation inside handler (campaigns render its cards)
 
 	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
 	webhookObs httpapi.Observer
@@ -224,13 +225,9 @@ func newRedisClient(rawURL string, minPool int) (redis.UniversalClient, error) {
 
 // loadCatalog loads the configured catalogue, or the built-in one.
 func (s *service) loadCatalog() error {
-	load := procedures.Builtin
-	if p := s.cfg.Catalog.Path; p != "" {
-		load = func() (*procedures.Catalog, error) { return procedures.Load(p) }
-	}
-	h, err := procedures.NewHolder(load, procedures.Options{})
+	h, err := catalogHolder(s.cfg)
 	if err != nil {
-		return fmt.Errorf("catalogue: %w", err)
+		return err
 	}
 	s.catalog = h
 	s.log.Info("catalogue loaded", zap.Int("procedures", len(h.Catalog().All())),
@@ -353,7 +350,12 @@ func (s *service) buildHandler() (bot.Handler, error) {
 			return nil, err
 		}
 	}
-	return newConversation(s.cfg, d)
+	conv, err := newConversation(s.cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	s.conv = conv
+	return conv, nil
 }
 
 // newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.
