@@ -486,9 +486,9 @@ func (ix *Index) analyse(query string) analysed {
 			if len(r.to) == 0 {
 				endSeg()
 			}
-			// A short abbreviation replaced by a long phrase ("bhxh" → "bảo hiểm xã
-			// hội") must not outweigh the rest of the query.
-			w := min(1, float32(len(r.from)+1)/float32(len(r.to)+1))
+			// Replacement words weigh like typed words: scaling them down for long
+			// expansions of short abbreviations measured worse on the labelled queries.
+			w := float32(1)
 			for _, t := range r.to {
 				cur = append(cur, qtok{t, newGroupW(t, float64(w)), w})
 				kept = append(kept, t.exact)
@@ -557,7 +557,13 @@ func (ix *Index) analyse(query string) analysed {
 			a.seq = append(a.seq, t.folded)
 			a.seqTok = append(a.seqTok, t)
 			if !ix.syn.isStop(t) {
-				add(t.folded, expandWeight, e.groups, false)
+				// A single word of a longer expansion does not stand for the typed words
+				// ("thẻ" alone is not "căn cước"); its phrases below do.
+				g := e.groups
+				if len(e.toks) > 1 {
+					g = 0
+				}
+				add(t.folded, expandWeight, g, false)
 			}
 			if i > 0 {
 				add(e.toks[i-1].folded+" "+t.folded, expandWeight, e.groups, true)
