@@ -110,8 +110,34 @@ type Account struct {
 	QR        QR     `yaml:"qr" json:"qr"`
 	// Verified tells whether the OA is verified (needed for article broadcasts).
 	Verified bool `yaml:"verified" json:"verified"`
+	// ArticleMonthlyCap is how many article broadcasts a month the OA's package allows
+	// (zalo-oa.md §5.2: Basic 1, Trial/Advanced 4, Premium 6). 0 means the Basic package's
+	// DefaultArticleMonthlyCap; only verified OAs broadcast articles. See ArticleCap.
+	ArticleMonthlyCap int `yaml:"article_monthly_cap" json:"article_monthly_cap,omitempty"`
 	// Disabled keeps the account configured but not served (its events are not processed).
 	Disabled bool `yaml:"disabled" json:"disabled"`
+}
+
+// Article broadcast caps a month by OA package (zalo-oa.md §5.2).
+const (
+	// DefaultArticleMonthlyCap is the Basic package's cap, the lowest, used when a verified
+	// account does not say its package.
+	DefaultArticleMonthlyCap = 1
+	// MaxArticleMonthlyCap is the Premium package's cap, the highest.
+	MaxArticleMonthlyCap = 6
+)
+
+// ArticleCap is the account's monthly article broadcast cap: 0 when it is not verified,
+// ArticleMonthlyCap when set, else DefaultArticleMonthlyCap.
+func (a Account) ArticleCap() int {
+	switch {
+	case !a.Verified:
+		return 0
+	case a.ArticleMonthlyCap > 0:
+		return a.ArticleMonthlyCap
+	default:
+		return DefaultArticleMonthlyCap
+	}
 }
 
 // QuickTopic is one menu button: Title shown, Payload sent back as text when tapped.

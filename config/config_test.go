@@ -38,6 +38,8 @@ accounts:
     quick_topics: [{title: "Căn cước", payload: "cccd"}]
     offices: [{name: "Trụ sở", address: "1 Lê Lợi", lat: 10.8, lng: 106.6}]
     notice: {text: "Nghỉ lễ", start: 2026-04-30T00:00:00Z, end: 2026-05-02T00:00:00Z}
+    verified: true
+    article_monthly_cap: 4
 queue: {partitions: 8, claim_idle: 45s}
 officers:
   - {name: Lan, token_env: OFFICER_LAN, role: broadcaster, accounts: ["*"]}
@@ -72,6 +74,9 @@ func TestLoadFile(t *testing.T) {
 	if a.QR.Mode != QRModeLanding {
 		t.Errorf("QR.Mode = %q, want default landing", a.QR.Mode)
 	}
+	if a.ArticleCap() != 4 {
+		t.Errorf("ArticleCap() = %d, want the configured 4", a.ArticleCap())
+	}
 	if !a.Notice.Active(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) || a.Notice.Active(time.Date(2026, 5, 3, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("Notice.Active wrong for %+v", a.Notice)
 	}
@@ -87,9 +92,9 @@ func TestLoadReportsAllProblems(t *testing.T) {
 	path := writeFile(t, "bad.yaml", `
 redis: {url: "http://nope"}
 accounts:
-  - {id: a, name: A, oa_id: "1", app_id: "2", oa_secret_key_env: A_SECRET}
-  - {id: a, name: "", oa_id: "1", app_id: "x"}
-  - {id: "Bad Slug", name: C, oa_id: "3", app_id: "2", oa_secret_key_env: MISSING, qr: {mode: miniapp}}
+  - {id: a, name: A, oa_id: "1", app_id: "2", oa_secret_key_env: A_SECRET, verified: true, article_monthly_cap: 7}
+  - {id: a, name: "", oa_id: "1", app_id: "x", article_monthly_cap: -1}
+  - {id: "Bad Slug", name: C, oa_id: "3", app_id: "2", oa_secret_key_env: MISSING, qr: {mode: miniapp}, article_monthly_cap: 4}
 queue: {enqueue_timeout: 3s, partitions: 0}
 officers:
   - {name: X, role: king, accounts: [nope], token_sha256: "zz"}
@@ -102,6 +107,9 @@ log: {level: loud}
 	}
 	want := []string{
 		"redis.url:",
+		"accounts[0].article_monthly_cap: 7 is not between 1 and 6",
+		"accounts[1].article_monthly_cap: -1 is not between 1 and 6",
+		"accounts[2].article_monthly_cap: only verified OAs",
 		"accounts[1].id: \"a\" already used by accounts[0]",
 		"accounts[1].name: required",
 		"accounts[1].oa_id: already used by accounts[0]",
@@ -127,6 +135,30 @@ log: {level: loud}
 		if !found {
 			t.Errorf("no problem starting with %q in:\n%s", w, err)
 		}
+	}
+}
+
+// Unverified OAs broadcast no article; verified ones default to the Basic package's 1.
+func TestArticleCap(t *testing.T) {
+	tests := []struct {
+		verified bool
+		cap      int
+		want     int
+	}{
+		{false, 0, 0},
+		{false, 4, 0},
+		{true, 0, DefaultArticleMonthlyCap},
+		{true, 4, 4},
+		{true, 6, 6},
+	}
+	for _, tt := range tests {
+		a := Account{Verified: tt.verified, ArticleMonthlyCap: tt.cap}
+		if got := a.ArticleCap(); got != tt.want {
+			t.Errorf("Account{Verified: %v, ArticleMonthlyCap: %d}.ArticleCap() = %d, want %d", tt.verified, tt.cap, got, tt.want)
+		}
+	}
+	if DefaultArticleMonthlyCap != 1 {
+		t.Errorf("DefaultArticleMonthlyCap = %d, want Basic's 1", DefaultArticleMonthlyCap)
 	}
 }
 

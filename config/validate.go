@@ -172,6 +172,12 @@ func (c *Config) validateAccounts(problems []string) []string {
 		if !a.Notice.Start.IsZero() && !a.Notice.End.IsZero() && !a.Notice.End.After(a.Notice.Start) {
 			add("%snotice.end: must be after notice.start", p)
 		}
+		switch {
+		case a.ArticleMonthlyCap < 0 || a.ArticleMonthlyCap > MaxArticleMonthlyCap:
+			add("%sarticle_monthly_cap: %d is not between 1 and %d (Basic 1, Advanced 4, Premium 6)", p, a.ArticleMonthlyCap, MaxArticleMonthlyCap)
+		case a.ArticleMonthlyCap > 0 && !a.Verified:
+			add("%sarticle_monthly_cap: only verified OAs broadcast articles (set verified: true)", p)
+		}
 	}
 	return problems
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,6 +188,58 @@ func TestArticleBroadcast(t *testing.T) {
 	// The monthly cap of ca-q1 is 1.
 	if _, err := svc.Plan(ctx, spec, "o"); !errors.Is(err, broadcast.ErrArticleQuota) {
 		t.Errorf("second article plan: %v, want ErrArticleQuota", err)
+	}
+}
+
+// An Advanced-package OA (cap 4) broadcasts four articles in a month, one a day; the fifth
+// is refused; the count starts again next month.
+func TestArticleMonthlyCap(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acct := e.accounts["ca-q1"]
+	acct.ArticleMonthlyCap = 4
+	e.accounts["ca-q1"] = acct
+	vn := time.FixedZone("ICT", 7*3600)
+	var mu sync.Mutex
+	now := time.Date(2027, 1, 4, 10, 0, 0, 0, vn)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(to time.Time) { mu.Lock(); now = to; mu.Unlock() }
+	svc, err := broadcast.New(broadcast.Deps{Store: e.store, Followers: e.followers, Accounts: e.accounts, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, e.runner(t, broadcast.RunnerOptions{Replica: "R", Now: clock}))
+	send := func(article string) error {
+		t.Helper()
+		plan, err := svc.Plan(ctx, broadcast.Spec{Accounts: []string{"ca-q1"}, Channel: broadcast.ChannelArticle, ArticleID: article}, "o")
+		if err != nil {
+			return err
+		}
+		c, _, err := svc.Create(ctx, plan.ID, "o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, svc, c.ID, broadcast.StatusDone, 10*time.Second)
+		return nil
+	}
+	for day := range 4 {
+		advance(time.Date(2027, 1, 4+day, 10, 0, 0, 0, vn))
+		if err := send(fmt.Sprintf("jan-%d", day)); err != nil {
+			t.Fatalf("article %d of 4 in January: %v", day+1, err)
+		}
+	}
+	advance(time.Date(2027, 1, 20, 10, 0, 0, 0, vn))
+	if err := send("jan-5"); !errors.Is(err, broadcast.ErrArticleQuota) {
+		t.Errorf("fifth article in January: %v, want ErrArticleQuota", err)
+	}
+	advance(time.Date(2027, 2, 1, 10, 0, 0, 0, vn))
+	if err := send("feb-1"); err != nil {
+		t.Errorf("first article in February: %v", err)
+	}
+	e.zalo.mu.Lock()
+	defer e.zalo.mu.Unlock()
+	if got := strings.Join(e.zalo.articles, ","); got != "jan-0,jan-1,jan-2,jan-3,feb-1" {
+		t.Errorf("articles broadcast = %s", got)
 	}
 }
 

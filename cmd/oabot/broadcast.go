@@ -24,10 +24,6 @@ import (
 	"github.com/oabot/oabot/zalo"
 )
 
-// articleMonthlyCap is the article broadcasts a month allowed to a verified OA: the Basic
-// package's 1 (zalo-oa.md §5.2), the lowest, until config carries the OA's package.
-const articleMonthlyCap = 1
-
 // campaignKit is everything campaigns need, built from the config on an open Redis client.
 // serve uses it for the admin API and the delivery runner; the CLI for its subcommands.
 type campaignKit struct {
@@ -83,7 +79,8 @@ func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalC
 		z := broadcast.ZaloAdapter{Client: c}
 		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
 		if a.Verified {
-			acct.Article, acct.ArticleMonthlyCap = z, articleMonthlyCap
+			// accounts[].article_monthly_cap, the Basic package's 1 when unset (zalo-oa.md §5.2).
+			acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
 		}
 		k.accounts[a.ID], k.clients[a.ID] = acct, c
 	}
