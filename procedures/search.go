@@ -84,7 +84,8 @@ const (
 	oneRatio          = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio      = 0.5  // clarify options score at least this share of the top score
 	maxClarifyOptions = 4
-	minRelativeScore  = 0.2 // hits below this share of the best score are dropped
+	lowIdfShare       = 0.15 // "common" terms: idf below this share of the largest idf
+	minRelativeScore  = 0.2  // hits below this share of the best score are dropped
 	// unknownWordWeight is the coverage weight of a query word the catalogue does not
 	// have (about the idf of a word in 1 % of the records).
 	unknownWordWeight = 4.0
@@ -142,19 +143,14 @@ func (ix *Index) Search(query string, limit int) Result {
 	}
 	s := ix.pool.Get().(*scratch)
 	defer ix.release(s)
-	for _, t := range a.terms {
-		for _, p := range ix.postings[t.id] {
-			if s.score[p.doc] == 0 && s.mask[p.doc] == 0 {
-				s.touched = append(s.touched, p.doc)
+	// Informative terms first; common ones (low idf, e.g. "cấp") only add to documents
+	// already found, so they never flood the candidate list.
+	for pass := 0; pass < 2; pass++ {
+		for _, t := range a.terms {
+			if (float64(ix.idf[t.id]) < lowIdfShare*ix.maxIdf) != (pass == 1) {
+				continue
 			}
-			s.score[p.doc] += t.weight * p.w
-			s.mask[p.doc] |= t.groups
-			if p.inName {
-				s.name[p.doc] |= t.groups
-				if t.bigram {
-					s.name[p.doc] |= bigramBit
-				}
-			}
+			ix.accumulate(s, t, pass == 1)
 		}
 	}
 	mentioned := ix.mentionedQualifiers(a.seqTok)
@@ -281,6 +277,27 @@ func (ix *Index) Search(query string, limit int) Result {
 		res.Confidence = ConfidenceFew
 	}
 	return res
+}
+
+// accumulate adds a query term's postings to the scratch scores; with onlyKnown, only to
+// documents some earlier term already matched.
+func (ix *Index) accumulate(s *scratch, t qterm, onlyKnown bool) {
+	for _, p := range ix.postings[t.id] {
+		if s.score[p.doc] == 0 && s.mask[p.doc] == 0 {
+			if onlyKnown {
+				continue
+			}
+			s.touched = append(s.touched, p.doc)
+		}
+		s.score[p.doc] += t.weight * p.w
+		s.mask[p.doc] |= t.groups
+		if p.inName {
+			s.name[p.doc] |= t.groups
+			if t.bigram {
+				s.name[p.doc] |= bigramBit
+			}
+		}
+	}
 }
 
 func round3(f float64) float64 {
