@@ -61,3 +61,10 @@ redis:
 			sleep 0.5; \
 		else echo "no Redis on 127.0.0.1:6379 and no redis-server (run: make tools)"; fi; \
 	fi
+
+# scaleout: 3 replicas + Redis + fake Zalo on loopback, signed events for 200 OAs x 5,000
+# citizens, one replica killed mid-run; fails on any lost or duplicated reply. Not part of
+# `make test` (minutes of load). Figures: deploy/scaleout.md.
+scaleout: redis
+	OABOT_SCALEOUT=1 $(GO) test -count=1 -run TestScaleOut -v -timeout 20m ./cmd/oabot-loadgen
+	$(GO) run ./cmd/oabot-loadgen -replicas 3 -oas 200 -citizens 5000 -events 20000 -rate 400
