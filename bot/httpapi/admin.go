@@ -189,6 +189,16 @@ func (a *Admin) Register(r gin.IRoutes) {
 	r.GET("/admin/v1/audit", auth, a.audit)
 }
 
+var _ NotFoundRoutes = (*Admin)(nil)
+
+// NotFoundPrefix is the admin API's prefix: its unknown paths are answered by NotFound.
+func (a *Admin) NotFoundPrefix() string { return "/admin/v1/" }
+
+// NotFound answers an unknown /admin/v1/ path (or method) in the admin API's error shape.
+func (a *Admin) NotFound(c *gin.Context) {
+	adminError(c, http.StatusNotFound, "not_found", "no admin API route "+c.Request.Method+" "+c.Request.URL.Path)
+}
+
 // AuthFunc checks a request's bearer token for role on account ("" = every account the
 // officer has, i.e. "*") and returns the officer's name: the AdminAuth of the OAuth routes.
 func (a *Admin) AuthFunc(role Role) func(r *http.Request, account string) (string, bool) {

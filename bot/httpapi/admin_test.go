@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
@@ -20,6 +21,7 @@ import (
 
 type adminEnv struct {
 	h     http.Handler
+	admin *Admin
 	audit *redisstore.AuditLog
 	reg   *redisstore.FollowerRegistry
 }
@@ -69,7 +71,7 @@ func newAdminEnv(t *testing.T, tweak func(*AdminOptions)) *adminEnv {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	a.Register(e)
-	return &adminEnv{h: e, audit: audit, reg: reg}
+	return &adminEnv{h: e, admin: a, audit: audit, reg: reg}
 }
 
 // do sends a request as officer ("" for none) and decodes a JSON answer into out.
@@ -134,6 +136,52 @@ func TestAdminAuth(t *testing.T) {
 	}
 	if len(entries) != 1 || entries[0].Action != "campaign.plan" || entries[0].Result != "invalid" {
 		t.Errorf("audit = %+v, want one failed campaign.plan", entries)
+	}
+}
+
+// nopQueue is an Enqueuer for servers whose webhook the test does not use.
+type nopQueue struct{}
+
+func (nopQueue) Enqueue(context.Context, bot.Job) (bool, error) { return true, nil }
+
+// Unknown /admin/v1/ paths and methods answer the admin API's JSON error shape with 404,
+// with or without a token; other unknown paths keep gin's plain 404.
+func TestAdminNotFound(t *testing.T) {
+	e := newAdminEnv(t, nil)
+	srv, err := New(Options{Queue: nopQueue{}, Routes: []Routes{e.admin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ officer, method, path string }{
+		{"view1", "GET", "/admin/v1/nope"},
+		{"", "GET", "/admin/v1/campaigns/x/y/z"},
+		{"root", "DELETE", "/admin/v1/me"},
+		{"root", "POST", "/admin/v1/accounts/ca-q1/nothing"},
+	} {
+		req := httptest.NewRequest(tt.method, tt.path, nil)
+		if tt.officer != "" {
+			req.Header.Set("Authorization", "Bearer tok-"+tt.officer)
+		}
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		var got apiError
+		if rec.Code != 404 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") ||
+			json.Unmarshal(rec.Body.Bytes(), &got) != nil || got.Error.Code != "not_found" || got.Error.Message == "" {
+			t.Errorf("%s %s = %d %q %s, want 404 JSON not_found", tt.method, tt.path, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+	}
+	// A known route still answers as before.
+	req := httptest.NewRequest("GET", "/admin/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer tok-root")
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Errorf("GET /admin/v1/me = %d, want 200", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/elsewhere", nil))
+	if rec.Code != 404 || strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("GET /elsewhere = %d %q, want gin's plain 404", rec.Code, rec.Header().Get("Content-Type"))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,17 @@ import (
 // Routes is a group of routes an area adds to the server (QRRoutes, the admin API, …).
 type Routes interface {
 	Register(r gin.IRoutes)
+}
+
+// NotFoundRoutes are Routes that answer the unknown paths under their own prefix
+// themselves (the admin API answers them in its JSON error shape). Other unknown paths get
+// gin's plain 404.
+type NotFoundRoutes interface {
+	Routes
+	// NotFoundPrefix is the path prefix the area owns, e.g. "/admin/v1/".
+	NotFoundPrefix() string
+	// NotFound answers a request under that prefix that matched no route.
+	NotFound(c *gin.Context)
 }
 
 // Options configures a Server.
@@ -71,6 +83,7 @@ type Server struct {
 	byID     map[string]Account
 	draining atomic.Bool
 	warned   rateLimitedWarn
+	notFound []NotFoundRoutes
 }
 
 // New checks the options and builds the router.
@@ -115,6 +128,7 @@ func New(o Options) (*Server, error) {
 	e.POST("/webhook/:account", s.webhook)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.NoRoute(s.noRoute)
 	s.engine = e
 	s.Mount(o.Routes...)
 	return s, nil
@@ -124,6 +138,20 @@ func New(o Options) (*Server, error) {
 func (s *Server) Mount(rs ...Routes) {
 	for _, r := range rs {
 		r.Register(s.engine)
+		if nf, ok := r.(NotFoundRoutes); ok {
+			s.notFound = append(s.notFound, nf)
+		}
+	}
+}
+
+// noRoute hands an unknown path to the area owning its prefix; when none answers, gin
+// writes its plain 404.
+func (s *Server) noRoute(c *gin.Context) {
+	for _, nf := range s.notFound {
+		if strings.HasPrefix(c.Request.URL.Path, nf.NotFoundPrefix()) {
+			nf.NotFound(c)
+			return
+		}
 	}
 }
 
