@@ -188,6 +188,10 @@ func (ix *Index) Search(query string, limit int) Result {
 	cands := make([]cand, h.Len())
 	copy(cands, *h)
 	acts := ix.syn.findActions(a.seq)
+	qpos := make(map[string][]int, len(a.seq))
+	for i, w := range a.seq {
+		qpos[w] = append(qpos[w], i)
+	}
 	for i := range cands {
 		for _, act := range acts {
 			if containsSeq(ix.docs[cands[i].doc].key, ix.syn.actions[act]) {
@@ -195,7 +199,7 @@ func (ix *Index) Search(query string, limit int) Result {
 				break
 			}
 		}
-		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq); l >= 2 {
+		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq, qpos); l >= 2 {
 			b := phraseBonus * float64(min(l, 4))
 			if start {
 				b *= 1.5
@@ -356,9 +360,10 @@ var levelPrior = [4]float64{0.9, 0.88, 0.95, 1}
 
 // phraseRun is the longest run of words shared by a name (key) and the query (seq), and
 // whether such a run starts the name ("Chứng thực bản sao …" for "chứng thực bản sao").
-func phraseRun(key, seq []string) (best int, start bool) {
+// pos maps each query word to its positions in seq.
+func phraseRun(key, seq []string, pos map[string][]int) (best int, start bool) {
 	for k := range key {
-		for i := range seq {
+		for _, i := range pos[key[k]] {
 			n := 0
 			for k+n < len(key) && i+n < len(seq) && seq[i+n] == key[k+n] {
 				n++
