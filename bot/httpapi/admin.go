@@ -120,6 +120,9 @@ type AdminOptions struct {
 	Taggers map[string]Tagger
 	// Stats is optional; without it the statistics endpoints answer 404.
 	Stats StatsReader
+	// Scans reads QR landing-page views (redisstore.Scans, inmem.Scans); optional, without
+	// it /scans answers 404.
+	Scans bot.ScanReader
 	// MaxBodyBytes caps request bodies (default 64 KiB; a campaign text is ≤ 2,000 chars).
 	MaxBodyBytes int64
 	// RatePerMinute and Burst limit each officer's requests on this replica
@@ -186,6 +189,7 @@ func (a *Admin) Register(r gin.IRoutes) {
 	r.GET("/admin/v1/accounts/:account/tags", auth, a.zaloTags)
 	r.GET("/admin/v1/accounts/:account/stats", auth, a.stats)
 	r.GET("/admin/v1/accounts/:account/unmatched", auth, a.unmatched)
+	r.GET("/admin/v1/accounts/:account/scans", auth, a.scans)
 	r.GET("/admin/v1/audit", auth, a.audit)
 }
 

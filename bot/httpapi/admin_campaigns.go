@@ -321,6 +321,24 @@ func (a *Admin) unmatched(c *gin.Context) {
 	}
 }
 
+// scans answers the account's QR landing-page views, by procedure and by poster label.
+func (a *Admin) scans(c *gin.Context) {
+	acct, _, ok := a.account(c, RoleViewer)
+	if !ok {
+		return
+	}
+	if a.o.Scans == nil {
+		adminError(c, http.StatusNotFound, "not_available", "scan counts are not available")
+		return
+	}
+	sc, err := a.o.Scans.ScanCounts(c.Request.Context(), acct)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sc)
+}
+
 // audit lists recent entries; an admin of some accounts sees only theirs.
 func (a *Admin) audit(c *gin.Context) {
 	if !a.allowed(c, RoleAdmin) {

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
@@ -182,6 +184,55 @@ func TestAdminNotFound(t *testing.T) {
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/elsewhere", nil))
 	if rec.Code != 404 || strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 		t.Errorf("GET /elsewhere = %d %q, want gin's plain 404", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+// Scan counts are read per account by a viewer of that account, and by nobody else.
+func TestAdminScans(t *testing.T) {
+	ctx := context.Background()
+	scans := inmem.NewScans(0)
+	for _, v := range []struct{ account, code, label string }{
+		{"ca-q1", "1.004222", "bang-tin"}, {"ca-q1", "1.004222", ""}, {"ca-q1", "2.001159", "to-3"},
+		{"ca-q2", "1.004222", "cong"},
+	} {
+		if err := scans.CountScan(ctx, v.account, v.code, v.label); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newAdminEnv(t, func(o *AdminOptions) { o.Scans = scans })
+	var got bot.ScanCounts
+	if code := e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/scans", "", &got); code != 200 {
+		t.Fatalf("viewer of ca-q1: %d", code)
+	}
+	want := bot.ScanCounts{
+		ByProcedure: map[string]int64{"1.004222": 2, "2.001159": 1},
+		BySource:    map[string]map[string]int64{"1.004222": {"bang-tin": 1}, "2.001159": {"to-3": 1}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("scans of ca-q1 (-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct {
+		officer, path string
+		want          int
+		code          string
+	}{
+		{"cast2", "/admin/v1/accounts/ca-q1/scans", 403, "forbidden"},
+		{"view1", "/admin/v1/accounts/ca-q2/scans", 403, "forbidden"},
+		{"", "/admin/v1/accounts/ca-q1/scans", 401, "unauthorized"},
+		{"root", "/admin/v1/accounts/nope/scans", 404, "unknown_account"},
+	} {
+		var ae apiError
+		if code := e.do(t, tt.officer, "GET", tt.path, "", &ae); code != tt.want || ae.Error.Code != tt.code {
+			t.Errorf("%s GET %s = %d %q, want %d %q", tt.officer, tt.path, code, ae.Error.Code, tt.want, tt.code)
+		}
+	}
+	var q2 bot.ScanCounts
+	if code := e.do(t, "cast2", "GET", "/admin/v1/accounts/ca-q2/scans", "", &q2); code != 200 || q2.ByProcedure["1.004222"] != 1 || len(q2.ByProcedure) != 1 {
+		t.Errorf("officer of ca-q2: %d %+v", code, q2)
+	}
+	var ae apiError
+	if code := newAdminEnv(t, nil).do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/scans", "", &ae); code != 404 || ae.Error.Code != "not_available" {
+		t.Errorf("without scan counters: %d %q, want 404 not_available", code, ae.Error.Code)
 	}
 }
 

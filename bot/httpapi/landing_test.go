@@ -120,9 +120,9 @@ func TestLandingInChromium(t *testing.T) {
 			t.Logf("%s: %d bytes, button bottom %.0f px", r.Code, m.Bytes, m.BtnBottom)
 		}
 	}
-	procs, _ := scans.ScanCounts(context.Background(), "ubnd-ben-nghe")
-	if len(procs) != len(cat.All()) {
-		t.Errorf("%d procedures counted after one view each, want %d", len(procs), len(cat.All()))
+	counts, _ := scans.ScanCounts(context.Background(), "ubnd-ben-nghe")
+	if len(counts.ByProcedure) != len(cat.All()) {
+		t.Errorf("%d procedures counted after one view each, want %d", len(counts.ByProcedure), len(cat.All()))
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/qr"
 	"github.com/oabot/oabot/bot/redisstore"
@@ -199,7 +200,7 @@ func TestLandingCountsScansInRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := redisstore.ScanCounts{
+	want := bot.ScanCounts{
 		ByProcedure: map[string]int64{r.Code: 4},
 		BySource:    map[string]map[string]int64{r.Code: {"bang-tin-to-3": 2, "script": 1}},
 	}

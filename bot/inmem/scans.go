@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/oabot/oabot/bot"
 )
 
 // Scans counts QR landing-page views in memory (demo mode), like redisstore.Scans: per
@@ -67,21 +69,22 @@ func (s *Scans) CountScan(_ context.Context, account, code, label string) error 
 	return nil
 }
 
+var _ bot.ScanReader = (*Scans)(nil)
+
 // ScanCounts returns copies of an account's counters: views by procedure code, and by
-// code and label.
-func (s *Scans) ScanCounts(_ context.Context, account string) (byProcedure map[string]int64, bySource map[string]map[string]int64) {
+// code and label. It never fails.
+func (s *Scans) ScanCounts(_ context.Context, account string) (bot.ScanCounts, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	byProcedure = map[string]int64{}
-	bySource = map[string]map[string]int64{}
+	out := bot.ScanCounts{ByProcedure: map[string]int64{}, BySource: map[string]map[string]int64{}}
 	for code, n := range s.procs[account] {
-		byProcedure[code] = n
+		out.ByProcedure[code] = n
 	}
 	for code, m := range s.labels[account] {
-		bySource[code] = map[string]int64{}
+		out.BySource[code] = map[string]int64{}
 		for l, n := range m {
-			bySource[code][l] = n
+			out.BySource[code][l] = n
 		}
 	}
-	return byProcedure, bySource
+	return out, nil
 }

@@ -19,12 +19,15 @@ func TestScans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	procs, srcs := s.ScanCounts(ctx, "a")
-	if diff := cmp.Diff(map[string]int64{"1": 4, "2": 2}, procs); diff != "" {
+	got, err := s.ScanCounts(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int64{"1": 4, "2": 2}, got.ByProcedure); diff != "" {
 		t.Errorf("by procedure (-want +got):\n%s", diff)
 	}
 	want := map[string]map[string]int64{"1": {"x": 3}, "2": {"y": 1, OtherLabel: 1}}
-	if diff := cmp.Diff(want, srcs); diff != "" {
+	if diff := cmp.Diff(want, got.BySource); diff != "" {
 		t.Errorf("by source (-want +got):\n%s", diff)
 	}
 	if err := s.CountScan(ctx, "a", "", ""); err == nil {

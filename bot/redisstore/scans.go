@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oabot/oabot/bot"
 )
 
 // Scans counts QR landing-page views per account and procedure, and per poster location
@@ -80,25 +82,19 @@ func (s *Scans) CountScan(ctx context.Context, account, code, label string) erro
 	return nil
 }
 
-// ScanCounts are an account's landing views.
-type ScanCounts struct {
-	// ByProcedure maps procedure code to views.
-	ByProcedure map[string]int64 `json:"by_procedure"`
-	// BySource maps procedure code to label to views (only views that carried a label).
-	BySource map[string]map[string]int64 `json:"by_source"`
-}
+var _ bot.ScanReader = (*Scans)(nil)
 
 // ScanCounts reads an account's counters.
-func (s *Scans) ScanCounts(ctx context.Context, account string) (ScanCounts, error) {
+func (s *Scans) ScanCounts(ctx context.Context, account string) (bot.ScanCounts, error) {
 	procs, err := s.rdb.HGetAll(ctx, s.procKey(account)).Result()
 	if err != nil {
-		return ScanCounts{}, fmt.Errorf("read scans: %w", err)
+		return bot.ScanCounts{}, fmt.Errorf("read scans: %w", err)
 	}
 	srcs, err := s.rdb.HGetAll(ctx, s.srcKey(account)).Result()
 	if err != nil {
-		return ScanCounts{}, fmt.Errorf("read scans: %w", err)
+		return bot.ScanCounts{}, fmt.Errorf("read scans: %w", err)
 	}
-	out := ScanCounts{ByProcedure: map[string]int64{}, BySource: map[string]map[string]int64{}}
+	out := bot.ScanCounts{ByProcedure: map[string]int64{}, BySource: map[string]map[string]int64{}}
 	for code, v := range procs {
 		out.ByProcedure[code] = atoi64(v)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 )
 
@@ -39,7 +40,7 @@ func TestScansCountAndLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ScanCounts{
+	want := bot.ScanCounts{
 		ByProcedure: map[string]int64{"1.004222": 5, "2.001159": 3},
 		BySource: map[string]map[string]int64{
 			"1.004222": {"bang-tin": 3, "cong-ubnd": 1},
@@ -53,7 +54,7 @@ func TestScansCountAndLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantB := ScanCounts{ByProcedure: map[string]int64{"1.004222": 1}, BySource: map[string]map[string]int64{"1.004222": {"bang-tin": 1}}}
+	wantB := bot.ScanCounts{ByProcedure: map[string]int64{"1.004222": 1}, BySource: map[string]map[string]int64{"1.004222": {"bang-tin": 1}}}
 	if diff := cmp.Diff(wantB, gotB); diff != "" {
 		t.Errorf("ScanCounts(ubnd-b) mismatch (-want +got):\n%s", diff)
 	}

@@ -143,8 +143,8 @@ func (k *campaignKit) runner(replica string, observe func(account, status string
 		Replica: replica, Logger: k.log.Named("broadcast"), Observe: observe})
 }
 
-// admin builds the /admin/v1 routes; stats may be nil.
-func (k *campaignKit) admin(stats httpapi.StatsReader) (*httpapi.Admin, error) {
+// admin builds the /admin/v1 routes; stats and scans may be nil.
+func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader) (*httpapi.Admin, error) {
 	var officers []httpapi.Officer
 	for _, o := range k.cfg.Officers {
 		if o.TokenHash == ([32]byte{}) {
@@ -164,7 +164,7 @@ func (k *campaignKit) admin(stats httpapi.StatsReader) (*httpapi.Admin, error) {
 	}
 	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Accounts: oaIDs,
 		Campaigns: k.service, Followers: k.followers, Audit: k.audit, Taggers: taggers,
-		Stats: stats, Logger: k.log})
+		Stats: stats, Scans: scans, Logger: k.log})
 }
 
 // openKit loads the config and opens Redis for a CLI subcommand.
@@ -501,7 +501,11 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return err
 	}
-	admin, err := k.admin(stats)
+	scans, err := redisstore.NewScans(s.rdb, redisstore.ScansOptions{Prefix: s.cfg.Redis.KeyPrefix})
+	if err != nil {
+		return err
+	}
+	admin, err := k.admin(stats, scans)
 	if err != nil {
 		return fmt.Errorf("admin api: %w", err)
 	}

@@ -140,6 +140,7 @@ func TestServeCampaignThroughAdminAPI(t *testing.T) {
 	t.Cleanup(zs.Close)
 	cfgPath := filepath.Join(t.TempDir(), "oabot.yaml")
 	yaml := fmt.Sprintf(`
+http: {public_base_url: "https://bot.example.vn"}
 redis: {url: %q, key_prefix: %q}
 zalo: {api_base: %q, oauth_base: %q}
 broadcast: {rate_per_second: 20}
@@ -197,6 +198,21 @@ accounts:
 	if code, out := admin("lan-secret-token", "POST", "/admin/v1/campaigns/plan",
 		`{"accounts":["ca-q1"],"segment":{"kind":"all"},"text":"x","procedure_code":"9.999999"}`); code != 422 {
 		t.Errorf("unknown procedure_code: %d %v, want 422", code, out)
+	}
+	// A citizen scans a poster QR of ca-q1; its officer sees the scan, the other officer not.
+	req, _ := http.NewRequest("GET", base+"/q/ca-q1/1.014061?src=bang-tin", nil)
+	req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14) Zalo")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("landing page: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if code, sc := admin("lan-secret-token", "GET", "/admin/v1/accounts/ca-q1/scans", ""); code != 200 ||
+		fmt.Sprint(sc) != "map[by_procedure:map[1.014061:1] by_source:map[1.014061:map[bang-tin:1]]]" {
+		t.Errorf("scans of ca-q1: %d %v", code, sc)
+	}
+	if code, _ := admin("minh-secret-token", "GET", "/admin/v1/accounts/ca-q1/scans", ""); code != 403 {
+		t.Errorf("officer of another account reads scans: %d, want 403", code)
 	}
 	if code, _ := admin("wrong", "GET", "/admin/v1/campaigns", ""); code != 401 {
 		t.Errorf("wrong token: %d, want 401", code)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/redisstore"
@@ -612,6 +614,18 @@ func TestStatsCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	scans, err := redisstore.NewScans(rdb, redisstore.ScansOptions{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct{ account, code, label string }{
+		{"ca-q12", "1.004222", "bang-tin"}, {"ca-q12", "1.004222", "bang-tin"}, {"ca-q12", "1.004222", ""},
+		{"ca-q12", "2.001159", "cong-ubnd"}, {"ca-q9", "9.000001", "x"},
+	} {
+		if err := scans.CountScan(ctx, v.account, v.code, v.label); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfgPath := t.TempDir() + "/oabot.yaml"
 	yaml := fmt.Sprintf(`
 redis: {url: %q, key_prefix: %q}
@@ -632,19 +646,33 @@ accounts:
 		func(k string) string { return env[k] }, &out, &errOut); err != nil {
 		t.Fatalf("oabot stats: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"ca-q12 (Công an quận 12)", "follows    1", "1.004222  2", "1  con meo ##########", bot.StatsDay(now) + "  3"} {
+	for _, want := range []string{"ca-q12 (Công an quận 12)", "follows    1", "1.004222  2", "1  con meo ##########", bot.StatsDay(now) + "  3",
+		"QR scans", "  1.004222     3\n    bang-tin   2\n  2.001159     1\n    cong-ubnd  1\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stats output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), "9.000001") {
+		t.Errorf("stats output shows another account's scans:\n%s", out.String())
 	}
 	out.Reset()
 	if err := run(ctx, []string{"stats", "--config", cfgPath, "--account", "ca-q12", "--json"},
 		func(k string) string { return env[k] }, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	var sum bot.StatsSummary
+	var sum struct {
+		bot.StatsSummary
+		Scans bot.ScanCounts `json:"scans"`
+	}
 	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Follows != 1 || len(sum.Views) != 1 {
 		t.Errorf("stats --json = %s (%v)", out.String(), err)
+	}
+	wantScans := bot.ScanCounts{
+		ByProcedure: map[string]int64{"1.004222": 3, "2.001159": 1},
+		BySource:    map[string]map[string]int64{"1.004222": {"bang-tin": 2}, "2.001159": {"cong-ubnd": 1}},
+	}
+	if diff := cmp.Diff(wantScans, sum.Scans); diff != "" {
+		t.Errorf("stats --json scans (-want +got):\n%s", diff)
 	}
 	if err := run(ctx, []string{"stats", "--config", cfgPath}, func(k string) string { return env[k] }, &out, &errOut); err == nil {
 		t.Error("stats without --account = nil error")

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 )
 
 // runStats is "oabot stats --account ID": the conversation counters of one account
-// (views per procedure, unmatched queries, follows, messages per day) read from Redis.
+// (views per procedure, unmatched queries, follows, messages per day) and the QR scans of
+// its printed codes (landing-page views per procedure and poster label), read from Redis.
 func runStats(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("oabot stats", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,15 +67,66 @@ func runStats(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	sc, err := redisstore.NewScans(rdb, redisstore.ScansOptions{Prefix: cfg.Redis.KeyPrefix})
+	if err != nil {
+		return err
+	}
+	scans, err := sc.ScanCounts(ctx, acc.ID)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			Account string `json:"account"`
 			bot.StatsSummary
-		}{acc.ID, sum})
+			Scans bot.ScanCounts `json:"scans"`
+		}{acc.ID, sum, scans})
 	}
-	return printStats(stdout, acc.ID, acc.Name, sum)
+	if err := printStats(stdout, acc.ID, acc.Name, sum); err != nil {
+		return err
+	}
+	return printScans(stdout, scans, *top)
+}
+
+// printScans lists the top procedures by QR scans, each with its poster labels, most
+// scanned first.
+func printScans(w io.Writer, s bot.ScanCounts, top int) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nQR scans (landing-page views; by poster label where the QR had one)")
+	if len(s.ByProcedure) == 0 {
+		fmt.Fprintln(tw, "  (none)")
+	}
+	codes, more := byCount(s.ByProcedure), 0
+	if top > 0 && len(codes) > top {
+		codes, more = codes[:top], len(codes)-top
+	}
+	for _, code := range codes {
+		fmt.Fprintf(tw, "  %s\t%d\n", code, s.ByProcedure[code])
+		for _, label := range byCount(s.BySource[code]) {
+			fmt.Fprintf(tw, "    %s\t%d\n", label, s.BySource[code][label])
+		}
+	}
+	if more > 0 {
+		fmt.Fprintf(tw, "  … %d more procedures (raise --top, or --json)\n", more)
+	}
+	return tw.Flush()
+}
+
+// byCount returns the keys of m, highest count first, then by key.
+func byCount(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
 }
 
 func printStats(w io.Writer, id, name string, s bot.StatsSummary) error {
