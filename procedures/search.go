@@ -88,7 +88,13 @@ const (
 	minRelativeScore  = 0.2  // hits below this share of the best score are dropped
 	// unknownWordWeight is the coverage weight of a query word the catalogue does not
 	// have (about the idf of a word in 1 % of the records).
-	unknownWordWeight = 4.0
+	unknownWordWeight = 2.0
+	// contextWeight scales the coverage weight of context words (people, ages, places,
+	// politeness; synonyms.yaml "context"): they may match but must not dilute coverage.
+	contextWeight = 0.15
+	// A query with no administrative verb and no aspect must match this well.
+	noVerbMinCoverage = 0.6
+	noVerbScoreFactor = 1.5
 )
 
 type qterm struct {
@@ -112,10 +118,23 @@ type analysed struct {
 	totalW     float64
 	stripped   string // normalised query without aspect words (for logging/debug)
 	unresolved int    // content words that match nothing in the catalogue
+	nCore      int    // content words that are not context words
+	verb       bool   // the query names an administrative verb or action
 }
 
 // Search finds the procedures a citizen message asks about. limit ≤ 0 means 5.
 func (ix *Index) Search(query string, limit int) Result {
+	return ix.search(query, limit, nil)
+}
+
+// diag records why a search answered or abstained (see Explain).
+type diag struct {
+	a      analysed
+	cands  []cand
+	reason string
+}
+
+func (ix *Index) search(query string, limit int, dg *diag) Result {
 	if limit <= 0 {
 		limit = 5
 	}
@@ -138,6 +157,9 @@ func (ix *Index) Search(query string, limit int) Result {
 	a := ix.analyse(query)
 	res := Result{Aspect: a.aspect}
 	if a.nContent == 0 || len(a.terms) == 0 {
+		if dg != nil {
+			dg.a, dg.reason = a, "no content words"
+		}
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
@@ -210,9 +232,13 @@ func (ix *Index) Search(query string, limit int) Result {
 	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
 	// Abstain when the best match is weak, covers too little of the query, or (for a
 	// query of several words) shares no two-word phrase with the procedure's names.
-	if len(cands) == 0 || cands[0].cov < ix.opts.MinCoverage || cands[0].score < ix.minScore ||
-		a.nContent >= 2 && !cands[0].bigram ||
-		a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf {
+	if dg != nil {
+		dg.a, dg.cands = a, cands
+	}
+	if why := ix.abstainReason(&a, cands); why != "" {
+		if dg != nil {
+			dg.reason = why
+		}
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
@@ -281,6 +307,28 @@ func (ix *Index) Search(query string, limit int) Result {
 		res.Confidence = ConfidenceFew
 	}
 	return res
+}
+
+// abstainReason says why the best candidate is no answer, or "" when it is one.
+func (ix *Index) abstainReason(a *analysed, cands []cand) string {
+	switch {
+	case len(cands) == 0:
+		return "no candidate"
+	case cands[0].cov < ix.opts.MinCoverage:
+		return "low coverage"
+	case cands[0].score < ix.minScore:
+		return "low score"
+	case a.nCore >= 2 && !cands[0].bigram:
+		return "no shared phrase"
+	case a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf:
+		return "single common word"
+	case !a.verb && a.aspect == AspectNone &&
+		(cands[0].cov < noVerbMinCoverage || cands[0].score < noVerbScoreFactor*ix.minScore):
+		// No administrative verb and no aspect: a consumer or chat question unless the
+		// procedure matches it strongly.
+		return "no verb, weak match"
+	}
+	return ""
 }
 
 // accumulate adds a query term's postings to the scratch scores; with onlyKnown, only to
@@ -477,6 +525,11 @@ func (ix *Index) analyse(query string) analysed {
 		if id, ok := ix.terms[t.folded]; ok {
 			w = float64(ix.idf[id])
 		}
+		if ix.syn.isContext(t) {
+			w *= contextWeight
+		} else {
+			a.nCore++
+		}
 		w *= scale
 		a.groupW[nextGroup] = w
 		a.totalW += w
@@ -595,6 +648,7 @@ func (ix *Index) analyse(query string) analysed {
 		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
 	}
 	a.nContent = bits.OnesCount64(a.content)
+	a.verb = ix.syn.hasVerb(a.seqTok) || len(ix.syn.findActions(a.seq)) > 0
 	return a
 }
 

@@ -24,6 +24,9 @@ type Synonyms struct {
 	qualCore   [][]string         // folded words whose presence in a query mentions the qualifier
 	citizen    [][]string         // normalised phrases marking procedures for individuals
 	actions    [][]string         // folded action phrases ("cải chính", "cấp lại"), longest first
+	context    map[string]bool    // context words as written (people, ages, places, politeness)
+	ctxPlain   map[string]bool    // context words written without diacritics
+	verbs      [][]token          // administrative verbs ("đăng ký", "cấp", "nộp"…)
 }
 
 type ruleKind int
@@ -49,6 +52,8 @@ type synonymsFile struct {
 	Qualifiers []string            `yaml:"qualifiers"`
 	Citizen    []string            `yaml:"citizen"`
 	Actions    []string            `yaml:"actions"`
+	Context    []string            `yaml:"context"`
+	Verbs      []string            `yaml:"verbs"`
 }
 
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
@@ -69,7 +74,8 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("synonyms: %w", err)
 	}
-	s := &Synonyms{rules: map[string][]*rule{}, stop: map[string]bool{}, stopPlain: map[string]bool{}}
+	s := &Synonyms{rules: map[string][]*rule{}, stop: map[string]bool{}, stopPlain: map[string]bool{},
+		context: map[string]bool{}, ctxPlain: map[string]bool{}}
 	var problems []string
 	addRule := func(kind ruleKind, to string, froms []string, asp Aspect) {
 		toToks := tokenize(Normalize(to))
@@ -118,6 +124,19 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 			if t.exact == t.folded {
 				s.stopPlain[t.folded] = true
 			}
+		}
+	}
+	for _, w := range f.Context {
+		for _, t := range tokenize(Normalize(w)) {
+			s.context[t.exact] = true
+			if t.exact == t.folded {
+				s.ctxPlain[t.folded] = true
+			}
+		}
+	}
+	for _, v := range f.Verbs {
+		if seq := tokenize(Normalize(v)); len(seq) > 0 {
+			s.verbs = append(s.verbs, seq)
 		}
 	}
 	quals := append([]string(nil), f.Qualifiers...)
@@ -202,6 +221,37 @@ func (s *Synonyms) isStop(t token) bool {
 		return s.stop[t.exact]
 	}
 	return s.stopPlain[t.folded]
+}
+
+// isContext reports whether a query word only gives context (who, how old, where, when,
+// politeness): it may still match, but weighs little in coverage. Diacritics are handled
+// as in isStop. Numbers are context too.
+func (s *Synonyms) isContext(t token) bool {
+	if isDigits(t.folded) {
+		return true
+	}
+	if t.exact != t.folded {
+		return s.context[t.exact]
+	}
+	return s.ctxPlain[t.folded]
+}
+
+// hasVerb reports whether the query words name an administrative verb. Words typed with
+// diacritics must match as written ("bảo" is not "báo", "nhân" not "nhận").
+func (s *Synonyms) hasVerb(seq []token) bool {
+	for _, v := range s.verbs {
+	scan:
+		for p := 0; p+len(v) <= len(seq); p++ {
+			for k := range v {
+				t := seq[p+k]
+				if t.folded != v[k].folded || t.exact != t.folded && t.exact != v[k].exact {
+					continue scan
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // findQualifiers returns the indexes of the qualifiers found in a catalogue name (seq:

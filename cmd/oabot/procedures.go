@@ -22,7 +22,7 @@ func runProcedures(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprint(stderr, `usage: oabot procedures <command> [flags]
 
   validate --catalog PATH                      check a catalogue file or folder
-  search   [--catalog PATH] [--json] [--limit N] [QUERY]
+  search   [--catalog PATH] [--json] [--limit N] [--explain] [QUERY]
                                                no QUERY: one query per stdin line, JSON lines out
   eval     [--catalog PATH] --queries FILE.jsonl [--json]
   import   --dvc FILE.jsonl[.gz] --out FILE.yaml|FILE.json
@@ -148,6 +148,7 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	path := fs.String("catalog", "", "catalogue file or folder (default: the built-in catalogue)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 5, "number of results")
+	explain := fs.Bool("explain", false, "print the query analysis, candidates and abstention reason")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -159,6 +160,10 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	ix := procedures.NewIndex(c, procedures.Options{})
 	if len(pos) > 0 {
 		q := strings.Join(pos, " ")
+		if *explain {
+			_, err := io.WriteString(stdout, ix.Explain(q, *limit))
+			return err
+		}
 		res := ix.Search(q, *limit)
 		if *asJSON {
 			enc := json.NewEncoder(stdout)

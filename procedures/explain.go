@@ -1,0 +1,50 @@
+package procedures
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Explain describes how a query is analysed and scored: its terms with weights and
+// content groups, the coverage weights, the best candidates with coverage and score, and
+// why the search abstained. It is a development aid (oabot procedures search --explain).
+func (ix *Index) Explain(query string, limit int) string {
+	if limit <= 0 {
+		limit = 5
+	}
+	var dg diag
+	res := ix.search(query, limit, &dg)
+	keys := make([]string, len(ix.postings))
+	for k, id := range ix.terms {
+		keys[id] = k
+	}
+	var b strings.Builder
+	a := dg.a
+	fmt.Fprintf(&b, "query %q\n  analysed %q aspect %s content %d core %d verb %v coverage total %.2f\n",
+		query, a.stripped, a.aspect, a.nContent, a.nCore, a.verb, a.totalW)
+	var terms []string
+	for _, t := range a.terms {
+		terms = append(terms, fmt.Sprintf("%s(%.2f,%b)", keys[t.id], t.weight, t.groups))
+	}
+	fmt.Fprintf(&b, "  terms %s\n", strings.Join(terms, " "))
+	var gw []string
+	for i := 0; i < a.nContent && i < 64; i++ {
+		gw = append(gw, fmt.Sprintf("%.2f", a.groupW[i]))
+	}
+	fmt.Fprintf(&b, "  group weights %s\n", strings.Join(gw, " "))
+	for i, c := range dg.cands {
+		if i == limit {
+			break
+		}
+		fmt.Fprintf(&b, "  cand %.3f cov %.2f bigram %v %s %s\n", c.score, c.cov, c.bigram, c.code, ix.docs[c.doc].rec.Name)
+	}
+	if res.Abstain {
+		fmt.Fprintf(&b, "  abstain: %s\n", dg.reason)
+	} else {
+		fmt.Fprintf(&b, "  confidence %s\n", res.Confidence)
+		for i, h := range res.Hits {
+			fmt.Fprintf(&b, "  %d. %.3f %s %s (+%d)\n", i+1, h.Score, h.Record.Code, h.Record.Name, len(h.Variants))
+		}
+	}
+	return b.String()
+}
