@@ -218,6 +218,25 @@ func (a *Admin) AuthFunc(role Role) func(r *http.Request, account string) (strin
 	}
 }
 
+// OfficerCheck is the admin API's bearer-token check for routes outside /admin/v1 (the
+// posters): it returns 0 when the request's officer has role on account (and is within
+// the officer's request rate), 401 without a valid officer token, 403 for an officer
+// without role on account, 429 over the rate.
+func (a *Admin) OfficerCheck(role Role) func(r *http.Request, account string) int {
+	return func(r *http.Request, account string) int {
+		off := a.officer(r)
+		switch {
+		case off == nil:
+			return http.StatusUnauthorized
+		case off.Role < role || !off.mayAct(account):
+			return http.StatusForbidden
+		case !a.allowRate(off.Name):
+			return http.StatusTooManyRequests
+		}
+		return 0
+	}
+}
+
 const officerKey = "oabot.officer"
 
 // officer finds the officer whose token hash matches the request's bearer token. Every

@@ -37,9 +37,14 @@ type QROptions struct {
 	Catalog func() *procedures.Catalog
 	// Scans counts landing views; nil means views are not counted.
 	Scans ScanCounter
-	// PosterToken is the bearer token officers send for /posters (until the admin API's
-	// auth exists). Empty disables the poster routes.
+	// PosterToken is a bearer token for /posters (e.g. for a print shop or a script).
+	// Empty means no such token.
 	PosterToken string
+	// OfficerCheck, when set, also lets officers fetch posters with their own admin API
+	// bearer token: (*Admin).OfficerCheck(RoleEditor). It returns 0 (allowed), 401, 403 or
+	// 429 for the request and the poster's account. With neither PosterToken nor
+	// OfficerCheck the poster routes answer 401.
+	OfficerCheck func(r *http.Request, account string) int
 	// FontPath is a configured TrueType font for posters; empty means look one up.
 	FontPath string
 	// Logger gets warnings (failed counts); nil means no logging.
@@ -198,17 +203,15 @@ func (h *QRRoutes) render(etag, format, target string, size int) ([]byte, error)
 // posters serves /posters/{account}.pdf or .html to officers holding the poster token.
 // Query: size=a4|a5, per_page=1|2|4|6, codes=C1,C2 (default all), src=label.
 func (h *QRRoutes) posters(c *gin.Context) {
-	if !h.authorised(c.GetHeader("Authorization")) {
-		c.Header("WWW-Authenticate", `Bearer realm="oabot posters"`)
-		c.String(http.StatusUnauthorized, "poster token required\n")
-		return
-	}
 	file := c.Param("file")
 	slug, ext := file, ""
 	for _, e := range []string{".pdf", ".html"} {
 		if s, ok := strings.CutSuffix(file, e); ok {
 			slug, ext = s, e
 		}
+	}
+	if !h.authorised(c, slug) {
+		return
 	}
 	a, accOK := h.accounts[slug]
 	if ext == "" || !accOK {
@@ -284,12 +287,32 @@ func selectRecords(cat *procedures.Catalog, codes string) ([]*procedures.Record,
 	return recs, nil
 }
 
-func (h *QRRoutes) authorised(header string) bool {
-	if h.o.PosterToken == "" {
-		return false
+// authorised lets in the posters token, or an officer allowed on account by
+// OfficerCheck; otherwise it answers 401, 403 or 429 and returns false.
+func (h *QRRoutes) authorised(c *gin.Context, account string) bool {
+	if h.o.PosterToken != "" {
+		tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if ok && subtle.ConstantTimeCompare([]byte(tok), []byte(h.o.PosterToken)) == 1 {
+			return true
+		}
 	}
-	tok, ok := strings.CutPrefix(header, "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(h.o.PosterToken)) == 1
+	status := http.StatusUnauthorized
+	if h.o.OfficerCheck != nil {
+		status = h.o.OfficerCheck(c.Request, account)
+	}
+	switch status {
+	case 0:
+		return true
+	case http.StatusForbidden:
+		c.String(http.StatusForbidden, "posters of this account need an officer with the editor role for it\n")
+	case http.StatusTooManyRequests:
+		c.Header("Retry-After", "5")
+		c.String(http.StatusTooManyRequests, "too many requests; slow down\n")
+	default:
+		c.Header("WWW-Authenticate", `Bearer realm="oabot posters"`)
+		c.String(http.StatusUnauthorized, "poster token or officer token required\n")
+	}
+	return false
 }
 
 // fail answers 500 and logs once; the error text stays in the log.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"image/png"
 	"io"
 	"net/http"
@@ -40,6 +41,12 @@ var qrTestAccounts = []qr.Account{
 // the public base URL.
 func newQRServer(t *testing.T, scans ScanCounter) (*httptest.Server, *procedures.Catalog) {
 	t.Helper()
+	return newQRServerWith(t, func(o *QROptions) { o.Scans = scans })
+}
+
+// newQRServerWith is newQRServer with options changed by tweak.
+func newQRServerWith(t *testing.T, tweak func(*QROptions)) (*httptest.Server, *procedures.Catalog) {
+	t.Helper()
 	cat, err := procedures.Builtin()
 	if err != nil {
 		t.Fatalf("procedures.Builtin: %v", err)
@@ -47,11 +54,13 @@ func newQRServer(t *testing.T, scans ScanCounter) (*httptest.Server, *procedures
 	engine := gin.New()
 	srv := httptest.NewUnstartedServer(engine)
 	base := "http://" + srv.Listener.Addr().String()
-	routes, err := NewQRRoutes(QROptions{
+	o := QROptions{
 		PublicBaseURL: base, Accounts: qrTestAccounts,
-		Catalog: func() *procedures.Catalog { return cat }, Scans: scans, PosterToken: testPosterToken,
+		Catalog: func() *procedures.Catalog { return cat }, PosterToken: testPosterToken,
 		Now: func() time.Time { return time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC) },
-	})
+	}
+	tweak(&o)
+	routes, err := NewQRRoutes(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +218,62 @@ func TestLandingCountsScansInRedis(t *testing.T) {
 	}
 	if other, _ := scans.ScanCounts(context.Background(), "nobody"); len(other.ByProcedure) != 0 {
 		t.Errorf("unknown account counted: %v", other)
+	}
+}
+
+// Posters take the posters token or an officer's admin API token with the editor role (or
+// higher) on the poster's account.
+func TestPosterOfficerAuth(t *testing.T) {
+	officer := func(name string, role Role, accounts ...string) Officer {
+		return Officer{Name: name, TokenHash: sha256.Sum256([]byte("tok-" + name)), Role: role, Accounts: accounts}
+	}
+	e := newAdminEnv(t, func(o *AdminOptions) {
+		o.Officers = []Officer{
+			officer("viewer-bn", RoleViewer, "ubnd-ben-nghe"),
+			officer("editor-bn", RoleEditor, "ubnd-ben-nghe"),
+			officer("editor-q12", RoleEditor, "ca-q12"),
+			officer("caster-bn", RoleBroadcaster, "ubnd-ben-nghe"),
+			officer("root", RoleAdmin, "*"),
+		}
+		o.Accounts = map[string]string{"ubnd-ben-nghe": qrTestAccounts[0].OAID, "ca-q12": qrTestAccounts[1].OAID}
+	})
+	srv, cat := newQRServerWith(t, func(o *QROptions) { o.OfficerCheck = e.admin.OfficerCheck(RoleEditor) })
+	code := withShortCode(t, cat).Code
+	path := srv.URL + "/posters/ubnd-ben-nghe.html?codes=" + code
+	for _, tc := range []struct {
+		name, auth string
+		want       int
+	}{
+		{"none", "", http.StatusUnauthorized},
+		{"unknown token", "Bearer tok-nobody", http.StatusUnauthorized},
+		{"posters token", "Bearer " + testPosterToken, http.StatusOK},
+		{"editor of the account", "Bearer tok-editor-bn", http.StatusOK},
+		{"broadcaster of the account", "Bearer tok-caster-bn", http.StatusOK},
+		{"admin of every account", "Bearer tok-root", http.StatusOK},
+		{"viewer of the account", "Bearer tok-viewer-bn", http.StatusForbidden},
+		{"editor of another account", "Bearer tok-editor-q12", http.StatusForbidden},
+	} {
+		resp, body := get(t, path, "Authorization", tc.auth)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: status %d, want %d (%s)", tc.name, resp.StatusCode, tc.want, body)
+		}
+		if tc.want == http.StatusOK && !strings.Contains(string(body), "<svg ") {
+			t.Errorf("%s: no poster in the answer", tc.name)
+		}
+	}
+	// The other account's editor gets its own posters.
+	if resp, _ := get(t, srv.URL+"/posters/ca-q12.html?codes="+code, "Authorization", "Bearer tok-editor-q12"); resp.StatusCode != http.StatusOK {
+		t.Errorf("editor of ca-q12 on its posters: %d, want 200", resp.StatusCode)
+	}
+	// Without a posters token configured, officers still get in.
+	srv2, _ := newQRServerWith(t, func(o *QROptions) {
+		o.PosterToken, o.OfficerCheck = "", e.admin.OfficerCheck(RoleEditor)
+	})
+	if resp, _ := get(t, srv2.URL+"/posters/ubnd-ben-nghe.html?codes="+code, "Authorization", "Bearer tok-editor-bn"); resp.StatusCode != http.StatusOK {
+		t.Errorf("officer without posters token configured: %d, want 200", resp.StatusCode)
+	}
+	if resp, _ := get(t, srv2.URL+"/posters/ubnd-ben-nghe.html?codes="+code, "Authorization", "Bearer "+testPosterToken); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unconfigured posters token: %d, want 401", resp.StatusCode)
 	}
 }
 

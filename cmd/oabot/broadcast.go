@@ -510,6 +510,7 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 		return fmt.Errorf("admin api: %w", err)
 	}
 	api.Mount(admin)
+	s.admin = admin
 	host, _ := os.Hostname()
 	var observe func(account, status string)
 	if m := s.ops.m; m != nil {

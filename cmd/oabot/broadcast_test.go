@@ -144,9 +144,11 @@ http: {public_base_url: "https://bot.example.vn"}
 redis: {url: %q, key_prefix: %q}
 zalo: {api_base: %q, oauth_base: %q}
 broadcast: {rate_per_second: 20}
+posters: {token_env: POSTERS_TOKEN}
 officers:
   - {name: lan, token_env: TOKEN_LAN, role: broadcaster, accounts: [ca-q1]}
   - {name: minh, token_env: TOKEN_MINH, role: broadcaster, accounts: [ca-q9]}
+  - {name: vy, token_env: TOKEN_VY, role: viewer, accounts: [ca-q1]}
 accounts:
   - id: ca-q1
     name: "Công an phường 1"
@@ -164,8 +166,35 @@ accounts:
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"OA_SECRET": secret, "ACCESS": token, "TOKEN_LAN": "lan-secret-token", "TOKEN_MINH": "minh-secret-token"}
+	env := map[string]string{"OA_SECRET": secret, "ACCESS": token, "TOKEN_LAN": "lan-secret-token", "TOKEN_MINH": "minh-secret-token",
+		"TOKEN_VY": "vy-secret-token", "POSTERS_TOKEN": "posters-secret-token"}
 	base, _ := mustRunMain(t, []string{"serve", "--config", cfgPath, "--addr", "127.0.0.1:0"}, env)
+
+	// Posters: the posters token, or an officer token with the editor role or higher on
+	// the account.
+	for _, tc := range []struct {
+		name, token string
+		want        int
+	}{
+		{"none", "", 401},
+		{"posters token", "posters-secret-token", 200},
+		{"broadcaster of ca-q1", "lan-secret-token", 200},
+		{"broadcaster of another account", "minh-secret-token", 403},
+		{"viewer of ca-q1", "vy-secret-token", 403},
+	} {
+		req, _ := http.NewRequest("GET", base+"/posters/ca-q1.html?codes=1.014061", nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("posters, %s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
 
 	ts := fmt.Sprint(time.Now().UnixMilli())
 	body := []byte(`{"app_id":"` + appID + `","oa_id":"` + oaID + `","event_name":"follow","timestamp":"` + ts +

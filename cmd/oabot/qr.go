@@ -81,7 +81,9 @@ func qrCmd(_ context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // mountQR adds the QR image, landing-page and poster routes to the server (serve).
-// Landing views are counted in Redis, or in memory without Redis. Without a public base
+// Posters take the posters token or an officer's admin API token (editor or higher on the
+// poster's account; needs mountCampaigns first). Landing views are counted in Redis, or in
+// memory without Redis. Without a public base
 // URL the routes are left out with a warning: landing-mode codes could not point anywhere.
 func (s *service) mountQR(api *httpapi.Server) error {
 	if s.cfg.HTTP.PublicBaseURL == "" {
@@ -96,16 +98,21 @@ func (s *service) mountQR(api *httpapi.Server) error {
 		}
 		scans = rs
 	}
-	routes, err := httpapi.NewQRRoutes(httpapi.QROptions{
+	o := httpapi.QROptions{
 		PublicBaseURL: s.cfg.HTTP.PublicBaseURL, Accounts: qrAccounts(s.cfg), Catalog: s.catalog.Catalog,
 		Scans: scans, PosterToken: s.cfg.Posters.Token.Value(), FontPath: s.cfg.Posters.Font,
 		Logger: s.log.Named("qr"),
-	})
+	}
+	if s.admin != nil {
+		// Officers fetch their accounts' posters with their admin API token (editor or higher).
+		o.OfficerCheck = s.admin.OfficerCheck(httpapi.RoleEditor)
+	}
+	routes, err := httpapi.NewQRRoutes(o)
 	if err != nil {
 		return err
 	}
-	if s.cfg.Posters.Token.IsZero() {
-		s.log.Info("poster routes answer 401: no posters token configured")
+	if s.cfg.Posters.Token.IsZero() && s.admin == nil {
+		s.log.Info("poster routes answer 401: no posters token configured and no admin API (Redis mode)")
 	}
 	api.Mount(routes)
 	return nil

@@ -119,7 +119,8 @@ type service struct {
 	counters *httpapi.Counters
 	api      *httpapi.Server
 	handler  bot.Handler
-	conv     *bot.Bot // the conversation inside handler (campaigns render its cards)
+	conv     *bot.Bot       // the conversation inside handler (campaigns render its cards)
+	admin    *httpapi.Admin // the admin API (Redis mode; nil otherwise); posters accept its officers
 
 	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
 	webhookObs httpapi.Observer
@@ -382,10 +383,10 @@ func (s *service) newHTTP() error {
 			}
 		}
 	}
-	if err := s.mountQR(api); err != nil {
+	if err := s.mountCampaigns(api); err != nil { // before mountQR: posters use its officers
 		return err
 	}
-	if err := s.mountCampaigns(api); err != nil {
+	if err := s.mountQR(api); err != nil {
 		return err
 	}
 	if err := s.mountOps(api); err != nil {
