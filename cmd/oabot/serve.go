@@ -515,28 +515,3 @@ func demoNames(as []config.Account) string {
 }
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
-
-// ackText is the fixed acknowledgement of the service-core stage; the conversation
-// (bot/texts.go) replaces it.
-const ackText = "Đã nhận tin nhắn của bạn. Cán bộ sẽ phản hồi sớm."
-
-// ackHandler answers every user_send_text with ackText.
-type ackHandler struct {
-	log       *zap.Logger
-	messenger func(account string) (*zalo.Client, bool)
-}
-
-func (h *ackHandler) HandleJob(ctx context.Context, job bot.Job) error {
-	if job.EventName != zalo.EventUserSendText {
-		return nil
-	}
-	c, ok := h.messenger(job.Account)
-	if !ok {
-		h.log.Warn("no zalo client for account", zap.String("account", job.Account))
-		return nil
-	}
-	if _, err := c.Send(ctx, job.UserID, zalo.Message{Text: ackText}); err != nil {
-		return fmt.Errorf("send acknowledgement: %w", err)
-	}
-	return nil
-}
