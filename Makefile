@@ -1,4 +1,5 @@
 # oabot — developer tasks. `make test` is the README's test command and what CI runs.
+SHELL    := /bin/bash
 GO       ?= go
 PKGS     ?= ./...
 # Debian packages the tests and posters need: a real Redis, headless Chromium for page tests,
