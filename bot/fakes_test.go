@@ -200,4 +200,3 @@ func describe(msgs []zalo.Message) string {
 	}
 	return b.String()
 }
-
