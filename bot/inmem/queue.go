@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime/debug"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,8 +32,11 @@ type QueueOptions struct {
 	Partitions    int           // one worker goroutine per partition [16]
 	Size          int           // total buffered jobs, split over partitions [1000]
 	DedupeTTL     time.Duration // [48h]
-	MaxDeliveries int           // [5]
+	MaxDeliveries int           // deliveries before dead-lettering (transient failures not counted) [5]
 	JobTimeout    time.Duration // [20s]
+	RetryBase     time.Duration // first backoff after a transient failure [1s]
+	RetryMax      time.Duration // backoff cap for transient failures [5m]
+	MaxEventAge   time.Duration // transient failures of an older event dead-letter it [3h]
 	Logger        *zap.Logger
 	Observer      bot.JobObserver
 }
@@ -51,6 +55,7 @@ type Queue struct {
 	draining  bool
 
 	running atomic.Bool
+	parked  atomic.Int64 // events waiting behind a transient failure
 	deadMu  sync.Mutex
 	dead    []bot.Job
 }
@@ -73,6 +78,15 @@ func NewQueue(opts QueueOptions) *Queue {
 	}
 	if opts.JobTimeout <= 0 {
 		opts.JobTimeout = 20 * time.Second
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = time.Second
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 5 * time.Minute
+	}
+	if opts.MaxEventAge <= 0 {
+		opts.MaxEventAge = 3 * time.Hour
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
@@ -151,9 +165,9 @@ func (q *Queue) Running() bool { return q.running.Load() }
 // Ping always succeeds (nothing to reach).
 func (q *Queue) Ping(context.Context) error { return nil }
 
-// Len returns the number of buffered jobs.
+// Len returns the number of buffered jobs, parked ones included.
 func (q *Queue) Len() int {
-	n := 0
+	n := int(q.parked.Load())
 	for _, c := range q.parts {
 		n += len(c)
 	}
@@ -177,14 +191,7 @@ func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case job := <-c:
-					q.handle(ctx, h, job)
-				}
-			}
+			q.work(ctx, h, c)
 		}()
 	}
 	wg.Wait()
@@ -194,28 +201,84 @@ func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
 	return nil
 }
 
-// handle retries a job in place (keeping the conversation's order) up to MaxDeliveries.
-func (q *Queue) handle(ctx context.Context, h bot.Handler, job bot.Job) {
+// work is one partition's worker: new jobs in arrival order, and the retries of parked
+// conversations when due (see park).
+func (q *Queue) work(ctx context.Context, h bot.Handler, c chan bot.Job) {
+	parked := map[string]*parkedConv{}
+	for {
+		var wake <-chan time.Time
+		if next, ok := nextDue(parked); ok {
+			wake = time.After(time.Until(next))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case job := <-c:
+			q.handle(ctx, h, job, parked)
+		case <-wake:
+			q.retryDue(ctx, h, parked)
+		}
+	}
+}
+
+// parkedConv is a conversation whose oldest job failed transiently: its jobs wait, in
+// order, for the retry at due while the partition goes on with other conversations
+// (the same scheme as bot/redisstore's park lists).
+type parkedConv struct {
+	jobs      []bot.Job
+	due       time.Time
+	transient int // transient failures of jobs[0]
+	failures  int // other failures of jobs[0]
+}
+
+func nextDue(parked map[string]*parkedConv) (time.Time, bool) {
+	var first time.Time
+	for _, pc := range parked {
+		if first.IsZero() || pc.due.Before(first) {
+			first = pc.due
+		}
+	}
+	return first, !first.IsZero()
+}
+
+func convOf(job bot.Job) string { return job.OAID + ":" + job.UserID }
+
+// handle runs a new job: behind its conversation's parked jobs if any; else at once,
+// retrying other than transient failures in place (keeping the conversation's order) up
+// to MaxDeliveries, and parking the conversation on a transient failure.
+func (q *Queue) handle(ctx context.Context, h bot.Handler, job bot.Job, parked map[string]*parkedConv) {
+	conv := convOf(job)
+	if pc, ok := parked[conv]; ok {
+		pc.jobs = append(pc.jobs, job)
+		q.parked.Add(1)
+		return
+	}
 	for attempt := 1; ; attempt++ {
 		job.Attempt = attempt
 		start := time.Now()
 		err := q.call(context.WithoutCancel(ctx), h, job)
+		if hint, transient := bot.IsTransient(err); transient {
+			if q.tooOld(job) {
+				q.dead1(job, err, time.Since(start), q.tooOldReason(1, err))
+				return
+			}
+			q.observe(job, err, false, time.Since(start))
+			due := time.Now().Add(bot.Backoff(1, q.opts.RetryBase, q.opts.RetryMax, hint))
+			parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: due, transient: 1, failures: attempt - 1}
+			q.parked.Add(1)
+			q.log.Warn("job failed transiently, conversation parked", zap.String("event_name", job.EventName),
+				zap.Duration("retry_in", time.Until(due).Round(time.Millisecond)), zap.Error(err))
+			return
+		}
 		dead := err != nil && attempt >= q.opts.MaxDeliveries
-		if q.opts.Observer != nil {
-			q.opts.Observer.JobDone(job, err, dead, time.Since(start))
+		if err == nil || !dead {
+			q.observe(job, err, false, time.Since(start))
 		}
 		if err == nil {
 			return
 		}
 		if dead {
-			q.log.Error("job dead-lettered", zap.String("account", job.Account),
-				zap.String("event_name", job.EventName), zap.Int("attempts", attempt), zap.Error(err))
-			q.deadMu.Lock()
-			q.dead = append(q.dead, job)
-			if len(q.dead) > 100 {
-				q.dead = q.dead[1:]
-			}
-			q.deadMu.Unlock()
+			q.dead1(job, err, time.Since(start), err.Error())
 			return
 		}
 		q.log.Warn("job failed, will retry", zap.String("event_name", job.EventName),
@@ -223,9 +286,117 @@ func (q *Queue) handle(ctx context.Context, h bot.Handler, job bot.Job) {
 		select {
 		case <-ctx.Done():
 			return // shutting down: in memory there is nobody to hand it to
-		case <-time.After(min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second)):
+		case <-time.After(retryDelay(attempt)):
 		}
 	}
+}
+
+// retryDue retries the parked conversations whose time has come, earliest first.
+func (q *Queue) retryDue(ctx context.Context, h bot.Handler, parked map[string]*parkedConv) {
+	now := time.Now()
+	var due []string
+	for conv, pc := range parked {
+		if !pc.due.After(now) {
+			due = append(due, conv)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return parked[due[i]].due.Before(parked[due[j]].due) })
+	for _, conv := range due {
+		if ctx.Err() != nil {
+			return
+		}
+		q.retryConversation(ctx, h, conv, parked)
+	}
+}
+
+// retryConversation handles a parked conversation's jobs in order until none is left or
+// the oldest fails again.
+func (q *Queue) retryConversation(ctx context.Context, h bot.Handler, conv string, parked map[string]*parkedConv) {
+	pc := parked[conv]
+	pop := func() bool {
+		pc.jobs = pc.jobs[1:]
+		pc.transient, pc.failures = 0, 0
+		q.parked.Add(-1)
+		if len(pc.jobs) == 0 {
+			delete(parked, conv)
+			return false
+		}
+		return true
+	}
+	for ctx.Err() == nil {
+		job := pc.jobs[0]
+		job.Attempt = pc.transient + pc.failures + 1
+		start := time.Now()
+		err := q.call(context.WithoutCancel(ctx), h, job)
+		took := time.Since(start)
+		if err == nil {
+			q.observe(job, nil, false, took)
+			if !pop() {
+				return
+			}
+			continue
+		}
+		var delay time.Duration
+		if hint, transient := bot.IsTransient(err); transient {
+			pc.transient++
+			if q.tooOld(job) {
+				q.dead1(job, err, took, q.tooOldReason(pc.transient, err))
+				if !pop() {
+					return
+				}
+				continue
+			}
+			delay = bot.Backoff(pc.transient, q.opts.RetryBase, q.opts.RetryMax, hint)
+		} else {
+			pc.failures++
+			if pc.failures >= q.opts.MaxDeliveries {
+				q.dead1(job, err, took, err.Error())
+				if !pop() {
+					return
+				}
+				continue
+			}
+			delay = retryDelay(pc.failures)
+		}
+		q.observe(job, err, false, took)
+		pc.due = time.Now().Add(delay)
+		q.log.Warn("parked job failed again", zap.String("event_name", job.EventName),
+			zap.Int("transient_failures", pc.transient), zap.Int("failures", pc.failures),
+			zap.Duration("retry_in", delay), zap.Error(err))
+		return
+	}
+}
+
+func retryDelay(attempt int) time.Duration {
+	return min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second)
+}
+
+func (q *Queue) tooOld(job bot.Job) bool {
+	return !job.ReceivedAt.IsZero() && time.Since(job.ReceivedAt) > q.opts.MaxEventAge
+}
+
+func (q *Queue) tooOldReason(transient int, err error) string {
+	return fmt.Sprintf("event older than max_event_age (%v) after %d transient failures; last error: %v",
+		q.opts.MaxEventAge, transient, err)
+}
+
+func (q *Queue) observe(job bot.Job, err error, dead bool, took time.Duration) {
+	if q.opts.Observer != nil {
+		q.opts.Observer.JobDone(job, err, dead, took)
+	}
+}
+
+// dead1 gives a job up: observed as dead, logged with the reason, kept in the last 100.
+func (q *Queue) dead1(job bot.Job, err error, took time.Duration, reason string) {
+	q.observe(job, err, true, took)
+	q.log.Error("job dead-lettered", zap.String("account", job.Account),
+		zap.String("event_name", job.EventName), zap.Int("attempts", job.Attempt), zap.String("error", reason))
+	q.deadMu.Lock()
+	q.dead = append(q.dead, job)
+	if len(q.dead) > 100 {
+		q.dead = q.dead[1:]
+	}
+	q.deadMu.Unlock()
 }
 
 func (q *Queue) call(ctx context.Context, h bot.Handler, job bot.Job) (err error) {

@@ -22,6 +22,9 @@ type PartitionStats struct {
 	Lag int64
 	// Pending is the number of entries delivered but not acknowledged yet.
 	Pending int64
+	// Parked is the number of events waiting for the retry of a transient failure of
+	// their conversation (moved out of the stream, not yet handled).
+	Parked int64
 }
 
 // TokenHealth describes the OAuth token of one account (the token-health view).
@@ -42,7 +45,7 @@ type queueCollector struct {
 	mu sync.Mutex
 	fn func(ctx context.Context) ([]PartitionStats, error)
 
-	length, lag, pending, up *prometheus.Desc
+	length, lag, pending, parked, up *prometheus.Desc
 }
 
 func newQueueCollector() *queueCollector {
@@ -51,6 +54,7 @@ func newQueueCollector() *queueCollector {
 		length:  prometheus.NewDesc("oabot_queue_length", "Entries in the partition's stream (XLEN).", labels, nil),
 		lag:     prometheus.NewDesc("oabot_queue_lag", "Entries of the partition not yet delivered to a worker.", labels, nil),
 		pending: prometheus.NewDesc("oabot_queue_pending", "Entries of the partition delivered but not acknowledged.", labels, nil),
+		parked:  prometheus.NewDesc("oabot_queue_parked", "Events of the partition waiting for a retry after a transient failure (e.g. Zalo down).", labels, nil),
 		up:      prometheus.NewDesc("oabot_queue_stats_up", "1 when the last read of queue figures succeeded.", nil, nil),
 	}
 }
@@ -65,6 +69,7 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.length
 	ch <- c.lag
 	ch <- c.pending
+	ch <- c.parked
 	ch <- c.up
 }
 
@@ -87,6 +92,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.length, prometheus.GaugeValue, float64(s.Length), s.Partition)
 		ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(s.Lag), s.Partition)
 		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(s.Pending), s.Partition)
+		ch <- prometheus.MustNewConstMetric(c.parked, prometheus.GaugeValue, float64(s.Parked), s.Partition)
 	}
 }
 

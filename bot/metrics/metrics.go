@@ -38,6 +38,9 @@ const (
 	ResultOK    = "ok"    // handled and acknowledged
 	ResultRetry = "retry" // handler failed; the job will be delivered again
 	ResultDead  = "dead"  // moved to the dead-letter stream
+	// ResultTransient: the handler failed transiently (Zalo down, token repair); the job
+	// is retried with backoff and this does not count toward max_deliveries.
+	ResultTransient = "transient"
 )
 
 // Metrics holds every collector of the service, registered on its own registry (no global
@@ -80,7 +83,7 @@ func New() *Metrics {
 		}, []string{"outcome"}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "oabot_jobs_total",
-			Help: "Queue jobs handled, by event name and result (ok, retry, dead).",
+			Help: "Queue jobs handled, by event name and result (ok, retry, transient, dead).",
 		}, []string{"event", "result"}),
 		jobSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "oabot_job_seconds",

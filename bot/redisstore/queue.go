@@ -31,7 +31,8 @@ import (
 // A dead instance's leases expire after LeaseTTL; the new owner first claims the entries
 // the dead one left pending (XAUTOCLAIM, once idle for ClaimIdle) and handles them before
 // reading new ones. A job that fails MaxDeliveries times moves to the partition's
-// dead-letter stream.
+// dead-letter stream; a job that fails transiently (bot.TransientError) parks its
+// conversation instead and is retried with backoff (queue_park.go).
 type Queue struct {
 	rdb      redis.UniversalClient
 	keys     Keyspace
@@ -51,7 +52,10 @@ type QueueOptions struct {
 	Consumer      string        // this instance's unique name [host-pid-random]
 	ClaimIdle     time.Duration // idle time before a dead consumer's entry is claimed [30s]
 	LeaseTTL      time.Duration // partition lease lifetime without renewal [10s]
-	MaxDeliveries int           // deliveries before dead-lettering [5]
+	MaxDeliveries int           // deliveries before dead-lettering (transient failures not counted) [5]
+	RetryBase     time.Duration // first backoff after a transient failure [1s]
+	RetryMax      time.Duration // backoff cap for transient failures [5m]
+	MaxEventAge   time.Duration // transient failures of an older event dead-letter it [3h]
 	JobTimeout    time.Duration // bound on one handler call [20s]
 	StreamMaxLen  int64         // approximate cap per stream [100000]
 	DedupeTTL     time.Duration // how long event keys are remembered [48h]
@@ -89,6 +93,9 @@ func (o *QueueOptions) setDefaults() {
 	def(&o.JobTimeout, 20*time.Second)
 	def(&o.DedupeTTL, 48*time.Hour)
 	def(&o.Block, time.Second)
+	def(&o.RetryBase, time.Second)
+	def(&o.RetryMax, 5*time.Minute)
+	def(&o.MaxEventAge, 3*time.Hour)
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
@@ -222,8 +229,8 @@ type DeadLetter struct {
 	Reason    string
 }
 
-// Backlog returns the number of entries stored in all partition streams (queued or being
-// handled), for metrics and tests.
+// Backlog returns the number of events not yet handled: entries of all partition streams
+// (queued or being handled) plus parked events waiting for a retry, for metrics and tests.
 func (q *Queue) Backlog(ctx context.Context) (int64, error) {
 	pipe := q.rdb.Pipeline()
 	cmds := make([]*redis.IntCmd, q.opts.Partitions)
@@ -237,5 +244,9 @@ func (q *Queue) Backlog(ctx context.Context) (int64, error) {
 	for _, c := range cmds {
 		n += c.Val()
 	}
-	return n, nil
+	parked, err := q.Parked(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n + parked, nil
 }

@@ -47,6 +47,9 @@ type owned struct {
 	renewed atomic.Int64  // unix nanos of the last successful lease renewal
 	lost    atomic.Bool   // set when the lease is found held by someone else
 	stopped bool          // stop already closed
+	// parked is the worker's copy of the partition's retry schedule (conversation → next
+	// retry), loaded when the worker starts; only the lease holder changes it.
+	parked map[string]time.Time
 }
 
 // valid reports whether the worker may still read: the lease was renewed recently enough
@@ -279,6 +282,15 @@ func (r *runner) work(ctx context.Context, o *owned) {
 			}
 			continue
 		}
+		if o.parked == nil {
+			if err := r.loadParked(ctx, o); err != nil {
+				q.log.Warn("load parked failed", zap.Int("partition", o.p), zap.Error(err))
+				if !backoff(time.Second) {
+					return
+				}
+				continue
+			}
+		}
 		if !recovered {
 			waiting, err := r.recoverPending(ctx, o)
 			if err != nil {
@@ -298,9 +310,17 @@ func (r *runner) work(ctx context.Context, o *owned) {
 			}
 			recovered = true
 		}
+		if !r.retryDue(ctx, o) {
+			return
+		}
+		block := q.opts.Block
+		if d, ok := o.nextDue(time.Now()); ok {
+			// Wake up for the next parked retry; BLOCK 0 would mean forever.
+			block = max(min(block, d), time.Millisecond)
+		}
 		streams, err := q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 			Group: consumerGroup, Consumer: q.opts.Consumer, Streams: []string{stream, ">"},
-			Count: 16, Block: q.opts.Block,
+			Count: 16, Block: block,
 		}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
@@ -391,13 +411,19 @@ func (r *runner) recoverPending(ctx context.Context, o *owned) (waiting bool, er
 	}
 }
 
-// process hands one entry to the handler, retrying in place (the partition waits, which
-// keeps the order) until it succeeds or is dead-lettered. It reports false when the
+// process hands one entry to the handler, retrying other than transient failures in
+// place (the partition waits a little, which keeps the order) until it succeeds or is
+// dead-lettered; a transient failure parks the conversation (queue_park.go), and an entry
+// of a parked conversation is appended to its park list without being handled. It reports false when the
 // worker must stop (stop requested or lease lost while retrying); the entry then stays
 // pending for the next owner.
 func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attempt int) bool {
 	q := r.q
 	job := decodeJob(m)
+	if _, parked := o.parked[convOf(job)]; parked {
+		// An earlier event of this conversation waits for a retry: queue up behind it.
+		return r.parkAppend(ctx, o, m, job)
+	}
 	for {
 		job.Attempt = attempt
 		if attempt > q.opts.MaxDeliveries {
@@ -419,6 +445,10 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 				return false
 			}
 			return true
+		}
+		if _, transient := bot.IsTransient(err); transient {
+			// Not the job's fault: park the conversation and go on with the others.
+			return r.parkHead(ctx, o, m, job, err, attempt-1, took)
 		}
 		if attempt >= q.opts.MaxDeliveries {
 			r.observe(job, err, true, took)

@@ -64,6 +64,8 @@ func (j jobMetrics) JobDone(job bot.Job, err error, dead bool, took time.Duratio
 	switch {
 	case dead:
 		result = metrics.ResultDead
+	case isTransient(err):
+		result = metrics.ResultTransient
 	case err != nil:
 		result = metrics.ResultRetry
 	}
@@ -186,7 +188,8 @@ func (s *service) mountOps(api *httpapi.Server) error {
 			}
 			out := make([]metrics.PartitionStats, len(st))
 			for i, p := range st {
-				out[i] = metrics.PartitionStats{Partition: redisstore.PartitionLabel(p.Partition), Length: p.Length, Lag: p.Lag, Pending: p.Pending}
+				out[i] = metrics.PartitionStats{Partition: redisstore.PartitionLabel(p.Partition), Length: p.Length, Lag: p.Lag,
+					Pending: p.Pending, Parked: p.Parked}
 			}
 			return out, nil
 		})

@@ -405,7 +405,7 @@ func TestDegradeZaloDown(t *testing.T) {
 	waitFor(t, 20*time.Second, "failures visible in the metrics", func() bool {
 		m = scrape(t, base)
 		return metricValue(m, `oabot_zalo_api_requests_total{code="http_502",endpoint="/v3.0/oa/message/cs"}`) >= 3 &&
-			metricValue(m, `oabot_jobs_total{event="user_send_text",result="retry"}`) >= 1
+			metricValue(m, `oabot_jobs_total{event="user_send_text",result="transient"}`) >= 1
 	})
 	if b := backlog(m); b < 1 {
 		t.Errorf("queue backlog during the outage = %v, want > 0\n%s", b, grepLines(m, "oabot_queue_"))
@@ -423,12 +423,13 @@ func TestDegradeZaloDown(t *testing.T) {
 	}
 }
 
-// backlog sums the queue's lag and pending entries over the partitions (-1 when the
+// backlog sums the queue's lag, pending and parked entries over the partitions (-1 when the
 // figures are missing).
 func backlog(m string) float64 {
 	total, seen := 0.0, false
 	for _, line := range strings.Split(m, "\n") {
-		if strings.HasPrefix(line, "oabot_queue_pending{") || strings.HasPrefix(line, "oabot_queue_lag{") {
+		if strings.HasPrefix(line, "oabot_queue_pending{") || strings.HasPrefix(line, "oabot_queue_lag{") ||
+			strings.HasPrefix(line, "oabot_queue_parked{") {
 			f, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 			total, seen = total+f, true
 		}

@@ -181,7 +181,7 @@ func (s *service) openStores(ctx context.Context) error {
 	if s.cfg.InMemory() {
 		s.queue = inmem.NewQueue(inmem.QueueOptions{Partitions: q.Partitions, Size: q.MemorySize,
 			DedupeTTL: q.DedupeTTL, MaxDeliveries: q.MaxDeliveries, JobTimeout: q.JobTimeout,
-			Logger: s.log.Named("queue"), Observer: s.jobObs})
+			MaxEventAge: q.MaxEventAge, Logger: s.log.Named("queue"), Observer: s.jobObs})
 		s.state = inmem.NewStore(s.cfg.Conversation.TTL)
 		s.tokens = zalo.NewMemoryTokenStore()
 		return nil
@@ -201,8 +201,8 @@ func (s *service) openStores(ctx context.Context) error {
 	prefix := s.cfg.Redis.KeyPrefix
 	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
 		Workers: q.Workers, ClaimIdle: q.ClaimIdle, LeaseTTL: q.LeaseTTL, MaxDeliveries: q.MaxDeliveries,
-		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, Logger: s.log.Named("queue"),
-		Observer: s.jobObs})
+		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, MaxEventAge: q.MaxEventAge,
+		Logger: s.log.Named("queue"), Observer: s.jobObs})
 	if err != nil {
 		return err
 	}
@@ -356,7 +356,7 @@ func (s *service) buildHandler() (bot.Handler, error) {
 		return nil, err
 	}
 	s.conv = conv
-	return conv, nil
+	return transientHandler{next: conv}, nil
 }
 
 // newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.

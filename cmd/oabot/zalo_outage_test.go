@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo/zalotest"
+)
+
+// A Zalo outage far longer than max_deliveries × backoff (every send answered 502 while
+// each conversation's first event fails more than max_deliveries times): the webhooks keep
+// answering 200, the queue grows (parked events), nothing is dead-lettered; when Zalo
+// returns every event is answered exactly once and in order per citizen (the same replies,
+// in the same order, as a citizen who wrote the same messages before the outage).
+func TestZaloOutageParksAndRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("outage test; skipped with -short")
+	}
+	_, prefix := redistest.New(t)
+	fake := zalotest.New()
+	base := opsService(t, redistest.URL(t), prefix, fake, "queue: {partitions: 2, lease_ttl: 2s, max_deliveries: 2}\n")
+	texts := []string{"lam can cuoc cong dan", "dang ky tam tru", "dang ky khai sinh"}
+
+	// The control citizen, before the outage.
+	const control = "4100000000000000099"
+	for i, text := range texts {
+		b, s := citizenEvent(control, fmt.Sprintf("zc-%d", i), text)
+		if code := post(base+"/webhook", b, s); code != 200 {
+			t.Fatalf("POST = %d", code)
+		}
+		waitFor(t, 10*time.Second, "control reply", func() bool { return len(fake.Sent()) > 0 && lastUser(fake) == control })
+		time.Sleep(300 * time.Millisecond)
+	}
+	want := strings.Join(replyTexts(fake, control), "\n---\n")
+
+	// Zalo down: the next 66 sends fail (each job tries 3 times inside the client, so each
+	// of the 6 first events fails about 3.7 times, more than max_deliveries).
+	fake.FailNextHTTP(66, http.StatusBadGateway, "/v3.0/oa/message/cs")
+	const citizens = 6
+	for i, text := range texts {
+		for c := range citizens {
+			b, s := citizenEvent(fmt.Sprintf("41000000000000000%02d", c), fmt.Sprintf("zo-%d-%d", c, i), text)
+			if code := post(base+"/webhook", b, s); code != 200 {
+				t.Fatalf("POST = %d: webhooks must keep answering 200 while Zalo is down", code)
+			}
+		}
+	}
+	var m string
+	waitFor(t, 30*time.Second, "every citizen's first event failing more than max_deliveries times", func() bool {
+		m = scrape(t, base)
+		return metricValue(m, `oabot_jobs_total{event="user_send_text",result="transient"}`) >= 3*citizens
+	})
+	if b := backlog(m); b != 3*citizens {
+		t.Errorf("queue backlog during the outage = %v, want %d\n%s", b, 3*citizens, grepLines(m, "oabot_queue_"))
+	}
+	if v := metricValue(m, `oabot_jobs_total{event="user_send_text",result="dead"}`); v > 0 {
+		t.Fatalf("%v jobs dead-lettered during the outage", v)
+	}
+	start := time.Now()
+	for backlog(scrape(t, base)) != 0 || len(repliesTo(fake)) != citizens+1 {
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("not every event answered after Zalo returned: %d citizens answered\n%s", len(repliesTo(fake)),
+				grepLines(scrape(t, base), "oabot_queue_"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("backlog drained %v after the transient-failure threshold", time.Since(start).Round(time.Second))
+	time.Sleep(2 * time.Second) // a duplicate would show by now
+	for c := range citizens {
+		user := fmt.Sprintf("41000000000000000%02d", c)
+		if got := strings.Join(replyTexts(fake, user), "\n---\n"); got != want {
+			t.Errorf("citizen %s got replies\n%s\nwant (as the control citizen)\n%s", user, got, want)
+		}
+	}
+	m = scrape(t, base)
+	if v := metricValue(m, `oabot_jobs_total{event="user_send_text",result="dead"}`); v > 0 {
+		t.Errorf("%v jobs dead-lettered", v)
+	}
+}
+
+func lastUser(fake *zalotest.Server) string {
+	s := fake.Sent()
+	return s[len(s)-1].UserID
+}
+
+// replyTexts lists the texts the fake accepted for user, in the order it accepted them.
+func replyTexts(fake *zalotest.Server, user string) []string {
+	sent := fake.Sent()
+	sort.Slice(sent, func(i, j int) bool { return sent[i].Seq < sent[j].Seq })
+	var out []string
+	for _, s := range sent {
+		if s.UserID == user {
+			out = append(out, s.Message.Text)
+		}
+	}
+	return out
+}
