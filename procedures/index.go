@@ -77,7 +77,9 @@ type docInfo struct {
 	levelRank int8    // 3 Cấp xã, 2 Cấp tỉnh, 1 Cấp bộ, 0 other
 	quals     []int16 // qualifiers found in the name (indexes into Synonyms.qualifiers)
 	key       []string
-	citizen   bool // the name says the procedure is for individuals
+	citizen   bool    // the name says the procedure is for individuals
+	head      []int32 // term ids of the name's head: its first words, up to the first qualifying clause
+	headW     float32 // sum of the head words' idf
 }
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
@@ -201,6 +203,11 @@ func NewIndex(c *Catalog, opts Options) *Index {
 				di.citizen = true
 			}
 		}
+		for _, t := range nameHead(nameToks) {
+			if !ix.syn.isStop(t) {
+				di.head = append(di.head, termID(t.folded))
+			}
+		}
 		ix.docs[d] = di
 	}
 	docStart[n] = len(occs)
@@ -264,6 +271,11 @@ func NewIndex(c *Catalog, opts Options) *Index {
 			ix.postings[id] = append(ix.postings[id], posting{doc: int32(d), w: float32(w), inName: inName[id]})
 		}
 	}
+	for d := range ix.docs {
+		for _, id := range ix.docs[d].head {
+			ix.docs[d].headW += ix.idf[id]
+		}
+	}
 	// Words the synonym table knows are never "repaired" into catalogue words.
 	for first, rs := range ix.syn.rules {
 		ix.known[first] = true
@@ -295,6 +307,31 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		return &scratch{score: make([]float32, n), mask: make([]uint64, n), name: make([]uint64, n)}
 	}
 	return ix
+}
+
+// headEnd are the words that end a name's head: what follows them says for whom, where
+// or in which case ("Cấp lại tem AB | trong trường hợp hộ chiếu bị mất").
+var headEnd = map[string]bool{"cho": true, "của": true, "tại": true, "do": true, "khi": true, "thuộc": true,
+	"theo": true, "trong": true, "đối": true, "mà": true, "để": true, "từ": true, "ở": true, "đã": true,
+	"được": true, "và": true, "hoặc": true, "với": true, "vào": true, "trên": true}
+
+// maxHead is the most words a name's head has.
+const maxHead = 8
+
+// nameHead is the head of a name: its words up to the first punctuation or head-ending
+// word, without a leading "thủ tục", at most maxHead words.
+func nameHead(toks []token) []token {
+	i := 0
+	if len(toks) >= 2 && toks[0].folded == "thu" && toks[1].folded == "tuc" {
+		i = 2
+	}
+	start := i
+	for ; i < len(toks) && i-start < maxHead; i++ {
+		if i > start && (toks[i].brk || headEnd[toks[i].exact]) {
+			break
+		}
+	}
+	return toks[start:i]
 }
 
 // Catalog returns the indexed catalogue.

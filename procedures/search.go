@@ -95,6 +95,11 @@ const (
 	// A query with no administrative verb and no aspect must match this well.
 	noVerbMinCoverage = 0.6
 	noVerbScoreFactor = 1.5
+	// headBase: the score share a candidate keeps when the query has none of its name's
+	// head words; covering the head restores the full score.
+	headBase = 0.6
+	// oneWordPenalty: the name matches a single content word of a query with three or more.
+	oneWordPenalty = 0.6
 )
 
 type qterm struct {
@@ -119,6 +124,7 @@ type analysed struct {
 	stripped   string // normalised query without aspect words (for logging/debug)
 	unresolved int    // content words that match nothing in the catalogue
 	nCore      int    // content words that are not context words
+	core       uint64 // their groups
 	verb       bool   // the query names an administrative verb or action
 }
 
@@ -188,6 +194,9 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 			continue // only incidental matches (field, results)
 		}
 		sc := float64(s.score[d]) * (0.2 + 0.8*cov*cov) * levelPrior[ix.docs[d].levelRank]
+		if a.nCore >= 3 && bits.OnesCount64(s.name[d]&a.core) <= 1 {
+			sc *= oneWordPenalty // the name shares one word with a query that has several
+		}
 		if ix.docs[d].citizen {
 			sc *= citizenBonus
 		}
@@ -198,7 +207,7 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 				n++
 			}
 		}
-		c := cand{doc: d, score: sc, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
+		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
 			nameFull: s.name[d]&a.content == a.content}
 		if h.Len() < k {
 			heap.Push(h, c)
@@ -211,10 +220,25 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	copy(cands, *h)
 	acts := ix.syn.findActions(a.seq)
 	qpos := make(map[string][]int, len(a.seq))
+	qids := make(map[int32]bool, len(a.seq))
 	for i, w := range a.seq {
 		qpos[w] = append(qpos[w], i)
+		if id, ok := ix.terms[w]; ok {
+			qids[id] = true
+		}
 	}
 	for i := range cands {
+		// The name's head (its action and object) should be what the query asks about.
+		if di := &ix.docs[cands[i].doc]; di.headW > 0 {
+			var got float32
+			for _, id := range di.head {
+				if qids[id] {
+					got += ix.idf[id]
+				}
+			}
+			cands[i].headF = headBase + (1-headBase)*float64(got/di.headW)
+			cands[i].score *= cands[i].headF
+		}
 		for _, act := range acts {
 			if containsSeq(ix.docs[cands[i].doc].key, ix.syn.actions[act]) {
 				cands[i].score *= actionBonus
@@ -316,14 +340,14 @@ func (ix *Index) abstainReason(a *analysed, cands []cand) string {
 		return "no candidate"
 	case cands[0].cov < ix.opts.MinCoverage:
 		return "low coverage"
-	case cands[0].score < ix.minScore:
+	case cands[0].score/cands[0].headF < ix.minScore:
 		return "low score"
 	case a.nCore >= 2 && !cands[0].bigram:
 		return "no shared phrase"
 	case a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf:
 		return "single common word"
 	case !a.verb && a.aspect == AspectNone &&
-		(cands[0].cov < noVerbMinCoverage || cands[0].score < noVerbScoreFactor*ix.minScore):
+		(cands[0].cov < noVerbMinCoverage || cands[0].score/cands[0].headF < noVerbScoreFactor*ix.minScore):
 		// No administrative verb and no aspect: a consumer or chat question unless the
 		// procedure matches it strongly.
 		return "no verb, weak match"
@@ -400,7 +424,8 @@ type cand struct {
 	cov      float64
 	code     string
 	bigram   bool
-	nameFull bool // the name/aliases contain every content word of the query
+	nameFull bool    // the name/aliases contain every content word of the query
+	headF    float64 // the head factor applied (ranking only: abstention ignores it)
 }
 
 // levelPrior slightly prefers procedures done close to citizens (by levelRank).
@@ -529,6 +554,7 @@ func (ix *Index) analyse(query string) analysed {
 			w *= contextWeight
 		} else {
 			a.nCore++
+			a.core |= uint64(1) << nextGroup
 		}
 		w *= scale
 		a.groupW[nextGroup] = w
