@@ -72,8 +72,9 @@ type TokenStatus struct {
 }
 
 // appliesNote tells the admin when a runtime-account change reaches the webhook and the
-// bot: each replica reads runtime accounts when it starts (cmd/oabot loadRuntimeAccounts).
-const appliesNote = "stored; each replica serves the change after its next (rolling) restart"
+// bot: this replica applies it at once, the others at their next refresh (every 5 s,
+// cmd/oabot accounts_live.go); no restart is needed.
+const appliesNote = "stored; applied by this replica now and by every replica within about 5 seconds, no restart needed"
 
 // expiringWithin marks a token "expiring" in the view (the token source refreshes well
 // before that, so it means refreshes are not happening).

@@ -79,8 +79,7 @@ type Server struct {
 	o        Options
 	engine   *gin.Engine
 	log      *zap.Logger
-	byOA     map[string]Account
-	byID     map[string]Account
+	accounts atomic.Pointer[accountTable]
 	draining atomic.Bool
 	warned   rateLimitedWarn
 	notFound []NotFoundRoutes
@@ -109,16 +108,9 @@ func New(o Options) (*Server, error) {
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
 	}
-	s := &Server{o: o, log: o.Logger.Named("webhook"), byOA: map[string]Account{}, byID: map[string]Account{}}
-	for _, a := range o.Accounts {
-		if a.ID == "" || a.OAID == "" {
-			return nil, errors.New("httpapi: account without id or oa_id")
-		}
-		if _, dup := s.byOA[a.OAID]; dup {
-			return nil, errors.New("httpapi: two accounts with one oa_id")
-		}
-		s.byOA[a.OAID] = a
-		s.byID[a.ID] = a
+	s := &Server{o: o, log: o.Logger.Named("webhook")}
+	if err := s.SetAccounts(o.Accounts); err != nil {
+		return nil, err
 	}
 	// gin's mode is process-wide; release mode keeps it from printing every route.
 	gin.SetMode(gin.ReleaseMode)
@@ -192,4 +184,30 @@ func (w *rateLimitedWarn) allow(now time.Time, every time.Duration) bool {
 		return false
 	}
 	return w.last.CompareAndSwap(last, now.UnixNano())
+}
+
+// accountTable is the webhook's view of the accounts, replaced as a whole.
+type accountTable struct {
+	byOA map[string]Account
+}
+
+// SetAccounts replaces the accounts whose webhook events are accepted (disabled ones left
+// out), e.g. when runtime accounts change; requests in flight finish with the old table.
+func (s *Server) SetAccounts(accounts []Account) error {
+	t := &accountTable{byOA: make(map[string]Account, len(accounts))}
+	ids := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		if a.ID == "" || a.OAID == "" {
+			return errors.New("httpapi: account without id or oa_id")
+		}
+		if _, dup := t.byOA[a.OAID]; dup {
+			return errors.New("httpapi: two accounts with one oa_id")
+		}
+		if ids[a.ID] {
+			return errors.New("httpapi: two accounts with one id")
+		}
+		t.byOA[a.OAID], ids[a.ID] = a, true
+	}
+	s.accounts.Store(t)
+	return nil
 }

@@ -119,7 +119,7 @@ func (s *Server) ingest(c *gin.Context) (account string, _ Outcome, _ error) {
 		return "", OutcomeMalformed, err
 	}
 	oaID, userID := zalo.Route(ev)
-	acc, ok := s.byOA[oaID]
+	acc, ok := s.accounts.Load().byOA[oaID]
 	if slug := c.Param("account"); ok && slug != "" && slug != acc.ID {
 		ok = false // the URL names another account than the event's OA
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,6 +31,8 @@ type ops struct {
 	accounts *redisstore.Accounts // nil in memory mode
 	oauth    *httpapi.OAuthRoutes
 	runtime  map[string]bool // ids of accounts that came from Redis at start
+	live     liveAccounts    // the account registry and the queue's handler (accounts_live.go)
+	mu       sync.RWMutex    // guards service.clients once serving
 }
 
 // initOps creates the metrics and plugs them into the observation seams. Call it before
@@ -114,10 +117,9 @@ func (s *service) tokenRefreshed(account, oaID string, err error) {
 }
 
 // loadRuntimeAccounts merges the accounts added through the admin API (Redis) into the
-// config, after the file accounts (a file account with the same id or OA wins). They are
-// read at start: a replica serves an account added or disabled at run time after its
-// next (rolling) restart. Secrets missing in the record come from a file account of the
-// same app.
+// config, after the file accounts (a file account with the same id or OA wins). Later
+// changes are applied by the account registry (accounts_live.go) within a few seconds.
+// Secrets missing in the record come from a file account of the same app.
 func (s *service) loadRuntimeAccounts(ctx context.Context) error {
 	if s.rdb == nil || s.cfg.Demo {
 		return nil
@@ -368,14 +370,20 @@ func (d *accountDirectory) PutRuntimeAccount(ctx context.Context, in httpapi.Run
 	if _, err := runtimeToConfig(d.fileAccounts(), ra); err != nil {
 		return &httpapi.InvalidAccountError{Reason: err.Error()}
 	}
-	_, err := d.s.ops.accounts.Put(ctx, ra)
-	return err
+	if _, err := d.s.ops.accounts.Put(ctx, ra); err != nil {
+		return err
+	}
+	d.s.applyAccounts(ctx) // this replica at once; the others at their next refresh
+	return nil
 }
 
 func (d *accountDirectory) SetRuntimeAccountDisabled(ctx context.Context, id string, disabled bool, by string) (bool, error) {
 	_, err := d.s.ops.accounts.SetDisabled(ctx, id, disabled, by)
 	if errors.Is(err, redisstore.ErrAccountNotFound) {
 		return false, nil
+	}
+	if err == nil {
+		d.s.applyAccounts(ctx)
 	}
 	return err == nil, err
 }

@@ -328,6 +328,8 @@ func (s *service) bootstrapTokens(ctx context.Context, a config.Account) error {
 
 // messenger returns the Zalo client of an account slug.
 func (s *service) messenger(account string) (*zalo.Client, bool) {
+	s.ops.mu.RLock()
+	defer s.ops.mu.RUnlock()
 	c, ok := s.clients[account]
 	return c, ok
 }
@@ -356,7 +358,9 @@ func (s *service) buildHandler() (bot.Handler, error) {
 		return nil, err
 	}
 	s.conv = conv
-	return transientHandler{next: conv}, nil
+	s.ops.live.deps = d
+	s.ops.live.cur.Store(conv)
+	return transientHandler{next: &s.ops.live}, nil
 }
 
 // newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.
@@ -423,6 +427,10 @@ func (s *service) run(ctx context.Context) error {
 	go func() { qdone <- s.queue.Run(qctx, s.handler) }()
 	sdone := make(chan error, 1)
 	go func() { sdone <- srv.Serve(ln) }()
+	actx, stopAccounts := context.WithCancel(ctx)
+	adone := make(chan struct{})
+	go func() { defer close(adone); s.watchAccounts(actx) }()
+	defer func() { stopAccounts(); <-adone }()
 
 	base := displayBase(ln.Addr())
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))

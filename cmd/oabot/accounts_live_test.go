@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
+)
+
+// A runtime account added through the admin API on replica A is served by replica B within
+// the refresh interval, without a restart; once disabled, B answers 200 unknown_oa and
+// does not process its events.
+func TestRuntimeAccountAppliesLive(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	fake := zalotest.New()
+	a := opsService(t, redistest.URL(t), prefix, fake, "")
+	b := opsService(t, redistest.URL(t), prefix, fake, "")
+	const rtOA, rtAccount = "4000000000000000777", "ca-rt"
+
+	// The OA was connected (OAuth onboarding stores its pair in the shared token store).
+	ts, err := redisstore.NewTokenStore(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Save(context.Background(), rtOA, fake.IssuePair(opsAppID, rtOA)); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	send := func(base string) string {
+		n++
+		user := fmt.Sprintf("42000000000000000%02d", n)
+		ms := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		body := []byte(`{"app_id":"` + opsAppID + `","user_id_by_app":"5` + user + `","event_name":"user_send_text","timestamp":"` + ms +
+			`","sender":{"id":"` + user + `"},"recipient":{"id":"` + rtOA + `"},"message":{"msg_id":"rt-` + strconv.Itoa(n) + `","text":"xin chao"}}`)
+		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(string(body)))
+		req.Header.Set(zalo.SignatureHeader, zalo.Sign(opsAppID, body, ms, opsOASecret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST /webhook = %d %s", resp.StatusCode, out)
+		}
+		return user + " " + string(out)
+	}
+	admin := func(path, body string) string {
+		req, _ := http.NewRequest(http.MethodPost, a+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+opsAdmin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("POST %s = %d %s", path, resp.StatusCode, out)
+		}
+		return string(out)
+	}
+
+	if got := send(b); !strings.Contains(got, "unknown_oa") {
+		t.Fatalf("before the account exists: %s", got)
+	}
+	out := admin("/admin/v1/oa/accounts", `{"id":"`+rtAccount+`","name":"Runtime OA","oa_id":"`+rtOA+`","app_id":"`+opsAppID+`"}`)
+	if !strings.Contains(out, "no restart needed") {
+		t.Errorf("admin answer does not say it applies without restart: %s", out)
+	}
+	added := time.Now()
+	if got := send(a); !strings.Contains(got, `"queued"`) {
+		t.Errorf("replica A (took the admin call) does not serve the account at once: %s", got)
+	}
+	var user string
+	for {
+		got := send(b)
+		if strings.Contains(got, `"queued"`) {
+			user = strings.Fields(got)[0]
+			break
+		}
+		if time.Since(added) > accountsRefreshEvery+3*time.Second {
+			t.Fatalf("replica B still answers %s %v after the account was added", got, time.Since(added))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("replica B serves the new account %v after it was added", time.Since(added).Round(10*time.Millisecond))
+	waitFor(t, 10*time.Second, "the reply to the runtime account's citizen", func() bool { return repliesTo(fake)[user] > 0 })
+	for _, s := range fake.Sent() {
+		if s.UserID == user && s.OAID != rtOA {
+			t.Errorf("reply sent as OA %s, want %s", s.OAID, rtOA)
+		}
+	}
+
+	admin("/admin/v1/oa/accounts/"+rtAccount+"/disable", "")
+	disabled := time.Now()
+	for {
+		got := send(b)
+		if strings.Contains(got, "unknown_oa") {
+			break
+		}
+		if time.Since(disabled) > accountsRefreshEvery+3*time.Second {
+			t.Fatalf("replica B still answers %s %v after the account was disabled", got, time.Since(disabled))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("replica B drops the disabled account %v after the call", time.Since(disabled).Round(10*time.Millisecond))
+	if got := send(a); !strings.Contains(got, "unknown_oa") {
+		t.Errorf("replica A after disabling: %s", got)
+	}
+}
