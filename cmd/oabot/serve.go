@@ -76,6 +76,7 @@ func serveConfig(ctx context.Context, cfg config.Config, stdout, stderr io.Write
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	setRedisLogger(log) // go-redis's own notes ("failed to dial") through zap, rate-limited
 
 	svc, err := newService(ctx, cfg, log, stdout)
 	if err != nil {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// redisLogger routes go-redis's internal log lines ("failed to dial", pool and sentinel
+// notes) to zap instead of stderr: connection trouble at warn, the rest at debug, at most
+// redisLogBurst lines per redisLogWindow (the number left out is reported with the next
+// line), with anything URL-like or user:password@ redacted.
+type redisLogger struct {
+	log *zap.Logger
+
+	mu          sync.Mutex
+	windowStart time.Time
+	inWindow    int
+	suppressed  int
+	now         func() time.Time
+}
+
+const (
+	redisLogBurst  = 5
+	redisLogWindow = 10 * time.Second
+)
+
+// setRedisLogger installs log as go-redis's logger (process-wide; serve calls it once at
+// start).
+func setRedisLogger(log *zap.Logger) {
+	redis.SetLogger(newRedisLogger(log))
+}
+
+func newRedisLogger(log *zap.Logger) *redisLogger {
+	return &redisLogger{log: log.Named("redis"), now: time.Now}
+}
+
+var (
+	redisURLRE  = regexp.MustCompile(`(?i)\b(rediss?|redis-sentinel|unix)://\S*`)
+	userInfoRE  = regexp.MustCompile(`//[^/\s@]*@`)
+	passFieldRE = regexp.MustCompile(`(?i)(password|pass|pwd)[=:]\s*\S+`)
+)
+
+// redactRedisLog removes URLs and credentials from a go-redis log line.
+func redactRedisLog(s string) string {
+	s = redisURLRE.ReplaceAllString(s, "$1://[redacted]")
+	s = userInfoRE.ReplaceAllString(s, "//[redacted]@")
+	return passFieldRE.ReplaceAllString(s, "$1=[redacted]")
+}
+
+func (l *redisLogger) Printf(_ context.Context, format string, v ...any) {
+	now := l.now()
+	l.mu.Lock()
+	if now.Sub(l.windowStart) >= redisLogWindow {
+		l.windowStart, l.inWindow = now, 0
+	}
+	if l.inWindow >= redisLogBurst {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	l.inWindow++
+	suppressed := l.suppressed
+	l.suppressed = 0
+	l.mu.Unlock()
+
+	msg := redactRedisLog(fmt.Sprintf(format, v...))
+	fields := []zap.Field{zap.String("detail", msg)}
+	if suppressed > 0 {
+		fields = append(fields, zap.Int("suppressed_before", suppressed))
+	}
+	lower := strings.ToLower(msg)
+	if strings.Contains(lower, "dial") || strings.Contains(lower, "connection") || strings.Contains(lower, "refused") ||
+		strings.Contains(lower, "timeout") || strings.Contains(lower, "sentinel") {
+		l.log.Warn("redis client", fields...)
+		return
+	}
+	l.log.Debug("redis client", fields...)
+}
