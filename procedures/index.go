@@ -80,6 +80,8 @@ type docInfo struct {
 	citizen   bool    // the name says the procedure is for individuals
 	head      []int32 // term ids of the name's head: its first words, up to the first qualifying clause
 	headW     float32 // sum of the head words' idf
+	ageLo     int16   // the name's age range in years, [ageLo, ageHi); -1 when it has none
+	ageHi     int16
 }
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
@@ -203,6 +205,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 				di.citizen = true
 			}
 		}
+		di.ageLo, di.ageHi = nameAges(nameToks)
 		for _, t := range nameHead(nameToks) {
 			if !ix.syn.isStop(t) {
 				di.head = append(di.head, termID(t.folded))
@@ -332,6 +335,53 @@ func nameHead(toks []token) []token {
 		}
 	}
 	return toks[start:i]
+}
+
+// nameAges reads an age range from a name: "dưới 14 tuổi" is [0, 14), "từ đủ 14 tuổi trở
+// lên" and "trên 14 tuổi" are [14, ∞). It returns -1, -1 when the name names no age.
+func nameAges(toks []token) (lo, hi int16) {
+	for i := 1; i+1 < len(toks); i++ {
+		if toks[i+1].folded != "tuoi" || !isDigits(toks[i].folded) || len(toks[i].folded) > 3 {
+			continue
+		}
+		n := int16(atoiDigits(toks[i].folded))
+		switch prev := toks[i-1].folded; prev {
+		case "duoi", "chua":
+			return 0, n
+		case "du", "tren", "tu":
+			return n, 1000
+		}
+	}
+	return -1, -1
+}
+
+func atoiDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// queryAge reads the age a query gives ("bé 5 tuổi", "con 3 tháng tuổi" → 0, "dưới 14
+// tuổi" → 13), or -1.
+func queryAge(seq []string) int {
+	for i := 0; i+1 < len(seq); i++ {
+		if !isDigits(seq[i]) || len(seq[i]) > 3 {
+			continue
+		}
+		switch {
+		case seq[i+1] == "tuoi":
+			n := atoiDigits(seq[i])
+			if i > 0 && (seq[i-1] == "duoi" || seq[i-1] == "chua") {
+				n-- // "dưới 14 tuổi": some age below 14
+			}
+			return max(n, 0)
+		case (seq[i+1] == "thang" || seq[i+1] == "tuan" || seq[i+1] == "ngay") && i+2 < len(seq) && seq[i+2] == "tuoi":
+			return 0
+		}
+	}
+	return -1
 }
 
 // Catalog returns the indexed catalogue.

@@ -100,6 +100,10 @@ const (
 	headBase = 0.6
 	// oneWordPenalty: the name matches a single content word of a query with three or more.
 	oneWordPenalty = 0.6
+	// A query giving an age ("bé 5 tuổi") prefers names whose age range contains it
+	// ("dưới 14 tuổi"; the bonus also outweighs that name's qualifier penalty).
+	ageMatchBonus      = 1.5
+	ageMismatchPenalty = 0.5
 )
 
 type qterm struct {
@@ -125,6 +129,7 @@ type analysed struct {
 	unresolved int    // content words that match nothing in the catalogue
 	nCore      int    // content words that are not context words
 	core       uint64 // their groups
+	age        int    // the age the query gives in years ("bé 5 tuổi"), or -1
 	verb       bool   // the query names an administrative verb or action
 }
 
@@ -194,6 +199,13 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 			continue // only incidental matches (field, results)
 		}
 		sc := float64(s.score[d]) * (0.2 + 0.8*cov*cov) * levelPrior[ix.docs[d].levelRank]
+		if di := &ix.docs[d]; a.age >= 0 && di.ageLo >= 0 {
+			if a.age >= int(di.ageLo) && a.age < int(di.ageHi) {
+				sc *= ageMatchBonus
+			} else {
+				sc *= ageMismatchPenalty
+			}
+		}
 		if a.nCore >= 3 && bits.OnesCount64(s.name[d]&a.core) <= 1 {
 			sc *= oneWordPenalty // the name shares one word with a query that has several
 		}
@@ -675,6 +687,7 @@ func (ix *Index) analyse(query string) analysed {
 	}
 	a.nContent = bits.OnesCount64(a.content)
 	a.verb = ix.syn.hasVerb(a.seqTok) || len(ix.syn.findActions(a.seq)) > 0
+	a.age = queryAge(a.seq)
 	return a
 }
 
