@@ -104,6 +104,8 @@ const (
 	// ("dưới 14 tuổi"; the bonus also outweighs that name's qualifier penalty).
 	ageMatchBonus      = 1.5
 	ageMismatchPenalty = 0.5
+	// replaceCoverShare: coverage weight of a replacement's words, per typed word.
+	replaceCoverShare = 2.5
 )
 
 type qterm struct {
@@ -602,8 +604,11 @@ func (ix *Index) analyse(query string) analysed {
 			// Replacement words weigh like typed words: scaling them down for long
 			// expansions of short abbreviations measured worse on the labelled queries.
 			w := float32(1)
+			// In coverage, a long replacement of a short phrase ("sổ đỏ" → "giấy chứng
+			// nhận quyền sử dụng đất") must not outweigh the rest of the query.
+			cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
 			for _, t := range r.to {
-				cur = append(cur, qtok{t, newGroupW(t, float64(w)), w})
+				cur = append(cur, qtok{t, newGroupW(t, cs), w})
 				kept = append(kept, t.exact)
 			}
 		case ruleAspect:
