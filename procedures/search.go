@@ -92,7 +92,7 @@ const (
 	// contextWeight scales the coverage weight of context words (people, ages, places,
 	// politeness; synonyms.yaml "context"): they may match but must not dilute coverage.
 	contextWeight = 0.15
-	// A query with no administrative verb and no aspect must match this well.
+	// A query with no administrative verb must match this well.
 	noVerbMinCoverage = 0.6
 	noVerbScoreFactor = 1.5
 	// headBase: the score share a candidate keeps when the query has none of its name's
@@ -360,10 +360,10 @@ func (ix *Index) abstainReason(a *analysed, cands []cand) string {
 		return "no shared phrase"
 	case a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf:
 		return "single common word"
-	case !a.verb && a.aspect == AspectNone &&
+	case !a.verb &&
 		(cands[0].cov < noVerbMinCoverage || cands[0].score/cands[0].headF < noVerbScoreFactor*ix.minScore):
-		// No administrative verb and no aspect: a consumer or chat question unless the
-		// procedure matches it strongly.
+		// No administrative verb: a consumer or chat question ("mua bảo hiểm xe ở đâu
+		// rẻ") unless the procedure matches it strongly. An aspect alone is no verb.
 		return "no verb, weak match"
 	}
 	return ""
