@@ -215,6 +215,20 @@ func Demo() Config {
 		{ID: "ubnd-demo", Name: "UBND phường Demo", OAID: "1000000000000000002",
 			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding}},
 	}
+	// Demo offices, so that office hours, "nearest office" and the handoff phone can be tried.
+	// The names say "Demo"; the phone numbers are in the 0900 000 xxx test range.
+	cfg.Accounts[0].Offices = []Office{
+		{Name: "Trụ sở Công an phường Demo", Address: "1 Đường Demo, phường Demo, TP. Hồ Chí Minh",
+			Lat: 10.8671, Lng: 106.6413, Phone: "0900000113"},
+		{Name: "Điểm tiếp dân số 2 (Demo)", Address: "25 Đường Thử, phường Demo, TP. Hồ Chí Minh",
+			Lat: 10.8800, Lng: 106.6200, Phone: "0900000114"},
+	}
+	cfg.Accounts[0].Hours = "T2-T6 07:30-11:30 13:30-17:00; T7 07:30-11:30"
+	cfg.Accounts[1].Offices = []Office{
+		{Name: "Trung tâm Phục vụ hành chính công phường Demo", Address: "3 Đường Demo, phường Demo, TP. Hồ Chí Minh",
+			Lat: 10.8655, Lng: 106.6450, Phone: "0900000115"},
+	}
+	cfg.Accounts[1].Hours = "T2-T6 07:30-11:30 13:30-17:00"
 	for i := range cfg.Accounts {
 		a := &cfg.Accounts[i]
 		a.OASecretKey = NewSecret(randomHex(16))
