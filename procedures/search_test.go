@@ -385,3 +385,71 @@ func FuzzSearch(f *testing.F) {
 		}
 	})
 }
+
+// Context words (people, ages, places, politeness) must not make a query abstain or
+// change its answer; a stated age picks the variant whose age range contains it.
+func TestSearchContextWords(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct{ query, want string }{
+		{"làm hộ chiếu", "1.001456"},
+		{"làm hộ chiếu cho con gái 7 tuổi được không ad", "1.001456"},
+		{"vợ chồng em ở quê lên hà nội muốn đăng ký tạm trú ạ", "1.004194"},
+		{"con trai 10 tuổi làm căn cước", "1.014062"},
+		{"con 16 tuổi làm căn cước", "1.014061"},
+		{"cháu dưới 14 tuổi làm căn cước", "1.014062"},
+	}
+	for _, tt := range tests {
+		r := ix.Search(tt.query, 5)
+		if r.Abstain || topCode(r) != tt.want {
+			t.Errorf("Search(%q) = %v (abstain %v), want %s first", tt.query, hitCodes(r), r.Abstain, tt.want)
+		}
+	}
+}
+
+// A question without an administrative verb (buying, advice) is answered only when a
+// procedure matches it strongly.
+func TestSearchNoVerbAbstains(t *testing.T) {
+	ix := testIndex(t)
+	for _, q := range []string{"mua bảo hiểm nhân thọ loại nào tốt", "tư vấn mua xe máy giá rẻ", "xe máy nào đi bền",
+		"giấy phép lái xe giả bán ở đâu", "hộ chiếu màu gì"} {
+		if r := ix.Search(q, 5); !r.Abstain {
+			t.Errorf("Search(%q) = %v, want abstention", q, hitCodes(r))
+		}
+	}
+	for _, q := range []string{"hộ chiếu ở đâu", "giấy phép lái xe quốc tế", "căn cước cho trẻ dưới 14 tuổi"} {
+		if r := ix.Search(q, 5); r.Abstain {
+			t.Errorf("Search(%q) abstained", q)
+		}
+	}
+}
+
+// A word typed with diacritics matches a table phrase only as written: "màu" is not the
+// aspect word "mẫu", "mặt" not "mất" (which would expand to "cấp lại").
+func TestSynonymsAccentsAgree(t *testing.T) {
+	ix := testIndex(t)
+	if a := ix.analyse("hộ chiếu màu gì"); a.aspect != AspectNone {
+		t.Errorf("màu: aspect %s, want none", a.aspect)
+	}
+	if a := ix.analyse("hộ chiếu mẫu gì"); a.aspect != AspectForms {
+		t.Errorf("mẫu: aspect %s, want forms", a.aspect)
+	}
+	if a := ix.analyse("ho chieu mau gi"); a.aspect != AspectForms {
+		t.Errorf("mau: aspect %s, want forms", a.aspect)
+	}
+	if a := ix.analyse("tiền mặt"); strings.Contains(strings.Join(a.seq, " "), "cap lai") {
+		t.Errorf("mặt expanded like mất: %v", a.seq)
+	}
+	if a := ix.analyse("xin lí lịch"); !strings.Contains(a.stripped, "lý lịch tư pháp") {
+		t.Errorf("lí should match the table's lý: %q", a.stripped)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	ix := testIndex(t)
+	if s := ix.Explain("đăng ký tạm trú cho con", 3); !strings.Contains(s, "1.004194") || !strings.Contains(s, "confidence") {
+		t.Errorf("Explain of an answered query:\n%s", s)
+	}
+	if s := ix.Explain("giá vàng hôm nay", 3); !strings.Contains(s, "abstain: ") {
+		t.Errorf("Explain of an abstained query:\n%s", s)
+	}
+}

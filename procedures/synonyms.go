@@ -39,6 +39,7 @@ const (
 
 type rule struct {
 	from   []string // folded tokens
+	exact  []string // the same as written (normalised): typed diacritics must agree
 	kind   ruleKind
 	to     []token // replacement / expansion
 	aspect Aspect
@@ -92,6 +93,7 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 			r := &rule{kind: kind, to: toToks, aspect: asp}
 			for _, t := range ft {
 				r.from = append(r.from, t.folded)
+				r.exact = append(r.exact, t.exact)
 			}
 			s.rules[r.from[0]] = append(s.rules[r.from[0]], r)
 		}
@@ -200,7 +202,7 @@ func (s *Synonyms) match(toks []token, i int) *rule {
 		}
 		ok := true
 		for k, f := range r.from {
-			if toks[i+k].folded != f {
+			if t := toks[i+k]; t.folded != f || !sameAccents(t, r.exact[k]) {
 				ok = false
 				break
 			}
@@ -222,6 +224,31 @@ func (s *Synonyms) isStop(t token) bool {
 	}
 	return s.stopPlain[t.folded]
 }
+
+// sameAccents reports whether a query word can stand for a table word written as exact:
+// a word typed without diacritics stands for any, a word typed with diacritics only for
+// the same word ("mặt" is not "mất", "màu" not "mẫu"), i and y at the end being equal
+// ("kí" is "ký"). A table word written without diacritics ("ko", "dc") matches any typing.
+func sameAccents(t token, exact string) bool {
+	if t.exact == t.folded || exact == t.folded || t.exact == exact {
+		return true
+	}
+	return iyEnd(t.exact) == iyEnd(exact)
+}
+
+// iyEnd spells a final i as y, keeping its tone.
+func iyEnd(w string) string {
+	r := []rune(w)
+	if n := len(r); n > 0 {
+		if y, ok := iToY[r[n-1]]; ok {
+			r[n-1] = y
+			return string(r)
+		}
+	}
+	return w
+}
+
+var iToY = map[rune]rune{'i': 'y', 'í': 'ý', 'ì': 'ỳ', 'ỉ': 'ỷ', 'ĩ': 'ỹ', 'ị': 'ỵ'}
 
 // isContext reports whether a query word only gives context (who, how old, where, when,
 // politeness): it may still match, but weighs little in coverage. Diacritics are handled
