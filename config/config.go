@@ -213,7 +213,13 @@ type Queue struct {
 	// partitions move after it).
 	LeaseTTL time.Duration `yaml:"lease_ttl" json:"lease_ttl"`
 	// MaxDeliveries is how many times a job is tried before the dead-letter stream.
+	// Transient failures (Zalo down, token repair, network) do not count: they are retried
+	// with backoff until the event is older than MaxEventAge.
 	MaxDeliveries int `yaml:"max_deliveries" json:"max_deliveries"`
+	// RetryBackoff is the first wait after a transient failure; it doubles up to
+	// RetryBackoffMax.
+	RetryBackoff    time.Duration `yaml:"retry_backoff" json:"retry_backoff"`
+	RetryBackoffMax time.Duration `yaml:"retry_backoff_max" json:"retry_backoff_max"`
 	// JobTimeout bounds one handler call.
 	JobTimeout time.Duration `yaml:"job_timeout" json:"job_timeout"`
 	// StreamMaxLen caps each partition stream (approximate trim); far above any backlog.

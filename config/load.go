@@ -29,7 +29,7 @@ func Default() Config {
 			Partitions: 16, Workers: 16, ClaimIdle: 30 * time.Second, LeaseTTL: 10 * time.Second,
 			MaxDeliveries: 5, JobTimeout: 20 * time.Second, StreamMaxLen: 100_000,
 			DedupeTTL: 48 * time.Hour, MaxEventAge: 3 * time.Hour, EnqueueTimeout: time.Second,
-			MemorySize: 1000,
+			MemorySize: 1000, RetryBackoff: time.Second, RetryBackoffMax: 5 * time.Minute,
 		},
 		Conversation: Conversation{TTL: 720 * time.Hour},
 		Broadcast:    Broadcast{RatePerSecond: 5},

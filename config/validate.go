@@ -89,6 +89,10 @@ func (c *Config) validate(problems []string) error {
 	positive("queue.dedupe_ttl", q.DedupeTTL)
 	positive("queue.max_event_age", q.MaxEventAge)
 	positive("queue.enqueue_timeout", q.EnqueueTimeout)
+	positive("queue.retry_backoff", q.RetryBackoff)
+	if q.RetryBackoffMax < q.RetryBackoff {
+		add("queue.retry_backoff_max: %v is below queue.retry_backoff %v", q.RetryBackoffMax, q.RetryBackoff)
+	}
 	if q.EnqueueTimeout >= 2*time.Second {
 		add("queue.enqueue_timeout: %v leaves no room in Zalo's 2 s answer window (use 1s or less)", q.EnqueueTimeout)
 	}

@@ -223,7 +223,8 @@ func (q *Queue) work(ctx context.Context, h bot.Handler, c chan bot.Job) {
 
 // parkedConv is a conversation whose oldest job failed transiently: its jobs wait, in
 // order, for the retry at due while the partition goes on with other conversations
-// (the same scheme as bot/redisstore's park lists).
+// (the same scheme as bot/redisstore's park lists, without its per-OA hold: in memory
+// every parked conversation probes on its own backoff).
 type parkedConv struct {
 	jobs      []bot.Job
 	due       time.Time

@@ -32,11 +32,18 @@ import (
 // reason "older than max_event_age …") only when it is older than MaxEventAge. Other
 // errors of a parked head count toward MaxDeliveries as before.
 //
-// Trade-off: during a Zalo-wide outage every conversation that writes in parks after one
-// failed call each, so the bot keeps calling Zalo about once per conversation per backoff
-// step (bounded by RetryMax); in exchange one OA's failures (say a revoked token) never
-// hold up the other OAs' citizens who share its partitions, and recovery does not wait
-// for a partition-wide backoff. The park keys share the partition's hash tag, so every
+// A transient failure also puts the job's OA on hold in this partition until that retry
+// is due: while it holds, new events of the OA park at once without calling the handler,
+// and due conversations of the OA are pushed back to the hold's end, so during an outage
+// the partition calls Zalo about once per OA per backoff step, not once per citizen. The
+// first conversation retried when the hold ends is the probe: its success lifts the hold
+// and the others follow at once; its failure extends the hold with its backoff.
+//
+// Trade-off: per-conversation order is kept and one OA's failures (say a revoked token)
+// never hold up the other OAs' citizens who share its partitions; the price is the park
+// bookkeeping (a few Redis commands per parked event) and that the hold is per partition
+// and per replica (each partition probes on its own; the hold is not shared and resets
+// when the partition changes hands, costing one extra probe). The park keys share the partition's hash tag, so every
 // step is one Redis Cluster slot. Only the lease holder touches a partition's park keys,
 // which is why the worker keeps the schedule in memory once loaded.
 
@@ -108,6 +115,7 @@ func (r *runner) loadParked(ctx context.Context, o *owned) error {
 		return fmt.Errorf("load parked conversations: %w", err)
 	}
 	o.parked = make(map[string]time.Time, len(zs))
+	o.hold = map[string]*oaHold{}
 	for _, z := range zs {
 		conv, _ := z.Member.(string)
 		o.parked[conv] = time.UnixMilli(int64(z.Score))
@@ -116,6 +124,33 @@ func (r *runner) loadParked(ctx context.Context, o *owned) error {
 		r.q.log.Info("parked conversations resumed", zap.Int("partition", o.p), zap.Int("conversations", len(zs)))
 	}
 	return nil
+}
+
+// oaHold is an OA whose calls fail transiently in this partition (see the package notes
+// above): new events wait until until; failures counts its consecutive transient failures
+// (the backoff step); lastErr is the latest.
+type oaHold struct {
+	until    time.Time
+	failures int
+	lastErr  error
+}
+
+// holdOA records a transient failure of oaID (the n-th of the failing job) and returns
+// when to retry: the backoff of the OA's failure streak or the job's own, whichever is
+// further along, and never before the handler's hint.
+func (r *runner) holdOA(o *owned, oaID string, n int, herr error) time.Time {
+	q := r.q
+	h := o.hold[oaID]
+	if h == nil || time.Since(h.until) > q.opts.RetryMax {
+		// First failure, or the last streak ended long ago: start from the first step.
+		h = &oaHold{}
+		o.hold[oaID] = h
+	}
+	h.failures++
+	h.lastErr = herr
+	hint, _ := bot.IsTransient(herr)
+	h.until = time.Now().Add(bot.Backoff(max(n, h.failures), q.opts.RetryBase, q.opts.RetryMax, hint))
+	return h.until
 }
 
 // nextDue returns how long until the earliest parked conversation is due (ok false when
@@ -151,7 +186,6 @@ func (r *runner) parkAppend(ctx context.Context, o *owned, m redis.XMessage, job
 
 // parkHead parks a conversation whose stream entry just failed transiently.
 func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job bot.Job, herr error, earlier int, took time.Duration) bool {
-	q := r.q
 	if r.tooOld(job) {
 		r.observe(job, herr, true, took)
 		r.deadLetter(ctx, o.p, m, job.Attempt, r.tooOldReason(1, herr))
@@ -160,8 +194,19 @@ func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job b
 	r.observe(job, herr, false, took)
 	pe := newParkedEntry(m)
 	pe.Transient, pe.Failures, pe.LastError = 1, earlier, herr.Error()
-	hint, _ := bot.IsTransient(herr)
-	due := time.Now().Add(bot.Backoff(1, q.opts.RetryBase, q.opts.RetryMax, hint))
+	due := r.holdOA(o, job.OAID, 1, herr)
+	return r.parkNew(ctx, o, m, job, pe, due, herr)
+}
+
+// parkHeld parks a new stream entry of an OA on hold without handling it: it will be
+// retried when the hold ends.
+func (r *runner) parkHeld(ctx context.Context, o *owned, m redis.XMessage, job bot.Job, until time.Time) bool {
+	return r.parkNew(ctx, o, m, job, newParkedEntry(m), until, nil)
+}
+
+// parkNew moves a stream entry to a new park list scheduled at due.
+func (r *runner) parkNew(ctx context.Context, o *owned, m redis.XMessage, job bot.Job, pe parkedEntry, due time.Time, herr error) bool {
+	q := r.q
 	conv := convOf(job)
 	stream := q.streamKey(o.p)
 	_, err := q.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -177,9 +222,11 @@ func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job b
 		return false
 	}
 	o.parked[conv] = due
-	q.log.Warn("job failed transiently, conversation parked", zap.Int("partition", o.p),
-		zap.String("account", job.Account), zap.String("event_name", job.EventName),
-		zap.Duration("retry_in", time.Until(due).Round(time.Millisecond)), zap.Error(herr))
+	if herr != nil {
+		q.log.Warn("job failed transiently, conversation parked", zap.Int("partition", o.p),
+			zap.String("account", job.Account), zap.String("event_name", job.EventName),
+			zap.Duration("retry_in", time.Until(due).Round(time.Millisecond)), zap.Error(herr))
+	}
 	return true
 }
 
@@ -251,6 +298,25 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 		}
 		m := pe.message()
 		job := decodeJob(m)
+		if h, held := o.hold[job.OAID]; held && h.until.After(time.Now()) {
+			if r.tooOld(job) {
+				reason := r.tooOldReason(max(pe.Transient, h.failures), h.lastErr)
+				r.observe(job, h.lastErr, true, 0)
+				more, ok := r.popHead(ctx, o, conv, headPrefix(pe.ID), deadFields(m, pe.Calls, reason))
+				r.logDead(o.p, job, pe.Calls, reason)
+				if !ok || !more {
+					return ok
+				}
+				continue
+			}
+			// Another conversation of this OA just failed transiently: wait for its retry.
+			if err := q.rdb.ZAdd(ctx, q.parkedKey(o.p), redis.Z{Score: float64(h.until.UnixMilli()), Member: conv}).Err(); err != nil {
+				q.log.Warn("reschedule parked conversation failed", zap.Int("partition", o.p), zap.Error(err))
+				return false
+			}
+			o.parked[conv] = h.until
+			return true
+		}
 		// Count the call before making it: a job that kills the process is dead-lettered
 		// after MaxDeliveries such calls, like a stream entry.
 		pe.Calls++
@@ -273,6 +339,7 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 		took := time.Since(start)
 		if herr == nil {
 			r.observe(job, nil, false, took)
+			delete(o.hold, job.OAID) // the OA works again: its other conversations follow at once
 			more, ok := r.popHead(ctx, o, conv, headPrefix(pe.ID), nil)
 			if !ok || !more {
 				return ok
@@ -281,7 +348,7 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 		}
 		pe.LastError = herr.Error()
 		var delay time.Duration
-		if hint, transient := bot.IsTransient(herr); transient {
+		if _, transient := bot.IsTransient(herr); transient {
 			pe.Transient++
 			if r.tooOld(job) {
 				reason := r.tooOldReason(pe.Transient, herr)
@@ -293,7 +360,7 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 				}
 				continue
 			}
-			delay = bot.Backoff(pe.Transient, q.opts.RetryBase, q.opts.RetryMax, hint)
+			delay = time.Until(r.holdOA(o, job.OAID, pe.Transient, herr))
 		} else {
 			pe.Failures++
 			if pe.Failures >= q.opts.MaxDeliveries {

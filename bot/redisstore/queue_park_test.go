@@ -46,20 +46,23 @@ func TestTransientOutageParksWithoutDeadLetters(t *testing.T) {
 		}
 	}
 	startQueue(t, q, rec)
-	// Healthy conversations (sharing both partitions with the parked ones) are served
-	// during the outage.
+	// Another OA's conversations (sharing both partitions with the parked ones) are
+	// served during the outage.
 	for s := range perConv {
 		for c := range 4 {
-			if _, err := q.Enqueue(ctx, testJob(fmt.Sprintf("up%d", c), s)); err != nil {
+			j := testJob(fmt.Sprintf("up%d", c), s)
+			j.OAID = "oa2"
+			if _, err := q.Enqueue(ctx, j); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	rec.waitTotal(t, 4*perConv, 10*time.Second)
-	// Keep Zalo down long enough for each parked head to fail many more times than
-	// MaxDeliveries.
+	// Keep Zalo down long enough for the OA's jobs to fail many more times than
+	// MaxDeliveries (the OA is on hold in each partition: about one call per partition and
+	// backoff step, not one per conversation).
 	deadline := time.Now().Add(15 * time.Second)
-	for transientCalls.Load() < int64(downConvs*3*q.opts.MaxDeliveries) {
+	for transientCalls.Load() < int64(2*3*q.opts.MaxDeliveries) {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d transient calls", transientCalls.Load())
 		}
@@ -87,7 +90,7 @@ func TestTransientOutageParksWithoutDeadLetters(t *testing.T) {
 	if keys, _ := rdb.Keys(ctx, prefix+"*park*").Result(); len(keys) > 2 { // the two parked_events counters
 		t.Errorf("park keys left behind: %v", keys)
 	}
-	if obs.dead.Load() != 0 || obs.failed.Load() < int64(downConvs*3*q.opts.MaxDeliveries) {
+	if obs.dead.Load() != 0 || obs.failed.Load() < int64(2*3*q.opts.MaxDeliveries) {
 		t.Errorf("observer dead=%d failed=%d", obs.dead.Load(), obs.failed.Load())
 	}
 }
@@ -115,7 +118,9 @@ func TestParkedGiveUp(t *testing.T) {
 	ctx := context.Background()
 	for s := range 3 {
 		for _, c := range []string{"old", "perm"} {
-			if _, err := q.Enqueue(ctx, testJob(c, s)); err != nil {
+			j := testJob(c, s)
+			j.OAID = "oa-" + c // one OA's hold does not touch the other
+			if _, err := q.Enqueue(ctx, j); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -216,4 +221,51 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("Backoff(%d, hint %v) = %v, want %v", c.n, c.hint, got, c.want)
 		}
 	}
+}
+
+// While one OA fails transiently its new events park without a handler call: over an
+// outage the handler is called about once per backoff step, not once per citizen; when
+// the OA recovers every event is handled once, in order.
+func TestOAHoldLimitsCalls(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	q := newTestQueue(t, rdb, prefix, func(o *QueueOptions) {
+		o.Partitions = 1
+		o.RetryBase, o.RetryMax = 50*time.Millisecond, 100*time.Millisecond
+	})
+	var down atomic.Bool
+	down.Store(true)
+	var calls atomic.Int64
+	rec := &recorder{fail: func(string, int, int) error {
+		if down.Load() {
+			calls.Add(1)
+			return bot.Transient(errZaloDown)
+		}
+		return nil
+	}}
+	ctx := context.Background()
+	startQueue(t, q, rec)
+	const convs, perConv = 40, 3
+	start := time.Now()
+	for s := range perConv {
+		for c := range convs {
+			if _, err := q.Enqueue(ctx, testJob(fmt.Sprint("h", c), s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(time.Second)
+	outage := time.Since(start)
+	n := calls.Load()
+	// At most one call per backoff step (≥ 50 ms) plus the first: far below one per event.
+	if limit := int64(outage/(50*time.Millisecond)) + 2; n > limit || n < 3 {
+		t.Errorf("%d handler calls during a %v outage for %d events, want 3..%d", n, outage.Round(time.Millisecond), convs*perConv, limit)
+	}
+	if p, _ := q.Parked(ctx); p != convs*perConv {
+		t.Errorf("Parked = %d, want %d", p, convs*perConv)
+	}
+	t.Logf("%d calls for %d parked events over %v", n, convs*perConv, outage.Round(time.Millisecond))
+	down.Store(false)
+	rec.waitTotal(t, convs*perConv, 10*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	rec.checkExactlyOnceInOrder(t, convs, perConv)
 }

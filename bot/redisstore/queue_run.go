@@ -50,6 +50,9 @@ type owned struct {
 	// parked is the worker's copy of the partition's retry schedule (conversation → next
 	// retry), loaded when the worker starts; only the lease holder changes it.
 	parked map[string]time.Time
+	// hold is, per OA id, until when its new events park without a handler call (a
+	// transient failure of the OA is being retried; queue_park.go).
+	hold map[string]*oaHold
 }
 
 // valid reports whether the worker may still read: the lease was renewed recently enough
@@ -423,6 +426,10 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 	if _, parked := o.parked[convOf(job)]; parked {
 		// An earlier event of this conversation waits for a retry: queue up behind it.
 		return r.parkAppend(ctx, o, m, job)
+	}
+	if h, held := o.hold[job.OAID]; held && h.until.After(time.Now()) {
+		// The OA's calls fail transiently right now: wait for the probe's retry.
+		return r.parkHeld(ctx, o, m, job, h.until)
 	}
 	for {
 		job.Attempt = attempt

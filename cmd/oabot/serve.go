@@ -182,7 +182,8 @@ func (s *service) openStores(ctx context.Context) error {
 	if s.cfg.InMemory() {
 		s.queue = inmem.NewQueue(inmem.QueueOptions{Partitions: q.Partitions, Size: q.MemorySize,
 			DedupeTTL: q.DedupeTTL, MaxDeliveries: q.MaxDeliveries, JobTimeout: q.JobTimeout,
-			MaxEventAge: q.MaxEventAge, Logger: s.log.Named("queue"), Observer: s.jobObs})
+			MaxEventAge: q.MaxEventAge, RetryBase: q.RetryBackoff, RetryMax: q.RetryBackoffMax,
+			Logger: s.log.Named("queue"), Observer: s.jobObs})
 		s.state = inmem.NewStore(s.cfg.Conversation.TTL)
 		s.tokens = zalo.NewMemoryTokenStore()
 		return nil
@@ -203,7 +204,7 @@ func (s *service) openStores(ctx context.Context) error {
 	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
 		Workers: q.Workers, ClaimIdle: q.ClaimIdle, LeaseTTL: q.LeaseTTL, MaxDeliveries: q.MaxDeliveries,
 		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, MaxEventAge: q.MaxEventAge,
-		Logger: s.log.Named("queue"), Observer: s.jobObs})
+		RetryBase: q.RetryBackoff, RetryMax: q.RetryBackoffMax, Logger: s.log.Named("queue"), Observer: s.jobObs})
 	if err != nil {
 		return err
 	}
