@@ -106,6 +106,8 @@ const (
 	ageMismatchPenalty = 0.5
 	// replaceCoverShare: coverage weight of a replacement's words, per typed word.
 	replaceCoverShare = 2.5
+	// gateCands: how many of the first ranked candidates may show the query has an answer.
+	gateCands = 3
 )
 
 type qterm struct {
@@ -347,21 +349,39 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	return res
 }
 
-// abstainReason says why the best candidate is no answer, or "" when it is one.
+// abstainReason says why the query has no answer, or "" when it has one: one of the
+// first gateCands ranked candidates must be a strong enough match on its own (the
+// ranking bonuses may put a weaker-matching but better-fitting name first).
 func (ix *Index) abstainReason(a *analysed, cands []cand) string {
-	switch {
-	case len(cands) == 0:
+	if len(cands) == 0 {
 		return "no candidate"
-	case cands[0].cov < ix.opts.MinCoverage:
-		return "low coverage"
-	case cands[0].score/cands[0].headF < ix.minScore:
-		return "low score"
-	case a.nCore >= 2 && !cands[0].bigram:
-		return "no shared phrase"
-	case a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf:
+	}
+	if a.nContent == 1 && a.totalW < singleWordIdfShare*ix.maxIdf {
 		return "single common word"
-	case !a.verb &&
-		(cands[0].cov < noVerbMinCoverage || cands[0].score/cands[0].headF < noVerbScoreFactor*ix.minScore):
+	}
+	why := ""
+	for i := 0; i < len(cands) && i < gateCands; i++ {
+		w := ix.candReason(a, cands[i])
+		if w == "" {
+			return ""
+		}
+		if i == 0 {
+			why = w
+		}
+	}
+	return why
+}
+
+func (ix *Index) candReason(a *analysed, c cand) string {
+	score := c.score / c.headF
+	switch {
+	case c.cov < ix.opts.MinCoverage:
+		return "low coverage"
+	case score < ix.minScore:
+		return "low score"
+	case a.nCore >= 2 && !c.bigram:
+		return "no shared phrase"
+	case !a.verb && (c.cov < noVerbMinCoverage || score < noVerbScoreFactor*ix.minScore):
 		// No administrative verb: a consumer or chat question ("mua bảo hiểm xe ở đâu
 		// rẻ") unless the procedure matches it strongly. An aspect alone is no verb.
 		return "no verb, weak match"
