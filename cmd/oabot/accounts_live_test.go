@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -116,5 +117,29 @@ func TestRuntimeAccountAppliesLive(t *testing.T) {
 	t.Logf("replica B drops the disabled account %v after the call", time.Since(disabled).Round(10*time.Millisecond))
 	if got := send(a); !strings.Contains(got, "unknown_oa") {
 		t.Errorf("replica A after disabling: %s", got)
+	}
+
+	// The file stays authoritative: a runtime record written straight into Redis with a
+	// file account's oa_id (the admin API refuses it) never replaces that account's secret.
+	accs, err := redisstore.NewAccounts(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := accs.Put(context.Background(), redisstore.RuntimeAccount{ID: "rogue", Name: "x", OAID: opsOAID,
+		AppID: opsAppID, OASecretKey: "rogue-secret", AppSecretKey: "rogue-app"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(accountsRefreshEvery + time.Second)
+	body, _ := citizenEvent("4300000000000000001", "rogue-1", "xin chao")
+	var env struct{ Timestamp string }
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatal(err)
+	}
+	if code := post(b+"/webhook", body, zalo.Sign(opsAppID, body, env.Timestamp, "rogue-secret")); code != 401 {
+		t.Errorf("event signed with the rogue record's secret = %d, want 401", code)
+	}
+	good, sig := citizenEvent("4300000000000000002", "rogue-2", "xin chao")
+	if code := post(b+"/webhook", good, sig); code != 200 {
+		t.Errorf("event signed with the file secret = %d, want 200", code)
 	}
 }

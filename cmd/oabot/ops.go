@@ -332,15 +332,7 @@ func (d *accountDirectory) OAuthAccounts(ctx context.Context) ([]httpapi.OAuthAc
 	return out, nil
 }
 
-func (d *accountDirectory) fileAccounts() []config.Account {
-	var out []config.Account
-	for _, a := range d.s.cfg.Accounts {
-		if !d.s.ops.runtime[a.ID] {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func (d *accountDirectory) fileAccounts() []config.Account { return d.s.fileAccounts() }
 
 func (d *accountDirectory) OAuthAccount(ctx context.Context, id string) (httpapi.OAuthAccount, bool, error) {
 	all, err := d.OAuthAccounts(ctx)
