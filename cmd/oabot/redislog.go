@@ -76,10 +76,15 @@ func (l *redisLogger) Printf(_ context.Context, format string, v ...any) {
 		fields = append(fields, zap.Int("suppressed_before", suppressed))
 	}
 	lower := strings.ToLower(msg)
-	if strings.Contains(lower, "dial") || strings.Contains(lower, "connection") || strings.Contains(lower, "refused") ||
-		strings.Contains(lower, "timeout") || strings.Contains(lower, "sentinel") {
-		l.log.Warn("redis client", fields...)
-		return
+	for _, w := range redisWarnWords {
+		if strings.Contains(lower, w) {
+			l.log.Warn("redis client", fields...)
+			return
+		}
 	}
 	l.log.Debug("redis client", fields...)
 }
+
+// redisWarnWords mark go-redis lines about trouble (dial failures, pool exhaustion,
+// panics, sentinel fail-overs); the rest is bookkeeping, logged at debug.
+var redisWarnWords = []string{"dial", "fail", "error", "refused", "timeout", "panic", "sentinel"}

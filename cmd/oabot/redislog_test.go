@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -46,8 +49,40 @@ func TestRedisLoggerRateLimitsAndRedacts(t *testing.T) {
 	if d := all[0].ContextMap()["detail"].(string); !strings.Contains(d, "failed to dial") || !strings.Contains(d, "redis://[redacted]") {
 		t.Errorf("detail = %q", d)
 	}
-	l.Printf(ctx, "pool: %d conns", 3)
+	l.Printf(ctx, "pool: %d idle conns", 3)
 	if e := logs.AllUntimed()[len(all)]; e.Level != zapcore.DebugLevel {
 		t.Errorf("other lines at %v, want debug", e.Level)
+	}
+}
+
+// go-redis's own "failed to dial" line reaches zap (not stderr), redacted.
+func TestRedisLoggerInstalled(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	setRedisLogger(zap.New(core))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	rdb := redis.NewClient(&redis.Options{Addr: addr, Password: "s3cret", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err == nil {
+		t.Fatal("ping of a closed port succeeded")
+	}
+	var found bool
+	for _, e := range logs.AllUntimed() {
+		d, _ := e.ContextMap()["detail"].(string)
+		if strings.Contains(d, "s3cret") {
+			t.Errorf("password in %q", d)
+		}
+		if strings.Contains(d, "failed to dial") && e.Level == zapcore.WarnLevel && e.LoggerName == "redis" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warn line from go-redis's dial failure; got %d lines", logs.Len())
 	}
 }
