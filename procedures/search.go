@@ -95,6 +95,7 @@ const (
 	// A query with no administrative verb must match this well.
 	noVerbMinCoverage = 0.6
 	noVerbScoreFactor = 1.5
+	noVerbMinHead     = 0.7 // head factor: the query names the procedure's object
 	// headBase: the score share a candidate keeps when the query has none of its name's
 	// head words; covering the head restores the full score.
 	headBase = 0.6
@@ -108,6 +109,9 @@ const (
 	replaceCoverShare = 2.5
 	// gateCands: how many of the first ranked candidates may show the query has an answer.
 	gateCands = 3
+	// phraseShare: the share of a two-word catalogue phrase's idf each of its words
+	// weighs at least, in coverage.
+	phraseShare = 0.5
 )
 
 type qterm struct {
@@ -381,7 +385,7 @@ func (ix *Index) candReason(a *analysed, c cand) string {
 		return "low score"
 	case a.nCore >= 2 && !c.bigram:
 		return "no shared phrase"
-	case !a.verb && (c.cov < noVerbMinCoverage || score < noVerbScoreFactor*ix.minScore):
+	case !a.verb && (c.cov < noVerbMinCoverage || score < noVerbScoreFactor*ix.minScore || c.headF < noVerbMinHead):
 		// No administrative verb: a consumer or chat question ("mua bảo hiểm xe ở đâu
 		// rẻ") unless the procedure matches it strongly. An aspect alone is no verb.
 		return "no verb, weak match"
@@ -576,6 +580,7 @@ func (ix *Index) analyse(query string) analysed {
 	var extras []extra
 	var cur []qtok
 	nextGroup := 0
+	var scales [64]float64
 	newGroupW := func(t token, scale float64) uint64 {
 		if ix.syn.isStop(t) || nextGroup >= 63 {
 			return 0
@@ -591,6 +596,7 @@ func (ix *Index) analyse(query string) analysed {
 			a.core |= uint64(1) << nextGroup
 		}
 		w *= scale
+		scales[nextGroup] = scale
 		a.groupW[nextGroup] = w
 		a.totalW += w
 		g := uint64(1) << nextGroup
@@ -652,6 +658,27 @@ func (ix *Index) analyse(query string) analysed {
 	a.stripped = strings.Join(kept, " ")
 
 	ix.dialectRepair(segs)
+	// Two core words that form a catalogue phrase weigh at least their share of the
+	// phrase's idf: "khai tử" is rare although "khai" and "tử" are common.
+	for _, seg := range segs {
+		for i := 1; i < len(seg); i++ {
+			g1, g2 := seg[i-1].group&a.core, seg[i].group&a.core
+			if g1 == 0 || g2 == 0 {
+				continue
+			}
+			id, ok := ix.terms[seg[i-1].folded+" "+seg[i].folded]
+			if !ok {
+				continue
+			}
+			for _, g := range [2]uint64{g1, g2} {
+				k := bits.TrailingZeros64(g)
+				if w := phraseShare * float64(ix.idf[id]) * scales[k]; w > a.groupW[k] {
+					a.totalW += w - a.groupW[k]
+					a.groupW[k] = w
+				}
+			}
+		}
+	}
 	weights := map[int32]int{} // term id → index in a.terms
 	add := func(key string, w float32, groups uint64, bigram bool) {
 		id, ok := ix.terms[key]
