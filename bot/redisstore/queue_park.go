@@ -135,10 +135,12 @@ type oaHold struct {
 	lastErr  error
 }
 
-// holdOA records a transient failure of oaID (the n-th of the failing job) and returns
-// when to retry: the backoff of the OA's failure streak or the job's own, whichever is
-// further along, and never before the handler's hint.
-func (r *runner) holdOA(o *owned, oaID string, n int, herr error) time.Time {
+// holdOA records a transient failure of oaID and holds the OA for the backoff of its
+// failure streak (never shorter than the handler's hint). The streak, unlike a job's own
+// count, restarts when any conversation of the OA succeeds, so one event that keeps
+// failing on its own (say it always times out) delays its OA's other citizens by one
+// first step (RetryBase) at each of its retries, not by its own growing backoff.
+func (r *runner) holdOA(o *owned, oaID string, herr error) {
 	q := r.q
 	h := o.hold[oaID]
 	if h == nil || time.Since(h.until) > q.opts.RetryMax {
@@ -149,8 +151,7 @@ func (r *runner) holdOA(o *owned, oaID string, n int, herr error) time.Time {
 	h.failures++
 	h.lastErr = herr
 	hint, _ := bot.IsTransient(herr)
-	h.until = time.Now().Add(bot.Backoff(max(n, h.failures), q.opts.RetryBase, q.opts.RetryMax, hint))
-	return h.until
+	h.until = time.Now().Add(bot.Backoff(h.failures, q.opts.RetryBase, q.opts.RetryMax, hint))
 }
 
 // nextDue returns how long until the earliest parked conversation is due (ok false when
@@ -194,7 +195,9 @@ func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job b
 	r.observe(job, herr, false, took)
 	pe := newParkedEntry(m)
 	pe.Transient, pe.Failures, pe.LastError = 1, earlier, herr.Error()
-	due := r.holdOA(o, job.OAID, 1, herr)
+	r.holdOA(o, job.OAID, herr)
+	hint, _ := bot.IsTransient(herr)
+	due := time.Now().Add(bot.Backoff(1, r.q.opts.RetryBase, r.q.opts.RetryMax, hint))
 	return r.parkNew(ctx, o, m, job, pe, due, herr)
 }
 
@@ -348,7 +351,7 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 		}
 		pe.LastError = herr.Error()
 		var delay time.Duration
-		if _, transient := bot.IsTransient(herr); transient {
+		if hint, transient := bot.IsTransient(herr); transient {
 			pe.Transient++
 			if r.tooOld(job) {
 				reason := r.tooOldReason(pe.Transient, herr)
@@ -360,7 +363,8 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 				}
 				continue
 			}
-			delay = time.Until(r.holdOA(o, job.OAID, pe.Transient, herr))
+			r.holdOA(o, job.OAID, herr)
+			delay = bot.Backoff(pe.Transient, q.opts.RetryBase, q.opts.RetryMax, hint)
 		} else {
 			pe.Failures++
 			if pe.Failures >= q.opts.MaxDeliveries {

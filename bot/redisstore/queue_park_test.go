@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -268,4 +269,51 @@ func TestOAHoldLimitsCalls(t *testing.T) {
 	rec.waitTotal(t, convs*perConv, 10*time.Second)
 	time.Sleep(100 * time.Millisecond)
 	rec.checkExactlyOnceInOrder(t, convs, perConv)
+}
+
+// One event that keeps failing transiently on its own (say it always times out) delays
+// the other citizens of its OA by at most about one first backoff step per retry of it,
+// not by its own growing backoff.
+func TestOneFailingEventDoesNotStallItsOA(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	q := newTestQueue(t, rdb, prefix, func(o *QueueOptions) {
+		o.Partitions = 1
+		o.RetryBase, o.RetryMax = 50*time.Millisecond, 2*time.Second
+	})
+	var mu sync.Mutex
+	enqueued := map[int]time.Time{}
+	var worst atomic.Int64
+	rec := &recorder{fail: func(conv string, seq, _ int) error {
+		if conv == "poison" {
+			return bot.Transient(errZaloDown)
+		}
+		mu.Lock()
+		d := time.Since(enqueued[seq])
+		mu.Unlock()
+		if int64(d) > worst.Load() {
+			worst.Store(int64(d))
+		}
+		return nil
+	}}
+	ctx := context.Background()
+	startQueue(t, q, rec)
+	if _, err := q.Enqueue(ctx, testJob("poison", 0)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 25
+	for s := range n {
+		mu.Lock()
+		enqueued[s] = time.Now()
+		mu.Unlock()
+		if _, err := q.Enqueue(ctx, testJob("ok", s)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rec.waitTotal(t, n, 5*time.Second)
+	rec.checkExactlyOnceInOrder(t, 1, n)
+	if w := time.Duration(worst.Load()); w > 500*time.Millisecond {
+		t.Errorf("worst wait of the OA's other citizen = %v, want about RetryBase (50ms)", w)
+	}
+	t.Logf("worst wait %v", time.Duration(worst.Load()).Round(time.Millisecond))
 }
