@@ -81,6 +81,7 @@ const (
 	phraseBonus       = 0.1  // per word of a run shared by name and query (2..4); ×1.5 at the name's start
 	citizenBonus      = 1.1  // names that say the procedure is for individuals
 	actionBonus       = 1.3  // names that contain the action the query asks for
+	typedActionBonus  = 1.8  // … when the citizen wrote the action (not only an expansion)
 	oneRatio          = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio      = 0.5  // clarify options score at least this share of the top score
 	maxClarifyOptions = 4
@@ -138,6 +139,7 @@ type analysed struct {
 	nCore      int    // content words that are not context words
 	core       uint64 // their groups
 	age        int    // the age the query gives in years ("bé 5 tuổi"), or -1
+	typedLen   int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
 	verb       bool   // the query names an administrative verb or action
 }
 
@@ -239,6 +241,10 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	cands := make([]cand, h.Len())
 	copy(cands, *h)
 	acts := ix.syn.findActions(a.seq)
+	typed := map[int]bool{} // actions the citizen wrote (not only added by an expansion)
+	for _, act := range ix.syn.findActions(a.seq[:a.typedLen]) {
+		typed[act] = true
+	}
 	qpos := make(map[string][]int, len(a.seq))
 	qids := make(map[int32]bool, len(a.seq))
 	for i, w := range a.seq {
@@ -261,7 +267,11 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 		}
 		for _, act := range acts {
 			if containsSeq(ix.docs[cands[i].doc].key, ix.syn.actions[act]) {
-				cands[i].score *= actionBonus
+				if typed[act] {
+					cands[i].score *= typedActionBonus
+				} else {
+					cands[i].score *= actionBonus
+				}
 				break
 			}
 		}
@@ -717,6 +727,7 @@ func (ix *Index) analyse(query string) analysed {
 		a.seq = append(a.seq, "|")
 		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
 	}
+	a.typedLen = len(a.seq)
 	for _, e := range extras {
 		for i, t := range e.toks {
 			a.seq = append(a.seq, t.folded)
