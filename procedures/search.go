@@ -248,7 +248,9 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	qpos := make(map[string][]int, len(a.seq))
 	qids := make(map[int32]bool, len(a.seq))
 	for i, w := range a.seq {
-		qpos[w] = append(qpos[w], i)
+		if i < a.typedLen { // phrase bonuses count runs of typed words, not of expansions
+			qpos[w] = append(qpos[w], i)
+		}
 		if id, ok := ix.terms[w]; ok {
 			qids[id] = true
 		}
@@ -275,7 +277,7 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 				break
 			}
 		}
-		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq, qpos); l >= 2 {
+		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq, qpos, ix.syn.stopPlain); l >= 2 {
 			b := phraseBonus * float64(min(l, 4))
 			if start {
 				b *= 1.5
@@ -481,16 +483,20 @@ var levelPrior = [4]float64{0.9, 0.88, 0.95, 1}
 
 // phraseRun is the longest run of words shared by a name (key) and the query (seq), and
 // whether such a run starts the name ("Chứng thực bản sao …" for "chứng thực bản sao").
-// pos maps each query word to its positions in seq.
-func phraseRun(key, seq []string, pos map[string][]int) (best int, start bool) {
+// pos maps each query word to its positions in seq. Stopwords ("cho", "của") continue a
+// run but do not lengthen it.
+func phraseRun(key, seq []string, pos map[string][]int, stop map[string]bool) (best int, start bool) {
 	for k := range key {
 		for _, i := range pos[key[k]] {
-			n := 0
+			n, c := 0, 0
 			for k+n < len(key) && i+n < len(seq) && seq[i+n] == key[k+n] {
+				if !stop[key[k+n]] {
+					c++
+				}
 				n++
 			}
-			if n > best || n == best && n > 0 && k == 0 {
-				best, start = n, k == 0
+			if c > best || c == best && c > 0 && k == 0 {
+				best, start = c, k == 0
 			}
 		}
 	}
