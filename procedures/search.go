@@ -100,8 +100,6 @@ const (
 	// headBase: the score share a candidate keeps when the query has none of its name's
 	// head words; covering the head restores the full score.
 	headBase = 0.6
-	// oneWordPenalty: the name matches a single content word of a query with three or more.
-	oneWordPenalty = 0.6
 	// A query giving an age ("bé 5 tuổi") prefers names whose age range contains it
 	// ("dưới 14 tuổi"; the bonus also outweighs that name's qualifier penalty).
 	ageMatchBonus      = 1.5
@@ -215,9 +213,6 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 			} else {
 				sc *= ageMismatchPenalty
 			}
-		}
-		if a.nCore >= 3 && bits.OnesCount64(s.name[d]&a.core) <= 1 {
-			sc *= oneWordPenalty // the name shares one word with a query that has several
 		}
 		if ix.docs[d].citizen {
 			sc *= citizenBonus
@@ -755,7 +750,9 @@ func (ix *Index) analyse(query string) analysed {
 		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
 	}
 	a.nContent = bits.OnesCount64(a.content)
-	a.verb = ix.syn.hasVerb(a.seqTok) || len(ix.syn.findActions(a.seq)) > 0
+	// Verbs count as typed (an expansion of "làm" adds "cấp"); actions also from
+	// expansions ("mất" adds "cấp lại").
+	a.verb = ix.syn.hasVerb(a.seqTok[:a.typedLen]) || len(ix.syn.findActions(a.seq)) > 0
 	a.age = queryAge(a.seq)
 	return a
 }

@@ -453,3 +453,21 @@ func TestExplain(t *testing.T) {
 		t.Errorf("Explain of an abstained query:\n%s", s)
 	}
 }
+
+func TestSynonymsHasVerb(t *testing.T) {
+	syn := DefaultSynonyms()
+	for q, want := range map[string]bool{
+		"làm căn cước":              true,
+		"lam can cuoc":              true,
+		"báo mất hộ chiếu":          true,
+		"bảo hiểm nhân thọ":         false, // "bảo" is not "báo", "nhân" not "nhận"
+		"công an xã làm việc thứ 7": false, // "làm việc" is no administrative act
+		"cong an xa lam viec thu 7": false,
+		"xin giấy phép làm việc":    true,
+		"giá vàng hôm nay":          false,
+	} {
+		if got := syn.hasVerb(tokenize(Normalize(q))); got != want {
+			t.Errorf("hasVerb(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

@@ -27,6 +27,7 @@ type Synonyms struct {
 	context    map[string]bool    // context words as written (people, ages, places, politeness)
 	ctxPlain   map[string]bool    // context words written without diacritics
 	verbs      [][]token          // administrative verbs ("đăng ký", "cấp", "nộp"…)
+	notVerbs   [][]token          // phrases whose verb is no administrative act ("làm việc")
 }
 
 type ruleKind int
@@ -55,6 +56,7 @@ type synonymsFile struct {
 	Actions    []string            `yaml:"actions"`
 	Context    []string            `yaml:"context"`
 	Verbs      []string            `yaml:"verbs"`
+	NotVerbs   []string            `yaml:"not_verbs"`
 }
 
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
@@ -139,6 +141,11 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	for _, v := range f.Verbs {
 		if seq := tokenize(Normalize(v)); len(seq) > 0 {
 			s.verbs = append(s.verbs, seq)
+		}
+	}
+	for _, v := range f.NotVerbs {
+		if seq := tokenize(Normalize(v)); len(seq) > 0 {
+			s.notVerbs = append(s.notVerbs, seq)
 		}
 	}
 	quals := append([]string(nil), f.Qualifiers...)
@@ -263,15 +270,28 @@ func (s *Synonyms) isContext(t token) bool {
 	return s.ctxPlain[t.folded]
 }
 
-// hasVerb reports whether the query words name an administrative verb. Words typed with
-// diacritics must match as written ("bảo" is not "báo", "nhân" not "nhận").
+// hasVerb reports whether the query words name an administrative verb outside the
+// not_verbs phrases ("làm việc"). Words typed with diacritics must match as written
+// ("bảo" is not "báo", "nhân" not "nhận").
 func (s *Synonyms) hasVerb(seq []token) bool {
+	masked := make([]bool, len(seq))
+	for _, v := range s.notVerbs {
+		for p := 0; p+len(v) <= len(seq); p++ {
+			if phraseAt(seq, p, v) {
+				for k := range v {
+					masked[p+k] = true
+				}
+			}
+		}
+	}
 	for _, v := range s.verbs {
 	scan:
 		for p := 0; p+len(v) <= len(seq); p++ {
+			if !phraseAt(seq, p, v) {
+				continue
+			}
 			for k := range v {
-				t := seq[p+k]
-				if t.folded != v[k].folded || t.exact != t.folded && t.exact != v[k].exact {
+				if masked[p+k] {
 					continue scan
 				}
 			}
@@ -279,6 +299,16 @@ func (s *Synonyms) hasVerb(seq []token) bool {
 		}
 	}
 	return false
+}
+
+// phraseAt reports whether seq holds phrase at position p (typed diacritics agreeing).
+func phraseAt(seq []token, p int, phrase []token) bool {
+	for k := range phrase {
+		if t := seq[p+k]; t.folded != phrase[k].folded || !sameAccents(t, phrase[k].exact) {
+			return false
+		}
+	}
+	return true
 }
 
 // findQualifiers returns the indexes of the qualifiers found in a catalogue name (seq:
