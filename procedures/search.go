@@ -592,7 +592,8 @@ func (ix *Index) analyse(query string) analysed {
 	var cur []qtok
 	nextGroup := 0
 	var scales [64]float64
-	newGroupW := func(t token, scale float64) uint64 {
+	ctx := ix.syn.contextMask(toks)
+	newGroupW := func(t token, scale float64, isCtx bool) uint64 {
 		if ix.syn.isStop(t) || nextGroup >= 63 {
 			return 0
 		}
@@ -600,7 +601,7 @@ func (ix *Index) analyse(query string) analysed {
 		if id, ok := ix.terms[t.folded]; ok {
 			w = float64(ix.idf[id])
 		}
-		if ix.syn.isContext(t) {
+		if isCtx {
 			w *= contextWeight
 		} else {
 			a.nCore++
@@ -614,7 +615,6 @@ func (ix *Index) analyse(query string) analysed {
 		nextGroup++
 		return g
 	}
-	newGroup := func(t token) uint64 { return newGroupW(t, 1) }
 	endSeg := func() {
 		if len(cur) > 0 {
 			segs = append(segs, cur)
@@ -628,7 +628,7 @@ func (ix *Index) analyse(query string) analysed {
 		}
 		r := ix.syn.match(toks, i)
 		if r == nil {
-			cur = append(cur, qtok{toks[i], newGroup(toks[i]), 1})
+			cur = append(cur, qtok{toks[i], newGroupW(toks[i], 1, ctx[i]), 1})
 			kept = append(kept, toks[i].exact)
 			i++
 			continue
@@ -645,7 +645,7 @@ func (ix *Index) analyse(query string) analysed {
 			// nhận quyền sử dụng đất") must not outweigh the rest of the query.
 			cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
 			for _, t := range r.to {
-				cur = append(cur, qtok{t, newGroupW(t, cs), w})
+				cur = append(cur, qtok{t, newGroupW(t, cs, ix.syn.isContext(t)), w})
 				kept = append(kept, t.exact)
 			}
 		case ruleAspect:
@@ -655,8 +655,8 @@ func (ix *Index) analyse(query string) analysed {
 			endSeg()
 		case ruleExpand:
 			var gs uint64
-			for _, t := range toks[i : i+len(r.from)] {
-				g := newGroup(t)
+			for k, t := range toks[i : i+len(r.from)] {
+				g := newGroupW(t, 1, ctx[i+k])
 				gs |= g
 				cur = append(cur, qtok{t, g, 1})
 				kept = append(kept, t.exact)

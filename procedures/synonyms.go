@@ -24,8 +24,9 @@ type Synonyms struct {
 	qualCore   [][]string         // folded words whose presence in a query mentions the qualifier
 	citizen    [][]string         // normalised phrases marking procedures for individuals
 	actions    [][]string         // folded action phrases ("cải chính", "cấp lại"), longest first
-	context    map[string]bool    // context words as written (people, ages, places, politeness)
-	ctxPlain   map[string]bool    // context words written without diacritics
+	context    map[string]bool    // one-word context entries as written (people, ages, politeness)
+	ctxPlain   map[string]bool    // one-word context entries written without diacritics
+	ctxPhrases [][]token          // context entries of several words ("hà nội", "gia đình")
 	verbs      [][]token          // administrative verbs ("đăng ký", "cấp", "nộp"…)
 	notVerbs   [][]token          // phrases whose verb is no administrative act ("làm việc")
 }
@@ -131,11 +132,16 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 		}
 	}
 	for _, w := range f.Context {
-		for _, t := range tokenize(Normalize(w)) {
-			s.context[t.exact] = true
-			if t.exact == t.folded {
-				s.ctxPlain[t.folded] = true
+		toks := tokenize(Normalize(w))
+		switch {
+		case len(toks) == 1:
+			s.context[toks[0].exact] = true
+			if toks[0].exact == toks[0].folded {
+				s.ctxPlain[toks[0].folded] = true
 			}
+		case len(toks) > 1:
+			// A phrase: its words are context only together ("hộ" of "hộ em" is not).
+			s.ctxPhrases = append(s.ctxPhrases, toks)
 		}
 	}
 	for _, v := range f.Verbs {
@@ -257,9 +263,9 @@ func iyEnd(w string) string {
 
 var iToY = map[rune]rune{'i': 'y', 'í': 'ý', 'ì': 'ỳ', 'ỉ': 'ỷ', 'ĩ': 'ỹ', 'ị': 'ỵ'}
 
-// isContext reports whether a query word only gives context (who, how old, where, when,
-// politeness): it may still match, but weighs little in coverage. Diacritics are handled
-// as in isStop. Numbers are context too.
+// isContext reports whether a word is a one-word context entry (who, how old, where,
+// when, politeness): it may still match, but weighs little in coverage. Diacritics are
+// handled as in isStop. Numbers are context too. See contextMask for phrases.
 func (s *Synonyms) isContext(t token) bool {
 	if isDigits(t.folded) {
 		return true
@@ -268,6 +274,25 @@ func (s *Synonyms) isContext(t token) bool {
 		return s.context[t.exact]
 	}
 	return s.ctxPlain[t.folded]
+}
+
+// contextMask marks the query words that are context: one-word entries, and the words
+// of a context phrase found in full.
+func (s *Synonyms) contextMask(toks []token) []bool {
+	m := make([]bool, len(toks))
+	for i, t := range toks {
+		m[i] = s.isContext(t)
+	}
+	for _, ph := range s.ctxPhrases {
+		for p := 0; p+len(ph) <= len(toks); p++ {
+			if phraseAt(toks, p, ph) {
+				for k := range ph {
+					m[p+k] = true
+				}
+			}
+		}
+	}
+	return m
 }
 
 // hasVerb reports whether the query words name an administrative verb outside the
