@@ -202,29 +202,39 @@ func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
 }
 
 // work is one partition's worker: new jobs in arrival order, and the retries of parked
-// conversations when due (see park).
+// conversations when due (see parkedConv).
 func (q *Queue) work(ctx context.Context, h bot.Handler, c chan bot.Job) {
-	parked := map[string]*parkedConv{}
+	w := &worker{q: q, h: h, parked: map[string]*parkedConv{}, hold: map[string]*oaHold{}}
 	for {
 		var wake <-chan time.Time
-		if next, ok := nextDue(parked); ok {
+		if next, ok := w.nextDue(); ok {
 			wake = time.After(time.Until(next))
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case job := <-c:
-			q.handle(ctx, h, job, parked)
+			w.handle(ctx, job)
 		case <-wake:
-			q.retryDue(ctx, h, parked)
+			w.retryDue(ctx)
 		}
 	}
 }
 
+// worker is one partition's state, used by its goroutine only.
+type worker struct {
+	q      *Queue
+	h      bot.Handler
+	parked map[string]*parkedConv // conversation → its waiting jobs
+	hold   map[string]*oaHold     // OA id → on hold after a transient failure
+}
+
 // parkedConv is a conversation whose oldest job failed transiently: its jobs wait, in
-// order, for the retry at due while the partition goes on with other conversations
-// (the same scheme as bot/redisstore's park lists, without its per-OA hold: in memory
-// every parked conversation probes on its own backoff).
+// order, for the retry at due while the partition goes on with other conversations.
+// A transient failure also puts the OA on hold until the backoff of its failure streak:
+// meanwhile its new jobs park without a call and its due conversations wait, so an
+// outage costs about one call per OA and backoff step (the scheme of bot/redisstore's
+// park lists, queue_park.go).
 type parkedConv struct {
 	jobs      []bot.Job
 	due       time.Time
@@ -232,9 +242,17 @@ type parkedConv struct {
 	failures  int // other failures of jobs[0]
 }
 
-func nextDue(parked map[string]*parkedConv) (time.Time, bool) {
+// oaHold is an OA whose calls fail transiently: new jobs wait until until; failures is
+// the streak (reset by any success of the OA); lastErr the latest failure.
+type oaHold struct {
+	until    time.Time
+	failures int
+	lastErr  error
+}
+
+func (w *worker) nextDue() (time.Time, bool) {
 	var first time.Time
-	for _, pc := range parked {
+	for _, pc := range w.parked {
 		if first.IsZero() || pc.due.Before(first) {
 			first = pc.due
 		}
@@ -242,30 +260,58 @@ func nextDue(parked map[string]*parkedConv) (time.Time, bool) {
 	return first, !first.IsZero()
 }
 
+// held returns the OA's hold while it lasts.
+func (w *worker) held(oaID string) (*oaHold, bool) {
+	h, ok := w.hold[oaID]
+	return h, ok && h.until.After(time.Now())
+}
+
+// holdOA records a transient failure of the OA.
+func (w *worker) holdOA(oaID string, err error) {
+	q := w.q
+	h := w.hold[oaID]
+	if h == nil || time.Since(h.until) > q.opts.RetryMax {
+		h = &oaHold{}
+		w.hold[oaID] = h
+	}
+	h.failures++
+	h.lastErr = err
+	hint, _ := bot.IsTransient(err)
+	h.until = time.Now().Add(bot.Backoff(h.failures, q.opts.RetryBase, q.opts.RetryMax, hint))
+}
+
 func convOf(job bot.Job) string { return job.OAID + ":" + job.UserID }
 
-// handle runs a new job: behind its conversation's parked jobs if any; else at once,
-// retrying other than transient failures in place (keeping the conversation's order) up
-// to MaxDeliveries, and parking the conversation on a transient failure.
-func (q *Queue) handle(ctx context.Context, h bot.Handler, job bot.Job, parked map[string]*parkedConv) {
+// handle runs a new job: behind its conversation's parked jobs if any, parked until the
+// hold ends if its OA is on hold; else at once, retrying other than transient failures in
+// place (keeping the conversation's order) up to MaxDeliveries, and parking the
+// conversation on a transient failure.
+func (w *worker) handle(ctx context.Context, job bot.Job) {
+	q := w.q
 	conv := convOf(job)
-	if pc, ok := parked[conv]; ok {
+	if pc, ok := w.parked[conv]; ok {
 		pc.jobs = append(pc.jobs, job)
+		q.parked.Add(1)
+		return
+	}
+	if h, ok := w.held(job.OAID); ok {
+		w.parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: h.until}
 		q.parked.Add(1)
 		return
 	}
 	for attempt := 1; ; attempt++ {
 		job.Attempt = attempt
 		start := time.Now()
-		err := q.call(context.WithoutCancel(ctx), h, job)
+		err := q.call(context.WithoutCancel(ctx), w.h, job)
 		if hint, transient := bot.IsTransient(err); transient {
 			if q.tooOld(job) {
 				q.dead1(job, err, time.Since(start), q.tooOldReason(1, err))
 				return
 			}
 			q.observe(job, err, false, time.Since(start))
+			w.holdOA(job.OAID, err)
 			due := time.Now().Add(bot.Backoff(1, q.opts.RetryBase, q.opts.RetryMax, hint))
-			parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: due, transient: 1, failures: attempt - 1}
+			w.parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: due, transient: 1, failures: attempt - 1}
 			q.parked.Add(1)
 			q.log.Warn("job failed transiently, conversation parked", zap.String("event_name", job.EventName),
 				zap.Duration("retry_in", time.Until(due).Round(time.Millisecond)), zap.Error(err))
@@ -276,6 +322,7 @@ func (q *Queue) handle(ctx context.Context, h bot.Handler, job bot.Job, parked m
 			q.observe(job, err, false, time.Since(start))
 		}
 		if err == nil {
+			delete(w.hold, job.OAID)
 			return
 		}
 		if dead {
@@ -293,45 +340,58 @@ func (q *Queue) handle(ctx context.Context, h bot.Handler, job bot.Job, parked m
 }
 
 // retryDue retries the parked conversations whose time has come, earliest first.
-func (q *Queue) retryDue(ctx context.Context, h bot.Handler, parked map[string]*parkedConv) {
+func (w *worker) retryDue(ctx context.Context) {
 	now := time.Now()
 	var due []string
-	for conv, pc := range parked {
+	for conv, pc := range w.parked {
 		if !pc.due.After(now) {
 			due = append(due, conv)
 		}
 	}
-	sort.Slice(due, func(i, j int) bool { return parked[due[i]].due.Before(parked[due[j]].due) })
+	sort.Slice(due, func(i, j int) bool { return w.parked[due[i]].due.Before(w.parked[due[j]].due) })
 	for _, conv := range due {
 		if ctx.Err() != nil {
 			return
 		}
-		q.retryConversation(ctx, h, conv, parked)
+		w.retryConversation(ctx, conv)
 	}
 }
 
-// retryConversation handles a parked conversation's jobs in order until none is left or
-// the oldest fails again.
-func (q *Queue) retryConversation(ctx context.Context, h bot.Handler, conv string, parked map[string]*parkedConv) {
-	pc := parked[conv]
+// retryConversation handles a parked conversation's jobs in order until none is left,
+// the oldest fails again, or its OA is on hold.
+func (w *worker) retryConversation(ctx context.Context, conv string) {
+	q := w.q
+	pc := w.parked[conv]
 	pop := func() bool {
 		pc.jobs = pc.jobs[1:]
 		pc.transient, pc.failures = 0, 0
 		q.parked.Add(-1)
 		if len(pc.jobs) == 0 {
-			delete(parked, conv)
+			delete(w.parked, conv)
 			return false
 		}
 		return true
 	}
 	for ctx.Err() == nil {
 		job := pc.jobs[0]
+		if h, ok := w.held(job.OAID); ok {
+			if q.tooOld(job) {
+				q.dead1(job, h.lastErr, 0, q.tooOldReason(max(pc.transient, h.failures), h.lastErr))
+				if !pop() {
+					return
+				}
+				continue
+			}
+			pc.due = h.until
+			return
+		}
 		job.Attempt = pc.transient + pc.failures + 1
 		start := time.Now()
-		err := q.call(context.WithoutCancel(ctx), h, job)
+		err := q.call(context.WithoutCancel(ctx), w.h, job)
 		took := time.Since(start)
 		if err == nil {
 			q.observe(job, nil, false, took)
+			delete(w.hold, job.OAID)
 			if !pop() {
 				return
 			}
@@ -347,6 +407,7 @@ func (q *Queue) retryConversation(ctx context.Context, h bot.Handler, conv strin
 				}
 				continue
 			}
+			w.holdOA(job.OAID, err)
 			delay = bot.Backoff(pc.transient, q.opts.RetryBase, q.opts.RetryMax, hint)
 		} else {
 			pc.failures++

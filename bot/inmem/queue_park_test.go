@@ -14,7 +14,7 @@ import (
 )
 
 // A transient outage far longer than MaxDeliveries × backoff: the failing conversations
-// park (Len counts them), healthy ones in the same partition keep flowing, nothing is
+// park (Len counts them), another OA's in the same partition keeps flowing, nothing is
 // dead-lettered, and afterwards every event is handled once, in order.
 func TestTransientOutageParks(t *testing.T) {
 	q := NewQueue(QueueOptions{Partitions: 1, MaxDeliveries: 2, RetryBase: 10 * time.Millisecond,
@@ -39,7 +39,11 @@ func TestTransientOutageParks(t *testing.T) {
 	})
 	for s := range 5 {
 		for _, c := range []string{"down1", "down2", "up"} {
-			if ok, err := q.Enqueue(ctx, job(c, s)); !ok || err != nil {
+			j := job(c, s)
+			if c == "up" {
+				j.OAID = "oa2" // another OA in the same partition
+			}
+			if ok, err := q.Enqueue(ctx, j); !ok || err != nil {
 				t.Fatal(ok, err)
 			}
 		}
@@ -88,6 +92,52 @@ func TestParkedTooOld(t *testing.T) {
 	waitUntil(t, "the second event", func() bool { return handled.Load() == 1 })
 	if dl := q.DeadLetters(); len(dl) != 1 || string(dl[0].Raw) != "0" {
 		t.Errorf("DeadLetters = %+v, want event 0", dl)
+	}
+}
+
+// While an OA fails transiently its new jobs park without a call: about one call per
+// backoff step, not one per job; afterwards everything is handled in order.
+func TestOAHoldLimitsCalls(t *testing.T) {
+	q := NewQueue(QueueOptions{Partitions: 1, RetryBase: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var down atomic.Bool
+	down.Store(true)
+	var calls, total atomic.Int32
+	var mu sync.Mutex
+	seen := map[string][]string{}
+	h := bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+		if down.Load() {
+			calls.Add(1)
+			return bot.Transient(errors.New("zalo down"))
+		}
+		mu.Lock()
+		seen[j.UserID] = append(seen[j.UserID], string(j.Raw))
+		mu.Unlock()
+		total.Add(1)
+		return nil
+	})
+	go q.Run(ctx, h)
+	start := time.Now()
+	for s := range 3 {
+		for c := range 30 {
+			if ok, err := q.Enqueue(ctx, job(fmt.Sprint("c", c), s)); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+		}
+	}
+	time.Sleep(time.Second)
+	if n, limit := calls.Load(), int32(time.Since(start)/(50*time.Millisecond))+2; n > limit || n < 3 {
+		t.Errorf("%d calls for 90 jobs during the outage, want 3..%d", n, limit)
+	}
+	down.Store(false)
+	waitUntil(t, "every job", func() bool { return total.Load() == 90 })
+	mu.Lock()
+	defer mu.Unlock()
+	for c, got := range seen {
+		if fmt.Sprint(got) != "[0 1 2]" {
+			t.Errorf("conversation %s handled %v", c, got)
+		}
 	}
 }
 
