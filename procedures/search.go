@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"container/heap"
+	"math"
 	"math/bits"
 	"regexp"
 	"sort"
@@ -108,6 +109,8 @@ const (
 	replaceCoverShare = 2.5
 	// gateCands: how many of the first ranked candidates may show the query has an answer.
 	gateCands = 3
+	// covPower shapes how a candidate's score falls with the share of the query it covers.
+	covPower = 1.5
 	// phraseShare: the share of a two-word catalogue phrase's idf each of its words
 	// weighs at least, in coverage.
 	phraseShare = 0.5
@@ -206,7 +209,7 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 		if s.name[d]&a.content == 0 {
 			continue // only incidental matches (field, results)
 		}
-		sc := float64(s.score[d]) * (0.2 + 0.8*cov*cov) * levelPrior[ix.docs[d].levelRank]
+		sc := float64(s.score[d]) * (0.2 + 0.8*math.Pow(cov, covPower)) * levelPrior[ix.docs[d].levelRank]
 		if di := &ix.docs[d]; a.age >= 0 && di.ageLo >= 0 {
 			if a.age >= int(di.ageLo) && a.age < int(di.ageHi) {
 				sc *= ageMatchBonus
@@ -580,8 +583,13 @@ func (ix *Index) analyse(query string) analysed {
 	if len(toks) > 64 {
 		toks = toks[:64]
 	}
+	// Context words are known for what they are: never "repaired" into catalogue words
+	// ("bình dương" is no typo of "sinh …").
+	ctx := ix.syn.contextMask(toks)
 	for i := range toks {
-		toks[i] = ix.repair(toks[i])
+		if !ctx[i] {
+			toks[i] = ix.repair(toks[i])
+		}
 	}
 	var segs [][]qtok // main segments
 	type extra struct {
@@ -592,7 +600,6 @@ func (ix *Index) analyse(query string) analysed {
 	var cur []qtok
 	nextGroup := 0
 	var scales [64]float64
-	ctx := ix.syn.contextMask(toks)
 	newGroupW := func(t token, scale float64, isCtx bool) uint64 {
 		if ix.syn.isStop(t) || nextGroup >= 63 {
 			return 0

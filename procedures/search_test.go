@@ -397,6 +397,7 @@ func TestSearchContextWords(t *testing.T) {
 		{"con trai 10 tuổi làm căn cước", "1.014062"},
 		{"con 16 tuổi làm căn cước", "1.014061"},
 		{"cháu dưới 14 tuổi làm căn cước", "1.014062"},
+		{"bé nhà em 4 tuổi làm hộ chiếu để đi du lịch", "1.001456"},
 	}
 	for _, tt := range tests {
 		r := ix.Search(tt.query, 5)
@@ -408,6 +409,18 @@ func TestSearchContextWords(t *testing.T) {
 
 // A question without an administrative verb (buying, advice) is answered only when a
 // procedure matches it strongly.
+// A context phrase marks its words only together: "hộ" of "hộ em" is context, the "hộ"
+// of "hộ chiếu" is not; a province is context.
+func TestSearchContextPhrases(t *testing.T) {
+	ix := testIndex(t)
+	if a := ix.analyse("làm hộ chiếu"); a.nCore != 2 {
+		t.Errorf("làm hộ chiếu: %d core words, want 2 (hộ, chiếu)", a.nCore)
+	}
+	if a := ix.analyse("hộ chiếu ở bình dương"); a.nCore != 2 {
+		t.Errorf("hộ chiếu ở bình dương: %d core words, want 2", a.nCore)
+	}
+}
+
 func TestSearchNoVerbAbstains(t *testing.T) {
 	ix := testIndex(t)
 	for _, q := range []string{"mua bảo hiểm nhân thọ loại nào tốt", "tư vấn mua xe máy giá rẻ", "xe máy nào đi bền",
