@@ -109,8 +109,6 @@ const (
 	replaceCoverShare = 2.5
 	// gateCands: how many of the first ranked candidates may show the query has an answer.
 	gateCands = 3
-	// covPower shapes how a candidate's score falls with the share of the query it covers.
-	covPower = 1.5
 	// phraseShare: the share of a two-word catalogue phrase's idf each of its words
 	// weighs at least, in coverage.
 	phraseShare = 0.5
@@ -209,7 +207,9 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 		if s.name[d]&a.content == 0 {
 			continue // only incidental matches (field, results)
 		}
-		sc := float64(s.score[d]) * (0.2 + 0.8*math.Pow(cov, covPower)) * levelPrior[ix.docs[d].levelRank]
+		// The score falls with the share of the query covered (cov^1.5: cov² punished a
+		// query with one unmatched word too hard).
+		sc := float64(s.score[d]) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[ix.docs[d].levelRank]
 		if di := &ix.docs[d]; a.age >= 0 && di.ageLo >= 0 {
 			if a.age >= int(di.ageLo) && a.age < int(di.ageHi) {
 				sc *= ageMatchBonus
