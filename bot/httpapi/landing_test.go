@@ -3,58 +3,16 @@ package httpapi
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/oabot/oabot/bot/inmem"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
-
-// chromiumPath finds Debian's chromium (the test skips without it).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	unavailable(t, "chromium not on PATH; install the Debian package chromium (make tools)")
-	return ""
-}
-
-// unavailable skips a test whose tool (chromium, poppler, a font) is missing, or fails it
-// when OABOT_REQUIRE_TOOLS=1 (CI), so a missing tool can never turn into a green run.
-func unavailable(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s (OABOT_REQUIRE_TOOLS=1)", why)
-	}
-	t.Skip("skipping: " + why)
-}
-
-// newBrowser starts headless chromium with networking extras off; it stops at test end.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { bcancel(); acancel(); cancel() })
-	return bctx
-}
 
 // TestLandingInChromium renders the landing page of every built-in procedure at 360×740
 // (a small Android phone) and checks what matters on a phone: no sideways scrolling, the
@@ -62,7 +20,7 @@ func newBrowser(t *testing.T) context.Context {
 func TestLandingInChromium(t *testing.T) {
 	scans := inmem.NewScans(0)
 	srv, cat := newQRServer(t, scans)
-	ctx := newBrowser(t)
+	ctx := browsertest.Chromium(t)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -129,7 +87,7 @@ func TestLandingInChromium(t *testing.T) {
 // TestNotFoundInChromium checks the Vietnamese 404 page renders in the browser.
 func TestNotFoundInChromium(t *testing.T) {
 	srv, _ := newQRServer(t, nil)
-	ctx := newBrowser(t)
+	ctx := browsertest.Chromium(t)
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(srv.URL+"/q/ubnd-ben-nghe/0.000"))
 	if err != nil {
 		t.Fatal(err)

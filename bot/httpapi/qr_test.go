@@ -25,6 +25,8 @@ import (
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/procedures"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
 
 const testPosterToken = "poster-secret-for-tests"
@@ -307,10 +309,10 @@ func TestPosterRoutes(t *testing.T) {
 
 func TestPosterPDFRoute(t *testing.T) {
 	if _, err := qr.FindFont(""); err != nil {
-		unavailable(t, err.Error())
+		browsertest.Unavailable(t, err.Error())
 	}
 	if _, err := exec.LookPath("pdftotext"); err != nil {
-		unavailable(t, "pdftotext not on PATH; install the Debian package poppler-utils (make tools)")
+		browsertest.Unavailable(t, "pdftotext not on PATH; install the Debian package poppler-utils (make tools)")
 	}
 	srv, cat := newQRServer(t, nil)
 	r := withShortCode(t, cat)

@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/oabot/oabot/procedures"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
 
 var testAccount = Account{Slug: "ubnd-ben-nghe", OAID: "4318692012345678901", Name: "UBND phường Bến Nghé"}
@@ -35,34 +37,15 @@ func mustFont(t *testing.T) Font {
 	t.Helper()
 	f, err := FindFont("")
 	if err != nil {
-		unavailable(t, err.Error())
+		browsertest.Unavailable(t, err.Error())
 	}
 	return f
 }
 
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		unavailable(t, name+" not on PATH; install the Debian package "+pkg+" (make tools)")
-	}
-	return p
-}
-
-// unavailable skips a test whose tool (chromium, poppler, a font) is missing, or fails it
-// when OABOT_REQUIRE_TOOLS=1 (CI), so a missing tool can never turn into a green run.
-func unavailable(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s (OABOT_REQUIRE_TOOLS=1)", why)
-	}
-	t.Skip("skipping: " + why)
-}
-
 func TestPostersRasteriseAndDecode(t *testing.T) {
 	font := mustFont(t)
-	needTool(t, "pdftoppm", "poppler-utils")
-	needTool(t, "pdftotext", "poppler-utils")
+	browsertest.Tool(t, "poppler-utils", "pdftoppm")
+	browsertest.Tool(t, "poppler-utils", "pdftotext")
 	recs := testRecords()
 	for _, tc := range []struct {
 		name    string

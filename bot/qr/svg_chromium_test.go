@@ -2,24 +2,24 @@ package qr
 
 import (
 	"bytes"
-	"context"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
 
 // TestSVGInChromium has a real SVG renderer (headless Chromium) draw each code at the
 // smallest size offered, with and without a logo, and decodes the screenshot.
 func TestSVGInChromium(t *testing.T) {
-	bctx := newTestBrowser(t)
+	bctx := browsertest.Chromium(t)
 	svgs := map[string][]byte{}
 	for _, tc := range []struct {
 		name string
@@ -65,35 +65,11 @@ func TestSVGInChromium(t *testing.T) {
 	}
 }
 
-// newTestBrowser starts headless chromium (skipping without it); it stops at test end.
-func newTestBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		unavailable(t, "chromium not on PATH; install the Debian package chromium (make tools)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { bcancel(); acancel(); cancel() })
-	return bctx
-}
-
 // TestPrintViewInChromium prints the HTML print view to PDF with Chromium (as an officer
 // would from the browser), rasterises the pages and decodes every code.
 func TestPrintViewInChromium(t *testing.T) {
-	needTool(t, "pdftoppm", "poppler-utils")
-	bctx := newTestBrowser(t)
+	browsertest.Tool(t, "poppler-utils", "pdftoppm")
+	bctx := browsertest.Chromium(t)
 	recs := testRecords()
 	items, err := Items("https://oabot.example.vn", testAccount, recs, "")
 	if err != nil {

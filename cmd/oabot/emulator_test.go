@@ -3,50 +3,14 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
-
-// requireTool finds a command the test needs; without it the test skips, or fails when
-// OABOT_REQUIRE_TOOLS=1 (CI), so a missing browser can never turn into a green run.
-func requireTool(t *testing.T, pkg string, names ...string) string {
-	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	msg := names[0] + " not on PATH; install the Debian package " + pkg + " (make tools)"
-	if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s (OABOT_REQUIRE_TOOLS=1)", msg)
-	}
-	t.Skip("skipping: " + msg)
-	return ""
-}
-
-// newChromium starts headless Debian chromium with the flags this sandbox needs (no
-// background networking: the machine has no internet).
-func newChromium(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(requireTool(t, "chromium", "chromium", "chromium-browser")),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { bcancel(); acancel() })
-	return bctx
-}
 
 // waitJS polls a JavaScript predicate until it holds, failing the test after timeout.
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
@@ -67,7 +31,7 @@ func TestEmulatorInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test; skipped with -short")
 	}
-	ctx := newChromium(t)
+	ctx := browsertest.Chromium(t)
 	base, _ := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/emulator/")); err != nil {
 		t.Fatalf("open emulator: %v", err)

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/oabot/oabot/bot/qr"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
 
 func noEnv(string) string { return "" }
@@ -87,10 +89,7 @@ func TestQRCommandErrors(t *testing.T) {
 
 func TestPostersCommand(t *testing.T) {
 	if _, err := qr.FindFont(""); err != nil {
-		if os.Getenv("OABOT_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%v (OABOT_REQUIRE_TOOLS=1)", err)
-		}
-		t.Skipf("skipping: %v", err)
+		browsertest.Unavailable(t, err.Error())
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "p.pdf")
@@ -102,7 +101,7 @@ func TestPostersCommand(t *testing.T) {
 	if !strings.Contains(stdout.String(), "2 procedure(s)") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
-	text, err := exec.Command(requireTool(t, "poppler-utils", "pdftotext"), out, "-").Output()
+	text, err := exec.Command(browsertest.Tool(t, "poppler-utils", "pdftotext"), out, "-").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
