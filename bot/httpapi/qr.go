@@ -115,13 +115,8 @@ func (h *QRRoutes) lookup(slug, code string) (qr.Account, *procedures.Record, bo
 	if cat == nil {
 		return a, nil, true, false
 	}
-	if r, ok := cat.ByCode(code); ok {
-		return a, r, true, true
-	}
-	if r, ok := cat.ByShortCode(code); ok {
-		return a, r, true, true
-	}
-	return a, nil, true, false
+	r, ok := cat.Lookup(code)
+	return a, r, true, ok
 }
 
 // image serves a QR code. Query: size (pixels), src (poster-location label).
@@ -219,7 +214,11 @@ func (h *QRRoutes) posters(c *gin.Context) {
 		return
 	}
 	cat := h.o.Catalog()
-	recs, err := selectRecords(cat, c.Query("codes"))
+	if cat == nil {
+		c.String(http.StatusServiceUnavailable, "no catalogue loaded\n")
+		return
+	}
+	recs, err := cat.Pick(c.Query("codes"))
 	if err != nil {
 		c.String(http.StatusBadRequest, "%v\n", err)
 		return
@@ -255,36 +254,6 @@ func (h *QRRoutes) posters(c *gin.Context) {
 	c.Header("Cache-Control", "private, no-store")
 	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="posters-%s%s"`, slug, ext))
 	c.Data(http.StatusOK, ctype, buf.Bytes())
-}
-
-// selectRecords returns all records, or those named in a comma-separated list of codes or
-// short codes (in that order).
-func selectRecords(cat *procedures.Catalog, codes string) ([]*procedures.Record, error) {
-	if cat == nil {
-		return nil, errors.New("no catalogue loaded")
-	}
-	if strings.TrimSpace(codes) == "" {
-		return cat.All(), nil
-	}
-	var recs []*procedures.Record
-	for _, code := range strings.Split(codes, ",") {
-		code = strings.TrimSpace(code)
-		if code == "" {
-			continue
-		}
-		r, ok := cat.ByCode(code)
-		if !ok {
-			r, ok = cat.ByShortCode(code)
-		}
-		if !ok {
-			return nil, fmt.Errorf("unknown procedure code %q", code)
-		}
-		recs = append(recs, r)
-	}
-	if len(recs) == 0 {
-		return nil, errors.New("no procedure codes given")
-	}
-	return recs, nil
 }
 
 // authorised lets in the posters token, or an officer allowed on account by

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/bot/qr"
-	"github.com/oabot/oabot/procedures"
 )
 
 // postersCmd is "oabot posters": a PDF (or HTML print view) of QR posters for an account.
@@ -48,7 +47,7 @@ func postersCmd(_ context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("unknown account %q (configured: %s)", *account, accountIDs(cfg))
 	}
 	a := qrAccount(*ca)
-	recs, err := pickRecords(cat, *codes)
+	recs, err := cat.Pick(*codes)
 	if err != nil {
 		return err
 	}
@@ -80,27 +79,4 @@ func postersCmd(_ context.Context, args []string, getenv func(string) string, st
 			*out, len(items), a.Name, cat.Version())
 	}
 	return nil
-}
-
-// pickRecords returns all records, or the ones named by code or short code, in order.
-func pickRecords(cat *procedures.Catalog, codes string) ([]*procedures.Record, error) {
-	if strings.TrimSpace(codes) == "" {
-		return cat.All(), nil
-	}
-	var recs []*procedures.Record
-	for _, c := range strings.Split(codes, ",") {
-		c = strings.TrimSpace(c)
-		if c == "" {
-			continue
-		}
-		r, ok := cat.ByCode(c)
-		if !ok {
-			r, ok = cat.ByShortCode(c)
-		}
-		if !ok {
-			return nil, fmt.Errorf("unknown procedure code %q in catalogue %s", c, cat.Version())
-		}
-		recs = append(recs, r)
-	}
-	return recs, nil
 }

@@ -162,10 +162,7 @@ func findAccountRecord(cfg config.Config, cat *procedures.Catalog, account, code
 	if !ok {
 		return qr.Account{}, nil, fmt.Errorf("unknown account %q (configured: %s)", account, accountIDs(cfg))
 	}
-	rec, ok := cat.ByCode(code)
-	if !ok {
-		rec, ok = cat.ByShortCode(code)
-	}
+	rec, ok := cat.Lookup(code)
 	if !ok {
 		return qr.Account{}, nil, fmt.Errorf("unknown procedure code %q in catalogue %s", code, cat.Version())
 	}

@@ -1,0 +1,37 @@
+package procedures
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Lookup finds a record by its national code ("1.004222") or its poster short code ("12").
+// Printed posters and officers' command lines use either, so every tool that takes "a
+// procedure" accepts both.
+func (c *Catalog) Lookup(code string) (*Record, bool) {
+	if r, ok := c.ByCode(code); ok {
+		return r, true
+	}
+	return c.ByShortCode(code)
+}
+
+// Pick returns the records named in a comma-separated list of codes or short codes, in
+// that order; an empty list means every record. An unknown code is an error.
+func (c *Catalog) Pick(list string) ([]*Record, error) {
+	if strings.TrimSpace(list) == "" {
+		return c.All(), nil
+	}
+	var recs []*Record
+	for _, code := range strings.Split(list, ",") {
+		code = strings.TrimSpace(code)
+		if code == "" {
+			continue
+		}
+		r, ok := c.Lookup(code)
+		if !ok {
+			return nil, fmt.Errorf("unknown procedure code %q in catalogue %s", code, c.Version())
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}

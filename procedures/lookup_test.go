@@ -1,0 +1,40 @@
+package procedures
+
+import "testing"
+
+func TestLookupAndPick(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withShort *Record
+	for _, r := range cat.All() {
+		if r.ShortCode != "" {
+			withShort = r
+			break
+		}
+	}
+	if withShort == nil {
+		t.Fatal("built-in catalogue has no short codes")
+	}
+	if r, ok := cat.Lookup(withShort.Code); !ok || r != withShort {
+		t.Errorf("Lookup(%q) = %v, %v", withShort.Code, r, ok)
+	}
+	if r, ok := cat.Lookup(withShort.ShortCode); !ok || r != withShort {
+		t.Errorf("Lookup(%q) = %v, %v", withShort.ShortCode, r, ok)
+	}
+	if _, ok := cat.Lookup("9.999999"); ok {
+		t.Error("Lookup of an unknown code succeeded")
+	}
+	all, err := cat.Pick("  ")
+	if err != nil || len(all) != len(cat.All()) {
+		t.Errorf("Pick(empty) = %d records, %v; want all %d", len(all), err, len(cat.All()))
+	}
+	got, err := cat.Pick(withShort.ShortCode + ", " + withShort.Code + ",")
+	if err != nil || len(got) != 2 || got[0] != withShort || got[1] != withShort {
+		t.Errorf("Pick(short, code) = %v, %v", got, err)
+	}
+	if _, err := cat.Pick("1.004222,nope"); err == nil {
+		t.Error("Pick with an unknown code: no error")
+	}
+}
