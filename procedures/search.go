@@ -543,9 +543,13 @@ func (ix *Index) dialectRepair(segs [][]qtok) {
 			if has(a, b) || seg[i-1].group == 0 || seg[i].group == 0 {
 				continue
 			}
-			if v := dialectVariant(b, func(x string) bool { return has(a, x) }); v != "" {
+			// A word that already makes a known phrase with its other neighbour is spelt
+			// right ("khieu nai quyet": "nai" belongs to "khieu nai", not "lai quyet").
+			bFixed := i+1 < len(seg) && seg[i+1].group != 0 && has(b, seg[i+1].folded)
+			aFixed := i >= 2 && seg[i-2].group != 0 && has(seg[i-2].folded, a)
+			if v := dialectVariant(b, func(x string) bool { return has(a, x) }); v != "" && !bFixed {
 				seg[i].token = token{exact: v, folded: v}
-			} else if v := dialectVariant(a, func(x string) bool { return has(x, b) }); v != "" {
+			} else if v := dialectVariant(a, func(x string) bool { return has(x, b) }); v != "" && !aFixed {
 				seg[i-1].token = token{exact: v, folded: v}
 			}
 		}

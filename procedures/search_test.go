@@ -484,3 +484,24 @@ func TestSynonymsHasVerb(t *testing.T) {
 		}
 	}
 }
+
+// A dialect repair must not break a phrase the word already makes with its other
+// neighbour: "khiếu nại quyết định" typed plain keeps "nai" (of "khieu nai") although
+// "lai quyet" (of "lại quyết định") is a catalogue phrase.
+func TestSearchDialectRepairKeepsPhrases(t *testing.T) {
+	c, err := NewCatalog([]*Record{
+		{Code: "1.000001", Name: "Giải quyết khiếu nại về quyết định hành chính", Steps: []string{"Nộp đơn"}},
+		{Code: "1.000002", Name: "Đề nghị xem xét lại quyết định xử phạt", Steps: []string{"Nộp đơn"}},
+		{Code: "1.000003", Name: "Đăng ký tạm trú", Steps: []string{"Nộp hồ sơ"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex(c, Options{})
+	if a := ix.analyse("khieu nai quyet dinh"); !strings.Contains(strings.Join(a.seq, " "), "nai") {
+		t.Errorf("khieu nai quyet dinh analysed as %q: nai repaired away", strings.Join(a.seq, " "))
+	}
+	if a := ix.analyse("tam chu"); !strings.Contains(strings.Join(a.seq, " "), "tru") {
+		t.Errorf("tam chu analysed as %q: not repaired", strings.Join(a.seq, " "))
+	}
+}
