@@ -478,6 +478,8 @@ func TestSynonymsHasVerb(t *testing.T) {
 		"cong an xa lam viec thu 7": false,
 		"xin giấy phép làm việc":    true,
 		"giá vàng hôm nay":          false,
+		"khieu nai quyet dinh":      true, // a complaint or denunciation is an administrative act
+		"tố cáo cán bộ":             true,
 	} {
 		if got := syn.hasVerb(tokenize(Normalize(q))); got != want {
 			t.Errorf("hasVerb(%q) = %v, want %v", q, got, want)
@@ -503,5 +505,21 @@ func TestSearchDialectRepairKeepsPhrases(t *testing.T) {
 	}
 	if a := ix.analyse("tam chu"); !strings.Contains(strings.Join(a.seq, " "), "tru") {
 		t.Errorf("tam chu analysed as %q: not repaired", strings.Join(a.seq, " "))
+	}
+}
+
+// Naming the channel ("trên vneid", "qua ứng dụng") asks how to file, not for a VNeID
+// procedure: it sets the online aspect and does not pull the account procedure first.
+func TestSearchChannelIsAspect(t *testing.T) {
+	ix := testIndex(t)
+	for _, q := range []string{"e muon lam giay tam tru, lam tren vneid dc ko", "đăng ký tạm trú qua ứng dụng vneid được không"} {
+		r := ix.Search(q, 5)
+		if r.Abstain || topCode(r) != "1.004194" || r.Aspect != AspectOnline {
+			t.Errorf("Search(%q) = %v aspect %s (abstain %v), want 1.004194 first, online", q, hitCodes(r), r.Aspect, r.Abstain)
+		}
+	}
+	// The account itself is still a procedure object.
+	if r := ix.Search("cấp tài khoản định danh điện tử", 5); r.Abstain || topCode(r) == "1.004194" {
+		t.Errorf("tài khoản định danh = %v", hitCodes(r))
 	}
 }
