@@ -31,12 +31,12 @@ func (ix *Index) Explain(query string, limit int) string {
 	for i := 0; i < a.nContent && i < 64; i++ {
 		gw = append(gw, fmt.Sprintf("%.2f", a.groupW[i]))
 	}
-	fmt.Fprintf(&b, "  group weights %s\n", strings.Join(gw, " "))
+	fmt.Fprintf(&b, "  group weights %s (min score %.2f)\n", strings.Join(gw, " "), ix.minScore)
 	for i, c := range dg.cands {
 		if i == limit {
 			break
 		}
-		fmt.Fprintf(&b, "  cand %.3f cov %.2f bigram %v %s %s\n", c.score, c.cov, c.bigram, c.code, ix.docs[c.doc].rec.Name)
+		fmt.Fprintf(&b, "  cand %.3f cov %.2f head %.2f bigram %v %s %s\n", c.score, c.cov, c.headF, c.bigram, c.code, ix.docs[c.doc].rec.Name)
 	}
 	if res.Abstain {
 		fmt.Fprintf(&b, "  abstain: %s\n", dg.reason)

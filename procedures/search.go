@@ -112,6 +112,13 @@ const (
 	// phraseShare: the share of a two-word catalogue phrase's idf each of its words
 	// weighs at least, in coverage.
 	phraseShare = 0.5
+	// A long message (at least longMinCore core words) tells a story around its request;
+	// a candidate sharing a phrase with it and covering at least longCoverIdf times the
+	// largest idf of its words (an action and an object) passes the coverage gate down
+	// to longMinCoverage: "năm nay em đủ 14 tuổi, đi làm căn cước lần đầu cần đem …".
+	longMinCore     = 6
+	longCoverIdf    = 0.9
+	longMinCoverage = 0.2
 )
 
 type qterm struct {
@@ -389,7 +396,7 @@ func (ix *Index) abstainReason(a *analysed, cands []cand) string {
 func (ix *Index) candReason(a *analysed, c cand) string {
 	score := c.score / c.headF
 	switch {
-	case c.cov < ix.opts.MinCoverage:
+	case c.cov < ix.opts.MinCoverage && !ix.coreCovered(a, c):
 		return "low coverage"
 	case score < ix.minScore:
 		return "low score"
@@ -401,6 +408,13 @@ func (ix *Index) candReason(a *analysed, c cand) string {
 		return "no verb, weak match"
 	}
 	return ""
+}
+
+// coreCovered reports whether a long message's candidate covers its core request
+// although it covers little of the whole message.
+func (ix *Index) coreCovered(a *analysed, c cand) bool {
+	return a.nCore >= longMinCore && c.bigram && c.cov >= longMinCoverage &&
+		c.cov*a.totalW >= longCoverIdf*ix.maxIdf
 }
 
 // accumulate adds a query term's postings to the scratch scores; with onlyKnown, only to

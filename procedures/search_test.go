@@ -523,3 +523,23 @@ func TestSearchChannelIsAspect(t *testing.T) {
 		t.Errorf("tài khoản định danh = %v", hitCodes(r))
 	}
 }
+
+// A long message tells a story around its request; a candidate sharing a phrase with it
+// and covering its action and object answers although it covers little of the whole.
+func TestSearchLongMessageCore(t *testing.T) {
+	ix := testIndex(t)
+	for q, want := range map[string]string{
+		"năm nay e đủ 16 tuổi, đi làm căn cước lần đầu cần đem giấy khai sinh ko":                  "1.014061",
+		"nha e moi chuyen den, chu nha bat dang ky tam tru, can dem so do voi hop dong thue khong": "1.004194",
+	} {
+		if r := ix.Search(q, 5); r.Abstain || topCode(r) != want {
+			t.Errorf("Search(%q) = %v (abstain %v), want %s first", q, hitCodes(r), r.Abstain, want)
+		}
+	}
+	for _, q := range []string{"hom qua xem bong da xong ve nha thay tivi hong, sua o dau re",
+		"toi dang lam o cong ty may, luong thang nay chua nhan, hoi ke toan o dau"} {
+		if r := ix.Search(q, 5); !r.Abstain {
+			t.Errorf("Search(%q) = %v, want abstention", q, hitCodes(r))
+		}
+	}
+}
