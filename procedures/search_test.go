@@ -543,3 +543,39 @@ func TestSearchLongMessageCore(t *testing.T) {
 		}
 	}
 }
+
+// Qualifier words the citizen states pick the sibling: a nationality asks for the
+// foreign-element variant, "tìm thấy" for restoring a
+// passport reported lost.
+func TestSearchQualifierWordsPickSibling(t *testing.T) {
+	ix := testIndex(t)
+	for q, want := range map[string]string{
+		"e muốn cưới chồng người Hàn thì đăng ký kết hôn ở đâu ạ": "2.000806",
+		"con lai bố người hàn quốc mẹ VN làm giấy khai sinh":      "2.000528",
+	} {
+		if r := ix.Search(q, 5); r.Abstain || topCode(r) != want {
+			t.Errorf("Search(%q) = %v (abstain %v), want %s first", q, hitCodes(r), r.Abstain, want)
+		}
+	}
+	c, err := NewCatalog([]*Record{
+		{Code: "1.000001", Name: "Thủ tục đăng ký lại khai sinh", Steps: []string{"Nộp"}},
+		{Code: "1.000002", Name: "Thủ tục đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch", Steps: []string{"Nộp"}},
+		{Code: "1.000003", Name: "Thủ tục đăng ký khai sinh", Steps: []string{"Nộp"}},
+		{Code: "1.000004", Name: "Trình báo mất hộ chiếu phổ thông", Steps: []string{"Nộp"}},
+		{Code: "1.000005", Name: "Khôi phục giá trị sử dụng hộ chiếu phổ thông", Steps: []string{"Nộp"}},
+		{Code: "1.000006", Name: "Cấp hộ chiếu phổ thông", Steps: []string{"Nộp"}},
+		{Code: "1.000007", Name: "Đăng ký tạm trú", Steps: []string{"Nộp"}},
+		{Code: "1.000008", Name: "Đăng ký kết hôn", Steps: []string{"Nộp"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := NewIndex(c, Options{})
+	for q, want := range map[string]string{
+		"hộ chiếu báo mất rồi giờ lại tìm thấy, có dùng lại được ko": "1.000005",
+	} {
+		if r := small.Search(q, 5); r.Abstain || topCode(r) != want {
+			t.Errorf("Search(%q) = %v (abstain %v), want %s first", q, hitCodes(r), r.Abstain, want)
+		}
+	}
+}
