@@ -601,6 +601,7 @@ func (ix *Index) analyse(query string) analysed {
 	if len(toks) > 64 {
 		toks = toks[:64]
 	}
+	toks = ix.syn.diedSense(toks)
 	// Context words are known for what they are: never "repaired" into catalogue words
 	// ("bình dương" is no typo of "sinh …").
 	ctx := ix.syn.contextMask(toks)

@@ -579,3 +579,31 @@ func TestSearchQualifierWordsPickSibling(t *testing.T) {
 		}
 	}
 }
+
+// "mất" with a family member as subject and no object means died (khai tử); with an
+// object it means lost.
+func TestSearchDiedSense(t *testing.T) {
+	ix := testIndex(t)
+	for _, q := range []string{"bo em moi mat hom qua, lam giay to the nao", "ông nội em vừa mất rồi", "ba toi moi mat, lam giay chung tu the nao"} {
+		if r := ix.Search(q, 5); r.Abstain || topCode(r) != "1.000656" {
+			t.Errorf("Search(%q) = %v (abstain %v), want khai tử 1.000656 first", q, hitCodes(r), r.Abstain)
+		}
+	}
+	syn := DefaultSynonyms()
+	for q, died := range map[string]bool{
+		"bố em mới mất":            true,
+		"bố em mất giấy tờ xe":     false,
+		"mẹ mình bị mất căn cước":  false,
+		"em mất ví rồi":            false,
+		"con tôi mất hôm qua":      true,
+		"làm mất hộ chiếu của con": false,
+	} {
+		got := false
+		for _, tk := range syn.diedSense(tokenize(Normalize(q))) {
+			got = got || tk.exact == "đời"
+		}
+		if got != died {
+			t.Errorf("diedSense(%q) = %v, want %v", q, got, died)
+		}
+	}
+}

@@ -407,3 +407,55 @@ func (s *Synonyms) findActions(seq []string) []int {
 	}
 	return out
 }
+
+// kinExact and kinPlain are family members as typed with and without diacritics (plain
+// only where the spelling is not a common other word: "co" is "có", "di" "đi").
+var (
+	kinExact = map[string]bool{"bố": true, "mẹ": true, "cha": true, "ba": true, "má": true, "ông": true, "bà": true,
+		"vợ": true, "chồng": true, "con": true, "cháu": true, "cậu": true, "dì": true, "chú": true, "bác": true, "cô": true}
+	kinPlain = map[string]bool{"bo": true, "me": true, "cha": true, "ba": true, "ong": true, "vo": true, "chong": true, "chau": true}
+)
+
+// justWords may stand between a family member and "mất": adverbs of time (mới, vừa,
+// đã) and the kin qualifiers nội, ngoại, đẻ.
+var justWords = map[string]bool{"moi": true, "vua": true, "da": true, "noi": true, "ngoai": true, "de": true}
+
+// diedSense reads "mất" as "qua đời" when its subject is a family member and it takes no
+// object: "bố em mới mất hôm qua" (died), not "bố mất giấy tờ" (lost). Up to three
+// stop or context words may stand between the person and "mất"; after it, up to the next
+// punctuation, only stop or context words (or "hết", "rồi").
+func (s *Synonyms) diedSense(toks []token) []token {
+	for i, t := range toks {
+		if t.folded != "mat" || (t.exact != t.folded && t.exact != "mất") {
+			continue
+		}
+		kin := false
+		for j := i - 1; j >= 0 && j >= i-4; j-- {
+			if k := toks[j]; kinExact[k.exact] || (k.exact == k.folded && kinPlain[k.folded]) {
+				kin = true
+				break
+			}
+			if toks[j+1].brk || !(s.isStop(toks[j]) || s.isContext(toks[j]) || justWords[toks[j].folded]) {
+				break
+			}
+		}
+		if !kin {
+			continue
+		}
+		object := false
+		for j := i + 1; j < len(toks) && !toks[j].brk; j++ {
+			if f := toks[j].folded; !(s.isStop(toks[j]) || s.isContext(toks[j]) || f == "het" || f == "roi") {
+				object = true
+				break
+			}
+		}
+		if object {
+			continue
+		}
+		out := make([]token, 0, len(toks)+1)
+		out = append(out, toks[:i]...)
+		out = append(out, token{exact: "qua", folded: "qua", brk: t.brk}, token{exact: "đời", folded: "doi"})
+		return append(out, toks[i+1:]...)
+	}
+	return toks
+}
