@@ -607,3 +607,23 @@ func TestSearchDiedSense(t *testing.T) {
 		}
 	}
 }
+
+// Adding the father's name to a child's papers is the recognition of a parent.
+func TestSearchRecognitionWords(t *testing.T) {
+	c, err := NewCatalog([]*Record{
+		{Code: "1.000001", Name: "Thủ tục đăng ký nhận cha, mẹ, con", Steps: []string{"Nộp"}},
+		{Code: "1.000002", Name: "Thủ tục đăng ký khai sinh", Steps: []string{"Nộp"}},
+		{Code: "1.000003", Name: "Thủ tục đăng ký kết hôn", Steps: []string{"Nộp"}},
+		{Code: "1.000004", Name: "Đăng ký tạm trú", Steps: []string{"Nộp"}},
+		{Code: "1.000005", Name: "Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch", Steps: []string{"Nộp"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex(c, Options{})
+	for _, q := range []string{"muốn bổ sung tên bố cho con", "them ten cha cho be duoc ko"} {
+		if r := ix.Search(q, 5); r.Abstain || topCode(r) != "1.000001" {
+			t.Errorf("Search(%q) = %v (abstain %v), want 1.000001 first", q, hitCodes(r), r.Abstain)
+		}
+	}
+}
