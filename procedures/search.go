@@ -132,21 +132,20 @@ type qterm struct {
 const bigramBit = uint64(1) << 63
 
 type analysed struct {
-	terms      []qterm
-	content    uint64 // all content groups
-	aspect     Aspect
-	seq        []string // folded tokens after rewriting, "|" between segments
-	seqTok     []token  // the same tokens (for qualifier mentions)
-	nContent   int
-	groupW     [64]float64 // weight of each content group (idf of its word)
-	totalW     float64
-	stripped   string // normalised query without aspect words (for logging/debug)
-	unresolved int    // content words that match nothing in the catalogue
-	nCore      int    // content words that are not context words
-	core       uint64 // their groups
-	age        int    // the age the query gives in years ("bé 5 tuổi"), or -1
-	typedLen   int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
-	verb       bool   // the query names an administrative verb or action
+	terms    []qterm
+	content  uint64 // all content groups
+	aspect   Aspect
+	seq      []string // folded tokens after rewriting, "|" between segments
+	seqTok   []token  // the same tokens (for qualifier mentions)
+	nContent int
+	groupW   [64]float64 // weight of each content group (idf of its word)
+	totalW   float64
+	stripped string // normalised query without aspect words (for logging/debug)
+	nCore    int    // content words that are not context words
+	core     uint64 // their groups
+	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
+	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
+	verb     bool   // the query names an administrative verb or action
 }
 
 // Search finds the procedures a citizen message asks about. limit ≤ 0 means 5.
