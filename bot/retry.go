@@ -60,3 +60,32 @@ func Backoff(n int, base, limit, hint time.Duration) time.Duration {
 	d = min(d, limit)
 	return max(d, min(hint, limit))
 }
+
+// OAHold is one OA's streak of transient failures, kept by a queue worker: while Until is
+// in the future, the OA's new jobs wait instead of calling Zalo, so an outage costs about
+// one Zalo call per OA per backoff step rather than one per citizen. The worker deletes the
+// hold when any job of the OA succeeds.
+type OAHold struct {
+	Until    time.Time
+	Failures int   // the streak: the backoff step
+	LastErr  error // the latest failure
+}
+
+// HoldOA records a transient failure of oaID in holds and holds the OA for the backoff of
+// its failure streak (never shorter than the handler's hint). The streak, unlike a job's
+// own count, restarts when any conversation of the OA succeeds, so one event that keeps
+// failing on its own delays its OA's other citizens by one first step (base) at each of
+// its retries, not by its own growing backoff. A streak that ended more than limit ago
+// starts again from the first step.
+func HoldOA(holds map[string]*OAHold, oaID string, err error, base, limit time.Duration) *OAHold {
+	h := holds[oaID]
+	if h == nil || time.Since(h.Until) > limit {
+		h = &OAHold{}
+		holds[oaID] = h
+	}
+	h.Failures++
+	h.LastErr = err
+	hint, _ := IsTransient(err)
+	h.Until = time.Now().Add(Backoff(h.Failures, base, limit, hint))
+	return h
+}

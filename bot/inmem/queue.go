@@ -204,7 +204,7 @@ func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
 // work is one partition's worker: new jobs in arrival order, and the retries of parked
 // conversations when due (see parkedConv).
 func (q *Queue) work(ctx context.Context, h bot.Handler, c chan bot.Job) {
-	w := &worker{q: q, h: h, parked: map[string]*parkedConv{}, hold: map[string]*oaHold{}}
+	w := &worker{q: q, h: h, parked: map[string]*parkedConv{}, hold: map[string]*bot.OAHold{}}
 	for {
 		var wake <-chan time.Time
 		if next, ok := w.nextDue(); ok {
@@ -226,7 +226,7 @@ type worker struct {
 	q      *Queue
 	h      bot.Handler
 	parked map[string]*parkedConv // conversation → its waiting jobs
-	hold   map[string]*oaHold     // OA id → on hold after a transient failure
+	hold   map[string]*bot.OAHold // OA id → on hold after a transient failure
 }
 
 // parkedConv is a conversation whose oldest job failed transiently: its jobs wait, in
@@ -242,14 +242,6 @@ type parkedConv struct {
 	failures  int // other failures of jobs[0]
 }
 
-// oaHold is an OA whose calls fail transiently: new jobs wait until until; failures is
-// the streak (reset by any success of the OA); lastErr the latest failure.
-type oaHold struct {
-	until    time.Time
-	failures int
-	lastErr  error
-}
-
 func (w *worker) nextDue() (time.Time, bool) {
 	var first time.Time
 	for _, pc := range w.parked {
@@ -261,23 +253,14 @@ func (w *worker) nextDue() (time.Time, bool) {
 }
 
 // held returns the OA's hold while it lasts.
-func (w *worker) held(oaID string) (*oaHold, bool) {
+func (w *worker) held(oaID string) (*bot.OAHold, bool) {
 	h, ok := w.hold[oaID]
-	return h, ok && h.until.After(time.Now())
+	return h, ok && h.Until.After(time.Now())
 }
 
-// holdOA records a transient failure of the OA.
+// holdOA records a transient failure of the OA (bot.HoldOA).
 func (w *worker) holdOA(oaID string, err error) {
-	q := w.q
-	h := w.hold[oaID]
-	if h == nil || time.Since(h.until) > q.opts.RetryMax {
-		h = &oaHold{}
-		w.hold[oaID] = h
-	}
-	h.failures++
-	h.lastErr = err
-	hint, _ := bot.IsTransient(err)
-	h.until = time.Now().Add(bot.Backoff(h.failures, q.opts.RetryBase, q.opts.RetryMax, hint))
+	bot.HoldOA(w.hold, oaID, err, w.q.opts.RetryBase, w.q.opts.RetryMax)
 }
 
 func convOf(job bot.Job) string { return job.OAID + ":" + job.UserID }
@@ -295,7 +278,7 @@ func (w *worker) handle(ctx context.Context, job bot.Job) {
 		return
 	}
 	if h, ok := w.held(job.OAID); ok {
-		w.parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: h.until}
+		w.parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: h.Until}
 		q.parked.Add(1)
 		return
 	}
@@ -376,13 +359,13 @@ func (w *worker) retryConversation(ctx context.Context, conv string) {
 		job := pc.jobs[0]
 		if h, ok := w.held(job.OAID); ok {
 			if q.tooOld(job) {
-				q.dead1(job, h.lastErr, 0, q.tooOldReason(max(pc.transient, h.failures), h.lastErr))
+				q.dead1(job, h.LastErr, 0, q.tooOldReason(max(pc.transient, h.Failures), h.LastErr))
 				if !pop() {
 					return
 				}
 				continue
 			}
-			pc.due = h.until
+			pc.due = h.Until
 			return
 		}
 		job.Attempt = pc.transient + pc.failures + 1

@@ -115,7 +115,7 @@ func (r *runner) loadParked(ctx context.Context, o *owned) error {
 		return fmt.Errorf("load parked conversations: %w", err)
 	}
 	o.parked = make(map[string]time.Time, len(zs))
-	o.hold = map[string]*oaHold{}
+	o.hold = map[string]*bot.OAHold{}
 	for _, z := range zs {
 		conv, _ := z.Member.(string)
 		o.parked[conv] = time.UnixMilli(int64(z.Score))
@@ -126,32 +126,10 @@ func (r *runner) loadParked(ctx context.Context, o *owned) error {
 	return nil
 }
 
-// oaHold is an OA whose calls fail transiently in this partition (see the package notes
-// above): new events wait until until; failures counts its consecutive transient failures
-// (the backoff step); lastErr is the latest.
-type oaHold struct {
-	until    time.Time
-	failures int
-	lastErr  error
-}
-
-// holdOA records a transient failure of oaID and holds the OA for the backoff of its
-// failure streak (never shorter than the handler's hint). The streak, unlike a job's own
-// count, restarts when any conversation of the OA succeeds, so one event that keeps
-// failing on its own (say it always times out) delays its OA's other citizens by one
-// first step (RetryBase) at each of its retries, not by its own growing backoff.
+// holdOA records a transient failure of oaID in this partition (see the package notes
+// above) and holds the OA for the backoff of its failure streak (bot.HoldOA).
 func (r *runner) holdOA(o *owned, oaID string, herr error) {
-	q := r.q
-	h := o.hold[oaID]
-	if h == nil || time.Since(h.until) > q.opts.RetryMax {
-		// First failure, or the last streak ended long ago: start from the first step.
-		h = &oaHold{}
-		o.hold[oaID] = h
-	}
-	h.failures++
-	h.lastErr = herr
-	hint, _ := bot.IsTransient(herr)
-	h.until = time.Now().Add(bot.Backoff(h.failures, q.opts.RetryBase, q.opts.RetryMax, hint))
+	bot.HoldOA(o.hold, oaID, herr, r.q.opts.RetryBase, r.q.opts.RetryMax)
 }
 
 // nextDue returns how long until the earliest parked conversation is due (ok false when
@@ -301,10 +279,10 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 		}
 		m := pe.message()
 		job := decodeJob(m)
-		if h, held := o.hold[job.OAID]; held && h.until.After(time.Now()) {
+		if h, held := o.hold[job.OAID]; held && h.Until.After(time.Now()) {
 			if r.tooOld(job) {
-				reason := r.tooOldReason(max(pe.Transient, h.failures), h.lastErr)
-				r.observe(job, h.lastErr, true, 0)
+				reason := r.tooOldReason(max(pe.Transient, h.Failures), h.LastErr)
+				r.observe(job, h.LastErr, true, 0)
 				more, ok := r.popHead(ctx, o, conv, headPrefix(pe.ID), deadFields(m, pe.Calls, reason))
 				r.logDead(o.p, job, pe.Calls, reason)
 				if !ok || !more {
@@ -313,11 +291,11 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 				continue
 			}
 			// Another conversation of this OA just failed transiently: wait for its retry.
-			if err := q.rdb.ZAdd(ctx, q.parkedKey(o.p), redis.Z{Score: float64(h.until.UnixMilli()), Member: conv}).Err(); err != nil {
+			if err := q.rdb.ZAdd(ctx, q.parkedKey(o.p), redis.Z{Score: float64(h.Until.UnixMilli()), Member: conv}).Err(); err != nil {
 				q.log.Warn("reschedule parked conversation failed", zap.Int("partition", o.p), zap.Error(err))
 				return false
 			}
-			o.parked[conv] = h.until
+			o.parked[conv] = h.Until
 			return true
 		}
 		// Count the call before making it: a job that kills the process is dead-lettered

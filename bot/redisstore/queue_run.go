@@ -52,7 +52,7 @@ type owned struct {
 	parked map[string]time.Time
 	// hold is, per OA id, until when its new events park without a handler call (a
 	// transient failure of the OA is being retried; queue_park.go).
-	hold map[string]*oaHold
+	hold map[string]*bot.OAHold
 }
 
 // valid reports whether the worker may still read: the lease was renewed recently enough
@@ -427,9 +427,9 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 		// An earlier event of this conversation waits for a retry: queue up behind it.
 		return r.parkAppend(ctx, o, m, job)
 	}
-	if h, held := o.hold[job.OAID]; held && h.until.After(time.Now()) {
+	if h, held := o.hold[job.OAID]; held && h.Until.After(time.Now()) {
 		// The OA's calls fail transiently right now: wait for the probe's retry.
-		return r.parkHeld(ctx, o, m, job, h.until)
+		return r.parkHeld(ctx, o, m, job, h.Until)
 	}
 	for {
 		job.Attempt = attempt
