@@ -8,8 +8,10 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -59,4 +61,46 @@ func Chromium(t testing.TB) context.Context {
 	bctx, bcancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { bcancel(); acancel() })
 	return bctx
+}
+
+// SaveArtifact keeps a file (a screenshot, a rendered page) under artifacts/<dir>/ at the
+// module root, which is gitignored, for a person to look at after the run. Failing to save
+// is only logged: an artifact is never what a test checks.
+func SaveArtifact(t testing.TB, dir, name string, data []byte) {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Logf("artifact %s not saved: %v", name, err)
+		return
+	}
+	d := filepath.Join(root, "artifacts", dir)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Logf("artifact %s not saved: %v", name, err)
+		return
+	}
+	p := filepath.Join(d, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Logf("artifact %s not saved: %v", name, err)
+		return
+	}
+	t.Logf("artifact: %s", p)
+}
+
+// moduleRoot is the nearest directory above the working directory (a test's package
+// directory) that holds go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,7 +72,7 @@ func TestLandingInChromium(t *testing.T) {
 			if err != nil {
 				t.Fatalf("screenshot: %v", err)
 			}
-			saveArtifact(t, "landing-360x740.png", shot)
+			browsertest.SaveArtifact(t, "httpapi", "landing-360x740.png", shot)
 			t.Logf("%s: %d bytes, button bottom %.0f px", r.Code, m.Bytes, m.BtnBottom)
 		}
 	}
@@ -99,20 +97,4 @@ func TestNotFoundInChromium(t *testing.T) {
 	if resp.Status != 404 || strings.TrimSpace(h1) != "Không tìm thấy thủ tục" {
 		t.Errorf("404 page: status %d, h1 %q", resp.Status, h1)
 	}
-}
-
-// saveArtifact writes a file under artifacts/ at the module root (gitignored).
-func saveArtifact(t *testing.T, name string, data []byte) {
-	t.Helper()
-	dir := filepath.Join("..", "..", "artifacts", "httpapi")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Logf("artifact %s not saved: %v", name, err)
-		return
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Logf("artifact %s not saved: %v", name, err)
-		return
-	}
-	t.Logf("artifact: %s", p)
 }

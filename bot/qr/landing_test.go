@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/procedures"
+
+	"github.com/oabot/oabot/bot/browsertest"
 )
 
 func builtin(t *testing.T) *procedures.Catalog {
@@ -161,7 +163,7 @@ func TestPrintView(t *testing.T) {
 		if !strings.Contains(text, "In ngày 28/11/2026") {
 			t.Error("print view lacks the print date")
 		}
-		keepArtifact(t, "print-view-a5.html", buf.Bytes())
+		browsertest.SaveArtifact(t, "qr", "print-view-a5.html", buf.Bytes())
 	}
 }
 

@@ -79,7 +79,7 @@ func TestPostersRasteriseAndDecode(t *testing.T) {
 			if err := os.WriteFile(pdf, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			keepArtifact(t, tc.name+".pdf", buf.Bytes())
+			browsertest.SaveArtifact(t, "qr", tc.name+".pdf", buf.Bytes())
 			pages := rasterise(t, pdf, dir, tc.dpi)
 			wantPages := (len(items) + tc.perPage - 1) / tc.perPage
 			if len(pages) != wantPages {
@@ -155,23 +155,6 @@ func pdfText(t *testing.T, pdf string) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return norm.NFC.String(string(out))
-}
-
-// keepArtifact saves a file under artifacts/ at the module root (gitignored) for people to
-// look at; failures to save are only logged.
-func keepArtifact(t *testing.T, name string, data []byte) {
-	t.Helper()
-	dir := filepath.Join("..", "..", "artifacts", "qr")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Logf("artifact %s not saved: %v", name, err)
-		return
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Logf("artifact %s not saved: %v", name, err)
-		return
-	}
-	t.Logf("artifact: %s", p)
 }
 
 // checkSheet crops each cell of a sheet page (same grid as WritePosters: 10 mm margin) and

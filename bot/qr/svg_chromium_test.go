@@ -60,7 +60,7 @@ func TestSVGInChromium(t *testing.T) {
 		}
 		if got, err := Decode(img); err != nil || got != roundTripURLs[1] {
 			t.Errorf("%s rendered by chromium at %d px decodes to %q, %v", p, MinSize, got, err)
-			keepArtifact(t, "chromium"+p+".png", shot)
+			browsertest.SaveArtifact(t, "qr", "chromium"+p+".png", shot)
 		}
 	}
 }
@@ -98,7 +98,7 @@ func TestPrintViewInChromium(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			keepArtifact(t, "print-view-chromium-"+tc.name+".pdf", pdf)
+			browsertest.SaveArtifact(t, "qr", "print-view-chromium-"+tc.name+".pdf", pdf)
 			dir := t.TempDir()
 			f := filepath.Join(dir, "p.pdf")
 			if err := os.WriteFile(f, pdf, 0o644); err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -73,16 +71,13 @@ func TestEmulatorInChromium(t *testing.T) {
 	saveScreenshot(t, ctx, "emulator.png")
 }
 
-// saveScreenshot keeps a PNG of the page under artifacts/ (not committed) for a person to
-// look at after the run.
+// saveScreenshot keeps a PNG of the page under artifacts/emulator/ (not committed) for a
+// person to look at after the run.
 func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	dir := filepath.Join("..", "..", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, name), shot, 0o644)
-	}
+	browsertest.SaveArtifact(t, "emulator", name, shot)
 }
