@@ -46,6 +46,19 @@ func Image(content string, o Options) (image.Image, *Symbol, error) {
 }
 
 // normalise fills defaults, checks ranges, and raises the level for a logo.
+// moduleScale is the whole number of pixels per module that fits an n-module symbol and its
+// quiet zone into o.Size. Both writers use it: fractional modules at small sizes trip up
+// decoders.
+func (o Options) moduleScale(n int) (int, error) {
+	total := n + 2*o.QuietZone
+	scale := o.Size / total
+	if scale < 1 {
+		return 0, fmt.Errorf("qr: %d px is too small for a %d-module symbol with quiet zone %d (need %d px)",
+			o.Size, n, o.QuietZone, total)
+	}
+	return scale, nil
+}
+
 func (o Options) normalise() (Options, int, error) {
 	if o.Size == 0 {
 		o.Size = DefaultSize
@@ -81,11 +94,9 @@ func Render(sym *Symbol, o Options) (image.Image, error) {
 		return nil, err
 	}
 	n := sym.Size()
-	total := n + 2*o.QuietZone
-	scale := o.Size / total
-	if scale < 1 {
-		return nil, fmt.Errorf("qr: %d px is too small for a %d-module symbol with quiet zone %d (need %d px)",
-			o.Size, n, o.QuietZone, total)
+	scale, err := o.moduleScale(n)
+	if err != nil {
+		return nil, err
 	}
 	off := (o.Size - scale*n) / 2
 	var img draw.Image

@@ -49,13 +49,11 @@ func WriteSVG(sym *Symbol, o Options) ([]byte, error) {
 		return nil, err
 	}
 	n := sym.Size()
-	total := n + 2*o.QuietZone
 	// Like the PNG, the nominal size shows whole pixels per module, the symbol centred in
-	// the white margin: fractional modules at small sizes trip up decoders.
-	scale := o.Size / total
-	if scale < 1 {
-		return nil, fmt.Errorf("qr: %d px is too small for a %d-module symbol with quiet zone %d (need %d px)",
-			o.Size, n, o.QuietZone, total)
+	// the white margin.
+	scale, err := o.moduleScale(n)
+	if err != nil {
+		return nil, err
 	}
 	view := float64(o.Size) / float64(scale)
 	lo := -(view - float64(n)) / 2
