@@ -22,7 +22,7 @@ func (s *Service) validateArticle(spec Spec) []string {
 		add("segment: article broadcasts go to all followers (Zalo has no tag or interaction filter for them)")
 	}
 	for _, id := range spec.Accounts {
-		a, ok := s.d.Accounts[id]
+		a, ok := s.account(id)
 		if !ok {
 			continue
 		}
@@ -41,7 +41,10 @@ func (s *Service) validateArticle(spec Spec) []string {
 // checkArticleQuota refuses a plan when an account has used its monthly cap already.
 func (s *Service) checkArticleQuota(ctx context.Context, spec Spec, now time.Time) error {
 	for _, id := range spec.Accounts {
-		a := s.d.Accounts[id]
+		a, ok := s.account(id)
+		if !ok {
+			return fmt.Errorf("%w: %s", ErrUnknownAccount, id)
+		}
 		n, err := s.d.Store.ArticleCount(ctx, id, now)
 		if err != nil {
 			return fmt.Errorf("article count of %s: %w", id, err)

@@ -13,7 +13,7 @@ import (
 // campaign stopped running. See the package comment for why an interrupted send is settled
 // as unknown instead of being repeated.
 func (r *Runner) deliver(ctx context.Context, worker string, c Campaign, cl Claim) (halted bool) {
-	acct, ok := r.o.Accounts[cl.Account]
+	acct, ok := lookupAccount(r.o.Lookup, r.o.Accounts, cl.Account)
 	if !ok {
 		r.settle(ctx, c.ID, worker, cl.Recipient, Result{State: "failed", Reason: ReasonRejected})
 		return false

@@ -19,6 +19,9 @@ type RunnerOptions struct {
 	// Limiter paces sends per OA; nil sends as fast as Zalo answers (tests, benchmarks).
 	Limiter  Limiter
 	Accounts map[string]Account
+	// Lookup, when set, is used instead of Accounts (accounts that change at run time);
+	// it must be safe for concurrent use.
+	Lookup func(id string) (Account, bool)
 	// Classify defaults to ClassifyCode on errors with a ZaloCode() method, else Ambiguous.
 	Classify Classifier
 	// Replica names this process in leases (host name, pod name).
@@ -59,7 +62,7 @@ type Runner struct {
 
 // NewRunner checks o and fills defaults.
 func NewRunner(o RunnerOptions) (*Runner, error) {
-	if o.Store == nil || o.Followers == nil || o.Accounts == nil {
+	if o.Store == nil || o.Followers == nil || (o.Accounts == nil && o.Lookup == nil) {
 		return nil, errors.New("broadcast: runner needs store, followers and accounts")
 	}
 	if o.Replica == "" {

@@ -23,6 +23,9 @@ type Deps struct {
 	Followers Followers
 	// Accounts by config slug.
 	Accounts map[string]Account
+	// Lookup, when set, is used instead of Accounts, so accounts added or disabled at run
+	// time apply without a restart (it must be safe for concurrent use).
+	Lookup func(id string) (Account, bool)
 	// RenderCard renders a procedure card; nil disables ProcedureCode.
 	RenderCard RenderCard
 	// RatePerSecond is the per-OA send rate used for estimates (the Limiter enforces it).
@@ -35,6 +38,20 @@ type Deps struct {
 // Service plans, creates and controls campaigns. Delivery is the Runner's job.
 type Service struct {
 	d Deps
+}
+
+// account returns the account id from Deps.Lookup, else from Deps.Accounts.
+func (s *Service) account(id string) (Account, bool) {
+	return lookupAccount(s.d.Lookup, s.d.Accounts, id)
+}
+
+// lookupAccount asks lookup when set, else reads m.
+func lookupAccount(lookup func(string) (Account, bool), m map[string]Account, id string) (Account, bool) {
+	if lookup != nil {
+		return lookup(id)
+	}
+	a, ok := m[id]
+	return a, ok
 }
 
 // New checks deps and returns a Service.
@@ -59,7 +76,7 @@ func (s *Service) Validate(spec Spec) error {
 		add("accounts: at least one account is required")
 	}
 	for _, a := range spec.Accounts {
-		if _, ok := s.d.Accounts[a]; !ok {
+		if _, ok := s.account(a); !ok {
 			add("accounts: unknown account %q", a)
 		}
 	}
@@ -169,7 +186,11 @@ func (s *Service) Plan(ctx context.Context, spec Spec, officer string) (Plan, er
 	}
 	var all []Recipient
 	for _, acct := range spec.Accounts {
-		ap, rs, msgs, err := s.planAccount(ctx, spec, s.d.Accounts[acct], now)
+		a, ok := s.account(acct)
+		if !ok {
+			return Plan{}, fmt.Errorf("%w: %s", ErrUnknownAccount, acct)
+		}
+		ap, rs, msgs, err := s.planAccount(ctx, spec, a, now)
 		if err != nil {
 			return Plan{}, err
 		}
@@ -311,7 +332,7 @@ func (s *Service) Create(ctx context.Context, planID, officer string) (Campaign,
 		Messages: p.Messages, OAIDs: map[string]string{},
 	}
 	for _, a := range p.Spec.Accounts {
-		acct, ok := s.d.Accounts[a]
+		acct, ok := s.account(a)
 		if !ok {
 			return Campaign{}, Progress{}, fmt.Errorf("%w: %s", ErrUnknownAccount, a)
 		}

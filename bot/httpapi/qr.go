@@ -33,6 +33,10 @@ type QROptions struct {
 	PublicBaseURL string
 	// Accounts are the OAs, by slug (qr.Account.Slug).
 	Accounts []qr.Account
+	// Lookup, when set, is used instead of Accounts: it returns the current enabled
+	// account with a slug, so accounts added or disabled at run time apply without a
+	// restart. It must be safe for concurrent use.
+	Lookup func(slug string) (qr.Account, bool)
 	// Catalog returns the current catalogue (e.g. (*procedures.Holder).Catalog).
 	Catalog func() *procedures.Catalog
 	// Scans counts landing views; nil means views are not counted.
@@ -105,9 +109,18 @@ func (h *QRRoutes) Register(r gin.IRoutes) {
 	r.GET("/posters/:file", h.posters)
 }
 
+// account returns the account with slug (QROptions.Lookup, else QROptions.Accounts).
+func (h *QRRoutes) account(slug string) (qr.Account, bool) {
+	if h.o.Lookup != nil {
+		return h.o.Lookup(slug)
+	}
+	a, ok := h.accounts[slug]
+	return a, ok
+}
+
 // lookup finds the account and the procedure (by national code, then short code).
 func (h *QRRoutes) lookup(slug, code string) (qr.Account, *procedures.Record, bool, bool) {
-	a, ok := h.accounts[slug]
+	a, ok := h.account(slug)
 	if !ok {
 		return qr.Account{}, nil, false, false
 	}
@@ -208,7 +221,7 @@ func (h *QRRoutes) posters(c *gin.Context) {
 	if !h.authorised(c, slug) {
 		return
 	}
-	a, accOK := h.accounts[slug]
+	a, accOK := h.account(slug)
 	if ext == "" || !accOK {
 		h.notFound(c, a, accOK)
 		return

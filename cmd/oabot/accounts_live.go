@@ -13,6 +13,7 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/qr"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
 )
@@ -37,6 +38,8 @@ type liveAccounts struct {
 	each map[string]string // account id → fingerprint, for the runtime accounts' clients
 	deps conversationDeps  // to rebuild the conversation
 	cur  atomic.Pointer[bot.Bot]
+	qrs  atomic.Pointer[map[string]qr.Account] // the QR, landing and poster routes' accounts
+	kit  atomic.Pointer[campaignKit]           // campaigns (mountCampaigns); nil without
 }
 
 var _ bot.Handler = (*liveAccounts)(nil)
@@ -151,6 +154,12 @@ func (s *service) refreshAccounts(ctx context.Context) error {
 	}
 	if err := s.api.SetAccounts(hooks); err != nil {
 		return fmt.Errorf("webhook accounts: %w", err)
+	}
+	// 4. The QR, landing and poster routes, and campaigns (settings and Zalo client).
+	qrs := qrAccountMap(s.cfg.HTTP.PublicBaseURL, merged, s.log)
+	l.qrs.Store(&qrs)
+	if k := l.kit.Load(); k != nil {
+		k.sync(ctx, merged)
 	}
 	if l.sig != "" {
 		s.log.Info("accounts applied", zap.Int("accounts", len(merged)), zap.Int("webhook_accounts", len(hooks)))

@@ -33,16 +33,23 @@ type campaignKit struct {
 	followers *redisstore.FollowerRegistry
 	audit     *redisstore.AuditLog
 	limiter   *redisstore.RateLimiter
-	accounts  map[string]broadcast.Account
-	clients   map[string]*zalo.Client
 	service   *broadcast.Service
+	tp        *service // token providers of the accounts' Zalo clients
+
+	// The accounts follow the account registry (sync), so campaigns reach accounts added
+	// at run time and stop at disabled ones without a restart.
+	mu       sync.RWMutex
+	accounts map[string]broadcast.Account
+	clients  map[string]*zalo.Client
+	fps      map[string]string // account id → accountFingerprint
 }
 
 // cards renders the procedure card of campaigns with procedure_code (cardRenderer); nil
 // refuses procedure_code.
 func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, log *zap.Logger, cards broadcast.RenderCard) (*campaignKit, error) {
 	prefix := cfg.Redis.KeyPrefix
-	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{}}
+	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{},
+		fps: map[string]string{}}
 	var err error
 	if k.store, err = redisstore.NewCampaignStore(rdb, prefix); err != nil {
 		return nil, err
@@ -60,33 +67,81 @@ func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalC
 	if err != nil {
 		return nil, err
 	}
-	tp := &service{cfg: cfg, log: log, tokens: tokens}
+	k.tp = &service{cfg: cfg, log: log, tokens: tokens}
 	for _, a := range cfg.Accounts {
 		if a.Disabled {
 			continue
 		}
-		src, err := tp.tokenProvider(ctx, a)
+		acct, c, err := k.build(ctx, a)
 		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", a.ID, err)
+			return nil, err
 		}
-		// One attempt per call: a transport-level retry could deliver an announcement twice
-		// (see bot/broadcast); the runner retries what is safe to retry.
-		c, err := zalo.NewClient(zalo.WithAPIBase(cfg.Zalo.APIBase), zalo.WithTokenSource(src),
-			zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))
-		if err != nil {
-			return nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
-		}
-		z := broadcast.ZaloAdapter{Client: c}
-		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
-		if a.Verified {
-			// accounts[].article_monthly_cap, the Basic package's 1 when unset (zalo-oa.md §5.2).
-			acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
-		}
-		k.accounts[a.ID], k.clients[a.ID] = acct, c
+		k.accounts[a.ID], k.clients[a.ID], k.fps[a.ID] = acct, c, accountFingerprint(a)
 	}
 	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
-		Accounts: k.accounts, RatePerSecond: cfg.Broadcast.RatePerSecond, RenderCard: cards})
+		Lookup: k.account, RatePerSecond: cfg.Broadcast.RatePerSecond, RenderCard: cards})
 	return k, err
+}
+
+// build makes an account's campaign settings and its Zalo client.
+func (k *campaignKit) build(ctx context.Context, a config.Account) (broadcast.Account, *zalo.Client, error) {
+	src, err := k.tp.tokenProvider(ctx, a)
+	if err != nil {
+		return broadcast.Account{}, nil, fmt.Errorf("account %s: %w", a.ID, err)
+	}
+	// One attempt per call: a transport-level retry could deliver an announcement twice
+	// (see bot/broadcast); the runner retries what is safe to retry.
+	c, err := zalo.NewClient(zalo.WithAPIBase(k.cfg.Zalo.APIBase), zalo.WithTokenSource(src),
+		zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		return broadcast.Account{}, nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
+	}
+	z := broadcast.ZaloAdapter{Client: c}
+	acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
+	if a.Verified {
+		// accounts[].article_monthly_cap, the Basic package's 1 when unset (zalo-oa.md §5.2).
+		acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
+	}
+	return acct, c, nil
+}
+
+// account returns an enabled account's campaign settings (broadcast Deps and Runner).
+func (k *campaignKit) account(id string) (broadcast.Account, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	a, ok := k.accounts[id]
+	return a, ok
+}
+
+// sync applies the registry's merged accounts: new or changed enabled accounts get a new
+// client, unchanged ones keep theirs, disabled or removed ones are dropped. An account
+// whose client cannot be built is left out (logged), as the conversation does.
+func (k *campaignKit) sync(ctx context.Context, merged []config.Account) {
+	accounts := make(map[string]broadcast.Account, len(merged))
+	clients := make(map[string]*zalo.Client, len(merged))
+	fps := make(map[string]string, len(merged))
+	k.mu.RLock()
+	old, oldClients, oldFPs := k.accounts, k.clients, k.fps
+	k.mu.RUnlock()
+	for _, a := range merged {
+		if a.Disabled {
+			continue
+		}
+		fp := accountFingerprint(a)
+		if oldFPs[a.ID] == fp {
+			accounts[a.ID], clients[a.ID], fps[a.ID] = old[a.ID], oldClients[a.ID], fp
+			continue
+		}
+		acct, c, err := k.build(ctx, a)
+		if err != nil {
+			k.log.Error("campaigns: account left out", zap.String("account", a.ID), zap.Error(err))
+			continue
+		}
+		accounts[a.ID], clients[a.ID], fps[a.ID] = acct, c, fp
+	}
+	k.mu.Lock()
+	k.accounts, k.clients, k.fps = accounts, clients, fps
+	k.mu.Unlock()
 }
 
 // cardRenderer renders a campaign's procedure card with the conversation's own card code
@@ -139,7 +194,7 @@ func cliCards(cfg config.Config) broadcast.RenderCard {
 // runner is this process's share of campaign delivery; observe may be nil.
 func (k *campaignKit) runner(replica string, observe func(account, status string)) (*broadcast.Runner, error) {
 	return broadcast.NewRunner(broadcast.RunnerOptions{Store: k.store, Followers: k.followers,
-		Limiter: k.limiter, Accounts: k.accounts, Classify: broadcast.ClassifyZalo,
+		Limiter: k.limiter, Lookup: k.account, Classify: broadcast.ClassifyZalo,
 		Replica: replica, Logger: k.log.Named("broadcast"), Observe: observe})
 }
 
@@ -158,10 +213,13 @@ func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader) (*h
 		}
 		officers = append(officers, httpapi.Officer{Name: o.Name, TokenHash: o.TokenHash, Role: role, Accounts: o.Accounts})
 	}
+	// Follower counts and tags keep the accounts present at start (AdminOptions takes maps).
 	oaIDs, taggers := map[string]string{}, map[string]httpapi.Tagger{}
+	k.mu.RLock()
 	for id, a := range k.accounts {
 		oaIDs[id], taggers[id] = a.OAID, k.clients[id]
 	}
+	k.mu.RUnlock()
 	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Accounts: oaIDs,
 		Campaigns: k.service, Followers: k.followers, Audit: k.audit, Taggers: taggers,
 		Stats: stats, Scans: scans, Logger: k.log})
@@ -520,6 +578,7 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return err
 	}
+	s.ops.live.kit.Store(k) // the account registry keeps its accounts current
 	s.handler = touchFollowers(s.handler, k.followers)
 	s.queue = campaignQueue{queue: s.queue, runner: r}
 	return nil

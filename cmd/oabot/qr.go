@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/qr"
@@ -103,6 +105,16 @@ func (s *service) mountQR(api *httpapi.Server) error {
 		Scans: scans, PosterToken: s.cfg.Posters.Token.Value(), FontPath: s.cfg.Posters.Font,
 		Logger: s.log.Named("qr"),
 	}
+	// The account registry (accounts_live.go) replaces the map when accounts change.
+	live := &s.ops.live.qrs
+	if live.Load() == nil {
+		m := qrAccountMap(s.cfg.HTTP.PublicBaseURL, s.cfg.Accounts, s.log)
+		live.CompareAndSwap(nil, &m)
+	}
+	o.Lookup = func(slug string) (qr.Account, bool) {
+		a, ok := (*live.Load())[slug]
+		return a, ok
+	}
 	if s.admin != nil {
 		// Officers fetch their accounts' posters with their admin API token (editor or higher).
 		o.OfficerCheck = s.admin.OfficerCheck(httpapi.RoleEditor)
@@ -155,6 +167,27 @@ func qrAccounts(cfg config.Config) []qr.Account {
 		}
 	}
 	return out
+}
+
+// qrAccountMap converts every enabled account by slug, leaving out (with a warning) one
+// whose QR target cannot be built (for QROptions.Lookup).
+func qrAccountMap(base string, accts []config.Account, log *zap.Logger) map[string]qr.Account {
+	m := make(map[string]qr.Account, len(accts))
+	if base == "" {
+		return m // the QR routes are not mounted
+	}
+	for _, a := range accts {
+		if a.Disabled {
+			continue
+		}
+		q := qrAccount(a)
+		if _, err := qr.Target(base, q, "1", ""); err != nil {
+			log.Warn("account left out of the qr routes", zap.String("account", a.ID), zap.Error(err))
+			continue
+		}
+		m[q.Slug] = q
+	}
+	return m
 }
 
 func findAccountRecord(cfg config.Config, cat *procedures.Catalog, account, code string) (qr.Account, *procedures.Record, error) {

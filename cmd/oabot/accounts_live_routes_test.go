@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
+)
+
+// An account added through the admin API on replica A gets its QR/landing routes and its
+// campaigns on replica B within the refresh interval, without a restart.
+func TestRuntimeAccountQRAndCampaignsLive(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	fake := zalotest.New()
+	a := opsService(t, redistest.URL(t), prefix, fake, "")
+	b := opsService(t, redistest.URL(t), prefix, fake, "")
+	const rtOA, rtAccount, user = "4000000000000000888", "ca-rt2", "4200000000000000888"
+	ts, err := redisstore.NewTokenStore(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Save(context.Background(), rtOA, fake.IssuePair(opsAppID, rtOA)); err != nil {
+		t.Fatal(err)
+	}
+	call := func(base, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+opsAdmin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	landing := "/q/" + rtAccount + "/1.014061"
+	if code := statusOf(b + landing); code != 404 {
+		t.Fatalf("GET %s before the account exists = %d, want 404", landing, code)
+	}
+	if code := statusOf(b + "/q/ca-q12/1.014061"); code != 200 {
+		t.Fatalf("GET landing of the file account = %d, want 200", code)
+	}
+	if code, out := call(a, "POST", "/admin/v1/oa/accounts",
+		`{"id":"`+rtAccount+`","name":"Runtime OA 2","oa_id":"`+rtOA+`","app_id":"`+opsAppID+`"}`); code/100 != 2 {
+		t.Fatalf("add account: %d %v", code, out)
+	}
+	added := time.Now()
+	if code := statusOf(a + landing); code != 200 {
+		t.Errorf("replica A (took the admin call): GET %s = %d, want 200 at once", landing, code)
+	}
+	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B's landing page of the new account", func() bool {
+		return statusOf(b+landing) == 200
+	})
+	t.Logf("replica B serves %s %v after the account was added", landing, time.Since(added).Round(10*time.Millisecond))
+
+	// The citizen follows the new OA (through B), then B plans and sends a campaign to it.
+	waitFor(t, 5*time.Second, "replica B's webhook for the new account", func() bool {
+		ms := fmt.Sprint(time.Now().UnixMilli())
+		body := []byte(`{"app_id":"` + opsAppID + `","oa_id":"` + rtOA + `","event_name":"follow","timestamp":"` + ms +
+			`","follower":{"id":"` + user + `"},"source":"oa_profile","user_id_by_app":"1"}`)
+		code, resp := postEvent(t, b+"/webhook", body, zalo.Sign(opsAppID, body, ms, opsOASecret))
+		return code == 200 && !strings.Contains(resp, "unknown_oa")
+	})
+	const text = "Thông báo: lịch tiếp dân của OA mới"
+	var plan map[string]any
+	waitFor(t, 10*time.Second, "a plan reaching the follower of the new account", func() bool {
+		code, p := call(b, "POST", "/admin/v1/campaigns/plan",
+			`{"accounts":["`+rtAccount+`"],"segment":{"kind":"all"},"text":"`+text+`"}`)
+		plan = p
+		return code == 200 && p["reachable"] == 1.0
+	})
+	code, camp := call(b, "POST", "/admin/v1/campaigns", `{"plan_id":"`+plan["id"].(string)+`"}`)
+	if code != 201 {
+		t.Fatalf("create campaign: %d %v", code, camp)
+	}
+	waitFor(t, 15*time.Second, "the campaign to be done", func() bool {
+		_, c := call(b, "GET", "/admin/v1/campaigns/"+camp["id"].(string), "")
+		p, _ := c["progress"].(map[string]any)
+		return p["status"] == "done" && p["sent"] == 1.0
+	})
+	n := 0
+	for _, s := range fake.SentTo(rtOA, user) {
+		if s.Message.Text == text {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the follower of the new OA got the announcement %d times, want 1", n)
+	}
+
+	// Disabled: its landing page and its campaigns go away on B within the interval.
+	if code, out := call(a, "POST", "/admin/v1/oa/accounts/"+rtAccount+"/disable", ""); code/100 != 2 {
+		t.Fatalf("disable: %d %v", code, out)
+	}
+	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B to drop the disabled account's landing page", func() bool {
+		return statusOf(b+landing) == 404
+	})
+	if code, out := call(b, "POST", "/admin/v1/campaigns/plan",
+		`{"accounts":["`+rtAccount+`"],"segment":{"kind":"all"},"text":"x"}`); code == 200 {
+		t.Errorf("plan for the disabled account = %d %v, want a refusal", code, out)
+	}
+}
