@@ -90,6 +90,7 @@ func testSearch(c *testCatalog) fakeSearch {
 	return fakeSearch{
 		"lam can cuoc":            {Kind: FoundOne, Hits: c.records("1.014061")},
 		"dang ky thuong tru":      {Kind: FoundOne, Hits: c.records("1.004222")},
+		"doi the can cuoc":        {Kind: FoundOne, Hits: c.records("1.014063"), Variants: c.records("2.001195")},
 		"can cuoc":                {Kind: FoundSeveral, Hits: idcards},
 		"doi can cuoc":            {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
 		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs},
@@ -193,6 +194,8 @@ func TestGoldenReplies(t *testing.T) {
 		{"card_residence", func(h *harness) []zalo.Message { return h.text("#TTHC 1.004222") }},
 		{"card_short_code", func(h *harness) []zalo.Message { return h.text("#24") }},
 		{"card_bare_code", func(h *harness) []zalo.Message { return h.text("1.014063") }},
+		{"card_variants", func(h *harness) []zalo.Message { return h.text("đổi thẻ căn cước") }},
+		{"card_variant_code", func(h *harness) []zalo.Message { h.text("đổi thẻ căn cước"); return h.text("2.001195") }},
 		{"section_docs", func(h *harness) []zalo.Message { return h.text("#TTHC 1.004222 GIAYTO") }},
 		{"section_steps", func(h *harness) []zalo.Message { return h.text("#TTHC 1.014061 BUOC") }},
 		{"section_fee", func(h *harness) []zalo.Message { return h.text("#TTHC 1.014063 LEPHI") }},

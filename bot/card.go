@@ -91,6 +91,21 @@ func (b *Bot) CardMessages(account, code string) ([]zalo.Message, error) {
 // submit, processing time and fee (per channel where they differ), the number of
 // documents, and up to five buttons.
 func renderCard(t *Texts, r *procedures.Record) reply {
+	return renderCardVariants(t, r, nil)
+}
+
+// maxVariantsListed bounds how many variants a card names, and maxVariantWhereRunes the
+// level or agency of each.
+const (
+	maxVariantsListed    = 3
+	maxVariantWhereRunes = 80
+)
+
+// renderCardVariants is renderCard with one more line, above the footer, naming the same
+// procedure at other levels or agencies (a search hit's variants) with their codes, which
+// the citizen can type to get their cards. The line is left out when it would push the
+// card over one message.
+func renderCardVariants(t *Texts, r *procedures.Record, variants []*procedures.Record) reply {
 	lines := []string{
 		fill(t.CardHeading, "name", truncate(oneLine(r.Name), maxNameRunes)),
 		fill(t.CardCode, "code", r.Code),
@@ -100,9 +115,45 @@ func renderCard(t *Texts, r *procedures.Record) reply {
 	if len(r.Documents) > 0 {
 		lines = append(lines, docCount(t, r.Documents))
 	}
-	lines = append(lines, t.CardFooter)
-	text := strings.Join(lines, "\n")
+	text := strings.Join(append(lines, t.CardFooter), "\n")
+	if v := variantsLine(t, r, variants); v != "" {
+		if with := strings.Join(append(lines, v, t.CardFooter), "\n"); textLen(with) <= maxTextRunes {
+			text = with
+		}
+	}
 	return reply{Text: truncate(text, maxTextRunes), Buttons: cardButtons(t, r)}
+}
+
+// variantsLine names up to maxVariantsListed variants of r by agency (else level) and
+// code, or is empty when there are none.
+func variantsLine(t *Texts, r *procedures.Record, variants []*procedures.Record) string {
+	var items []string
+	seen := map[string]bool{r.Code: true}
+	for _, v := range variants {
+		if v == nil || v.Code == "" || seen[v.Code] {
+			continue
+		}
+		seen[v.Code] = true
+		// The agency without its detail in brackets: "Công an cấp tỉnh (Phòng …)".
+		w := oneLine(v.Agency)
+		if i := strings.Index(w, " ("); i > 0 {
+			w = w[:i]
+		}
+		if w == "" {
+			w = oneLine(strings.Join(v.Levels, ", "))
+		}
+		if w == "" {
+			continue
+		}
+		items = append(items, fill(t.CardVariant, "where", truncate(w, maxVariantWhereRunes), "code", v.Code))
+		if len(items) == maxVariantsListed {
+			break
+		}
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	return fill(t.CardVariants, "variants", strings.Join(items, "; "))
 }
 
 // timeFeeLines is one time line and one fee line when all channels agree, else one line

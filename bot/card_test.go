@@ -102,3 +102,77 @@ func TestCardMessages(t *testing.T) {
 		t.Error("unknown code: no error")
 	}
 }
+
+// A search hit with variants names them (agency without its bracketed detail, code) above
+// the footer, at most maxVariantsListed and never the card's own code; without variants
+// there is no such line; when the line would push the card over one message it is left
+// out and the card is otherwise unchanged.
+func TestCardVariantsLine(t *testing.T) {
+	tx := DefaultTexts()
+	cat := loadTestCatalog(t)
+	recs := cat.records("1.014063", "2.001195")
+	r, province := recs[0], recs[1]
+	prefix := "Thủ tục này cũng làm được ở: "
+
+	with := renderCardVariants(&tx, r, []*procedures.Record{province, r}).Text
+	want := prefix + "Công an cấp tỉnh (mã 2.001195). Nhắn mã để xem thủ tục đó.\n" + tx.CardFooter
+	if !strings.HasSuffix(with, want) {
+		t.Errorf("card with a variant ends\n%s\nwant suffix\n%s", with, want)
+	}
+	plain := renderCard(&tx, r).Text
+	if strings.Contains(plain, prefix) || renderCardVariants(&tx, r, nil).Text != plain {
+		t.Errorf("card without variants names some:\n%s", plain)
+	}
+	if got := renderCardVariants(&tx, r, []*procedures.Record{r}).Text; got != plain {
+		t.Errorf("the card's own code counted as a variant:\n%s", got)
+	}
+
+	// Four variants, one without agency (its level is used): three are named.
+	var many []*procedures.Record
+	for i, a := range []string{"Công an cấp tỉnh", "", "Bộ Công an", "Cơ quan khác"} {
+		many = append(many, &procedures.Record{Code: fmt.Sprintf("2.00000%d", i+1), Agency: a, Levels: []string{"Cấp tỉnh"}})
+	}
+	line := variantsLine(&tx, r, many)
+	wantLine := prefix + "Công an cấp tỉnh (mã 2.000001); Cấp tỉnh (mã 2.000002); Bộ Công an (mã 2.000003). Nhắn mã để xem thủ tục đó."
+	if line != wantLine {
+		t.Errorf("variantsLine = %q, want %q", line, wantLine)
+	}
+
+	// A card a little under the limit: the line would not fit, so it is dropped.
+	long := *r
+	long.Channels = append([]procedures.Channel(nil), r.Channels...)
+	for i := 0; textLen(renderCard(&tx, &long).Text) < maxTextRunes-textLen(line)/2 && i < 1000; i++ {
+		long.Channels = append(long.Channels, procedures.Channel{Kind: "post", Time: fmt.Sprintf("%d ngày", i), Fee: "lệ phí"})
+	}
+	base := renderCard(&tx, &long)
+	if n := textLen(base.Text); n > maxTextRunes || n+1+textLen(line) <= maxTextRunes {
+		t.Fatalf("test card is %d characters; want it to fit alone but not with the line", n)
+	}
+	got := renderCardVariants(&tx, &long, many)
+	if got.Text != base.Text || strings.Contains(got.Text, prefix) {
+		t.Errorf("near the limit the line was not dropped cleanly:\n%s", got.Text)
+	}
+	if err := got.message().Validate(); err != nil {
+		t.Error(err)
+	}
+	if len(got.Buttons) != len(renderCard(&tx, r).Buttons) || len(got.Buttons) > maxButtons {
+		t.Errorf("%d buttons", len(got.Buttons))
+	}
+}
+
+// IndexSearcher passes the first hit's variants on, and the conversation's card names them.
+func TestIndexSearcherVariants(t *testing.T) {
+	cat := loadTestCatalog(t)
+	ix := procedures.NewIndex(cat.Catalog, procedures.Options{})
+	f := IndexSearcher(func() *procedures.Index { return ix }, nil).Find("cấp đổi thẻ căn cước", 5)
+	if f.Kind != FoundOne || len(f.Variants) == 0 {
+		t.Fatalf("Find = kind %v, %d variants; want one hit with variants", f.Kind, len(f.Variants))
+	}
+	codes := []string{f.Hits[0].Code}
+	for _, v := range f.Variants {
+		codes = append(codes, v.Code)
+	}
+	if diff := cmp.Diff([]string{"1.014063", "2.001195"}, codes); diff != "" {
+		t.Errorf("hit and variants (-want +got):\n%s", diff)
+	}
+}

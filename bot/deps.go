@@ -62,6 +62,9 @@ const (
 type Found struct {
 	Kind FoundKind
 	Hits []*procedures.Record
+	// Variants are, for FoundOne, the same procedure as Hits[0] at other levels or
+	// agencies (procedures.Hit.Variants); the card names them.
+	Variants []*procedures.Record
 	// Aspect is the part of a procedure the text asks about (documents, fee, …), or
 	// SectionCard when none.
 	Aspect Section

@@ -96,7 +96,7 @@ func (b *Bot) answerSearch(acc *account, text string, found Found, p *plan) {
 	switch found.Kind {
 	case FoundOne:
 		p.route = "search_one"
-		b.show(acc, found.Hits[0], found.Aspect, p)
+		b.showVariants(acc, found.Hits[0], found.Variants, found.Aspect, p)
 	case FoundSeveral:
 		p.route = "search_list"
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
@@ -142,7 +142,17 @@ func (b *Bot) routeDeepLink(acc *account, dl deepLink, p *plan) {
 
 // show sends the card or one section of r and makes r the current procedure.
 func (b *Bot) show(acc *account, r *procedures.Record, s Section, p *plan) {
-	p.say(renderSection(&acc.texts, r, s)...)
+	b.showVariants(acc, r, nil, s, p)
+}
+
+// showVariants is show for a search hit: its card also names variants, the same
+// procedure at other levels or agencies.
+func (b *Bot) showVariants(acc *account, r *procedures.Record, variants []*procedures.Record, s Section, p *plan) {
+	if s == SectionCard {
+		p.say(renderCardVariants(&acc.texts, r, variants))
+	} else {
+		p.say(renderSection(&acc.texts, r, s)...)
+	}
 	code := r.Code
 	p.change(func(c *Conversation) { c.Current = code })
 	p.stats.Views = append(p.stats.Views, code)

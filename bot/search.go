@@ -28,8 +28,12 @@ func (s indexSearcher) Find(text string, limit int) Found {
 	}
 	f := Found{Aspect: aspectSection(res.Aspect)}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
+	var first []*procedures.Record // variants of hits[0]
 	for _, h := range res.Hits {
 		if h.Record != nil {
+			if len(hits) == 0 {
+				first = h.Variants
+			}
 			hits = append(hits, h.Record)
 		}
 	}
@@ -37,11 +41,11 @@ func (s indexSearcher) Find(text string, limit int) Found {
 	case res.Abstain || len(hits) == 0 && res.Clarify == nil:
 		f.Kind = FoundNothing
 	case res.Confidence == procedures.ConfidenceOne:
-		f.Kind, f.Hits = FoundOne, hits[:1]
+		f.Kind, f.Hits, f.Variants = FoundOne, hits[:1], first
 	case res.Confidence == procedures.ConfidenceClarify && res.Clarify != nil && len(res.Clarify.Options) > 1:
 		f.Kind, f.Options, f.Topic = FoundClarify, res.Clarify.Options, res.Clarify.Topic
 	case len(hits) == 1:
-		f.Kind, f.Hits = FoundOne, hits
+		f.Kind, f.Hits, f.Variants = FoundOne, hits, first
 	case len(hits) > 1:
 		f.Kind, f.Hits = FoundSeveral, hits
 	}

@@ -50,6 +50,8 @@ type Texts struct {
 	CardDocsCases    string // {n} always-needed papers, {extra} depending on the case or optional
 	CardDocsAllCases string // {extra}: every paper depends on the case
 	CardFooter       string
+	CardVariants     string // {variants}: the same procedure at other levels or agencies
+	CardVariant      string // {where} {code}: one item of {variants}
 	SectionDocs      string // {name}
 	SectionSteps     string // {name}
 	SectionFee       string // {name}
@@ -156,6 +158,8 @@ func DefaultTexts() Texts {
 		CardDocsCases:    "Hồ sơ: {n} loại giấy tờ, thêm {extra} loại tùy trường hợp",
 		CardDocsAllCases: "Hồ sơ: {extra} loại giấy tờ tùy trường hợp",
 		CardFooter:       "Bấm nút bên dưới để xem chi tiết.",
+		CardVariants:     "Thủ tục này cũng làm được ở: {variants}. Nhắn mã để xem thủ tục đó.",
+		CardVariant:      "{where} (mã {code})",
 		SectionDocs:      "📋 Hồ sơ cần chuẩn bị – {name}",
 		SectionSteps:     "🧭 Các bước thực hiện – {name}",
 		SectionFee:       "💰 Lệ phí và thời gian – {name}",
@@ -236,7 +240,8 @@ func (t *Texts) fields() map[string]*string {
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
 		"list_more": &t.ListMore, "list_next": &t.ListNext, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
-		"card_footer": &t.CardFooter, "section_online_yes": &t.SectionOnlineYes,
+		"card_footer": &t.CardFooter, "card_variants": &t.CardVariants,
+		"card_variant": &t.CardVariant, "section_online_yes": &t.SectionOnlineYes,
 		"section_online_no": &t.SectionOnlineNo, "qr_unavailable": &t.QRUnavailable,
 		"office_none": &t.OfficeNone, "btn_officer": &t.BtnOfficer, "btn_menu": &t.BtnMenu,
 	}
