@@ -3,11 +3,6 @@ package redisstore
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,52 +17,6 @@ import (
 // These tests run the stores against real Redis Sentinel and Redis Cluster set-ups on
 // loopback, started from redis-server. The Cluster test is the proof that keys touched
 // together (Lua, MULTI) share a hash tag: a wrong tag fails with CROSSSLOT.
-
-func needRedisServer(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts several redis-server processes; skipped with -short")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("OABOT_REQUIRE_REDIS") == "1" {
-			t.Fatal("redis-server not on PATH but OABOT_REQUIRE_REDIS=1")
-		}
-		t.Skip("redis-server not on PATH")
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startRedis runs redis-server with args (a config file first, when given) until the
-// test ends, and waits until it answers on port.
-func startRedis(t *testing.T, port int, args ...string) {
-	t.Helper()
-	cmd := exec.Command("redis-server", args...)
-	cmd.Dir = t.TempDir()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not start", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 func TestNewUniversalClientKinds(t *testing.T) {
 	tests := []struct {
@@ -97,18 +46,10 @@ func TestNewUniversalClientKinds(t *testing.T) {
 }
 
 func TestSentinel(t *testing.T) {
-	needRedisServer(t)
-	master := redistest.NewServer(t)
-	_, mport, _ := net.SplitHostPort(master.Addr)
-	sport := freePort(t)
-	conf := filepath.Join(t.TempDir(), "sentinel.conf")
-	err := os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 %s 1\n", sport, mport)), 0o600)
-	if err != nil {
-		t.Fatal(err)
+	if testing.Short() {
+		t.Skip("starts several redis-server processes; skipped with -short")
 	}
-	startRedis(t, sport, conf, "--sentinel")
-
-	rdb, err := NewUniversalClient(fmt.Sprintf("redis://127.0.0.1:%d/0?master_name=mymaster", sport), 10)
+	rdb, err := NewUniversalClient(redistest.Sentinel(t), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,39 +58,14 @@ func TestSentinel(t *testing.T) {
 }
 
 func TestCluster(t *testing.T) {
-	needRedisServer(t)
-	if _, err := exec.LookPath("redis-cli"); err != nil {
-		t.Skip("redis-cli not on PATH")
+	if testing.Short() {
+		t.Skip("starts several redis-server processes; skipped with -short")
 	}
-	var addrs []string
-	for range 3 {
-		p := freePort(t)
-		startRedis(t, p, "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-			"--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no")
-		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(p))
-	}
-	out, err := exec.Command("redis-cli", append(append([]string{"--cluster", "create"}, addrs...),
-		"--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
-	}
-	rdb, err := NewUniversalClient("redis://"+addrs[0]+"?cluster=true&addr="+addrs[1]+"&addr="+addrs[2], 10)
+	rdb, err := NewUniversalClient(redistest.Cluster(t), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	// Wait until every slot is served.
-	ctx := context.Background()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster not ok: %v %s", err, info)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	exerciseStores(t, rdb)
 }
 

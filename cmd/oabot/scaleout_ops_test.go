@@ -450,78 +450,15 @@ func grepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-// startRedisProc runs redis-server with args until the test ends and waits for port.
-func startRedisProc(t *testing.T, port int, args ...string) {
-	t.Helper()
-	cmd := exec.Command("redis-server", args...)
-	cmd.Dir = t.TempDir()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitFor(t, 5*time.Second, "redis-server", func() bool {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // The whole service (webhook, queue, conversation, tokens, follower registry, campaigns,
 // accounts) on Redis Sentinel and on a three-node Redis Cluster, from one redis.url.
 func TestServeOnSentinelAndCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts several redis-server processes; skipped with -short")
 	}
-	for _, tool := range []string{"redis-server", "redis-cli"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("OABOT_REQUIRE_REDIS") == "1" {
-				t.Fatalf("%s not on PATH", tool)
-			}
-			t.Skipf("%s not on PATH", tool)
-		}
-	}
 	setups := map[string]func(t *testing.T) string{
-		"sentinel": func(t *testing.T) string {
-			master := redistest.NewServer(t)
-			_, mport, _ := net.SplitHostPort(master.Addr)
-			sport := freeTCPPort(t)
-			conf := filepath.Join(t.TempDir(), "sentinel.conf")
-			if err := os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor oabot 127.0.0.1 %s 1\n", sport, mport)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			startRedisProc(t, sport, conf, "--sentinel")
-			return fmt.Sprintf("redis://127.0.0.1:%d/0?master_name=oabot", sport)
-		},
-		"cluster": func(t *testing.T) string {
-			var addrs []string
-			for range 3 {
-				p := freeTCPPort(t)
-				startRedisProc(t, p, "--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-					"--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no")
-				addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", p))
-			}
-			args := append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")
-			if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
-				t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
-			}
-			waitFor(t, 10*time.Second, "cluster_state:ok", func() bool {
-				out, _ := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", strings.Split(addrs[0], ":")[1], "cluster", "info").Output()
-				return strings.Contains(string(out), "cluster_state:ok")
-			})
-			return "redis://" + addrs[0] + "?cluster=true&addr=" + addrs[1] + "&addr=" + addrs[2]
-		},
+		"sentinel": func(t *testing.T) string { return redistest.Sentinel(t) },
+		"cluster":  func(t *testing.T) string { return redistest.Cluster(t) },
 	}
 	for name, setup := range setups {
 		t.Run(name, func(t *testing.T) {

@@ -12,7 +12,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,4 +173,78 @@ func freeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// Sentinel starts a private master and one Redis Sentinel watching it (as "mymaster") and
+// returns the URL that bot/redisstore.NewUniversalClient takes for it
+// ("redis://127.0.0.1:<sentinel>/0?master_name=mymaster"). Both stop when the test ends.
+func Sentinel(t testing.TB) string {
+	t.Helper()
+	master := NewServer(t)
+	_, mport, _ := net.SplitHostPort(master.Addr)
+	saddr := freeAddr(t)
+	_, sport, _ := net.SplitHostPort(saddr)
+	conf := filepath.Join(t.TempDir(), "sentinel.conf")
+	body := fmt.Sprintf("port %s\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 %s 1\n", sport, mport)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	startProcess(t, saddr, conf, "--sentinel")
+	return "redis://" + saddr + "/0?master_name=mymaster"
+}
+
+// Cluster starts a three-node Redis Cluster (no replicas) on loopback, waits until every
+// slot is served, and returns the URL that bot/redisstore.NewUniversalClient takes for it
+// ("redis://a?cluster=true&addr=b&addr=c"). It needs redis-cli; the nodes stop when the
+// test ends.
+func Cluster(t testing.TB) string {
+	t.Helper()
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		unavailable(t, "redis-cli is not on PATH (Debian package redis-tools)")
+	}
+	var addrs []string
+	for range 3 {
+		addr := freeAddr(t)
+		_, port, _ := net.SplitHostPort(addr)
+		startProcess(t, addr, "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no")
+		addrs = append(addrs, addr)
+	}
+	args := append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
+		t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
+	}
+	_, port0, _ := net.SplitHostPort(addrs[0])
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		out, _ := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", port0, "cluster", "info").Output()
+		if strings.Contains(string(out), "cluster_state:ok") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redistest: cluster not ok after 10s:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "redis://" + addrs[0] + "?cluster=true&addr=" + addrs[1] + "&addr=" + addrs[2]
+}
+
+// startProcess runs redis-server with args (in its own temporary directory) until the test
+// ends and waits until it answers on addr.
+func startProcess(t testing.TB, addr string, args ...string) {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		unavailable(t, "redis-server is not on PATH")
+	}
+	cmd := exec.Command("redis-server", args...)
+	cmd.Dir = t.TempDir()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("redistest: start redis-server: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(5 * time.Second); !reachable(addr); {
+		if time.Now().After(deadline) {
+			t.Fatalf("redistest: redis-server on %s did not answer within 5s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
