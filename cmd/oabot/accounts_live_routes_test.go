@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,27 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oabot/oabot/bot/redisstore"
-	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
-	"github.com/oabot/oabot/zalo/zalotest"
 )
 
 // An account added through the admin API on replica A gets its QR/landing routes and its
 // campaigns on replica B within the refresh interval, without a restart.
 func TestRuntimeAccountQRAndCampaignsLive(t *testing.T) {
-	rdb, prefix := redistest.New(t)
-	fake := zalotest.New()
-	a := opsService(t, redistest.URL(t), prefix, fake, "")
-	b := opsService(t, redistest.URL(t), prefix, fake, "")
 	const rtOA, rtAccount, user = "4000000000000000888", "ca-rt2", "4200000000000000888"
-	ts, err := redisstore.NewTokenStore(rdb, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Save(context.Background(), rtOA, fake.IssuePair(opsAppID, rtOA)); err != nil {
-		t.Fatal(err)
-	}
+	r := newLiveReplicas(t, rtOA)
+	fake, a, b := r.fake, r.a, r.b
 	call := func(base, method, path, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+opsAdmin)

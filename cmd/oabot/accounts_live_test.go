@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
@@ -21,20 +23,9 @@ import (
 // the refresh interval, without a restart; once disabled, B answers 200 unknown_oa and
 // does not process its events.
 func TestRuntimeAccountAppliesLive(t *testing.T) {
-	rdb, prefix := redistest.New(t)
-	fake := zalotest.New()
-	a := opsService(t, redistest.URL(t), prefix, fake, "")
-	b := opsService(t, redistest.URL(t), prefix, fake, "")
 	const rtOA, rtAccount = "4000000000000000777", "ca-rt"
-
-	// The OA was connected (OAuth onboarding stores its pair in the shared token store).
-	ts, err := redisstore.NewTokenStore(rdb, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Save(context.Background(), rtOA, fake.IssuePair(opsAppID, rtOA)); err != nil {
-		t.Fatal(err)
-	}
+	r := newLiveReplicas(t, rtOA)
+	rdb, prefix, fake, a, b := r.rdb, r.prefix, r.fake, r.a, r.b
 	n := 0
 	send := func(base string) string {
 		n++
@@ -142,4 +133,31 @@ func TestRuntimeAccountAppliesLive(t *testing.T) {
 	if code := post(b+"/webhook", good, sig); code != 200 {
 		t.Errorf("event signed with the file secret = %d, want 200", code)
 	}
+}
+
+// liveReplicas are two replicas (a, b) on one Redis with the fake Zalo API, and a token
+// pair stored for a runtime OA — what OAuth onboarding leaves behind — so the tests can add
+// an account for that OA through the admin API and watch it apply without a restart.
+type liveReplicas struct {
+	rdb    *redis.Client
+	prefix string
+	fake   *zalotest.Server
+	a, b   string
+}
+
+func newLiveReplicas(t *testing.T, oaID string) liveReplicas {
+	t.Helper()
+	rdb, prefix := redistest.New(t)
+	fake := zalotest.New()
+	r := liveReplicas{rdb: rdb, prefix: prefix, fake: fake,
+		a: opsService(t, redistest.URL(t), prefix, fake, ""),
+		b: opsService(t, redistest.URL(t), prefix, fake, "")}
+	ts, err := redisstore.NewTokenStore(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Save(context.Background(), oaID, fake.IssuePair(opsAppID, oaID)); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
