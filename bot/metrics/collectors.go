@@ -12,6 +12,33 @@ import (
 // /metrics (Prometheus' own scrape timeout is 10 s by default).
 const scrapeTimeout = 2 * time.Second
 
+// source is a function a collector calls on each scrape, installed once the component
+// that answers it exists (Set* on Metrics). Until then the collector reports nothing.
+type source[T any] struct {
+	mu sync.Mutex
+	fn func(ctx context.Context) (T, error)
+}
+
+func (s *source[T]) set(fn func(ctx context.Context) (T, error)) {
+	s.mu.Lock()
+	s.fn = fn
+	s.mu.Unlock()
+}
+
+// read calls the installed function under scrapeTimeout; ok is false when none is set.
+func (s *source[T]) read() (v T, ok bool, err error) {
+	s.mu.Lock()
+	fn := s.fn
+	s.mu.Unlock()
+	if fn == nil {
+		return v, false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	v, err = fn(ctx)
+	return v, true, err
+}
+
 // PartitionStats describes one queue partition (one Redis stream and its consumer group).
 type PartitionStats struct {
 	// Partition is the partition number or name, e.g. "7".
@@ -42,8 +69,7 @@ type TokenHealth struct {
 // queueCollector reads queue figures on each scrape. Every replica reports the same
 // global queue; dashboards take max() over instances.
 type queueCollector struct {
-	mu sync.Mutex
-	fn func(ctx context.Context) ([]PartitionStats, error)
+	source[[]PartitionStats]
 
 	length, lag, pending, parked, up *prometheus.Desc
 }
@@ -59,12 +85,6 @@ func newQueueCollector() *queueCollector {
 	}
 }
 
-func (c *queueCollector) set(fn func(ctx context.Context) ([]PartitionStats, error)) {
-	c.mu.Lock()
-	c.fn = fn
-	c.mu.Unlock()
-}
-
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.length
 	ch <- c.lag
@@ -74,15 +94,10 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	fn := c.fn
-	c.mu.Unlock()
-	if fn == nil {
+	stats, ok, err := c.read()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	stats, err := fn(ctx)
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
 		return
@@ -98,8 +113,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 
 // tokenCollector reads token health on each scrape.
 type tokenCollector struct {
-	mu  sync.Mutex
-	fn  func(ctx context.Context) ([]TokenHealth, error)
+	source[[]TokenHealth]
 	now func() time.Time
 
 	expiry, lastRefresh, failing *prometheus.Desc
@@ -115,12 +129,6 @@ func newTokenCollector() *tokenCollector {
 	}
 }
 
-func (c *tokenCollector) set(fn func(ctx context.Context) ([]TokenHealth, error)) {
-	c.mu.Lock()
-	c.fn = fn
-	c.mu.Unlock()
-}
-
 func (c *tokenCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.expiry
 	ch <- c.lastRefresh
@@ -128,16 +136,8 @@ func (c *tokenCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *tokenCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	fn := c.fn
-	c.mu.Unlock()
-	if fn == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	health, err := fn(ctx)
-	if err != nil {
+	health, ok, err := c.read()
+	if !ok || err != nil {
 		return
 	}
 	now := c.now()
@@ -158,24 +158,19 @@ func (c *tokenCollector) Collect(ch chan<- prometheus.Metric) {
 
 // readyCollector runs the readiness check on each scrape.
 type readyCollector struct {
-	mu   sync.Mutex
-	fn   func(ctx context.Context) error
+	source[struct{}]
 	desc *prometheus.Desc
 }
 
 func (c *readyCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *readyCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	fn := c.fn
-	c.mu.Unlock()
-	if fn == nil {
+	_, ok, err := c.read()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
 	v := 1.0
-	if fn(ctx) != nil {
+	if err != nil {
 		v = 0
 	}
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v)

@@ -206,9 +206,11 @@ func (m *Metrics) Search(confidence string, d time.Duration) {
 // SetReadiness installs the readiness check (the one behind /readyz) that each scrape
 // runs for oabot_ready.
 func (m *Metrics) SetReadiness(fn func(ctx context.Context) error) {
-	m.ready.mu.Lock()
-	m.ready.fn = fn
-	m.ready.mu.Unlock()
+	if fn == nil {
+		m.ready.set(nil)
+		return
+	}
+	m.ready.set(func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
 }
 
 // SetQueueStats installs the function the scrape calls for per-partition queue figures.
