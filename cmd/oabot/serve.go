@@ -436,10 +436,12 @@ func (s *service) run(ctx context.Context) error {
 
 	base := displayBase(ln.Addr())
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
-	fmt.Fprintf(s.stdout, "oabot: listening on %s\n", base)
 	if s.cfg.Demo {
 		s.printDemo(base)
 	}
+	// Last line of the start-up output: whoever waits for it (a person, a test, a script)
+	// has everything printed before it.
+	fmt.Fprintf(s.stdout, "oabot: listening on %s\n", base)
 
 	var runErr error
 	select {
