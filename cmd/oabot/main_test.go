@@ -208,6 +208,9 @@ func TestServeDemo(t *testing.T) {
 	if line == "" || !strings.Contains(line, base+"/webhook") {
 		t.Fatalf("no curl command for %s in demo output:\n%s", base, out)
 	}
+	if !strings.Contains(out, base+"/emulator/") {
+		t.Errorf("demo output does not give the emulator URL %s/emulator/:\n%s", base, out)
+	}
 	if _, err := exec.LookPath("curl"); err == nil {
 		cmd := exec.Command("bash", "-c", line)
 		b, err := cmd.CombinedOutput()

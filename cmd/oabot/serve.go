@@ -500,6 +500,9 @@ func (s *service) printDemo(base string) {
 	fmt.Fprintf(s.stdout, "curl -sS -X POST %s/webhook -H 'Content-Type: application/json' -H '%s: %s' -d '%s'\n\n",
 		base, zalo.SignatureHeader, sig, body)
 	fmt.Fprintf(s.stdout, "Replies the bot sends through the fake Zalo API are printed here.\n")
+	if s.cfg.Emulator.Enabled {
+		fmt.Fprintf(s.stdout, "Chat with the demo OAs in a browser: %s%s/\n", base, emulatorPrefix)
+	}
 	s.fake.OnSend(func(m zalotest.Sent) {
 		// Demo data typed by the person running the demo, printed to stdout, never logged.
 		fmt.Fprintf(s.stdout, "demo reply → user %s (OA %s):\n%s\n", m.UserID, m.OAID, indent(m.Message.Text))
