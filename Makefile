@@ -4,7 +4,7 @@ GO       ?= go
 PKGS     ?= ./...
 # Debian packages the tests and posters need: a real Redis, headless Chromium for page tests,
 # poppler (pdftoppm, pdftotext) to check posters, and a Unicode font with Vietnamese glyphs.
-APT_PKGS := redis-server chromium poppler-utils fonts-dejavu-core
+APT_PKGS := redis-server chromium poppler-utils fonts-dejavu-core zbar-tools
 STATICCHECK_VERSION := v0.8.2
 
 .PHONY: all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz

@@ -31,15 +31,15 @@ func Image(content string, o Options) (image.Image, *Symbol, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sym, err := Encode(content, o.Level, minVersion)
+	var img image.Image
+	sym, err := encodeVerified(content, o.Level, minVersion, func(sym *Symbol) error {
+		var err error
+		if img, err = Render(sym, o); err != nil {
+			return err
+		}
+		return Verify(img, content)
+	})
 	if err != nil {
-		return nil, nil, err
-	}
-	img, err := Render(sym, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := Verify(img, content); err != nil {
 		return nil, nil, err
 	}
 	return img, sym, nil

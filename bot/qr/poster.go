@@ -83,11 +83,10 @@ func WritePosters(w io.Writer, a Account, items []PosterItem, o PosterOptions) e
 	}
 	syms := make([]*Symbol, len(items))
 	for i, it := range items {
-		sym, err := Encode(it.URL, posterLevel, 0)
+		sym, err := encodeVerified(it.URL, posterLevel, 0, func(sym *Symbol) error {
+			return verifySymbol(sym, DefaultQuietZone)
+		})
 		if err != nil {
-			return fmt.Errorf("qr: posters: %s: %w", it.Record.Code, err)
-		}
-		if err := verifySymbol(sym, DefaultQuietZone); err != nil {
 			return fmt.Errorf("qr: posters: %s: %w", it.Record.Code, err)
 		}
 		syms[i] = sym

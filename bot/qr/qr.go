@@ -3,7 +3,9 @@
 // scan opens.
 //
 // Every code this package hands out has been decoded back with a real decoder (gozxing)
-// and compared with the URL it should carry; when that check fails, generation fails.
+// and compared with the URL it should carry. When that check fails the content is encoded
+// one version larger and checked again (gozxing misses a few valid symbols; see
+// encodeVerified); when no symbol passes, generation fails.
 // All Vietnamese wording for landing pages and posters lives in this package (wording.go
 // and templates/).
 package qr

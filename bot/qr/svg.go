@@ -24,19 +24,19 @@ func SVG(content string, o Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sym, err := Encode(content, o.Level, minVersion)
+	var out []byte
+	_, err = encodeVerified(content, o.Level, minVersion, func(sym *Symbol) error {
+		var err error
+		if out, err = WriteSVG(sym, o); err != nil {
+			return err
+		}
+		img, err := RasteriseSVG(out, o.Size)
+		if err != nil {
+			return fmt.Errorf("%w: svg: %v", ErrVerify, err)
+		}
+		return Verify(img, content)
+	})
 	if err != nil {
-		return nil, err
-	}
-	out, err := WriteSVG(sym, o)
-	if err != nil {
-		return nil, err
-	}
-	img, err := RasteriseSVG(out, o.Size)
-	if err != nil {
-		return nil, fmt.Errorf("%w: svg: %v", ErrVerify, err)
-	}
-	if err := Verify(img, content); err != nil {
 		return nil, err
 	}
 	return out, nil
