@@ -108,16 +108,26 @@ type StatsReader interface {
 	Summary(ctx context.Context, account string, q bot.StatsQuery) (bot.StatsSummary, error)
 }
 
+// AdminAccount is an account as the per-account routes use it.
+type AdminAccount struct {
+	OAID string
+	// Tagger is nil for an account that cannot be tagged through the API.
+	Tagger Tagger
+}
+
 // AdminOptions configure the admin API.
 type AdminOptions struct {
 	Officers []Officer
-	// Accounts maps account id → OA id.
+	// Account returns the account with id, ok false for an unknown or disabled one (404).
+	// The per-account routes (followers, labels, tags, statistics, scans) call it on every
+	// request, so accounts added or disabled at run time apply without a restart.
+	Account func(id string) (AdminAccount, bool)
+	// Accounts is a fixed account id → OA id set (no tagging), for callers without a live
+	// account registry; it is used only when Account is nil, and setting both is an error.
 	Accounts  map[string]string
 	Campaigns Campaigns
 	Followers FollowerAdmin
 	Audit     Auditor
-	// Taggers by account id; accounts without one cannot be tagged through the API.
-	Taggers map[string]Tagger
 	// Stats is optional; without it the statistics endpoints answer 404.
 	Stats StatsReader
 	// Scans reads QR landing-page views (redisstore.Scans, inmem.Scans); optional, without
@@ -148,6 +158,16 @@ func NewAdmin(o AdminOptions) (*Admin, error) {
 	for _, off := range o.Officers {
 		if off.Name == "" || off.Role < RoleViewer || off.Role > RoleAdmin || off.TokenHash == ([32]byte{}) {
 			return nil, fmt.Errorf("httpapi: officer %q: name, role and token hash are required", off.Name)
+		}
+	}
+	switch {
+	case o.Account != nil && o.Accounts != nil:
+		return nil, errors.New("httpapi: admin takes Account or Accounts, not both")
+	case o.Account == nil:
+		fixed := o.Accounts
+		o.Account = func(id string) (AdminAccount, bool) {
+			oaID, ok := fixed[id]
+			return AdminAccount{OAID: oaID}, ok
 		}
 	}
 	if o.MaxBodyBytes <= 0 {

@@ -181,25 +181,25 @@ func (a *Admin) report(c *gin.Context) {
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-// account resolves the :account parameter and checks role on it.
-func (a *Admin) account(c *gin.Context, role Role) (id, oaID string, ok bool) {
+// account resolves the :account parameter (in the current account set) and checks role on it.
+func (a *Admin) account(c *gin.Context, role Role) (id string, acct AdminAccount, ok bool) {
 	id = c.Param("account")
 	if !a.allowed(c, role, id) {
-		return "", "", false
+		return "", AdminAccount{}, false
 	}
-	oaID, ok = a.o.Accounts[id]
+	acct, ok = a.o.Account(id)
 	if !ok {
 		adminError(c, http.StatusNotFound, "unknown_account", "no account "+id)
 	}
-	return id, oaID, ok
+	return id, acct, ok
 }
 
 func (a *Admin) followerCounts(c *gin.Context) {
-	_, oaID, ok := a.account(c, RoleViewer)
+	_, acct, ok := a.account(c, RoleViewer)
 	if !ok {
 		return
 	}
-	counts, err := a.o.Followers.Counts(c.Request.Context(), oaID, a.o.Now())
+	counts, err := a.o.Followers.Counts(c.Request.Context(), acct.OAID, a.o.Now())
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -208,11 +208,11 @@ func (a *Admin) followerCounts(c *gin.Context) {
 }
 
 func (a *Admin) followerMarks(c *gin.Context) {
-	_, oaID, ok := a.account(c, RoleViewer)
+	_, acct, ok := a.account(c, RoleViewer)
 	if !ok {
 		return
 	}
-	tags, labels, err := a.o.Followers.Marks(c.Request.Context(), oaID, c.Param("user"))
+	tags, labels, err := a.o.Followers.Marks(c.Request.Context(), acct.OAID, c.Param("user"))
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -230,7 +230,7 @@ func nonNil(s []string) []string {
 // mark adds or removes a label of ours, or a Zalo tag (on Zalo first, then in the registry).
 func (a *Admin) mark(kind string, on bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		acct, oaID, ok := a.account(c, RoleEditor)
+		id, acct, ok := a.account(c, RoleEditor)
 		if !ok {
 			return
 		}
@@ -242,27 +242,26 @@ func (a *Admin) mark(kind string, on bool) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		var err error
 		if kind == "tag" {
-			t, ok := a.o.Taggers[acct]
-			if !ok {
-				adminError(c, http.StatusNotFound, "not_available", "tagging is not available for "+acct)
+			if acct.Tagger == nil {
+				adminError(c, http.StatusNotFound, "not_available", "tagging is not available for "+id)
 				return
 			}
 			if on {
-				err = t.TagFollower(ctx, user, name)
+				err = acct.Tagger.TagFollower(ctx, user, name)
 			} else {
-				err = t.UntagFollower(ctx, user, name)
+				err = acct.Tagger.UntagFollower(ctx, user, name)
 			}
 			if err == nil {
-				err = a.o.Followers.SetTag(ctx, oaID, user, name, on)
+				err = a.o.Followers.SetTag(ctx, acct.OAID, user, name, on)
 			}
 		} else {
-			err = a.o.Followers.SetLabel(ctx, oaID, user, name, on)
+			err = a.o.Followers.SetLabel(ctx, acct.OAID, user, name, on)
 		}
 		action := "follower." + kind + ".add"
 		if !on {
 			action = "follower." + kind + ".remove"
 		}
-		a.record(c, action, acct, user+" "+name, err)
+		a.record(c, action, id, user+" "+name, err)
 		if err != nil {
 			a.fail(c, err)
 			return
@@ -273,16 +272,15 @@ func (a *Admin) mark(kind string, on bool) gin.HandlerFunc {
 
 // zaloTags lists the OA's tags as Zalo has them.
 func (a *Admin) zaloTags(c *gin.Context) {
-	acct, _, ok := a.account(c, RoleViewer)
+	id, acct, ok := a.account(c, RoleViewer)
 	if !ok {
 		return
 	}
-	t, ok := a.o.Taggers[acct]
-	if !ok {
-		adminError(c, http.StatusNotFound, "not_available", "tags are not available for "+acct)
+	if acct.Tagger == nil {
+		adminError(c, http.StatusNotFound, "not_available", "tags are not available for "+id)
 		return
 	}
-	tags, err := t.Tags(c.Request.Context())
+	tags, err := acct.Tagger.Tags(c.Request.Context())
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -291,7 +289,7 @@ func (a *Admin) zaloTags(c *gin.Context) {
 }
 
 func (a *Admin) statsQuery(c *gin.Context) (bot.StatsSummary, bool) {
-	acct, _, ok := a.account(c, RoleViewer)
+	id, _, ok := a.account(c, RoleViewer)
 	if !ok {
 		return bot.StatsSummary{}, false
 	}
@@ -301,7 +299,7 @@ func (a *Admin) statsQuery(c *gin.Context) (bot.StatsSummary, bool) {
 	}
 	top, _ := strconv.Atoi(c.Query("top"))
 	days, _ := strconv.Atoi(c.Query("days"))
-	s, err := a.o.Stats.Summary(c.Request.Context(), acct, bot.StatsQuery{Top: min(top, 500), Days: min(days, 366), Now: a.o.Now()})
+	s, err := a.o.Stats.Summary(c.Request.Context(), id, bot.StatsQuery{Top: min(top, 500), Days: min(days, 366), Now: a.o.Now()})
 	if err != nil {
 		a.fail(c, err)
 		return s, false
@@ -323,7 +321,7 @@ func (a *Admin) unmatched(c *gin.Context) {
 
 // scans answers the account's QR landing-page views, by procedure and by poster label.
 func (a *Admin) scans(c *gin.Context) {
-	acct, _, ok := a.account(c, RoleViewer)
+	id, _, ok := a.account(c, RoleViewer)
 	if !ok {
 		return
 	}
@@ -331,7 +329,7 @@ func (a *Admin) scans(c *gin.Context) {
 		adminError(c, http.StatusNotFound, "not_available", "scan counts are not available")
 		return
 	}
-	sc, err := a.o.Scans.ScanCounts(c.Request.Context(), acct)
+	sc, err := a.o.Scans.ScanCounts(c.Request.Context(), id)
 	if err != nil {
 		a.fail(c, err)
 		return

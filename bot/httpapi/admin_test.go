@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -376,7 +377,15 @@ func (f *fakeTagger) UntagFollower(_ context.Context, userID, tag string) error 
 
 func TestAdminZaloTags(t *testing.T) {
 	ft := &fakeTagger{tagged: map[string]bool{}}
-	e := newAdminEnv(t, func(o *AdminOptions) { o.Taggers = map[string]Tagger{"ca-q1": ft} })
+	e := newAdminEnv(t, func(o *AdminOptions) {
+		o.Accounts = nil
+		o.Account = func(id string) (AdminAccount, bool) {
+			if id != "ca-q1" {
+				return AdminAccount{}, false
+			}
+			return AdminAccount{OAID: "oa1", Tagger: ft}, true
+		}
+	})
 	var tags struct{ Tags []string }
 	if code := e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/tags", "", &tags); code != 200 || len(tags.Tags) != 1 {
 		t.Errorf("tags = %d %v", code, tags)
@@ -395,5 +404,59 @@ func TestAdminZaloTags(t *testing.T) {
 	}
 	if code := e.do(t, "edit1", "DELETE", "/admin/v1/accounts/ca-q1/followers/u1/tags/vip", "", nil); code != 200 || ft.tagged["u1/vip"] {
 		t.Errorf("untag = %d, tagged %v", code, ft.tagged)
+	}
+}
+
+// The per-account routes look the account up on every request: an account that appears
+// later is served without a new Admin (and can be tagged), one that goes away answers 404.
+func TestAdminAccountLookupPerRequest(t *testing.T) {
+	ft := &fakeTagger{tagged: map[string]bool{}}
+	var mu sync.Mutex
+	live := map[string]AdminAccount{"ca-q2": {OAID: "oa2"}}
+	e := newAdminEnv(t, func(o *AdminOptions) {
+		o.Accounts = nil
+		o.Account = func(id string) (AdminAccount, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			a, ok := live[id]
+			return a, ok
+		}
+	})
+	var apiErr apiError
+	if code := e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/followers", "", &apiErr); code != 404 || apiErr.Error.Code != "unknown_account" {
+		t.Fatalf("before the account exists: %d %+v, want 404 unknown_account", code, apiErr)
+	}
+	mu.Lock()
+	live["ca-q1"] = AdminAccount{OAID: "oa1", Tagger: ft}
+	mu.Unlock()
+	var counts broadcast.FollowerCounts
+	if code := e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/followers", "", &counts); code != 200 || counts.Followers != 3 {
+		t.Errorf("after it was added: %d %+v, want 200 with its 3 followers", code, counts)
+	}
+	if code := e.do(t, "edit1", "PUT", "/admin/v1/accounts/ca-q1/followers/u1/tags/vip", "", nil); code != 200 || !ft.tagged["u1/vip"] {
+		t.Errorf("tag after it was added = %d, tagged %v", code, ft.tagged)
+	}
+	// Role checks stay per account: the editor of ca-q1 has no right on ca-q2.
+	if code := e.do(t, "edit1", "PUT", "/admin/v1/accounts/ca-q2/followers/u1/labels/x", "", nil); code != 403 {
+		t.Errorf("editor of ca-q1 on ca-q2 = %d, want 403", code)
+	}
+	// An account without a tagger keeps its labels but cannot be tagged.
+	if code := e.do(t, "root", "PUT", "/admin/v1/accounts/ca-q2/followers/u1/tags/vip", "", &apiErr); code != 404 || apiErr.Error.Code != "not_available" {
+		t.Errorf("tag without a tagger = %d %+v, want 404 not_available", code, apiErr)
+	}
+	mu.Lock()
+	delete(live, "ca-q1")
+	mu.Unlock()
+	if code := e.do(t, "view1", "GET", "/admin/v1/accounts/ca-q1/followers", "", &apiErr); code != 404 || apiErr.Error.Code != "unknown_account" {
+		t.Errorf("after it went away: %d %+v, want 404 unknown_account", code, apiErr)
+	}
+}
+
+func TestAdminAccountOrAccounts(t *testing.T) {
+	e := newAdminEnv(t, nil)
+	_, err := NewAdmin(AdminOptions{Campaigns: &broadcast.Service{}, Followers: e.reg, Audit: e.audit,
+		Accounts: map[string]string{"ca-q1": "oa1"}, Account: func(string) (AdminAccount, bool) { return AdminAccount{}, false }})
+	if err == nil {
+		t.Error("NewAdmin took both Account and Accounts")
 	}
 }

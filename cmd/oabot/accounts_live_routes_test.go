@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
 )
 
 // An account added through the admin API on replica A gets its QR/landing routes and its
@@ -96,4 +97,88 @@ func TestRuntimeAccountQRAndCampaignsLive(t *testing.T) {
 		`{"accounts":["`+rtAccount+`"],"segment":{"kind":"all"},"text":"x"}`); code == 200 {
 		t.Errorf("plan for the disabled account = %d %v, want a refusal", code, out)
 	}
+}
+
+// An account added through the admin API on replica A gets the admin API's follower and
+// tag routes on replica B within the refresh interval, without a restart: follower counts
+// answer 200 (not 404 unknown_account) and a tag PUT reaches Zalo as that OA.
+func TestRuntimeAccountFollowerAdminLive(t *testing.T) {
+	const rtOA, rtAccount, user = "4000000000000000999", "ca-rt3", "4200000000000000999"
+	r := newLiveReplicas(t, rtOA)
+	fake, a, b := r.fake, r.a, r.b
+	fake.AddUser(rtOA, zalotest.User{UserID: user, IsFollower: true})
+	call := func(base, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+opsAdmin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	// Polls pace themselves: the admin API allows an officer 120 requests a minute
+	// (burst 20) per replica, and waitFor retries every 20 ms.
+	paced := func(ok bool) bool {
+		if !ok {
+			time.Sleep(500 * time.Millisecond)
+		}
+		return ok
+	}
+	errorCode := func(out map[string]any) any {
+		e, _ := out["error"].(map[string]any)
+		return e["code"]
+	}
+	followers := "/admin/v1/accounts/" + rtAccount + "/followers"
+	if code, out := call(b, "GET", followers, ""); code != 404 || errorCode(out) != "unknown_account" {
+		t.Fatalf("GET %s before the account exists = %d %v, want 404 unknown_account", followers, code, out)
+	}
+	if code, out := call(a, "POST", "/admin/v1/oa/accounts",
+		`{"id":"`+rtAccount+`","name":"Runtime OA 3","oa_id":"`+rtOA+`","app_id":"`+opsAppID+`"}`); code/100 != 2 {
+		t.Fatalf("add account: %d %v", code, out)
+	}
+	added := time.Now()
+	if code, out := call(a, "GET", followers, ""); code != 200 {
+		t.Errorf("replica A (took the admin call): GET %s = %d %v, want 200 at once", followers, code, out)
+	}
+	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B's follower counts of the new account", func() bool {
+		code, _ := call(b, "GET", followers, "")
+		return paced(code == 200)
+	})
+	t.Logf("replica B answers %s %v after the account was added", followers, time.Since(added).Round(10*time.Millisecond))
+
+	tag := followers + "/" + user + "/tags/vip"
+	if code, out := call(b, "PUT", tag, ""); code != 200 {
+		t.Fatalf("PUT %s on replica B = %d %v, want 200", tag, code, out)
+	}
+	var tagCalls int
+	for _, c := range fake.Calls() {
+		if c.Path == "/v2.0/oa/tag/tagfollower" && c.OAID == rtOA && c.UserID == user {
+			tagCalls++
+		}
+	}
+	if tagCalls != 1 {
+		t.Errorf("tagfollower calls as the new OA for the follower = %d, want 1", tagCalls)
+	}
+	if got := fake.UserTags(rtOA, user); len(got) != 1 || got[0] != "vip" {
+		t.Errorf("Zalo tags of the follower = %v, want [vip]", got)
+	}
+	if code, out := call(b, "GET", followers+"/"+user, ""); code != 200 || fmt.Sprint(out["tags"]) != "[vip]" {
+		t.Errorf("GET follower marks on B = %d %v, want 200 with tags [vip]", code, out)
+	}
+	if code, out := call(b, "GET", "/admin/v1/accounts/"+rtAccount+"/tags", ""); code != 200 || fmt.Sprint(out["tags"]) != "[vip]" {
+		t.Errorf("GET Zalo tags on B = %d %v, want 200 [vip]", code, out)
+	}
+
+	// Disabled: B answers 404 again within the interval, as campaigns and the webhook do.
+	if code, out := call(a, "POST", "/admin/v1/oa/accounts/"+rtAccount+"/disable", ""); code/100 != 2 {
+		t.Fatalf("disable: %d %v", code, out)
+	}
+	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B to drop the disabled account's follower routes", func() bool {
+		code, out := call(b, "GET", followers, "")
+		return paced(code == 404 && errorCode(out) == "unknown_account")
+	})
 }

@@ -213,16 +213,26 @@ func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader) (*h
 		}
 		officers = append(officers, httpapi.Officer{Name: o.Name, TokenHash: o.TokenHash, Role: role, Accounts: o.Accounts})
 	}
-	// Follower counts and tags keep the accounts present at start (AdminOptions takes maps).
-	oaIDs, taggers := map[string]string{}, map[string]httpapi.Tagger{}
-	k.mu.RLock()
-	for id, a := range k.accounts {
-		oaIDs[id], taggers[id] = a.OAID, k.clients[id]
-	}
-	k.mu.RUnlock()
-	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Accounts: oaIDs,
-		Campaigns: k.service, Followers: k.followers, Audit: k.audit, Taggers: taggers,
+	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Account: k.adminAccount,
+		Campaigns: k.service, Followers: k.followers, Audit: k.audit,
 		Stats: stats, Scans: scans, Logger: k.log})
+}
+
+// adminAccount returns an enabled account's OA id and Zalo client (its Tagger) for the
+// admin API's per-account routes, read per request so they follow sync: accounts added at
+// run time appear, disabled or removed ones answer 404, as for campaigns.
+func (k *campaignKit) adminAccount(id string) (httpapi.AdminAccount, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	a, ok := k.accounts[id]
+	if !ok {
+		return httpapi.AdminAccount{}, false
+	}
+	out := httpapi.AdminAccount{OAID: a.OAID}
+	if c := k.clients[id]; c != nil {
+		out.Tagger = c
+	}
+	return out, true
 }
 
 // openKit loads the config and opens Redis for a CLI subcommand.
