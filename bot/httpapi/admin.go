@@ -121,10 +121,7 @@ type AdminOptions struct {
 	// Account returns the account with id, ok false for an unknown or disabled one (404).
 	// The per-account routes (followers, labels, tags, statistics, scans) call it on every
 	// request, so accounts added or disabled at run time apply without a restart.
-	Account func(id string) (AdminAccount, bool)
-	// Accounts is a fixed account id → OA id set (no tagging), for callers without a live
-	// account registry; it is used only when Account is nil, and setting both is an error.
-	Accounts  map[string]string
+	Account   func(id string) (AdminAccount, bool)
 	Campaigns Campaigns
 	Followers FollowerAdmin
 	Audit     Auditor
@@ -152,22 +149,12 @@ type Admin struct {
 
 // NewAdmin checks o.
 func NewAdmin(o AdminOptions) (*Admin, error) {
-	if o.Campaigns == nil || o.Followers == nil || o.Audit == nil {
-		return nil, errors.New("httpapi: admin needs campaigns, followers and an audit log")
+	if o.Campaigns == nil || o.Followers == nil || o.Audit == nil || o.Account == nil {
+		return nil, errors.New("httpapi: admin needs campaigns, followers, an audit log and an account lookup")
 	}
 	for _, off := range o.Officers {
 		if off.Name == "" || off.Role < RoleViewer || off.Role > RoleAdmin || off.TokenHash == ([32]byte{}) {
 			return nil, fmt.Errorf("httpapi: officer %q: name, role and token hash are required", off.Name)
-		}
-	}
-	switch {
-	case o.Account != nil && o.Accounts != nil:
-		return nil, errors.New("httpapi: admin takes Account or Accounts, not both")
-	case o.Account == nil:
-		fixed := o.Accounts
-		o.Account = func(id string) (AdminAccount, bool) {
-			oaID, ok := fixed[id]
-			return AdminAccount{OAID: oaID}, ok
 		}
 	}
 	if o.MaxBodyBytes <= 0 {

@@ -61,7 +61,7 @@ func newAdminEnv(t *testing.T, tweak func(*AdminOptions)) *adminEnv {
 			officer("cast2", "broadcaster", "ca-q2"),
 			officer("root", "admin", "*"),
 		},
-		Accounts:  map[string]string{"ca-q1": "oa1", "ca-q2": "oa2"},
+		Account:   fixedAccounts(map[string]string{"ca-q1": "oa1", "ca-q2": "oa2"}),
 		Campaigns: svc, Followers: reg, Audit: audit,
 	}
 	if tweak != nil {
@@ -339,7 +339,7 @@ func TestAdminAuthFunc(t *testing.T) {
 	_ = e
 	a, err := NewAdmin(AdminOptions{
 		Officers:  []Officer{{Name: "root", TokenHash: sha256.Sum256([]byte("tok-root")), Role: RoleAdmin, Accounts: []string{"ca-q1"}}},
-		Campaigns: &broadcast.Service{}, Followers: e.reg, Audit: e.audit,
+		Campaigns: &broadcast.Service{}, Followers: e.reg, Audit: e.audit, Account: fixedAccounts(nil),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +378,6 @@ func (f *fakeTagger) UntagFollower(_ context.Context, userID, tag string) error 
 func TestAdminZaloTags(t *testing.T) {
 	ft := &fakeTagger{tagged: map[string]bool{}}
 	e := newAdminEnv(t, func(o *AdminOptions) {
-		o.Accounts = nil
 		o.Account = func(id string) (AdminAccount, bool) {
 			if id != "ca-q1" {
 				return AdminAccount{}, false
@@ -414,7 +413,6 @@ func TestAdminAccountLookupPerRequest(t *testing.T) {
 	var mu sync.Mutex
 	live := map[string]AdminAccount{"ca-q2": {OAID: "oa2"}}
 	e := newAdminEnv(t, func(o *AdminOptions) {
-		o.Accounts = nil
 		o.Account = func(id string) (AdminAccount, bool) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -452,11 +450,10 @@ func TestAdminAccountLookupPerRequest(t *testing.T) {
 	}
 }
 
-func TestAdminAccountOrAccounts(t *testing.T) {
-	e := newAdminEnv(t, nil)
-	_, err := NewAdmin(AdminOptions{Campaigns: &broadcast.Service{}, Followers: e.reg, Audit: e.audit,
-		Accounts: map[string]string{"ca-q1": "oa1"}, Account: func(string) (AdminAccount, bool) { return AdminAccount{}, false }})
-	if err == nil {
-		t.Error("NewAdmin took both Account and Accounts")
+// fixedAccounts is an account lookup over a fixed id → OA id set (no tagging).
+func fixedAccounts(oaIDs map[string]string) func(string) (AdminAccount, bool) {
+	return func(id string) (AdminAccount, bool) {
+		oaID, ok := oaIDs[id]
+		return AdminAccount{OAID: oaID}, ok
 	}
 }

@@ -237,7 +237,7 @@ func TestPosterOfficerAuth(t *testing.T) {
 			officer("caster-bn", RoleBroadcaster, "ubnd-ben-nghe"),
 			officer("root", RoleAdmin, "*"),
 		}
-		o.Accounts = map[string]string{"ubnd-ben-nghe": qrTestAccounts[0].OAID, "ca-q12": qrTestAccounts[1].OAID}
+		o.Account = fixedAccounts(map[string]string{"ubnd-ben-nghe": qrTestAccounts[0].OAID, "ca-q12": qrTestAccounts[1].OAID})
 	})
 	srv, cat := newQRServerWith(t, func(o *QROptions) { o.OfficerCheck = e.admin.OfficerCheck(RoleEditor) })
 	code := withShortCode(t, cat).Code
