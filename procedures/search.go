@@ -777,7 +777,7 @@ func (ix *Index) analyse(query string) analysed {
 	a.nContent = bits.OnesCount64(a.content)
 	// Verbs count as typed (an expansion of "làm" adds "cấp"); actions also from
 	// expansions ("mất" adds "cấp lại").
-	a.verb = ix.syn.hasVerb(a.seqTok[:a.typedLen]) || len(ix.syn.findActions(a.seq)) > 0
+	a.verb = ix.syn.hasVerb(a.seqTok[:a.typedLen]) || ix.syn.hasAction(a.seq, ix.syn.notVerbMask(a.seqTok))
 	a.age = queryAge(a.seq)
 	return a
 }

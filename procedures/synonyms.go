@@ -299,6 +299,26 @@ func (s *Synonyms) contextMask(toks []token) []bool {
 // not_verbs phrases ("làm việc"). Words typed with diacritics must match as written
 // ("bảo" is not "báo", "nhân" not "nhận").
 func (s *Synonyms) hasVerb(seq []token) bool {
+	masked := s.notVerbMask(seq)
+	for _, v := range s.verbs {
+	scan:
+		for p := 0; p+len(v) <= len(seq); p++ {
+			if !phraseAt(seq, p, v) {
+				continue
+			}
+			for k := range v {
+				if masked[p+k] {
+					continue scan
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// notVerbMask marks the words of seq inside not_verbs phrases.
+func (s *Synonyms) notVerbMask(seq []token) []bool {
 	masked := make([]bool, len(seq))
 	for _, v := range s.notVerbs {
 		for p := 0; p+len(v) <= len(seq); p++ {
@@ -309,14 +329,17 @@ func (s *Synonyms) hasVerb(seq []token) bool {
 			}
 		}
 	}
-	for _, v := range s.verbs {
+	return masked
+}
+
+// hasAction reports whether seq (folded words; expansions included) names an action
+// outside the not_verbs phrases: "đăng nhập" holds the action "nhập" but asks for none.
+func (s *Synonyms) hasAction(seq []string, masked []bool) bool {
+	for _, act := range s.actions {
 	scan:
-		for p := 0; p+len(v) <= len(seq); p++ {
-			if !phraseAt(seq, p, v) {
-				continue
-			}
-			for k := range v {
-				if masked[p+k] {
+		for p := 0; p+len(act) <= len(seq); p++ {
+			for k := range act {
+				if seq[p+k] != act[k] || masked[p+k] {
 					continue scan
 				}
 			}
