@@ -6,8 +6,33 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/broadcast/storetest"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 )
+
+// The shared behavioural contract (bot/broadcast/storetest), on a real Redis; bot/inmem runs
+// the same one on its in-memory store and registry.
+func TestCampaignStoreContract(t *testing.T) {
+	storetest.CampaignStore(t, func(t *testing.T) broadcast.Store {
+		rdb, prefix := redistest.New(t)
+		s, err := NewCampaignStore(rdb, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestFollowerRegistryContract(t *testing.T) {
+	storetest.Followers(t, func(t *testing.T) storetest.Registry {
+		rdb, prefix := redistest.New(t)
+		f, err := NewFollowerRegistry(rdb, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	})
+}
 
 // TestCampaignLeases checks the recipient state machine on its own: a claim whose lease
 // expires before the send goes back to the queue; one that expired while "sending" becomes
