@@ -310,6 +310,7 @@ func tokenize(s string) []token {
 		if w == "" {
 			return
 		}
+		w = canonNumber(w)
 		toks = append(toks, token{exact: w, folded: canonSyllable(foldNormalized(w)), brk: brk && len(toks) > 0})
 		brk = false
 	}
@@ -327,6 +328,22 @@ func tokenize(s string) []token {
 	}
 	emit(len(s))
 	return toks
+}
+
+// canonNumber writes numbers one way, so "mức độ 01" matches "mức 1" and "công ty một
+// thành viên" matches "1 thành viên": leading zeros go, and "một" (only with its
+// diacritics; plain "mot" may be another word) becomes "1".
+func canonNumber(w string) string {
+	if w == "một" {
+		return "1"
+	}
+	if len(w) > 1 && w[0] == '0' && isDigits(w) {
+		w = strings.TrimLeft(w, "0")
+		if w == "" {
+			w = "0"
+		}
+	}
+	return w
 }
 
 // collapseRepeats turns runs of three or more identical runes into one.

@@ -1,6 +1,7 @@
 package procedures
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -157,4 +158,24 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("decodeTyping(%q) invalid UTF-8", s)
 		}
 	})
+}
+
+// Numbers are written one way: "mức độ 01" is "mức 1", "một thành viên" "1 thành viên";
+// plain "mot" stays (it may be "mọt" or a typo of another word).
+func TestTokenizeNumbersOneWay(t *testing.T) {
+	for in, want := range map[string]string{
+		"mức độ 01":              "muc do 1",
+		"công ty một thành viên": "cong ty 1 thanh vien",
+		"năm 2025, mẫu 00":       "nam 2025 mau 0",
+		"mot thanh vien":         "mot thanh vien",
+		"10 ngày":                "10 ngay",
+	} {
+		var got []string
+		for _, tk := range tokenize(Normalize(in)) {
+			got = append(got, tk.folded)
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("tokenize(%q) = %q, want %q", in, g, want)
+		}
+	}
 }
