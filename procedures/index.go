@@ -82,6 +82,9 @@ type docInfo struct {
 	headW     float32 // sum of the head words' idf
 	ageLo     int16   // the name's age range in years, [ageLo, ageHi); -1 when it has none
 	ageHi     int16
+	// ends: the name starts with an action that ends or withdraws something ("thu hồi",
+	// "hủy", "chấm dứt" …; see endingActions).
+	ends []int16
 }
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
@@ -206,6 +209,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 			}
 		}
 		di.ageLo, di.ageHi = nameAges(nameToks)
+		di.ends = ix.syn.leadEndings(keyToks)
 		for _, t := range nameHead(nameToks) {
 			if !ix.syn.isStop(t) {
 				di.head = append(di.head, termID(t.folded))

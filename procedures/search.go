@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -83,6 +84,7 @@ const (
 	citizenBonus      = 1.1  // names that say the procedure is for individuals
 	actionBonus       = 1.3  // names that contain the action the query asks for
 	typedActionBonus  = 1.8  // … when the citizen wrote the action (not only an expansion)
+	unaskedEndPenalty = 0.75 // names starting with an ending action the query does not name
 	oneRatio          = 1.25 // top/second score ratio for ConfidenceOne
 	clarifyRatio      = 0.5  // clarify options score at least this share of the top score
 	maxClarifyOptions = 4
@@ -270,6 +272,9 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 			}
 			cands[i].headF = headBase + (1-headBase)*float64(got/di.headW)
 			cands[i].score *= cands[i].headF
+		}
+		if ends := ix.docs[cands[i].doc].ends; len(ends) > 0 && !slices.ContainsFunc(ends, func(e int16) bool { return slices.Contains(acts, int(e)) }) {
+			cands[i].score *= unaskedEndPenalty
 		}
 		for _, act := range acts {
 			if containsSeq(ix.docs[cands[i].doc].key, ix.syn.actions[act]) {

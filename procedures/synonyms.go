@@ -3,6 +3,7 @@ package procedures
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -426,6 +427,40 @@ func (s *Synonyms) findActions(seq []string) []int {
 	for i, act := range s.actions {
 		if containsSeq(seq, act) {
 			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// endingActions end or withdraw a right or a record. Citizens ask for them by name
+// ("thu hồi biển số", "xóa đăng ký thường trú"), so a name starting with one that the
+// query does not name is rarely the procedure meant: "mất sổ đỏ xin cấp lại" is not
+// "Thu hồi Giấy chứng nhận đã cấp …".
+var endingActions = map[string]bool{"thu hoi": true, "huy": true, "cham dut": true, "xoa": true,
+	"thoi": true, "tam ngung": true, "giai the": true, "rut": true}
+
+// leadEndings returns the ending actions (indexes into s.actions) a procedure name
+// (folded key words) starts with, in a run of actions joined by "và"/"hoặc":
+// "thu hồi, hủy …" gives two, "cấp lại …" none.
+func (s *Synonyms) leadEndings(key []string) []int16 {
+	var out []int16
+	for i := 0; i < len(key); {
+		found := false
+		for a, act := range s.actions { // longest first
+			if len(act) <= len(key)-i && slices.Equal(key[i:i+len(act)], act) {
+				if endingActions[strings.Join(act, " ")] {
+					out = append(out, int16(a))
+				}
+				i += len(act)
+				found = true
+				break
+			}
+		}
+		if !found {
+			if key[i] != "va" && key[i] != "hoac" {
+				break
+			}
+			i++
 		}
 	}
 	return out
