@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,22 +22,29 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
 )
 
 // campaignKit is everything campaigns need, built from the config on an open Redis client.
 // serve uses it for the admin API and the delivery runner; the CLI for its subcommands.
+//
+// The stores are interfaces so that demo mode can run the same service and runner on the
+// in-memory ones (newDemoCampaignKit); the CLI always has the Redis ones (openKit).
 type campaignKit struct {
 	cfg       config.Config
 	log       *zap.Logger
-	store     *redisstore.CampaignStore
-	followers *redisstore.FollowerRegistry
-	audit     *redisstore.AuditLog
-	limiter   *redisstore.RateLimiter
+	store     broadcast.Store
+	followers followerStore
+	audit     httpapi.Auditor
+	limiter   broadcast.Limiter
 	service   *broadcast.Service
 	tp        *service // token providers of the accounts' Zalo clients
+	// poll is the runner's idle wait between looks for work (0: the runner's default).
+	poll time.Duration
 
 	// The accounts follow the account registry (sync), so campaigns reach accounts added
 	// at run time and stop at disabled ones without a restart.
@@ -43,6 +53,21 @@ type campaignKit struct {
 	clients  map[string]*zalo.Client
 	fps      map[string]string // account id → accountFingerprint
 }
+
+// followerStore is the follower registry as campaigns, the admin API, the follower CLI and
+// the webhook use it: *redisstore.FollowerRegistry, or *inmem.FollowerRegistry in demo mode.
+type followerStore interface {
+	broadcast.Followers
+	broadcast.SyncStore
+	broadcast.TagStore
+	httpapi.FollowerAdmin
+	Touch(ctx context.Context, oaID, userID string, at time.Time, follower *bool) error
+}
+
+var (
+	_ followerStore = (*redisstore.FollowerRegistry)(nil)
+	_ followerStore = (*inmem.FollowerRegistry)(nil)
+)
 
 // cards renders the procedure card of campaigns with procedure_code (cardRenderer); nil
 // refuses procedure_code.
@@ -195,12 +220,13 @@ func cliCards(cfg config.Config) broadcast.RenderCard {
 func (k *campaignKit) runner(replica string, observe func(account, status string)) (*broadcast.Runner, error) {
 	return broadcast.NewRunner(broadcast.RunnerOptions{Store: k.store, Followers: k.followers,
 		Limiter: k.limiter, Lookup: k.account, Classify: broadcast.ClassifyZalo,
-		Replica: replica, Logger: k.log.Named("broadcast"), Observe: observe})
+		Replica: replica, Logger: k.log.Named("broadcast"), Observe: observe, Poll: k.poll})
 }
 
-// admin builds the /admin/v1 routes; stats and scans may be nil.
-func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader) (*httpapi.Admin, error) {
-	var officers []httpapi.Officer
+// admin builds the /admin/v1 routes; stats and scans may be nil. extra officers (the demo's
+// generated one) are admitted beside the configured ones.
+func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader, extra ...httpapi.Officer) (*httpapi.Admin, error) {
+	officers := append([]httpapi.Officer(nil), extra...)
 	for _, o := range k.cfg.Officers {
 		if o.TokenHash == ([32]byte{}) {
 			// Its token_env/token_file is empty: this officer cannot log in, the others can.
@@ -549,10 +575,17 @@ func (s *specFlags) spec() (broadcast.Spec, error) {
 	return sp, nil
 }
 
-// mountCampaigns adds campaigns to serve (Redis mode only): the /admin/v1 routes, the
-// follower registry fed by every webhook event, and this replica's share of delivery,
-// which runs beside the queue consumers and stops with them.
+// mountCampaigns adds campaigns to serve: the /admin/v1 routes, the follower registry fed by
+// every webhook event, and this replica's share of delivery, which runs beside the queue
+// consumers and stops with them. Redis mode keeps them in Redis; demo and preview mode
+// (`oabot emulator --config`), which talk only to the in-process fake Zalo API, keep them
+// in memory (mountDemoCampaigns). Plain in-memory mode with real accounts has none: the
+// at-most-once promise to citizens rests on a durable record of what was sent, which
+// in-memory state loses on restart.
 func (s *service) mountCampaigns(api *httpapi.Server) error {
+	if s.cfg.Demo && s.fake != nil {
+		return s.mountDemoCampaigns(api)
+	}
 	if s.rdb == nil || s.cfg.Demo {
 		return nil
 	}
@@ -589,7 +622,8 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 		return err
 	}
 	s.ops.live.kit.Store(k) // the account registry keeps its accounts current
-	s.handler = touchFollowers(s.handler, k.followers)
+	// newCampaignKit's registry is the Redis one.
+	s.handler = touchFollowers(s.handler, k.followers.(*redisstore.FollowerRegistry))
 	s.queue = campaignQueue{queue: s.queue, runner: r}
 	return nil
 }
@@ -609,4 +643,110 @@ func (q campaignQueue) Run(ctx context.Context, h bot.Handler) error {
 	stop()
 	<-done
 	return err
+}
+
+// demoOfficerName is the officer the demo's generated admin token belongs to.
+const demoOfficerName = "demo-officer"
+
+// demoToken returns this run's demo officer token, generating it at the first call. It is
+// printed in the demo instructions and handed to the emulator page, never logged.
+func (s *service) demoToken() string {
+	if s.demoOfficerToken == "" {
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("crypto/rand: " + err.Error()) // never happens on supported platforms
+		}
+		s.demoOfficerToken = "demo-" + hex.EncodeToString(b[:])
+	}
+	return s.demoOfficerToken
+}
+
+// mountDemoCampaigns runs campaigns in demo and preview mode: the same broadcast.Service,
+// Runner and admin API as production, on the in-memory stores of bot/inmem (single
+// process, lost on restart), sending through clients of the in-process fake Zalo API, so
+// announcements appear in the emulator's chats like the bot's replies. One officer exists,
+// a broadcaster on every demo account, whose token is generated at each start.
+func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
+	if s.conv == nil {
+		return errors.New("campaigns: the conversation must be built first (procedure cards)")
+	}
+	k, err := s.newDemoCampaignKit()
+	if err != nil {
+		return fmt.Errorf("demo campaigns: %w", err)
+	}
+	officer := httpapi.Officer{Name: demoOfficerName, TokenHash: sha256.Sum256([]byte(s.demoToken())),
+		Role: httpapi.RoleBroadcaster, Accounts: []string{"*"}}
+	var stats httpapi.StatsReader
+	if sr, ok := s.ops.live.deps.Stats.(httpapi.StatsReader); ok {
+		stats = sr
+	}
+	admin, err := k.admin(stats, nil, officer)
+	if err != nil {
+		return fmt.Errorf("admin api: %w", err)
+	}
+	api.Mount(admin)
+	s.admin = admin
+	var observe func(account, status string)
+	if m := s.ops.m; m != nil {
+		observe = func(account, status string) { m.BroadcastDelivery(account, status, 1) }
+	}
+	r, err := k.runner("demo", observe)
+	if err != nil {
+		return err
+	}
+	s.handler = touchRegistry(s.handler, k.followers)
+	s.queue = campaignQueue{queue: s.queue, runner: r}
+	return nil
+}
+
+// newDemoCampaignKit builds campaigns on in-memory stores, for the accounts of the demo (or
+// preview) config, each with a client of the in-process fake Zalo API that makes one
+// attempt per call, as production's campaign clients do.
+func (s *service) newDemoCampaignKit() (*campaignKit, error) {
+	k := &campaignKit{cfg: s.cfg, log: s.log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{},
+		fps: map[string]string{}, poll: 200 * time.Millisecond}
+	k.store = inmem.NewCampaignStore()
+	k.followers = inmem.NewFollowerRegistry()
+	k.audit = inmem.NewAuditLog(0)
+	lim, err := inmem.NewRateLimiter(s.cfg.Broadcast.RatePerSecond, 1)
+	if err != nil {
+		return nil, err
+	}
+	k.limiter = lim
+	for _, a := range s.cfg.Accounts {
+		if a.Disabled {
+			continue
+		}
+		c, err := zalo.NewClient(zalo.WithAPIBase(zalotest.BaseURL),
+			zalo.WithHTTPClient(s.zaloHTTPClient(s.fake.HTTPClient())),
+			zalo.WithTokenSource(zalo.StaticToken(a.AccessToken.Value())),
+			zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))
+		if err != nil {
+			return nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
+		}
+		z := broadcast.ZaloAdapter{Client: c}
+		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
+		if a.Verified {
+			acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
+		}
+		k.accounts[a.ID], k.clients[a.ID], k.fps[a.ID] = acct, c, accountFingerprint(a)
+	}
+	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
+		Lookup: k.account, RatePerSecond: s.cfg.Broadcast.RatePerSecond, RenderCard: cardRenderer(s.conv)})
+	return k, err
+}
+
+// touchRegistry is touchFollowers (followers.go) for any registry: it records each citizen
+// interaction, then hands the job to next. Demo mode uses it with the in-memory registry.
+func touchRegistry(next bot.Handler, reg followerStore) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, job bot.Job) error {
+		if ev, err := zalo.ParseEvent(job.Raw); err == nil && job.UserID != "" {
+			if at, follower, ok := interaction(ev, job.ReceivedAt); ok {
+				if err := reg.Touch(ctx, job.OAID, job.UserID, at, follower); err != nil {
+					return fmt.Errorf("follower registry: %w", err)
+				}
+			}
+		}
+		return next.HandleJob(ctx, job)
+	})
 }

@@ -58,7 +58,14 @@ var listenRE = regexp.MustCompile(`oabot: listening on (http://\S+)`)
 // stopped (and must exit cleanly) when the test ends.
 func mustRunMain(t *testing.T, args []string, env map[string]string) (base string, stdout *syncBuffer) {
 	t.Helper()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	base, stdout, _ = mustRunMainEnv(t, args, env)
+	return base, stdout
+}
+
+// mustRunMainEnv is mustRunMain that also returns the log (stderr).
+func mustRunMainEnv(t *testing.T, args []string, env map[string]string) (base string, stdout, stderr *syncBuffer) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, stdout, stderr) }()
@@ -85,7 +92,7 @@ func mustRunMain(t *testing.T, args []string, env map[string]string) (base strin
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if m := listenRE.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], stdout
+			return m[1], stdout, stderr
 		}
 		select {
 		case err := <-done:

@@ -121,7 +121,10 @@ type service struct {
 	api      *httpapi.Server
 	handler  bot.Handler
 	conv     *bot.Bot       // the conversation inside handler (campaigns render its cards)
-	admin    *httpapi.Admin // the admin API (Redis mode; nil otherwise); posters accept its officers
+	admin    *httpapi.Admin // the admin API (Redis and demo mode; nil otherwise); posters accept its officers
+	// demoOfficerToken is the demo's generated admin API token (demoToken); printed in the
+	// demo instructions and given to the emulator page, never logged.
+	demoOfficerToken string
 
 	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
 	webhookObs httpapi.Observer
@@ -502,6 +505,12 @@ func (s *service) printDemo(base string) {
 	fmt.Fprintf(s.stdout, "Replies the bot sends through the fake Zalo API are printed here.\n")
 	if s.cfg.Emulator.Enabled {
 		fmt.Fprintf(s.stdout, "Chat with the demo OAs in a browser: %s%s/\n", base, emulatorPrefix)
+	}
+	if s.demoOfficerToken != "" {
+		// Printed for the person running the demo (valid for this run only), never logged.
+		fmt.Fprintf(s.stdout, "Send announcements to the demo OAs' followers from the emulator's \"Thông báo\" panel, or with the admin API\n"+
+			"(officer %q, broadcaster on every demo account, this run only):\n\n", demoOfficerName)
+		fmt.Fprintf(s.stdout, "  curl -sS %s/admin/v1/campaigns -H 'Authorization: Bearer %s'\n\n", base, s.demoOfficerToken)
 	}
 	s.fake.OnSend(func(m zalotest.Sent) {
 		// Demo data typed by the person running the demo, printed to stdout, never logged.
