@@ -101,8 +101,10 @@ type Index struct {
 	vocab    map[string]int32    // folded unigrams → document frequency
 	deletes  map[string][]string // one-deletion neighbourhood of vocabulary words (len ≥ 4)
 	known    map[string]bool     // words of the synonym table (never "repaired")
-	groups   [][]int32           // group → docs
-	pool     sync.Pool
+	// knownExact: the synonym table's words as written ("nhiêu" of "bao nhiêu").
+	knownExact map[string]bool
+	groups     [][]int32 // group → docs
+	pool       sync.Pool
 }
 
 // scratch is per-query working memory, reused through a sync.Pool.
@@ -284,11 +286,15 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		}
 	}
 	// Words the synonym table knows are never "repaired" into catalogue words.
+	ix.knownExact = map[string]bool{}
 	for first, rs := range ix.syn.rules {
 		ix.known[first] = true
 		for _, r := range rs {
 			for _, f := range r.from {
 				ix.known[f] = true
+			}
+			for _, e := range r.exact {
+				ix.knownExact[e] = true
 			}
 		}
 	}

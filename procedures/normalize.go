@@ -517,3 +517,45 @@ func decodeTyping(tok string) (string, bool) {
 	}
 	return placeTone(norm.NFC.String(b.String())), true
 }
+
+// marksWithin reports whether typed is target with some diacritics left out, none added
+// or changed: "đuoc" and "duoc" are within "được", "đỏ" is not within "đó" (another tone).
+// Both must fold to the same letters.
+func marksWithin(typed, target string) bool {
+	tl, gl := letterMarks(typed), letterMarks(target)
+	if len(tl) != len(gl) {
+		return false
+	}
+	for i := range tl {
+		if tl[i].base != gl[i].base {
+			return false
+		}
+		for _, m := range tl[i].marks {
+			if !strings.ContainsRune(gl[i].marks, m) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+type letterMark struct {
+	base  rune
+	marks string // combining marks; U+0336 stands for the stroke of đ
+}
+
+// letterMarks splits a word into base letters and their diacritics (NFD).
+func letterMarks(w string) []letterMark {
+	var out []letterMark
+	for _, r := range norm.NFD.String(w) {
+		switch {
+		case r == 'đ' || r == 'Đ':
+			out = append(out, letterMark{base: 'd', marks: "\u0336"})
+		case unicode.Is(unicode.Mn, r) && len(out) > 0:
+			out[len(out)-1].marks += string(r)
+		default:
+			out = append(out, letterMark{base: unicode.ToLower(r)})
+		}
+	}
+	return out
+}

@@ -179,3 +179,24 @@ func TestTokenizeNumbersOneWay(t *testing.T) {
 		}
 	}
 }
+
+func TestMarksWithin(t *testing.T) {
+	for _, tc := range []struct {
+		typed, target string
+		want          bool
+	}{
+		{"đuoc", "được", true},
+		{"duoc", "được", true},
+		{"nhiêu", "nhiều", true},
+		{"được", "được", true},
+		{"đỏ", "đó", false},     // another tone is another word
+		{"dược", "được", true},  // đ left out
+		{"đươc", "dược", false}, // đ added
+		{"khong", "không", true},
+		{"khonh", "không", false},
+	} {
+		if got := marksWithin(Normalize(tc.typed), Normalize(tc.target)); got != tc.want {
+			t.Errorf("marksWithin(%q, %q) = %v, want %v", tc.typed, tc.target, got, tc.want)
+		}
+	}
+}

@@ -792,6 +792,16 @@ func (ix *Index) analyse(query string) analysed {
 // word of four letters or more. Known words, numbers and synonym-table words are kept.
 func (ix *Index) repair(t token) token {
 	f := t.folded
+	// A stopword typed with some of its diacritics left out ("đuoc" for "được") is that
+	// stopword; else its folded form would match catalogue words ("đã được giao đất") as
+	// content. Another tone ("đỏ", not "đó") is another word.
+	if t.exact != f && !ix.syn.stop[t.exact] {
+		if w := ix.syn.stopByFold[f]; w != "" && marksWithin(t.exact, w) {
+			if _, known := ix.terms["="+t.exact]; !known && !ix.knownExact[t.exact] {
+				return token{exact: w, folded: f, brk: t.brk}
+			}
+		}
+	}
 	if ix.vocab[f] > 0 || ix.known[f] || isDigits(f) {
 		return t
 	}

@@ -17,19 +17,22 @@ var defaultSynonymsYAML []byte
 
 // Synonyms is the compiled query-rewriting table (see synonyms.yaml for the format).
 type Synonyms struct {
-	rules      map[string][]*rule // by first folded token; longest first
-	stop       map[string]bool    // stopwords as written (normalised, with diacritics)
-	stopPlain  map[string]bool    // stopwords written without diacritics: match unaccented typing
-	qualifiers [][]string         // folded token sequences, longest first
-	qualExact  [][]string         // the same, as written (normalised), for catalogue names
-	qualCore   [][]string         // folded words whose presence in a query mentions the qualifier
-	citizen    [][]string         // normalised phrases marking procedures for individuals
-	actions    [][]string         // folded action phrases ("cải chính", "cấp lại"), longest first
-	context    map[string]bool    // one-word context entries as written (people, ages, politeness)
-	ctxPlain   map[string]bool    // one-word context entries written without diacritics
-	ctxPhrases [][]token          // context entries of several words ("hà nội", "gia đình")
-	verbs      [][]token          // administrative verbs ("đăng ký", "cấp", "nộp"…)
-	notVerbs   [][]token          // phrases whose verb is no administrative act ("làm việc")
+	rules     map[string][]*rule // by first folded token; longest first
+	stop      map[string]bool    // stopwords as written (normalised, with diacritics)
+	stopPlain map[string]bool    // stopwords written without diacritics: match unaccented typing
+	// stopByFold: folded form → the one stopword with diacritics that folds to it ("duoc"
+	// → "được"); "" when several do.
+	stopByFold map[string]string
+	qualifiers [][]string      // folded token sequences, longest first
+	qualExact  [][]string      // the same, as written (normalised), for catalogue names
+	qualCore   [][]string      // folded words whose presence in a query mentions the qualifier
+	citizen    [][]string      // normalised phrases marking procedures for individuals
+	actions    [][]string      // folded action phrases ("cải chính", "cấp lại"), longest first
+	context    map[string]bool // one-word context entries as written (people, ages, politeness)
+	ctxPlain   map[string]bool // one-word context entries written without diacritics
+	ctxPhrases [][]token       // context entries of several words ("hà nội", "gia đình")
+	verbs      [][]token       // administrative verbs ("đăng ký", "cấp", "nộp"…)
+	notVerbs   [][]token       // phrases whose verb is no administrative act ("làm việc")
 }
 
 type ruleKind int
@@ -124,11 +127,16 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	for _, to := range keys(f.Expand) {
 		addRule(ruleExpand, to, f.Expand[to], AspectNone)
 	}
+	s.stopByFold = map[string]string{}
 	for _, w := range f.Stopwords {
 		for _, t := range tokenize(Normalize(w)) {
 			s.stop[t.exact] = true
 			if t.exact == t.folded {
 				s.stopPlain[t.folded] = true
+			} else if prev, ok := s.stopByFold[t.folded]; !ok {
+				s.stopByFold[t.folded] = t.exact
+			} else if prev != t.exact {
+				s.stopByFold[t.folded] = ""
 			}
 		}
 	}
