@@ -707,3 +707,21 @@ func TestSearchPartlyAccentedStopwords(t *testing.T) {
 		t.Errorf("analyse kept the mis-typed stopword: %q", a.stripped)
 	}
 }
+
+// A foreign country named is the foreign-element variant: "lấy chồng Hàn Quốc" asks for
+// "Đăng ký kết hôn có yếu tố nước ngoài", not the plain one (real catalogue).
+func TestSearchForeignCountryIsForeignElement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	for q, want := range map[string]string{
+		"em lấy chồng Hàn Quốc, đăng ký kết hôn ở đâu": "có yếu tố nước ngoài",
+		"đăng ký kết hôn ở phường":                     "Thủ tục đăng ký kết hôn",
+	} {
+		res := ix.Search(q, 3)
+		if len(res.Hits) == 0 || !strings.Contains(res.Hits[0].Record.Name, want) {
+			t.Errorf("Search(%q): first %v, want a name with %q", q, res.Hits, want)
+		}
+	}
+}
