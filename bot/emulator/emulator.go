@@ -65,6 +65,21 @@ type Capture interface {
 	Attachment(id string) (data []byte, contentType string, ok bool)
 }
 
+// Officer lets the page act as an officer of the OAs through the service's own admin API:
+// plan an announcement, confirm it and follow its delivery (the "Thông báo" panel). The page
+// receives Token, so set it only where the admin API works on throw-away state and the
+// fake Zalo API — demo and preview mode — never with a real officer's token.
+type Officer struct {
+	// AdminBase is the admin API's base path ("/admin/v1"), on the same host as the page.
+	AdminBase string
+	// Token is a broadcaster's bearer token for the emulator's accounts.
+	Token string
+	// MaxText is the announcement limit in characters and WindowDays the consultation
+	// window in days (broadcast.MaxTextRunes and broadcast.ConsultationWindow), shown by the
+	// page; the admin API enforces them.
+	MaxText, WindowDays int
+}
+
 // Options configure the emulator.
 type Options struct {
 	Accounts []Account
@@ -78,7 +93,9 @@ type Options struct {
 	QRPath      func(account, code string) string
 	LandingPath func(account, code string) string
 	// Title is shown in the page header (e.g. "Xem trước — Công an phường X").
-	Title      string
+	Title string
+	// Officer, when set, adds the officer's announcement panel; nil hides it.
+	Officer    *Officer
 	HTTPClient *http.Client
 	Now        func() time.Time
 }
@@ -112,6 +129,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Capture == nil {
 		return nil, errors.New("emulator: no capture (fake Zalo API)")
+	}
+	if o := opts.Officer; o != nil && (!strings.HasPrefix(o.AdminBase, "/") || o.Token == "" || o.MaxText <= 0 || o.WindowDays <= 0) {
+		return nil, errors.New("emulator: the officer panel needs the admin API's path, a token and the limits")
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -168,13 +188,26 @@ type procedureView struct {
 	Landing string `json:"landing,omitempty"`
 }
 
+// officerView is what the page needs for the announcement panel.
+type officerView struct {
+	Admin      string `json:"admin"`
+	Token      string `json:"token"`
+	MaxText    int    `json:"max_text"`
+	WindowDays int    `json:"window_days"`
+}
+
 func (s *Server) config(w http.ResponseWriter) {
 	type view struct {
 		Title      string                     `json:"title"`
 		Accounts   []accountView              `json:"accounts"`
 		Procedures map[string][]procedureView `json:"procedures"`
+		Officer    *officerView               `json:"officer,omitempty"`
 	}
 	v := view{Title: s.opts.Title, Procedures: map[string][]procedureView{}}
+	if o := s.opts.Officer; o != nil {
+		v.Officer = &officerView{Admin: strings.TrimSuffix(o.AdminBase, "/"), Token: o.Token,
+			MaxText: o.MaxText, WindowDays: o.WindowDays}
+	}
 	for _, a := range s.opts.Accounts {
 		v.Accounts = append(v.Accounts, accountView{ID: a.ID, Name: a.Name, OAID: a.OAID})
 		for _, p := range s.opts.Procedures {

@@ -209,3 +209,40 @@ func TestPageIsSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// The officer panel's token reaches the page only when the service sets Officer (demo and
+// preview mode); otherwise the config says nothing about it.
+func TestConfigOfficerOnlyWhenSet(t *testing.T) {
+	e, _, _ := newTestEmulator(t)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/config", nil))
+	if bytes.Contains(rec.Body.Bytes(), []byte(`"officer"`)) {
+		t.Errorf("config without Officer mentions one: %s", rec.Body)
+	}
+	e.opts.Officer = &Officer{AdminBase: "/admin/v1/", Token: "demo-tok", MaxText: 2000, WindowDays: 7}
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/config", nil))
+	var cfg struct {
+		Officer *officerView `json:"officer"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.Officer; o == nil || o.Admin != "/admin/v1" || o.Token != "demo-tok" || o.MaxText != 2000 || o.WindowDays != 7 {
+		t.Errorf("officer = %+v", cfg.Officer)
+	}
+}
+
+func TestNewRejectsIncompleteOfficer(t *testing.T) {
+	for _, o := range []Officer{
+		{AdminBase: "/admin/v1", MaxText: 2000, WindowDays: 7},                     // no token
+		{AdminBase: "http://x/admin/v1", Token: "t", MaxText: 2000, WindowDays: 7}, // not a path
+		{AdminBase: "/admin/v1", Token: "t", WindowDays: 7},                        // no limit
+	} {
+		_, err := New(Options{Accounts: []Account{{ID: "a", OAID: testOA, AppID: testApp}}, WebhookURL: "/webhook",
+			Capture: &fakeCapture{}, Officer: &o})
+		if err == nil {
+			t.Errorf("New accepted officer %+v", o)
+		}
+	}
+}

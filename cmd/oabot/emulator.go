@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 
+	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/emulator"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/config"
@@ -104,7 +105,13 @@ func (s *service) mountEmulator(api *httpapi.Server) error {
 	if !s.cfg.Demo || len(accounts) == 1 {
 		title = "Xem trước: " + accounts[0].Name
 	}
+	// The officer's announcement panel uses the admin API that mountDemoCampaigns mounts on
+	// in-memory stores with this run's generated token (demo and preview mode alike: both
+	// send only to the fake Zalo API, so the page may hold the token).
+	officer := &emulator.Officer{AdminBase: "/admin/v1", Token: s.demoToken(),
+		MaxText: broadcast.MaxTextRunes, WindowDays: int(broadcast.ConsultationWindow.Hours() / 24)}
 	emu, err := emulator.New(emulator.Options{
+		Officer:    officer,
 		Accounts:   accounts,
 		WebhookURL: "/webhook",
 		Capture:    fakeCapture{s.fake},
