@@ -705,6 +705,9 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 func (s *service) newDemoCampaignKit() (*campaignKit, error) {
 	k := &campaignKit{cfg: s.cfg, log: s.log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{},
 		fps: map[string]string{}, poll: 200 * time.Millisecond}
+	// The generated demo officer is the only one: a preview's configured officers have no
+	// resolved tokens here (the preview reads the config without its secrets).
+	k.cfg.Officers = nil
 	k.store = inmem.NewCampaignStore()
 	k.followers = inmem.NewFollowerRegistry()
 	k.audit = inmem.NewAuditLog(0)
