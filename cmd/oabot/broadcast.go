@@ -623,7 +623,7 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	}
 	s.ops.live.kit.Store(k) // the account registry keeps its accounts current
 	// newCampaignKit's registry is the Redis one.
-	s.handler = touchFollowers(s.handler, k.followers.(*redisstore.FollowerRegistry))
+	s.handler = touchFollowers(s.handler, k.followers)
 	s.queue = campaignQueue{queue: s.queue, runner: r}
 	return nil
 }
@@ -694,7 +694,7 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return err
 	}
-	s.handler = touchRegistry(s.handler, k.followers)
+	s.handler = touchFollowers(s.handler, k.followers)
 	s.queue = campaignQueue{queue: s.queue, runner: r}
 	return nil
 }
@@ -737,19 +737,4 @@ func (s *service) newDemoCampaignKit() (*campaignKit, error) {
 	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
 		Lookup: k.account, RatePerSecond: s.cfg.Broadcast.RatePerSecond, RenderCard: cardRenderer(s.conv)})
 	return k, err
-}
-
-// touchRegistry is touchFollowers (followers.go) for any registry: it records each citizen
-// interaction, then hands the job to next. Demo mode uses it with the in-memory registry.
-func touchRegistry(next bot.Handler, reg followerStore) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, job bot.Job) error {
-		if ev, err := zalo.ParseEvent(job.Raw); err == nil && job.UserID != "" {
-			if at, follower, ok := interaction(ev, job.ReceivedAt); ok {
-				if err := reg.Touch(ctx, job.OAID, job.UserID, at, follower); err != nil {
-					return fmt.Errorf("follower registry: %w", err)
-				}
-			}
-		}
-		return next.HandleJob(ctx, job)
-	})
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
-	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -138,7 +137,7 @@ func counted(m map[string]int) string {
 // touchFollowers records each citizen interaction in the follower registry, then hands the
 // job to next. The registry keeps the latest time (events may come out of order), so a
 // redelivered job changes nothing.
-func touchFollowers(next bot.Handler, reg *redisstore.FollowerRegistry) bot.Handler {
+func touchFollowers(next bot.Handler, reg followerStore) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, job bot.Job) error {
 		if ev, err := zalo.ParseEvent(job.Raw); err == nil && job.UserID != "" {
 			if at, follower, ok := interaction(ev, job.ReceivedAt); ok {
