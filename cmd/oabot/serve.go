@@ -497,19 +497,20 @@ func (s *service) printDemo(base string) {
 		`"timestamp":"%d","sender":{"id":"3000000000000000001"},"recipient":{"id":"%s"},`+
 		`"message":{"msg_id":"demo%d","text":"xin chào"}}`, a.AppID, now.UnixMilli(), a.OAID, now.UnixNano())
 	sig := zalo.Sign(a.AppID, []byte(body), strconv.FormatInt(now.UnixMilli(), 10), a.OASecretKey.Value())
-	fmt.Fprintf(s.stdout, "\noabot demo: %d demo accounts (%s), fake Zalo API at %s%s\n",
+	// Demo mode and the emulator's preview of a real config print this; neither calls Zalo.
+	fmt.Fprintf(s.stdout, "\noabot demo: %d account(s) (%s), in-process fake Zalo API at %s%s\n",
 		len(s.cfg.Accounts), demoNames(s.cfg.Accounts), base, fakeZaloPrefix)
 	fmt.Fprintf(s.stdout, "Send a signed test event as citizen 3000000000000000001 to %q (valid for this run):\n\n", a.Name)
 	fmt.Fprintf(s.stdout, "curl -sS -X POST %s/webhook -H 'Content-Type: application/json' -H '%s: %s' -d '%s'\n\n",
 		base, zalo.SignatureHeader, sig, body)
 	fmt.Fprintf(s.stdout, "Replies the bot sends through the fake Zalo API are printed here.\n")
 	if s.cfg.Emulator.Enabled {
-		fmt.Fprintf(s.stdout, "Chat with the demo OAs in a browser: %s%s/\n", base, emulatorPrefix)
+		fmt.Fprintf(s.stdout, "Chat with the OAs in a browser: %s%s/\n", base, emulatorPrefix)
 	}
 	if s.demoOfficerToken != "" {
 		// Printed for the person running the demo (valid for this run only), never logged.
-		fmt.Fprintf(s.stdout, "Send announcements to the demo OAs' followers from the emulator's \"Thông báo\" panel, or with the admin API\n"+
-			"(officer %q, broadcaster on every demo account, this run only):\n\n", demoOfficerName)
+		fmt.Fprintf(s.stdout, "Send announcements to the OAs' followers from the emulator's \"Thông báo\" panel, or with the admin API\n"+
+			"(officer %q, broadcaster on every account of this run, in-memory campaigns to the fake Zalo only):\n\n", demoOfficerName)
 		fmt.Fprintf(s.stdout, "  curl -sS %s/admin/v1/campaigns -H 'Authorization: Bearer %s'\n\n", base, s.demoOfficerToken)
 	}
 	s.fake.OnSend(func(m zalotest.Sent) {
