@@ -404,7 +404,9 @@ func (ix *Index) candReason(a *analysed, c cand) string {
 		return "low coverage"
 	case score < ix.minScore:
 		return "low score"
-	case a.nCore >= 2 && !c.bigram:
+	case a.nCore >= 2 && !c.bigram && c.headF < 1:
+		// A query holding every head word of the name ("tách … hộ" for "Tách hộ") names it
+		// even when the words are not side by side.
 		return "no shared phrase"
 	case !a.verb && (c.cov < noVerbMinCoverage || score < noVerbScoreFactor*ix.minScore || c.headF < noVerbMinHead):
 		// No administrative verb: a consumer or chat question ("mua bảo hiểm xe ở đâu
@@ -783,6 +785,9 @@ func (ix *Index) analyse(query string) analysed {
 	// Verbs count as typed (an expansion of "làm" adds "cấp"); actions also from
 	// expansions ("mất" adds "cấp lại").
 	a.verb = ix.syn.hasVerb(a.seqTok[:a.typedLen]) || ix.syn.hasAction(a.seq, ix.syn.notVerbMask(a.seqTok))
+	if ix.syn.isConsumer(toks) {
+		a.verb = false // judged like a question without a verb: a strong match or nothing
+	}
 	a.age = queryAge(a.seq)
 	return a
 }

@@ -725,3 +725,39 @@ func TestSearchForeignCountryIsForeignElement(t *testing.T) {
 		}
 	}
 }
+
+// Shopping, job and opinion questions are judged like questions without an
+// administrative verb: "học lái xe ở trung tâm nào rẻ nhất" has a verb but asks for no
+// procedure.
+func TestSearchConsumerQuestions(t *testing.T) {
+	syn := DefaultSynonyms()
+	for q, want := range map[string]bool{
+		"hoc lai xe b2 o trung tam nao re nhat": true,
+		"công ty xuất khẩu lao động nào uy tín": true,
+		"lương hưu năm nay tăng bao nhiêu":      true,
+		"đăng ký tạm trú":                       false,
+		"lệ phí trước bạ bao nhiêu phần trăm":   false,
+		"giá làm hộ chiếu bao nhiêu":            false,
+	} {
+		if got := syn.isConsumer(tokenize(Normalize(q))); got != want {
+			t.Errorf("isConsumer(%q) = %v, want %v", q, got, want)
+		}
+	}
+	ix := testIndex(t)
+	if res := ix.Search("hoc lai xe b2 o trung tam nao re nhat", 3); !res.Abstain {
+		t.Errorf("consumer question answered: %v", res.Hits)
+	}
+	if res := ix.Search("đổi bằng lái xe", 3); res.Abstain || res.Hits[0].Record.Code != "3.000347" {
+		t.Errorf("đổi bằng lái xe: %+v", res)
+	}
+}
+
+// A query holding every head word of a short name answers it although the words are not
+// side by side: "tách ra sổ hộ riêng" is "Tách hộ".
+func TestSearchHeadWordsApart(t *testing.T) {
+	ix := testIndex(t)
+	res := ix.Search("anh em toi lap gia dinh roi muon tach ra so ho rieng thi lam sao", 3)
+	if res.Abstain || len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.010038" {
+		t.Errorf("Search = %+v, want Tách hộ (1.010038) first", res)
+	}
+}

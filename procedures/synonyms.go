@@ -33,6 +33,7 @@ type Synonyms struct {
 	ctxPhrases [][]token       // context entries of several words ("hà nội", "gia đình")
 	verbs      [][]token       // administrative verbs ("đăng ký", "cấp", "nộp"…)
 	notVerbs   [][]token       // phrases whose verb is no administrative act ("làm việc")
+	consumer   [][]token       // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
 }
 
 type ruleKind int
@@ -62,6 +63,7 @@ type synonymsFile struct {
 	Context    []string            `yaml:"context"`
 	Verbs      []string            `yaml:"verbs"`
 	NotVerbs   []string            `yaml:"not_verbs"`
+	Consumer   []string            `yaml:"consumer"`
 }
 
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
@@ -156,6 +158,11 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	for _, v := range f.Verbs {
 		if seq := tokenize(Normalize(v)); len(seq) > 0 {
 			s.verbs = append(s.verbs, seq)
+		}
+	}
+	for _, v := range f.Consumer {
+		if seq := tokenize(Normalize(v)); len(seq) > 0 {
+			s.consumer = append(s.consumer, seq)
 		}
 	}
 	for _, v := range f.NotVerbs {
@@ -321,6 +328,20 @@ func (s *Synonyms) hasVerb(seq []token) bool {
 				}
 			}
 			return true
+		}
+	}
+	return false
+}
+
+// isConsumer reports whether the query words hold a phrase of a shopping or opinion
+// question ("trung tâm nào rẻ nhất", "công ty nào uy tín"): such a question names no
+// administrative act even when it has a verb ("học lái xe").
+func (s *Synonyms) isConsumer(seq []token) bool {
+	for _, v := range s.consumer {
+		for p := 0; p+len(v) <= len(seq); p++ {
+			if phraseAt(seq, p, v) {
+				return true
+			}
 		}
 	}
 	return false
