@@ -36,7 +36,7 @@ func TestRuntimeAccountQRAndCampaignsLive(t *testing.T) {
 	if code := statusOf(a + landing); code != 200 {
 		t.Errorf("replica A (took the admin call): GET %s = %d, want 200 at once", landing, code)
 	}
-	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B's landing page of the new account", func() bool {
+	waitFor(t, accountsRefreshEvery+10*time.Second, "replica B's landing page of the new account", func() bool {
 		return statusOf(b+landing) == 200
 	})
 	t.Logf("replica B serves %s %v after the account was added", landing, time.Since(added).Round(10*time.Millisecond))
@@ -80,7 +80,7 @@ func TestRuntimeAccountQRAndCampaignsLive(t *testing.T) {
 	if code, out := call(a, "POST", "/admin/v1/oa/accounts/"+rtAccount+"/disable", ""); code/100 != 2 {
 		t.Fatalf("disable: %d %v", code, out)
 	}
-	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B to drop the disabled account's landing page", func() bool {
+	waitFor(t, accountsRefreshEvery+10*time.Second, "replica B to drop the disabled account's landing page", func() bool {
 		return statusOf(b+landing) == 404
 	})
 	if code, out := call(b, "POST", "/admin/v1/campaigns/plan",
@@ -124,7 +124,7 @@ func TestRuntimeAccountFollowerAdminLive(t *testing.T) {
 	if code, out := call(a, "GET", followers, ""); code != 200 {
 		t.Errorf("replica A (took the admin call): GET %s = %d %v, want 200 at once", followers, code, out)
 	}
-	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B's follower counts of the new account", func() bool {
+	waitFor(t, accountsRefreshEvery+10*time.Second, "replica B's follower counts of the new account", func() bool {
 		code, _ := call(b, "GET", followers, "")
 		return paced(code == 200)
 	})
@@ -157,7 +157,7 @@ func TestRuntimeAccountFollowerAdminLive(t *testing.T) {
 	if code, out := call(a, "POST", "/admin/v1/oa/accounts/"+rtAccount+"/disable", ""); code/100 != 2 {
 		t.Fatalf("disable: %d %v", code, out)
 	}
-	waitFor(t, accountsRefreshEvery+3*time.Second, "replica B to drop the disabled account's follower routes", func() bool {
+	waitFor(t, accountsRefreshEvery+10*time.Second, "replica B to drop the disabled account's follower routes", func() bool {
 		code, out := call(b, "GET", followers, "")
 		return paced(code == 404 && errorCode(out) == "unknown_account")
 	})
