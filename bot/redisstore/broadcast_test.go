@@ -69,26 +69,13 @@ func TestCampaignFinishedStateExpires(t *testing.T) {
 	}
 }
 
-func TestRateLimiterPaces(t *testing.T) {
-	rdb, prefix := redistest.New(t)
-	l, err := NewRateLimiter(rdb, prefix, 50, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	start := time.Now()
-	for range 26 {
-		if err := l.Wait(ctx, "oa1"); err != nil {
+func TestRateLimiterContract(t *testing.T) {
+	storetest.Limiter(t, func(t *testing.T, perSecond float64, burst int) broadcast.Limiter {
+		rdb, prefix := redistest.New(t)
+		l, err := NewRateLimiter(rdb, prefix, perSecond, burst)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	// 26 sends at 50/s: the first is free, 25 intervals of 20 ms follow.
-	if d := time.Since(start); d < 480*time.Millisecond || d > 900*time.Millisecond {
-		t.Errorf("26 waits took %v, want about 500ms", d)
-	}
-	// Another key has a bucket of its own.
-	start = time.Now()
-	if err := l.Wait(ctx, "oa2"); err != nil || time.Since(start) > 50*time.Millisecond {
-		t.Errorf("first wait on another key took %v, %v", time.Since(start), err)
-	}
+		return l
+	})
 }
