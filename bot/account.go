@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // Defaults for per-account settings left at their zero value.
@@ -22,10 +24,6 @@ const (
 	// (Zalo accepts 5 buttons per message, zalo-oa.md §2.5).
 	maxQuickTopics = 5
 )
-
-// vnZone is Vietnam's time zone (UTC+7, no daylight saving). Office hours and "today" are
-// computed in it; a fixed zone avoids depending on the host's tzdata.
-var vnZone = time.FixedZone("ICT", 7*3600)
 
 // Account holds one OA's settings as the bot needs them. cmd copies them from config.
 type Account struct {
@@ -232,7 +230,7 @@ func (o *Office) intervalsOn(d time.Weekday) []OpeningHours {
 
 // openAt reports whether the office is open at t.
 func (o *Office) openAt(t time.Time) bool {
-	t = t.In(vnZone)
+	t = t.In(zalo.Vietnam)
 	m := t.Hour()*60 + t.Minute()
 	for _, h := range o.intervalsOn(t.Weekday()) {
 		if m >= h.From && m < h.To {

@@ -24,7 +24,7 @@ const (
 )
 
 // testStart is a Tuesday, 9:00 in Vietnam.
-var testStart = time.Date(2026, 12, 1, 9, 0, 0, 0, vnZone)
+var testStart = time.Date(2026, 12, 1, 9, 0, 0, 0, zalo.Vietnam)
 
 type harness struct {
 	t      *testing.T

@@ -181,7 +181,7 @@ func todayLine(t *Texts, o *Office, now time.Time) string {
 	if len(o.Hours) == 0 {
 		return ""
 	}
-	local := now.In(vnZone)
+	local := now.In(zalo.Vietnam)
 	day := t.Weekdays[local.Weekday()] + ", " + local.Format("02/01")
 	ivs := o.intervalsOn(local.Weekday())
 	if len(ivs) == 0 {

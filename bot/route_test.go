@@ -346,13 +346,13 @@ func TestParseHours(t *testing.T) {
 		at   time.Time
 		open bool
 	}{
-		{time.Date(2026, 12, 1, 7, 29, 0, 0, vnZone), false},
-		{time.Date(2026, 12, 1, 7, 30, 0, 0, vnZone), true},
-		{time.Date(2026, 12, 1, 12, 0, 0, 0, vnZone), false},
-		{time.Date(2026, 12, 5, 10, 0, 0, 0, vnZone), true},  // Saturday
-		{time.Date(2026, 12, 5, 14, 0, 0, 0, vnZone), false}, // Saturday afternoon
-		{time.Date(2026, 12, 6, 10, 0, 0, 0, vnZone), false}, // Sunday
-		{time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), true}, // 9:00 in Vietnam
+		{time.Date(2026, 12, 1, 7, 29, 0, 0, zalo.Vietnam), false},
+		{time.Date(2026, 12, 1, 7, 30, 0, 0, zalo.Vietnam), true},
+		{time.Date(2026, 12, 1, 12, 0, 0, 0, zalo.Vietnam), false},
+		{time.Date(2026, 12, 5, 10, 0, 0, 0, zalo.Vietnam), true},  // Saturday
+		{time.Date(2026, 12, 5, 14, 0, 0, 0, zalo.Vietnam), false}, // Saturday afternoon
+		{time.Date(2026, 12, 6, 10, 0, 0, 0, zalo.Vietnam), false}, // Sunday
+		{time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), true},       // 9:00 in Vietnam
 	} {
 		if got := o.openAt(tt.at); got != tt.open {
 			t.Errorf("openAt(%v) = %v, want %v", tt.at, got, tt.open)

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // Stats keeps per-account counters for officers: views per procedure, unmatched queries,
@@ -84,12 +86,12 @@ func (q StatsQuery) Normalized() StatsQuery {
 }
 
 // StatsDay is the Vietnam calendar day of t, as used for messages per day.
-func StatsDay(t time.Time) string { return t.In(vnZone).Format("2006-01-02") }
+func StatsDay(t time.Time) string { return t.In(zalo.Vietnam).Format("2006-01-02") }
 
 // StatsDays lists the q.Days days ending with q.Now, oldest first.
 func StatsDays(q StatsQuery) []string {
 	q = q.Normalized()
-	now := q.Now.In(vnZone)
+	now := q.Now.In(zalo.Vietnam)
 	out := make([]string, q.Days)
 	for i := range out {
 		out[i] = StatsDay(now.AddDate(0, 0, -(q.Days - 1 - i)))

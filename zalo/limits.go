@@ -2,6 +2,11 @@ package zalo
 
 import "time"
 
+// Vietnam is Vietnam's time zone (UTC+7 all year, no daylight saving): Zalo's daily and
+// monthly quotas, office hours, "today" and printed dates are all in it. Fixed, so that
+// it does not depend on the host's tz database.
+var Vietnam = time.FixedZone("ICT", 7*3600)
+
 // Zalo limits and timings, in one place (design.md "Conventions"; zalo-oa.md "How to use
 // this"). Each carries the confidence tag zalo-oa.md gives it: [D] Zalo itself, [C]
 // corroborated by production code, [S] secondary compilations only, [?] uncertain, [I] our

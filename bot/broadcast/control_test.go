@@ -490,3 +490,29 @@ func TestSyncTagsFromZalo(t *testing.T) {
 		t.Errorf("tag segment = %d users, %v; want 30", len(ids), err)
 	}
 }
+
+// The plan's rules are for the officer who confirms it: in Vietnamese, with the window, the
+// send time in Vietnam time and the pace filled in.
+func TestPlanRulesForOfficers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.touchN(t, "oa1", 0, 3, time.Now().Add(-time.Hour), true)
+	svc := e.service(t, 5)
+	at := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	plan, err := svc.Plan(ctx, broadcast.Spec{Accounts: []string{"ca-q1"}, Segment: broadcast.Segment{Kind: broadcast.SegmentAll},
+		Text: "Nhắc lịch", SendAt: at}, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(plan.Rules, "\n")
+	for _, want := range []string{
+		"trong 7 ngày gần nhất",
+		"nhiều nhất một lần",
+		"Hẹn gửi lúc " + at.In(zalo.Vietnam).Format("15:04 02/01/2006"),
+		"5 tin mỗi giây",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("plan rules lack %q:\n%s", want, all)
+		}
+	}
+}

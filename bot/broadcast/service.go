@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // DefaultPlanTTL is how long an officer has to confirm a plan.
@@ -292,24 +294,19 @@ func (s *Service) messages(ctx context.Context, spec Spec, account string) ([]Me
 // confirming.
 func (s *Service) rules(spec Spec) []string {
 	if spec.Channel == ChannelArticle {
-		return []string{
-			"Article broadcasts need a verified OA (zalo-oa.md §5.2, §5.4).",
-			"Each follower receives at most one broadcast a day; oabot sends at most one article broadcast per OA per day.",
-			"The monthly number of broadcasts is capped by the OA package (Basic 1, Advanced 4, Premium 6); the configured cap is enforced.",
-			"Zalo chooses the recipients among followers and may moderate the article before delivery; no per-citizen report exists.",
-		}
+		return []string{ruleArticleVerified, ruleArticleDaily, ruleArticleMonthly, ruleArticleZalo}
 	}
 	r := []string{
-		fmt.Sprintf("Consultation messages reach only citizens who interacted with the OA within the last %d days (zalo-oa.md §5.1); the others are skipped and reported, not retried.", int(ConsultationWindow.Hours()/24)),
-		"The window is checked again just before each send; Zalo's own refusal (-230/-232) is recorded as outside_window.",
-		"Each recipient gets the campaign at most once, even if a server stops mid-way; a send interrupted by a crash is reported as unknown and not repeated.",
-		fmt.Sprintf("Text is at most %d characters and a message at most %d buttons.", MaxTextRunes, MaxButtons),
+		fmt.Sprintf(ruleWindowFmt, int(ConsultationWindow.Hours()/24)),
+		ruleRecheck,
+		ruleOnce,
+		fmt.Sprintf(ruleLimitsFmt, MaxTextRunes, MaxButtons),
 	}
 	if !spec.SendAt.IsZero() {
-		r = append(r, fmt.Sprintf("Scheduled for %s: the reachable count above is for now; citizens whose window has closed by then are skipped at send time.", spec.SendAt.Format(time.RFC3339)))
+		r = append(r, fmt.Sprintf(ruleSendAtFmt, spec.SendAt.In(zalo.Vietnam).Format("15:04 02/01/2006")))
 	}
 	if s.d.RatePerSecond > 0 {
-		r = append(r, fmt.Sprintf("Sends are paced at %.3g messages per second per OA, shared by all servers.", s.d.RatePerSecond))
+		r = append(r, fmt.Sprintf(ruleRateFmt, s.d.RatePerSecond))
 	}
 	return r
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/zalo"
 )
 
 // CampaignStore keeps broadcast plans and campaigns in memory (broadcast.Store), for demo
@@ -523,11 +524,8 @@ func (s *CampaignStore) Results(_ context.Context, id string, fn func(broadcast.
 	return nil
 }
 
-// vietnam is where Zalo's article counters reset (UTC+7).
-var vietnam = time.FixedZone("ICT", 7*3600)
-
 func articleKeys(account string, at time.Time) (month, day string) {
-	t := at.In(vietnam)
+	t := at.In(zalo.Vietnam)
 	return account + "|m|" + t.Format("2006-01"), account + "|d|" + t.Format("2006-01-02")
 }
 

@@ -3,6 +3,8 @@ package qr
 import (
 	"fmt"
 	"time"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // Poster wording. Landing-page wording lives in templates/.
@@ -26,14 +28,10 @@ func instruction(m Mode, oaName string) string {
 	return "Quét mã bằng camera hoặc Zalo để xem giấy tờ cần mang, thời gian, lệ phí"
 }
 
-// vietnam is Vietnam's time zone (UTC+7 all year, no daylight saving), fixed so that the
-// print date does not depend on the server's zone or tzdata.
-var vietnam = time.FixedZone("ICT", 7*60*60)
-
 // footer is the poster's small print: print date (a Vietnam date) and catalogue version.
 func footer(printed time.Time, version string) string {
 	if version == "" {
 		version = "không rõ"
 	}
-	return fmt.Sprintf(posterFooterFmt, printed.In(vietnam).Format("02/01/2006"), version)
+	return fmt.Sprintf(posterFooterFmt, printed.In(zalo.Vietnam).Format("02/01/2006"), version)
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // ReserveArticle counts one article broadcast unless the month's cap is reached or one was
@@ -34,10 +36,8 @@ func (s *CampaignStore) ArticleCount(ctx context.Context, account string, at tim
 	return n, nil
 }
 
-var vietnam = time.FixedZone("ICT", 7*3600)
-
 func (s *CampaignStore) articleKeys(account string, at time.Time) (month, day string) {
-	t := at.In(vietnam)
+	t := at.In(zalo.Vietnam)
 	return s.keys.Key("bcart", "{"+account+"}", "m", t.Format("2006-01")),
 		s.keys.Key("bcart", "{"+account+"}", "d", t.Format("2006-01-02"))
 }

@@ -52,6 +52,8 @@ func TestEmulatorBroadcastInChromium(t *testing.T) {
 	}
 	waitJS(t, ctx, "plan", `!document.getElementById("ann-planbox").hidden && document.getElementById("ann-reachable").textContent == "1 người" && document.getElementById("ann-recipients").textContent == "1 người"`)
 	saveScreenshot(t, ctx, "emulator-broadcast-plan.png")
+	// The rules that apply, in Vietnamese, folded under the plan.
+	waitJS(t, ctx, "plan rules", `[...document.querySelectorAll("#ann-rules li")].some(li => li.textContent.includes("nhiều nhất một lần"))`)
 	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
 	if err != nil || focused != "ann-plan-title" {
 		t.Errorf("focus after the preview = %q (%v), want the plan heading", focused, err)

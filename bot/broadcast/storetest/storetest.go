@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/zalo"
 )
 
 // CampaignStore runs the broadcast.Store contract against stores made by newStore.
@@ -433,7 +434,7 @@ func testLists(t *testing.T, s broadcast.Store) {
 // testArticles: one article broadcast a day (Vietnam time), the monthly cap per account.
 func testArticles(t *testing.T, s broadcast.Store) {
 	ctx := context.Background()
-	vn := time.FixedZone("ICT", 7*3600)
+	vn := zalo.Vietnam
 	day1 := time.Date(2026, 3, 10, 9, 0, 0, 0, vn)
 	reserve := func(acct string, at time.Time, want bool) {
 		t.Helper()
