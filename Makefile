@@ -7,7 +7,7 @@ PKGS     ?= ./...
 APT_PKGS := redis-server chromium poppler-utils fonts-dejavu-core zbar-tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz
+.PHONY: all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz image-check
 
 all: lint test
 
@@ -69,3 +69,9 @@ redis:
 scaleout: redis
 	OABOT_SCALEOUT=1 $(GO) test -count=1 -run TestScaleOut -v -timeout 20m ./cmd/oabot-loadgen
 	$(GO) run ./cmd/oabot-loadgen -replicas 3 -oas 200 -citizens 5000 -events 20000 -rate 400
+
+# image-check builds deploy/Dockerfile and checks the container (non-root, /healthz, Docker's
+# HEALTHCHECK on the default and a custom port, QR read by zbar, poster font). Needs Docker;
+# not part of `make test` (CI has no Docker engine).
+image-check:
+	deploy/image-check.sh
