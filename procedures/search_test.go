@@ -761,3 +761,20 @@ func TestSearchHeadWordsApart(t *testing.T) {
 		t.Errorf("Search = %+v, want Tách hộ (1.010038) first", res)
 	}
 }
+
+// A certificate lost together with the commune's register is the case for re-registration
+// ("đăng ký lại …"), not a first registration (real catalogue).
+func TestSearchRegisterLostMeansReRegistration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	for q, want := range map[string]string{
+		"mất giấy chứng nhận kết hôn, sổ hộ tịch ở xã cũng mất":   "Thủ tục đăng ký lại kết hôn",
+		"giấy khai tử của ông bị mất, sổ lưu ở xã cũng không còn": "Đăng ký lại khai tử",
+	} {
+		if res := ix.Search(q, 3); len(res.Hits) == 0 || res.Hits[0].Record.Name != want {
+			t.Errorf("Search(%q): first %v, want %q", q, res.Hits, want)
+		}
+	}
+}
