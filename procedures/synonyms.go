@@ -315,33 +315,31 @@ func (s *Synonyms) contextMask(toks []token) []bool {
 // not_verbs phrases ("làm việc"). Words typed with diacritics must match as written
 // ("bảo" is not "báo", "nhân" not "nhận").
 func (s *Synonyms) hasVerb(seq []token) bool {
-	masked := s.notVerbMask(seq)
-	for _, v := range s.verbs {
-	scan:
-		for p := 0; p+len(v) <= len(seq); p++ {
-			if !phraseAt(seq, p, v) {
-				continue
-			}
-			for k := range v {
-				if masked[p+k] {
-					continue scan
-				}
-			}
-			return true
-		}
-	}
-	return false
+	return anyPhrase(seq, s.verbs, s.notVerbMask(seq))
 }
 
 // isConsumer reports whether the query words hold a phrase of a shopping or opinion
 // question ("trung tâm nào rẻ nhất", "công ty nào uy tín"): such a question names no
 // administrative act even when it has a verb ("học lái xe").
 func (s *Synonyms) isConsumer(seq []token) bool {
-	for _, v := range s.consumer {
+	return anyPhrase(seq, s.consumer, nil)
+}
+
+// anyPhrase reports whether seq holds one of phrases (typed diacritics agreeing) on words
+// that masked, when given, leaves free.
+func anyPhrase(seq []token, phrases [][]token, masked []bool) bool {
+	for _, v := range phrases {
+	scan:
 		for p := 0; p+len(v) <= len(seq); p++ {
-			if phraseAt(seq, p, v) {
-				return true
+			if !phraseAt(seq, p, v) {
+				continue
 			}
+			for k := range v {
+				if masked != nil && masked[p+k] {
+					continue scan
+				}
+			}
+			return true
 		}
 	}
 	return false

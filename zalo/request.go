@@ -84,13 +84,15 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if errors.As(err, &ae) && ae.Code == -200 && attempt >= 2 {
 			return err // "Send message failed": retry once, then give up (§2.6)
 		}
-		if err := sleep(ctx, c.retry.delay(attempt)); err != nil {
+		if err := Sleep(ctx, c.retry.delay(attempt)); err != nil {
 			return fmt.Errorf("%w (retry cancelled: %w)", err, ctx.Err())
 		}
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or returns ctx's error as soon as ctx is done. Zalo retries, token-lock
+// polling and campaign pacing (bot/broadcast, the rate limiters) all wait through it.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

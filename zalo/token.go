@@ -268,7 +268,7 @@ func (s *TokenSource) save(ctx context.Context, p TokenPair) error {
 		if err = s.cfg.Store.Save(ctx, s.cfg.OAID, p); err == nil {
 			return nil
 		}
-		if sleep(ctx, time.Duration(i+1)*100*time.Millisecond) != nil {
+		if Sleep(ctx, time.Duration(i+1)*100*time.Millisecond) != nil {
 			break
 		}
 	}
@@ -378,7 +378,7 @@ func (m *MemoryTokenStore) Lock(ctx context.Context, oaID string, ttl time.Durat
 			}, nil
 		}
 		m.mu.Unlock()
-		if err := sleep(ctx, 2*time.Millisecond); err != nil {
+		if err := Sleep(ctx, 2*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}

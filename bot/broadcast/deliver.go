@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // deliver sends the remaining parts to one claimed recipient and reports whether the
@@ -73,7 +75,7 @@ func (r *Runner) failed(ctx context.Context, worker, id string, rc Recipient, er
 			r.settle(ctx, id, worker, rc, Result{State: "failed", Code: f.Code, Reason: ReasonRetriesSpent})
 			return false, false
 		}
-		if !sleep(ctx, r.backoff(n)) {
+		if zalo.Sleep(ctx, r.backoff(n)) != nil {
 			r.release(ctx, id, worker, []Claim{{Recipient: rc}})
 			return false, false
 		}
@@ -187,16 +189,4 @@ func (r *Runner) backoff(attempt int) time.Duration {
 // writeCtx outlives ctx's cancellation briefly so outcomes are recorded during shutdown.
 func writeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-}
-
-// sleep waits d or until ctx is done, reporting whether it waited the full time.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // RunnerOptions configure delivery on one replica. Every replica runs a Runner; they share
@@ -130,7 +132,7 @@ func (r *Runner) housekeep(ctx context.Context) {
 					zap.Int("requeued", requeued), zap.Int("unknown", unknown))
 			}
 		}
-		if !sleep(ctx, r.o.Poll) {
+		if zalo.Sleep(ctx, r.o.Poll) != nil {
 			return
 		}
 	}
@@ -142,7 +144,7 @@ func (r *Runner) work(ctx context.Context, worker string) {
 		if err != nil && ctx.Err() == nil {
 			r.o.Logger.Warn("broadcast round", zap.String("worker", worker), zap.Error(err))
 		}
-		if n == 0 && !sleep(ctx, r.o.Poll) {
+		if n == 0 && zalo.Sleep(ctx, r.o.Poll) != nil {
 			return
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // RateLimiter paces sends per key (per OA) in this process with GCRA, the algorithm of
@@ -59,12 +61,5 @@ func (l *RateLimiter) Wait(ctx context.Context, key string) error {
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return zalo.Sleep(ctx, wait)
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oabot/oabot/zalo"
 )
 
 // RateLimiter paces sends per OA across all replicas with GCRA (a token bucket stored as
@@ -60,12 +62,5 @@ func (l *RateLimiter) Wait(ctx context.Context, key string) error {
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(time.Duration(wait) * time.Microsecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return zalo.Sleep(ctx, time.Duration(wait)*time.Microsecond)
 }

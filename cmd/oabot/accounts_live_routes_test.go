@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +17,7 @@ func TestRuntimeAccountQRAndCampaignsLive(t *testing.T) {
 	r := newLiveReplicas(t, rtOA)
 	fake, a, b := r.fake, r.a, r.b
 	call := func(base, method, path, body string) (int, map[string]any) {
-		return opsCall(t, base, method, path, body)
+		return adminJSON(t, base, opsAdmin, method, path, body)
 	}
 	landing := "/q/" + rtAccount + "/1.014061"
 	if code := statusOf(b + landing); code != 404 {
@@ -98,7 +96,7 @@ func TestRuntimeAccountFollowerAdminLive(t *testing.T) {
 	fake, a, b := r.fake, r.a, r.b
 	fake.AddUser(rtOA, zalotest.User{UserID: user, IsFollower: true})
 	call := func(base, method, path, body string) (int, map[string]any) {
-		return opsCall(t, base, method, path, body)
+		return adminJSON(t, base, opsAdmin, method, path, body)
 	}
 	// Polls pace themselves: the admin API allows an officer 120 requests a minute
 	// (burst 20) per replica, and waitFor retries every 20 ms.
@@ -161,20 +159,4 @@ func TestRuntimeAccountFollowerAdminLive(t *testing.T) {
 		code, out := call(b, "GET", followers, "")
 		return paced(code == 404 && errorCode(out) == "unknown_account")
 	})
-}
-
-// opsCall sends an admin API request as the ops admin and decodes the JSON answer.
-func opsCall(t *testing.T, base, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+opsAdmin)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
 }

@@ -203,16 +203,7 @@ accounts:
 		t.Fatalf("POST follow = %d %s", code, resp)
 	}
 	admin := func(tok, method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return adminJSON(t, base, tok, method, path, body)
 	}
 	var plan map[string]any
 	waitFor(t, 10*time.Second, "the follow in the registry", func() bool {

@@ -40,6 +40,18 @@ func adminCall(t *testing.T, method, url, token string, body any, out any) int {
 	return resp.StatusCode
 }
 
+// adminJSON is adminCall with a JSON text body ("" for none) and the answer as a map.
+func adminJSON(t *testing.T, base, token, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	var in any
+	if body != "" {
+		in = json.RawMessage(body)
+	}
+	var out map[string]any
+	code := adminCall(t, method, base+path, token, in, &out)
+	return code, out
+}
+
 // TestDemoBroadcast: in demo mode an officer sends an announcement with the token printed at
 // start, over the real admin API; the campaign goes through broadcast.Service and Runner on
 // the in-memory stores and reaches, through the fake Zalo API, the citizen who followed —
