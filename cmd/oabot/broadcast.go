@@ -42,7 +42,9 @@ type campaignKit struct {
 	audit     httpapi.Auditor
 	limiter   broadcast.Limiter
 	service   *broadcast.Service
-	tp        *service // token providers of the accounts' Zalo clients
+	// clientOpts gives the options of an account's Zalo client (API base, token source);
+	// build adds the campaigns' one-attempt retry policy.
+	clientOpts func(ctx context.Context, a config.Account) ([]zalo.Option, error)
 	// poll is the runner's idle wait between looks for work (0: the runner's default).
 	poll time.Duration
 
@@ -92,32 +94,45 @@ func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalC
 	if err != nil {
 		return nil, err
 	}
-	k.tp = &service{cfg: cfg, log: log, tokens: tokens}
-	for _, a := range cfg.Accounts {
+	tp := &service{cfg: cfg, log: log, tokens: tokens}
+	k.clientOpts = func(ctx context.Context, a config.Account) ([]zalo.Option, error) {
+		src, err := tp.tokenProvider(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		return []zalo.Option{zalo.WithAPIBase(cfg.Zalo.APIBase), zalo.WithTokenSource(src)}, nil
+	}
+	return k, k.start(ctx, cards)
+}
+
+// start builds the campaign settings and Zalo client of every enabled account of the
+// config, then the service.
+func (k *campaignKit) start(ctx context.Context, cards broadcast.RenderCard) error {
+	for _, a := range k.cfg.Accounts {
 		if a.Disabled {
 			continue
 		}
 		acct, c, err := k.build(ctx, a)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		k.accounts[a.ID], k.clients[a.ID], k.fps[a.ID] = acct, c, accountFingerprint(a)
 	}
+	var err error
 	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
-		Lookup: k.account, RatePerSecond: cfg.Broadcast.RatePerSecond, RenderCard: cards})
-	return k, err
+		Lookup: k.account, RatePerSecond: k.cfg.Broadcast.RatePerSecond, RenderCard: cards})
+	return err
 }
 
 // build makes an account's campaign settings and its Zalo client.
 func (k *campaignKit) build(ctx context.Context, a config.Account) (broadcast.Account, *zalo.Client, error) {
-	src, err := k.tp.tokenProvider(ctx, a)
+	opts, err := k.clientOpts(ctx, a)
 	if err != nil {
 		return broadcast.Account{}, nil, fmt.Errorf("account %s: %w", a.ID, err)
 	}
 	// One attempt per call: a transport-level retry could deliver an announcement twice
 	// (see bot/broadcast); the runner retries what is safe to retry.
-	c, err := zalo.NewClient(zalo.WithAPIBase(k.cfg.Zalo.APIBase), zalo.WithTokenSource(src),
-		zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))
+	c, err := zalo.NewClient(append(opts, zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))...)
 	if err != nil {
 		return broadcast.Account{}, nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
 	}
@@ -610,19 +625,27 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return fmt.Errorf("admin api: %w", err)
 	}
-	api.Mount(admin)
-	s.admin = admin
 	host, _ := os.Hostname()
+	if err := s.runCampaigns(api, k, admin, fmt.Sprintf("%s-%d", host, os.Getpid())); err != nil {
+		return err
+	}
+	s.ops.live.kit.Store(k) // the account registry keeps its accounts current
+	return nil
+}
+
+// runCampaigns mounts the admin API, feeds the follower registry from every webhook event
+// and runs this replica's share of delivery beside the queue consumers.
+func (s *service) runCampaigns(api *httpapi.Server, k *campaignKit, admin *httpapi.Admin, replica string) error {
 	var observe func(account, status string)
 	if m := s.ops.m; m != nil {
 		observe = func(account, status string) { m.BroadcastDelivery(account, status, 1) }
 	}
-	r, err := k.runner(fmt.Sprintf("%s-%d", host, os.Getpid()), observe)
+	r, err := k.runner(replica, observe)
 	if err != nil {
 		return err
 	}
-	s.ops.live.kit.Store(k) // the account registry keeps its accounts current
-	// newCampaignKit's registry is the Redis one.
+	api.Mount(admin)
+	s.admin = admin
 	s.handler = touchFollowers(s.handler, k.followers)
 	s.queue = campaignQueue{queue: s.queue, runner: r}
 	return nil
@@ -684,19 +707,7 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return fmt.Errorf("admin api: %w", err)
 	}
-	api.Mount(admin)
-	s.admin = admin
-	var observe func(account, status string)
-	if m := s.ops.m; m != nil {
-		observe = func(account, status string) { m.BroadcastDelivery(account, status, 1) }
-	}
-	r, err := k.runner("demo", observe)
-	if err != nil {
-		return err
-	}
-	s.handler = touchFollowers(s.handler, k.followers)
-	s.queue = campaignQueue{queue: s.queue, runner: r}
-	return nil
+	return s.runCampaigns(api, k, admin, "demo")
 }
 
 // newDemoCampaignKit builds campaigns on in-memory stores, for the accounts of the demo (or
@@ -716,25 +727,10 @@ func (s *service) newDemoCampaignKit() (*campaignKit, error) {
 		return nil, err
 	}
 	k.limiter = lim
-	for _, a := range s.cfg.Accounts {
-		if a.Disabled {
-			continue
-		}
-		c, err := zalo.NewClient(zalo.WithAPIBase(zalotest.BaseURL),
+	k.clientOpts = func(_ context.Context, a config.Account) ([]zalo.Option, error) {
+		return []zalo.Option{zalo.WithAPIBase(zalotest.BaseURL),
 			zalo.WithHTTPClient(s.zaloHTTPClient(s.fake.HTTPClient())),
-			zalo.WithTokenSource(zalo.StaticToken(a.AccessToken.Value())),
-			zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))
-		if err != nil {
-			return nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
-		}
-		z := broadcast.ZaloAdapter{Client: c}
-		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
-		if a.Verified {
-			acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
-		}
-		k.accounts[a.ID], k.clients[a.ID], k.fps[a.ID] = acct, c, accountFingerprint(a)
+			zalo.WithTokenSource(zalo.StaticToken(a.AccessToken.Value()))}, nil
 	}
-	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
-		Lookup: k.account, RatePerSecond: s.cfg.Broadcast.RatePerSecond, RenderCard: cardRenderer(s.conv)})
-	return k, err
+	return k, k.start(context.Background(), cardRenderer(s.conv))
 }
