@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -56,7 +57,7 @@ type account struct {
 	texts Texts
 }
 
-var _ Handler = (*Bot)(nil)
+var _ queue.Handler = (*Bot)(nil)
 
 // New checks deps and returns a Bot. It does no I/O.
 func New(d Deps) (*Bot, error) {
@@ -127,7 +128,7 @@ func New(d Deps) (*Bot, error) {
 // therefore plans the same replies from the same state and skips the ones already sent,
 // and a job already done is skipped whole. What can still repeat: one message, when the
 // process dies between a send and the store write that follows it.
-func (b *Bot) HandleJob(ctx context.Context, job Job) error {
+func (b *Bot) HandleJob(ctx context.Context, job queue.Job) error {
 	ev, err := zalo.ParseEvent(job.Raw)
 	if err != nil {
 		// A body that does not parse will not parse on retry either.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -101,11 +102,11 @@ func testSearch(c *testCatalog) fakeSearch {
 	}
 }
 
-func (h *harness) job(name, body string) Job {
+func (h *harness) job(name, body string) queue.Job {
 	h.seq++
 	raw := fmt.Sprintf(`{"app_id":%q,"user_id_by_app":"55","event_name":%q,"timestamp":"%d",%s}`,
 		testApp, name, h.now.UnixMilli()+int64(h.seq), body)
-	return Job{Account: "benthanh", OAID: testOA, UserID: testUser, EventName: name,
+	return queue.Job{Account: "benthanh", OAID: testOA, UserID: testUser, EventName: name,
 		DedupeKey: fmt.Sprintf("k%d", h.seq), Raw: []byte(raw), ReceivedAt: h.now}
 }
 
@@ -113,7 +114,7 @@ func userMsg(name, message string) string {
 	return fmt.Sprintf(`"sender":{"id":%q},"recipient":{"id":%q},"message":%s`, testUser, testOA, message)
 }
 
-func (h *harness) run(j Job) []zalo.Message {
+func (h *harness) run(j queue.Job) []zalo.Message {
 	h.t.Helper()
 	if err := h.b.HandleJob(context.Background(), j); err != nil {
 		h.t.Fatalf("HandleJob(%s) = %v", j.EventName, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
@@ -145,7 +146,7 @@ func TestAdminAuth(t *testing.T) {
 // nopQueue is an Enqueuer for servers whose webhook the test does not use.
 type nopQueue struct{}
 
-func (nopQueue) Enqueue(context.Context, bot.Job) (bool, error) { return true, nil }
+func (nopQueue) Enqueue(context.Context, queue.Job) (bool, error) { return true, nil }
 
 // Unknown /admin/v1/ paths and methods answer the admin API's JSON error shape with 404,
 // with or without a token; other unknown paths keep gin's plain 404.

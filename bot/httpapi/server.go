@@ -15,7 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
 // Routes is a group of routes an area adds to the server (QRRoutes, the admin API, …).
@@ -41,7 +41,7 @@ type Options struct {
 	// Accounts are the OAs whose webhook events are accepted (disabled ones left out).
 	Accounts []Account
 	// Queue stores accepted events durably (required).
-	Queue bot.Enqueuer
+	Queue queue.Enqueuer
 	// Ready reports whether the service can take traffic (Redis reachable, consumers
 	// running); nil means always ready.
 	Ready func(ctx context.Context) error

@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -133,7 +133,7 @@ func (s *Server) ingest(c *gin.Context) (account string, _ Outcome, _ error) {
 	if t, ok := env.Time(); ok && s.o.Now().Sub(t) > s.o.MaxEventAge {
 		return acc.ID, OutcomeStale, nil
 	}
-	job := bot.Job{Account: acc.ID, OAID: oaID, UserID: userID, EventName: ev.Name(),
+	job := queue.Job{Account: acc.ID, OAID: oaID, UserID: userID, EventName: ev.Name(),
 		DedupeKey: zalo.DedupeKey(ev), Raw: raw, ReceivedAt: s.o.Now()}
 	// The request's context is not used: a client hanging up must not cut a store in half.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), s.o.EnqueueTimeout)

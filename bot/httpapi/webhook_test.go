@@ -20,9 +20,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
@@ -63,13 +63,13 @@ type fixture struct {
 	counters *httpapi.Counters
 }
 
-func newFixture(t testing.TB, rdb redis.UniversalClient, prefix string, wrap func(bot.Enqueuer) bot.Enqueuer) *fixture {
+func newFixture(t testing.TB, rdb redis.UniversalClient, prefix string, wrap func(queue.Enqueuer) queue.Enqueuer) *fixture {
 	t.Helper()
 	q, err := redisstore.NewQueue(rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var enq bot.Enqueuer = q
+	var enq queue.Enqueuer = q
 	if wrap != nil {
 		enq = wrap(q)
 	}
@@ -189,12 +189,12 @@ func TestWebhookBranches(t *testing.T) {
 
 // stopBeforeEnqueue stops the Redis server at the moment the webhook stores the event.
 type stopBeforeEnqueue struct {
-	next bot.Enqueuer
+	next queue.Enqueuer
 	srv  *redistest.Server
 	once atomic.Bool
 }
 
-func (s *stopBeforeEnqueue) Enqueue(ctx context.Context, job bot.Job) (bool, error) {
+func (s *stopBeforeEnqueue) Enqueue(ctx context.Context, job queue.Job) (bool, error) {
 	if s.once.CompareAndSwap(false, true) {
 		s.srv.Stop()
 	}
@@ -205,7 +205,7 @@ func TestWebhookRedisDownAtAck(t *testing.T) {
 	srv := redistest.NewServer(t)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { rdb.Close() })
-	f := newFixture(t, rdb, "t:", func(q bot.Enqueuer) bot.Enqueuer { return &stopBeforeEnqueue{next: q, srv: srv} })
+	f := newFixture(t, rdb, "t:", func(q queue.Enqueuer) queue.Enqueuer { return &stopBeforeEnqueue{next: q, srv: srv} })
 	ev := textEvent(testOA, "2468458835296197922", time.Now())
 	start := time.Now()
 	if code, body := f.post(t, "/webhook", ev, sign(ev, testSecret)); code != 503 {
@@ -322,7 +322,9 @@ func TestWebhookMemoryQueueFull(t *testing.T) {
 	if code, body := f.post(t, "/webhook", second, sign(second, testSecret)); code != 503 {
 		t.Fatalf("second with the queue full = %d %s, want 503", code, body)
 	}
-	go func() { _ = q.Run(t.Context(), bot.HandlerFunc(func(context.Context, bot.Job) error { return nil })) }()
+	go func() {
+		_ = q.Run(t.Context(), queue.HandlerFunc(func(context.Context, queue.Job) error { return nil }))
+	}()
 	for deadline := time.Now().Add(5 * time.Second); q.Len() > 0 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}

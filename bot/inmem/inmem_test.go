@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
-func job(conv string, seq int) bot.Job {
-	return bot.Job{OAID: "oa", UserID: conv, EventName: "user_send_text",
+func job(conv string, seq int) queue.Job {
+	return queue.Job{OAID: "oa", UserID: conv, EventName: "user_send_text",
 		DedupeKey: fmt.Sprintf("%s-%d", conv, seq), Raw: []byte(fmt.Sprint(seq))}
 }
 
@@ -33,7 +34,7 @@ func TestQueueOrderDedupeFull(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string][]string{}
 	var total atomic.Int32
-	h := bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+	h := queue.HandlerFunc(func(_ context.Context, j queue.Job) error {
 		mu.Lock()
 		seen[j.UserID] = append(seen[j.UserID], string(j.Raw))
 		mu.Unlock()
@@ -84,7 +85,7 @@ func TestQueueRetryAndDeadLetter(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var handled atomic.Int32
-	h := bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+	h := queue.HandlerFunc(func(_ context.Context, j queue.Job) error {
 		if string(j.Raw) == "0" {
 			panic("boom")
 		}

@@ -17,7 +17,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
 // ErrFull is returned by Enqueue when the partition's buffer is full; the webhook answers
@@ -38,7 +38,7 @@ type QueueOptions struct {
 	RetryMax      time.Duration // backoff cap for transient failures [5m]
 	MaxEventAge   time.Duration // transient failures of an older event dead-letter it [3h]
 	Logger        *zap.Logger
-	Observer      bot.JobObserver
+	Observer      queue.Observer
 }
 
 // Queue is a bounded in-process queue. A conversation always maps to one partition, whose
@@ -46,7 +46,7 @@ type QueueOptions struct {
 type Queue struct {
 	opts  QueueOptions
 	log   *zap.Logger
-	parts []chan bot.Job
+	parts []chan queue.Job
 
 	mu        sync.Mutex
 	seen      map[string]time.Time // dedupe key → expiry
@@ -57,10 +57,10 @@ type Queue struct {
 	running atomic.Bool
 	parked  atomic.Int64 // events waiting behind a transient failure
 	deadMu  sync.Mutex
-	dead    []bot.Job
+	dead    []queue.Job
 }
 
-var _ bot.Enqueuer = (*Queue)(nil)
+var _ queue.Enqueuer = (*Queue)(nil)
 
 // NewQueue returns an in-memory queue.
 func NewQueue(opts QueueOptions) *Queue {
@@ -94,7 +94,7 @@ func NewQueue(opts QueueOptions) *Queue {
 	q := &Queue{opts: opts, log: opts.Logger, seen: map[string]time.Time{}}
 	per := max(1, opts.Size/opts.Partitions)
 	for range opts.Partitions {
-		q.parts = append(q.parts, make(chan bot.Job, per))
+		q.parts = append(q.parts, make(chan queue.Job, per))
 	}
 	return q
 }
@@ -109,7 +109,7 @@ func (q *Queue) partition(oaID, userID string) int {
 
 // Enqueue buffers job unless its dedupe key was seen; the key is marked seen only when
 // the job was buffered. A full buffer gives ErrFull.
-func (q *Queue) Enqueue(_ context.Context, job bot.Job) (bool, error) {
+func (q *Queue) Enqueue(_ context.Context, job queue.Job) (bool, error) {
 	now := time.Now()
 	key := job.OAID + ":" + job.DedupeKey
 	q.mu.Lock()
@@ -175,15 +175,15 @@ func (q *Queue) Len() int {
 }
 
 // DeadLetters returns the jobs given up so far (the last 100).
-func (q *Queue) DeadLetters() []bot.Job {
+func (q *Queue) DeadLetters() []queue.Job {
 	q.deadMu.Lock()
 	defer q.deadMu.Unlock()
-	return append([]bot.Job(nil), q.dead...)
+	return append([]queue.Job(nil), q.dead...)
 }
 
 // Run handles jobs with h until ctx is cancelled, then lets in-flight jobs finish and
 // returns. Jobs still buffered are lost (demo mode).
-func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
+func (q *Queue) Run(ctx context.Context, h queue.Handler) error {
 	q.running.Store(true)
 	defer q.running.Store(false)
 	var wg sync.WaitGroup
@@ -203,8 +203,8 @@ func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
 
 // work is one partition's worker: new jobs in arrival order, and the retries of parked
 // conversations when due (see parkedConv).
-func (q *Queue) work(ctx context.Context, h bot.Handler, c chan bot.Job) {
-	w := &worker{q: q, h: h, parked: map[string]*parkedConv{}, hold: map[string]*bot.OAHold{}}
+func (q *Queue) work(ctx context.Context, h queue.Handler, c chan queue.Job) {
+	w := &worker{q: q, h: h, parked: map[string]*parkedConv{}, hold: map[string]*queue.OAHold{}}
 	for {
 		var wake <-chan time.Time
 		if next, ok := w.nextDue(); ok {
@@ -224,9 +224,9 @@ func (q *Queue) work(ctx context.Context, h bot.Handler, c chan bot.Job) {
 // worker is one partition's state, used by its goroutine only.
 type worker struct {
 	q      *Queue
-	h      bot.Handler
-	parked map[string]*parkedConv // conversation → its waiting jobs
-	hold   map[string]*bot.OAHold // OA id → on hold after a transient failure
+	h      queue.Handler
+	parked map[string]*parkedConv   // conversation → its waiting jobs
+	hold   map[string]*queue.OAHold // OA id → on hold after a transient failure
 }
 
 // parkedConv is a conversation whose oldest job failed transiently: its jobs wait, in
@@ -236,7 +236,7 @@ type worker struct {
 // outage costs about one call per OA and backoff step (the scheme of bot/redisstore's
 // park lists, queue_park.go).
 type parkedConv struct {
-	jobs      []bot.Job
+	jobs      []queue.Job
 	due       time.Time
 	transient int // transient failures of jobs[0]
 	failures  int // other failures of jobs[0]
@@ -253,23 +253,23 @@ func (w *worker) nextDue() (time.Time, bool) {
 }
 
 // held returns the OA's hold while it lasts.
-func (w *worker) held(oaID string) (*bot.OAHold, bool) {
+func (w *worker) held(oaID string) (*queue.OAHold, bool) {
 	h, ok := w.hold[oaID]
 	return h, ok && h.Until.After(time.Now())
 }
 
-// holdOA records a transient failure of the OA (bot.HoldOA).
+// holdOA records a transient failure of the OA (queue.HoldOA).
 func (w *worker) holdOA(oaID string, err error) {
-	bot.HoldOA(w.hold, oaID, err, w.q.opts.RetryBase, w.q.opts.RetryMax)
+	queue.HoldOA(w.hold, oaID, err, w.q.opts.RetryBase, w.q.opts.RetryMax)
 }
 
-func convOf(job bot.Job) string { return job.OAID + ":" + job.UserID }
+func convOf(job queue.Job) string { return job.OAID + ":" + job.UserID }
 
 // handle runs a new job: behind its conversation's parked jobs if any, parked until the
 // hold ends if its OA is on hold; else at once, retrying other than transient failures in
 // place (keeping the conversation's order) up to MaxDeliveries, and parking the
 // conversation on a transient failure.
-func (w *worker) handle(ctx context.Context, job bot.Job) {
+func (w *worker) handle(ctx context.Context, job queue.Job) {
 	q := w.q
 	conv := convOf(job)
 	if pc, ok := w.parked[conv]; ok {
@@ -278,7 +278,7 @@ func (w *worker) handle(ctx context.Context, job bot.Job) {
 		return
 	}
 	if h, ok := w.held(job.OAID); ok {
-		w.parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: h.Until}
+		w.parked[conv] = &parkedConv{jobs: []queue.Job{job}, due: h.Until}
 		q.parked.Add(1)
 		return
 	}
@@ -286,15 +286,15 @@ func (w *worker) handle(ctx context.Context, job bot.Job) {
 		job.Attempt = attempt
 		start := time.Now()
 		err := q.call(context.WithoutCancel(ctx), w.h, job)
-		if hint, transient := bot.IsTransient(err); transient {
+		if hint, transient := queue.IsTransient(err); transient {
 			if q.tooOld(job) {
 				q.dead1(job, err, time.Since(start), q.tooOldReason(1, err))
 				return
 			}
 			q.observe(job, err, false, time.Since(start))
 			w.holdOA(job.OAID, err)
-			due := time.Now().Add(bot.Backoff(1, q.opts.RetryBase, q.opts.RetryMax, hint))
-			w.parked[conv] = &parkedConv{jobs: []bot.Job{job}, due: due, transient: 1, failures: attempt - 1}
+			due := time.Now().Add(queue.Backoff(1, q.opts.RetryBase, q.opts.RetryMax, hint))
+			w.parked[conv] = &parkedConv{jobs: []queue.Job{job}, due: due, transient: 1, failures: attempt - 1}
 			q.parked.Add(1)
 			q.log.Warn("job failed transiently, conversation parked", zap.String("event_name", job.EventName),
 				zap.Duration("retry_in", time.Until(due).Round(time.Millisecond)), zap.Error(err))
@@ -381,7 +381,7 @@ func (w *worker) retryConversation(ctx context.Context, conv string) {
 			continue
 		}
 		var delay time.Duration
-		if hint, transient := bot.IsTransient(err); transient {
+		if hint, transient := queue.IsTransient(err); transient {
 			pc.transient++
 			if q.tooOld(job) {
 				q.dead1(job, err, took, q.tooOldReason(pc.transient, err))
@@ -391,7 +391,7 @@ func (w *worker) retryConversation(ctx context.Context, conv string) {
 				continue
 			}
 			w.holdOA(job.OAID, err)
-			delay = bot.Backoff(pc.transient, q.opts.RetryBase, q.opts.RetryMax, hint)
+			delay = queue.Backoff(pc.transient, q.opts.RetryBase, q.opts.RetryMax, hint)
 		} else {
 			pc.failures++
 			if pc.failures >= q.opts.MaxDeliveries {
@@ -416,7 +416,7 @@ func retryDelay(attempt int) time.Duration {
 	return min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second)
 }
 
-func (q *Queue) tooOld(job bot.Job) bool {
+func (q *Queue) tooOld(job queue.Job) bool {
 	return !job.ReceivedAt.IsZero() && time.Since(job.ReceivedAt) > q.opts.MaxEventAge
 }
 
@@ -425,14 +425,14 @@ func (q *Queue) tooOldReason(transient int, err error) string {
 		q.opts.MaxEventAge, transient, err)
 }
 
-func (q *Queue) observe(job bot.Job, err error, dead bool, took time.Duration) {
+func (q *Queue) observe(job queue.Job, err error, dead bool, took time.Duration) {
 	if q.opts.Observer != nil {
 		q.opts.Observer.JobDone(job, err, dead, took)
 	}
 }
 
 // dead1 gives a job up: observed as dead, logged with the reason, kept in the last 100.
-func (q *Queue) dead1(job bot.Job, err error, took time.Duration, reason string) {
+func (q *Queue) dead1(job queue.Job, err error, took time.Duration, reason string) {
 	q.observe(job, err, true, took)
 	q.log.Error("job dead-lettered", zap.String("account", job.Account),
 		zap.String("event_name", job.EventName), zap.Int("attempts", job.Attempt), zap.String("error", reason))
@@ -444,7 +444,7 @@ func (q *Queue) dead1(job bot.Job, err error, took time.Duration, reason string)
 	q.deadMu.Unlock()
 }
 
-func (q *Queue) call(ctx context.Context, h bot.Handler, job bot.Job) (err error) {
+func (q *Queue) call(ctx context.Context, h queue.Handler, job queue.Job) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, q.opts.JobTimeout)
 	defer cancel()
 	defer func() {

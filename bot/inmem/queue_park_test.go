@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
 // A transient outage far longer than MaxDeliveries × backoff: the failing conversations
@@ -26,10 +26,10 @@ func TestTransientOutageParks(t *testing.T) {
 	var failures, total atomic.Int32
 	var mu sync.Mutex
 	seen := map[string][]string{}
-	h := bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+	h := queue.HandlerFunc(func(_ context.Context, j queue.Job) error {
 		if down.Load() && strings.HasPrefix(j.UserID, "down") {
 			failures.Add(1)
-			return bot.Transient(errors.New("zalo down"))
+			return queue.Transient(errors.New("zalo down"))
 		}
 		mu.Lock()
 		seen[j.UserID] = append(seen[j.UserID], string(j.Raw))
@@ -79,9 +79,9 @@ func TestParkedTooOld(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var handled atomic.Int32
-	h := bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+	h := queue.HandlerFunc(func(_ context.Context, j queue.Job) error {
 		if string(j.Raw) == "0" {
-			return bot.Transient(errors.New("zalo down"))
+			return queue.Transient(errors.New("zalo down"))
 		}
 		handled.Add(1)
 		return nil
@@ -106,10 +106,10 @@ func TestOAHoldLimitsCalls(t *testing.T) {
 	var calls, total atomic.Int32
 	var mu sync.Mutex
 	seen := map[string][]string{}
-	h := bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+	h := queue.HandlerFunc(func(_ context.Context, j queue.Job) error {
 		if down.Load() {
 			calls.Add(1)
-			return bot.Transient(errors.New("zalo down"))
+			return queue.Transient(errors.New("zalo down"))
 		}
 		mu.Lock()
 		seen[j.UserID] = append(seen[j.UserID], string(j.Raw))

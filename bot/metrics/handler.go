@@ -8,9 +8,9 @@ import "time"
 // that will be retried from one that goes to the dead-letter stream (0: always "retry").
 // receivedAt is when the webhook accepted the event (zero: unknown).
 //
-// cmd/oabot wraps the bot.Handler with it, so that package bot needs no metrics import:
+// cmd/oabot wraps the queue.Handler with it, so that package bot needs no metrics import:
 //
-//	bot.HandlerFunc(func(ctx context.Context, j bot.Job) error {
+//	queue.HandlerFunc(func(ctx context.Context, j queue.Job) error {
 //		return m.ObserveJob(j.EventName, j.Attempt, maxDeliveries, j.ReceivedAt,
 //			func() error { return h.HandleJob(ctx, j) })
 //	})

@@ -16,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
 // Queue is the durable webhook queue on Redis Streams.
@@ -31,7 +31,7 @@ import (
 // A dead instance's leases expire after LeaseTTL; the new owner first claims the entries
 // the dead one left pending (XAUTOCLAIM, once idle for ClaimIdle) and handles them before
 // reading new ones. A job that fails MaxDeliveries times moves to the partition's
-// dead-letter stream; a job that fails transiently (bot.TransientError) parks its
+// dead-letter stream; a job that fails transiently (queue.TransientError) parks its
 // conversation instead and is retried with backoff (queue_park.go).
 type Queue struct {
 	rdb      redis.UniversalClient
@@ -42,7 +42,7 @@ type Queue struct {
 	draining atomic.Bool
 }
 
-var _ bot.Enqueuer = (*Queue)(nil)
+var _ queue.Enqueuer = (*Queue)(nil)
 
 // QueueOptions configures a Queue. Zero values take the defaults in brackets.
 type QueueOptions struct {
@@ -61,7 +61,7 @@ type QueueOptions struct {
 	DedupeTTL     time.Duration // how long event keys are remembered [48h]
 	Block         time.Duration // XREADGROUP BLOCK; also the shutdown latency [1s]
 	Logger        *zap.Logger   // [nop]
-	Observer      bot.JobObserver
+	Observer      queue.Observer
 }
 
 func (o *QueueOptions) setDefaults() {
@@ -148,7 +148,7 @@ return 1`)
 
 // Enqueue stores job in its partition's stream unless its dedupe key was seen before, in
 // one atomic step. It reports false for a duplicate. On error nothing was stored.
-func (q *Queue) Enqueue(ctx context.Context, job bot.Job) (bool, error) {
+func (q *Queue) Enqueue(ctx context.Context, job queue.Job) (bool, error) {
 	if q.draining.Load() {
 		return false, ErrDraining
 	}
@@ -189,15 +189,15 @@ const (
 	fRaw      = "r"
 )
 
-func encodeJob(j bot.Job) []any {
+func encodeJob(j queue.Job) []any {
 	return []any{fAccount, j.Account, fOA, j.OAID, fUser, j.UserID, fEvent, j.EventName,
 		fDedupe, j.DedupeKey, fReceived, j.ReceivedAt.UnixMilli(), fRaw, j.Raw}
 }
 
-func decodeJob(m redis.XMessage) bot.Job {
+func decodeJob(m redis.XMessage) queue.Job {
 	s := func(k string) string { v, _ := m.Values[k].(string); return v }
 	ms, _ := strconv.ParseInt(s(fReceived), 10, 64)
-	return bot.Job{ID: m.ID, Account: s(fAccount), OAID: s(fOA), UserID: s(fUser),
+	return queue.Job{ID: m.ID, Account: s(fAccount), OAID: s(fOA), UserID: s(fUser),
 		EventName: s(fEvent), DedupeKey: s(fDedupe), Raw: []byte(s(fRaw)),
 		ReceivedAt: time.UnixMilli(ms)}
 }
@@ -224,7 +224,7 @@ func (q *Queue) DeadLetters(ctx context.Context, n int64) ([]DeadLetter, error) 
 
 // DeadLetter is a job that was given up.
 type DeadLetter struct {
-	Job       bot.Job
+	Job       queue.Job
 	Partition int
 	Reason    string
 }

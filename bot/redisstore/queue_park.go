@@ -13,10 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
-// Parking: transient failures (bot.TransientError — Zalo down, a token being repaired)
+// Parking: transient failures (queue.TransientError — Zalo down, a token being repaired)
 // must neither lose events nor stop the partition for everybody.
 //
 // When a job fails transiently its conversation is "parked": the entry moves, in one
@@ -90,7 +90,7 @@ func (q *Queue) parkKey(p int, conv string) string {
 	return q.keys.Key("{q"+strconv.Itoa(p)+"}", "park", conv)
 }
 
-func convOf(job bot.Job) string { return job.OAID + ":" + job.UserID }
+func convOf(job queue.Job) string { return job.OAID + ":" + job.UserID }
 
 // popScript removes the head of a park list after it was handled (or dead-lettered),
 // and reschedules the conversation at once when more entries wait, else unparks it.
@@ -115,7 +115,7 @@ func (r *runner) loadParked(ctx context.Context, o *owned) error {
 		return fmt.Errorf("load parked conversations: %w", err)
 	}
 	o.parked = make(map[string]time.Time, len(zs))
-	o.hold = map[string]*bot.OAHold{}
+	o.hold = map[string]*queue.OAHold{}
 	for _, z := range zs {
 		conv, _ := z.Member.(string)
 		o.parked[conv] = time.UnixMilli(int64(z.Score))
@@ -127,9 +127,9 @@ func (r *runner) loadParked(ctx context.Context, o *owned) error {
 }
 
 // holdOA records a transient failure of oaID in this partition (see the package notes
-// above) and holds the OA for the backoff of its failure streak (bot.HoldOA).
+// above) and holds the OA for the backoff of its failure streak (queue.HoldOA).
 func (r *runner) holdOA(o *owned, oaID string, herr error) {
-	bot.HoldOA(o.hold, oaID, herr, r.q.opts.RetryBase, r.q.opts.RetryMax)
+	queue.HoldOA(o.hold, oaID, herr, r.q.opts.RetryBase, r.q.opts.RetryMax)
 }
 
 // nextDue returns how long until the earliest parked conversation is due (ok false when
@@ -146,7 +146,7 @@ func (o *owned) nextDue(now time.Time) (time.Duration, bool) {
 
 // parkAppend moves a stream entry of an already parked conversation behind its earlier
 // events, without handling it.
-func (r *runner) parkAppend(ctx context.Context, o *owned, m redis.XMessage, job bot.Job) bool {
+func (r *runner) parkAppend(ctx context.Context, o *owned, m redis.XMessage, job queue.Job) bool {
 	q := r.q
 	stream := q.streamKey(o.p)
 	_, err := q.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -164,7 +164,7 @@ func (r *runner) parkAppend(ctx context.Context, o *owned, m redis.XMessage, job
 }
 
 // parkHead parks a conversation whose stream entry just failed transiently.
-func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job bot.Job, herr error, earlier int, took time.Duration) bool {
+func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job queue.Job, herr error, earlier int, took time.Duration) bool {
 	if r.tooOld(job) {
 		r.observe(job, herr, true, took)
 		r.deadLetter(ctx, o.p, m, job.Attempt, r.tooOldReason(1, herr))
@@ -174,19 +174,19 @@ func (r *runner) parkHead(ctx context.Context, o *owned, m redis.XMessage, job b
 	pe := newParkedEntry(m)
 	pe.Transient, pe.Failures, pe.LastError = 1, earlier, herr.Error()
 	r.holdOA(o, job.OAID, herr)
-	hint, _ := bot.IsTransient(herr)
-	due := time.Now().Add(bot.Backoff(1, r.q.opts.RetryBase, r.q.opts.RetryMax, hint))
+	hint, _ := queue.IsTransient(herr)
+	due := time.Now().Add(queue.Backoff(1, r.q.opts.RetryBase, r.q.opts.RetryMax, hint))
 	return r.parkNew(ctx, o, m, job, pe, due, herr)
 }
 
 // parkHeld parks a new stream entry of an OA on hold without handling it: it will be
 // retried when the hold ends.
-func (r *runner) parkHeld(ctx context.Context, o *owned, m redis.XMessage, job bot.Job, until time.Time) bool {
+func (r *runner) parkHeld(ctx context.Context, o *owned, m redis.XMessage, job queue.Job, until time.Time) bool {
 	return r.parkNew(ctx, o, m, job, newParkedEntry(m), until, nil)
 }
 
 // parkNew moves a stream entry to a new park list scheduled at due.
-func (r *runner) parkNew(ctx context.Context, o *owned, m redis.XMessage, job bot.Job, pe parkedEntry, due time.Time, herr error) bool {
+func (r *runner) parkNew(ctx context.Context, o *owned, m redis.XMessage, job queue.Job, pe parkedEntry, due time.Time, herr error) bool {
 	q := r.q
 	conv := convOf(job)
 	stream := q.streamKey(o.p)
@@ -211,7 +211,7 @@ func (r *runner) parkNew(ctx context.Context, o *owned, m redis.XMessage, job bo
 	return true
 }
 
-func (r *runner) tooOld(job bot.Job) bool {
+func (r *runner) tooOld(job queue.Job) bool {
 	return r.q.opts.MaxEventAge > 0 && !job.ReceivedAt.IsZero() && time.Since(job.ReceivedAt) > r.q.opts.MaxEventAge
 }
 
@@ -329,7 +329,7 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 		}
 		pe.LastError = herr.Error()
 		var delay time.Duration
-		if hint, transient := bot.IsTransient(herr); transient {
+		if hint, transient := queue.IsTransient(herr); transient {
 			pe.Transient++
 			if r.tooOld(job) {
 				reason := r.tooOldReason(pe.Transient, herr)
@@ -342,7 +342,7 @@ func (r *runner) retryConversation(ctx context.Context, o *owned, conv string) b
 				continue
 			}
 			r.holdOA(o, job.OAID, herr)
-			delay = bot.Backoff(pe.Transient, q.opts.RetryBase, q.opts.RetryMax, hint)
+			delay = queue.Backoff(pe.Transient, q.opts.RetryBase, q.opts.RetryMax, hint)
 		} else {
 			pe.Failures++
 			if pe.Failures >= q.opts.MaxDeliveries {
@@ -410,7 +410,7 @@ func deadFields(m redis.XMessage, attempts int, reason string) []any {
 	return append(out, "attempts", attempts, "error", reason, "orig_id", m.ID)
 }
 
-func (r *runner) logDead(p int, job bot.Job, attempts int, reason string) {
+func (r *runner) logDead(p int, job queue.Job, attempts int, reason string) {
 	r.q.log.Error("job dead-lettered", zap.Int("partition", p), zap.String("account", job.Account),
 		zap.String("event_name", job.EventName), zap.Int("attempts", attempts), zap.String("error", reason))
 }

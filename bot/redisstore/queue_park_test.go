@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 )
 
@@ -33,7 +33,7 @@ func TestTransientOutageParksWithoutDeadLetters(t *testing.T) {
 	rec := &recorder{fail: func(conv string, _, _ int) error {
 		if down.Load() && strings.HasPrefix(conv, "down") {
 			transientCalls.Add(1)
-			return bot.Transient(errZaloDown)
+			return queue.Transient(errZaloDown)
 		}
 		return nil
 	}}
@@ -108,9 +108,9 @@ func TestParkedGiveUp(t *testing.T) {
 	rec := &recorder{fail: func(conv string, seq, _ int) error {
 		switch {
 		case conv == "old" && seq == 0:
-			return bot.RetryAfter(errZaloDown, 10*time.Millisecond)
+			return queue.RetryAfter(errZaloDown, 10*time.Millisecond)
 		case conv == "perm" && seq == 0:
-			return bot.Transient(errZaloDown) // parks first …
+			return queue.Transient(errZaloDown) // parks first …
 		case conv == "perm" && seq == 1:
 			return errors.New("bad event") // … then its next event fails for good
 		}
@@ -169,7 +169,7 @@ func TestParkedResumedByNextOwner(t *testing.T) {
 	down.Store(true)
 	rec := &recorder{fail: func(string, int, int) error {
 		if down.Load() {
-			return bot.Transient(errZaloDown)
+			return queue.Transient(errZaloDown)
 		}
 		return nil
 	}}
@@ -218,7 +218,7 @@ func TestBackoff(t *testing.T) {
 		{10, 0, 5 * time.Minute}, {100, 0, 5 * time.Minute}, {1, 30 * time.Second, 30 * time.Second},
 		{1, time.Hour, 5 * time.Minute},
 	} {
-		if got := bot.Backoff(c.n, time.Second, 5*time.Minute, c.hint); got != c.want {
+		if got := queue.Backoff(c.n, time.Second, 5*time.Minute, c.hint); got != c.want {
 			t.Errorf("Backoff(%d, hint %v) = %v, want %v", c.n, c.hint, got, c.want)
 		}
 	}
@@ -239,7 +239,7 @@ func TestOAHoldLimitsCalls(t *testing.T) {
 	rec := &recorder{fail: func(string, int, int) error {
 		if down.Load() {
 			calls.Add(1)
-			return bot.Transient(errZaloDown)
+			return queue.Transient(errZaloDown)
 		}
 		return nil
 	}}
@@ -285,7 +285,7 @@ func TestOneFailingEventDoesNotStallItsOA(t *testing.T) {
 	var worst atomic.Int64
 	rec := &recorder{fail: func(conv string, seq, _ int) error {
 		if conv == "poison" {
-			return bot.Transient(errZaloDown)
+			return queue.Transient(errZaloDown)
 		}
 		mu.Lock()
 		d := time.Since(enqueued[seq])

@@ -14,7 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 )
 
 // Lease scripts: only the holder (ARGV[1]) may renew or release.
@@ -52,7 +52,7 @@ type owned struct {
 	parked map[string]time.Time
 	// hold is, per OA id, until when its new events park without a handler call (a
 	// transient failure of the OA is being retried; queue_park.go).
-	hold map[string]*bot.OAHold
+	hold map[string]*queue.OAHold
 }
 
 // valid reports whether the worker may still read: the lease was renewed recently enough
@@ -71,7 +71,7 @@ func (o *owned) requestStop() {
 // Run consumes the queue with h until ctx is cancelled. Then it stops reading, lets
 // in-flight jobs finish (each bounded by JobTimeout), releases its leases and returns.
 // It returns an error only when ctx ends before the consumer groups could be created.
-func (q *Queue) Run(ctx context.Context, h bot.Handler) error {
+func (q *Queue) Run(ctx context.Context, h queue.Handler) error {
 	// Redis may blink while an instance starts: keep trying until ctx ends.
 	for err := q.ensureGroups(ctx); err != nil; err = q.ensureGroups(ctx) {
 		q.log.Warn("cannot create consumer groups, retrying", zap.Error(err))
@@ -119,7 +119,7 @@ func (q *Queue) ensureGroup(ctx context.Context, p int) error {
 
 type runner struct {
 	q     *Queue
-	h     bot.Handler
+	h     queue.Handler
 	sem   chan struct{}
 	owned map[int]*owned
 	wg    sync.WaitGroup
@@ -453,7 +453,7 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 			}
 			return true
 		}
-		if _, transient := bot.IsTransient(err); transient {
+		if _, transient := queue.IsTransient(err); transient {
 			// Not the job's fault: park the conversation and go on with the others.
 			return r.parkHead(ctx, o, m, job, err, attempt-1, took)
 		}
@@ -490,7 +490,7 @@ func retryDelay(attempt int) time.Duration {
 }
 
 // call runs the handler with its own timeout, turning a panic into an error.
-func (r *runner) call(ctx context.Context, job bot.Job) (err error) {
+func (r *runner) call(ctx context.Context, job queue.Job) (err error) {
 	r.sem <- struct{}{}
 	defer func() { <-r.sem }()
 	ctx, cancel := context.WithTimeout(ctx, r.q.opts.JobTimeout)
@@ -542,7 +542,7 @@ func (r *runner) deadLetter(ctx context.Context, p int, m redis.XMessage, attemp
 		zap.String("event_name", job.EventName), zap.Int("attempts", attempts), zap.String("error", reason))
 }
 
-func (r *runner) observe(job bot.Job, err error, dead bool, took time.Duration) {
+func (r *runner) observe(job queue.Job, err error, dead bool, took time.Duration) {
 	if r.q.opts.Observer != nil {
 		r.q.opts.Observer.JobDone(job, err, dead, took)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 )
 
@@ -22,7 +22,7 @@ func TestQueueStats(t *testing.T) {
 		t.Fatalf("Stats on empty queue = %v, %v", stats, err)
 	}
 	for i := range 10 {
-		job := bot.Job{OAID: "oa", UserID: fmt.Sprint("u", i), EventName: "user_send_text", DedupeKey: fmt.Sprint("m", i), Raw: []byte("{}")}
+		job := queue.Job{OAID: "oa", UserID: fmt.Sprint("u", i), EventName: "user_send_text", DedupeKey: fmt.Sprint("m", i), Raw: []byte("{}")}
 		if _, err := q.Enqueue(ctx, job); err != nil {
 			t.Fatal(err)
 		}

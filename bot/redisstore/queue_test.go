@@ -14,13 +14,13 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 )
 
-func testJob(conv string, seq int) bot.Job {
+func testJob(conv string, seq int) queue.Job {
 	raw, _ := json.Marshal(map[string]any{"c": conv, "s": seq})
-	return bot.Job{Account: "acc", OAID: "oa1", UserID: conv, EventName: "user_send_text",
+	return queue.Job{Account: "acc", OAID: "oa1", UserID: conv, EventName: "user_send_text",
 		DedupeKey: fmt.Sprintf("%s-%d", conv, seq), Raw: raw}
 }
 
@@ -40,7 +40,7 @@ func newTestQueue(t *testing.T, rdb redis.UniversalClient, prefix string, mod fu
 }
 
 // startQueue runs q.Run until the returned stop function is called (and waits for it).
-func startQueue(t *testing.T, q *Queue, h bot.Handler) (stop func()) {
+func startQueue(t *testing.T, q *Queue, h queue.Handler) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -67,7 +67,7 @@ type recorder struct {
 	fail  func(conv string, seq int, attempt int) error
 }
 
-func (r *recorder) HandleJob(ctx context.Context, job bot.Job) error {
+func (r *recorder) HandleJob(ctx context.Context, job queue.Job) error {
 	var ev struct {
 		C string `json:"c"`
 		S int    `json:"s"`
@@ -253,7 +253,7 @@ func TestDeadConsumerPendingClaimedInOrder(t *testing.T) {
 
 type countingObserver struct{ done, failed, dead atomic.Int64 }
 
-func (o *countingObserver) JobDone(_ bot.Job, err error, dead bool, _ time.Duration) {
+func (o *countingObserver) JobDone(_ queue.Job, err error, dead bool, _ time.Duration) {
 	o.done.Add(1)
 	if err != nil {
 		o.failed.Add(1)
@@ -399,7 +399,7 @@ func TestShutdownFinishesInFlightJob(t *testing.T) {
 	q := newTestQueue(t, rdb, prefix, func(o *QueueOptions) { o.Partitions = 2 })
 	started := make(chan struct{})
 	var finished atomic.Bool
-	h := bot.HandlerFunc(func(ctx context.Context, _ bot.Job) error {
+	h := queue.HandlerFunc(func(ctx context.Context, _ queue.Job) error {
 		close(started)
 		select {
 		case <-time.After(300 * time.Millisecond):
@@ -476,7 +476,7 @@ func BenchmarkQueueThroughput(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		_ = q.Run(ctx, bot.HandlerFunc(func(context.Context, bot.Job) error { handled.Add(1); return nil }))
+		_ = q.Run(ctx, queue.HandlerFunc(func(context.Context, queue.Job) error { handled.Add(1); return nil }))
 		close(done)
 	}()
 	defer func() { cancel(); <-done }()

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
 )
@@ -84,7 +85,7 @@ func exerciseStores(t *testing.T, rdb redis.UniversalClient) {
 	}
 	const n = 40
 	for i := range n {
-		job := bot.Job{OAID: "oa", UserID: fmt.Sprint("u", i%10), EventName: "user_send_text", DedupeKey: fmt.Sprint("m", i), Raw: []byte(`{}`)}
+		job := queue.Job{OAID: "oa", UserID: fmt.Sprint("u", i%10), EventName: "user_send_text", DedupeKey: fmt.Sprint("m", i), Raw: []byte(`{}`)}
 		ok, err := q.Enqueue(ctx, job)
 		if err != nil || !ok {
 			t.Fatalf("Enqueue %d = %v, %v", i, ok, err)
@@ -97,7 +98,7 @@ func exerciseStores(t *testing.T, rdb redis.UniversalClient) {
 	runCtx, stop := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- q.Run(runCtx, bot.HandlerFunc(func(_ context.Context, j bot.Job) error {
+		errc <- q.Run(runCtx, queue.HandlerFunc(func(_ context.Context, j queue.Job) error {
 			done <- j.DedupeKey
 			return nil
 		}))

@@ -14,6 +14,7 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/qr"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
 )
@@ -42,10 +43,10 @@ type liveAccounts struct {
 	kit  atomic.Pointer[campaignKit]           // campaigns (mountCampaigns); nil without
 }
 
-var _ bot.Handler = (*liveAccounts)(nil)
+var _ queue.Handler = (*liveAccounts)(nil)
 
 // HandleJob hands job to the conversation of the current accounts.
-func (l *liveAccounts) HandleJob(ctx context.Context, job bot.Job) error {
+func (l *liveAccounts) HandleJob(ctx context.Context, job queue.Job) error {
 	return l.cur.Load().HandleJob(ctx, job)
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
@@ -647,22 +648,22 @@ func (s *service) runCampaigns(api *httpapi.Server, k *campaignKit, admin *httpa
 	api.Mount(admin)
 	s.admin = admin
 	s.handler = touchFollowers(s.handler, k.followers)
-	s.queue = campaignQueue{queue: s.queue, runner: r}
+	s.queue = campaignQueue{Queue: s.queue, runner: r}
 	return nil
 }
 
 // campaignQueue runs campaign delivery for as long as the queue consumers run, so serve's
 // shutdown (cancel, then wait for Run) covers both.
 type campaignQueue struct {
-	queue
+	queue.Queue
 	runner *broadcast.Runner
 }
 
-func (q campaignQueue) Run(ctx context.Context, h bot.Handler) error {
+func (q campaignQueue) Run(ctx context.Context, h queue.Handler) error {
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { q.runner.Run(rctx); close(done) }()
-	err := q.queue.Run(ctx, h)
+	err := q.Queue.Run(ctx, h)
 	stop()
 	<-done
 	return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/config"
@@ -64,7 +65,7 @@ func newJobCounter() *jobCounter {
 	return c
 }
 
-func (c *jobCounter) JobDone(job bot.Job, err error, dead bool, took time.Duration) {
+func (c *jobCounter) JobDone(job queue.Job, err error, dead bool, took time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {

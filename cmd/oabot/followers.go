@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -137,8 +137,8 @@ func counted(m map[string]int) string {
 // touchFollowers records each citizen interaction in the follower registry, then hands the
 // job to next. The registry keeps the latest time (events may come out of order), so a
 // redelivered job changes nothing.
-func touchFollowers(next bot.Handler, reg followerStore) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, job bot.Job) error {
+func touchFollowers(next queue.Handler, reg followerStore) queue.Handler {
+	return queue.HandlerFunc(func(ctx context.Context, job queue.Job) error {
 		if ev, err := zalo.ParseEvent(job.Raw); err == nil && job.UserID != "" {
 			if at, follower, ok := interaction(ev, job.ReceivedAt); ok {
 				if err := reg.Touch(ctx, job.OAID, job.UserID, at, follower); err != nil {

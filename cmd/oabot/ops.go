@@ -15,9 +15,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/metrics"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
@@ -55,14 +55,14 @@ func (o webhookObservers) WebhookHandled(account string, outcome httpapi.Outcome
 	}
 }
 
-// jobMetrics records every job delivery (bot.JobObserver → bot/metrics).
+// jobMetrics records every job delivery (queue.Observer → bot/metrics).
 type jobMetrics struct {
 	m             *metrics.Metrics
 	maxDeliveries int
-	next          bot.JobObserver
+	next          queue.Observer
 }
 
-func (j jobMetrics) JobDone(job bot.Job, err error, dead bool, took time.Duration) {
+func (j jobMetrics) JobDone(job queue.Job, err error, dead bool, took time.Duration) {
 	result := metrics.ResultOK
 	switch {
 	case dead:
@@ -250,7 +250,7 @@ func (s *service) redisQueue() (*redisstore.Queue, bool) {
 		case *redisstore.Queue:
 			return v, true
 		case campaignQueue:
-			q = v.queue
+			q = v.Queue
 		default:
 			return nil, false
 		}

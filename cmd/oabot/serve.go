@@ -19,6 +19,7 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/procedures"
@@ -26,19 +27,9 @@ import (
 	"github.com/oabot/oabot/zalo/zalotest"
 )
 
-// queue is what serve needs from a queue: both sides plus health and shutdown.
-// *redisstore.Queue (production) and *inmem.Queue (demo) implement it.
-type queue interface {
-	bot.Enqueuer
-	Run(ctx context.Context, h bot.Handler) error
-	Running() bool
-	Ping(ctx context.Context) error
-	Drain()
-}
-
 var (
-	_ queue            = (*redisstore.Queue)(nil)
-	_ queue            = (*inmem.Queue)(nil)
+	_ queue.Queue      = (*redisstore.Queue)(nil)
+	_ queue.Queue      = (*inmem.Queue)(nil)
 	_ httpapi.Observer = (*httpapi.Counters)(nil)
 )
 
@@ -111,7 +102,7 @@ type service struct {
 	stdout io.Writer
 
 	rdb      redis.UniversalClient // nil in memory mode
-	queue    queue
+	queue    queue.Queue
 	state    bot.StateStore
 	catalog  *procedures.Holder
 	tokens   zalo.TokenStore
@@ -119,7 +110,7 @@ type service struct {
 	fake     *zalotest.Server        // demo only: the in-process fake Zalo API
 	counters *httpapi.Counters
 	api      *httpapi.Server
-	handler  bot.Handler
+	handler  queue.Handler
 	conv     *bot.Bot       // the conversation inside handler (campaigns render its cards)
 	admin    *httpapi.Admin // the admin API (Redis and demo mode; nil otherwise); posters accept its officers
 	// demoOfficerToken is the demo's generated admin API token (demoToken); printed in the
@@ -128,7 +119,7 @@ type service struct {
 
 	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
 	webhookObs httpapi.Observer
-	jobObs     bot.JobObserver
+	jobObs     queue.Observer
 	ops        ops // metrics and OA onboarding (ops.go)
 }
 
@@ -341,7 +332,7 @@ func (s *service) messenger(account string) (*zalo.Client, bool) {
 
 // buildHandler is THE place where the queue's handler is built: the citizen conversation
 // (bot.New via newConversation, cmd/oabot/conversation.go).
-func (s *service) buildHandler() (bot.Handler, error) {
+func (s *service) buildHandler() (queue.Handler, error) {
 	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog,
 		Messenger: func(account string) (bot.Messenger, bool) { return s.messenger(account) }}
 	if s.ops.m != nil {

@@ -5,27 +5,27 @@ import (
 	"errors"
 	"net"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/zalo"
 )
 
 // transientHandler marks the handler's failures that say nothing about the job — Zalo
 // down or slow, a token being repaired, the network or Redis blinking — as
-// bot.TransientError, so the queue retries them with backoff for as long as the event is
+// queue.TransientError, so the queue retries them with backoff for as long as the event is
 // younger than queue.max_event_age instead of dead-lettering it after max_deliveries.
-type transientHandler struct{ next bot.Handler }
+type transientHandler struct{ next queue.Handler }
 
-func (t transientHandler) HandleJob(ctx context.Context, job bot.Job) error {
+func (t transientHandler) HandleJob(ctx context.Context, job queue.Job) error {
 	err := t.next.HandleJob(ctx, job)
 	if err != nil && transientError(err) {
-		return bot.Transient(err)
+		return queue.Transient(err)
 	}
 	return err
 }
 
 // transientError classifies a handler error (see transientHandler).
 func transientError(err error) bool {
-	if _, ok := bot.IsTransient(err); ok {
+	if _, ok := queue.IsTransient(err); ok {
 		return true
 	}
 	switch zalo.ClassOf(err) {
@@ -40,4 +40,4 @@ func transientError(err error) bool {
 	return errors.As(err, &ne)
 }
 
-func isTransient(err error) bool { _, ok := bot.IsTransient(err); return ok }
+func isTransient(err error) bool { _, ok := queue.IsTransient(err); return ok }

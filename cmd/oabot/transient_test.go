@@ -7,7 +7,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -28,7 +28,7 @@ func TestTransientError(t *testing.T) {
 		{"no stored token", fmt.Errorf("token: %w", zalo.ErrNoToken), true},
 		{"redis unreachable", fmt.Errorf("load conversation: %w", netErr), true},
 		{"job timeout", fmt.Errorf("send: %w", context.DeadlineExceeded), true},
-		{"already transient", bot.Transient(errors.New("x")), true},
+		{"already transient", queue.Transient(errors.New("x")), true},
 		{"outside window -230", &zalo.APIError{Code: -230}, false},
 		{"not a follower -213", &zalo.APIError{Code: -213}, false},
 		{"other zalo error", &zalo.APIError{Code: -124}, false},
@@ -39,12 +39,12 @@ func TestTransientError(t *testing.T) {
 			t.Errorf("%s: transientError = %v, want %v", c.name, got, c.want)
 		}
 	}
-	h := transientHandler{next: bot.HandlerFunc(func(context.Context, bot.Job) error { return &zalo.APIError{HTTPStatus: 503} })}
-	if _, ok := bot.IsTransient(h.HandleJob(context.Background(), bot.Job{})); !ok {
+	h := transientHandler{next: queue.HandlerFunc(func(context.Context, queue.Job) error { return &zalo.APIError{HTTPStatus: 503} })}
+	if _, ok := queue.IsTransient(h.HandleJob(context.Background(), queue.Job{})); !ok {
 		t.Error("transientHandler did not mark a 503 transient")
 	}
-	h = transientHandler{next: bot.HandlerFunc(func(context.Context, bot.Job) error { return nil })}
-	if err := h.HandleJob(context.Background(), bot.Job{}); err != nil {
+	h = transientHandler{next: queue.HandlerFunc(func(context.Context, queue.Job) error { return nil })}
+	if err := h.HandleJob(context.Background(), queue.Job{}); err != nil {
 		t.Errorf("nil became %v", err)
 	}
 }

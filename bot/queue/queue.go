@@ -1,4 +1,4 @@
-package bot
+package queue
 
 import (
 	"context"
@@ -49,10 +49,25 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, job Job) (queued bool, err error)
 }
 
-// JobObserver is told what the workers do, for metrics and tests. Queue implementations
+// Observer is told what the workers do, for metrics and tests. Queue implementations
 // (bot/redisstore, bot/inmem) call it; it must be fast and safe for concurrent use.
-type JobObserver interface {
+type Observer interface {
 	// JobDone is called after each delivery of a job to the handler: err is the handler's
 	// result, dead is true when the job was given up and moved to the dead-letter stream.
 	JobDone(job Job, err error, dead bool, took time.Duration)
+}
+
+// Queue is a whole queue as the service runs it: the ingest side, the workers, health and
+// shutdown. *redisstore.Queue (production) and *inmem.Queue (demo) implement it, and both
+// pass the contract in bot/queue/queuetest.
+type Queue interface {
+	Enqueuer
+	// Run hands jobs to h until ctx ends, then waits for the handlers in flight.
+	Run(ctx context.Context, h Handler) error
+	// Running reports whether the workers run (for /readyz).
+	Running() bool
+	// Ping checks the backing store.
+	Ping(ctx context.Context) error
+	// Drain stops intake: Enqueue fails from now on, the workers finish what they hold.
+	Drain()
 }
