@@ -1,12 +1,51 @@
 package redisstore
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
+
+// Client is the Redis handle every store in this package takes (a single server, Sentinel
+// or Cluster client). Callers get one from Open and need not import go-redis.
+type Client = redis.UniversalClient
+
+// OpenOptions tunes Open.
+type OpenOptions struct {
+	// MinPoolSize raises the connection pool (per node) to at least this many connections;
+	// blocking stream reads hold one each.
+	MinPoolSize int
+	// PingTimeout bounds the first ping (default 5 s).
+	PingTimeout time.Duration
+}
+
+// Open is the one way this program connects to Redis: it parses rawURL (a single server,
+// Sentinel or Cluster; see NewUniversalClient), makes every command honour its context's
+// deadline, and pings. Errors never show the URL or its password.
+func Open(ctx context.Context, rawURL string, o OpenOptions) (Client, error) {
+	if rawURL == "" {
+		return nil, errors.New("redis: no url configured (redis.url or OABOT_REDIS_URL)")
+	}
+	c, err := NewUniversalClient(rawURL, o.MinPoolSize)
+	if err != nil {
+		return nil, err
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = 5 * time.Second
+	}
+	pctx, cancel := context.WithTimeout(ctx, o.PingTimeout)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("redis: %w", redactURLError(err))
+	}
+	return c, nil
+}
 
 // NewUniversalClient builds a go-redis client from one URL, so config keeps a single
 // redis.url for every deployment (deploy/redis-ha.md):
@@ -20,6 +59,10 @@ import (
 // Other query parameters are go-redis options (dial_timeout, read_timeout, pool_size …);
 // minPoolSize raises the connection pool (per node) to at least that many connections
 // (blocking stream reads hold one each). It does no I/O; the caller pings.
+//
+// Every client honours context deadlines (ContextTimeoutEnabled): without it go-redis
+// applies only its own read timeout, so a frozen Redis held the webhook for 5 s although
+// the enqueue's context allowed 1 s (Zalo gives up after about 2 s).
 func NewUniversalClient(rawURL string, minPoolSize int) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -35,6 +78,7 @@ func NewUniversalClient(rawURL string, minPoolSize int) (redis.UniversalClient, 
 			return nil, fmt.Errorf("redis cluster url: %w", redactURLError(err))
 		}
 		opts.PoolSize = max(opts.PoolSize, minPoolSize)
+		opts.ContextTimeoutEnabled = true
 		return redis.NewClusterClient(opts), nil
 	case q.Has("master_name"):
 		opts, err := redis.ParseFailoverURL(rawURL)
@@ -42,6 +86,7 @@ func NewUniversalClient(rawURL string, minPoolSize int) (redis.UniversalClient, 
 			return nil, fmt.Errorf("redis sentinel url: %w", redactURLError(err))
 		}
 		opts.PoolSize = max(opts.PoolSize, minPoolSize)
+		opts.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(opts), nil
 	default:
 		opts, err := redis.ParseURL(rawURL)
@@ -49,6 +94,7 @@ func NewUniversalClient(rawURL string, minPoolSize int) (redis.UniversalClient, 
 			return nil, fmt.Errorf("redis url: %w", redactURLError(err))
 		}
 		opts.PoolSize = max(opts.PoolSize, minPoolSize)
+		opts.ContextTimeoutEnabled = true
 		return redis.NewClient(opts), nil
 	}
 }

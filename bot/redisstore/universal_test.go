@@ -166,3 +166,53 @@ func exerciseStores(t *testing.T, rdb redis.UniversalClient) {
 		t.Fatalf("RecordTokenRefresh: %v", err)
 	}
 }
+
+// A hung Redis (SIGSTOP) must not hold a caller past its context's deadline: go-redis
+// ignores deadlines unless ContextTimeoutEnabled is set, and then waits for its own read
+// timeout (3 s by default), which kept the webhook 5 s before its 503.
+func TestOpenHonoursContextDeadline(t *testing.T) {
+	srv := redistest.NewServer(t)
+	c, err := Open(context.Background(), "redis://"+srv.Addr+"/0", OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.Freeze()
+	defer srv.Thaw()
+	const deadline = 200 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	err = c.Set(ctx, "k", "v", 0).Err()
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("a write to a frozen Redis succeeded")
+	}
+	// Generous for a loaded machine, far below go-redis's own 3 s read timeout.
+	if took > deadline+1500*time.Millisecond {
+		t.Errorf("a write with a %v deadline returned after %v (%v)", deadline, took, err)
+	}
+	t.Logf("frozen Redis: error after %v with a %v deadline", took.Round(time.Millisecond), deadline)
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct{ url, want string }{
+		{"", "no url"},
+		{"redis://user:s3cret@127.0.0.1:1/0?bogus_option=1", "redis url"},
+		{"redis://user:s3cret@127.0.0.1:1/0", "redis:"}, // nothing listens on port 1
+		{"redis://user:s3cret@127.0.0.1:1/0?master_name=m", "redis:"},
+		{"redis://user:s3cret@127.0.0.1:1/0?cluster=true", "redis:"},
+		{"redis://user:s3cret@[::1/0", "redis url"},
+	} {
+		_, err := Open(ctx, tt.url, OpenOptions{PingTimeout: 500 * time.Millisecond})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%q) = %v, want an error with %q and without the password", redactForLog(tt.url), err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "unexpected option") && strings.Contains(tt.url, "master_name") {
+			t.Errorf("Open(%q) refused a Sentinel URL: %v", redactForLog(tt.url), err)
+		}
+	}
+}
+
+func redactForLog(u string) string { return strings.ReplaceAll(u, "s3cret", "***") }

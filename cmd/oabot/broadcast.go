@@ -16,7 +16,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/oabot/oabot/bot"
@@ -74,7 +73,7 @@ var (
 
 // cards renders the procedure card of campaigns with procedure_code (cardRenderer); nil
 // refuses procedure_code.
-func newCampaignKit(ctx context.Context, cfg config.Config, rdb redis.UniversalClient, log *zap.Logger, cards broadcast.RenderCard) (*campaignKit, error) {
+func newCampaignKit(ctx context.Context, cfg config.Config, rdb redisstore.Client, log *zap.Logger, cards broadcast.RenderCard) (*campaignKit, error) {
 	prefix := cfg.Redis.KeyPrefix
 	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{},
 		fps: map[string]string{}}
@@ -286,16 +285,9 @@ func openKit(ctx context.Context, getenv func(string) string, cfgPath string, st
 	if cfg.InMemory() || cfg.Demo {
 		return nil, nil, errors.New("campaigns need Redis and live accounts: configure redis.url (demo mode keeps them in the serving process)")
 	}
-	opts, err := redis.ParseURL(cfg.Redis.URL)
+	rdb, err := redisstore.Open(ctx, cfg.Redis.URL, redisstore.OpenOptions{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("redis url: %w", err)
-	}
-	rdb := redis.NewClient(opts)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
+		return nil, nil, err
 	}
 	log, err := newLogger(cfg.Log, stderr)
 	if err != nil {

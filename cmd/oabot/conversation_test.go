@@ -679,3 +679,43 @@ accounts:
 		t.Error("stats without --account = nil error")
 	}
 }
+
+// Every command opens Redis the way serve does (redisstore.Open): Sentinel and Cluster URLs
+// are understood (they were refused with "unexpected option: master_name") and no error
+// shows the password.
+func TestCommandsOpenRedisLikeServe(t *testing.T) {
+	for _, url := range []string{
+		"redis://user:s3cret@127.0.0.1:1/0?master_name=mymaster",
+		"redis://user:s3cret@127.0.0.1:1/0?cluster=true",
+		"redis://user:s3cret@127.0.0.1:1/0",
+	} {
+		cfgPath := t.TempDir() + "/oabot.yaml"
+		yaml := fmt.Sprintf(`
+redis: {url: %q}
+accounts:
+  - id: ca-q12
+    name: "Công an quận 12"
+    oa_id: "1234567890123456789"
+    app_id: "3608465248940903967"
+    oa_secret_key_env: E2E_OA_SECRET
+    access_token_env: E2E_ACCESS
+`, url)
+		if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"E2E_OA_SECRET": "s", "E2E_ACCESS": "a"}
+		cmds := [][]string{{"stats", "--config", cfgPath, "--account", "ca-q12"}}
+		if strings.Contains(url, "master_name") {
+			cmds = append(cmds, []string{"broadcast", "list", "--config", cfgPath},
+				[]string{"followers", "counts", "--config", cfgPath, "--account", "ca-q12"})
+		}
+		for _, args := range cmds {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+			msg := fmt.Sprint(err) + errOut.String()
+			if err == nil || !strings.Contains(msg, "redis") || strings.Contains(msg, "unexpected option") || strings.Contains(msg, "s3cret") {
+				t.Errorf("oabot %s with %s: %v\n%s", args[0], strings.ReplaceAll(url, "s3cret", "***"), err, errOut.String())
+			}
+		}
+	}
+}

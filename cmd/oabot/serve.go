@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -67,7 +66,7 @@ func serveConfig(ctx context.Context, cfg config.Config, stdout, stderr io.Write
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	setRedisLogger(log) // go-redis's own notes ("failed to dial") through zap, rate-limited
+	redisstore.SetLogger(log) // go-redis's own notes ("failed to dial") through zap, rate-limited
 
 	svc, err := newService(ctx, cfg, log, stdout)
 	if err != nil {
@@ -101,7 +100,7 @@ type service struct {
 	log    *zap.Logger
 	stdout io.Writer
 
-	rdb      redis.UniversalClient // nil in memory mode
+	rdb      redisstore.Client // nil in memory mode
 	queue    queue.Queue
 	state    bot.StateStore
 	catalog  *procedures.Holder
@@ -183,17 +182,11 @@ func (s *service) openStores(ctx context.Context) error {
 		return nil
 	}
 	// One blocking reader per owned partition plus webhook and store traffic.
-	rdb, err := newRedisClient(s.cfg.Redis.URL, q.Partitions+30)
+	rdb, err := redisstore.Open(ctx, s.cfg.Redis.URL, redisstore.OpenOptions{MinPoolSize: q.Partitions + 30})
 	if err != nil {
 		return err
 	}
 	s.rdb = rdb
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := s.rdb.Ping(pctx).Err(); err != nil {
-		s.rdb.Close()
-		return fmt.Errorf("redis: %w", err)
-	}
 	prefix := s.cfg.Redis.KeyPrefix
 	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
 		Workers: q.Workers, ClaimIdle: q.ClaimIdle, LeaseTTL: q.LeaseTTL, MaxDeliveries: q.MaxDeliveries,
@@ -210,14 +203,6 @@ func (s *service) openStores(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// newRedisClient connects according to the URL (deploy/redis-ha.md): a single server
-// (redis://, rediss://, unix://), Sentinel (master_name=…, addr=… for more sentinels) or
-// Cluster (cluster=true, addr=… for more seed nodes), via redisstore.NewUniversalClient.
-// Errors never echo the URL (it may hold a password).
-func newRedisClient(rawURL string, minPool int) (redis.UniversalClient, error) {
-	return redisstore.NewUniversalClient(rawURL, minPool)
 }
 
 // loadCatalog loads the configured catalogue, or the built-in one.

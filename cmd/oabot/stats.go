@@ -9,9 +9,6 @@ import (
 	"io"
 	"sort"
 	"text/tabwriter"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/redisstore"
@@ -48,17 +45,11 @@ func runStats(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.InMemory() {
 		return errors.New("stats: counters live in the serving process in in-memory mode; configure redis.url to read them")
 	}
-	opts, err := redis.ParseURL(cfg.Redis.URL)
+	rdb, err := redisstore.Open(ctx, cfg.Redis.URL, redisstore.OpenOptions{})
 	if err != nil {
-		return fmt.Errorf("stats: redis url: %w", err)
+		return fmt.Errorf("stats: %w", err)
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		return fmt.Errorf("stats: redis: %w", err)
-	}
 	st, err := redisstore.NewStats(rdb, redisstore.StatsOptions{Prefix: cfg.Redis.KeyPrefix})
 	if err != nil {
 		return err

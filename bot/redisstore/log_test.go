@@ -1,4 +1,4 @@
-package main
+package redisstore
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func TestRedisLoggerRateLimitsAndRedacts(t *testing.T) {
 // go-redis's own "failed to dial" line reaches zap (not stderr), redacted.
 func TestRedisLoggerInstalled(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	setRedisLogger(zap.New(core))
+	SetLogger(zap.New(core))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package redisstore
 
 import (
 	"context"
@@ -31,9 +31,9 @@ const (
 	redisLogWindow = 10 * time.Second
 )
 
-// setRedisLogger installs log as go-redis's logger (process-wide; serve calls it once at
+// SetLogger installs log as go-redis's logger (process-wide; serve calls it once at
 // start).
-func setRedisLogger(log *zap.Logger) {
+func SetLogger(log *zap.Logger) {
 	redis.SetLogger(newRedisLogger(log))
 }
 
