@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oabot/oabot/bot/accounts"
 )
 
 // Accounts keeps what OA onboarding changes at run time, so that no file has to be edited
@@ -27,25 +29,10 @@ type Accounts struct {
 	now  func() time.Time
 }
 
-// RuntimeAccount is an account added through the admin API.
-//
-// OASecretKey (webhook signature) and AppSecretKey (OAuth secret_key) are kept in Redis,
-// like the OA tokens; the admin API accepts them but never returns them. When they are
-// empty, cmd takes them from a file account with the same app_id (several OAs usually
-// share one Zalo app).
-type RuntimeAccount struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	OAID         string    `json:"oa_id"`
-	AppID        string    `json:"app_id"`
-	OASecretKey  string    `json:"oa_secret_key,omitempty"`
-	AppSecretKey string    `json:"app_secret_key,omitempty"`
-	Disabled     bool      `json:"disabled"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	// UpdatedBy names the officer who last changed it (for the audit trail).
-	UpdatedBy string `json:"updated_by,omitempty"`
-}
+// RuntimeAccount is a runtime account as stored (the accounts package owns the type).
+type RuntimeAccount = accounts.Record
+
+var _ accounts.Store = (*Accounts)(nil)
 
 // OAuthState is what /oauth/zalo/start remembers for /oauth/zalo/callback.
 type OAuthState struct {
@@ -74,7 +61,7 @@ type TokenHealth struct {
 
 // Errors of Accounts.
 var (
-	ErrAccountNotFound = errors.New("account not found")
+	ErrAccountNotFound = accounts.ErrNotFound
 	ErrStateNotFound   = errors.New("oauth state not found, expired or already used")
 	ErrStateExists     = errors.New("oauth state already exists")
 )
@@ -100,8 +87,12 @@ func (a *Accounts) List(ctx context.Context) ([]RuntimeAccount, error) {
 	out := make([]RuntimeAccount, 0, len(m))
 	for id, raw := range m {
 		var acc RuntimeAccount
-		if err := json.Unmarshal([]byte(raw), &acc); err != nil {
-			return nil, fmt.Errorf("decode account %s: %w", id, err)
+		if err := json.Unmarshal([]byte(raw), &acc); err != nil || acc.ID != id {
+			// Left out and reported by accounts.Merge; never hides the other accounts.
+			if err == nil {
+				err = fmt.Errorf("stored under %q but names %q", id, acc.ID)
+			}
+			acc = RuntimeAccount{ID: id, Invalid: err}
 		}
 		out = append(out, acc)
 	}
@@ -113,7 +104,7 @@ func (a *Accounts) List(ctx context.Context) ([]RuntimeAccount, error) {
 func (a *Accounts) Get(ctx context.Context, id string) (RuntimeAccount, error) {
 	raw, err := a.rdb.HGet(ctx, a.accountsKey(), id).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return RuntimeAccount{}, ErrAccountNotFound
+		return RuntimeAccount{}, accounts.ErrNotFound
 	}
 	if err != nil {
 		return RuntimeAccount{}, fmt.Errorf("get account: %w", err)
@@ -128,30 +119,26 @@ func (a *Accounts) Get(ctx context.Context, id string) (RuntimeAccount, error) {
 // Put stores acc (insert or replace). CreatedAt is kept from the stored record; empty
 // secrets keep the stored ones, so an update need not repeat them.
 func (a *Accounts) Put(ctx context.Context, acc RuntimeAccount) (RuntimeAccount, error) {
-	if acc.ID == "" || acc.OAID == "" || acc.AppID == "" {
-		return RuntimeAccount{}, errors.New("put account: id, oa_id and app_id are required")
-	}
-	// WATCH makes the read-merge-write atomic against a concurrent change on another
-	// replica.
+	// WATCH makes the read-check-write atomic against a concurrent change on another
+	// replica: two replicas cannot both accept one oa_id.
 	err := a.watch(ctx, func(tx *redis.Tx) error {
-		now := a.now().UTC()
-		acc.UpdatedAt = now
-		acc.CreatedAt = now
-		raw, err := tx.HGet(ctx, a.accountsKey(), acc.ID).Bytes()
-		switch {
-		case err == nil:
-			var old RuntimeAccount
-			if json.Unmarshal(raw, &old) == nil {
-				acc.CreatedAt = old.CreatedAt
-				if acc.OASecretKey == "" {
-					acc.OASecretKey = old.OASecretKey
-				}
-				if acc.AppSecretKey == "" {
-					acc.AppSecretKey = old.AppSecretKey
-				}
-			}
-		case !errors.Is(err, redis.Nil):
+		all, err := tx.HGetAll(ctx, a.accountsKey()).Result()
+		if err != nil {
 			return err
+		}
+		var old RuntimeAccount
+		raw, found := all[acc.ID]
+		if found && json.Unmarshal([]byte(raw), &old) != nil {
+			old = RuntimeAccount{ID: acc.ID, Invalid: errors.New("undecodable")}
+		}
+		if err := accounts.PrepareStored(&acc, old, found, a.now()); err != nil {
+			return err
+		}
+		for id, v := range all {
+			var o RuntimeAccount
+			if id != acc.ID && json.Unmarshal([]byte(v), &o) == nil && o.OAID == acc.OAID {
+				return &accounts.ConflictError{Field: "oa_id", With: id}
+			}
 		}
 		data, err := json.Marshal(acc)
 		if err != nil {

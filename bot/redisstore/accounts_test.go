@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/oabot/oabot/bot/accounts"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 )
 
@@ -147,5 +149,60 @@ func TestTokenHealth(t *testing.T) {
 	h, _ = a.TokenHealth(ctx)
 	if got := h["ca-q1"]; got.Failures != 0 || got.LastError != "" || !got.ExpiresAt.Equal(exp.Add(time.Hour)) {
 		t.Errorf("health after recovery = %+v", got)
+	}
+}
+
+// Two records with one oa_id are refused atomically (two replicas cannot both accept one
+// OA), and a value that cannot be decoded is listed as Invalid instead of failing List
+// (one bad record used to stop every later account change from applying).
+func TestAccountsOAIDUniqueAndBadValuesListed(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAccounts(t)
+	if _, err := a.Put(ctx, RuntimeAccount{ID: "ca-q1", OAID: "111", AppID: "app"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.Put(ctx, RuntimeAccount{ID: "ca-q2", OAID: "111", AppID: "app"})
+	var ce *accounts.ConflictError
+	if !errors.As(err, &ce) || ce.With != "ca-q1" || !errors.Is(err, accounts.ErrConflict) {
+		t.Fatalf("Put(same oa_id) = %v, want a conflict with ca-q1", err)
+	}
+	// Concurrent puts of one oa_id under different ids: exactly one wins.
+	var wg sync.WaitGroup
+	wins := make(chan string, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("ca-r%d", i)
+			if _, err := a.Put(ctx, RuntimeAccount{ID: id, OAID: "222", AppID: "app"}); err == nil {
+				wins <- id
+			}
+		}()
+	}
+	wg.Wait()
+	close(wins)
+	if n := len(wins); n != 1 {
+		t.Errorf("%d concurrent puts of one oa_id succeeded, want 1", n)
+	}
+	if err := a.rdb.HSet(ctx, a.accountsKey(), "ca-bad", "{not json").Err(); err != nil {
+		t.Fatal(err)
+	}
+	list, err := a.List(ctx)
+	if err != nil {
+		t.Fatalf("List with a bad value: %v", err)
+	}
+	var bad, good int
+	for _, r := range list {
+		if r.Invalid != nil {
+			bad++
+			if r.ID != "ca-bad" {
+				t.Errorf("invalid record %q", r.ID)
+			}
+		} else {
+			good++
+		}
+	}
+	if bad != 1 || good != 2 {
+		t.Errorf("List = %d good, %d invalid; want 2 and 1", good, bad)
 	}
 }

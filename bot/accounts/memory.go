@@ -1,0 +1,96 @@
+package accounts
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store in process memory (tests, and any single-process use). It keeps
+// the same rules as the Redis store.
+type MemoryStore struct {
+	mu   sync.Mutex
+	recs map[string]Record
+	now  func() time.Time
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{recs: map[string]Record{}, now: time.Now}
+}
+
+// List returns every record by id.
+func (m *MemoryStore) List(context.Context) ([]Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Record, 0, len(m.recs))
+	for _, r := range m.recs {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Record) int { return cmpString(a.ID, b.ID) })
+	return out, nil
+}
+
+// Get returns one record or ErrNotFound.
+func (m *MemoryStore) Get(_ context.Context, id string) (Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[id]
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	return r, nil
+}
+
+// Put stores rec; another record with its oa_id → *ConflictError.
+func (m *MemoryStore) Put(_ context.Context, rec Record) (Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := PrepareStored(&rec, m.recs[rec.ID], m.has(rec.ID), m.now()); err != nil {
+		return Record{}, err
+	}
+	for _, o := range m.recs {
+		if o.ID != rec.ID && o.OAID == rec.OAID {
+			return Record{}, &ConflictError{Field: "oa_id", With: o.ID}
+		}
+	}
+	m.recs[rec.ID] = rec
+	return rec, nil
+}
+
+func (m *MemoryStore) has(id string) bool { _, ok := m.recs[id]; return ok }
+
+// SetDisabled disables or enables a record.
+func (m *MemoryStore) SetDisabled(_ context.Context, id string, disabled bool, by string) (Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[id]
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	r.Disabled, r.UpdatedBy, r.UpdatedAt = disabled, by, m.now().UTC()
+	m.recs[id] = r
+	return r, nil
+}
+
+// PrepareStored is the part of Put every Store shares: the required fields, the times, and
+// the stored secrets kept when rec leaves them empty. old is the stored record (found says
+// whether there is one).
+func PrepareStored(rec *Record, old Record, found bool, now time.Time) error {
+	if rec.ID == "" || rec.OAID == "" || rec.AppID == "" {
+		return &InvalidError{Reason: "id, oa_id and app_id are required"}
+	}
+	now = now.UTC()
+	rec.CreatedAt, rec.UpdatedAt = now, now
+	if found && old.Invalid == nil {
+		rec.CreatedAt = old.CreatedAt
+		if rec.OASecretKey == "" {
+			rec.OASecretKey = old.OASecretKey
+		}
+		if rec.AppSecretKey == "" {
+			rec.AppSecretKey = old.AppSecretKey
+		}
+	}
+	return nil
+}
