@@ -379,10 +379,13 @@ func TestMemoryTokenStoreLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Expired lock is taken over; the old holder's unlock must not free the new holder's lock.
-	time.Sleep(15 * time.Millisecond)
-	u3, err := s.Lock(ctx, "oa", time.Minute)
+	// Lock itself waits until u2's 10 ms lease has run out; the deadline only turns a lock
+	// that never expires into a failure instead of a hang.
+	long, cancel3 := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel3()
+	u3, err := s.Lock(long, "oa", time.Minute)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("taking over the expired lock: %v", err)
 	}
 	u2(ctx)
 	short2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)

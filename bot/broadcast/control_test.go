@@ -44,14 +44,14 @@ func TestPauseResumeCancel(t *testing.T) {
 		t.Fatalf("second Create = %v, %v; want the same campaign", c2.ID, err)
 	}
 	start(t, e.runner(t, broadcast.RunnerOptions{Replica: "R", Limiter: e.newLimit(200), Concurrency: 2}))
-	for acceptedCount(e) < 50 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, "50 messages accepted", 10*time.Second, func() bool { return acceptedCount(e) >= 50 })
 	if _, err := svc.Pause(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // sends already under way finish
+	waitFor(t, "the sends under way to finish", 10*time.Second, func() bool { return e.sending(t, c.ID) == 0 })
 	paused := acceptedCount(e)
+	// Lower bound, not synchronisation: the runner polls every 20 ms, so in 300 ms a paused
+	// campaign that still sent would have been caught many times over.
 	time.Sleep(300 * time.Millisecond)
 	if n := acceptedCount(e); n != paused {
 		t.Fatalf("paused campaign sent %d more messages", n-paused)
@@ -66,14 +66,13 @@ func TestPauseResumeCancel(t *testing.T) {
 	if _, err := svc.Resume(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	for acceptedCount(e) < paused+50 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, "50 more messages accepted", 10*time.Second, func() bool { return acceptedCount(e) >= paused+50 })
 	if _, err := svc.Cancel(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, "the sends under way to finish", 10*time.Second, func() bool { return e.sending(t, c.ID) == 0 })
 	cancelled := acceptedCount(e)
+	// Lower bound, as for the pause above.
 	time.Sleep(300 * time.Millisecond)
 	if n := acceptedCount(e); n != cancelled {
 		t.Fatalf("cancelled campaign sent %d more messages", n-cancelled)
@@ -131,6 +130,8 @@ func TestScheduledCampaignWithCard(t *testing.T) {
 		t.Fatalf("status %s, want scheduled", p.Status)
 	}
 	start(t, e.runner(t, broadcast.RunnerOptions{Replica: "R"}))
+	// Lower bound, not synchronisation: the runner polls every 20 ms, so 150 ms of nothing
+	// sent (of the 400 ms before SendAt) shows it waits for the scheduled time.
 	time.Sleep(150 * time.Millisecond)
 	if n := acceptedCount(e); n != 0 {
 		t.Fatalf("%d messages before the scheduled time", n)

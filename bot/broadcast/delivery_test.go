@@ -157,15 +157,11 @@ func TestCampaign10k(t *testing.T) {
 	began := time.Now()
 	stopA := start(t, ra)
 	stopB := start(t, rb)
-	for !dead.Load() {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "replica A to crash", 60*time.Second, dead.Load)
 	stopA()
 	// B is stopped gracefully mid-way (a rolling deploy): its in-flight sends complete and
 	// are recorded, its unstarted claims go back; a new replica C resumes the job.
-	for acceptedCount(e) < 6000 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "6000 messages accepted", 60*time.Second, func() bool { return acceptedCount(e) >= 6000 })
 	stopB()
 	_, mid, _ := svc.Status(ctx, c.ID)
 	if mid.Status != broadcast.StatusRunning || mid.Unknown > 1 {

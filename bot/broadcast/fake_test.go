@@ -292,6 +292,36 @@ func (e *env) touchN(t testing.TB, oaID string, base, n int, at time.Time, follo
 	return ids
 }
 
+// waitFor polls cond until it holds, failing the test when timeout passes first.
+func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// sending counts the recipients of campaign id marked "sending": begun, Zalo's answer not
+// recorded yet. Once a campaign is paused or cancelled, Begin refuses every new send, so
+// zero means every send under way has finished and been recorded.
+func (e *env) sending(t testing.TB, id string) int {
+	t.Helper()
+	n := 0
+	err := e.store.Results(context.Background(), id, func(r broadcast.Result) error {
+		if r.State == "sending" {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // waitStatus polls until the campaign reaches want or the timeout passes.
 func waitStatus(t testing.TB, s *broadcast.Service, id string, want broadcast.Status, timeout time.Duration) broadcast.Progress {
 	t.Helper()
