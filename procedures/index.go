@@ -3,6 +3,7 @@ package procedures
 import (
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -115,177 +116,260 @@ type scratch struct {
 	touched []int32
 }
 
-// NewIndex builds the search index of c.
+// NewIndex builds the search index of c in three passes over the records: terms and the
+// facts ranking needs about each name; document frequencies and idf; then the BM25F
+// postings. Last come the tables for repairing query words.
 func NewIndex(c *Catalog, opts Options) *Index {
-	if opts.Synonyms == nil {
-		opts.Synonyms = DefaultSynonyms()
-	}
-	if opts.MinScore == 0 {
-		opts.MinScore = DefaultMinScore
-	}
-	if opts.MinCoverage == 0 {
-		opts.MinCoverage = DefaultMinCoverage
-	}
+	opts = opts.withDefaults()
 	ix := &Index{cat: c, syn: opts.Synonyms, opts: opts, terms: map[string]int32{}, vocab: map[string]int32{}, known: map[string]bool{}}
 	recs := c.All()
 	n := len(recs)
 	ix.docs = make([]docInfo, n)
-
-	// Pass 1: term ids (in order of first appearance, so deterministic) and, per
-	// document, the list of (term, field) occurrences.
-	type occ struct {
-		id    int32
-		field uint8
-	}
-	var occs []occ
-	docStart := make([]int, n+1)
-	var fieldLen [][numFields]int32 = make([][numFields]int32, n)
-	var totLen [numFields]float64
-	var keys []string
-	termID := func(k string) int32 {
-		id, ok := ix.terms[k]
-		if !ok {
-			id = int32(len(keys))
-			ix.terms[k] = id
-			keys = append(keys, k)
-		}
-		return id
-	}
-	var kb []byte
-	addSeq := func(d int, f uint8, toks []token, exact bool) {
-		for i, t := range toks {
-			occs = append(occs, occ{termID(t.folded), f})
-			if i > 0 && !t.brk {
-				kb = append(append(append(kb[:0], toks[i-1].folded...), ' '), t.folded...)
-				occs = append(occs, occ{termID(string(kb)), f})
-			}
-			if exact && t.exact != t.folded {
-				kb = append(append(kb[:0], '='), t.exact...)
-				occs = append(occs, occ{termID(string(kb)), f})
-			}
-		}
-		fieldLen[d][f] += int32(len(toks))
-	}
-	groupIDs := map[string]int32{}
+	b := &indexBuilder{ix: ix, docStart: make([]int, n+1), fieldLen: make([][numFields]int32, n), groupIDs: map[string]int32{}}
 	for d, r := range recs {
-		docStart[d] = len(occs)
-		name := Normalize(r.Name)
-		nameToks := tokenize(name)
-		addSeq(d, fieldName, nameToks, true)
-		for _, exp := range ix.syn.expandAcronyms(r.Name) {
-			addSeq(d, fieldName, exp, false)
-		}
-		for _, a := range r.Aliases {
-			addSeq(d, fieldAlias, tokenize(Normalize(a)), true)
-		}
-		for _, k := range r.Keywords {
-			addSeq(d, fieldKeyword, tokenize(Normalize(k)), false)
-		}
-		addSeq(d, fieldField, tokenize(Normalize(r.Field)), false)
-		for _, res := range r.Results {
-			addSeq(d, fieldResult, tokenize(Normalize(res)), false)
-		}
-		for f := range fieldLen[d] {
-			totLen[f] += float64(fieldLen[d][f])
-		}
-		key := groupKey(name)
-		g, ok := groupIDs[key]
-		if !ok {
-			g = int32(len(ix.groups))
-			groupIDs[key] = g
-			ix.groups = append(ix.groups, nil)
-		}
-		ix.groups[g] = append(ix.groups[g], int32(d))
-		keyToks := strings.Fields(key)
-		nameExact := make([]string, len(nameToks))
-		for i, t := range nameToks {
-			nameExact[i] = t.exact
-		}
-		di := docInfo{rec: r, group: g, levelRank: levelRank(r.Levels), key: keyToks}
-		for _, q := range ix.syn.findQualifiers(nameExact) {
-			di.quals = append(di.quals, int16(q))
-		}
-		for _, c := range ix.syn.citizen {
-			if containsSeq(nameExact, c) {
-				di.citizen = true
-			}
-		}
-		di.ageLo, di.ageHi = nameAges(nameToks)
-		di.ends = ix.syn.leadEndings(keyToks)
-		for _, t := range nameHead(nameToks) {
-			if !ix.syn.isStop(t) {
-				di.head = append(di.head, termID(t.folded))
-			}
-		}
-		ix.docs[d] = di
+		b.addRecord(d, r)
 	}
-	docStart[n] = len(occs)
-	var avgLen [numFields]float64
-	for f := range avgLen {
-		avgLen[f] = totLen[f] / math.Max(1, float64(n))
-		if avgLen[f] == 0 {
-			avgLen[f] = 1
+	b.docStart[n] = len(b.occs)
+	b.weighTerms(b.docFreqs())
+	b.weighPostings()
+	for d := range ix.docs {
+		for _, id := range ix.docs[d].head {
+			ix.docs[d].headW += ix.idf[id]
 		}
 	}
-	// Pass 2: document frequencies.
-	nt := len(keys)
-	df := make([]int32, nt)
-	lastDoc := make([]int32, nt)
+	ix.collectKnown()
+	ix.buildDeletes()
+	ix.pool.New = func() any {
+		return &scratch{score: make([]float32, n), mask: make([]uint64, n), name: make([]uint64, n)}
+	}
+	return ix
+}
+
+// withDefaults fills in the zero settings.
+func (o Options) withDefaults() Options {
+	if o.Synonyms == nil {
+		o.Synonyms = DefaultSynonyms()
+	}
+	if o.MinScore == 0 {
+		o.MinScore = DefaultMinScore
+	}
+	if o.MinCoverage == 0 {
+		o.MinCoverage = DefaultMinCoverage
+	}
+	return o
+}
+
+// indexBuilder is what NewIndex gathers in its first pass and reads in the later ones.
+type indexBuilder struct {
+	ix       *Index
+	keys     []string // term id → term; ids in order of first appearance, so deterministic
+	occs     []occ    // every document's (term, field) occurrences, document after document
+	docStart []int    // document d's occurrences are occs[docStart[d]:docStart[d+1]]
+	fieldLen [][numFields]int32
+	totLen   [numFields]float64
+	groupIDs map[string]int32 // group key → index into Index.groups
+	kb       []byte           // scratch for building term keys
+}
+
+// occ is one occurrence of a term in a field of a document.
+type occ struct {
+	id    int32
+	field uint8
+}
+
+// addRecord indexes record d: the words of its name (and the name's acronyms spelt out),
+// aliases, keywords, field and results, and what ranking needs to know about its name.
+func (b *indexBuilder) addRecord(d int, r *Record) {
+	b.docStart[d] = len(b.occs)
+	name := Normalize(r.Name)
+	nameToks := tokenize(name)
+	b.addSeq(d, fieldName, nameToks, true)
+	for _, exp := range b.ix.syn.expandAcronyms(r.Name) {
+		b.addSeq(d, fieldName, exp, false)
+	}
+	for _, a := range r.Aliases {
+		b.addSeq(d, fieldAlias, tokenize(Normalize(a)), true)
+	}
+	for _, k := range r.Keywords {
+		b.addSeq(d, fieldKeyword, tokenize(Normalize(k)), false)
+	}
+	b.addSeq(d, fieldField, tokenize(Normalize(r.Field)), false)
+	for _, res := range r.Results {
+		b.addSeq(d, fieldResult, tokenize(Normalize(res)), false)
+	}
+	for f := range b.fieldLen[d] {
+		b.totLen[f] += float64(b.fieldLen[d][f])
+	}
+	b.ix.docs[d] = b.docInfo(d, r, name, nameToks)
+}
+
+// termID returns the id of term k, giving it the next one when it is new.
+func (b *indexBuilder) termID(k string) int32 {
+	id, ok := b.ix.terms[k]
+	if !ok {
+		id = int32(len(b.keys))
+		b.ix.terms[k] = id
+		b.keys = append(b.keys, k)
+	}
+	return id
+}
+
+// addSeq records the words of one text of document d in field f: each folded word, each
+// bigram not broken by punctuation, and with exact the accented form ("=đổi") of words
+// that have diacritics.
+func (b *indexBuilder) addSeq(d int, f uint8, toks []token, exact bool) {
+	for i, t := range toks {
+		b.occs = append(b.occs, occ{b.termID(t.folded), f})
+		if i > 0 && !t.brk {
+			b.kb = append(append(append(b.kb[:0], toks[i-1].folded...), ' '), t.folded...)
+			b.occs = append(b.occs, occ{b.termID(string(b.kb)), f})
+		}
+		if exact && t.exact != t.folded {
+			b.kb = append(append(b.kb[:0], '='), t.exact...)
+			b.occs = append(b.occs, occ{b.termID(string(b.kb)), f})
+		}
+	}
+	b.fieldLen[d][f] += int32(len(toks))
+}
+
+// docInfo is what ranking needs to know about record d's name: its group of same-name
+// records, level, qualifiers, whether it is for individuals, age range, leading ending
+// actions and head words.
+func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) docInfo {
+	syn := b.ix.syn
+	key := groupKey(name)
+	keyToks := strings.Fields(key)
+	nameExact := make([]string, len(nameToks))
+	for i, t := range nameToks {
+		nameExact[i] = t.exact
+	}
+	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), key: keyToks}
+	for _, q := range syn.findQualifiers(nameExact) {
+		di.quals = append(di.quals, int16(q))
+	}
+	di.citizen = slices.ContainsFunc(syn.citizen, func(c []string) bool { return containsSeq(nameExact, c) })
+	di.ageLo, di.ageHi = nameAges(nameToks)
+	di.ends = syn.leadEndings(keyToks)
+	for _, t := range nameHead(nameToks) {
+		if !syn.isStop(t) {
+			di.head = append(di.head, b.termID(t.folded))
+		}
+	}
+	return di
+}
+
+// group adds document d to the group of records named key and returns the group.
+func (b *indexBuilder) group(key string, d int) int32 {
+	g, ok := b.groupIDs[key]
+	if !ok {
+		g = int32(len(b.ix.groups))
+		b.groupIDs[key] = g
+		b.ix.groups = append(b.ix.groups, nil)
+	}
+	b.ix.groups[g] = append(b.ix.groups[g], int32(d))
+	return g
+}
+
+// docOccs are document d's occurrences.
+func (b *indexBuilder) docOccs(d int) []occ {
+	return b.occs[b.docStart[d]:b.docStart[d+1]]
+}
+
+// docFreqs counts the documents each term occurs in.
+func (b *indexBuilder) docFreqs() []int32 {
+	df := make([]int32, len(b.keys))
+	lastDoc := make([]int32, len(b.keys))
 	for i := range lastDoc {
 		lastDoc[i] = -1
 	}
-	for d := 0; d < n; d++ {
-		for _, o := range occs[docStart[d]:docStart[d+1]] {
+	for d := range b.fieldLen {
+		for _, o := range b.docOccs(d) {
 			if lastDoc[o.id] != int32(d) {
 				lastDoc[o.id] = int32(d)
 				df[o.id]++
 			}
 		}
 	}
-	ix.postings = make([][]posting, nt)
-	ix.idf = make([]float32, nt)
+	return df
+}
+
+// weighTerms sets each term's idf from its document frequency, sizes its postings and
+// fills the vocabulary of single words; and the largest idf, by which MinScore is scaled
+// to the catalogue's size.
+func (b *indexBuilder) weighTerms(df []int32) {
+	ix := b.ix
+	n := len(b.fieldLen)
+	ix.postings = make([][]posting, len(b.keys))
+	ix.idf = make([]float32, len(b.keys))
 	ix.maxIdf = math.Log(1 + (float64(n)-0.5)/1.5)
-	ix.minScore = opts.MinScore * ix.maxIdf / math.Log(1+(calibrationSize-0.5)/1.5)
-	for i, t := range keys {
+	ix.minScore = ix.opts.MinScore * ix.maxIdf / math.Log(1+(calibrationSize-0.5)/1.5)
+	for i, t := range b.keys {
 		ix.idf[i] = float32(math.Log(1 + (float64(n)-float64(df[i])+0.5)/(float64(df[i])+0.5)))
 		ix.postings[i] = make([]posting, 0, df[i])
 		if !strings.ContainsAny(t, " =") {
 			ix.vocab[t] = df[i]
 		}
 	}
-	// Pass 3: BM25F weights; documents in order, so postings come out sorted.
-	pseudo := map[int32]float64{}
-	inName := map[int32]bool{}
-	var order []int32
-	for d := 0; d < n; d++ {
-		clear(pseudo)
-		clear(inName)
-		order = order[:0]
-		var norm [numFields]float64
-		for f := range norm {
-			norm[f] = min(maxLengthNorm, 1-bm25B[f]+bm25B[f]*float64(fieldLen[d][f])/avgLen[f])
-		}
-		for _, o := range occs[docStart[d]:docStart[d+1]] {
-			if _, ok := pseudo[o.id]; !ok {
-				order = append(order, o.id)
-			}
-			pseudo[o.id] += fieldWeights[o.field] / norm[o.field]
-			if o.field <= fieldKeyword {
-				inName[o.id] = true
-			}
-		}
-		for _, id := range order {
-			tf := pseudo[id]
-			w := float64(ix.idf[id]) * tf * (bm25K1 + 1) / (tf + bm25K1)
-			ix.postings[id] = append(ix.postings[id], posting{doc: int32(d), w: float32(w), inName: inName[id]})
+}
+
+// termFreqs is one document's BM25F pseudo term frequencies, reused across documents.
+type termFreqs struct {
+	pseudo map[int32]float64 // term → field-weighted, length-normalised frequency
+	inName map[int32]bool    // the term occurs in the name, aliases or keywords
+	order  []int32           // terms in order of first occurrence
+}
+
+// weighPostings computes the BM25F weight of each term in each document. Documents go in
+// order, so each term's postings come out sorted by document.
+func (b *indexBuilder) weighPostings() {
+	avgLen := b.avgFieldLen()
+	tf := termFreqs{pseudo: map[int32]float64{}, inName: map[int32]bool{}}
+	for d := range b.fieldLen {
+		b.countTerms(d, &avgLen, &tf)
+		for _, id := range tf.order {
+			f := tf.pseudo[id]
+			w := float64(b.ix.idf[id]) * f * (bm25K1 + 1) / (f + bm25K1)
+			b.ix.postings[id] = append(b.ix.postings[id], posting{doc: int32(d), w: float32(w), inName: tf.inName[id]})
 		}
 	}
-	for d := range ix.docs {
-		for _, id := range ix.docs[d].head {
-			ix.docs[d].headW += ix.idf[id]
+}
+
+// avgFieldLen is the average length of each field (1 for a field no record has).
+func (b *indexBuilder) avgFieldLen() [numFields]float64 {
+	var avgLen [numFields]float64
+	for f := range avgLen {
+		avgLen[f] = b.totLen[f] / math.Max(1, float64(len(b.fieldLen)))
+		if avgLen[f] == 0 {
+			avgLen[f] = 1
 		}
 	}
-	// Words the synonym table knows are never "repaired" into catalogue words.
+	return avgLen
+}
+
+// countTerms fills tf with document d's term frequencies, each occurrence weighted by its
+// field and normalised by the field's length.
+func (b *indexBuilder) countTerms(d int, avgLen *[numFields]float64, tf *termFreqs) {
+	clear(tf.pseudo)
+	clear(tf.inName)
+	tf.order = tf.order[:0]
+	var norm [numFields]float64
+	for f := range norm {
+		norm[f] = min(maxLengthNorm, 1-bm25B[f]+bm25B[f]*float64(b.fieldLen[d][f])/avgLen[f])
+	}
+	for _, o := range b.docOccs(d) {
+		if _, ok := tf.pseudo[o.id]; !ok {
+			tf.order = append(tf.order, o.id)
+		}
+		tf.pseudo[o.id] += fieldWeights[o.field] / norm[o.field]
+		if o.field <= fieldKeyword {
+			tf.inName[o.id] = true
+		}
+	}
+}
+
+// collectKnown gathers the synonym table's words: they are never "repaired" into
+// catalogue words.
+func (ix *Index) collectKnown() {
 	ix.knownExact = map[string]bool{}
 	for first, rs := range ix.syn.rules {
 		ix.known[first] = true
@@ -301,6 +385,12 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	for w := range ix.syn.stopPlain {
 		ix.known[w] = true
 	}
+}
+
+// buildDeletes indexes the vocabulary's ASCII words of four letters or more by their
+// one-letter deletions, so repair finds the words one edit away from a typo without
+// scanning the vocabulary. Words go in sorted order, so the lists are deterministic.
+func (ix *Index) buildDeletes() {
 	ix.deletes = map[string][]string{}
 	vocabWords := make([]string, 0, len(ix.vocab))
 	for w := range ix.vocab {
@@ -316,10 +406,6 @@ func NewIndex(c *Catalog, opts Options) *Index {
 			ix.deletes[del] = append(ix.deletes[del], w)
 		}
 	}
-	ix.pool.New = func() any {
-		return &scratch{score: make([]float32, n), mask: make([]uint64, n), name: make([]uint64, n)}
-	}
-	return ix
 }
 
 // headEnd are the words that end a name's head: what follows them says for whom, where

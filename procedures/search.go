@@ -123,32 +123,8 @@ const (
 	longMinCoverage = 0.2
 )
 
-type qterm struct {
-	id     int32
-	weight float32
-	groups uint64 // content groups this term stands for
-	bigram bool
-}
-
 // bigramBit marks, in scratch.name, documents whose name/aliases matched a query bigram.
 const bigramBit = uint64(1) << 63
-
-type analysed struct {
-	terms    []qterm
-	content  uint64 // all content groups
-	aspect   Aspect
-	seq      []string // folded tokens after rewriting, "|" between segments
-	seqTok   []token  // the same tokens (for qualifier mentions)
-	nContent int
-	groupW   [64]float64 // weight of each content group (idf of its word)
-	totalW   float64
-	stripped string // normalised query without aspect words (for logging/debug)
-	nCore    int    // content words that are not context words
-	core     uint64 // their groups
-	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
-	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
-	verb     bool   // the query names an administrative verb or action
-}
 
 // Search finds the procedures a citizen message asks about. limit ≤ 0 means 5.
 func (ix *Index) Search(query string, limit int) Result {
@@ -162,6 +138,10 @@ type diag struct {
 	reason string
 }
 
+// search runs the pipeline: exact code lookups, query analysis, candidate gathering,
+// ranking, the abstention gate, grouping of level variants, and the confidence decision.
+// dg, when not nil, receives the analysis, the ranked candidates and the abstention
+// reason for Explain.
 func (ix *Index) search(query string, limit int, dg *diag) Result {
 	if limit <= 0 {
 		limit = 5
@@ -169,18 +149,8 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	if len(query) > 2000 {
 		query = query[:2000]
 	}
-	// Exact lookups: a national code or a poster short code.
-	if m := codeRe.FindStringSubmatch(query); m != nil {
-		if r, ok := ix.cat.ByCode(m[1]); ok {
-			a := ix.analyse(query)
-			return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne}
-		}
-	}
-	if m := shortRe.FindStringSubmatch(query); m != nil {
-		if r, ok := ix.cat.ByShortCode(m[1]); ok {
-			a := ix.analyse(query)
-			return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne}
-		}
+	if res, ok := ix.lookupCode(query); ok {
+		return res
 	}
 	a := ix.analyse(query)
 	res := Result{Aspect: a.aspect}
@@ -191,52 +161,62 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
-	s := ix.pool.Get().(*scratch)
-	defer ix.release(s)
-	// Informative terms first; common ones (low idf, e.g. "cấp") only add to documents
-	// already found, so they never flood the candidate list.
-	for pass := 0; pass < 2; pass++ {
-		for _, t := range a.terms {
-			if (float64(ix.idf[t.id]) < lowIdfShare*ix.maxIdf) != (pass == 1) {
-				continue
-			}
-			ix.accumulate(s, t, pass == 1)
+	mentioned := ix.mentionedQualifiers(a.seqTok)
+	cands := ix.candidates(&a, mentioned, limit*6+30)
+	acts := ix.rank(&a, cands)
+	if dg != nil {
+		dg.a, dg.cands = a, cands
+	}
+	// Abstain when the best match is weak, covers too little of the query, or (for a
+	// query of several words) shares no two-word phrase with the procedure's names.
+	if why := ix.abstainReason(&a, cands); why != "" {
+		if dg != nil {
+			dg.reason = why
+		}
+		res.Abstain, res.Confidence = true, ConfidenceNone
+		return res
+	}
+	var full []bool
+	res.Hits, full = ix.groupHits(cands, limit)
+	// Only a bare topic may need a clarifying question: no action and no qualifier named.
+	ix.decide(&res, &a, full, len(acts) == 0 && len(mentioned) == 0)
+	return res
+}
+
+// lookupCode answers a message carrying a national procedure code ("1.004222") or a
+// poster short code ("#12") the catalogue has: the citizen named the procedure, so there
+// is nothing to rank. The message is still analysed for the aspect it asks about.
+func (ix *Index) lookupCode(query string) (Result, bool) {
+	var r *Record
+	found := false
+	if m := codeRe.FindStringSubmatch(query); m != nil {
+		r, found = ix.cat.ByCode(m[1])
+	}
+	if !found {
+		if m := shortRe.FindStringSubmatch(query); m != nil {
+			r, found = ix.cat.ByShortCode(m[1])
 		}
 	}
-	mentioned := ix.mentionedQualifiers(a.seqTok)
-	k := limit*6 + 30
+	if !found {
+		return Result{}, false
+	}
+	a := ix.analyse(query)
+	return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne}, true
+}
+
+// candidates scores the documents the query's terms reach and keeps the best k in a
+// min-heap, so a query matching thousands of records does not sort them all. The
+// candidates come back unsorted.
+func (ix *Index) candidates(a *analysed, mentioned map[int16]bool, k int) []cand {
+	s := ix.pool.Get().(*scratch)
+	defer ix.release(s)
+	ix.gather(s, a)
 	h := &hitHeap{}
 	for _, d := range s.touched {
-		cov := 0.0
-		for m := s.mask[d] & a.content; m != 0; m &= m - 1 {
-			cov += a.groupW[bits.TrailingZeros64(m)]
+		c, ok := ix.scoreCand(s, a, mentioned, d)
+		if !ok {
+			continue
 		}
-		cov /= a.totalW
-		if s.name[d]&a.content == 0 {
-			continue // only incidental matches (field, results)
-		}
-		// The score falls with the share of the query covered (cov^1.5: cov² punished a
-		// query with one unmatched word too hard).
-		sc := float64(s.score[d]) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[ix.docs[d].levelRank]
-		if di := &ix.docs[d]; a.age >= 0 && di.ageLo >= 0 {
-			if a.age >= int(di.ageLo) && a.age < int(di.ageHi) {
-				sc *= ageMatchBonus
-			} else {
-				sc *= ageMismatchPenalty
-			}
-		}
-		if ix.docs[d].citizen {
-			sc *= citizenBonus
-		}
-		n := 0
-		for _, q := range ix.docs[d].quals {
-			if !mentioned[q] && n < maxPenalties {
-				sc *= qualifierPenalty
-				n++
-			}
-		}
-		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
-			nameFull: s.name[d]&a.content == a.content}
 		if h.Len() < k {
 			heap.Push(h, c)
 		} else if c.better((*h)[0]) {
@@ -246,117 +226,249 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	}
 	cands := make([]cand, h.Len())
 	copy(cands, *h)
-	acts := ix.syn.findActions(a.seq)
-	typed := map[int]bool{} // actions the citizen wrote (not only added by an expansion)
-	for _, act := range ix.syn.findActions(a.seq[:a.typedLen]) {
-		typed[act] = true
+	return cands
+}
+
+// gather adds the query terms' postings to s. Informative terms go first; common ones
+// (low idf, e.g. "cấp") only add to documents already found, so they never flood the
+// candidate list.
+func (ix *Index) gather(s *scratch, a *analysed) {
+	for pass := 0; pass < 2; pass++ {
+		for _, t := range a.terms {
+			if (float64(ix.idf[t.id]) < lowIdfShare*ix.maxIdf) != (pass == 1) {
+				continue
+			}
+			ix.accumulate(s, t, pass == 1)
+		}
 	}
-	qpos := make(map[string][]int, len(a.seq))
-	qids := make(map[int32]bool, len(a.seq))
+}
+
+// scoreCand turns document d's accumulated term scores into a candidate, scaled by the
+// share of the query it covers and by what its record says (level, age range, for
+// individuals, qualifiers the query does not mention). ok is false when the name and
+// aliases match no content word: matches only in the field or the results are
+// incidental.
+func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned map[int16]bool, d int32) (c cand, ok bool) {
+	if s.name[d]&a.content == 0 {
+		return cand{}, false
+	}
+	di := &ix.docs[d]
+	cov := a.coverage(s.mask[d])
+	// The score falls with the share of the query covered (cov^1.5: cov² punished a
+	// query with one unmatched word too hard).
+	sc := float64(s.score[d]) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[di.levelRank]
+	sc *= ageFactor(a.age, di)
+	if di.citizen {
+		sc *= citizenBonus
+	}
+	sc = penaliseQualifiers(sc, di.quals, mentioned)
+	return cand{doc: d, score: sc, headF: 1, cov: cov, code: di.rec.Code, bigram: s.name[d]&bigramBit != 0,
+		nameFull: s.name[d]&a.content == a.content}, true
+}
+
+// coverage is the share of the query's content weight carried by the groups in mask.
+func (a *analysed) coverage(mask uint64) float64 {
+	cov := 0.0
+	for m := mask & a.content; m != 0; m &= m - 1 {
+		cov += a.groupW[bits.TrailingZeros64(m)]
+	}
+	return cov / a.totalW
+}
+
+// ageFactor prefers, for a query giving an age, names whose age range contains it: 1
+// when the query or the name gives no age.
+func ageFactor(age int, di *docInfo) float64 {
+	switch {
+	case age < 0 || di.ageLo < 0:
+		return 1
+	case age >= int(di.ageLo) && age < int(di.ageHi):
+		return ageMatchBonus
+	default:
+		return ageMismatchPenalty
+	}
+}
+
+// penaliseQualifiers lowers sc once for each qualifier of the name ("có yếu tố nước
+// ngoài") the query does not mention, at most maxPenalties times. The factor is applied
+// once per qualifier, not as a power, which would round differently and could reorder
+// close scores.
+func penaliseQualifiers(sc float64, quals []int16, mentioned map[int16]bool) float64 {
+	n := 0
+	for _, q := range quals {
+		if !mentioned[q] && n < maxPenalties {
+			sc *= qualifierPenalty
+			n++
+		}
+	}
+	return sc
+}
+
+// rankQuery is what the ranking bonuses need from the query, computed once per search
+// rather than once per candidate.
+type rankQuery struct {
+	acts  []int            // actions the query names, typed or added by an expansion
+	typed map[int]bool     // actions the citizen wrote (not only added by an expansion)
+	pos   map[string][]int // typed word → its positions in seq
+	ids   map[int32]bool   // term ids of the query's words, expansions included
+}
+
+func (ix *Index) newRankQuery(a *analysed) rankQuery {
+	rq := rankQuery{
+		acts:  ix.syn.findActions(a.seq),
+		typed: map[int]bool{},
+		pos:   make(map[string][]int, len(a.seq)),
+		ids:   make(map[int32]bool, len(a.seq)),
+	}
+	for _, act := range ix.syn.findActions(a.seq[:a.typedLen]) {
+		rq.typed[act] = true
+	}
 	for i, w := range a.seq {
 		if i < a.typedLen { // phrase bonuses count runs of typed words, not of expansions
-			qpos[w] = append(qpos[w], i)
+			rq.pos[w] = append(rq.pos[w], i)
 		}
 		if id, ok := ix.terms[w]; ok {
-			qids[id] = true
+			rq.ids[id] = true
 		}
 	}
+	return rq
+}
+
+// rank applies the ranking bonuses to the candidates and sorts them best first. It
+// returns the actions the query names.
+func (ix *Index) rank(a *analysed, cands []cand) []int {
+	rq := ix.newRankQuery(a)
 	for i := range cands {
-		// The name's head (its action and object) should be what the query asks about.
-		if di := &ix.docs[cands[i].doc]; di.headW > 0 {
-			var got float32
-			for _, id := range di.head {
-				if qids[id] {
-					got += ix.idf[id]
-				}
-			}
-			cands[i].headF = headBase + (1-headBase)*float64(got/di.headW)
-			cands[i].score *= cands[i].headF
-		}
-		if ends := ix.docs[cands[i].doc].ends; len(ends) > 0 && !slices.ContainsFunc(ends, func(e int16) bool { return slices.Contains(acts, int(e)) }) {
-			cands[i].score *= unaskedEndPenalty
-		}
-		for _, act := range acts {
-			if containsSeq(ix.docs[cands[i].doc].key, ix.syn.actions[act]) {
-				if typed[act] {
-					cands[i].score *= typedActionBonus
-				} else {
-					cands[i].score *= actionBonus
-				}
-				break
-			}
-		}
-		if l, start := phraseRun(ix.docs[cands[i].doc].key, a.seq, qpos, ix.syn.stopPlain); l >= 2 {
-			b := phraseBonus * float64(min(l, 4))
-			if start {
-				b *= 1.5
-			}
-			cands[i].score *= 1 + b
-		}
+		ix.rankCand(&cands[i], a, &rq)
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
-	// Abstain when the best match is weak, covers too little of the query, or (for a
-	// query of several words) shares no two-word phrase with the procedure's names.
-	if dg != nil {
-		dg.a, dg.cands = a, cands
+	return rq.acts
+}
+
+// rankCand scales a candidate by how well its name fits the request: its head, an
+// ending action the query does not ask for, the action the query asks for, and the
+// longest phrase shared with the query. The factors are applied in this order; a factor
+// of 1 leaves the score exactly as it was.
+func (ix *Index) rankCand(c *cand, a *analysed, rq *rankQuery) {
+	di := &ix.docs[c.doc]
+	// The name's head (its action and object) should be what the query asks about.
+	if di.headW > 0 {
+		c.headF = ix.headFactor(di, rq.ids)
+		c.score *= c.headF
 	}
-	if why := ix.abstainReason(&a, cands); why != "" {
-		if dg != nil {
-			dg.reason = why
+	if len(di.ends) > 0 && !slices.ContainsFunc(di.ends, func(e int16) bool { return slices.Contains(rq.acts, int(e)) }) {
+		c.score *= unaskedEndPenalty
+	}
+	c.score *= ix.actionFactor(di, rq)
+	if l, start := phraseRun(di.key, a.seq, rq.pos, ix.syn.stopPlain); l >= 2 {
+		c.score *= phraseFactor(l, start)
+	}
+}
+
+// headFactor is headBase plus the rest in proportion to the idf of the name's head
+// words the query has.
+func (ix *Index) headFactor(di *docInfo, ids map[int32]bool) float64 {
+	var got float32
+	for _, id := range di.head {
+		if ids[id] {
+			got += ix.idf[id]
 		}
-		res.Abstain, res.Confidence = true, ConfidenceNone
-		return res
 	}
-	// Group same-name records across levels; the group's record is the most local level
-	// among members scoring close to the group's best.
-	type grp struct {
-		best    float64
-		members []cand
-	}
-	var order []int32
-	groups := map[int32]*grp{}
-	for _, c := range cands {
-		g := ix.docs[c.doc].group
-		if groups[g] == nil {
-			groups[g] = &grp{best: c.score}
-			order = append(order, g)
+	return headBase + (1-headBase)*float64(got/di.headW)
+}
+
+// actionFactor rewards a name containing the first action the query names (most when
+// the citizen typed it); 1 when it contains none.
+func (ix *Index) actionFactor(di *docInfo, rq *rankQuery) float64 {
+	for _, act := range rq.acts {
+		if containsSeq(di.key, ix.syn.actions[act]) {
+			if rq.typed[act] {
+				return typedActionBonus
+			}
+			return actionBonus
 		}
-		groups[g].members = append(groups[g].members, c)
 	}
-	var full []bool
+	return 1
+}
+
+// phraseFactor rewards a run of l words shared by the name and the query, more when the
+// run starts the name.
+func phraseFactor(l int, start bool) float64 {
+	b := phraseBonus * float64(min(l, 4))
+	if start {
+		b *= 1.5
+	}
+	return 1 + b
+}
+
+// nameGroup is the candidates of one procedure name across levels, best first.
+type nameGroup struct {
+	best    float64
+	members []cand
+}
+
+// groupHits turns the ranked candidates into at most limit hits, one per procedure
+// name: records with the same name at other levels become the hit's variants. Groups far
+// below the best candidate are noise, not alternatives. full[i] reports whether hit i's
+// record names every content word of the query.
+func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool) {
+	order, groups := ix.groupByName(cands)
 	for _, g := range order {
-		if len(res.Hits) == limit {
+		if len(hits) == limit {
 			break
 		}
 		gr := groups[g]
 		if gr.best < minRelativeScore*cands[0].score {
-			break // far below the best: noise, not an alternative
+			break
 		}
-		rep := gr.members[0]
-		for _, m := range gr.members[1:] {
-			if m.score >= 0.9*gr.best && ix.docs[m.doc].levelRank > ix.docs[rep.doc].levelRank {
-				rep = m
-			}
-		}
+		rep := ix.groupRep(gr)
 		hit := Hit{Record: ix.docs[rep.doc].rec, Score: round3(gr.best)}
 		for _, m := range gr.members {
 			if m.doc != rep.doc {
 				hit.Variants = append(hit.Variants, ix.docs[m.doc].rec)
 			}
 		}
-		res.Hits = append(res.Hits, hit)
+		hits = append(hits, hit)
 		full = append(full, rep.nameFull)
 	}
-	top := res.Hits[0].Score
-	// A bare topic ("căn cước", "hộ chiếu") that several procedures share, with no action
-	// or variant named: ask which case.
-	var opts []*Record
-	if a.nContent <= 2 && len(ix.syn.findActions(a.seq)) == 0 && len(mentioned) == 0 {
-		for i, h := range res.Hits {
-			if full[i] && h.Score >= clarifyRatio*top && len(opts) < maxClarifyOptions {
-				opts = append(opts, h.Record)
-			}
+	return hits, full
+}
+
+// groupByName groups ranked candidates by name; order lists the groups by their best
+// member.
+func (ix *Index) groupByName(cands []cand) (order []int32, groups map[int32]*nameGroup) {
+	groups = map[int32]*nameGroup{}
+	for _, c := range cands {
+		g := ix.docs[c.doc].group
+		if groups[g] == nil {
+			groups[g] = &nameGroup{best: c.score}
+			order = append(order, g)
 		}
+		groups[g].members = append(groups[g].members, c)
+	}
+	return order, groups
+}
+
+// groupRep is the record a group answers with: the most local level among members
+// scoring close to the group's best (like levelPrior, this prefers procedures done close
+// to citizens).
+func (ix *Index) groupRep(gr *nameGroup) cand {
+	rep := gr.members[0]
+	for _, m := range gr.members[1:] {
+		if m.score >= 0.9*gr.best && ix.docs[m.doc].levelRank > ix.docs[rep.doc].levelRank {
+			rep = m
+		}
+	}
+	return rep
+}
+
+// decide sets how the bot should answer: ask which case when a bare topic ("căn cước",
+// "hộ chiếu") fits several procedures about equally, answer with the first hit when it
+// leads clearly, else show a short list.
+func (ix *Index) decide(res *Result, a *analysed, full []bool, bare bool) {
+	top := res.Hits[0].Score
+	var opts []*Record
+	if a.nContent <= 2 && bare {
+		opts = clarifyOptions(res.Hits, full, top)
 	}
 	switch {
 	case len(opts) >= 3:
@@ -371,7 +483,18 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	default:
 		res.Confidence = ConfidenceFew
 	}
-	return res
+}
+
+// clarifyOptions are the hits, at most maxClarifyOptions, whose names hold every content
+// word of the query and that score close enough to the top to be what was meant.
+func clarifyOptions(hits []Hit, full []bool, top float64) []*Record {
+	var opts []*Record
+	for i, h := range hits {
+		if full[i] && h.Score >= clarifyRatio*top && len(opts) < maxClarifyOptions {
+			opts = append(opts, h.Record)
+		}
+	}
+	return opts
 }
 
 // abstainReason says why the query has no answer, or "" when it has one: one of the
@@ -542,310 +665,6 @@ func (h *hitHeap) Pop() any {
 	return x
 }
 
-// qtok is a query word with its content group (0 for stopwords).
-type qtok struct {
-	token
-	group  uint64
-	weight float32 // < 1 for words of a replacement longer than what was typed
-}
-
-// dialectSwaps are spelling confusions of regional pronunciation (tr/ch, s/x, d/gi/r,
-// l/n at the start; n/ng, c/t at the end): "tạm chú" for "tạm trú".
-var dialectSwaps = [][2]string{{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"}, {"gi", "d"}, {"d", "gi"}, {"r", "d"}, {"d", "r"}, {"r", "gi"}, {"gi", "r"}, {"l", "n"}, {"n", "l"}}
-
-// dialectRepair fixes a word of a two-word phrase the catalogue does not have when a
-// regional spelling variant of it makes a phrase the catalogue has ("tam chu" → "tam tru").
-func (ix *Index) dialectRepair(segs [][]qtok) {
-	has := func(a, b string) bool { _, ok := ix.terms[a+" "+b]; return ok }
-	for _, seg := range segs {
-		for i := 1; i < len(seg); i++ {
-			a, b := seg[i-1].folded, seg[i].folded
-			if has(a, b) || seg[i-1].group == 0 || seg[i].group == 0 {
-				continue
-			}
-			// A word that already makes a known phrase with its other neighbour is spelt
-			// right ("khieu nai quyet": "nai" belongs to "khieu nai", not "lai quyet").
-			bFixed := i+1 < len(seg) && seg[i+1].group != 0 && has(b, seg[i+1].folded)
-			aFixed := i >= 2 && seg[i-2].group != 0 && has(seg[i-2].folded, a)
-			if v := dialectVariant(b, func(x string) bool { return has(a, x) }); v != "" && !bFixed {
-				seg[i].token = token{exact: v, folded: v}
-			} else if v := dialectVariant(a, func(x string) bool { return has(x, b) }); v != "" && !aFixed {
-				seg[i-1].token = token{exact: v, folded: v}
-			}
-		}
-	}
-}
-
-func dialectVariant(w string, ok func(string) bool) string {
-	try := func(v string) bool { return v != w && ok(v) }
-	for _, sw := range dialectSwaps {
-		if strings.HasPrefix(w, sw[0]) {
-			if v := sw[1] + w[len(sw[0]):]; try(v) {
-				return v
-			}
-		}
-	}
-	switch {
-	case strings.HasSuffix(w, "ng") && try(w[:len(w)-1]):
-		return w[:len(w)-1]
-	case strings.HasSuffix(w, "n") && try(w+"g"):
-		return w + "g"
-	case strings.HasSuffix(w, "c") && try(w[:len(w)-1]+"t"):
-		return w[:len(w)-1] + "t"
-	case strings.HasSuffix(w, "t") && try(w[:len(w)-1]+"c"):
-		return w[:len(w)-1] + "c"
-	}
-	return ""
-}
-
-// analyse turns a query into weighted index terms.
-func (ix *Index) analyse(query string) analysed {
-	var a analysed
-	a.aspect = AspectNone
-	norm := Normalize(query)
-	toks := tokenize(norm)
-	if len(toks) > 64 {
-		toks = toks[:64]
-	}
-	toks = ix.syn.diedSense(toks)
-	// Context words are known for what they are: never "repaired" into catalogue words
-	// ("bình dương" is no typo of "sinh …").
-	ctx := ix.syn.contextMask(toks)
-	for i := range toks {
-		if !ctx[i] {
-			toks[i] = ix.repair(toks[i])
-		}
-	}
-	var segs [][]qtok // main segments
-	type extra struct {
-		toks   []token
-		groups uint64
-	}
-	var extras []extra
-	var cur []qtok
-	nextGroup := 0
-	var scales [64]float64
-	newGroupW := func(t token, scale float64, isCtx bool) uint64 {
-		if ix.syn.isStop(t) || nextGroup >= 63 {
-			return 0
-		}
-		w := unknownWordWeight
-		if id, ok := ix.terms[t.folded]; ok {
-			w = float64(ix.idf[id])
-		}
-		if isCtx {
-			w *= contextWeight
-		} else {
-			a.nCore++
-			a.core |= uint64(1) << nextGroup
-		}
-		w *= scale
-		scales[nextGroup] = scale
-		a.groupW[nextGroup] = w
-		a.totalW += w
-		g := uint64(1) << nextGroup
-		nextGroup++
-		return g
-	}
-	endSeg := func() {
-		if len(cur) > 0 {
-			segs = append(segs, cur)
-			cur = nil
-		}
-	}
-	var kept []string
-	for i := 0; i < len(toks); {
-		if toks[i].brk {
-			endSeg()
-		}
-		r := ix.syn.match(toks, i)
-		if r == nil {
-			cur = append(cur, qtok{toks[i], newGroupW(toks[i], 1, ctx[i]), 1})
-			kept = append(kept, toks[i].exact)
-			i++
-			continue
-		}
-		switch r.kind {
-		case ruleReplace:
-			if len(r.to) == 0 {
-				endSeg()
-			}
-			// Replacement words weigh like typed words: scaling them down for long
-			// expansions of short abbreviations measured worse on the labelled queries.
-			w := float32(1)
-			// In coverage, a long replacement of a short phrase ("sổ đỏ" → "giấy chứng
-			// nhận quyền sử dụng đất") must not outweigh the rest of the query.
-			cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
-			for _, t := range r.to {
-				cur = append(cur, qtok{t, newGroupW(t, cs, ix.syn.isContext(t)), w})
-				kept = append(kept, t.exact)
-			}
-		case ruleAspect:
-			if a.aspect == AspectNone {
-				a.aspect = r.aspect
-			}
-			endSeg()
-		case ruleExpand:
-			var gs uint64
-			for k, t := range toks[i : i+len(r.from)] {
-				g := newGroupW(t, 1, ctx[i+k])
-				gs |= g
-				cur = append(cur, qtok{t, g, 1})
-				kept = append(kept, t.exact)
-			}
-			extras = append(extras, extra{toks: r.to, groups: gs})
-		}
-		i += len(r.from)
-	}
-	endSeg()
-	a.stripped = strings.Join(kept, " ")
-
-	ix.dialectRepair(segs)
-	// Two core words that form a catalogue phrase weigh at least their share of the
-	// phrase's idf: "khai tử" is rare although "khai" and "tử" are common.
-	for _, seg := range segs {
-		for i := 1; i < len(seg); i++ {
-			g1, g2 := seg[i-1].group&a.core, seg[i].group&a.core
-			if g1 == 0 || g2 == 0 {
-				continue
-			}
-			id, ok := ix.terms[seg[i-1].folded+" "+seg[i].folded]
-			if !ok {
-				continue
-			}
-			for _, g := range [2]uint64{g1, g2} {
-				k := bits.TrailingZeros64(g)
-				if w := phraseShare * float64(ix.idf[id]) * scales[k]; w > a.groupW[k] {
-					a.totalW += w - a.groupW[k]
-					a.groupW[k] = w
-				}
-			}
-		}
-	}
-	weights := map[int32]int{} // term id → index in a.terms
-	add := func(key string, w float32, groups uint64, bigram bool) {
-		id, ok := ix.terms[key]
-		if !ok {
-			return
-		}
-		if j, ok := weights[id]; ok {
-			if w > a.terms[j].weight {
-				a.terms[j].weight = w
-			}
-			a.terms[j].groups |= groups
-			return
-		}
-		weights[id] = len(a.terms)
-		a.terms = append(a.terms, qterm{id: id, weight: w, groups: groups, bigram: bigram})
-	}
-	for _, seg := range segs {
-		for i, t := range seg {
-			a.seq = append(a.seq, t.folded)
-			a.seqTok = append(a.seqTok, t.token)
-			if t.group != 0 {
-				a.content |= t.group
-				if _, ok := ix.terms["="+t.exact]; ok && t.exact != t.folded {
-					// Typed with diacritics: trust them ("đổi" is not "đối"), keep
-					// the folded form as a weaker fallback (catalogue typos).
-					add("="+t.exact, exactWeight*t.weight, t.group, false)
-					add(t.folded, foldedWeightAcc*t.weight, 0, false)
-				} else {
-					add(t.folded, t.weight, t.group, false)
-				}
-			}
-			if i > 0 {
-				add(seg[i-1].folded+" "+t.folded, (seg[i-1].weight+t.weight)/2, seg[i-1].group|t.group, true)
-			}
-		}
-		a.seq = append(a.seq, "|")
-		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
-	}
-	a.typedLen = len(a.seq)
-	for _, e := range extras {
-		for i, t := range e.toks {
-			a.seq = append(a.seq, t.folded)
-			a.seqTok = append(a.seqTok, t)
-			if !ix.syn.isStop(t) {
-				// A single word of a longer expansion does not stand for the typed words
-				// ("thẻ" alone is not "căn cước"); its phrases below do.
-				g := e.groups
-				if len(e.toks) > 1 {
-					g = 0
-				}
-				add(t.folded, expandWeight, g, false)
-			}
-			if i > 0 {
-				add(e.toks[i-1].folded+" "+t.folded, expandWeight, e.groups, true)
-			}
-		}
-		a.seq = append(a.seq, "|")
-		a.seqTok = append(a.seqTok, token{exact: "|", folded: "|"})
-	}
-	a.nContent = bits.OnesCount64(a.content)
-	// Verbs count as typed (an expansion of "làm" adds "cấp"); actions also from
-	// expansions ("mất" adds "cấp lại").
-	a.verb = ix.syn.hasVerb(a.seqTok[:a.typedLen]) || ix.syn.hasAction(a.seq, ix.syn.notVerbMask(a.seqTok))
-	if ix.syn.isConsumer(toks) {
-		a.verb = false // judged like a question without a verb: a strong match or nothing
-	}
-	a.age = queryAge(a.seq)
-	return a
-}
-
-// repair fixes a word the catalogue does not know: raw Telex/VNI keystrokes that decode
-// to a known syllable ("ddawng" → "đăng"), or a typo at edit distance 1 from a catalogue
-// word of four letters or more. Known words, numbers and synonym-table words are kept.
-func (ix *Index) repair(t token) token {
-	f := t.folded
-	// A stopword typed with some of its diacritics left out ("đuoc" for "được") is that
-	// stopword; else its folded form would match catalogue words ("đã được giao đất") as
-	// content. Another tone ("đỏ", not "đó") is another word.
-	if t.exact != f && !ix.syn.stop[t.exact] {
-		if w := ix.syn.stopByFold[f]; w != "" && marksWithin(t.exact, w) {
-			if _, known := ix.terms["="+t.exact]; !known && !ix.knownExact[t.exact] {
-				return token{exact: w, folded: f, brk: t.brk}
-			}
-		}
-	}
-	if ix.vocab[f] > 0 || ix.known[f] || isDigits(f) {
-		return t
-	}
-	if dec, ok := decodeTyping(f); ok {
-		df := canonSyllable(foldNormalized(dec))
-		if ix.vocab[df] > 0 || ix.known[df] {
-			return token{exact: dec, folded: df}
-		}
-	}
-	if len(f) < 4 || !isASCII(f) {
-		return t
-	}
-	best, bestDF := "", int32(0)
-	consider := func(w string) {
-		if w == f || !withinOneEdit(f, w) {
-			return
-		}
-		if d := ix.vocab[w]; d > bestDF || d == bestDF && d > 0 && w < best {
-			best, bestDF = w, d
-		}
-	}
-	for _, w := range ix.deletes[f] { // f is w with one letter deleted
-		consider(w)
-	}
-	for i := 0; i < len(f); i++ {
-		del := f[:i] + f[i+1:]
-		if ix.vocab[del] > 0 && len(del) >= 3 { // f has one extra letter
-			consider(del)
-		}
-		for _, w := range ix.deletes[del] { // substitution or transposition
-			consider(w)
-		}
-	}
-	if best == "" {
-		return t
-	}
-	return token{exact: best, folded: best}
-}
-
 func isDigits(s string) bool {
 	if s == "" {
 		return false
@@ -856,32 +675,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// withinOneEdit reports whether a and b differ by one insertion, deletion, substitution
-// or transposition of adjacent letters (ASCII).
-func withinOneEdit(a, b string) bool {
-	la, lb := len(a), len(b)
-	if la < lb {
-		a, b, la, lb = b, a, lb, la
-	}
-	if la-lb > 1 {
-		return false
-	}
-	i := 0
-	for i < lb && a[i] == b[i] {
-		i++
-	}
-	if i == lb {
-		return true
-	}
-	if la == lb {
-		if a[i+1:] == b[i+1:] {
-			return true
-		}
-		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
-	}
-	return a[i+1:] == b[i:]
 }
 
 // commonRun returns the longest run of words shared by all record names (in the first

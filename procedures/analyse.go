@@ -1,0 +1,454 @@
+package procedures
+
+import (
+	"math/bits"
+	"strings"
+)
+
+// qterm is an index term of the query: its weight and the content groups it stands for.
+type qterm struct {
+	id     int32
+	weight float32
+	groups uint64 // content groups this term stands for
+	bigram bool
+}
+
+// analysed is a query after analysis: its terms, its content groups with their coverage
+// weights, and the word sequence the ranking bonuses read.
+type analysed struct {
+	terms    []qterm
+	content  uint64 // all content groups
+	aspect   Aspect
+	seq      []string // folded tokens after rewriting, "|" between segments
+	seqTok   []token  // the same tokens (for qualifier mentions)
+	nContent int
+	groupW   [64]float64 // weight of each content group (idf of its word)
+	totalW   float64
+	stripped string // normalised query without aspect words (for logging/debug)
+	nCore    int    // content words that are not context words
+	core     uint64 // their groups
+	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
+	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
+	verb     bool   // the query names an administrative verb or action
+}
+
+// qtok is a query word with its content group (0 for stopwords).
+type qtok struct {
+	token
+	group  uint64
+	weight float32 // < 1 for words of a replacement longer than what was typed
+}
+
+// dialectSwaps are spelling confusions of regional pronunciation (tr/ch, s/x, d/gi/r,
+// l/n at the start; n/ng, c/t at the end): "tạm chú" for "tạm trú".
+var dialectSwaps = [][2]string{{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"}, {"gi", "d"}, {"d", "gi"}, {"r", "d"}, {"d", "r"}, {"r", "gi"}, {"gi", "r"}, {"l", "n"}, {"n", "l"}}
+
+// dialectRepair fixes a word of a two-word phrase the catalogue does not have when a
+// regional spelling variant of it makes a phrase the catalogue has ("tam chu" → "tam tru").
+func (ix *Index) dialectRepair(segs [][]qtok) {
+	has := func(a, b string) bool { _, ok := ix.terms[a+" "+b]; return ok }
+	for _, seg := range segs {
+		for i := 1; i < len(seg); i++ {
+			a, b := seg[i-1].folded, seg[i].folded
+			if has(a, b) || seg[i-1].group == 0 || seg[i].group == 0 {
+				continue
+			}
+			// A word that already makes a known phrase with its other neighbour is spelt
+			// right ("khieu nai quyet": "nai" belongs to "khieu nai", not "lai quyet").
+			bFixed := i+1 < len(seg) && seg[i+1].group != 0 && has(b, seg[i+1].folded)
+			aFixed := i >= 2 && seg[i-2].group != 0 && has(seg[i-2].folded, a)
+			if v := dialectVariant(b, func(x string) bool { return has(a, x) }); v != "" && !bFixed {
+				seg[i].token = token{exact: v, folded: v}
+			} else if v := dialectVariant(a, func(x string) bool { return has(x, b) }); v != "" && !aFixed {
+				seg[i-1].token = token{exact: v, folded: v}
+			}
+		}
+	}
+}
+
+func dialectVariant(w string, ok func(string) bool) string {
+	try := func(v string) bool { return v != w && ok(v) }
+	for _, sw := range dialectSwaps {
+		if strings.HasPrefix(w, sw[0]) {
+			if v := sw[1] + w[len(sw[0]):]; try(v) {
+				return v
+			}
+		}
+	}
+	switch {
+	case strings.HasSuffix(w, "ng") && try(w[:len(w)-1]):
+		return w[:len(w)-1]
+	case strings.HasSuffix(w, "n") && try(w+"g"):
+		return w + "g"
+	case strings.HasSuffix(w, "c") && try(w[:len(w)-1]+"t"):
+		return w[:len(w)-1] + "t"
+	case strings.HasSuffix(w, "t") && try(w[:len(w)-1]+"c"):
+		return w[:len(w)-1] + "c"
+	}
+	return ""
+}
+
+// analyse turns a query into weighted index terms, in phases: tokens (normalised, word
+// senses resolved, typos repaired), rewriting by the synonym table into segments and
+// expansions with one content group per word, regional spelling repair, phrase weights,
+// the terms (typed words and their bigrams, then expansions), and what the abstention
+// gate needs (content count, verb, age).
+func (ix *Index) analyse(query string) analysed {
+	toks, ctx := ix.queryTokens(query)
+	b := queryBuilder{ix: ix, weights: map[int32]int{}}
+	b.a.aspect = AspectNone
+	b.rewrite(toks, ctx)
+	ix.dialectRepair(b.segs)
+	b.weighPhrases()
+	b.addTyped()
+	b.addExpansions()
+	b.finish(toks)
+	return b.a
+}
+
+// queryTokens normalises and splits the query (at most 64 words), resolves word senses
+// and repairs typos. ctx marks the context words: they are known for what they are and
+// never "repaired" into catalogue words ("bình dương" is no typo of "sinh …").
+func (ix *Index) queryTokens(query string) (toks []token, ctx []bool) {
+	toks = tokenize(Normalize(query))
+	if len(toks) > 64 {
+		toks = toks[:64]
+	}
+	toks = ix.syn.diedSense(toks)
+	ctx = ix.syn.contextMask(toks)
+	for i := range toks {
+		if !ctx[i] {
+			toks[i] = ix.repair(toks[i])
+		}
+	}
+	return toks, ctx
+}
+
+// queryBuilder is the state of analyse: the segments (typed words and replacements,
+// split at punctuation, aspect words and deleted phrases, so no bigram spans a split),
+// the expansions added beside them, and the content groups handed out so far.
+type queryBuilder struct {
+	ix        *Index
+	a         analysed
+	segs      [][]qtok
+	cur       []qtok // the segment being built
+	extras    []expansion
+	kept      []string // the words kept, for a.stripped
+	nextGroup int
+	scales    [64]float64   // coverage scale of each content group
+	weights   map[int32]int // term id → index in a.terms
+}
+
+// expansion is a synonym expansion: words added beside the typed words they stand for.
+type expansion struct {
+	toks   []token
+	groups uint64 // the typed words' content groups
+}
+
+// rewrite applies the synonym table's rules (replacements, aspect words, expansions) to
+// the tokens and builds the segments.
+func (b *queryBuilder) rewrite(toks []token, ctx []bool) {
+	for i := 0; i < len(toks); {
+		if toks[i].brk {
+			b.endSeg()
+		}
+		r := b.ix.syn.match(toks, i)
+		if r == nil {
+			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i]), 1)
+			i++
+			continue
+		}
+		switch r.kind {
+		case ruleReplace:
+			b.replace(r)
+		case ruleAspect:
+			if b.a.aspect == AspectNone {
+				b.a.aspect = r.aspect
+			}
+			b.endSeg()
+		case ruleExpand:
+			b.expand(r, toks[i:i+len(r.from)], ctx[i:])
+		}
+		i += len(r.from)
+	}
+	b.endSeg()
+	b.a.stripped = strings.Join(b.kept, " ")
+}
+
+func (b *queryBuilder) endSeg() {
+	if len(b.cur) > 0 {
+		b.segs = append(b.segs, b.cur)
+		b.cur = nil
+	}
+}
+
+// keep appends a word to the current segment.
+func (b *queryBuilder) keep(t token, group uint64, weight float32) {
+	b.cur = append(b.cur, qtok{t, group, weight})
+	b.kept = append(b.kept, t.exact)
+}
+
+// newGroup gives a word of the query its content group and coverage weight: its idf
+// (unknownWordWeight when the catalogue lacks it), scaled down for a context word and by
+// scale. Stopwords, and words once 63 groups are taken, get none (0).
+func (b *queryBuilder) newGroup(t token, scale float64, isCtx bool) uint64 {
+	if b.ix.syn.isStop(t) || b.nextGroup >= 63 {
+		return 0
+	}
+	a := &b.a
+	w := unknownWordWeight
+	if id, ok := b.ix.terms[t.folded]; ok {
+		w = float64(b.ix.idf[id])
+	}
+	if isCtx {
+		w *= contextWeight
+	} else {
+		a.nCore++
+		a.core |= uint64(1) << b.nextGroup
+	}
+	w *= scale
+	b.scales[b.nextGroup] = scale
+	a.groupW[b.nextGroup] = w
+	a.totalW += w
+	g := uint64(1) << b.nextGroup
+	b.nextGroup++
+	return g
+}
+
+// replace puts a replacement's words in the place of the typed ones; an empty
+// replacement (a deleted phrase) ends the segment.
+func (b *queryBuilder) replace(r *rule) {
+	if len(r.to) == 0 {
+		b.endSeg()
+	}
+	// Replacement words weigh like typed words: scaling them down for long expansions of
+	// short abbreviations measured worse on the labelled queries.
+	w := float32(1)
+	// In coverage, a long replacement of a short phrase ("sổ đỏ" → "giấy chứng nhận quyền
+	// sử dụng đất") must not outweigh the rest of the query.
+	cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
+	for _, t := range r.to {
+		b.keep(t, b.newGroup(t, cs, b.ix.syn.isContext(t)), w)
+	}
+}
+
+// expand keeps the typed words (ctx marks their context words) and notes the expansion
+// to add after the segments, standing for the typed words' groups.
+func (b *queryBuilder) expand(r *rule, typed []token, ctx []bool) {
+	var gs uint64
+	for k, t := range typed {
+		g := b.newGroup(t, 1, ctx[k])
+		gs |= g
+		b.keep(t, g, 1)
+	}
+	b.extras = append(b.extras, expansion{toks: r.to, groups: gs})
+}
+
+// weighPhrases: two core words that form a catalogue phrase weigh at least their share
+// of the phrase's idf: "khai tử" is rare although "khai" and "tử" are common.
+func (b *queryBuilder) weighPhrases() {
+	for _, seg := range b.segs {
+		for i := 1; i < len(seg); i++ {
+			g1, g2 := seg[i-1].group&b.a.core, seg[i].group&b.a.core
+			if g1 == 0 || g2 == 0 {
+				continue
+			}
+			id, ok := b.ix.terms[seg[i-1].folded+" "+seg[i].folded]
+			if !ok {
+				continue
+			}
+			share := phraseShare * float64(b.ix.idf[id])
+			b.raiseGroupW(g1, share)
+			b.raiseGroupW(g2, share)
+		}
+	}
+}
+
+// raiseGroupW raises the coverage weight of group g (one bit) to share, scaled like the
+// group's word.
+func (b *queryBuilder) raiseGroupW(g uint64, share float64) {
+	a := &b.a
+	k := bits.TrailingZeros64(g)
+	if w := share * b.scales[k]; w > a.groupW[k] {
+		a.totalW += w - a.groupW[k]
+		a.groupW[k] = w
+	}
+}
+
+// addTerm adds an index term to the query; a term added twice keeps its larger weight
+// and the union of its groups. Terms the catalogue lacks are dropped.
+func (b *queryBuilder) addTerm(key string, w float32, groups uint64, bigram bool) {
+	id, ok := b.ix.terms[key]
+	if !ok {
+		return
+	}
+	a := &b.a
+	if j, ok := b.weights[id]; ok {
+		if w > a.terms[j].weight {
+			a.terms[j].weight = w
+		}
+		a.terms[j].groups |= groups
+		return
+	}
+	b.weights[id] = len(a.terms)
+	a.terms = append(a.terms, qterm{id: id, weight: w, groups: groups, bigram: bigram})
+}
+
+// addTyped adds the segments' words and bigrams as terms, and their words to the
+// query's sequence, each segment ending with "|".
+func (b *queryBuilder) addTyped() {
+	for _, seg := range b.segs {
+		for i, t := range seg {
+			b.push(t.token)
+			if t.group != 0 {
+				b.a.content |= t.group
+				b.addWord(t)
+			}
+			if i > 0 {
+				b.addTerm(seg[i-1].folded+" "+t.folded, (seg[i-1].weight+t.weight)/2, seg[i-1].group|t.group, true)
+			}
+		}
+		b.pushEnd()
+	}
+	b.a.typedLen = len(b.a.seq)
+}
+
+// push appends a word to the query's sequence.
+func (b *queryBuilder) push(t token) {
+	b.a.seq = append(b.a.seq, t.folded)
+	b.a.seqTok = append(b.a.seqTok, t)
+}
+
+// pushEnd ends a segment in the query's sequence with "|", so no phrase runs across it.
+func (b *queryBuilder) pushEnd() {
+	b.push(token{exact: "|", folded: "|"})
+}
+
+// addWord adds a content word as a term.
+func (b *queryBuilder) addWord(t qtok) {
+	if _, ok := b.ix.terms["="+t.exact]; ok && t.exact != t.folded {
+		// Typed with diacritics: trust them ("đổi" is not "đối"), keep the folded form as
+		// a weaker fallback (catalogue typos).
+		b.addTerm("="+t.exact, exactWeight*t.weight, t.group, false)
+		b.addTerm(t.folded, foldedWeightAcc*t.weight, 0, false)
+		return
+	}
+	b.addTerm(t.folded, t.weight, t.group, false)
+}
+
+// addExpansions adds the expansions' words and bigrams as terms, after the typed ones in
+// the query's sequence.
+func (b *queryBuilder) addExpansions() {
+	for _, e := range b.extras {
+		for i, t := range e.toks {
+			b.push(t)
+			if !b.ix.syn.isStop(t) {
+				// A single word of a longer expansion does not stand for the typed words
+				// ("thẻ" alone is not "căn cước"); its phrases below do.
+				g := e.groups
+				if len(e.toks) > 1 {
+					g = 0
+				}
+				b.addTerm(t.folded, expandWeight, g, false)
+			}
+			if i > 0 {
+				b.addTerm(e.toks[i-1].folded+" "+t.folded, expandWeight, e.groups, true)
+			}
+		}
+		b.pushEnd()
+	}
+}
+
+// finish sets what the abstention gate and ranking read besides the terms: the number of
+// content words, whether an administrative verb is named, and the age given.
+func (b *queryBuilder) finish(toks []token) {
+	a := &b.a
+	a.nContent = bits.OnesCount64(a.content)
+	// Verbs count as typed (an expansion of "làm" adds "cấp"); actions also from
+	// expansions ("mất" adds "cấp lại").
+	a.verb = b.ix.syn.hasVerb(a.seqTok[:a.typedLen]) || b.ix.syn.hasAction(a.seq, b.ix.syn.notVerbMask(a.seqTok))
+	if b.ix.syn.isConsumer(toks) {
+		a.verb = false // judged like a question without a verb: a strong match or nothing
+	}
+	a.age = queryAge(a.seq)
+}
+
+// repair fixes a word the catalogue does not know: raw Telex/VNI keystrokes that decode
+// to a known syllable ("ddawng" → "đăng"), or a typo at edit distance 1 from a catalogue
+// word of four letters or more. Known words, numbers and synonym-table words are kept.
+func (ix *Index) repair(t token) token {
+	f := t.folded
+	// A stopword typed with some of its diacritics left out ("đuoc" for "được") is that
+	// stopword; else its folded form would match catalogue words ("đã được giao đất") as
+	// content. Another tone ("đỏ", not "đó") is another word.
+	if t.exact != f && !ix.syn.stop[t.exact] {
+		if w := ix.syn.stopByFold[f]; w != "" && marksWithin(t.exact, w) {
+			if _, known := ix.terms["="+t.exact]; !known && !ix.knownExact[t.exact] {
+				return token{exact: w, folded: f, brk: t.brk}
+			}
+		}
+	}
+	if ix.vocab[f] > 0 || ix.known[f] || isDigits(f) {
+		return t
+	}
+	if dec, ok := decodeTyping(f); ok {
+		df := canonSyllable(foldNormalized(dec))
+		if ix.vocab[df] > 0 || ix.known[df] {
+			return token{exact: dec, folded: df}
+		}
+	}
+	if len(f) < 4 || !isASCII(f) {
+		return t
+	}
+	best, bestDF := "", int32(0)
+	consider := func(w string) {
+		if w == f || !withinOneEdit(f, w) {
+			return
+		}
+		if d := ix.vocab[w]; d > bestDF || d == bestDF && d > 0 && w < best {
+			best, bestDF = w, d
+		}
+	}
+	for _, w := range ix.deletes[f] { // f is w with one letter deleted
+		consider(w)
+	}
+	for i := 0; i < len(f); i++ {
+		del := f[:i] + f[i+1:]
+		if ix.vocab[del] > 0 && len(del) >= 3 { // f has one extra letter
+			consider(del)
+		}
+		for _, w := range ix.deletes[del] { // substitution or transposition
+			consider(w)
+		}
+	}
+	if best == "" {
+		return t
+	}
+	return token{exact: best, folded: best}
+}
+
+// withinOneEdit reports whether a and b differ by one insertion, deletion, substitution
+// or transposition of adjacent letters (ASCII).
+func withinOneEdit(a, b string) bool {
+	la, lb := len(a), len(b)
+	if la < lb {
+		a, b, la, lb = b, a, lb, la
+	}
+	if la-lb > 1 {
+		return false
+	}
+	i := 0
+	for i < lb && a[i] == b[i] {
+		i++
+	}
+	if i == lb {
+		return true
+	}
+	if la == lb {
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	return a[i+1:] == b[i:]
+}
