@@ -119,7 +119,7 @@ func New(d Deps) (*Bot, error) {
 	return b, nil
 }
 
-// HandleJob parses the job's event and answers it.
+// HandleJob answers the job's event (parsed by queue.Pipeline, or here when called alone).
 //
 // Idempotency (the queue delivers at least once): the reply is planned from the stored
 // conversation, which is not changed until every message of the job has been sent. After
@@ -129,11 +129,14 @@ func New(d Deps) (*Bot, error) {
 // and a job already done is skipped whole. What can still repeat: one message, when the
 // process dies between a send and the store write that follows it.
 func (b *Bot) HandleJob(ctx context.Context, job queue.Job) error {
-	ev, err := zalo.ParseEvent(job.Raw)
-	if err != nil {
-		// A body that does not parse will not parse on retry either.
-		b.log.Warn("undecodable event", zap.String("event_name", job.EventName), zap.Error(err))
-		return nil
+	ev := job.Event // parsed once by queue.Pipeline
+	if ev == nil {
+		var err error
+		if ev, err = zalo.ParseEvent(job.Raw); err != nil {
+			// A body that does not parse will not parse on retry either.
+			b.log.Warn("undecodable event", zap.String("event_name", job.EventName), zap.Error(err))
+			return nil
+		}
 	}
 	oaID, userID := zalo.Route(ev)
 	acc := b.byID[job.Account]

@@ -47,19 +47,19 @@ func (m *MemoryStore) Get(_ context.Context, id string) (Record, error) {
 func (m *MemoryStore) Put(_ context.Context, rec Record) (Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := PrepareStored(&rec, m.recs[rec.ID], m.has(rec.ID), m.now()); err != nil {
+	old, found := m.recs[rec.ID]
+	if err := PrepareStored(&rec, old, found, m.now()); err != nil {
 		return Record{}, err
 	}
+	keeps := found && old.OAID == rec.OAID // see redisstore.Accounts.Put
 	for _, o := range m.recs {
-		if o.ID != rec.ID && o.OAID == rec.OAID {
+		if !keeps && o.ID != rec.ID && o.OAID == rec.OAID {
 			return Record{}, &ConflictError{Field: "oa_id", With: o.ID}
 		}
 	}
 	m.recs[rec.ID] = rec
 	return rec, nil
 }
-
-func (m *MemoryStore) has(id string) bool { _, ok := m.recs[id]; return ok }
 
 // SetDisabled disables or enables a record.
 func (m *MemoryStore) SetDisabled(_ context.Context, id string, disabled bool, by string) (Record, error) {

@@ -151,6 +151,10 @@ func (h *OAuthRoutes) putAccount(c *gin.Context) {
 	}
 	if err := h.o.Runtime.PutRuntimeAccount(ctx, in, officer); err != nil {
 		var bad *InvalidAccountError
+		if errors.As(err, &bad) && bad.Conflict {
+			oaError(c, http.StatusConflict, "conflict", bad.Reason)
+			return
+		}
 		if errors.As(err, &bad) {
 			oaError(c, http.StatusBadRequest, "invalid", bad.Reason)
 			return
@@ -172,8 +176,12 @@ func (h *OAuthRoutes) putAccount(c *gin.Context) {
 }
 
 // InvalidAccountError is returned by RuntimeAccounts when an account cannot be stored as
-// given (e.g. no secret and no file account of the same app to take it from).
-type InvalidAccountError struct{ Reason string }
+// given (e.g. no secret and no file account of the same app to take it from: 400), or when
+// its id or oa_id belongs to another account (Conflict: 409).
+type InvalidAccountError struct {
+	Reason   string
+	Conflict bool
+}
 
 func (e *InvalidAccountError) Error() string { return "invalid account: " + e.Reason }
 

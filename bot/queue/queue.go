@@ -2,8 +2,15 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/oabot/oabot/zalo"
 )
+
+// ErrDraining is what Enqueue returns once Drain was called: the service is stopping and
+// the webhook answers 503, so Zalo delivers the event again to a live replica.
+var ErrDraining = errors.New("queue is draining")
 
 // Job is one webhook event waiting to be handled. The ingest side builds it after the
 // signature check; the worker side hands it to a Handler.
@@ -26,6 +33,9 @@ type Job struct {
 	ReceivedAt time.Time `json:"received_at"`
 	// Attempt counts deliveries of this job to a handler, starting at 1.
 	Attempt int `json:"-"`
+	// Event is Raw parsed, once per delivery, by Pipeline (nil before it, and for a body
+	// that does not parse). Stages read it instead of parsing Raw again.
+	Event zalo.Event `json:"-"`
 }
 
 // Handler handles one job. Returning an error means "try again later"; after the queue's
@@ -68,6 +78,7 @@ type Queue interface {
 	Running() bool
 	// Ping checks the backing store.
 	Ping(ctx context.Context) error
-	// Drain stops intake: Enqueue fails from now on, the workers finish what they hold.
+	// Drain stops intake: Enqueue fails with ErrDraining from now on, while the workers
+	// go on handling what was queued until Run's context ends.
 	Drain()
 }

@@ -134,9 +134,12 @@ func (a *Accounts) Put(ctx context.Context, acc RuntimeAccount) (RuntimeAccount,
 		if err := accounts.PrepareStored(&acc, old, found, a.now()); err != nil {
 			return err
 		}
+		// A record keeping its oa_id is not blocked by a conflicting one stored before this
+		// check existed (Merge leaves that one out): it must stay possible to disable it.
+		keeps := found && old.Invalid == nil && old.OAID == acc.OAID
 		for id, v := range all {
 			var o RuntimeAccount
-			if id != acc.ID && json.Unmarshal([]byte(v), &o) == nil && o.OAID == acc.OAID {
+			if !keeps && id != acc.ID && json.Unmarshal([]byte(v), &o) == nil && o.OAID == acc.OAID {
 				return &accounts.ConflictError{Field: "oa_id", With: id}
 			}
 		}

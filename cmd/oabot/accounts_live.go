@@ -2,45 +2,69 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/accounts"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/qr"
 	"github.com/oabot/oabot/bot/queue"
-	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
 )
 
-// accountsRefreshEvery is how often a replica re-reads the runtime accounts (Redis), so
-// an account added or disabled through the admin API applies on every replica within
-// about this long without a restart (at once on the replica that took the admin call).
-const accountsRefreshEvery = 5 * time.Second
+// accountsRefreshEvery is how often a replica re-reads the runtime accounts (Redis).
+const accountsRefreshEvery = accounts.RefreshEvery
 
-// liveAccounts is the account registry: the file accounts merged with the runtime
-// accounts stored in Redis (bot/redisstore/accounts.go), applied to the webhook (secret
-// by OA id), the conversation (per-account settings) and the Zalo clients (one per
-// account, created when an account appears or its secrets change). The file stays
-// authoritative: a runtime record with the id or oa_id of a file account is ignored
-// (runtimeToConfig), so it can never replace a file account's secret.
-//
-// It is also the queue's handler: it hands each job to the conversation built for the
-// current set of accounts.
+// newAccounts builds the account registry (bot/accounts): the config file's accounts,
+// plus (with Redis, outside the demo) the runtime accounts every replica shares, each with
+// one token source and its Zalo clients. In the demo every account talks to the in-process
+// fake Zalo API with its configured token.
+func (s *service) newAccounts(ctx context.Context) error {
+	o := accounts.Options{File: s.cfg.Accounts, Logger: s.log.Named("accounts")}
+	if s.cfg.Demo {
+		s.fake = zalotest.New()
+		for _, a := range s.cfg.Accounts {
+			s.fake.AddOA(a.OAID, a.AccessToken.Value())
+			s.fake.SetOAName(a.OAID, a.Name)
+		}
+		o.ClientOptions = []zalo.Option{zalo.WithAPIBase(zalotest.BaseURL), zalo.WithHTTPClient(s.zaloHTTPClient(s.fake.HTTPClient()))}
+		o.Tokens = staticTokens
+	} else {
+		o.ClientOptions = []zalo.Option{zalo.WithAPIBase(s.cfg.Zalo.APIBase), zalo.WithHTTPClient(s.zaloHTTPClient(nil))}
+		o.Tokens = s.tokenProvider
+	}
+	if s.rdb != nil && !s.cfg.Demo {
+		store, err := redisstore.NewAccounts(s.rdb, s.cfg.Redis.KeyPrefix)
+		if err != nil {
+			return err
+		}
+		s.ops.accounts, o.Store = store, store
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	reg, err := accounts.New(ctx, o)
+	if err != nil {
+		return err
+	}
+	s.accounts = reg
+	return nil
+}
+
+// liveAccounts is what the registry's snapshots are applied to (applyAccounts): the
+// conversation (per-account settings), the QR, landing and poster routes, and campaigns.
+// It is also the pipeline's conversation stage.
 type liveAccounts struct {
-	mu   sync.Mutex        // serialises refreshes
-	sig  string            // fingerprint of the applied set
-	each map[string]string // account id → fingerprint, for the runtime accounts' clients
-	deps conversationDeps  // to rebuild the conversation
+	deps conversationDeps // to rebuild the conversation
 	cur  atomic.Pointer[bot.Bot]
-	qrs  atomic.Pointer[map[string]qr.Account] // the QR, landing and poster routes' accounts
-	kit  atomic.Pointer[campaignKit]           // campaigns (mountCampaigns); nil without
+	qrs  atomic.Pointer[map[string]qr.Account]
+	kit  atomic.Pointer[campaignKit] // nil without campaigns
 }
 
 var _ queue.Handler = (*liveAccounts)(nil)
@@ -50,146 +74,59 @@ func (l *liveAccounts) HandleJob(ctx context.Context, job queue.Job) error {
 	return l.cur.Load().HandleJob(ctx, job)
 }
 
-// fileAccounts returns the accounts of the config file (without the runtime accounts
-// merged at start).
-func (s *service) fileAccounts() []config.Account {
-	var out []config.Account
-	for _, a := range s.cfg.Accounts {
-		if !s.ops.runtime[a.ID] {
-			out = append(out, a)
+// applyAccounts applies a snapshot, in the order that keeps events safe: the conversation
+// first, then the webhook (which accepts events only for accounts the conversation knows),
+// then QR routes and campaigns. A part that cannot apply keeps its previous accounts and
+// says so in the log.
+func (s *service) applyAccounts(snap *accounts.Snapshot) {
+	l := &s.ops.live
+	cfg := s.cfg
+	cfg.Accounts = snap.Configs()
+	if conv, err := newConversation(cfg, l.deps); err != nil {
+		s.log.Error("accounts: conversation not rebuilt", zap.Error(err))
+	} else {
+		l.cur.Store(conv)
+	}
+	if s.api != nil {
+		if err := s.api.SetAccounts(webhookAccounts(snap)); err != nil {
+			s.log.Error("accounts: webhook not updated", zap.Error(err))
 		}
+	}
+	qrs := qrAccountMap(s.cfg.HTTP.PublicBaseURL, cfg.Accounts, s.log)
+	l.qrs.Store(&qrs)
+	if k := l.kit.Load(); k != nil {
+		k.sync(snap)
+	}
+}
+
+// webhookAccounts are the served accounts as the webhook checks them (signature key by OA).
+func webhookAccounts(snap *accounts.Snapshot) []httpapi.Account {
+	var out []httpapi.Account
+	for _, a := range snap.Enabled() {
+		out = append(out, httpapi.Account{ID: a.ID, OAID: a.OAID, OASecretKey: a.OASecretKey.Value()})
 	}
 	return out
 }
 
-// watchAccounts refreshes the accounts every accountsRefreshEvery until ctx ends.
-func (s *service) watchAccounts(ctx context.Context) {
-	if s.ops.accounts == nil {
-		return
+// messenger returns the Zalo client of an account slug.
+func (s *service) messenger(account string) (bot.Messenger, bool) {
+	a, ok := s.accounts.Snapshot().ByID(account)
+	if !ok || a.Disabled || a.Client == nil {
+		return nil, false
 	}
-	t := time.NewTicker(accountsRefreshEvery)
-	defer t.Stop()
-	for {
-		s.applyAccounts(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return a.Client, true
 }
 
-// applyAccounts refreshes now, logging a failure (the previous set stays in force).
-func (s *service) applyAccounts(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := s.refreshAccounts(ctx); err != nil && ctx.Err() == nil {
-		s.log.Warn("runtime accounts not refreshed", zap.Error(err))
+// accountError turns the registry's refusals into the admin API's: a conflict is a 409,
+// anything else it refuses a 400.
+func accountError(err error) error {
+	var ce *accounts.ConflictError
+	var ie *accounts.InvalidError
+	switch {
+	case errors.As(err, &ce):
+		return &httpapi.InvalidAccountError{Reason: ce.Error(), Conflict: true}
+	case errors.As(err, &ie):
+		return &httpapi.InvalidAccountError{Reason: ie.Reason}
 	}
-}
-
-// refreshAccounts reads the runtime accounts and applies the merged set when it changed.
-func (s *service) refreshAccounts(ctx context.Context) error {
-	if s.ops.accounts == nil || s.api == nil {
-		return nil
-	}
-	l := &s.ops.live
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	list, err := s.ops.accounts.List(ctx)
-	if err != nil {
-		return fmt.Errorf("runtime accounts: %w", err)
-	}
-	file := s.fileAccounts()
-	merged := append([]config.Account(nil), file...)
-	for _, ra := range list {
-		a, err := runtimeToConfig(file, ra)
-		if err != nil {
-			continue // reported at start and refused by the admin API
-		}
-		merged = append(merged, a)
-	}
-	each := make(map[string]string, len(merged))
-	h := sha256.New()
-	for _, a := range merged {
-		f := accountFingerprint(a)
-		each[a.ID] = f
-		h.Write([]byte(f))
-	}
-	sig := hex.EncodeToString(h.Sum(nil))
-	if sig == l.sig {
-		return nil
-	}
-	// 1. Zalo clients of new or changed runtime accounts (file accounts keep theirs).
-	fileIDs := map[string]bool{}
-	for _, a := range file {
-		fileIDs[a.ID] = true
-	}
-	for _, a := range merged {
-		if a.Disabled || fileIDs[a.ID] || (l.each[a.ID] == each[a.ID] && s.hasClient(a.ID)) {
-			continue
-		}
-		c, err := s.runtimeClient(ctx, a)
-		if err != nil {
-			s.log.Error("runtime account: no zalo client", zap.String("account", a.ID), zap.Error(err))
-			continue
-		}
-		s.ops.mu.Lock()
-		s.clients[a.ID] = c
-		s.ops.mu.Unlock()
-	}
-	// 2. The conversation, before the webhook accepts events for a new account.
-	cfg := s.cfg
-	cfg.Accounts = merged
-	conv, err := newConversation(cfg, l.deps)
-	if err != nil {
-		return fmt.Errorf("rebuild conversation: %w", err)
-	}
-	l.cur.Store(conv)
-	// 3. The webhook.
-	var hooks []httpapi.Account
-	for _, a := range merged {
-		if !a.Disabled {
-			hooks = append(hooks, httpapi.Account{ID: a.ID, OAID: a.OAID, OASecretKey: a.OASecretKey.Value()})
-		}
-	}
-	if err := s.api.SetAccounts(hooks); err != nil {
-		return fmt.Errorf("webhook accounts: %w", err)
-	}
-	// 4. The QR, landing and poster routes, and campaigns (settings and Zalo client).
-	qrs := qrAccountMap(s.cfg.HTTP.PublicBaseURL, merged, s.log)
-	l.qrs.Store(&qrs)
-	if k := l.kit.Load(); k != nil {
-		k.sync(ctx, merged)
-	}
-	if l.sig != "" {
-		s.log.Info("accounts applied", zap.Int("accounts", len(merged)), zap.Int("webhook_accounts", len(hooks)))
-	}
-	l.sig, l.each = sig, each
-	return nil
-}
-
-// accountFingerprint changes when anything the registry applies changes (secrets are
-// hashed, never kept in clear).
-func accountFingerprint(a config.Account) string {
-	sum := sha256.Sum256([]byte(a.OASecretKey.Value() + "\x00" + a.AppSecretKey.Value()))
-	return fmt.Sprintf("%s|%s|%s|%s|%t|%x;", a.ID, a.OAID, a.AppID, a.Name, a.Disabled, sum[:8])
-}
-
-func (s *service) hasClient(id string) bool {
-	s.ops.mu.RLock()
-	defer s.ops.mu.RUnlock()
-	_, ok := s.clients[id]
-	return ok
-}
-
-// runtimeClient builds the Zalo client of a runtime account: tokens from the shared
-// token store (written by the OAuth onboarding), refreshed with the app secret.
-func (s *service) runtimeClient(ctx context.Context, a config.Account) (*zalo.Client, error) {
-	tp, err := s.tokenProvider(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	return zalo.NewClient(zalo.WithAPIBase(s.cfg.Zalo.APIBase), zalo.WithHTTPClient(s.zaloHTTPClient(nil)),
-		zalo.WithTokenSource(tp))
+	return fmt.Errorf("runtime account: %w", err)
 }

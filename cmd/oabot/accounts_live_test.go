@@ -161,3 +161,68 @@ func newLiveReplicas(t *testing.T, oaID string) liveReplicas {
 	}
 	return r
 }
+
+// Two runtime accounts with one oa_id: the second is refused with 409 (it was accepted with
+// 201, after which every refresh failed and all later account changes silently stopped
+// applying, surviving restarts). A conflicting record already in Redis — written before
+// the check existed — is left out and reported, and later changes still apply on every
+// replica.
+func TestRuntimeAccountConflictRefusedAndNeverFreezes(t *testing.T) {
+	const rtOA = "4000000000000000888"
+	r := newLiveReplicas(t, rtOA)
+	call := func(base, path, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+opsAdmin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	account := func(id string) string {
+		return `{"id":"` + id + `","name":"` + id + `","oa_id":"` + rtOA + `","app_id":"` + opsAppID + `"}`
+	}
+	if code, out := call(r.a, "/admin/v1/oa/accounts", account("ca-x")); code != http.StatusCreated {
+		t.Fatalf("first account = %d %s", code, out)
+	}
+	if code, out := call(r.b, "/admin/v1/oa/accounts", account("ca-y")); code != http.StatusConflict || !strings.Contains(out, "ca-x") {
+		t.Fatalf("second account with the same oa_id = %d %s, want 409 naming ca-x", code, out)
+	}
+	if code, out := call(r.a, "/admin/v1/oa/accounts", `{"id":"ca-z","name":"z","oa_id":"`+opsOAID+`","app_id":"`+opsAppID+`"}`); code != http.StatusConflict {
+		t.Fatalf("runtime account with a file account's oa_id = %d %s, want 409", code, out)
+	}
+	// A record that an older release accepted: same OA, another id, created later.
+	dup, _ := json.Marshal(map[string]any{"id": "ca-dup", "name": "dup", "oa_id": rtOA, "app_id": opsAppID,
+		"created_at": time.Now().Add(time.Minute)})
+	if err := r.rdb.HSet(context.Background(), r.prefix+"accounts", "ca-dup", dup, "ca-junk", "{not json").Err(); err != nil {
+		t.Fatal(err)
+	}
+	served := func(base string) bool {
+		body, _ := citizenEvent("4300000000000000009", fmt.Sprintf("dup-%d", time.Now().UnixNano()), "xin chao")
+		var env struct{ Timestamp string }
+		_ = json.Unmarshal(body, &env)
+		body = []byte(strings.ReplaceAll(string(body), opsOAID, rtOA))
+		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(string(body)))
+		req.Header.Set(zalo.SignatureHeader, zalo.Sign(opsAppID, body, env.Timestamp, opsOASecret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && strings.Contains(string(out), `"queued"`)
+	}
+	waitFor(t, accountsRefreshEvery+10*time.Second, "replica B to serve ca-x", func() bool { return served(r.b) })
+	if code, out := call(r.a, "/admin/v1/oa/accounts/ca-x/disable", ""); code != http.StatusOK {
+		t.Fatalf("disable = %d %s", code, out)
+	}
+	// The disabled account's OA is not handed to the conflicting record: both replicas stop
+	// serving it, which needs every refresh to go on working despite the bad records.
+	waitFor(t, accountsRefreshEvery+10*time.Second, "replica B to drop the disabled account", func() bool { return !served(r.b) })
+	if served(r.a) {
+		t.Error("replica A still serves the disabled account")
+	}
+}

@@ -19,14 +19,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/accounts"
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
-	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
-	"github.com/oabot/oabot/zalo/zalotest"
 )
 
 // campaignKit is everything campaigns need, built from the config on an open Redis client.
@@ -42,9 +41,6 @@ type campaignKit struct {
 	audit     httpapi.Auditor
 	limiter   broadcast.Limiter
 	service   *broadcast.Service
-	// clientOpts gives the options of an account's Zalo client (API base, token source);
-	// build adds the campaigns' one-attempt retry policy.
-	clientOpts func(ctx context.Context, a config.Account) ([]zalo.Option, error)
 	// poll is the runner's idle wait between looks for work (0: the runner's default).
 	poll time.Duration
 
@@ -52,8 +48,7 @@ type campaignKit struct {
 	// at run time and stop at disabled ones without a restart.
 	mu       sync.RWMutex
 	accounts map[string]broadcast.Account
-	clients  map[string]*zalo.Client
-	fps      map[string]string // account id → accountFingerprint
+	clients  map[string]*zalo.Client // the accounts' campaign clients (one attempt per call)
 }
 
 // followerStore is the follower registry as campaigns, the admin API, the follower CLI and
@@ -71,12 +66,12 @@ var (
 	_ followerStore = (*inmem.FollowerRegistry)(nil)
 )
 
-// cards renders the procedure card of campaigns with procedure_code (cardRenderer); nil
-// refuses procedure_code.
-func newCampaignKit(ctx context.Context, cfg config.Config, rdb redisstore.Client, log *zap.Logger, cards broadcast.RenderCard) (*campaignKit, error) {
+// newCampaignKit builds campaigns on Redis for the registry's accounts. cards renders the
+// procedure card of campaigns with procedure_code (cardRenderer); nil refuses
+// procedure_code.
+func newCampaignKit(cfg config.Config, rdb redisstore.Client, reg *accounts.Registry, log *zap.Logger, cards broadcast.RenderCard) (*campaignKit, error) {
 	prefix := cfg.Redis.KeyPrefix
-	k := &campaignKit{cfg: cfg, log: log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{},
-		fps: map[string]string{}}
+	k := &campaignKit{cfg: cfg, log: log}
 	var err error
 	if k.store, err = redisstore.NewCampaignStore(rdb, prefix); err != nil {
 		return nil, err
@@ -90,59 +85,39 @@ func newCampaignKit(ctx context.Context, cfg config.Config, rdb redisstore.Clien
 	if k.limiter, err = redisstore.NewRateLimiter(rdb, prefix, cfg.Broadcast.RatePerSecond, 1); err != nil {
 		return nil, err
 	}
-	tokens, err := redisstore.NewTokenStore(rdb, prefix)
-	if err != nil {
-		return nil, err
-	}
-	tp := &service{cfg: cfg, log: log, tokens: tokens}
-	k.clientOpts = func(ctx context.Context, a config.Account) ([]zalo.Option, error) {
-		src, err := tp.tokenProvider(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		return []zalo.Option{zalo.WithAPIBase(cfg.Zalo.APIBase), zalo.WithTokenSource(src)}, nil
-	}
-	return k, k.start(ctx, cards)
+	return k, k.start(reg.Snapshot(), cards)
 }
 
-// start builds the campaign settings and Zalo client of every enabled account of the
-// config, then the service.
-func (k *campaignKit) start(ctx context.Context, cards broadcast.RenderCard) error {
-	for _, a := range k.cfg.Accounts {
-		if a.Disabled {
-			continue
-		}
-		acct, c, err := k.build(ctx, a)
-		if err != nil {
-			return err
-		}
-		k.accounts[a.ID], k.clients[a.ID], k.fps[a.ID] = acct, c, accountFingerprint(a)
-	}
+// start takes the accounts of snap, then builds the service.
+func (k *campaignKit) start(snap *accounts.Snapshot, cards broadcast.RenderCard) error {
+	k.sync(snap)
 	var err error
 	k.service, err = broadcast.New(broadcast.Deps{Store: k.store, Followers: k.followers,
 		Lookup: k.account, RatePerSecond: k.cfg.Broadcast.RatePerSecond, RenderCard: cards})
 	return err
 }
 
-// build makes an account's campaign settings and its Zalo client.
-func (k *campaignKit) build(ctx context.Context, a config.Account) (broadcast.Account, *zalo.Client, error) {
-	opts, err := k.clientOpts(ctx, a)
-	if err != nil {
-		return broadcast.Account{}, nil, fmt.Errorf("account %s: %w", a.ID, err)
+// sync takes the enabled accounts of a snapshot and their campaign clients, so campaigns
+// reach accounts added at run time and stop at disabled ones. An account without a client
+// (see the snapshot's problems) is left out.
+func (k *campaignKit) sync(snap *accounts.Snapshot) {
+	accts := map[string]broadcast.Account{}
+	clients := map[string]*zalo.Client{}
+	for _, a := range snap.Enabled() {
+		if a.Campaign == nil {
+			continue
+		}
+		z := broadcast.ZaloAdapter{Client: a.Campaign}
+		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
+		if a.Verified {
+			// accounts[].article_monthly_cap, the Basic package's 1 when unset (zalo-oa.md §5.2).
+			acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
+		}
+		accts[a.ID], clients[a.ID] = acct, a.Campaign
 	}
-	// One attempt per call: a transport-level retry could deliver an announcement twice
-	// (see bot/broadcast); the runner retries what is safe to retry.
-	c, err := zalo.NewClient(append(opts, zalo.WithRetry(zalo.RetryPolicy{MaxAttempts: 1}))...)
-	if err != nil {
-		return broadcast.Account{}, nil, fmt.Errorf("account %s: zalo client: %w", a.ID, err)
-	}
-	z := broadcast.ZaloAdapter{Client: c}
-	acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
-	if a.Verified {
-		// accounts[].article_monthly_cap, the Basic package's 1 when unset (zalo-oa.md §5.2).
-		acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
-	}
-	return acct, c, nil
+	k.mu.Lock()
+	k.accounts, k.clients = accts, clients
+	k.mu.Unlock()
 }
 
 // account returns an enabled account's campaign settings (broadcast Deps and Runner).
@@ -151,37 +126,6 @@ func (k *campaignKit) account(id string) (broadcast.Account, bool) {
 	defer k.mu.RUnlock()
 	a, ok := k.accounts[id]
 	return a, ok
-}
-
-// sync applies the registry's merged accounts: new or changed enabled accounts get a new
-// client, unchanged ones keep theirs, disabled or removed ones are dropped. An account
-// whose client cannot be built is left out (logged), as the conversation does.
-func (k *campaignKit) sync(ctx context.Context, merged []config.Account) {
-	accounts := make(map[string]broadcast.Account, len(merged))
-	clients := make(map[string]*zalo.Client, len(merged))
-	fps := make(map[string]string, len(merged))
-	k.mu.RLock()
-	old, oldClients, oldFPs := k.accounts, k.clients, k.fps
-	k.mu.RUnlock()
-	for _, a := range merged {
-		if a.Disabled {
-			continue
-		}
-		fp := accountFingerprint(a)
-		if oldFPs[a.ID] == fp {
-			accounts[a.ID], clients[a.ID], fps[a.ID] = old[a.ID], oldClients[a.ID], fp
-			continue
-		}
-		acct, c, err := k.build(ctx, a)
-		if err != nil {
-			k.log.Error("campaigns: account left out", zap.String("account", a.ID), zap.Error(err))
-			continue
-		}
-		accounts[a.ID], clients[a.ID], fps[a.ID] = acct, c, fp
-	}
-	k.mu.Lock()
-	k.accounts, k.clients, k.fps = accounts, clients, fps
-	k.mu.Unlock()
 }
 
 // cardRenderer renders a campaign's procedure card with the conversation's own card code
@@ -294,7 +238,20 @@ func openKit(ctx context.Context, getenv func(string) string, cfgPath string, st
 		rdb.Close()
 		return nil, nil, err
 	}
-	k, err := newCampaignKit(ctx, cfg, rdb, log, cliCards(cfg))
+	tokens, err := redisstore.NewTokenStore(rdb, cfg.Redis.KeyPrefix)
+	if err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
+	// The CLI serves the config file's accounts, on the tokens serve keeps fresh.
+	tp := &service{cfg: cfg, log: log, tokens: tokens}
+	reg, err := accounts.New(ctx, accounts.Options{File: cfg.Accounts, Tokens: tp.tokenProvider, Logger: log,
+		ClientOptions: []zalo.Option{zalo.WithAPIBase(cfg.Zalo.APIBase)}})
+	if err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
+	k, err := newCampaignKit(cfg, rdb, reg, log, cliCards(cfg))
 	if err != nil {
 		rdb.Close()
 		return nil, nil, err
@@ -597,12 +554,10 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	if s.rdb == nil || s.cfg.Demo {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if s.conv == nil {
 		return errors.New("campaigns: the conversation must be built first (procedure cards)")
 	}
-	k, err := newCampaignKit(ctx, s.cfg, s.rdb, s.log, cardRenderer(s.conv))
+	k, err := newCampaignKit(s.cfg, s.rdb, s.accounts, s.log, cardRenderer(s.conv))
 	if err != nil {
 		return fmt.Errorf("campaigns: %w", err)
 	}
@@ -622,12 +577,12 @@ func (s *service) mountCampaigns(api *httpapi.Server) error {
 	if err := s.runCampaigns(api, k, admin, fmt.Sprintf("%s-%d", host, os.Getpid())); err != nil {
 		return err
 	}
-	s.ops.live.kit.Store(k) // the account registry keeps its accounts current
+	s.ops.live.kit.Store(k) // applyAccounts keeps its accounts current
 	return nil
 }
 
-// runCampaigns mounts the admin API, feeds the follower registry from every webhook event
-// and runs this replica's share of delivery beside the queue consumers.
+// runCampaigns mounts the admin API and prepares this replica's share of delivery (run
+// beside the queue consumers) and the follower registry (fed by the job pipeline).
 func (s *service) runCampaigns(api *httpapi.Server, k *campaignKit, admin *httpapi.Admin, replica string) error {
 	var observe func(account, status string)
 	if m := s.ops.m; m != nil {
@@ -639,26 +594,9 @@ func (s *service) runCampaigns(api *httpapi.Server, k *campaignKit, admin *httpa
 	}
 	api.Mount(admin)
 	s.admin = admin
-	s.handler = touchFollowers(s.handler, k.followers)
-	s.queue = campaignQueue{Queue: s.queue, runner: r}
+	s.followers = k.followers
+	s.runner = r
 	return nil
-}
-
-// campaignQueue runs campaign delivery for as long as the queue consumers run, so serve's
-// shutdown (cancel, then wait for Run) covers both.
-type campaignQueue struct {
-	queue.Queue
-	runner *broadcast.Runner
-}
-
-func (q campaignQueue) Run(ctx context.Context, h queue.Handler) error {
-	rctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { q.runner.Run(rctx); close(done) }()
-	err := q.Queue.Run(ctx, h)
-	stop()
-	<-done
-	return err
 }
 
 // demoOfficerName is the officer the demo's generated admin token belongs to.
@@ -707,8 +645,7 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 // preview) config, each with a client of the in-process fake Zalo API that makes one
 // attempt per call, as production's campaign clients do.
 func (s *service) newDemoCampaignKit() (*campaignKit, error) {
-	k := &campaignKit{cfg: s.cfg, log: s.log, accounts: map[string]broadcast.Account{}, clients: map[string]*zalo.Client{},
-		fps: map[string]string{}, poll: 200 * time.Millisecond}
+	k := &campaignKit{cfg: s.cfg, log: s.log, poll: 200 * time.Millisecond}
 	// The generated demo officer is the only one: a preview's configured officers have no
 	// resolved tokens here (the preview reads the config without its secrets).
 	k.cfg.Officers = nil
@@ -720,10 +657,5 @@ func (s *service) newDemoCampaignKit() (*campaignKit, error) {
 		return nil, err
 	}
 	k.limiter = lim
-	k.clientOpts = func(_ context.Context, a config.Account) ([]zalo.Option, error) {
-		return []zalo.Option{zalo.WithAPIBase(zalotest.BaseURL),
-			zalo.WithHTTPClient(s.zaloHTTPClient(s.fake.HTTPClient())),
-			zalo.WithTokenSource(zalo.StaticToken(a.AccessToken.Value()))}, nil
-	}
-	return k, k.start(context.Background(), cardRenderer(s.conv))
+	return k, k.start(s.accounts.Snapshot(), cardRenderer(s.conv))
 }

@@ -134,19 +134,18 @@ func counted(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// touchFollowers records each citizen interaction in the follower registry, then hands the
-// job to next. The registry keeps the latest time (events may come out of order), so a
-// redelivered job changes nothing.
-func touchFollowers(next queue.Handler, reg followerStore) queue.Handler {
-	return queue.HandlerFunc(func(ctx context.Context, job queue.Job) error {
-		if ev, err := zalo.ParseEvent(job.Raw); err == nil && job.UserID != "" {
-			if at, follower, ok := interaction(ev, job.ReceivedAt); ok {
-				if err := reg.Touch(ctx, job.OAID, job.UserID, at, follower); err != nil {
-					return fmt.Errorf("follower registry: %w", err)
-				}
-			}
+// touchFollowers is the pipeline's stage that records each citizen interaction in the
+// follower registry. The registry keeps the latest time (events may come out of order), so
+// a redelivered job changes nothing.
+func touchFollowers(reg followerStore) queue.Handler {
+	return queue.StageFunc("follower registry", func(ctx context.Context, job queue.Job) error {
+		if job.Event == nil || job.UserID == "" {
+			return nil
 		}
-		return next.HandleJob(ctx, job)
+		if at, follower, ok := interaction(job.Event, job.ReceivedAt); ok {
+			return reg.Touch(ctx, job.OAID, job.UserID, at, follower)
+		}
+		return nil
 	})
 }
 

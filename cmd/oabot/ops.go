@@ -5,16 +5,15 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot/accounts"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/metrics"
 	"github.com/oabot/oabot/bot/queue"
@@ -30,16 +29,13 @@ type ops struct {
 	m        *metrics.Metrics
 	accounts *redisstore.Accounts // nil in memory mode
 	oauth    *httpapi.OAuthRoutes
-	runtime  map[string]bool // ids of accounts that came from Redis at start
-	live     liveAccounts    // the account registry and the queue's handler (accounts_live.go)
-	mu       sync.RWMutex    // guards service.clients once serving
+	live     liveAccounts // what the account snapshots apply to (accounts_live.go)
 }
 
 // initOps creates the metrics and plugs them into the observation seams. Call it before
 // the stores are opened (the queue takes the job observer).
 func (s *service) initOps() {
 	s.ops.m = metrics.New()
-	s.ops.runtime = map[string]bool{}
 	s.webhookObs = webhookObservers{s.webhookObs, httpapi.MetricsObserver(s.ops.m)}
 	s.jobObs = jobMetrics{m: s.ops.m, maxDeliveries: s.cfg.Queue.MaxDeliveries, next: s.jobObs}
 }
@@ -64,10 +60,11 @@ type jobMetrics struct {
 
 func (j jobMetrics) JobDone(job queue.Job, err error, dead bool, took time.Duration) {
 	result := metrics.ResultOK
+	_, transient := queue.IsTransient(err)
 	switch {
 	case dead:
 		result = metrics.ResultDead
-	case isTransient(err):
+	case transient:
 		result = metrics.ResultTransient
 	case err != nil:
 		result = metrics.ResultRetry
@@ -114,65 +111,6 @@ func (s *service) tokenRefreshed(account, oaID string, err error) {
 			s.log.Warn("record token refresh", zap.String("account", account), zap.Error(rerr))
 		}
 	}()
-}
-
-// loadRuntimeAccounts merges the accounts added through the admin API (Redis) into the
-// config, after the file accounts (a file account with the same id or OA wins). Later
-// changes are applied by the account registry (accounts_live.go) within a few seconds.
-// Secrets missing in the record come from a file account of the same app.
-func (s *service) loadRuntimeAccounts(ctx context.Context) error {
-	if s.rdb == nil || s.cfg.Demo {
-		return nil
-	}
-	acc, err := redisstore.NewAccounts(s.rdb, s.cfg.Redis.KeyPrefix)
-	if err != nil {
-		return err
-	}
-	s.ops.accounts = acc
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	list, err := acc.List(ctx)
-	if err != nil {
-		return fmt.Errorf("runtime accounts: %w", err)
-	}
-	for _, ra := range list {
-		a, err := runtimeToConfig(s.cfg.Accounts, ra)
-		if err != nil {
-			s.log.Error("runtime account skipped", zap.String("account", ra.ID), zap.Error(err))
-			continue
-		}
-		s.cfg.Accounts = append(s.cfg.Accounts, a)
-		s.ops.runtime[a.ID] = true
-		s.log.Info("runtime account loaded", zap.String("account", a.ID), zap.Bool("disabled", a.Disabled))
-	}
-	return nil
-}
-
-func runtimeToConfig(file []config.Account, ra redisstore.RuntimeAccount) (config.Account, error) {
-	a := config.Account{ID: ra.ID, Name: ra.Name, OAID: ra.OAID, AppID: ra.AppID, Disabled: ra.Disabled,
-		OASecretKey: config.NewSecret(ra.OASecretKey), AppSecretKey: config.NewSecret(ra.AppSecretKey)}
-	for _, f := range file {
-		switch {
-		case f.ID == ra.ID:
-			return a, errors.New("an account of the config file has this id")
-		case f.OAID == ra.OAID:
-			return a, fmt.Errorf("account %s of the config file has this oa_id", f.ID)
-		case f.AppID == ra.AppID:
-			if a.OASecretKey.IsZero() {
-				a.OASecretKey = f.OASecretKey
-			}
-			if a.AppSecretKey.IsZero() {
-				a.AppSecretKey = f.AppSecretKey
-			}
-		}
-	}
-	if a.OASecretKey.IsZero() || a.AppSecretKey.IsZero() {
-		return a, errors.New("no OA secret key or app secret key (give them, or add a file account of the same app)")
-	}
-	if a.QR.Mode == "" {
-		a.QR.Mode = config.QRModeLanding
-	}
-	return a, nil
 }
 
 // mountOps adds /metrics (when metrics.enabled), the queue figures of the scrape, and
@@ -242,19 +180,10 @@ func (s *service) mountOps(api *httpapi.Server) error {
 	return nil
 }
 
-// redisQueue finds the Redis queue under serve's wrappers.
+// redisQueue returns the Redis queue (nil in memory mode).
 func (s *service) redisQueue() (*redisstore.Queue, bool) {
-	q := s.queue
-	for {
-		switch v := q.(type) {
-		case *redisstore.Queue:
-			return v, true
-		case campaignQueue:
-			q = v.Queue
-		default:
-			return nil, false
-		}
-	}
+	rq, ok := s.queue.(*redisstore.Queue)
+	return rq, ok
 }
 
 // adminAuth checks an officer bearer token with role admin for an account ("" = all), the
@@ -300,82 +229,44 @@ func (o oauthStates) TakeState(ctx context.Context, state string) (string, strin
 	return st.Account, st.Verifier, st.By, true, nil
 }
 
-// accountDirectory merges the file accounts with the runtime accounts in Redis for OA
-// onboarding (httpapi.OAuthDirectory, RuntimeAccounts, RefreshErrorSource).
+// accountDirectory is the account registry as OA onboarding sees it
+// (httpapi.OAuthDirectory, RuntimeAccounts, RefreshErrorSource).
 type accountDirectory struct{ s *service }
 
-func (d *accountDirectory) OAuthAccounts(ctx context.Context) ([]httpapi.OAuthAccount, error) {
-	byID := map[string]httpapi.OAuthAccount{}
-	for _, a := range d.s.cfg.Accounts {
-		if !d.s.ops.runtime[a.ID] {
-			byID[a.ID] = httpapi.OAuthAccount{ID: a.ID, Name: a.Name, OAID: a.OAID, AppID: a.AppID,
-				AppSecret: a.AppSecretKey.Value(), Disabled: a.Disabled}
-		}
-	}
-	list, err := d.s.ops.accounts.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, ra := range list {
-		if _, file := byID[ra.ID]; file {
-			continue
-		}
-		a, _ := runtimeToConfig(d.fileAccounts(), ra)
-		byID[ra.ID] = httpapi.OAuthAccount{ID: ra.ID, Name: ra.Name, OAID: ra.OAID, AppID: ra.AppID,
-			AppSecret: a.AppSecretKey.Value(), Disabled: ra.Disabled, Runtime: true}
-	}
-	out := make([]httpapi.OAuthAccount, 0, len(byID))
-	for _, a := range byID {
-		out = append(out, a)
+func (d *accountDirectory) OAuthAccounts(context.Context) ([]httpapi.OAuthAccount, error) {
+	all := d.s.accounts.Snapshot().All()
+	out := make([]httpapi.OAuthAccount, 0, len(all))
+	for _, a := range all {
+		out = append(out, httpapi.OAuthAccount{ID: a.ID, Name: a.Name, OAID: a.OAID, AppID: a.AppID,
+			AppSecret: a.AppSecretKey.Value(), Disabled: a.Disabled, Runtime: a.Runtime})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 
-func (d *accountDirectory) fileAccounts() []config.Account { return d.s.fileAccounts() }
-
 func (d *accountDirectory) OAuthAccount(ctx context.Context, id string) (httpapi.OAuthAccount, bool, error) {
-	all, err := d.OAuthAccounts(ctx)
-	if err != nil {
-		return httpapi.OAuthAccount{}, false, err
-	}
-	for _, a := range all {
-		if a.ID == id {
-			return a, true, nil
-		}
+	if a, ok := d.s.accounts.Snapshot().ByID(id); ok {
+		return httpapi.OAuthAccount{ID: a.ID, Name: a.Name, OAID: a.OAID, AppID: a.AppID,
+			AppSecret: a.AppSecretKey.Value(), Disabled: a.Disabled, Runtime: a.Runtime}, true, nil
 	}
 	return httpapi.OAuthAccount{}, false, nil
 }
 
+// PutRuntimeAccount stores and applies a runtime account (this replica at once, the others
+// at their next refresh); a conflicting id or oa_id is a 409.
 func (d *accountDirectory) PutRuntimeAccount(ctx context.Context, in httpapi.RuntimeAccountInput, by string) error {
-	ra := redisstore.RuntimeAccount{ID: in.ID, Name: in.Name, OAID: in.OAID, AppID: in.AppID,
-		OASecretKey: in.OASecretKey, AppSecretKey: in.AppSecretKey, UpdatedBy: by}
-	if old, err := d.s.ops.accounts.Get(ctx, in.ID); err == nil {
-		ra.Disabled = old.Disabled
-		if ra.OASecretKey == "" {
-			ra.OASecretKey = old.OASecretKey
-		}
-		if ra.AppSecretKey == "" {
-			ra.AppSecretKey = old.AppSecretKey
-		}
+	_, err := d.s.accounts.Put(ctx, accounts.Record{ID: in.ID, Name: in.Name, OAID: in.OAID, AppID: in.AppID,
+		OASecretKey: in.OASecretKey, AppSecretKey: in.AppSecretKey, UpdatedBy: by})
+	if err != nil {
+		return accountError(err)
 	}
-	if _, err := runtimeToConfig(d.fileAccounts(), ra); err != nil {
-		return &httpapi.InvalidAccountError{Reason: err.Error()}
-	}
-	if _, err := d.s.ops.accounts.Put(ctx, ra); err != nil {
-		return err
-	}
-	d.s.applyAccounts(ctx) // this replica at once; the others at their next refresh
 	return nil
 }
 
 func (d *accountDirectory) SetRuntimeAccountDisabled(ctx context.Context, id string, disabled bool, by string) (bool, error) {
-	_, err := d.s.ops.accounts.SetDisabled(ctx, id, disabled, by)
-	if errors.Is(err, redisstore.ErrAccountNotFound) {
+	_, err := d.s.accounts.SetDisabled(ctx, id, disabled, by)
+	if errors.Is(err, accounts.ErrNotFound) {
 		return false, nil
-	}
-	if err == nil {
-		d.s.applyAccounts(ctx)
 	}
 	return err == nil, err
 }

@@ -16,6 +16,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/accounts"
+	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/queue"
@@ -105,13 +107,17 @@ type service struct {
 	state    bot.StateStore
 	catalog  *procedures.Holder
 	tokens   zalo.TokenStore
-	clients  map[string]*zalo.Client // by account slug
-	fake     *zalotest.Server        // demo only: the in-process fake Zalo API
+	accounts *accounts.Registry // every account served, with its Zalo clients (accounts_live.go)
+	fake     *zalotest.Server   // demo only: the in-process fake Zalo API
 	counters *httpapi.Counters
 	api      *httpapi.Server
-	handler  queue.Handler
-	conv     *bot.Bot       // the conversation inside handler (campaigns render its cards)
+	handler  queue.Handler  // the job pipeline (pipeline)
+	conv     *bot.Bot       // the first conversation (campaigns render its cards)
 	admin    *httpapi.Admin // the admin API (Redis and demo mode; nil otherwise); posters accept its officers
+	// followers is the follower registry the pipeline feeds, runner this replica's share of
+	// campaign delivery (both nil without campaigns).
+	followers followerStore
+	runner    *broadcast.Runner
 	// demoOfficerToken is the demo's generated admin API token (demoToken); printed in the
 	// demo instructions and given to the emulator page, never logged.
 	demoOfficerToken string
@@ -123,35 +129,33 @@ type service struct {
 }
 
 func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout io.Writer) (*service, error) {
-	s := &service{cfg: cfg, log: log, stdout: stdout, clients: map[string]*zalo.Client{}, counters: &httpapi.Counters{}}
+	s := &service{cfg: cfg, log: log, stdout: stdout, counters: &httpapi.Counters{}}
 	s.webhookObs = s.counters
 	s.initOps()
 	s.logStart()
 	if err := s.openStores(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.loadRuntimeAccounts(ctx); err != nil {
-		s.close()
-		return nil, err
-	}
 	if err := s.loadCatalog(); err != nil {
 		s.close()
 		return nil, err
 	}
-	if err := s.newZaloClients(ctx); err != nil {
+	if err := s.newAccounts(ctx); err != nil {
 		s.close()
 		return nil, err
 	}
-	h, err := s.buildHandler()
-	if err != nil {
+	if err := s.buildConversation(); err != nil {
 		s.close()
 		return nil, err
 	}
-	s.handler = h
 	if err := s.newHTTP(); err != nil {
 		s.close()
 		return nil, err
 	}
+	// From now on every change of the accounts reaches the conversation, the webhook, the
+	// QR routes and campaigns (the first call applies the current snapshot).
+	s.accounts.Subscribe(s.applyAccounts)
+	s.handler = s.pipeline()
 	return s, nil
 }
 
@@ -217,37 +221,9 @@ func (s *service) loadCatalog() error {
 	return nil
 }
 
-// newZaloClients builds one client per enabled account. In demo mode they all talk to
-// the in-process fake with preconfigured tokens.
-func (s *service) newZaloClients(ctx context.Context) error {
-	if s.cfg.Demo {
-		s.fake = zalotest.New()
-	}
-	for i, a := range s.cfg.Accounts {
-		if a.Disabled {
-			continue
-		}
-		var tp zalo.TokenProvider
-		var opts []zalo.Option
-		if s.fake != nil {
-			s.fake.AddOA(a.OAID, a.AccessToken.Value())
-			s.fake.SetOAName(a.OAID, a.Name)
-			opts = append(opts, zalo.WithAPIBase(zalotest.BaseURL), zalo.WithHTTPClient(s.zaloHTTPClient(s.fake.HTTPClient())))
-			tp = zalo.StaticToken(a.AccessToken.Value())
-		} else {
-			opts = append(opts, zalo.WithAPIBase(s.cfg.Zalo.APIBase), zalo.WithHTTPClient(s.zaloHTTPClient(nil)))
-			var err error
-			if tp, err = s.tokenProvider(ctx, a); err != nil {
-				return fmt.Errorf("accounts[%d] (%s): %w", i, a.ID, err)
-			}
-		}
-		c, err := zalo.NewClient(append(opts, zalo.WithTokenSource(tp))...)
-		if err != nil {
-			return fmt.Errorf("accounts[%d] (%s): zalo client: %w", i, a.ID, err)
-		}
-		s.clients[a.ID] = c
-	}
-	return nil
+// staticTokens gives an account its configured access token as is (demo and preview).
+func staticTokens(_ context.Context, a config.Account) (zalo.TokenProvider, error) {
+	return zalo.StaticToken(a.AccessToken.Value()), nil
 }
 
 // tokenProvider gives an account its access tokens: a refreshing TokenSource on the
@@ -307,19 +283,10 @@ func (s *service) bootstrapTokens(ctx context.Context, a config.Account) error {
 	return nil
 }
 
-// messenger returns the Zalo client of an account slug.
-func (s *service) messenger(account string) (*zalo.Client, bool) {
-	s.ops.mu.RLock()
-	defer s.ops.mu.RUnlock()
-	c, ok := s.clients[account]
-	return c, ok
-}
-
-// buildHandler is THE place where the queue's handler is built: the citizen conversation
-// (bot.New via newConversation, cmd/oabot/conversation.go).
-func (s *service) buildHandler() (queue.Handler, error) {
-	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog,
-		Messenger: func(account string) (bot.Messenger, bool) { return s.messenger(account) }}
+// buildConversation builds the citizen conversation and what it records (statistics,
+// uploaded-image cache); the registry rebuilds it when the accounts change.
+func (s *service) buildConversation() error {
+	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog, Messenger: s.messenger}
 	if s.ops.m != nil {
 		d.ObserveSearch = s.ops.m.Search
 	}
@@ -328,32 +295,42 @@ func (s *service) buildHandler() (queue.Handler, error) {
 	} else {
 		var err error
 		if d.Stats, err = redisstore.NewStats(s.rdb, redisstore.StatsOptions{Prefix: s.cfg.Redis.KeyPrefix}); err != nil {
-			return nil, err
+			return err
 		}
 		if d.Attachments, err = redisstore.NewAttachments(s.rdb, s.cfg.Redis.KeyPrefix); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	conv, err := newConversation(s.cfg, d)
+	cfg := s.cfg
+	cfg.Accounts = s.accounts.Snapshot().Configs()
+	conv, err := newConversation(cfg, d)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.conv = conv
 	s.ops.live.deps = d
 	s.ops.live.cur.Store(conv)
-	return transientHandler{next: &s.ops.live}, nil
+	return nil
+}
+
+// pipeline is THE place the queue's handler is put together, in order: the event parsed
+// once, the follower registry (when campaigns run), then the conversation. A temporary
+// failure of any stage parks the job instead of spending a delivery (queue.Pipeline).
+func (s *service) pipeline() queue.Handler { return jobPipeline(s.followers, &s.ops.live) }
+
+// jobPipeline: the follower registry (nil: none), then the conversation.
+func jobPipeline(followers followerStore, conv queue.Handler) queue.Handler {
+	var stages []queue.Handler
+	if followers != nil {
+		stages = append(stages, touchFollowers(followers))
+	}
+	return queue.Pipeline(append(stages, conv)...)
 }
 
 // newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.
 func (s *service) newHTTP() error {
-	var accounts []httpapi.Account
-	for _, a := range s.cfg.Accounts {
-		if !a.Disabled {
-			accounts = append(accounts, httpapi.Account{ID: a.ID, OAID: a.OAID, OASecretKey: a.OASecretKey.Value()})
-		}
-	}
 	api, err := httpapi.New(httpapi.Options{
-		Logger: s.log, Accounts: accounts, Queue: s.queue, Observer: s.webhookObs,
+		Logger: s.log, Accounts: webhookAccounts(s.accounts.Snapshot()), Queue: s.queue, Observer: s.webhookObs,
 		EnqueueTimeout: s.cfg.Queue.EnqueueTimeout, MaxEventAge: s.cfg.Queue.MaxEventAge,
 		Ready: s.ready, ReadyDetails: s.readyDetails,
 	})
@@ -406,11 +383,19 @@ func (s *service) run(ctx context.Context) error {
 	defer stopQueue()
 	qdone := make(chan error, 1)
 	go func() { qdone <- s.queue.Run(qctx, s.handler) }()
+	// Campaign delivery runs beside the queue consumers and stops with them.
+	cdone := make(chan struct{})
+	go func() {
+		defer close(cdone)
+		if s.runner != nil {
+			s.runner.Run(qctx)
+		}
+	}()
 	sdone := make(chan error, 1)
 	go func() { sdone <- srv.Serve(ln) }()
 	actx, stopAccounts := context.WithCancel(ctx)
 	adone := make(chan struct{})
-	go func() { defer close(adone); s.watchAccounts(actx) }()
+	go func() { defer close(adone); s.accounts.Run(actx, accountsRefreshEvery) }()
 	defer func() { stopAccounts(); <-adone }()
 
 	base := displayBase(ln.Addr())
@@ -448,6 +433,7 @@ func (s *service) run(ctx context.Context) error {
 		if err != nil && runErr == nil {
 			runErr = fmt.Errorf("queue: %w", err)
 		}
+		<-cdone
 	case <-sctx.Done():
 		s.log.Error("queue did not stop in time")
 		if runErr == nil {
