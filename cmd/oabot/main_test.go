@@ -41,7 +41,7 @@ func (s *syncBuffer) String() string {
 }
 
 // waitFor polls until cond holds or fails the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -56,14 +56,14 @@ var listenRE = regexp.MustCompile(`oabot: listening on (http://\S+)`)
 
 // mustRunMain starts run(args) and returns the service's base URL; the service is
 // stopped (and must exit cleanly) when the test ends.
-func mustRunMain(t *testing.T, args []string, env map[string]string) (base string, stdout *syncBuffer) {
+func mustRunMain(t testing.TB, args []string, env map[string]string) (base string, stdout *syncBuffer) {
 	t.Helper()
 	base, stdout, _ = mustRunMainEnv(t, args, env)
 	return base, stdout
 }
 
 // mustRunMainEnv is mustRunMain that also returns the log (stderr).
-func mustRunMainEnv(t *testing.T, args []string, env map[string]string) (base string, stdout, stderr *syncBuffer) {
+func mustRunMainEnv(t testing.TB, args []string, env map[string]string) (base string, stdout, stderr *syncBuffer) {
 	t.Helper()
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())

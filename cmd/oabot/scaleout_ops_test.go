@@ -34,7 +34,7 @@ const (
 
 // opsService starts serve against redisURL/prefix and the fake Zalo API, with one account
 // and an admin officer, and waits until /readyz is 200.
-func opsService(t *testing.T, redisURL, prefix string, fake *zalotest.Server, extra string) string {
+func opsService(t testing.TB, redisURL, prefix string, fake *zalotest.Server, extra string) string {
 	t.Helper()
 	zs := httptest.NewServer(fake)
 	t.Cleanup(zs.Close)

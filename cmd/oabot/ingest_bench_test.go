@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
+)
+
+// ingestConns is the closed loop's connections (issue 12: 50).
+const ingestConns = 50
+
+// BenchmarkIngestService posts unique signed events to a whole `oabot serve` on real Redis
+// (a fake Zalo API on loopback) while the service also handles what it accepts: search,
+// cards, replies, follower registry. Closed loop, ingestConns connections. Compare with
+// BenchmarkIngestBareGin in the same run: events/s and p50/p99 of the webhook.
+func BenchmarkIngestService(b *testing.B) {
+	fake := zalotest.New()
+	base := opsService(b, redistest.URL(b), fmt.Sprintf("oabot-bench-%d:", time.Now().UnixNano()), fake, "")
+	closedLoop(b, base+"/webhook")
+}
+
+// BenchmarkIngestBareGin is the baseline: a gin handler that reads the body and answers 200.
+func BenchmarkIngestBareGin(b *testing.B) {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.POST("/webhook", func(c *gin.Context) {
+		_, _ = io.ReadAll(c.Request.Body)
+		c.JSON(200, gin.H{"status": "ok"})
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	closedLoop(b, srv.URL+"/webhook")
+}
+
+// closedLoop sends b.N unique signed events over ingestConns connections, each sending its
+// next event when the previous one is answered, and reports events/s, p50 and p99.
+func closedLoop(b *testing.B, url string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestConns, MaxConnsPerHost: ingestConns}}
+	run := time.Now().UnixNano()
+	var next atomic.Int64
+	lats := make([][]time.Duration, ingestConns)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	for c := range ingestConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				user := fmt.Sprintf("77%017d", i%100000)
+				body, sig := citizenEvent(user, fmt.Sprintf("bench-%d-%d", run, i), "lam cccd o dau")
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(zalo.SignatureHeader, sig)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lats[c] = append(lats[c], time.Since(t0))
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d of %d requests failed", n, b.N)
+	}
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	b.ReportMetric(float64(b.N)/took.Seconds(), "events/s")
+	if len(all) > 0 {
+		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	}
+}
