@@ -102,3 +102,40 @@ func replyTexts(fake *zalotest.Server, user string) []string {
 	}
 	return out
 }
+
+// A hung Redis (SIGSTOP: connections open, nothing answers) gets the webhook's 503 and
+// /readyz's 503 within the enqueue timeout, not after go-redis's own 3 s read timeout plus
+// retries (5.0 s before redisstore.Open made every command honour its context). Zalo waits
+// about 2 s for an answer.
+func TestFrozenRedisAnswers503WithinEnqueueTimeout(t *testing.T) {
+	srv := redistest.NewServer(t)
+	fake := zalotest.New()
+	base := opsService(t, "redis://"+srv.Addr+"/0", "oabot:", fake, "queue: {enqueue_timeout: 500ms}\n")
+	body, sig := citizenEvent("4400000000000000001", "frozen-0", "xin chao")
+	if code := post(base+"/webhook", body, sig); code != 200 {
+		t.Fatalf("before the freeze: %d", code)
+	}
+	srv.Freeze()
+	defer srv.Thaw()
+	for i := range 3 {
+		body, sig := citizenEvent("4400000000000000001", fmt.Sprintf("frozen-%d", i+1), "xin chao")
+		start := time.Now()
+		code := post(base+"/webhook", body, sig)
+		took := time.Since(start)
+		t.Logf("webhook with Redis frozen: %d after %v (enqueue timeout 500ms)", code, took.Round(time.Millisecond))
+		if code != http.StatusServiceUnavailable {
+			t.Errorf("webhook with Redis frozen = %d, want 503", code)
+		}
+		// Generous for a loaded CI machine; the defect took 5 s.
+		if took > 2*time.Second {
+			t.Errorf("webhook answered after %v, want within the 500ms enqueue timeout (+ margin)", took)
+		}
+	}
+	start := time.Now()
+	code := statusOf(base + "/readyz")
+	took := time.Since(start)
+	t.Logf("/readyz with Redis frozen: %d after %v", code, took.Round(time.Millisecond))
+	if code != http.StatusServiceUnavailable || took > 3*time.Second {
+		t.Errorf("/readyz with Redis frozen = %d after %v, want 503 within its check timeout", code, took)
+	}
+}
