@@ -547,7 +547,8 @@ func (s *specFlags) spec() (broadcast.Spec, error) {
 // in memory (mountDemoCampaigns). Plain in-memory mode with real accounts has none: the
 // at-most-once promise to citizens rests on a durable record of what was sent, which
 // in-memory state loses on restart.
-func (s *service) mountCampaigns(api *httpapi.Server) error {
+func (s *service) mountCampaigns() error {
+	api := s.api
 	if s.cfg.Demo && s.fake != nil {
 		return s.mountDemoCampaigns(api)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/emulator"
-	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo/zalotest"
 )
@@ -84,10 +82,16 @@ func previewConfig(cfg config.Config, accountID string) (config.Config, error) {
 	return cfg, nil
 }
 
-// mountEmulator serves the emulator for every account, reading replies from the fake.
-func (s *service) mountEmulator(api *httpapi.Server) error {
+// mountEmulator mounts, in demo and preview mode, the in-process fake Zalo API and (when
+// emulator.enabled) the emulator for every account, which reads replies from the fake.
+func (s *service) mountEmulator() error {
+	api := s.api
 	if s.fake == nil {
-		return errors.New("emulator: needs the in-process fake Zalo API (demo or preview mode)")
+		return nil // production: neither
+	}
+	api.HandlePrefix(fakeZaloPrefix, s.fake)
+	if !s.cfg.Emulator.Enabled {
+		return nil
 	}
 	var accounts []emulator.Account
 	for _, a := range s.cfg.Accounts {

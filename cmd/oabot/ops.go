@@ -115,7 +115,8 @@ func (s *service) tokenRefreshed(account, oaID string, err error) {
 
 // mountOps adds /metrics (when metrics.enabled), the queue figures of the scrape, and
 // (with Redis) OA onboarding: /oauth/zalo/* and /admin/v1/oa/*.
-func (s *service) mountOps(api *httpapi.Server) error {
+func (s *service) mountOps() error {
+	api := s.api
 	if s.cfg.Metrics.Enabled {
 		api.Mount(httpapi.NewMetricsRoutes(s.ops.m))
 	}

@@ -87,7 +87,8 @@ func qrCmd(_ context.Context, args []string, getenv func(string) string, stdout,
 // poster's account; needs mountCampaigns first). Landing views are counted in Redis, or in
 // memory without Redis. Without a public base
 // URL the routes are left out with a warning: landing-mode codes could not point anywhere.
-func (s *service) mountQR(api *httpapi.Server) error {
+func (s *service) mountQR() error {
+	api := s.api
 	if s.cfg.HTTP.PublicBaseURL == "" {
 		s.log.Warn("qr routes disabled: http.public_base_url is not set")
 		return nil

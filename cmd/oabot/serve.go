@@ -131,31 +131,29 @@ type service struct {
 func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout io.Writer) (*service, error) {
 	s := &service{cfg: cfg, log: log, stdout: stdout, counters: &httpapi.Counters{}}
 	s.webhookObs = s.counters
-	s.initOps()
+	s.initOps() // metrics first: the queue and the Zalo clients report to them
 	s.logStart()
-	if err := s.openStores(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.loadCatalog(); err != nil {
-		s.close()
-		return nil, err
-	}
-	if err := s.newAccounts(ctx); err != nil {
-		s.close()
-		return nil, err
-	}
-	if err := s.buildConversation(); err != nil {
-		s.close()
-		return nil, err
-	}
-	if err := s.newHTTP(); err != nil {
-		s.close()
-		return nil, err
+	// The whole wiring, in the order each piece needs the ones before it.
+	for _, step := range []func() error{
+		func() error { return s.openStores(ctx) }, // Redis (redisstore.Open) or memory: queue, state, tokens
+		s.loadCatalog, // the procedures
+		func() error { return s.newAccounts(ctx) }, // file + runtime accounts, their Zalo clients
+		s.buildConversation,                        // the bot, for the accounts of now
+		s.newWebhook,                               // /webhook, /healthz, /readyz
+		s.mountEmulator,                            // demo and preview: fake Zalo API, emulator page
+		s.mountCampaigns,                           // /admin/v1, follower registry, delivery runner
+		s.mountQR,                                  // QR, landing pages, posters (accept the admin API's officers)
+		s.mountOps,                                 // /metrics, OA onboarding (/oauth/zalo, /admin/v1/oa)
+	} {
+		if err := step(); err != nil {
+			s.close()
+			return nil, err
+		}
 	}
 	// From now on every change of the accounts reaches the conversation, the webhook, the
 	// QR routes and campaigns (the first call applies the current snapshot).
 	s.accounts.Subscribe(s.applyAccounts)
-	s.handler = s.pipeline()
+	s.handler = s.pipeline() // parse once → follower registry → conversation
 	return s, nil
 }
 
@@ -327,31 +325,15 @@ func jobPipeline(followers followerStore, conv queue.Handler) queue.Handler {
 	return queue.Pipeline(append(stages, conv)...)
 }
 
-// newHTTP builds the HTTP side: webhook, health, and (demo) the fake Zalo API.
-func (s *service) newHTTP() error {
+// newWebhook builds the HTTP server with the webhook and health routes; the later steps
+// mount theirs on it.
+func (s *service) newWebhook() error {
 	api, err := httpapi.New(httpapi.Options{
 		Logger: s.log, Accounts: webhookAccounts(s.accounts.Snapshot()), Queue: s.queue, Observer: s.webhookObs,
 		EnqueueTimeout: s.cfg.Queue.EnqueueTimeout, MaxEventAge: s.cfg.Queue.MaxEventAge,
 		Ready: s.ready, ReadyDetails: s.readyDetails,
 	})
 	if err != nil {
-		return err
-	}
-	if s.fake != nil {
-		api.HandlePrefix(fakeZaloPrefix, s.fake)
-		if s.cfg.Emulator.Enabled {
-			if err := s.mountEmulator(api); err != nil {
-				return err
-			}
-		}
-	}
-	if err := s.mountCampaigns(api); err != nil { // before mountQR: posters use its officers
-		return err
-	}
-	if err := s.mountQR(api); err != nil {
-		return err
-	}
-	if err := s.mountOps(api); err != nil {
 		return err
 	}
 	s.api = api
