@@ -6,6 +6,8 @@ package inmem
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -24,8 +26,8 @@ import (
 // 503 and Zalo retries later.
 var ErrFull = errors.New("in-memory queue is full")
 
-// ErrDraining is returned by Enqueue once the queue is shutting down.
-var ErrDraining = errors.New("queue is draining")
+// ErrDraining is returned by Enqueue once the queue is shutting down (queue.ErrDraining).
+var ErrDraining = queue.ErrDraining
 
 // QueueOptions configures a Queue. Zero values take the defaults in brackets.
 type QueueOptions struct {
@@ -108,20 +110,24 @@ func (q *Queue) partition(oaID, userID string) int {
 }
 
 // Enqueue buffers job unless its dedupe key was seen; the key is marked seen only when
-// the job was buffered. A full buffer gives ErrFull.
+// the job was buffered. A job without a dedupe key is deduplicated on its body, as in
+// bot/redisstore. A full buffer gives ErrFull.
 func (q *Queue) Enqueue(_ context.Context, job queue.Job) (bool, error) {
 	now := time.Now()
-	key := job.OAID + ":" + job.DedupeKey
+	dk := job.DedupeKey
+	if dk == "" {
+		sum := sha256.Sum256(job.Raw)
+		dk = "raw:" + hex.EncodeToString(sum[:16])
+	}
+	key := job.OAID + ":" + dk
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.draining {
 		return false, ErrDraining
 	}
 	q.sweep(now)
-	if job.DedupeKey != "" {
-		if exp, ok := q.seen[key]; ok && now.Before(exp) {
-			return false, nil
-		}
+	if exp, ok := q.seen[key]; ok && now.Before(exp) {
+		return false, nil
 	}
 	q.nextID++
 	job.ID = fmt.Sprint(q.nextID)
@@ -133,9 +139,7 @@ func (q *Queue) Enqueue(_ context.Context, job queue.Job) (bool, error) {
 	default:
 		return false, ErrFull
 	}
-	if job.DedupeKey != "" {
-		q.seen[key] = now.Add(q.opts.DedupeTTL)
-	}
+	q.seen[key] = now.Add(q.opts.DedupeTTL)
 	return true, nil
 }
 

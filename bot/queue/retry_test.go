@@ -29,3 +29,19 @@ func TestTransient(t *testing.T) {
 		t.Error("nil is transient")
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		hint time.Duration
+		want time.Duration
+	}{
+		{1, 0, time.Second}, {2, 0, 2 * time.Second}, {4, 0, 8 * time.Second}, {9, 0, 256 * time.Second},
+		{10, 0, 5 * time.Minute}, {100, 0, 5 * time.Minute}, {1, 30 * time.Second, 30 * time.Second},
+		{1, time.Hour, 5 * time.Minute},
+	} {
+		if got := Backoff(c.n, time.Second, 5*time.Minute, c.hint); got != c.want {
+			t.Errorf("Backoff(%d, hint %v) = %v, want %v", c.n, c.hint, got, c.want)
+		}
+	}
+}

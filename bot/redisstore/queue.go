@@ -113,8 +113,8 @@ func NewQueue(rdb redis.UniversalClient, opts QueueOptions) (*Queue, error) {
 // consumerGroup is the one group every instance reads through.
 const consumerGroup = "workers"
 
-// ErrDraining is returned by Enqueue once the queue is shutting down.
-var ErrDraining = errors.New("queue is draining")
+// ErrDraining is returned by Enqueue once the queue is shutting down (queue.ErrDraining).
+var ErrDraining = queue.ErrDraining
 
 // Partition returns the partition of a conversation.
 func (q *Queue) Partition(oaID, userID string) int {

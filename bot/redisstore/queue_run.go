@@ -444,6 +444,9 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 		took := time.Since(start)
 		if err == nil {
 			r.observe(job, nil, false, took)
+			// The OA works: end its failure streak, as a success from a park list does
+			// (queue.HoldOA), so one failing event does not grow its OA's hold.
+			delete(o.hold, job.OAID)
 			if err := r.ack(ctx, o.p, m.ID); err != nil {
 				// Redis is unreachable: stop this partition rather than handle more
 				// entries that could not be acknowledged either. The entry stays pending
