@@ -9,8 +9,11 @@ import (
 // Conversation is what the bot remembers about one citizen in one OA, keyed by
 // (oa_id, user_id) (zalo-oa.md §8.1: user ids are scoped per OA).
 //
-// It is stored whole (JSON) with a TTL, so keep it small: no message text, no phone numbers.
+// It is stored whole with a TTL, so keep it small: no message text, no phone numbers.
 // New fields must be optional (zero value = "unknown") so older stored values still decode.
+// bot/redisstore stores it in a binary encoding of its own, field by field: a new field needs
+// a field number there and a value in statetest.Full (the store contract fails until every
+// store keeps it).
 type Conversation struct {
 	// LastList holds the procedure codes of the last numbered list shown, in order, so that
 	// "2" picks LastList[1] (page offset included).
