@@ -5,25 +5,21 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/oabot/oabot/bot/logx"
 )
 
 // redisLogger routes go-redis's internal log lines ("failed to dial", pool and sentinel
 // notes) to zap instead of stderr: connection trouble at warn, the rest at debug, at most
-// redisLogBurst lines per redisLogWindow (the number left out is reported with the next
-// line), with anything URL-like or user:password@ redacted.
+// redisLogBurst lines per redisLogWindow and level (logx.RateLimited: the number left out
+// is reported with the next line), with anything URL-like or user:password@ redacted.
 type redisLogger struct {
 	log *zap.Logger
-
-	mu          sync.Mutex
-	windowStart time.Time
-	inWindow    int
-	suppressed  int
-	now         func() time.Time
 }
 
 const (
@@ -34,11 +30,14 @@ const (
 // SetLogger installs log as go-redis's logger (process-wide; serve calls it once at
 // start).
 func SetLogger(log *zap.Logger) {
-	redis.SetLogger(newRedisLogger(log))
+	redis.SetLogger(newRedisLogger(log, nil))
 }
 
-func newRedisLogger(log *zap.Logger) *redisLogger {
-	return &redisLogger{log: log.Named("redis"), now: time.Now}
+// newRedisLogger: now is the clock of the rate limit (nil: time.Now).
+func newRedisLogger(log *zap.Logger, now func() time.Time) *redisLogger {
+	core := logx.RateLimited(log.Core(), logx.Options{MinLevel: zapcore.DebugLevel, Burst: redisLogBurst,
+		Window: redisLogWindow, Now: now})
+	return &redisLogger{log: zap.New(core).Named("redis")}
 }
 
 var (
@@ -55,26 +54,8 @@ func redactRedisLog(s string) string {
 }
 
 func (l *redisLogger) Printf(_ context.Context, format string, v ...any) {
-	now := l.now()
-	l.mu.Lock()
-	if now.Sub(l.windowStart) >= redisLogWindow {
-		l.windowStart, l.inWindow = now, 0
-	}
-	if l.inWindow >= redisLogBurst {
-		l.suppressed++
-		l.mu.Unlock()
-		return
-	}
-	l.inWindow++
-	suppressed := l.suppressed
-	l.suppressed = 0
-	l.mu.Unlock()
-
 	msg := redactRedisLog(fmt.Sprintf(format, v...))
 	fields := []zap.Field{zap.String("detail", msg)}
-	if suppressed > 0 {
-		fields = append(fields, zap.Int("suppressed_before", suppressed))
-	}
 	lower := strings.ToLower(msg)
 	for _, w := range redisWarnWords {
 		if strings.Contains(lower, w) {

@@ -16,9 +16,8 @@ import (
 
 func TestRedisLoggerRateLimitsAndRedacts(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	l := newRedisLogger(zap.New(core))
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l.now = func() time.Time { return now }
+	l := newRedisLogger(zap.New(core), func() time.Time { return now })
 	ctx := context.Background()
 	for range 50 {
 		l.Printf(ctx, "redis: %s failed to dial after %d attempts: dial tcp 127.0.0.1:6379: connect: connection refused",
@@ -34,8 +33,8 @@ func TestRedisLoggerRateLimitsAndRedacts(t *testing.T) {
 		t.Fatalf("%d lines, want %d", len(all), redisLogBurst+1)
 	}
 	last := all[len(all)-1]
-	if last.ContextMap()["suppressed_before"] != int64(45) {
-		t.Errorf("suppressed_before = %v, want 45", last.ContextMap()["suppressed_before"])
+	if last.ContextMap()["suppressed"] != int64(45) {
+		t.Errorf("suppressed = %v, want 45", last.ContextMap()["suppressed"])
 	}
 	for _, e := range all {
 		d := e.ContextMap()["detail"].(string)

@@ -36,6 +36,13 @@ const (
 // and an admin officer, and waits until /readyz is 200.
 func opsService(t testing.TB, redisURL, prefix string, fake *zalotest.Server, extra string) string {
 	t.Helper()
+	base, _ := opsServiceLogs(t, redisURL, prefix, fake, extra)
+	return base
+}
+
+// opsServiceLogs is opsService that also returns the service's log output.
+func opsServiceLogs(t testing.TB, redisURL, prefix string, fake *zalotest.Server, extra string) (string, *syncBuffer) {
+	t.Helper()
 	zs := httptest.NewServer(fake)
 	t.Cleanup(zs.Close)
 	fake.AddApp(opsAppID, opsAppSecret)
@@ -63,9 +70,9 @@ officers:
 	}
 	env := map[string]string{"OPS_OA_SECRET": opsOASecret, "OPS_APP_SECRET": opsAppSecret,
 		"OPS_REFRESH": pair.RefreshToken, "OPS_ACCESS": pair.AccessToken, "OPS_ADMIN": opsAdmin}
-	base, _ := mustRunMain(t, []string{"serve", "--config", cfgPath, "--addr", "127.0.0.1:0"}, env)
+	base, _, stderr := mustRunMainEnv(t, []string{"serve", "--config", cfgPath, "--addr", "127.0.0.1:0"}, env)
 	waitFor(t, 10*time.Second, "/readyz 200", func() bool { return statusOf(base+"/readyz") == 200 })
-	return base
+	return base, stderr
 }
 
 func statusOf(u string) int {

@@ -20,6 +20,7 @@ import (
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/logx"
 	"github.com/oabot/oabot/bot/queue"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
@@ -79,7 +80,8 @@ func serveConfig(ctx context.Context, cfg config.Config, stdout, stderr io.Write
 	return svc.run(ctx)
 }
 
-// newLogger builds the root logger: JSON for production, console for the demo.
+// newLogger builds the root logger: JSON for production, console for the demo; repeated
+// warnings and errors rate-limited (bot/logx).
 func newLogger(c config.Log, w io.Writer) (*zap.Logger, error) {
 	level, err := zapcore.ParseLevel(c.Level)
 	if err != nil {
@@ -93,7 +95,11 @@ func newLogger(c config.Log, w io.Writer) (*zap.Logger, error) {
 	} else {
 		enc = zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	}
-	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level), zap.ErrorOutput(zapcore.AddSync(w))), nil
+	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level)
+	// Warnings and errors that repeat (one per 503 during a Redis outage) are limited per
+	// message, with the count of what was left out on the next line written.
+	core = logx.RateLimited(core, logx.Options{MinLevel: zapcore.WarnLevel})
+	return zap.New(core, zap.ErrorOutput(zapcore.AddSync(w))), nil
 }
 
 // service is every concrete piece of a running oabot.

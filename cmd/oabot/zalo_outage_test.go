@@ -139,3 +139,25 @@ func TestFrozenRedisAnswers503WithinEnqueueTimeout(t *testing.T) {
 		t.Errorf("/readyz with Redis frozen = %d after %v, want 503 within its check timeout", code, took)
 	}
 }
+
+// During a Redis outage every event is answered 503, but the log gets at most a few lines
+// of each kind per window, with the count of the ones left out (it had one ERROR line per
+// 503: ≈220 lines in 8 s at 80 events/s).
+func TestRedisOutageLogIsRateLimited(t *testing.T) {
+	srv := redistest.NewServer(t)
+	fake := zalotest.New()
+	base, logs := opsServiceLogs(t, "redis://"+srv.Addr+"/0", "oabot:", fake, "")
+	srv.Stop()
+	const events = 60
+	for i := range events {
+		body, sig := citizenEvent("4500000000000000001", fmt.Sprintf("outage-%d", i), "xin chao")
+		if code := post(base+"/webhook", body, sig); code != http.StatusServiceUnavailable {
+			t.Fatalf("event %d during the outage = %d, want 503", i, code)
+		}
+	}
+	n := strings.Count(logs.String(), "webhook event not stored")
+	t.Logf("%d events answered 503, %d log lines about it", events, n)
+	if n == 0 || n > 10 {
+		t.Errorf("%d log lines for %d unstored events, want a few (rate-limited)", n, events)
+	}
+}
