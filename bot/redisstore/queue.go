@@ -40,6 +40,7 @@ type Queue struct {
 	log      *zap.Logger
 	running  atomic.Bool
 	draining atomic.Bool
+	batch    *enqueueBatcher
 }
 
 var _ queue.Enqueuer = (*Queue)(nil)
@@ -107,7 +108,8 @@ func NewQueue(rdb redis.UniversalClient, opts QueueOptions) (*Queue, error) {
 		return nil, errors.New("redisstore: nil redis client")
 	}
 	opts.setDefaults()
-	return &Queue{rdb: rdb, keys: keyspace(opts.Prefix), opts: opts, log: opts.Logger}, nil
+	return &Queue{rdb: rdb, keys: keyspace(opts.Prefix), opts: opts, log: opts.Logger,
+		batch: &enqueueBatcher{rdb: rdb}}, nil
 }
 
 // consumerGroup is the one group every instance reads through.
@@ -162,7 +164,7 @@ func (q *Queue) Enqueue(ctx context.Context, job queue.Job) (bool, error) {
 		job.ReceivedAt = time.Now()
 	}
 	args := append([]any{int64(q.opts.DedupeTTL / time.Second), q.opts.StreamMaxLen}, encodeJob(job)...)
-	n, err := enqueueScript.Run(ctx, q.rdb, []string{q.seenKey(p, job.OAID+":"+dk), q.streamKey(p)}, args...).Int()
+	n, err := q.batch.run(ctx, []string{q.seenKey(p, job.OAID+":"+dk), q.streamKey(p)}, args)
 	if err != nil {
 		return false, fmt.Errorf("enqueue event: %w", err)
 	}
