@@ -22,14 +22,28 @@ import (
 // ingestConns is the closed loop's connections (issue 12: 50).
 const ingestConns = 50
 
+// ingestCitizens bounds the distinct citizens of a run.
+const ingestCitizens = 100000
+
 // BenchmarkIngestService posts unique signed events to a whole `oabot serve` on real Redis
 // (a fake Zalo API on loopback) while the service also handles what it accepts: search,
 // cards, replies, follower registry. Closed loop, ingestConns connections. Compare with
 // BenchmarkIngestBareGin in the same run: events/s and p50/p99 of the webhook.
 func BenchmarkIngestService(b *testing.B) {
 	fake := zalotest.New()
+	var mu sync.Mutex
+	answered := map[string]bool{}
+	fake.OnSend(func(m zalotest.Sent) {
+		mu.Lock()
+		answered[m.UserID] = true
+		mu.Unlock()
+	})
 	base := opsService(b, redistest.URL(b), fmt.Sprintf("oabot-bench-%d:", time.Now().UnixNano()), fake, "")
-	closedLoop(b, base+"/webhook")
+	closedLoop(b, base+"/webhook", func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(answered)
+	})
 }
 
 // BenchmarkIngestBareGin is the baseline: a gin handler that reads the body and answers 200.
@@ -42,12 +56,15 @@ func BenchmarkIngestBareGin(b *testing.B) {
 	})
 	srv := httptest.NewServer(e)
 	defer srv.Close()
-	closedLoop(b, srv.URL+"/webhook")
+	closedLoop(b, srv.URL+"/webhook", nil)
 }
 
-// closedLoop sends b.N unique signed events over ingestConns connections, each sending its
-// next event when the previous one is answered, and reports events/s, p50 and p99.
-func closedLoop(b *testing.B, url string) {
+// closedLoop sends b.N unique signed events (each from its own citizen, up to 100,000)
+// over ingestConns connections, each sending its next event when the previous one is
+// answered, and reports events/s, p50 and p99 of the webhook. With answered (citizens who
+// got a reply so far) it also waits for every reply and reports processed/s: events
+// handled end to end per second of the whole run.
+func closedLoop(b *testing.B, url string, answered func() int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ingestConns, MaxConnsPerHost: ingestConns}}
 	run := time.Now().UnixNano()
 	var next atomic.Int64
@@ -65,7 +82,7 @@ func closedLoop(b *testing.B, url string) {
 				if i >= int64(b.N) {
 					return
 				}
-				user := fmt.Sprintf("77%017d", i%100000)
+				user := fmt.Sprintf("77%017d", i%ingestCitizens)
 				body, sig := citizenEvent(user, fmt.Sprintf("bench-%d-%d", run, i), "lam cccd o dau")
 				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
@@ -87,6 +104,17 @@ func closedLoop(b *testing.B, url string) {
 	}
 	wg.Wait()
 	took := time.Since(start)
+	if answered != nil {
+		want := min(b.N, ingestCitizens)
+		deadline := time.Now().Add(5 * time.Minute)
+		for answered() < want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := answered(); got < want {
+			b.Fatalf("%d of %d citizens answered within 5 min of the last event", got, want)
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "processed/s")
+	}
 	b.StopTimer()
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d of %d requests failed", n, b.N)
