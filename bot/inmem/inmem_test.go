@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/queue"
 )
 
@@ -33,26 +31,5 @@ func TestQueueFull(t *testing.T) {
 	<-q.parts[0]
 	if ok, err := q.Enqueue(ctx, job("x", 2)); !ok || err != nil {
 		t.Errorf("retry after full = %v, %v; want true, nil", ok, err)
-	}
-}
-
-func TestStore(t *testing.T) {
-	s := NewStore(time.Hour)
-	ctx := context.Background()
-	if _, err := s.Get(ctx, "oa", "u"); !errors.Is(err, bot.ErrNoConversation) {
-		t.Fatalf("Get empty: %v", err)
-	}
-	c, err := s.Update(ctx, "oa", "u", func(c *bot.Conversation) error { c.LastList = []string{"a"}; return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.LastList[0] = "mutated" // must not reach the store
-	got, _ := s.Get(ctx, "oa", "u")
-	if got.LastList[0] != "a" {
-		t.Errorf("store shares memory with callers: %v", got.LastList)
-	}
-	s.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	if _, err := s.Get(ctx, "oa", "u"); !errors.Is(err, bot.ErrNoConversation) {
-		t.Errorf("expired conversation still returned: %v", err)
 	}
 }
