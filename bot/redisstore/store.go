@@ -21,9 +21,10 @@ import (
 // written in a compact binary encoding (see encodeConversation); values written by earlier
 // versions as JSON are still read, and rewritten compactly by their next Update.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys Keyspace
-	ttl  time.Duration
+	rdb       redis.UniversalClient
+	keys      Keyspace
+	ttl       time.Duration
+	writeJSON bool
 }
 
 var _ bot.StateStore = (*Store)(nil)
@@ -35,6 +36,11 @@ type StoreOptions struct {
 	// TTL is how long an idle conversation is kept (default 30 days); every Update
 	// renews it.
 	TTL time.Duration
+	// WriteJSON writes conversations in the JSON of releases before encoding v1, for a
+	// rolling upgrade: those releases cannot read v1 (their Get fails and the event is
+	// dead-lettered), this one reads both. Turn it off once every replica runs this release
+	// (deploy/runbook.md, "Upgrading").
+	WriteJSON bool
 }
 
 // maxUpdateRetries bounds optimistic retries when the same conversation is updated
@@ -49,7 +55,7 @@ func NewStore(rdb redis.UniversalClient, opts StoreOptions) (*Store, error) {
 	if opts.TTL <= 0 {
 		opts.TTL = 30 * 24 * time.Hour
 	}
-	return &Store{rdb: rdb, keys: keyspace(opts.Prefix), ttl: opts.TTL}, nil
+	return &Store{rdb: rdb, keys: keyspace(opts.Prefix), ttl: opts.TTL, writeJSON: opts.WriteJSON}, nil
 }
 
 func (s *Store) key(oaID, userID string) string { return s.keys.Key("conv", oaID, userID) }
@@ -88,7 +94,10 @@ func (s *Store) Update(ctx context.Context, oaID, userID string, fn func(*bot.Co
 		if err := fn(&conv); err != nil {
 			return errFn{err}
 		}
-		b := encodeConversation(oaID, conv)
+		b, err := s.encode(oaID, conv)
+		if err != nil {
+			return err
+		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, key, b, s.ttl)
 			return nil
@@ -118,6 +127,14 @@ func (s *Store) Update(ctx context.Context, oaID, userID string, fn func(*bot.Co
 		return out, nil
 	}
 	return bot.Conversation{}, errors.New("store conversation: too much contention")
+}
+
+// encode returns the stored form of c: encoding v1, or JSON during a rolling upgrade.
+func (s *Store) encode(oaID string, c bot.Conversation) ([]byte, error) {
+	if s.writeJSON {
+		return json.Marshal(c)
+	}
+	return encodeConversation(oaID, c), nil
 }
 
 // errFn carries fn's own error through Watch unchanged.

@@ -26,6 +26,27 @@ func newTestStore(t testing.TB, ttl time.Duration) (*Store, *redis.Client) {
 	return s, rdb
 }
 
+// During a rolling upgrade the store writes the JSON older releases read; it keeps the
+// same contract, and what it writes is JSON.
+func TestStoreContractWriteJSON(t *testing.T) {
+	statetest.StateStore(t, func(t *testing.T, ttl time.Duration) bot.StateStore {
+		rdb, prefix := redistest.New(t)
+		s, err := NewStore(rdb, StoreOptions{Prefix: prefix, TTL: ttl, WriteJSON: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			keys, _ := rdb.Keys(context.Background(), prefix+"conv:*").Result()
+			for _, k := range keys {
+				if v, _ := rdb.Get(context.Background(), k).Bytes(); len(v) > 0 && v[0] != '{' {
+					t.Errorf("%s holds %q…, want JSON", k, v[:min(len(v), 8)])
+				}
+			}
+		})
+		return s
+	})
+}
+
 func TestStoreContract(t *testing.T) {
 	statetest.StateStore(t, func(t *testing.T, ttl time.Duration) bot.StateStore {
 		s, _ := newTestStore(t, ttl)
