@@ -99,15 +99,6 @@ func (s *service) applyAccounts(snap *accounts.Snapshot) {
 	}
 }
 
-// webhookAccounts are the served accounts as the webhook checks them (signature key by OA).
-func webhookAccounts(snap *accounts.Snapshot) []httpapi.Account {
-	var out []httpapi.Account
-	for _, a := range snap.Enabled() {
-		out = append(out, httpapi.Account{ID: a.ID, OAID: a.OAID, OASecretKey: a.OASecretKey.Value()})
-	}
-	return out
-}
-
 // messenger returns the Zalo client of an account slug.
 func (s *service) messenger(account string) (bot.Messenger, bool) {
 	a, ok := s.accounts.Snapshot().ByID(account)

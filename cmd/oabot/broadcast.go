@@ -107,13 +107,7 @@ func (k *campaignKit) sync(snap *accounts.Snapshot) {
 		if a.Campaign == nil {
 			continue
 		}
-		z := broadcast.ZaloAdapter{Client: a.Campaign}
-		acct := broadcast.Account{ID: a.ID, OAID: a.OAID, Verified: a.Verified, Sender: z}
-		if a.Verified {
-			// accounts[].article_monthly_cap, the Basic package's 1 when unset (zalo-oa.md §5.2).
-			acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
-		}
-		accts[a.ID], clients[a.ID] = acct, a.Campaign
+		accts[a.ID], clients[a.ID] = campaignAccount(a), a.Campaign
 	}
 	k.mu.Lock()
 	k.accounts, k.clients = accts, clients

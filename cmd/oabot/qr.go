@@ -11,8 +11,6 @@ import (
 	"os"
 	"strings"
 
-	"go.uber.org/zap"
-
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/qr"
@@ -148,47 +146,6 @@ func loadQRConfig(getenv func(string) string, path string) (config.Config, *proc
 		return config.Config{}, nil, err
 	}
 	return cfg, cat, nil
-}
-
-// qrAccount copies what QR codes, posters and landing pages need from a config account.
-func qrAccount(a config.Account) qr.Account {
-	q := qr.Account{Slug: a.ID, OAID: a.OAID, Name: a.Name, Mode: qr.Mode(a.QR.Mode), MiniAppID: a.QR.MiniAppID, Hours: a.Hours}
-	for _, o := range a.Offices {
-		q.Offices = append(q.Offices, qr.Office{Name: o.Name, Address: o.Address, Hours: o.Hours, Phone: o.Phone, Lat: o.Lat, Lng: o.Lng})
-	}
-	return q
-}
-
-// qrAccounts converts every enabled account (for httpapi.QROptions).
-func qrAccounts(cfg config.Config) []qr.Account {
-	var out []qr.Account
-	for _, a := range cfg.Accounts {
-		if !a.Disabled {
-			out = append(out, qrAccount(a))
-		}
-	}
-	return out
-}
-
-// qrAccountMap converts every enabled account by slug, leaving out (with a warning) one
-// whose QR target cannot be built (for QROptions.Lookup).
-func qrAccountMap(base string, accts []config.Account, log *zap.Logger) map[string]qr.Account {
-	m := make(map[string]qr.Account, len(accts))
-	if base == "" {
-		return m // the QR routes are not mounted
-	}
-	for _, a := range accts {
-		if a.Disabled {
-			continue
-		}
-		q := qrAccount(a)
-		if _, err := qr.Target(base, q, "1", ""); err != nil {
-			log.Warn("account left out of the qr routes", zap.String("account", a.ID), zap.Error(err))
-			continue
-		}
-		m[q.Slug] = q
-	}
-	return m
 }
 
 func findAccountRecord(cfg config.Config, cat *procedures.Catalog, account, code string) (qr.Account, *procedures.Record, error) {
