@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/oabot/oabot/bot/browsertest"
@@ -99,6 +101,7 @@ func TestEmulatorDrawsEachReplyOnceInChromium(t *testing.T) {
 	bot := &replyingBot{}
 	e, err := New(Options{
 		Accounts:   []Account{{ID: "ca-test", Name: "Công an phường Thử", OAID: testOA, AppID: testApp, OASecret: "oa-secret"}},
+		Webhook:    bot,
 		WebhookURL: "/webhook",
 		Capture:    bot,
 	})
@@ -108,10 +111,10 @@ func TestEmulatorDrawsEachReplyOnceInChromium(t *testing.T) {
 	polls := &pollCounter{next: http.StripPrefix("/emulator", e), delay: 150 * time.Millisecond}
 	mux := http.NewServeMux()
 	mux.Handle("/emulator/", polls)
-	mux.Handle("/webhook", bot)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
+	recordCSPViolations(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/emulator/")); err != nil {
 		t.Fatalf("open emulator: %v", err)
 	}
@@ -161,6 +164,34 @@ func TestEmulatorDrawsEachReplyOnceInChromium(t *testing.T) {
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".msg.bot").length`))
 	if err != nil || n != len(markers) {
 		t.Errorf("bot messages in the chat = %d (%v), want %d", n, err, len(markers))
+	}
+	checkNoCSPViolations(t, ctx)
+}
+
+// recordCSPViolations makes every page the browser opens from now on keep the
+// Content-Security-Policy violations it reports (window.__cspViolations). The recorder is
+// installed through the DevTools protocol, which the page's CSP does not govern.
+func recordCSPViolations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__cspViolations = [];
+			document.addEventListener("securitypolicyviolation", (e) =>
+				window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " line " + e.lineNumber));`})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("install the CSP violation recorder: %v", err)
+	}
+}
+
+// checkNoCSPViolations fails the test if the page broke its CSP (an inline script or
+// handler the browser refused, say).
+func checkNoCSPViolations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
+	if err != nil || len(got) != 0 {
+		t.Errorf("CSP violations on the page = %q (%v), want none", got, err)
 	}
 }
 

@@ -2,16 +2,16 @@
 // webhook, so that anyone can try the bot without Zalo.
 //
 // What the tester does becomes a Zalo event, built in the shapes Zalo sends and signed exactly
-// as Zalo signs it (zalo.Sign), and is POSTed over HTTP to the service's own /webhook: the
-// same verification, queue and bot code run as in production. The bot's replies are read
-// back from the fake Zalo API's capture (zalo/zalotest), including the messages the fake
-// refused, which the page shows in red with the reason. The emulator never calls real Zalo.
+// as Zalo signs it (zalo.Sign), and is POSTed to the service's own /webhook — the handler or
+// URL given at construction, never one derived from a request — so the same verification,
+// queue and bot code run as in production. The bot's replies are read back from the fake
+// Zalo API's capture (zalo/zalotest), including the messages the fake refused, which the
+// page shows in red with the reason. The emulator never calls real Zalo.
 //
 // It uses only net/http, so bot/httpapi can mount it with gin.WrapH.
 package emulator
 
 import (
-	"bytes"
 	"crypto/rand"
 	"embed"
 	"encoding/json"
@@ -28,8 +28,13 @@ import (
 	"github.com/oabot/oabot/zalo"
 )
 
-//go:embed assets/index.html
+//go:embed assets/index.html assets/emulator.js
 var assets embed.FS
+
+// pageCSP lets the page run only the script the emulator serves (assets/emulator.js, from
+// its own origin): no inline script, no inline event handler, no eval.
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Account is an OA the emulator can talk to, with the secret it signs events with.
 type Account struct {
@@ -66,14 +71,15 @@ type Capture interface {
 }
 
 // Officer lets the page act as an officer of the OAs through the service's own admin API:
-// plan an announcement, confirm it and follow its delivery (the "Thông báo" panel). The page
-// receives Token, so set it only where the admin API works on throw-away state and the
-// fake Zalo API — demo and preview mode — never with a real officer's token.
+// plan an announcement, confirm it and follow its delivery (the "Thông báo" panel). The
+// emulator never serves the officer's token: the tester brings it, either in the address's
+// fragment (…/emulator/#officer=TOKEN, which the browser does not send; the page keeps it in
+// the tab's sessionStorage and removes it from the address bar) or typed into the panel.
+// Offer the panel only where the admin API works on throw-away state and the fake Zalo API
+// (demo and preview mode).
 type Officer struct {
 	// AdminBase is the admin API's base path ("/admin/v1"), on the same host as the page.
 	AdminBase string
-	// Token is a broadcaster's bearer token for the emulator's accounts.
-	Token string
 	// MaxText is the announcement limit in characters and WindowDays the consultation
 	// window in days (broadcast.MaxTextRunes and broadcast.ConsultationWindow), shown by the
 	// page; the admin API enforces them.
@@ -83,8 +89,13 @@ type Officer struct {
 // Options configure the emulator.
 type Options struct {
 	Accounts []Account
-	// WebhookURL is the service's own webhook. A path ("/webhook") is resolved against the
-	// host the browser used to reach the emulator, i.e. the same server.
+	// Webhook, when set, is the service's own HTTP handler: each event is served to it in
+	// process as a POST to WebhookURL, which is then the webhook's path ("/webhook"). No
+	// network is involved, so the events can reach nothing but this service.
+	Webhook http.Handler
+	// WebhookURL is where events go: the path for Webhook, or else the absolute http(s) URL
+	// of the webhook. It is fixed here and never taken from a request: a Host header must
+	// not choose where the server posts (request forgery).
 	WebhookURL string
 	Capture    Capture
 	Procedures []Procedure
@@ -124,14 +135,14 @@ func New(opts Options) (*Server, error) {
 	if len(opts.Accounts) == 0 {
 		return nil, errors.New("emulator: no accounts")
 	}
-	if opts.WebhookURL == "" {
-		return nil, errors.New("emulator: no webhook URL")
+	if err := checkWebhook(opts.Webhook, opts.WebhookURL); err != nil {
+		return nil, err
 	}
 	if opts.Capture == nil {
 		return nil, errors.New("emulator: no capture (fake Zalo API)")
 	}
-	if o := opts.Officer; o != nil && (!strings.HasPrefix(o.AdminBase, "/") || o.Token == "" || o.MaxText <= 0 || o.WindowDays <= 0) {
-		return nil, errors.New("emulator: the officer panel needs the admin API's path, a token and the limits")
+	if o := opts.Officer; o != nil && (!strings.HasPrefix(o.AdminBase, "/") || o.MaxText <= 0 || o.WindowDays <= 0) {
+		return nil, errors.New("emulator: the officer panel needs the admin API's path and the limits")
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -146,11 +157,14 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP routes "/" (the page) and "/api/*" (paths relative to the mount point).
+// ServeHTTP routes "/" (the page), "/emulator.js" (its script) and "/api/*" (paths relative
+// to the mount point).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := strings.TrimSuffix(r.URL.Path, "/"); {
 	case p == "" && r.Method == http.MethodGet:
 		s.page(w)
+	case p == "/emulator.js" && r.Method == http.MethodGet:
+		s.script(w)
 	case p == "/api/config" && r.Method == http.MethodGet:
 		s.config(w)
 	case p == "/api/event" && r.Method == http.MethodPost:
@@ -170,9 +184,27 @@ func (s *Server) page(w http.ResponseWriter) {
 		http.Error(w, "emulator page missing", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	_, _ = w.Write(b)
+}
+
+// script serves the page's only script, from the emulator's own prefix (CSP script-src 'self').
+func (s *Server) script(w http.ResponseWriter) {
+	b, err := assets.ReadFile("assets/emulator.js")
+	if err != nil {
+		http.Error(w, "emulator script missing", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	// no-store like the page: the script and the page it drives change together.
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(b)
 }
 
@@ -188,10 +220,10 @@ type procedureView struct {
 	Landing string `json:"landing,omitempty"`
 }
 
-// officerView is what the page needs for the announcement panel.
+// officerView is what the page needs for the announcement panel; never the token, which
+// the tester brings (see Officer).
 type officerView struct {
 	Admin      string `json:"admin"`
-	Token      string `json:"token"`
 	MaxText    int    `json:"max_text"`
 	WindowDays int    `json:"window_days"`
 }
@@ -205,8 +237,8 @@ func (s *Server) config(w http.ResponseWriter) {
 	}
 	v := view{Title: s.opts.Title, Procedures: map[string][]procedureView{}}
 	if o := s.opts.Officer; o != nil {
-		v.Officer = &officerView{Admin: strings.TrimSuffix(o.AdminBase, "/"), Token: o.Token,
-			MaxText: o.MaxText, WindowDays: o.WindowDays}
+		v.Officer = &officerView{Admin: strings.TrimSuffix(o.AdminBase, "/"), MaxText: o.MaxText,
+			WindowDays: o.WindowDays}
 	}
 	for _, a := range s.opts.Accounts {
 		v.Accounts = append(v.Accounts, accountView{ID: a.ID, Name: a.Name, OAID: a.OAID})
@@ -280,7 +312,7 @@ func (s *Server) event(w http.ResponseWriter, r *http.Request) {
 		ev = lastEvent{raw: raw, signature: zalo.Sign(acc.AppID, raw, timestampOf(raw), acc.OASecret)}
 		s.remember(key, ev)
 	}
-	status, body, err := s.post(r, acc, ev)
+	status, body, err := s.post(r, ev)
 	resp := eventResponse{EventName: eventNameOf(ev.raw), Status: status, Body: body, Redelivery: redelivery}
 	if err != nil {
 		resp.Error = err.Error()
@@ -315,27 +347,6 @@ func (s *Server) build(acc Account, req eventRequest) ([]byte, error) {
 		return c.officerText(ts, s.msgID(), "emulator-officer", req.Text), nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", req.Kind)
-}
-
-// post delivers the event to the webhook as Zalo does: one JSON body, the signature header.
-func (s *Server) post(r *http.Request, acc Account, ev lastEvent) (int, string, error) {
-	target := s.opts.WebhookURL
-	if strings.HasPrefix(target, "/") {
-		target = "http://" + r.Host + target
-	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, target, bytes.NewReader(ev.raw))
-	if err != nil {
-		return 0, "", fmt.Errorf("build webhook request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(zalo.SignatureHeader, ev.signature)
-	resp, err := s.opts.HTTPClient.Do(req)
-	if err != nil {
-		return 0, "", fmt.Errorf("post webhook: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	return resp.StatusCode, strings.TrimSpace(string(body)), nil
 }
 
 func (s *Server) remember(key string, ev lastEvent) {

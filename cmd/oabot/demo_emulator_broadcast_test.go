@@ -18,16 +18,50 @@ import (
 // progress reach "sent 1" while the announcement appears in the citizen's chat as an OA
 // message. Everything goes through the real admin API, broadcast.Service and Runner (on
 // the demo's in-memory stores) and the fake Zalo API. A screenshot is kept under artifacts/.
+//
+// The officer's token is never served by the emulator (issue 13 item 3b): opened without
+// it, the panel asks for it and asks again when the admin API refuses a typed one; opened at
+// the printed address, the page takes it from the fragment and clears the address bar.
 func TestEmulatorBroadcastInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test; skipped with -short")
 	}
 	ctx := browsertest.Chromium(t)
-	base, _, stderr := mustRunMainEnv(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
+	base, stdout, stderr := mustRunMainEnv(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
+	emulatorRecordCSPViolations(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/emulator/")); err != nil {
 		t.Fatalf("open emulator: %v", err)
 	}
-	waitJS(t, ctx, "officer panel", `document.querySelectorAll("#account option").length == 2 && !document.getElementById("officer-panel").hidden && !document.getElementById("announce").hidden`)
+	waitJS(t, ctx, "token asked for", `document.querySelectorAll("#account option").length == 2 && !document.getElementById("officer-panel").hidden &&
+		!document.getElementById("ann-auth").hidden && document.getElementById("ann-form").hidden &&
+		document.querySelector("label[for=ann-token]").textContent.includes("Mã truy cập")`)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys("#ann-token", "demo-"+strings.Repeat("0", 48)),
+		chromedp.Click("#ann-token-use"),
+		chromedp.SendKeys("#ann-text", "thử"),
+		chromedp.Click("#ann-plan"),
+	); err != nil {
+		t.Fatalf("try a wrong token: %v", err)
+	}
+	waitJS(t, ctx, "wrong token refused", `!document.getElementById("ann-auth").hidden && document.getElementById("ann-error").textContent.includes("Mã truy cập không đúng") &&
+		document.activeElement.id == "ann-token" && sessionStorage.length == 0`)
+	saveScreenshot(t, ctx, "emulator-broadcast-token.png")
+
+	emulatorCheckCSP(t, ctx)
+
+	// The printed address carries the token in its fragment; the person running the demo
+	// opens it in a new tab.
+	ctx, closeTab := chromedp.NewContext(ctx)
+	t.Cleanup(closeTab)
+	emulatorRecordCSPViolations(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(emulatorURL(t, stdout.String()))); err != nil {
+		t.Fatalf("open the printed emulator address: %v", err)
+	}
+	waitJS(t, ctx, "officer panel", `document.querySelectorAll("#account option").length == 2 && !document.getElementById("officer-panel").hidden && !document.getElementById("announce").hidden &&
+		document.getElementById("ann-auth").hidden && !document.getElementById("ann-form").hidden`)
+	if addr, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`)); err != nil || addr != base+"/emulator/" {
+		t.Errorf("address bar = %q (%v), want %s/emulator/ (the token taken out)", addr, err, base)
+	}
 
 	// The citizen follows the OA: an interaction, so the 7-day audience includes them.
 	if err := chromedp.Do(ctx, chromedp.Click(`.tools button[data-kind=follow]`)); err != nil {
@@ -73,6 +107,7 @@ func TestEmulatorBroadcastInChromium(t *testing.T) {
 	if err != nil || refused != 0 {
 		t.Errorf("refused messages on the page = %d (%v), want 0", refused, err)
 	}
+	emulatorCheckCSP(t, ctx)
 	saveScreenshot(t, ctx, "emulator-broadcast.png")
 	if strings.Contains(stderr.String(), "sáng thứ Bảy") {
 		t.Error("the announcement text appears in the log")

@@ -111,12 +111,16 @@ func (s *service) mountEmulator() error {
 	}
 	// The officer's announcement panel uses the admin API that mountDemoCampaigns mounts on
 	// in-memory stores with this run's generated token (demo and preview mode alike: both
-	// send only to the fake Zalo API, so the page may hold the token).
-	officer := &emulator.Officer{AdminBase: "/admin/v1", Token: s.demoToken(),
+	// send only to the fake Zalo API). The emulator never serves the token: printDemo puts
+	// it in the fragment of the emulator's address, which the browser keeps to itself.
+	officer := &emulator.Officer{AdminBase: "/admin/v1",
 		MaxText: broadcast.MaxTextRunes, WindowDays: int(broadcast.ConsultationWindow.Hours() / 24)}
 	emu, err := emulator.New(emulator.Options{
-		Officer:    officer,
-		Accounts:   accounts,
+		Officer:  officer,
+		Accounts: accounts,
+		// This service's own handler, in process: the events reach this webhook and nothing
+		// else, whatever Host the request for the emulator named.
+		Webhook:    api.Handler(),
 		WebhookURL: "/webhook",
 		Capture:    fakeCapture{s.fake},
 		Procedures: procs,

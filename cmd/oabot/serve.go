@@ -455,7 +455,13 @@ func (s *service) printDemo(base string) {
 		base, zalo.SignatureHeader, sig, body)
 	fmt.Fprintf(s.stdout, "Replies the bot sends through the fake Zalo API are printed here.\n")
 	if s.cfg.Emulator.Enabled {
-		fmt.Fprintf(s.stdout, "Chat with the OAs in a browser: %s%s/\n", base, emulatorPrefix)
+		// The officer's token rides in the fragment, which the browser never sends: the page
+		// keeps it for its tab and clears it from the address bar (the emulator serves no token).
+		page := base + emulatorPrefix + "/"
+		if s.demoOfficerToken != "" {
+			page += "#officer=" + s.demoOfficerToken // "demo-" and hex: nothing to escape
+		}
+		fmt.Fprintf(s.stdout, "Chat with the OAs in a browser: %s\n", page)
 	}
 	if s.demoOfficerToken != "" {
 		// Printed for the person running the demo (valid for this run only), never logged.
