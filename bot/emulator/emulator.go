@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -109,6 +110,9 @@ type Options struct {
 	Officer    *Officer
 	HTTPClient *http.Client
 	Now        func() time.Time
+	// Hosts are the Host names (without port) the page may be opened as, besides loopback
+	// ones (localhost, 127.0.0.0/8, ::1): e.g. the host of http.public_base_url.
+	Hosts []string
 }
 
 // Server serves the page at its mount point ("/") and its JSON API under "api/". Mount it
@@ -157,9 +161,43 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// hostAllowed reports whether a request's Host names this machine's loopback or a
+// configured host.
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(strings.ToLower(host), "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	for _, h := range s.opts.Hosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
+}
+
 // ServeHTTP routes "/" (the page), "/emulator.js" (its script) and "/api/*" (paths relative
 // to the mount point).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r.Host) {
+		// DNS rebinding: a web page whose name resolves to this machine must not drive the
+		// emulator from the tester's browser.
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "open the emulator as localhost (or a host in emulator.hosts)"})
+		return
+	}
+	if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		// A cross-site form or text/plain POST cannot set this header without a CORS
+		// preflight, which this server never answers: other sites cannot fire events.
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "Content-Type must be application/json"})
+		return
+	}
 	switch p := strings.TrimSuffix(r.URL.Path, "/"); {
 	case p == "" && r.Method == http.MethodGet:
 		s.page(w)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ func postEvent(t *testing.T, e *Server, req eventRequest) eventResponse {
 	t.Helper()
 	body, _ := json.Marshal(req)
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/event", bytes.NewReader(body)))
+	e.ServeHTTP(rec, localRequest(http.MethodPost, "/api/event", bytes.NewReader(body)))
 	var resp eventResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 		t.Fatalf("decode response %q: %v", rec.Body.String(), err)
@@ -179,7 +180,7 @@ func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
 		{Seq: 3, At: time.Now(), Message: zalo.Message{Text: "quá dài"}, Refused: "text longer than 2000 characters", Code: -201},
 	}
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/messages?account=ca-test&user="+testUser+"&after=0", nil))
+	e.ServeHTTP(rec, localRequest(http.MethodGet, "/api/messages?account=ca-test&user="+testUser+"&after=0", nil))
 	var got []messageView
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
@@ -191,7 +192,7 @@ func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
 		t.Errorf("views = %+v", got)
 	}
 	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/attachments/att1", nil))
+	e.ServeHTTP(rec, localRequest(http.MethodGet, "/api/attachments/att1", nil))
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
 		t.Errorf("attachment = %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
@@ -200,7 +201,7 @@ func TestMessagesShowRefusalsAndAttachments(t *testing.T) {
 func TestPageIsSelfContained(t *testing.T) {
 	e, _, _ := newTestEmulator(t)
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	e.ServeHTTP(rec, localRequest(http.MethodGet, "/", nil))
 	body := rec.Body.String()
 	if rec.Code != 200 || !bytes.Contains([]byte(body), []byte("<html lang=\"vi\">")) {
 		t.Fatalf("page = %d", rec.Code)
@@ -218,13 +219,13 @@ func TestPageIsSelfContained(t *testing.T) {
 func TestConfigOfficerOnlyWhenSet(t *testing.T) {
 	e, _, _ := newTestEmulator(t)
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/config", nil))
+	e.ServeHTTP(rec, localRequest(http.MethodGet, "/api/config", nil))
 	if bytes.Contains(rec.Body.Bytes(), []byte(`"officer"`)) {
 		t.Errorf("config without Officer mentions one: %s", rec.Body)
 	}
 	e.opts.Officer = &Officer{AdminBase: "/admin/v1/", MaxText: 2000, WindowDays: 7}
 	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/config", nil))
+	e.ServeHTTP(rec, localRequest(http.MethodGet, "/api/config", nil))
 	var cfg struct {
 		Officer map[string]any `json:"officer"`
 	}
@@ -249,4 +250,55 @@ func TestNewRejectsIncompleteOfficer(t *testing.T) {
 			t.Errorf("New accepted officer %+v", o)
 		}
 	}
+}
+
+// The emulator answers only requests addressed to this machine's loopback or a configured
+// host (DNS rebinding), and POSTs only with a JSON body type (a cross-site form or
+// text/plain POST cannot fire signed events).
+func TestEmulatorRefusesForeignHostsAndSimplePosts(t *testing.T) {
+	webhook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	s, err := New(Options{Accounts: []Account{{ID: "a", Name: "A", OAID: "1", AppID: "2", OASecret: "s"}},
+		Webhook: webhook, WebhookURL: "/webhook", Capture: &fakeCapture{}, Hosts: []string{"bot.example.vn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		host, method, ctype string
+		want                int
+	}{
+		{"localhost:8080", http.MethodGet, "", 200},
+		{"127.0.0.1:8080", http.MethodGet, "", 200},
+		{"[::1]:8080", http.MethodGet, "", 200},
+		{"bot.example.vn", http.MethodGet, "", 200},
+		{"evil.example.com:8080", http.MethodGet, "", 403},
+		{"10.0.0.5:8080", http.MethodGet, "", 403},
+		{"localhost:8080", http.MethodPost, "text/plain", 415},
+		{"localhost:8080", http.MethodPost, "application/x-www-form-urlencoded", 415},
+	} {
+		path := "/api/config"
+		if c.method == http.MethodPost {
+			path = "/api/event"
+		}
+		req := httptest.NewRequest(c.method, "http://"+c.host+path, strings.NewReader(`{}`))
+		req.Host = c.host
+		if c.ctype != "" {
+			req.Header.Set("Content-Type", c.ctype)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s %s Host %s (%s) = %d, want %d", c.method, path, c.host, c.ctype, rec.Code, c.want)
+		}
+	}
+}
+
+// localRequest is a request as the emulator's own page makes it: to localhost, with a JSON
+// body type on POST.
+func localRequest(method, target string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(method, target, body)
+	r.Host = "localhost:8080"
+	if method == http.MethodPost {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	return r
 }

@@ -24,8 +24,9 @@ func (h *hitCounter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 func postEventAs(t *testing.T, e *Server, host string, req eventRequest) eventResponse {
 	t.Helper()
 	body, _ := json.Marshal(req)
-	r := httptest.NewRequest(http.MethodPost, "/api/event", bytes.NewReader(body))
+	r := localRequest(http.MethodPost, "/api/event", bytes.NewReader(body))
 	r.Host = host
+	r.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, r)
 	var resp eventResponse
@@ -133,7 +134,7 @@ func TestNewRequiresAFixedWebhook(t *testing.T) {
 func TestPageScriptsAreNotInline(t *testing.T) {
 	e, _, _ := newTestEmulator(t)
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	e.ServeHTTP(rec, localRequest(http.MethodGet, "/", nil))
 	csp := rec.Header().Get("Content-Security-Policy")
 	if src := cspDirective(csp, "script-src"); src != "'self'" {
 		t.Errorf("CSP script-src = %q (CSP %q), want 'self' alone", src, csp)
@@ -168,7 +169,7 @@ func TestPageScriptsAreNotInline(t *testing.T) {
 			continue
 		}
 		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+src, nil))
+		e.ServeHTTP(rec, localRequest(http.MethodGet, "/"+src, nil))
 		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/javascript") ||
 			rec.Header().Get("X-Content-Type-Options") != "nosniff" || rec.Body.Len() == 0 {
 			t.Errorf("GET %s = %d %q nosniff=%q, %d bytes; want 200 JavaScript", src, rec.Code,

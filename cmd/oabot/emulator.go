@@ -131,6 +131,7 @@ func (s *service) mountEmulator() error {
 			return "/q/" + url.PathEscape(account) + "/" + url.PathEscape(code)
 		},
 		Title: title,
+		Hosts: publicHosts(s.cfg.HTTP.PublicBaseURL),
 	})
 	if err != nil {
 		return err
@@ -172,4 +173,14 @@ func (c fakeCapture) Attachment(id string) ([]byte, string, bool) {
 		ct = "image/png"
 	}
 	return u.Data, ct, true
+}
+
+// publicHosts is the host of the public base URL (none when it is empty or loopback), so a
+// preview opened through it is allowed beside localhost.
+func publicHosts(base string) []string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	return []string{u.Hostname()}
 }
