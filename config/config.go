@@ -28,21 +28,32 @@ type Config struct {
 	Log          Log          `yaml:"log" json:"log"`
 	Metrics      Metrics      `yaml:"metrics" json:"metrics"`
 	Emulator     Emulator     `yaml:"emulator" json:"emulator"`
+	Security     Security     `yaml:"security" json:"security"`
 
 	// Demo is true for the zero-config demo (Demo()): generated accounts, a fake Zalo API
 	// in process. It is never set from a file.
 	Demo bool `yaml:"-" json:"demo"`
 	// Source names where the config came from ("demo", a file path), for the startup log.
 	Source string `yaml:"-" json:"source"`
+	// Warnings are what Load accepted but an operator should fix: a secret file readable
+	// by others, a short bearer token. Each names the field and the file or officer, never
+	// a secret. Log them at start-up; with security.strict they are refused instead.
+	Warnings []string `yaml:"-" json:"-"`
 }
 
 // InMemory reports whether state and queue live in process memory (no Redis URL): demo
 // mode or a single-instance trial. Events in memory are lost on restart.
 func (c *Config) InMemory() bool { return c.Redis.URL == "" }
 
+// DemoAddr is the demo's listen address: loopback only, because the demo serves the
+// emulator and generated secrets to whoever reaches it. OABOT_HTTP_ADDR or --addr (e.g.
+// ":8080") opens it to the network on purpose.
+const DemoAddr = "127.0.0.1:8080"
+
 // HTTP is the listening side.
 type HTTP struct {
-	// Addr is the listen address, e.g. ":8080". Env OABOT_HTTP_ADDR, flag --addr.
+	// Addr is the listen address, e.g. ":8080" (the demo's is DemoAddr). Env
+	// OABOT_HTTP_ADDR, flag --addr.
 	Addr string `yaml:"addr" json:"addr"`
 	// PublicBaseURL is how citizens and Zalo reach the service (QR landing pages, OAuth
 	// callback), e.g. https://bot.example.vn. Env OABOT_PUBLIC_BASE_URL.
@@ -309,11 +320,28 @@ type Log struct {
 // Metrics configures /metrics.
 type Metrics struct {
 	Enabled bool `yaml:"enabled" json:"enabled"`
+	// Addr, when set, serves /metrics on its own listener (e.g. "127.0.0.1:9090", reached
+	// by Prometheus but not by the public) instead of the main port. Empty serves it on
+	// http.addr. Ignored when Enabled is false. Env OABOT_METRICS_ADDR.
+	Addr string `yaml:"addr" json:"addr,omitempty"`
+	// TokenEnv / TokenFile name a bearer token that /metrics then requires
+	// (Authorization: Bearer …), on whichever address it is served.
+	TokenEnv  string `yaml:"token_env" json:"token_env,omitempty"`
+	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
+	Token     Secret `yaml:"-" json:"token"`
 }
 
 // Emulator configures the browser chat emulator (talks to the in-process fake Zalo API).
 type Emulator struct {
 	Enabled bool `yaml:"enabled" json:"enabled"`
+}
+
+// Security hardens what Load accepts.
+type Security struct {
+	// Strict refuses, instead of warning about, weak secrets: a secret file readable by
+	// group or others, a bearer token shorter than MinTokenLength. Set it in production.
+	// Env OABOT_STRICT_SECRETS (1/true, 0/false).
+	Strict bool `yaml:"strict" json:"strict"`
 }
 
 // Account returns the account with this slug.

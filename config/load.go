@@ -2,18 +2,20 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oabot/oabot/internal/safefile"
 )
 
 // Default returns the configuration every file is decoded onto: all optional settings
@@ -38,11 +40,32 @@ func Default() Config {
 	}
 }
 
-// Load builds the configuration. path (or else $OABOT_CONFIG) names a YAML file; with
-// neither, Load returns the demo configuration (Demo). Environment overrides (OABOT_*)
+// Size limits on the files a configuration names. Files are read whole at start-up; a
+// limit far above any real file keeps a mistake (a log file, /dev/zero) from exhausting
+// memory, and the error says which file and which limit.
+const (
+	// MaxConfigFileSize caps the YAML config file (real ones are a few KiB, even with many
+	// accounts and offices).
+	MaxConfigFileSize = 1 << 20
+	// MaxSecretFileSize caps a *_file secret (keys and tokens are under 1 KiB).
+	MaxSecretFileSize = 64 << 10
+)
+
+// Load is LoadContext without a way to interrupt it; prefer LoadContext.
+func Load(getenv func(string) string, path string) (Config, error) {
+	return LoadContext(context.Background(), getenv, path)
+}
+
+// LoadContext builds the configuration. path (or else $OABOT_CONFIG) names a YAML file;
+// with neither, it returns the demo configuration (Demo). Environment overrides (OABOT_*)
 // are applied on top, secrets are resolved through their *_env / *_file fields, and the
 // result is validated. Every problem found is reported at once in a *ValidationError.
-func Load(getenv func(string) string, path string) (Config, error) {
+//
+// The config file and secret files must be regular files (a FIFO or a device is refused,
+// never waited on) within MaxConfigFileSize / MaxSecretFileSize. Reading stops with ctx's
+// error when ctx is done (SIGTERM during start-up). Weak secrets are returned in
+// Config.Warnings, or refused when security.strict is set.
+func LoadContext(ctx context.Context, getenv func(string) string, path string) (Config, error) {
 	if path == "" {
 		path = getenv("OABOT_CONFIG")
 	}
@@ -51,15 +74,47 @@ func Load(getenv func(string) string, path string) (Config, error) {
 		cfg = Demo()
 	} else {
 		var err error
-		if cfg, err = decodeFile(path); err != nil {
+		if cfg, err = ParseFile(ctx, path); err != nil {
 			return Config{}, err
 		}
 	}
 	problems := applyEnv(&cfg, getenv)
-	problems = append(problems, resolveSecrets(&cfg, getenv, os.ReadFile)...)
+	r := &resolver{ctx: ctx, getenv: getenv}
+	resolveSecrets(&cfg, r)
+	if err := ctx.Err(); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	problems = append(problems, r.problems...)
+	if cfg.Security.Strict {
+		for _, w := range r.warnings {
+			problems = append(problems, w+" (refused: security.strict)")
+		}
+	} else {
+		cfg.Warnings = r.warnings
+	}
 	if err := cfg.validate(problems); err != nil {
 		return Config{}, err
 	}
+	return cfg, nil
+}
+
+// ParseFile reads the YAML file at path and decodes it onto Default, without environment
+// overrides or secret resolution (for tools such as the emulator preview that only need
+// the shape). The file is read as LoadContext reads it: regular files only, at most
+// MaxConfigFileSize, interrupted when ctx is done. Source is set to path.
+func ParseFile(ctx context.Context, path string) (Config, error) {
+	data, _, err := safefile.ReadFile(ctx, path, MaxConfigFileSize)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Config{}, fmt.Errorf("config: %s is empty", path)
+	}
+	cfg, err := parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.Source = path
 	return cfg, nil
 }
 
@@ -85,22 +140,6 @@ func parse(data []byte) (Config, error) {
 			cfg.Accounts[i].QR.Mode = QRModeLanding
 		}
 	}
-	return cfg, nil
-}
-
-func decodeFile(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return Config{}, fmt.Errorf("config: %s is empty", path)
-	}
-	cfg, err := parse(data)
-	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	cfg.Source = path
 	return cfg, nil
 }
 
@@ -142,22 +181,18 @@ func applyEnv(cfg *Config, getenv func(string) string) []string {
 	str("OABOT_LOG_LEVEL", &cfg.Log.Level)
 	str("OABOT_LOG_FORMAT", &cfg.Log.Format)
 	boolean("OABOT_METRICS_ENABLED", &cfg.Metrics.Enabled)
+	str("OABOT_METRICS_ADDR", &cfg.Metrics.Addr)
+	boolean("OABOT_STRICT_SECRETS", &cfg.Security.Strict)
 	boolean("OABOT_EMULATOR_ENABLED", &cfg.Emulator.Enabled)
 	integer("OABOT_QUEUE_PARTITIONS", &cfg.Queue.Partitions)
 	integer("OABOT_QUEUE_WORKERS", &cfg.Queue.Workers)
 	return problems
 }
 
-// resolveSecrets reads every *_env / *_file reference.
-func resolveSecrets(cfg *Config, getenv func(string) string, readFile func(string) ([]byte, error)) []string {
-	var problems []string
-	get := func(r secretRef) Secret {
-		s, p := r.resolve(getenv, readFile)
-		problems = append(problems, p...)
-		return s
-	}
+// resolveSecrets reads every *_env / *_file reference through r.
+func resolveSecrets(cfg *Config, r *resolver) {
 	if cfg.Redis.URLEnv != "" || cfg.Redis.URLFile != "" {
-		if u := get(secretRef{"redis.url", cfg.Redis.URLEnv, cfg.Redis.URLFile}); !u.IsZero() {
+		if u := r.secret(secretRef{"redis.url", cfg.Redis.URLEnv, cfg.Redis.URLFile}); !u.IsZero() {
 			cfg.Redis.URL = u.Value()
 		}
 	}
@@ -165,48 +200,51 @@ func resolveSecrets(cfg *Config, getenv func(string) string, readFile func(strin
 		a := &cfg.Accounts[i]
 		p := fmt.Sprintf("accounts[%d].", i)
 		if a.OASecretKeyEnv != "" || a.OASecretKeyFile != "" {
-			a.OASecretKey = get(secretRef{p + "oa_secret_key", a.OASecretKeyEnv, a.OASecretKeyFile})
+			a.OASecretKey = r.secret(secretRef{p + "oa_secret_key", a.OASecretKeyEnv, a.OASecretKeyFile})
 		}
 		if a.AppSecretKeyEnv != "" || a.AppSecretKeyFile != "" {
-			a.AppSecretKey = get(secretRef{p + "app_secret_key", a.AppSecretKeyEnv, a.AppSecretKeyFile})
+			a.AppSecretKey = r.secret(secretRef{p + "app_secret_key", a.AppSecretKeyEnv, a.AppSecretKeyFile})
 		}
 		if a.RefreshTokenEnv != "" || a.RefreshTokenFile != "" {
-			a.RefreshToken = get(secretRef{p + "refresh_token", a.RefreshTokenEnv, a.RefreshTokenFile})
+			a.RefreshToken = r.secret(secretRef{p + "refresh_token", a.RefreshTokenEnv, a.RefreshTokenFile})
 		}
 		if a.AccessTokenEnv != "" || a.AccessTokenFile != "" {
-			a.AccessToken = get(secretRef{p + "access_token", a.AccessTokenEnv, a.AccessTokenFile})
+			a.AccessToken = r.secret(secretRef{p + "access_token", a.AccessTokenEnv, a.AccessTokenFile})
 		}
 	}
 	for i := range cfg.Officers {
 		o := &cfg.Officers[i]
 		p := fmt.Sprintf("officers[%d].token", i)
 		if o.TokenEnv != "" || o.TokenFile != "" {
-			if tok := get(secretRef{p, o.TokenEnv, o.TokenFile}); !tok.IsZero() {
+			if tok := r.token(secretRef{p, o.TokenEnv, o.TokenFile}, fmt.Sprintf("officer %q", o.Name)); !tok.IsZero() {
 				o.TokenHash = sha256.Sum256([]byte(tok.Value()))
 			}
 		} else if o.TokenSHA256 != "" {
 			b, err := hex.DecodeString(strings.ToLower(o.TokenSHA256))
 			if err != nil || len(b) != sha256.Size {
-				problems = append(problems, p+"_sha256: want 64 hex digits (sha256sum of the token)")
+				r.problem("%s_sha256: want 64 hex digits (sha256sum of the token)", p)
 			} else {
 				copy(o.TokenHash[:], b)
 			}
 		}
 	}
 	if cfg.Posters.TokenEnv != "" || cfg.Posters.TokenFile != "" {
-		cfg.Posters.Token = get(secretRef{"posters.token", cfg.Posters.TokenEnv, cfg.Posters.TokenFile})
+		cfg.Posters.Token = r.token(secretRef{"posters.token", cfg.Posters.TokenEnv, cfg.Posters.TokenFile}, "the poster generator")
 	}
-	return problems
+	if cfg.Metrics.TokenEnv != "" || cfg.Metrics.TokenFile != "" {
+		cfg.Metrics.Token = r.token(secretRef{"metrics.token", cfg.Metrics.TokenEnv, cfg.Metrics.TokenFile}, "/metrics")
+	}
 }
 
 // Demo returns the zero-config demo: two demo accounts with secrets generated for this
-// run, in-memory state and queue, the in-process fake Zalo API, the emulator on and
-// console logs.
+// run, in-memory state and queue, the in-process fake Zalo API, the emulator on, console
+// logs, and DemoAddr (loopback only) as the listen address.
 func Demo() Config {
 	cfg := Default()
 	cfg.Demo = true
 	cfg.Source = "demo"
 	cfg.Log.Format = "console"
+	cfg.HTTP.Addr = DemoAddr
 	cfg.Emulator.Enabled = true
 	cfg.HTTP.PublicBaseURL = "http://localhost:8080"
 	cfg.Accounts = []Account{

@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -114,10 +116,40 @@ func (c *Config) validate(problems []string) error {
 	if c.Log.Format != "json" && c.Log.Format != "console" {
 		add("log.format: %q is not json or console", c.Log.Format)
 	}
+	if a := c.Metrics.Addr; a != "" {
+		if !validAddr(a) {
+			add("metrics.addr: %q is not host:port with a numeric port (e.g. \"127.0.0.1:9090\")", a)
+		} else if sameListener(c.HTTP.Addr, a) {
+			add("metrics.addr: %q takes http.addr's port %q; leave it empty to serve /metrics on the main port", a, c.HTTP.Addr)
+		}
+	}
 	if len(problems) > 0 {
 		return &ValidationError{Problems: problems}
 	}
 	return nil
+}
+
+// validAddr reports whether a is a listen address host:port (host may be empty) with a
+// numeric port.
+func validAddr(a string) bool {
+	_, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// sameListener reports whether listening on a and on b would take the same port: same
+// port (not 0, which picks a free one) on the same host or with either on every interface.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wildcard(ha) || wildcard(hb)
 }
 
 func (c *Config) validateAccounts(problems []string) []string {

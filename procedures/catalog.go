@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oabot/oabot/internal/safefile"
 )
 
 // Limits on text a card can hold. A record over a limit is refused by validation, so the
@@ -152,59 +156,163 @@ func (s recordSource) lineOf(field string) int {
 	return s.line
 }
 
-// Load reads a catalogue from a YAML (.yaml, .yml) or JSON (.json) file, or from a folder of
-// such files (not recursive; files starting with "." or "_" and README files are skipped).
-// The catalogue is validated; a broken one is refused with a *ValidationError.
-func Load(p string) (*Catalog, error) {
+// MaxCatalogSize caps a catalogue read from disk: one file, or a folder's files together.
+// The whole national portal (2,642 procedures, dvc-2026.jsonl) is about 20 MB of JSON, so
+// this leaves room to grow while a mistake (a log file, /dev/zero) cannot exhaust memory.
+const MaxCatalogSize = 64 << 20
+
+// Load is LoadContext without a way to interrupt it; prefer LoadContext.
+func Load(p string) (*Catalog, error) { return LoadContext(context.Background(), p) }
+
+// LoadContext reads a catalogue from a YAML (.yaml, .yml) or JSON (.json) file, or from a
+// folder of such files (not recursive; files starting with "." or "_" and README files are
+// skipped). The catalogue is validated; a broken one is refused with a *ValidationError.
+//
+// Each file must be a regular file (a FIFO or a device is refused, never waited on), all
+// of them together at most MaxCatalogSize. Loading stops with ctx's error when ctx is
+// done (SIGTERM during start-up), between chunks, files and records.
+func LoadContext(ctx context.Context, p string) (*Catalog, error) {
+	files, err := readCatalogFiles(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	// Parsing cannot be interrupted inside a file (a 60 MiB one takes seconds), so it runs
+	// apart and a cancelled ctx returns at once. The goroutine needs no wait: it stops at
+	// the next file or record once ctx is done (at worst when the file it is parsing is
+	// parsed), and its result goes to a buffered channel nobody has to read.
+	type result struct {
+		cat *Catalog
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cat, err := decodeCatalog(ctx, files)
+		done <- result{cat, err}
+	}()
+	select {
+	case r := <-done:
+		return r.cat, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("load catalogue: %w", ctx.Err())
+	}
+}
+
+// readCatalogFiles reads the catalogue file p, or the catalogue files of folder p, with
+// safefile: regular files only, MaxCatalogSize in all.
+func readCatalogFiles(ctx context.Context, p string) ([]catalogFile, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("load catalogue: %w", err)
 	}
+	names := []string{filepath.Clean(p)}
 	if st.IsDir() {
-		return LoadFS(os.DirFS(p), ".", p)
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("load catalogue: %w", err)
+		}
+		if names = catalogFiles(ents, p, filepath.Join); len(names) == 0 {
+			return nil, fmt.Errorf("load catalogue: no .yaml, .yml or .json files in %s", p)
+		}
 	}
-	return LoadFS(os.DirFS(filepath.Dir(p)), filepath.Base(p), filepath.Dir(p))
+	files := make([]catalogFile, 0, len(names))
+	var total int64
+	for _, n := range names {
+		data, _, err := safefile.ReadFile(ctx, n, MaxCatalogSize-total)
+		if errors.Is(err, safefile.ErrTooLarge) {
+			return nil, tooLarge(n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load catalogue: %w", err)
+		}
+		total += int64(len(data))
+		files = append(files, catalogFile{name: n, data: data})
+	}
+	return files, nil
 }
 
 // LoadFS is Load over a file system: name is a file or a directory in fsys. label prefixes
-// file names in problem reports.
+// file names in problem reports. Only regular files are read, MaxCatalogSize in all; for
+// files on disk prefer LoadContext, which never even opens a FIFO (fs.FS has no way to
+// ask for that).
 func LoadFS(fsys fs.FS, name, label string) (*Catalog, error) {
 	st, err := fs.Stat(fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("load catalogue: %w", err)
 	}
-	var files []string
+	names := []string{name}
 	if st.IsDir() {
 		ents, err := fs.ReadDir(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("load catalogue: %w", err)
 		}
-		for _, e := range ents {
-			n := e.Name()
-			if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") || !isCatalogFile(n) {
-				continue
-			}
-			files = append(files, path.Join(name, n))
-		}
-		sort.Strings(files)
-		if len(files) == 0 {
+		if names = catalogFiles(ents, name, path.Join); len(names) == 0 {
 			return nil, fmt.Errorf("load catalogue: no .yaml, .yml or .json files in %s", label)
 		}
-	} else {
-		files = []string{name}
 	}
-	var srcs []recordSource
-	var problems []Problem
-	for _, f := range files {
-		data, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, fmt.Errorf("load catalogue: %w", err)
-		}
+	files := make([]catalogFile, 0, len(names))
+	var total int64
+	for _, f := range names {
 		disp := f
 		if label != "" {
 			disp = filepath.Join(label, f)
 		}
-		rs, ps := decodeFile(disp, data)
+		st, err := fs.Stat(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("load catalogue: %w", err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("load catalogue: %s is %s, %w", disp, safefile.Kind(st.Mode()), safefile.ErrNotRegular)
+		}
+		if total+st.Size() > MaxCatalogSize {
+			return nil, tooLarge(disp)
+		}
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("load catalogue: %w", err)
+		}
+		if total += int64(len(data)); total > MaxCatalogSize {
+			return nil, tooLarge(disp)
+		}
+		files = append(files, catalogFile{name: disp, data: data})
+	}
+	return decodeCatalog(context.Background(), files)
+}
+
+func tooLarge(file string) error {
+	return fmt.Errorf("load catalogue: %s takes the catalogue over its %s limit (all its files together): %w",
+		file, safefile.Size(MaxCatalogSize), safefile.ErrTooLarge)
+}
+
+// catalogFile is one catalogue file read into memory; name is as shown in problems.
+type catalogFile struct {
+	name string
+	data []byte
+}
+
+// catalogFiles lists, sorted, the catalogue files among a folder's entries: .yaml, .yml
+// and .json files, not starting with "." or "_"; join builds their paths under dir.
+func catalogFiles(ents []fs.DirEntry, dir string, join func(...string) string) []string {
+	var files []string
+	for _, e := range ents {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") || !isCatalogFile(n) {
+			continue
+		}
+		files = append(files, join(dir, n))
+	}
+	sort.Strings(files)
+	return files
+}
+
+// decodeCatalog decodes and validates the files of one catalogue, every problem reported.
+func decodeCatalog(ctx context.Context, files []catalogFile) (*Catalog, error) {
+	var srcs []recordSource
+	var problems []Problem
+	for _, f := range files {
+		rs, ps := decodeFile(ctx, f.name, f.data)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("load catalogue: %w", err)
+		}
 		srcs = append(srcs, rs...)
 		problems = append(problems, ps...)
 	}
@@ -235,15 +343,18 @@ func isCatalogFile(n string) bool {
 
 // decodeFile decodes one catalogue file: a list of records, or a mapping with a
 // "procedures" list. JSON is valid YAML, so both go through yaml.v3 nodes, which give lines.
-func decodeFile(file string, data []byte) ([]recordSource, []Problem) {
+// It stops early, with what it has, when ctx is done; the caller checks ctx.
+func decodeFile(ctx context.Context, file string, data []byte) ([]recordSource, []Problem) {
 	if !utf8.Valid(data) {
 		return nil, []Problem{{File: file, Msg: "file is not valid UTF-8"}}
 	}
 	if strings.EqualFold(path.Ext(file), ".json") {
-		// Reject JSON syntax errors with JSON's own message (yaml accepts more).
-		var v any
-		if err := json.Unmarshal(data, &v); err != nil {
-			return nil, []Problem{{File: file, Msg: "invalid JSON: " + err.Error()}}
+		// Reject JSON syntax errors with JSON's own message (yaml accepts more). Valid
+		// first: it allocates nothing, and Unmarshal is only there for the message.
+		if !json.Valid(data) {
+			var v any
+			err := json.Unmarshal(data, &v)
+			return nil, []Problem{{File: file, Msg: fmt.Sprintf("invalid JSON: %v", err)}}
 		}
 	}
 	var doc yaml.Node
@@ -276,6 +387,9 @@ func decodeFile(file string, data []byte) ([]recordSource, []Problem) {
 	var out []recordSource
 	var problems []Problem
 	for i, n := range root.Content {
+		if ctx.Err() != nil {
+			break
+		}
 		var r Record
 		if err := n.Decode(&r); err != nil {
 			problems = append(problems, Problem{File: file, Line: n.Line, Field: fmt.Sprintf("[%d]", i), Msg: "cannot decode record: " + err.Error()})
@@ -393,6 +507,18 @@ func catalogVersion(recs []*Record) string {
 	return v
 }
 
+// Codes and short codes travel in URLs (/q/{account}/{code}, /qr/{account}/{code}.png) and
+// in chat ("#12"), so they keep to characters that need no escaping and cannot be read as
+// a path: letters, digits, '.', '-' and '_', starting with a letter or digit (no "..").
+// Real codes look like "1.004222" (national) or "1.004222.H19" (a local suffix).
+const (
+	MaxCodeLen      = 40
+	MaxShortCodeLen = 12
+	codeChars       = "letters, digits, '.', '-' and '_' only, starting with a letter or digit"
+)
+
+var codeRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]*$`)
+
 var validLevels = map[string]bool{"Cấp bộ": true, "Cấp tỉnh": true, "Cấp xã": true, "Cơ quan khác": true}
 
 // validateRecord reports every problem of one record through bad(field, msg, args).
@@ -423,11 +549,11 @@ func validateRecord(r *Record, bad func(field, msg string, args ...any)) {
 	}
 	if strings.TrimSpace(r.Code) == "" {
 		bad("code", "missing")
-	} else if strings.ContainsAny(r.Code, " \t\n#") || utf8.RuneCountInString(r.Code) > 40 {
-		bad("code", "bad code %q", r.Code)
+	} else if !codeRE.MatchString(r.Code) || len(r.Code) > MaxCodeLen {
+		bad("code", "bad code %q (%s, at most %d characters)", r.Code, codeChars, MaxCodeLen)
 	}
-	if r.ShortCode != "" && (strings.ContainsAny(r.ShortCode, " \t\n#") || utf8.RuneCountInString(r.ShortCode) > 12) {
-		bad("short_code", "bad short code %q (no spaces or '#', at most 12 characters)", r.ShortCode)
+	if r.ShortCode != "" && (!codeRE.MatchString(r.ShortCode) || len(r.ShortCode) > MaxShortCodeLen) {
+		bad("short_code", "bad short code %q (%s, at most %d characters)", r.ShortCode, codeChars, MaxShortCodeLen)
 	}
 	checkText("name", r.Name, MaxNameRunes, true)
 	if strings.ContainsAny(r.Name, "\n\r") {

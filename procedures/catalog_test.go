@@ -1,6 +1,7 @@
 package procedures
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -118,6 +119,79 @@ func TestLoadSyntaxErrors(t *testing.T) {
 	empty := t.TempDir()
 	if _, err := Load(empty); err == nil {
 		t.Error("empty folder accepted")
+	}
+}
+
+// A cancelled context (SIGTERM during start-up) stops loading with the context's error.
+func TestLoadContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, p := range []string{"testdata/good", "testdata/good/one.yaml"} {
+		if _, err := LoadContext(ctx, p); !errors.Is(err, context.Canceled) {
+			t.Errorf("LoadContext(cancelled, %s) = %v, want context.Canceled", p, err)
+		}
+	}
+	if _, err := LoadContext(context.Background(), "testdata/good"); err != nil {
+		t.Errorf("LoadContext(testdata/good) = %v", err)
+	}
+	// Once read, parsing stops too: between files and between records.
+	data, err := os.ReadFile("testdata/good/one.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeCatalog(ctx, []catalogFile{{"one.yaml", data}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("decodeCatalog(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+// Codes and short codes end up in /q and /qr URLs: only letters, digits, '.', '-' and '_'.
+func TestValidateCodes(t *testing.T) {
+	tests := []struct {
+		name, code, short string
+		wantField         string // "" when accepted
+	}{
+		{"national code", "1.004222", "", ""},
+		{"local suffix", "1.004222.H19", "12", ""},
+		{"letters, '-' and '_'", "LOCAL_01-a", "a.b-c_1", ""},
+		{"code at the limit", strings.Repeat("1", MaxCodeLen), strings.Repeat("x", MaxShortCodeLen), ""},
+		{"slash", "1.004/222", "", "code"},
+		{"dot-dot", "..", "", "code"},
+		{"leading dot", ".004222", "", "code"},
+		{"question mark", "1.004222?src=x", "", "code"},
+		{"percent", "1.004%2F222", "", "code"},
+		{"backslash", `1\004222`, "", "code"},
+		{"non-ASCII", "mã1", "", "code"},
+		{"code too long", strings.Repeat("1", MaxCodeLen+1), "", "code"},
+		{"short code slash", "1.004222", "1/2", "short_code"},
+		{"short code hash", "1.004222", "#12", "short_code"},
+		{"short code too long", "1.004222", strings.Repeat("x", MaxShortCodeLen+1), "short_code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewCatalog([]*Record{{Code: tt.code, ShortCode: tt.short, Name: "Thủ tục", Steps: []string{"Nộp"}}})
+			if tt.wantField == "" {
+				if err != nil {
+					t.Errorf("NewCatalog(code %q, short %q) = %v, want accepted", tt.code, tt.short, err)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != tt.wantField {
+				t.Fatalf("NewCatalog(code %q, short %q) = %v, want one problem on %s", tt.code, tt.short, err, tt.wantField)
+			}
+			if p := ve.Problems[0]; !strings.Contains(p.Msg, "letters, digits, '.', '-' and '_' only") {
+				t.Errorf("problem %q does not say which characters are allowed", p)
+			}
+		})
+	}
+	// From a file, the problem has file:line and the field path like every other.
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("- code: '1.004222'\n  name: A\n  steps: [x]\n- code: '1.004/223'\n  name: B\n  steps: [x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	if want := p + ":4: 1.004/223: code: bad code \"1.004/223\""; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Load = %v, want %q", err, want)
 	}
 }
 
