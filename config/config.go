@@ -250,6 +250,10 @@ type Queue struct {
 type Conversation struct {
 	// TTL is how long an idle conversation is remembered (default 30 days).
 	TTL time.Duration `yaml:"ttl" json:"ttl"`
+	// WriteJSON stores conversations in the JSON that releases before the compact encoding
+	// read: set it while a rolling upgrade runs old and new replicas side by side, then
+	// remove it (deploy/runbook.md, "Upgrading"). This release reads both.
+	WriteJSON bool `yaml:"write_json" json:"write_json,omitempty"`
 }
 
 // Officer roles, in increasing power.

@@ -216,7 +216,7 @@ func (k *campaignKit) adminAccount(id string) (httpapi.AdminAccount, bool) {
 
 // openKit loads the config and opens Redis for a CLI subcommand.
 func openKit(ctx context.Context, getenv func(string) string, cfgPath string, stderr io.Writer) (*campaignKit, func(), error) {
-	cfg, err := config.Load(getenv, cfgPath)
+	cfg, err := config.LoadContext(ctx, getenv, cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,10 +51,10 @@ func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
 }
 
 // catalogHolder loads the configured catalogue (the built-in one when catalog.path is empty).
-func catalogHolder(cfg config.Config) (*procedures.Holder, error) {
+func catalogHolder(ctx context.Context, cfg config.Config) (*procedures.Holder, error) {
 	load := procedures.Builtin
 	if p := cfg.Catalog.Path; p != "" {
-		load = func() (*procedures.Catalog, error) { return procedures.Load(p) }
+		load = func() (*procedures.Catalog, error) { return procedures.LoadContext(ctx, p) }
 	}
 	h, err := procedures.NewHolder(load, procedures.Options{})
 	if err != nil {
@@ -66,7 +66,7 @@ func catalogHolder(cfg config.Config) (*procedures.Holder, error) {
 // newCardBot builds a conversation that only renders cards (CardMessages) for the CLI's
 // campaigns: the configured catalogue and wording, no Zalo client, state kept in memory.
 func newCardBot(cfg config.Config) (*bot.Bot, error) {
-	h, err := catalogHolder(cfg)
+	h, err := catalogHolder(context.Background(), cfg)
 	if err != nil {
 		return nil, err
 	}

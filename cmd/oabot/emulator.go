@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 
 	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/bot/emulator"
@@ -35,23 +34,23 @@ func emulatorCmd(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, "usage: oabot emulator --config FILE --account ID [--addr ADDR]")
 		return errUsage
 	}
-	// Parse, not Load: the preview must work on an officer's machine that has none of the
-	// production secrets; previewConfig fills generated ones and Validate checks the rest.
-	data, err := os.ReadFile(*path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	cfg, err := config.Parse(data)
+	// ParseFile, not Load: the preview must work on an officer's machine that has none of
+	// the production secrets; previewConfig fills generated ones and Validate checks the
+	// rest. The file is read as Load reads it (a regular file, size-capped, interruptible).
+	cfg, err := config.ParseFile(ctx, *path)
 	if err != nil {
 		return err
 	}
-	cfg.Source = *path
 	if cfg, err = previewConfig(cfg, *account); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	// Like the demo, the preview listens on loopback unless told otherwise: it holds
+	// generated secrets and an officer token (the production file's http.addr is for the
+	// real service).
+	cfg.HTTP.Addr = config.DemoAddr
 	if *addr != "" {
 		cfg.HTTP.Addr = *addr
 	}

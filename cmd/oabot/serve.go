@@ -49,7 +49,7 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	cfg, err := config.Load(getenv, *configPath)
+	cfg, err := config.LoadContext(ctx, getenv, *configPath)
 	if err != nil {
 		return err
 	}
@@ -69,6 +69,9 @@ func serveConfig(ctx context.Context, cfg config.Config, stdout, stderr io.Write
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	for _, w := range cfg.Warnings {
+		log.Warn("weak secret (security.strict refuses it)", zap.String("warning", w)) // never holds a secret's value
+	}
 	redisstore.SetLogger(log) // go-redis's own notes ("failed to dial") through zap, rate-limited
 
 	svc, err := newService(ctx, cfg, log, stdout)
@@ -141,8 +144,8 @@ func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout 
 	s.logStart()
 	// The whole wiring, in the order each piece needs the ones before it.
 	for _, step := range []func() error{
-		func() error { return s.openStores(ctx) }, // Redis (redisstore.Open) or memory: queue, state, tokens
-		s.loadCatalog, // the procedures
+		func() error { return s.openStores(ctx) },  // Redis (redisstore.Open) or memory: queue, state, tokens
+		func() error { return s.loadCatalog(ctx) }, // the procedures
 		func() error { return s.newAccounts(ctx) }, // file + runtime accounts, their Zalo clients
 		s.buildConversation,                        // the bot, for the accounts of now
 		s.newWebhook,                               // /webhook, /healthz, /readyz
@@ -204,7 +207,8 @@ func (s *service) openStores(ctx context.Context) error {
 		return err
 	}
 	s.queue = rq
-	if s.state, err = redisstore.NewStore(s.rdb, redisstore.StoreOptions{Prefix: prefix, TTL: s.cfg.Conversation.TTL}); err != nil {
+	if s.state, err = redisstore.NewStore(s.rdb, redisstore.StoreOptions{Prefix: prefix, TTL: s.cfg.Conversation.TTL,
+		WriteJSON: s.cfg.Conversation.WriteJSON}); err != nil {
 		return err
 	}
 	if s.tokens, err = redisstore.NewTokenStore(s.rdb, prefix); err != nil {
@@ -214,8 +218,8 @@ func (s *service) openStores(ctx context.Context) error {
 }
 
 // loadCatalog loads the configured catalogue, or the built-in one.
-func (s *service) loadCatalog() error {
-	h, err := catalogHolder(s.cfg)
+func (s *service) loadCatalog(ctx context.Context) error {
+	h, err := catalogHolder(ctx, s.cfg)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func runStats(ctx context.Context, args []string, getenv func(string) string, st
 		fs.Usage()
 		return errUsage
 	}
-	cfg, err := config.Load(getenv, *cfgPath)
+	cfg, err := config.LoadContext(ctx, getenv, *cfgPath)
 	if err != nil {
 		return err
 	}
