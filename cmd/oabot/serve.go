@@ -127,6 +127,8 @@ type service struct {
 	// campaign delivery (both nil without campaigns).
 	followers followerStore
 	runner    *broadcast.Runner
+	// metricsAddr is where /metrics listens when metrics.addr sets its own listener.
+	metricsAddr string
 	// demoOfficerToken is the demo's generated admin API token (demoToken); printed in the
 	// demo instructions and given to the emulator page, never logged.
 	demoOfficerToken string
@@ -367,6 +369,12 @@ func (s *service) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	stopMetrics, err := s.serveMetrics(ctx) // metrics.addr: a listener of its own
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{Handler: s.api.Handler(), ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: s.cfg.HTTP.ReadTimeout, WriteTimeout: s.cfg.HTTP.WriteTimeout,
 		ErrorLog: zap.NewStdLog(s.log.Named("http"))}
