@@ -170,8 +170,11 @@ func TestKubernetesDeployment(t *testing.T) {
 	for _, p := range list(c, "ports") {
 		ports[str(p, "name")] = num(p, "containerPort")
 	}
-	if ports["http"] != 8080 {
-		t.Errorf("container ports = %v, want http: 8080", ports)
+	if ports["http"] != 8080 || ports["metrics"] != 9100 {
+		t.Errorf("container ports = %v, want http: 8080 and metrics: 9100", ports)
+	}
+	if got := str(get(dep, "spec", "template", "metadata", "annotations"), "prometheus.io/port"); got != "9100" {
+		t.Errorf("prometheus.io/port = %q, want the metrics port 9100", got)
 	}
 	probes := []struct{ probe, path string }{
 		{"readinessProbe", "/readyz"},
@@ -397,12 +400,12 @@ func TestCompose(t *testing.T) {
 		t.Errorf("compose prometheus must exist behind the optional profile \"metrics\"")
 	}
 
-	// prometheus.yml scrapes exactly the compose replicas on the container port.
+	// prometheus.yml scrapes exactly the compose replicas on their metrics port.
 	p := decodeAll(t, "prometheus.yml")[0]
 	targets := toStrings(list(p, "scrape_configs", 0, "static_configs", 0, "targets"))
 	var want []string
 	for _, r := range replicas {
-		want = append(want, r+":8080")
+		want = append(want, r+":9100")
 	}
 	slices.Sort(targets)
 	slices.Sort(want)
@@ -522,6 +525,10 @@ func TestConfigFilesLoad(t *testing.T) {
 			}
 			if !strings.HasSuffix(cfg.HTTP.Addr, ":8080") {
 				t.Errorf("%s: http.addr %q, the images and manifests expect :8080", tt.config, cfg.HTTP.Addr)
+			}
+			// /metrics shows account ids and token expiry: never on the public port.
+			if !cfg.Metrics.Enabled || cfg.Metrics.Addr != ":9100" {
+				t.Errorf("%s: metrics %+v, want enabled on its own addr :9100", tt.config, cfg.Metrics)
 			}
 		})
 	}
