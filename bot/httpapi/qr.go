@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -58,6 +57,12 @@ type QROptions struct {
 	// CountTimeout bounds the scan-counting call so a slow Redis cannot hold the page
 	// (default 300 ms).
 	CountTimeout time.Duration
+	// RenderSlots bounds how many images not in the cache are drawn at once (default
+	// GOMAXPROCS/2, at least 1), so image requests never take the webhook's CPU.
+	RenderSlots int
+	// RenderWait is how long an image request waits for a render slot before it is
+	// answered 503 with Retry-After (default 250 ms).
+	RenderWait time.Duration
 }
 
 // QRRoutes serves GET /qr/{account}/{code}.png|.svg, GET /q/{account}/{code} and
@@ -66,12 +71,21 @@ type QRRoutes struct {
 	o        QROptions
 	accounts map[string]qr.Account
 
-	mu    sync.Mutex
-	cache map[string][]byte // ETag → image bytes; reset when full
+	// Images by ETag. Codes without a poster-location label have their own cache, so that
+	// a stream of new labels (each one a different code in landing mode) cannot push the
+	// everyday images out.
+	plain, labelled *imageCache
+	gate            *renderGate
+	clients         *clientLimiter
+	// draw makes an image; tests replace it to count and slow renders.
+	draw func(format, target string, size int) ([]byte, error)
 }
 
-// imageCacheSize bounds the cache of generated images (a few KB each).
-const imageCacheSize = 512
+// Image cache bounds, in bytes (a 1024 px PNG is about 1.3 KB, an SVG 5–15 KB).
+const (
+	plainCacheBytes    = 16 << 20
+	labelledCacheBytes = 4 << 20
+)
 
 // NewQRRoutes checks the options and returns the routes.
 func NewQRRoutes(o QROptions) (*QRRoutes, error) {
@@ -87,7 +101,18 @@ func NewQRRoutes(o QROptions) (*QRRoutes, error) {
 	if o.CountTimeout <= 0 {
 		o.CountTimeout = 300 * time.Millisecond
 	}
-	h := &QRRoutes{o: o, accounts: map[string]qr.Account{}, cache: map[string][]byte{}}
+	if o.RenderSlots <= 0 {
+		o.RenderSlots = defaultRenderSlots()
+	}
+	if o.RenderWait <= 0 {
+		o.RenderWait = 250 * time.Millisecond
+	}
+	h := &QRRoutes{
+		o: o, accounts: map[string]qr.Account{},
+		plain: newImageCache(plainCacheBytes), labelled: newImageCache(labelledCacheBytes),
+		gate: newRenderGate(o.RenderSlots, o.RenderWait), clients: newClientLimiter(),
+		draw: drawImage,
+	}
 	for _, a := range o.Accounts {
 		if a.Slug == "" {
 			return nil, errors.New("httpapi: qr routes: account without slug")
@@ -132,7 +157,8 @@ func (h *QRRoutes) lookup(slug, code string) (qr.Account, *procedures.Record, bo
 	return a, r, true, ok
 }
 
-// image serves a QR code. Query: size (pixels), src (poster-location label).
+// image serves a QR code. Query: size (pixels, snapped to 128, 256, 512 or 1024; see
+// qr_limit.go), src (poster-location label).
 func (h *QRRoutes) image(c *gin.Context) {
 	file := c.Param("file")
 	format := ""
@@ -147,65 +173,91 @@ func (h *QRRoutes) image(c *gin.Context) {
 		h.notFound(c, a, accOK)
 		return
 	}
-	size := qr.DefaultSize
-	if s := c.Query("size"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < qr.MinSize || n > qr.MaxSize {
-			c.String(http.StatusBadRequest, "size must be %d..%d\n", qr.MinSize, qr.MaxSize)
-			return
-		}
-		size = n
+	size, ok := snapImageSize(c.Query("size"))
+	if !ok {
+		c.String(http.StatusBadRequest, "size must be %d..%d\n", qr.MinSize, qr.MaxSize)
+		return
 	}
 	target, err := qr.Target(h.o.PublicBaseURL, a, rec.Code, c.Query("src"))
 	if err != nil {
 		h.fail(c, "qr target", err)
 		return
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("v1|%s|%d|%s", format, size, target)))
+	// v2: sizes snapped, PNGs compressed at the default level.
+	sum := sha256.Sum256([]byte(fmt.Sprintf("v2|%s|%d|%s", format, size, target)))
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	c.Header("ETag", etag)
-	c.Header("Cache-Control", "public, max-age=86400")
 	if match := c.GetHeader("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		cacheHeaders(c, etag)
 		c.Status(http.StatusNotModified)
 		return
 	}
-	body, err := h.render(etag, format, target, size)
-	if err != nil {
-		h.fail(c, "qr image", err)
+	cache := h.plain
+	if plain, err := qr.Target(h.o.PublicBaseURL, a, rec.Code, ""); err != nil || plain != target {
+		cache = h.labelled // the label is part of the encoded URL
+	}
+	body, ok := h.render(c, cache, etag, format, target, size)
+	if !ok {
 		return
 	}
 	ctype := "image/png"
 	if format == "svg" {
 		ctype = "image/svg+xml"
 	}
+	cacheHeaders(c, etag)
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, ctype, body)
 }
 
-// render returns the image, generated (and decode-verified) once per ETag.
-func (h *QRRoutes) render(etag, format, target string, size int) ([]byte, error) {
-	h.mu.Lock()
-	b, ok := h.cache[etag]
-	h.mu.Unlock()
-	if ok {
-		return b, nil
+// cacheHeaders marks an image answer (200 or 304) cacheable; refusals and errors are not.
+func cacheHeaders(c *gin.Context, etag string) {
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", "public, max-age=86400")
+}
+
+// render returns the image from cache, or draws it (and caches it) when the client's
+// bucket allows and a render slot is free; otherwise it answers 429 or 503 and reports
+// false.
+func (h *QRRoutes) render(c *gin.Context, cache *imageCache, etag, format, target string, size int) ([]byte, bool) {
+	if b, ok := cache.get(etag); ok {
+		return b, true
 	}
-	var err error
-	if format == "svg" {
-		b, err = qr.SVG(target, qr.Options{Size: size})
-	} else {
-		b, err = qr.PNG(target, qr.Options{Size: size})
+	client, cost := clientKey(c.Request), renderCost(size)
+	if ok, wait := h.clients.take(client, cost); !ok {
+		refuseImage(c, http.StatusTooManyRequests, wait, "too many new images from this address; retry later\n")
+		return nil, false
 	}
+	if !h.gate.acquire(c.Request.Context()) {
+		h.clients.refund(client, cost)
+		refuseImage(c, http.StatusServiceUnavailable, time.Second, "busy drawing images; retry shortly\n")
+		return nil, false
+	}
+	defer h.gate.release()
+	if b, ok := cache.get(etag); ok { // drawn while this request waited
+		h.clients.refund(client, cost)
+		return b, true
+	}
+	b, err := h.draw(format, target, size)
 	if err != nil {
-		return nil, err
+		h.fail(c, "qr image", err)
+		return nil, false
 	}
-	h.mu.Lock()
-	if len(h.cache) >= imageCacheSize {
-		clear(h.cache)
+	cache.put(etag, b)
+	return b, true
+}
+
+// refuseImage answers status with Retry-After and a short text, not to be cached.
+func refuseImage(c *gin.Context, status int, after time.Duration, msg string) {
+	c.Header("Retry-After", retryAfter(after))
+	c.Header("Cache-Control", "no-store")
+	c.String(status, msg)
+}
+
+// drawImage makes a verified QR image (qr.PNG, qr.SVG).
+func drawImage(format, target string, size int) ([]byte, error) {
+	if format == "svg" {
+		return qr.SVG(target, qr.Options{Size: size})
 	}
-	h.cache[etag] = b
-	h.mu.Unlock()
-	return b, nil
+	return qr.PNG(target, qr.Options{Size: size})
 }
 
 // posters serves /posters/{account}.pdf or .html to officers holding the poster token.

@@ -49,6 +49,14 @@ func newQRServer(t *testing.T, scans ScanCounter) (*httptest.Server, *procedures
 // newQRServerWith is newQRServer with options changed by tweak.
 func newQRServerWith(t *testing.T, tweak func(*QROptions)) (*httptest.Server, *procedures.Catalog) {
 	t.Helper()
+	srv, _, cat := newQRRoutesServer(t, tweak)
+	return srv, cat
+}
+
+// newQRRoutesServer is newQRServerWith that also returns the routes, whose hooks a test
+// may set before its first request.
+func newQRRoutesServer(t *testing.T, tweak func(*QROptions)) (*httptest.Server, *QRRoutes, *procedures.Catalog) {
+	t.Helper()
 	cat, err := procedures.Builtin()
 	if err != nil {
 		t.Fatalf("procedures.Builtin: %v", err)
@@ -69,7 +77,7 @@ func newQRServerWith(t *testing.T, tweak func(*QROptions)) (*httptest.Server, *p
 	routes.Register(engine)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv, cat
+	return srv, routes, cat
 }
 
 // withShortCode returns a built-in record that has a short code.

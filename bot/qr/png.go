@@ -18,7 +18,9 @@ func PNG(content string, o Options) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	// The default level: on these two-colour images BestCompression takes twice as long
+	// (11 ms against 6 ms at 1024 px) for files no smaller (1268 against 1257 bytes).
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("qr: png: %w", err)
 	}

@@ -27,7 +27,7 @@ func Verify(img image.Image, want string) error {
 
 // Decode returns the text of the QR code found in img.
 func Decode(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(luminanceSource(img)))
 	if err != nil {
 		return "", fmt.Errorf("decode: %w", err)
 	}
@@ -37,6 +37,53 @@ func Decode(img image.Image) (string, error) {
 		return "", fmt.Errorf("decode: %w", err)
 	}
 	return res.GetText(), nil
+}
+
+// luminanceSource returns the grey levels gozxing reads img by. gozxing's own conversion
+// (NewLuminanceSourceFromImage) calls At and RGBA for every pixel, and every colour an
+// RGBA image returns there is a heap allocation: a million of them, and tens of
+// milliseconds, for a 1024 px SVG check. For the two kinds of image this package draws (PNG: *image.Paletted;
+// SVG check and logos: *image.RGBA) the levels are computed here straight from the pixels,
+// with gozxing's formula (luminance), so the decoder reads the same bytes either way.
+func luminanceSource(img image.Image) gozxing.LuminanceSource {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	levels := make([]byte, 0, w*h)
+	switch src := img.(type) {
+	case *image.RGBA:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := src.Pix[src.PixOffset(b.Min.X, y):][:4*w]
+			for x := 0; x < len(row); x += 4 {
+				levels = append(levels, luminance(uint32(row[x])*0x101, uint32(row[x+1])*0x101,
+					uint32(row[x+2])*0x101, uint32(row[x+3])*0x101))
+			}
+		}
+	case *image.Paletted:
+		var byIndex [256]byte // an index beyond the palette (At would panic) reads black
+		for i, c := range src.Palette[:min(len(src.Palette), len(byIndex))] {
+			byIndex[i] = luminance(c.RGBA())
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for _, i := range src.Pix[src.PixOffset(b.Min.X, y):][:w] {
+				levels = append(levels, byIndex[i])
+			}
+		}
+	default:
+		return gozxing.NewLuminanceSourceFromImage(img)
+	}
+	// A planar YUV source with only its Y plane is a plain array of grey levels.
+	ls, err := gozxing.NewPlanarYUVLuminanceSource(levels, w, h, 0, 0, w, h, false)
+	if err != nil { // cannot happen: the crop is the whole array
+		return gozxing.NewLuminanceSourceFromImage(img)
+	}
+	return ls
+}
+
+// luminance is gozxing's grey level for a colour (see NewLuminanceSourceFromImage): a
+// green-weighted mean, composited over white.
+func luminance(r, g, b, a uint32) byte {
+	lum := (r + 2*g + b) * 255 / (4 * 0xffff)
+	return byte((lum*a + (0xffff-a)*255) / 0xffff)
 }
 
 // verifySymbol rasterises sym at a few pixels per module and verifies it. Vector outputs
