@@ -438,3 +438,37 @@ func TestInProcessTransport(t *testing.T) {
 		t.Errorf("OnSend saw %+v", seen)
 	}
 }
+
+// TokenOA learns a token's OA from Zalo (getoa), not from anything the caller says.
+func TestTokenOA(t *testing.T) {
+	srv := zalotest.New()
+	srv.AddOA(testOA, testToken)
+	other := srv.IssuePair("app", "999000111222333444")
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	ctx := context.Background()
+	opts := []zalo.Option{zalo.WithAPIBase(ts.URL), zalo.WithRetry(fastRetry)}
+	for _, tt := range []struct{ name, token, want string }{
+		{"the OA's token", testToken, testOA},
+		{"another OA's token", other.AccessToken, "999000111222333444"},
+	} {
+		info, err := zalo.TokenOA(ctx, tt.token, opts...)
+		if err != nil || info.OAID != tt.want {
+			t.Errorf("%s: TokenOA = %+v, %v, want oa_id %s", tt.name, info, err, tt.want)
+		}
+	}
+	if _, err := zalo.TokenOA(ctx, "unknown", opts...); zalo.ClassOf(err) != zalo.ClassToken {
+		t.Errorf("unknown token: err = %v, want a token error", err)
+	}
+	if _, err := zalo.TokenOA(ctx, "", opts...); err == nil {
+		t.Error("empty token accepted")
+	}
+	noID := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"error":0,"message":"Success","data":{"name":"x"}}`))
+	}))
+	t.Cleanup(noID.Close)
+	var ae *zalo.APIError
+	if _, err := zalo.TokenOA(ctx, "AT", zalo.WithAPIBase(noID.URL)); !errors.As(err, &ae) {
+		t.Errorf("answer without oa_id: err = %v, want an APIError", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // UserDetail is the answer of GET /v3.0/oa/user/detail (zalo-oa.md §7). It carries personal
@@ -184,6 +185,9 @@ func atoi(s string) int {
 	return n
 }
 
+// getOAPath is the OA profile endpoint (zalo-oa.md §0, §7).
+const getOAPath = "/v2.0/oa/getoa"
+
 // OAInfo is the answer of GET /v2.0/oa/getoa (zalo-oa.md §7).
 type OAInfo struct {
 	OAID        string
@@ -202,11 +206,32 @@ type OAInfo struct {
 // Zalo API docs: shape from production integrations (zalo-oa.md §7, §11).
 func (c *Client) OAInfo(ctx context.Context) (OAInfo, error) {
 	var raw json.RawMessage
-	if err := c.do(ctx, request{method: "GET", path: "/v2.0/oa/getoa"}, &raw); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: getOAPath}, &raw); err != nil {
 		return OAInfo{}, err
 	}
 	o, _ := parseObj(raw)
 	return OAInfo{OAID: o.str("oa_id"), Name: o.str("name"), Description: o.str("description"),
 		Avatar: o.str("avatar"), IsVerified: rawBool(o["is_verified"]), PackageName: o.str("package_name"),
 		NumFollower: atoi(o.str("num_follower")), Raw: raw}, nil
+}
+
+// TokenOA asks Zalo which OA an access token acts for: GET /v2.0/oa/getoa sent with that
+// token (zalo-oa.md §7, data.oa_id). OA onboarding calls it after a code exchange, so the
+// OA a new token belongs to comes from Zalo itself, never from the callback's oa_id
+// parameter (which the browser controls, and which may be absent). opts are Client options
+// (WithAPIBase, WithHTTPClient, WithRetry); the token is used as given, never refreshed.
+// An answer without oa_id is an error.
+func TokenOA(ctx context.Context, accessToken string, opts ...Option) (OAInfo, error) {
+	c, err := NewClient(append(append([]Option(nil), opts...), WithAccessToken(accessToken))...)
+	if err != nil {
+		return OAInfo{}, err
+	}
+	info, err := c.OAInfo(ctx)
+	if err != nil {
+		return OAInfo{}, err
+	}
+	if info.OAID == "" {
+		return OAInfo{}, &APIError{Endpoint: getOAPath, HTTPStatus: http.StatusOK, Message: "no oa_id in answer"}
+	}
+	return info, nil
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
-	"github.com/oabot/oabot/zalo"
 )
 
 // Role is an officer's power in the admin API; each role includes the ones below it.
@@ -143,6 +142,7 @@ type AdminOptions struct {
 type Admin struct {
 	o       AdminOptions
 	log     *zap.Logger
+	trail   auditTrail
 	mu      sync.Mutex
 	buckets map[string]*bucket
 }
@@ -172,7 +172,8 @@ func NewAdmin(o AdminOptions) (*Admin, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Admin{o: o, log: o.Logger.Named("admin"), buckets: map[string]*bucket{}}, nil
+	log := o.Logger.Named("admin")
+	return &Admin{o: o, log: log, trail: auditTrail{audit: o.Audit, now: o.Now, log: log}, buckets: map[string]*bucket{}}, nil
 }
 
 // Register mounts the admin routes.
@@ -305,71 +306,18 @@ func (a *Admin) allowed(c *gin.Context, role Role, accounts ...string) bool {
 	return true
 }
 
-// record writes one audit entry; a failure is logged (the change itself already happened).
+// record writes one audit entry: who (the officer and role), what (action, account,
+// target), and, through the trail, when, from where and the code the API answers for err.
 func (a *Admin) record(c *gin.Context, action, account, target string, err error) {
 	off := current(c)
-	result := "ok"
-	if err != nil {
-		result = errorCode(err)
-	}
-	e := broadcast.AuditEntry{At: a.o.Now(), Officer: off.Name, Role: off.Role.String(), Action: action,
-		Account: account, Target: target, Remote: c.Request.RemoteAddr, Result: result}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 2*time.Second)
-	defer cancel()
-	if aerr := a.o.Audit.Record(ctx, e); aerr != nil {
-		a.log.Error("audit entry lost", zap.String("action", action), zap.String("officer", off.Name), zap.Error(aerr))
-	}
+	a.trail.record(c.Request, broadcast.AuditEntry{Officer: off.Name, Role: off.Role.String(), Action: action,
+		Account: account, Target: target}, err)
 }
 
-// adminError answers the admin API's error shape: {"error": {"code", "message"}}.
-func adminError(c *gin.Context, status int, code, message string) {
-	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
-}
-
-// errorCode and errorStatus map errors to the API's codes, in one table.
-var adminErrors = []struct {
-	err    error
-	status int
-	code   string
-}{
-	{broadcast.ErrNotFound, http.StatusNotFound, "not_found"},
-	{broadcast.ErrPlanExpired, http.StatusNotFound, "plan_expired"},
-	{broadcast.ErrInvalid, http.StatusUnprocessableEntity, "invalid"},
-	{broadcast.ErrWrongStatus, http.StatusConflict, "wrong_status"},
-	{broadcast.ErrArticleQuota, http.StatusConflict, "article_quota"},
-	{broadcast.ErrUnknownAccount, http.StatusUnprocessableEntity, "unknown_account"},
-}
-
-func errorCode(err error) string {
-	for _, e := range adminErrors {
-		if errors.Is(err, e.err) {
-			return e.code
-		}
-	}
-	return "internal"
-}
-
-// fail answers err: known errors with their status and message, others as 500 (logged,
-// message hidden).
+// fail answers err as classify says: known errors with their status and code, others as
+// 500 (logged, message hidden).
 func (a *Admin) fail(c *gin.Context, err error) {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		adminError(c, http.StatusRequestEntityTooLarge, "too_large", "request body too large")
-		return
-	}
-	for _, e := range adminErrors {
-		if errors.Is(err, e.err) {
-			adminError(c, e.status, e.code, err.Error())
-			return
-		}
-	}
-	var ze *zalo.APIError
-	if errors.As(err, &ze) {
-		adminError(c, http.StatusBadGateway, "zalo_error", fmt.Sprintf("Zalo refused: error %d", ze.Code))
-		return
-	}
-	a.log.Error("admin request failed", zap.String("path", c.FullPath()), zap.Error(err))
-	adminError(c, http.StatusInternalServerError, "internal", "internal error")
+	answerError(c, a.log, err)
 }
 
 func (a *Admin) me(c *gin.Context) {

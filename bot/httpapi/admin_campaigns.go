@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -14,22 +12,6 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/broadcast"
 )
-
-// decode reads a JSON body strictly; it answers 413 or 400 itself and reports false.
-func (a *Admin) decode(c *gin.Context, v any) bool {
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			adminError(c, http.StatusRequestEntityTooLarge, "too_large", "request body too large")
-			return false
-		}
-		adminError(c, http.StatusBadRequest, "bad_request", "invalid JSON body: "+err.Error())
-		return false
-	}
-	return true
-}
 
 // campaignView is a campaign as the API shows it: no rendered messages (they repeat the
 // text), the progress beside it.
@@ -48,7 +30,7 @@ func viewOf(c broadcast.Campaign, p broadcast.Progress) campaignView {
 
 func (a *Admin) plan(c *gin.Context) {
 	var spec broadcast.Spec
-	if !a.decode(c, &spec) {
+	if !bindJSON(c, &spec) {
 		return
 	}
 	if len(spec.Accounts) == 0 {
@@ -72,7 +54,7 @@ func (a *Admin) create(c *gin.Context) {
 	var body struct {
 		PlanID string `json:"plan_id"`
 	}
-	if !a.decode(c, &body) {
+	if !bindJSON(c, &body) {
 		return
 	}
 	p, err := a.o.Campaigns.GetPlan(c.Request.Context(), body.PlanID)

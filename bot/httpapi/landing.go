@@ -12,10 +12,6 @@ import (
 	"github.com/oabot/oabot/bot/qr"
 )
 
-// landingCSP allows the page's inline style and nothing else: the page needs no script,
-// font, frame or form.
-const landingCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
 // landing serves the page a scanned QR opens, and counts the view (per account and
 // procedure, and per ?src= label).
 func (h *QRRoutes) landing(c *gin.Context) {
@@ -78,9 +74,8 @@ func (h *QRRoutes) notFound(c *gin.Context, a qr.Account, accOK bool) {
 	writeHTML(c, http.StatusNotFound, buf.Bytes())
 }
 
+// writeHTML answers a page; the security headers (CSP, nosniff, …) come from the server's
+// securityHeaders middleware, as for every HTML answer.
 func writeHTML(c *gin.Context, status int, body []byte) {
-	c.Header("Content-Security-Policy", landingCSP)
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Referrer-Policy", "no-referrer")
 	c.Data(status, "text/html; charset=utf-8", body)
 }

@@ -65,7 +65,11 @@ type OAuthOptions struct {
 	PublicBaseURL string
 	// OAuthBase is Zalo's OAuth host (config zalo.oauth_base); empty = zalo.DefaultOAuthBase.
 	OAuthBase string
-	// HTTPClient makes the code exchange (e.g. with the metrics RoundTripper); nil = default.
+	// APIBase is Zalo's OA API host (config zalo.api_base); empty = zalo.DefaultAPIBase.
+	// The callback asks it (getoa) which OA a new token acts for.
+	APIBase string
+	// HTTPClient makes the code exchange and the getoa call (e.g. with the metrics
+	// RoundTripper); nil = default.
 	HTTPClient *http.Client
 	Accounts   OAuthDirectory
 	States     OAuthStates
@@ -79,9 +83,14 @@ type OAuthOptions struct {
 	TokenPairs TokenLoader
 	// RefreshErrors reads the last refresh failure per account; nil = none known.
 	RefreshErrors RefreshErrorSource
-	// OnExchange is told about every code exchange (metrics, token health, audit). The
-	// pair is passed for its expiry; the callee must not log its tokens.
+	// OnExchange is told about every code exchange (metrics, token health) with its
+	// outcome: err is nil only when the pair was stored. The pair is passed for its expiry;
+	// the callee must not log its tokens.
 	OnExchange func(ctx context.Context, account, oaID, officer string, pair zalo.TokenPair, err error)
+	// Audit receives an entry for every runtime-account change and every code exchange,
+	// refusals and failures included (the admin API's audit log, GET /admin/v1/audit);
+	// nil = none (the routes still log).
+	Audit Auditor
 	// StateTTL is how long a started consent stays valid (default 10 minutes, like Zalo's
 	// authorization code [S]).
 	StateTTL time.Duration
@@ -91,7 +100,8 @@ type OAuthOptions struct {
 // OAuthRoutes serves GET /oauth/zalo/start and GET /oauth/zalo/callback (OAuth v4 with
 // PKCE, zalo-oa.md §4).
 type OAuthRoutes struct {
-	o OAuthOptions
+	o     OAuthOptions
+	trail auditTrail
 }
 
 // NewOAuthRoutes checks the options and returns the routes.
@@ -110,7 +120,7 @@ func NewOAuthRoutes(o OAuthOptions) (*OAuthRoutes, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	return &OAuthRoutes{o: o}, nil
+	return &OAuthRoutes{o: o, trail: auditTrail{audit: o.Audit, now: time.Now, log: o.Logger}}, nil
 }
 
 // Register adds the routes to r.
@@ -151,8 +161,8 @@ func (h *OAuthRoutes) start(c *gin.Context) {
 	case !found || id == "":
 		oauthPage(c, http.StatusNotFound, "Unknown account", "No account with this id. Add it first (file config or admin API).")
 		return
-	case acc.AppID == "" || acc.AppSecret == "":
-		oauthPage(c, http.StatusConflict, "Account not ready", "The account has no app_id or app secret key configured.")
+	case acc.AppID == "" || acc.AppSecret == "" || acc.OAID == "":
+		oauthPage(c, http.StatusConflict, "Account not ready", "The account has no oa_id, app_id or app secret key configured.")
 		return
 	}
 	verifier, challenge, err := zalo.NewPKCE()
@@ -174,11 +184,13 @@ func (h *OAuthRoutes) start(c *gin.Context) {
 	c.Redirect(http.StatusFound, h.oauth(acc).AuthURL(h.CallbackURL(), challenge, state))
 }
 
-// callback receives Zalo's redirect (code, oa_id, state), checks the state, exchanges the
-// code with the stored verifier and stores the pair for the returned oa_id.
+// callback receives Zalo's redirect (code, state and maybe oa_id), checks the state,
+// exchanges the code with the stored verifier, asks Zalo which OA the new token acts for,
+// and stores the pair only when that is the account's OA. Every exchange is audited
+// ("oauth.exchange") with the officer who started the consent.
 func (h *OAuthRoutes) callback(c *gin.Context) {
 	ctx := c.Request.Context()
-	state, code, oaID := c.Query("state"), c.Query("code"), c.Query("oa_id")
+	state, code, claimed := c.Query("state"), c.Query("code"), c.Query("oa_id")
 	if state == "" || code == "" {
 		oauthPage(c, http.StatusBadRequest, "Incomplete answer", "Zalo's answer lacks code or state. Start the connection again.")
 		return
@@ -193,46 +205,109 @@ func (h *OAuthRoutes) callback(c *gin.Context) {
 		oauthPage(c, http.StatusBadRequest, "Link expired", "This consent was not started here, was already used or is older than 10 minutes. Start again.")
 		return
 	}
-	acc, found, err := h.o.Accounts.OAuthAccount(ctx, accID)
-	if err != nil {
-		h.unavailable(c, "look up account", err)
-		return
-	}
-	if !found {
-		oauthPage(c, http.StatusNotFound, "Unknown account", "The account was removed while the consent was open.")
-		return
-	}
-	if oaID == "" {
-		oaID = acc.OAID // [?] Zalo documents oa_id in the callback (zalo-oa.md §4 step 3)
-	}
-	if acc.OAID != "" && oaID != acc.OAID {
-		// The admin picked another OA on Zalo's page: storing its tokens under this account
-		// would make the bot answer as the wrong office.
-		h.o.Logger.Warn("oauth consent for another oa", zap.String("account", acc.ID), zap.String("oa_id", oaID))
-		oauthPage(c, http.StatusConflict, "Wrong Official Account", "Zalo authorised a different OA than the one configured for this account. Start again and pick the right OA.")
-		return
-	}
-	pair, err := h.oauth(acc).Exchange(ctx, code, verifier)
-	if err == nil {
-		err = h.o.Tokens.Save(ctx, oaID, pair)
-	}
-	if h.o.OnExchange != nil {
-		h.o.OnExchange(ctx, acc.ID, oaID, officer, pair, err)
+	x := exchange{account: accID, officer: officer, claimed: claimed, oaID: claimed}
+	err = h.connect(ctx, &x, code, verifier)
+	h.record(c, officer, "oauth.exchange", accID, x.oaID, err)
+	if x.exchanged && h.o.OnExchange != nil {
+		h.o.OnExchange(ctx, accID, x.oaID, officer, x.pair, err)
 	}
 	if err != nil {
-		h.o.Logger.Error("oauth code exchange failed", zap.String("account", acc.ID), zap.String("oa_id", oaID), zap.Error(err))
-		status := http.StatusBadGateway
-		var apiErr *zalo.APIError
-		if errors.As(err, &apiErr) {
-			status = http.StatusBadRequest
-		}
-		oauthPage(c, status, "Connection failed", "Zalo refused the authorization code. Start the connection again.")
+		h.exchangeFailed(c, &x, err)
 		return
 	}
-	h.o.Logger.Info("oauth tokens stored", zap.String("account", acc.ID), zap.String("oa_id", oaID),
-		zap.Time("expires_at", pair.ExpiresAt))
+	h.o.Logger.Info("oauth tokens stored", zap.String("account", accID), zap.String("oa_id", x.oaID),
+		zap.String("officer", officer), zap.Time("expires_at", x.pair.ExpiresAt))
 	oauthPage(c, http.StatusOK, "Official Account connected",
-		fmt.Sprintf("Account %s (OA %s) is connected. The access token is valid until %s.", acc.ID, oaID, pair.ExpiresAt.Format(time.RFC3339)))
+		fmt.Sprintf("Account %s (OA %s) is connected. The access token is valid until %s.", accID, x.oaID, x.pair.ExpiresAt.Format(time.RFC3339)))
+}
+
+// exchange is one callback's progress: what the callback claimed, the OA Zalo confirmed
+// (oaID, once known), and the pair once exchanged.
+type exchange struct {
+	account, officer, claimed string
+	oaID                      string
+	exchanged                 bool
+	pair                      zalo.TokenPair
+}
+
+// connect exchanges the code and stores the pair under the account's OA, but only when
+// Zalo itself says the new token acts for that OA (getoa): the callback's oa_id comes
+// through the browser and may be missing or forged, so it can refuse but never decide.
+func (h *OAuthRoutes) connect(ctx context.Context, x *exchange, code, verifier string) error {
+	acc, found, err := h.o.Accounts.OAuthAccount(ctx, x.account)
+	switch {
+	case err != nil:
+		return unavailable("look up account", err)
+	case !found:
+		return newRefusal(http.StatusNotFound, "unknown_account", "the account was removed while the consent was open")
+	case acc.OAID == "":
+		return newRefusal(http.StatusConflict, "not_ready", "the account has no oa_id")
+	case x.claimed != "" && x.claimed != acc.OAID:
+		// The admin picked another OA on Zalo's page: no need to spend the code.
+		return errWrongOA
+	}
+	x.pair, err = h.oauth(acc).Exchange(ctx, code, verifier)
+	x.exchanged = true
+	var apiErr *zalo.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Errorf("%w: %w", errCodeRefused, err)
+	}
+	if err != nil {
+		return err
+	}
+	info, err := zalo.TokenOA(ctx, x.pair.AccessToken, h.apiOptions()...)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errOAUnconfirmed, err)
+	}
+	x.oaID = info.OAID
+	if info.OAID != acc.OAID {
+		return errWrongOA
+	}
+	if err := h.o.Tokens.Save(ctx, acc.OAID, x.pair); err != nil {
+		return unavailable("save tokens", err)
+	}
+	return nil
+}
+
+func (h *OAuthRoutes) apiOptions() []zalo.Option {
+	var opts []zalo.Option
+	if h.o.APIBase != "" {
+		opts = append(opts, zalo.WithAPIBase(h.o.APIBase))
+	}
+	if h.o.HTTPClient != nil {
+		opts = append(opts, zalo.WithHTTPClient(h.o.HTTPClient))
+	}
+	return opts
+}
+
+// exchangePages words the callback's refusals for the OA admin, by error code.
+var exchangePages = map[string][2]string{
+	"wrong_oa": {"Wrong Official Account", "Zalo authorised a different OA than the one configured for this account. " +
+		"Nothing was stored. Start again and pick the right OA."},
+	"oa_unconfirmed": {"Official Account not confirmed", "Zalo issued a token but did not confirm which OA it belongs to, " +
+		"so nothing was stored. Start the connection again."},
+	"code_refused":     {"Connection failed", "Zalo refused the authorization code. Start the connection again."},
+	"zalo_unreachable": {"Connection failed", "Zalo could not be reached. Start the connection again in a minute."},
+	"unknown_account":  {"Unknown account", "The account was removed while the consent was open."},
+	"not_ready":        {"Account not ready", "The account has no oa_id configured."},
+	"unavailable":      {"Try again", "The service could not reach its store. Nothing was stored; start again in a minute."},
+}
+
+// exchangeFailed logs a refused or failed exchange and answers its page, with the status
+// and code classify gives (the audit entry has the same code).
+func (h *OAuthRoutes) exchangeFailed(c *gin.Context, x *exchange, err error) {
+	cl := classify(err)
+	log := h.o.Logger.Error
+	if cl.status < 500 {
+		log = h.o.Logger.Warn
+	}
+	log("oauth exchange refused", zap.String("account", x.account), zap.String("oa_id", x.oaID),
+		zap.String("officer", x.officer), zap.String("code", cl.code), zap.Error(err))
+	page, ok := exchangePages[cl.code]
+	if !ok {
+		page = [2]string{"Connection failed", "The connection could not be completed. Start again."}
+	}
+	oauthPage(c, cl.status, page[0], page[1]+" (error: "+cl.code+")")
 }
 
 func (h *OAuthRoutes) unavailable(c *gin.Context, what string, err error) {
@@ -262,9 +337,6 @@ var oauthPageTmpl = template.Must(template.New("oauth").Parse(`<!doctype html>
 func oauthPage(c *gin.Context, status int, title, text string) {
 	var b strings.Builder
 	_ = oauthPageTmpl.Execute(&b, struct{ Title, Text string }{title, text})
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("Cache-Control", "no-store") // the security headers come from the server (securityHeaders)
 	c.Data(status, "text/html; charset=utf-8", []byte(b.String()))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot/broadcast"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -90,9 +91,16 @@ func (h *OAuthRoutes) authorise(c *gin.Context, account string) (string, bool) {
 	officer, ok := h.o.Admin(c.Request, account)
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="oabot admin"`)
-		oaError(c, http.StatusUnauthorized, "unauthorized", "an admin bearer token is required")
+		adminError(c, http.StatusUnauthorized, "unauthorized", "an admin bearer token is required")
 	}
 	return officer, ok
+}
+
+// record writes the audit entry of an onboarding change by officer (an admin: the
+// routes' Admin check asks for that role).
+func (h *OAuthRoutes) record(c *gin.Context, officer, action, account, target string, err error) {
+	h.trail.record(c.Request, broadcast.AuditEntry{Officer: officer, Role: RoleAdmin.String(), Action: action,
+		Account: account, Target: target}, err)
 }
 
 // listAccounts returns every account (file and runtime) without secrets.
@@ -102,22 +110,22 @@ func (h *OAuthRoutes) listAccounts(c *gin.Context) {
 	}
 	accs, err := h.o.Accounts.OAuthAccounts(c.Request.Context())
 	if err != nil {
-		h.jsonUnavailable(c, "list accounts", err)
+		answerError(c, h.o.Logger, unavailable("list accounts", err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"accounts": accs})
 }
 
-// putAccount adds (or updates) a runtime account.
+// putAccount adds (or updates) a runtime account. Every attempt by an authorised admin is
+// audited ("account.put"), refusals included.
 func (h *OAuthRoutes) putAccount(c *gin.Context) {
 	if h.o.Runtime == nil {
-		oaError(c, http.StatusNotFound, "not_found", "runtime accounts are not enabled (no Redis)")
+		adminError(c, http.StatusNotFound, "not_found", "runtime accounts are not enabled (no Redis)")
 		return
 	}
 	var in RuntimeAccountInput
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10)
-	if err := c.ShouldBindJSON(&in); err != nil {
-		oaError(c, http.StatusBadRequest, "bad_json", "the body must be a JSON account")
+	if !bindJSON(c, &in) {
 		return
 	}
 	in.ID, in.OAID, in.AppID = strings.TrimSpace(in.ID), strings.TrimSpace(in.OAID), strings.TrimSpace(in.AppID)
@@ -125,6 +133,28 @@ func (h *OAuthRoutes) putAccount(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ctx := c.Request.Context()
+	found, err := h.storeAccount(ctx, in, officer)
+	h.record(c, officer, "account.put", in.ID, in.OAID, err)
+	if err != nil {
+		answerError(c, h.o.Logger, err)
+		return
+	}
+	h.o.Logger.Info("runtime account stored", zap.String("account", in.ID), zap.String("oa_id", in.OAID), zap.String("officer", officer))
+	acc, _, err := h.o.Accounts.OAuthAccount(ctx, in.ID)
+	if err != nil {
+		answerError(c, h.o.Logger, unavailable("read back account", err))
+		return
+	}
+	status := http.StatusCreated
+	if found {
+		status = http.StatusOK
+	}
+	c.JSON(status, gin.H{"account": acc, "connect_url": "/oauth/zalo/start?account=" + in.ID, "applies": appliesNote})
+}
+
+// storeAccount checks in and stores it; found tells whether it replaced an account.
+func (h *OAuthRoutes) storeAccount(ctx context.Context, in RuntimeAccountInput, officer string) (found bool, err error) {
 	var problems []string
 	if !accountIDRE.MatchString(in.ID) {
 		problems = append(problems, "id: lower-case letters, digits and '-', at most 63")
@@ -136,43 +166,23 @@ func (h *OAuthRoutes) putAccount(c *gin.Context) {
 		problems = append(problems, "app_id: the Zalo app id, digits only")
 	}
 	if len(problems) > 0 {
-		c.JSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "invalid", "message": strings.Join(problems, "; ")}})
-		return
+		return false, newRefusal(http.StatusBadRequest, "invalid", strings.Join(problems, "; "))
 	}
-	ctx := c.Request.Context()
 	existing, found, err := h.o.Accounts.OAuthAccount(ctx, in.ID)
 	if err != nil {
-		h.jsonUnavailable(c, "look up account", err)
-		return
+		return false, unavailable("look up account", err)
 	}
 	if found && !existing.Runtime {
-		oaError(c, http.StatusConflict, "file_account", "this id belongs to an account of the config file; change it there")
-		return
+		return false, newRefusal(http.StatusConflict, "file_account", "this id belongs to an account of the config file; change it there")
 	}
 	if err := h.o.Runtime.PutRuntimeAccount(ctx, in, officer); err != nil {
 		var bad *InvalidAccountError
-		if errors.As(err, &bad) && bad.Conflict {
-			oaError(c, http.StatusConflict, "conflict", bad.Reason)
-			return
-		}
 		if errors.As(err, &bad) {
-			oaError(c, http.StatusBadRequest, "invalid", bad.Reason)
-			return
+			return false, err
 		}
-		h.jsonUnavailable(c, "put runtime account", err)
-		return
+		return false, unavailable("put runtime account", err)
 	}
-	h.o.Logger.Info("runtime account stored", zap.String("account", in.ID), zap.String("oa_id", in.OAID), zap.String("officer", officer))
-	acc, _, err := h.o.Accounts.OAuthAccount(ctx, in.ID)
-	if err != nil {
-		h.jsonUnavailable(c, "read back account", err)
-		return
-	}
-	status := http.StatusCreated
-	if found {
-		status = http.StatusOK
-	}
-	c.JSON(status, gin.H{"account": acc, "connect_url": "/oauth/zalo/start?account=" + in.ID, "applies": appliesNote})
+	return found, nil
 }
 
 // InvalidAccountError is returned by RuntimeAccounts when an account cannot be stored as
@@ -188,38 +198,49 @@ func (e *InvalidAccountError) Error() string { return "invalid account: " + e.Re
 func (h *OAuthRoutes) disableAccount(c *gin.Context) { h.setDisabled(c, true) }
 func (h *OAuthRoutes) enableAccount(c *gin.Context)  { h.setDisabled(c, false) }
 
+// setDisabled disables or enables a runtime account; every attempt by an authorised admin
+// is audited ("account.disable", "account.enable"), refusals included.
 func (h *OAuthRoutes) setDisabled(c *gin.Context, disabled bool) {
 	id := c.Param("id")
 	officer, ok := h.authorise(c, id)
 	if !ok {
 		return
 	}
-	if h.o.Runtime == nil {
-		oaError(c, http.StatusNotFound, "not_found", "runtime accounts are not enabled (no Redis)")
-		return
+	action := "account.enable"
+	if disabled {
+		action = "account.disable"
 	}
 	ctx := c.Request.Context()
-	acc, found, err := h.o.Accounts.OAuthAccount(ctx, id)
+	err := h.changeDisabled(ctx, id, disabled, officer)
+	h.record(c, officer, action, id, "", err)
 	if err != nil {
-		h.jsonUnavailable(c, "look up account", err)
-		return
-	}
-	if found && !acc.Runtime {
-		oaError(c, http.StatusConflict, "file_account", "accounts of the config file are disabled there (disabled: true)")
-		return
-	}
-	found, err = h.o.Runtime.SetRuntimeAccountDisabled(ctx, id, disabled, officer)
-	if err != nil {
-		h.jsonUnavailable(c, "set disabled", err)
-		return
-	}
-	if !found {
-		oaError(c, http.StatusNotFound, "not_found", "no runtime account with this id")
+		answerError(c, h.o.Logger, err)
 		return
 	}
 	h.o.Logger.Info("runtime account changed", zap.String("account", id), zap.Bool("disabled", disabled), zap.String("officer", officer))
-	acc, _, _ = h.o.Accounts.OAuthAccount(ctx, id)
+	acc, _, _ := h.o.Accounts.OAuthAccount(ctx, id)
 	c.JSON(http.StatusOK, gin.H{"account": acc, "applies": appliesNote})
+}
+
+func (h *OAuthRoutes) changeDisabled(ctx context.Context, id string, disabled bool, officer string) error {
+	if h.o.Runtime == nil {
+		return newRefusal(http.StatusNotFound, "not_found", "runtime accounts are not enabled (no Redis)")
+	}
+	acc, found, err := h.o.Accounts.OAuthAccount(ctx, id)
+	if err != nil {
+		return unavailable("look up account", err)
+	}
+	if found && !acc.Runtime {
+		return newRefusal(http.StatusConflict, "file_account", "accounts of the config file are disabled there (disabled: true)")
+	}
+	found, err = h.o.Runtime.SetRuntimeAccountDisabled(ctx, id, disabled, officer)
+	if err != nil {
+		return unavailable("set disabled", err)
+	}
+	if !found {
+		return newRefusal(http.StatusNotFound, "not_found", "no runtime account with this id")
+	}
+	return nil
 }
 
 // tokenHealth is the token-health view: expiry, last refresh, last error per account.
@@ -229,7 +250,7 @@ func (h *OAuthRoutes) tokenHealth(c *gin.Context) {
 	}
 	rows, err := h.TokenHealth(c.Request.Context(), time.Now())
 	if err != nil {
-		h.jsonUnavailable(c, "token health", err)
+		answerError(c, h.o.Logger, unavailable("token health", err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"tokens": rows})
@@ -289,14 +310,4 @@ func optTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-func (h *OAuthRoutes) jsonUnavailable(c *gin.Context, what string, err error) {
-	h.o.Logger.Error("oauth admin route failed", zap.String("what", what), zap.Error(err))
-	oaError(c, http.StatusServiceUnavailable, "unavailable", "the store is unreachable; try again")
-}
-
-// oaError answers the admin API's error shape: {"error": {"code", "message"}}.
-func oaError(c *gin.Context, status int, code, message string) {
-	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
 }

@@ -15,71 +15,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/go-cmp/cmp"
 
+	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/zalo"
+	"github.com/oabot/oabot/zalo/zalotest"
 )
-
-// fakeZaloOAuth is Zalo's token endpoint as zalo-oa.md §4 describes it: it accepts a code
-// it issued once, only with the app's secret_key header and a code_verifier whose S256
-// challenge was on the consent URL.
-type fakeZaloOAuth struct {
-	mu         sync.Mutex
-	appID      string
-	secret     string
-	challenges map[string]string // code → code_challenge seen on the consent URL
-	exchanges  int
-}
-
-func (f *fakeZaloOAuth) consent(t *testing.T, location string) (code, state string) {
-	t.Helper()
-	u, err := url.Parse(location)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Path != "/v4/oa/permission" {
-		t.Fatalf("consent path = %q", u.Path)
-	}
-	q := u.Query()
-	if q.Get("app_id") != f.appID || q.Get("code_challenge") == "" || q.Get("state") == "" {
-		t.Fatalf("consent query = %v", q)
-	}
-	if q.Has("code_challenge_method") {
-		t.Errorf("Zalo takes no code_challenge_method (zalo-oa.md §4)")
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	code = fmt.Sprintf("code-%d", len(f.challenges)+1)
-	f.challenges[code] = q.Get("code_challenge")
-	return code, q.Get("state")
-}
-
-func (f *fakeZaloOAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fail := func(code int) { fmt.Fprintf(w, `{"error":%d,"error_name":"refused"}`, code) }
-	if r.Method != http.MethodPost || r.URL.Path != "/v4/oa/access_token" {
-		http.NotFound(w, r)
-		return
-	}
-	if r.Header.Get("secret_key") != f.secret {
-		fail(-14001)
-		return
-	}
-	_ = r.ParseForm()
-	if r.PostForm.Get("app_id") != f.appID || r.PostForm.Get("grant_type") != "authorization_code" {
-		fail(-14002)
-		return
-	}
-	code := r.PostForm.Get("code")
-	challenge, ok := f.challenges[code]
-	if !ok || zalo.CodeChallenge(r.PostForm.Get("code_verifier")) != challenge {
-		fail(-14019)
-		return
-	}
-	delete(f.challenges, code) // single use
-	f.exchanges++
-	fmt.Fprintf(w, `{"access_token":"at-%s","refresh_token":"rt-%s","expires_in":"90000"}`, code, code)
-}
 
 // memStates, memTokens, dir are hand-written fakes of the routes' small interfaces (the
 // Redis implementations are tested in bot/redisstore and wired in cmd/oabot).
@@ -126,9 +67,10 @@ func (m *memTokens) Load(_ context.Context, oaID string) (zalo.TokenPair, error)
 }
 
 type dir struct {
-	mu   sync.Mutex
-	accs map[string]OAuthAccount
-	errs map[string]RefreshError
+	mu      sync.Mutex
+	accs    map[string]OAuthAccount
+	errs    map[string]RefreshError
+	failPut error // PutRuntimeAccount's answer when set (a store failure)
 }
 
 func (d *dir) OAuthAccount(_ context.Context, id string) (OAuthAccount, bool, error) {
@@ -152,8 +94,16 @@ func (d *dir) OAuthAccounts(context.Context) ([]OAuthAccount, error) {
 func (d *dir) PutRuntimeAccount(_ context.Context, in RuntimeAccountInput, _ string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.failPut != nil {
+		return d.failPut
+	}
 	if in.AppSecretKey == "" {
 		return &InvalidAccountError{Reason: "no app secret"}
+	}
+	for _, a := range d.accs {
+		if a.OAID == in.OAID && a.ID != in.ID {
+			return &InvalidAccountError{Reason: "oa_id " + in.OAID + " belongs to account " + a.ID, Conflict: true}
+		}
 	}
 	d.accs[in.ID] = OAuthAccount{ID: in.ID, Name: in.Name, OAID: in.OAID, AppID: in.AppID, AppSecret: in.AppSecretKey, Runtime: true}
 	return nil
@@ -176,19 +126,31 @@ func (d *dir) RefreshErrors(context.Context) (map[string]RefreshError, error) { 
 type oauthEnv struct {
 	srv      *httptest.Server
 	zaloURL  string
-	zalo     *fakeZaloOAuth
+	zalo     *zalotest.Server
 	states   *memStates
 	tokens   *memTokens
 	dir      *dir
+	audit    *inmem.AuditLog
 	mu       sync.Mutex
 	exchange []string // "account oa officer ok|err"
 }
 
-const adminToken = "admin-token-for-tests"
+const (
+	adminToken   = "admin-token-for-tests"
+	oauthAppID   = "3608465248940903967"
+	oauthSecret  = "app-secret"
+	oauthOA      = "111" // ca-q1's OA
+	oauthOtherOA = "222" // another OA the same app may be granted
+)
 
-func newOAuthEnv(t *testing.T) *oauthEnv {
+// newOAuthEnv serves the OAuth routes against the fake Zalo (OAuth v4 and getoa, both
+// OAs registered) with an in-memory audit log; tweak changes the options.
+func newOAuthEnv(t *testing.T, tweak ...func(*OAuthOptions)) *oauthEnv {
 	t.Helper()
-	fz := &fakeZaloOAuth{appID: "3608465248940903967", secret: "app-secret", challenges: map[string]string{}}
+	fz := zalotest.New()
+	fz.AddApp(oauthAppID, oauthSecret)
+	fz.AddOA(oauthOA)
+	fz.AddOA(oauthOtherOA)
 	zsrv := httptest.NewServer(fz)
 	t.Cleanup(zsrv.Close)
 	env := &oauthEnv{
@@ -197,18 +159,21 @@ func newOAuthEnv(t *testing.T) *oauthEnv {
 		states:  &memStates{m: map[string][3]string{}},
 		tokens:  &memTokens{m: map[string]zalo.TokenPair{}},
 		dir: &dir{accs: map[string]OAuthAccount{
-			"ca-q1": {ID: "ca-q1", Name: "CA Q1", OAID: "111", AppID: fz.appID, AppSecret: fz.secret},
+			"ca-q1": {ID: "ca-q1", Name: "CA Q1", OAID: oauthOA, AppID: oauthAppID, AppSecret: oauthSecret},
 		}, errs: map[string]RefreshError{}},
+		audit: inmem.NewAuditLog(0),
 	}
-	routes, err := NewOAuthRoutes(OAuthOptions{
+	o := OAuthOptions{
 		PublicBaseURL: "https://bot.example.vn/",
 		OAuthBase:     zsrv.URL,
+		APIBase:       zsrv.URL,
 		Accounts:      env.dir,
 		States:        env.states,
 		Tokens:        env.tokens,
 		TokenPairs:    env.tokens,
 		Runtime:       env.dir,
 		RefreshErrors: env.dir,
+		Audit:         env.audit,
 		Admin: func(r *http.Request, account string) (string, bool) {
 			return "it-admin", r.Header.Get("Authorization") == "Bearer "+adminToken
 		},
@@ -217,7 +182,11 @@ func newOAuthEnv(t *testing.T) *oauthEnv {
 			defer env.mu.Unlock()
 			env.exchange = append(env.exchange, fmt.Sprintf("%s %s %s %v", account, oaID, officer, err == nil))
 		},
-	})
+	}
+	for _, f := range tweak {
+		f(&o)
+	}
+	routes, err := NewOAuthRoutes(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +198,9 @@ func newOAuthEnv(t *testing.T) *oauthEnv {
 	return env
 }
 
+// noFollow is a client that returns redirects instead of following them.
+var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // do sends a request without following redirects.
 func (env *oauthEnv) do(t *testing.T, method, path, token, body string) *http.Response {
 	t.Helper()
@@ -239,13 +211,90 @@ func (env *oauthEnv) do(t *testing.T, method, path, token, body string) *http.Re
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
+	resp, err := noFollow.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp
+}
+
+// start begins a consent for account as the admin and returns Zalo's consent URL.
+func (env *oauthEnv) start(t *testing.T, account string) string {
+	t.Helper()
+	resp := env.do(t, "GET", "/oauth/zalo/start?account="+account, adminToken, "")
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("start = %d, want 302", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+// consent plays the OA admin on Zalo's consent page: it opens location on the fake Zalo,
+// picking oaID, and returns the query Zalo redirects to the callback with (code, oa_id,
+// state).
+func (env *oauthEnv) consent(t *testing.T, location, oaID string) url.Values {
+	t.Helper()
+	u, err := url.Parse(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Path != "/v4/oa/permission" || q.Get("app_id") != oauthAppID || q.Get("code_challenge") == "" || q.Get("state") == "" {
+		t.Fatalf("consent URL = %s", location)
+	}
+	if q.Has("code_challenge_method") {
+		t.Errorf("Zalo takes no code_challenge_method (zalo-oa.md §4)")
+	}
+	q.Set("oa_id", oaID) // the fake's way to say which OA the admin picked
+	u.RawQuery = q.Encode()
+	resp, err := noFollow.Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cb, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || cb.Host != "bot.example.vn" || cb.Path != "/oauth/zalo/callback" {
+		t.Fatalf("fake consent = %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return cb.Query()
+}
+
+// callback delivers Zalo's redirect to the routes and returns the status and page.
+func (env *oauthEnv) callback(t *testing.T, q url.Values) (int, string) {
+	t.Helper()
+	resp := env.do(t, "GET", "/oauth/zalo/callback?"+q.Encode(), "", "")
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// exchanges counts the code exchanges Zalo accepted.
+func (env *oauthEnv) exchanges() int {
+	n := 0
+	for _, c := range env.zalo.Calls() {
+		if c.Path == "/v4/oa/access_token" && c.Accepted() {
+			n++
+		}
+	}
+	return n
+}
+
+// entries returns the audit trail, oldest first, as "officer role action account target
+// result"; every entry must say when and from where.
+func (env *oauthEnv) entries(t *testing.T) []string {
+	t.Helper()
+	es, err := env.audit.Recent(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := len(es) - 1; i >= 0; i-- {
+		e := es[i]
+		if e.At.IsZero() || !strings.HasPrefix(e.Remote, "127.0.0.1:") {
+			t.Errorf("audit entry without time or client address: %+v", e)
+		}
+		out = append(out, strings.Join([]string{e.Officer, e.Role, e.Action, e.Account, e.Target, e.Result}, " "))
+	}
+	return out
 }
 
 func TestOAuthStartNeedsAdmin(t *testing.T) {
@@ -265,11 +314,7 @@ func TestOAuthStartNeedsAdmin(t *testing.T) {
 
 func TestOAuthFlowWithPKCE(t *testing.T) {
 	env := newOAuthEnv(t)
-	resp := env.do(t, "GET", "/oauth/zalo/start?account=ca-q1", adminToken, "")
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("start = %d, want 302", resp.StatusCode)
-	}
-	loc := resp.Header.Get("Location")
+	loc := env.start(t, "ca-q1")
 	if !strings.HasPrefix(loc, env.zaloURL+"/v4/oa/permission?") {
 		t.Fatalf("Location %q", loc)
 	}
@@ -277,46 +322,46 @@ func TestOAuthFlowWithPKCE(t *testing.T) {
 	if got := u.Query().Get("redirect_uri"); got != "https://bot.example.vn/oauth/zalo/callback" {
 		t.Errorf("redirect_uri = %q", got)
 	}
-	code, state := env.zalo.consent(t, loc)
 
-	// A callback for another OA than the account's is refused and spends the state.
-	resp = env.do(t, "GET", "/oauth/zalo/callback?"+url.Values{"code": {code}, "state": {state}, "oa_id": {"999"}}.Encode(), "", "")
-	if resp.StatusCode != http.StatusConflict {
-		t.Errorf("callback for another OA = %d, want 409", resp.StatusCode)
+	// A callback that claims another OA than the account's is refused and spends the state.
+	q := env.consent(t, loc, oauthOA)
+	q.Set("oa_id", "999")
+	if code, _ := env.callback(t, q); code != http.StatusConflict {
+		t.Errorf("callback for another OA = %d, want 409", code)
 	}
 	if len(env.tokens.m) != 0 {
 		t.Fatalf("tokens stored for a wrong OA: %v", env.tokens.m)
 	}
 
 	// Start again; this time the right OA.
-	resp = env.do(t, "GET", "/oauth/zalo/start?account=ca-q1", adminToken, "")
-	code, state = env.zalo.consent(t, resp.Header.Get("Location"))
-	cb := "/oauth/zalo/callback?" + url.Values{"code": {code}, "state": {state}, "oa_id": {"111"}}.Encode()
-	resp = env.do(t, "GET", cb, "", "")
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("callback = %d %s", resp.StatusCode, body)
+	q = env.consent(t, env.start(t, "ca-q1"), oauthOA)
+	code, body := env.callback(t, q)
+	if code != http.StatusOK {
+		t.Fatalf("callback = %d %s", code, body)
 	}
-	if strings.Contains(string(body), "at-"+code) || strings.Contains(string(body), "rt-"+code) {
+	pair, err := env.tokens.Load(context.Background(), oauthOA)
+	if err != nil || pair.AccessToken == "" || pair.RefreshToken == "" {
+		t.Fatalf("stored pair for %s: %v", oauthOA, err)
+	}
+	if strings.Contains(body, pair.AccessToken) || strings.Contains(body, pair.RefreshToken) {
 		t.Errorf("callback page shows a token")
 	}
-	pair, err := env.tokens.Load(context.Background(), "111")
-	if err != nil || pair.AccessToken != "at-"+code || pair.RefreshToken != "rt-"+code {
-		t.Fatalf("stored pair for 111 = %v (%v)", pair.AccessToken, err)
+	if info, err := zalo.TokenOA(context.Background(), pair.AccessToken, zalo.WithAPIBase(env.zaloURL)); err != nil || info.OAID != oauthOA {
+		t.Errorf("the stored token acts for %q (%v), want %s", info.OAID, err, oauthOA)
 	}
 	if d := time.Until(pair.ExpiresAt); d < 24*time.Hour || d > 26*time.Hour {
 		t.Errorf("expiry in %v, want about 25 h (expires_in 90000)", d)
 	}
-	if env.zalo.exchanges != 1 {
-		t.Errorf("exchanges = %d, want 1", env.zalo.exchanges)
+	if n := env.exchanges(); n != 1 {
+		t.Errorf("exchanges = %d, want 1", n)
 	}
 
 	// Replaying the callback fails: the state is single use.
-	if resp = env.do(t, "GET", cb, "", ""); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("replayed callback = %d, want 400", resp.StatusCode)
+	if code, _ := env.callback(t, q); code != http.StatusBadRequest {
+		t.Errorf("replayed callback = %d, want 400", code)
 	}
 	// A forged state fails.
-	if resp = env.do(t, "GET", "/oauth/zalo/callback?code=x&state=forged&oa_id=111", "", ""); resp.StatusCode != http.StatusBadRequest {
+	if resp := env.do(t, "GET", "/oauth/zalo/callback?code=x&state=forged&oa_id=111", "", ""); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("forged state = %d, want 400", resp.StatusCode)
 	}
 	want := []string{"ca-q1 111 it-admin true"}
@@ -327,15 +372,67 @@ func TestOAuthFlowWithPKCE(t *testing.T) {
 
 func TestOAuthZaloRefusesCode(t *testing.T) {
 	env := newOAuthEnv(t)
-	resp := env.do(t, "GET", "/oauth/zalo/start?account=ca-q1", adminToken, "")
-	_, state := env.zalo.consent(t, resp.Header.Get("Location"))
+	q := env.consent(t, env.start(t, "ca-q1"), oauthOA)
 	// A code Zalo never issued (or one for another verifier) is refused by Zalo.
-	resp = env.do(t, "GET", "/oauth/zalo/callback?"+url.Values{"code": {"stolen"}, "state": {state}, "oa_id": {"111"}}.Encode(), "", "")
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("callback with a refused code = %d, want 400", resp.StatusCode)
+	q.Set("code", "stolen")
+	code, body := env.callback(t, q)
+	if code != http.StatusBadRequest || !strings.Contains(body, "code_refused") {
+		t.Errorf("callback with a refused code = %d %s, want 400 code_refused", code, body)
 	}
 	if len(env.tokens.m) != 0 || len(env.exchange) != 1 || !strings.HasSuffix(env.exchange[0], "false") {
 		t.Errorf("tokens %v, exchanges %v", env.tokens.m, env.exchange)
+	}
+}
+
+// The OA a new token acts for comes from Zalo (getoa with that token), never from the
+// callback's oa_id: the admin of ca-q1 (OA 111) who picks OA 222 on Zalo's page gets a
+// 409 whether the callback says 222, says nothing or says 111, and nothing is stored.
+// issue 13 item 1: before, dropping oa_id stored OA 222's tokens as ca-q1's (200).
+func TestOAuthCallbackOATakenFromZalo(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		picked  string // the OA chosen on Zalo's consent page
+		oaParam string // the callback's oa_id: "-" drops it
+		getoa   int    // a Zalo error code for getoa (0 = answer)
+		want    int
+		stored  bool
+		audit   string // the audit entry, without officer and role
+	}{
+		{"the account's OA", oauthOA, oauthOA, 0, http.StatusOK, true, "oauth.exchange ca-q1 111 ok"},
+		{"the account's OA, oa_id dropped", oauthOA, "-", 0, http.StatusOK, true, "oauth.exchange ca-q1 111 ok"},
+		{"another OA, oa_id dropped", oauthOtherOA, "-", 0, http.StatusConflict, false, "oauth.exchange ca-q1 222 wrong_oa"},
+		{"another OA, oa_id forged to the account's", oauthOtherOA, oauthOA, 0, http.StatusConflict, false, "oauth.exchange ca-q1 222 wrong_oa"},
+		{"another OA, said so", oauthOtherOA, oauthOtherOA, 0, http.StatusConflict, false, "oauth.exchange ca-q1 222 wrong_oa"},
+		{"getoa fails", oauthOA, "-", -209, http.StatusBadGateway, false, "oauth.exchange ca-q1  oa_unconfirmed"},
+		{"getoa fails, oa_id given", oauthOA, oauthOA, -209, http.StatusBadGateway, false, "oauth.exchange ca-q1 111 oa_unconfirmed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newOAuthEnv(t)
+			q := env.consent(t, env.start(t, "ca-q1"), tt.picked)
+			if tt.oaParam == "-" {
+				q.Del("oa_id")
+			} else {
+				q.Set("oa_id", tt.oaParam)
+			}
+			if tt.getoa != 0 {
+				env.zalo.FailNext(1, tt.getoa, "/v2.0/oa/getoa")
+			}
+			code, body := env.callback(t, q)
+			if code != tt.want {
+				t.Errorf("callback = %d, want %d: %s", code, tt.want, body)
+			}
+			if _, err := env.tokens.Load(context.Background(), oauthOA); (err == nil) != tt.stored || len(env.tokens.m) > 1 {
+				t.Errorf("stored pairs %v, want one for %s: %v", env.tokens.m, oauthOA, tt.stored)
+			}
+			if code != http.StatusOK {
+				if res := tt.audit[strings.LastIndexByte(tt.audit, ' ')+1:]; !strings.Contains(body, res) {
+					t.Errorf("refusal page does not name %s: %s", res, body)
+				}
+			}
+			if got, want := env.entries(t), []string{"it-admin admin " + tt.audit}; !cmp.Equal(got, want) {
+				t.Errorf("audit (-want +got):\n%s", cmp.Diff(want, got))
+			}
+		})
 	}
 }
 

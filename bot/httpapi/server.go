@@ -4,8 +4,10 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -115,7 +117,7 @@ func New(o Options) (*Server, error) {
 	// gin's mode is process-wide; release mode keeps it from printing every route.
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(s.recover(o.Logger.Named("http")))
+	e.Use(securityHeaders, s.recover(o.Logger.Named("http")))
 	e.POST("/webhook", s.webhook)
 	e.POST("/webhook/:account", s.webhook)
 	e.GET("/healthz", s.healthz)
@@ -211,3 +213,105 @@ func (s *Server) SetAccounts(accounts []Account) error {
 	s.accounts.Store(t)
 	return nil
 }
+
+// documentCSP is the Content-Security-Policy of every HTML (and SVG) answer: resources from
+// this origin only, no inline or foreign script, inline styles allowed (the landing, poster
+// and OAuth pages are styled inline and script-free), images also as data: URLs (QR logos),
+// no plugins, no <base>, forms only to this origin, never framed.
+const documentCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// documentHeaders are set on every HTML or SVG answer, unless the handler set its own
+// value (a page that needs another CSP sets it; the emulator page does, bot/emulator).
+var documentHeaders = [][2]string{
+	{"Content-Security-Policy", documentCSP},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "no-referrer"},
+}
+
+// securityHeaders is the one middleware that sets the browser security headers:
+// X-Content-Type-Options: nosniff on every answer, and documentHeaders on every answer
+// whose content type is a document (HTML, XHTML, SVG). It decides when the answer is
+// written, so it sees the content type the handler chose (or, like net/http, sniffs it
+// when the handler chose none); a header-only answer is decided after the handler.
+func securityHeaders(c *gin.Context) {
+	w := &secureWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+	w.apply(nil)
+}
+
+// secureWriter sets the security headers just before the first byte goes out. gin's
+// WriteHeader only records the status (the content type is set after it), so the headers
+// are decided at the first Write, WriteString, WriteHeaderNow, Flush or Hijack.
+type secureWriter struct {
+	gin.ResponseWriter
+	done bool
+}
+
+func (w *secureWriter) apply(body []byte) {
+	if w.done {
+		return
+	}
+	w.done = true
+	if w.ResponseWriter.Written() {
+		return // too late: something wrote around the wrapper
+	}
+	h := w.Header()
+	if h.Get("X-Content-Type-Options") == "" {
+		h.Set("X-Content-Type-Options", "nosniff")
+	}
+	ct := h.Get("Content-Type")
+	if ct == "" && len(body) > 0 {
+		// What net/http would send; set it here, since nosniff stops browsers guessing.
+		ct = http.DetectContentType(body)
+		h.Set("Content-Type", ct)
+	}
+	if !isDocument(ct) {
+		return
+	}
+	for _, kv := range documentHeaders {
+		if h.Get(kv[0]) == "" {
+			h.Set(kv[0], kv[1])
+		}
+	}
+}
+
+// isDocument reports whether a content type is one a browser renders as a page that can
+// run script: HTML, XHTML or SVG.
+func isDocument(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";") // no allocation: every answer, the webhook's too, passes here
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml") ||
+		strings.EqualFold(mt, "image/svg+xml")
+}
+
+func (w *secureWriter) Write(b []byte) (int, error) {
+	w.apply(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *secureWriter) WriteString(s string) (int, error) {
+	if !w.done {
+		w.apply([]byte(s))
+	}
+	return w.ResponseWriter.WriteString(s)
+}
+
+func (w *secureWriter) WriteHeaderNow() {
+	w.apply(nil)
+	w.ResponseWriter.WriteHeaderNow()
+}
+
+func (w *secureWriter) Flush() {
+	w.apply(nil)
+	w.ResponseWriter.Flush()
+}
+
+func (w *secureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.apply(nil)
+	return w.ResponseWriter.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *secureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

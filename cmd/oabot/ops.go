@@ -144,10 +144,16 @@ func (s *service) mountOps() error {
 		return nil
 	}
 	dir := &accountDirectory{s: s}
+	// Onboarding changes go to the admin API's audit log (GET /admin/v1/audit), which the
+	// campaign kit opened (mountCampaigns runs first); without campaigns there is none.
+	var audit httpapi.Auditor
+	if k := s.ops.live.kit.Load(); k != nil {
+		audit = k.audit
+	}
 	routes, err := httpapi.NewOAuthRoutes(httpapi.OAuthOptions{
-		PublicBaseURL: base, OAuthBase: s.cfg.Zalo.OAuthBase, HTTPClient: s.zaloHTTPClient(nil),
+		PublicBaseURL: base, OAuthBase: s.cfg.Zalo.OAuthBase, APIBase: s.cfg.Zalo.APIBase, HTTPClient: s.zaloHTTPClient(nil),
 		Accounts: dir, States: oauthStates{s.ops.accounts}, Tokens: s.tokens, TokenPairs: s.tokens,
-		Runtime: dir, RefreshErrors: dir, Admin: adminAuth(s.cfg.Officers),
+		Runtime: dir, RefreshErrors: dir, Admin: adminAuth(s.cfg.Officers), Audit: audit,
 		OnExchange: func(_ context.Context, account, oaID, officer string, _ zalo.TokenPair, err error) {
 			s.tokenRefreshed(account, oaID, err)
 			s.log.Info("oauth code exchange", zap.String("account", account), zap.String("oa_id", oaID),

@@ -248,3 +248,59 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("message ids not unique: %d", len(ids))
 	}
 }
+
+// getoa answers for the OA a token was issued for, whichever OA the consent page
+// authorised: OA onboarding learns the token's OA from it (zalo-oa.md §4, §7).
+func TestGetOAAnswersTheTokensOA(t *testing.T) {
+	s := New()
+	s.AddApp("app-1", "secret-1")
+	s.AddOA("oa-a", "tok-a")
+	s.AddOA("oa-b")
+	s.SetOAName("oa-b", "UBND phường B")
+	getoa := func(token string) map[string]any {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodGet, "/v2.0/oa/getoa", nil)
+		r.Header.Set("access_token", token)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		var out map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+			t.Fatalf("getoa answer %q: %v", w.Body, err)
+		}
+		return out
+	}
+	// The admin picks OA B on the consent page; the code's token acts for B.
+	consent := httptest.NewRequest(http.MethodGet, "/v4/oa/permission?"+url.Values{"app_id": {"app-1"},
+		"redirect_uri": {"https://bot.example.vn/cb"}, "state": {"st"}, "oa_id": {"oa-b"}}.Encode(), nil)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, consent)
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if w.Code != http.StatusFound || err != nil {
+		t.Fatalf("consent = %d %q", w.Code, w.Header().Get("Location"))
+	}
+	exchange := httptest.NewRequest(http.MethodPost, "/v4/oa/access_token", strings.NewReader(url.Values{
+		"app_id": {"app-1"}, "grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}}.Encode()))
+	exchange.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	exchange.Header.Set("secret_key", "secret-1")
+	w = httptest.NewRecorder()
+	s.ServeHTTP(w, exchange)
+	var pair map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &pair); err != nil || pair["access_token"] == nil {
+		t.Fatalf("exchange = %s", w.Body)
+	}
+	issued := s.IssuePair("app-1", "oa-a")
+	for _, tt := range []struct{ name, token, wantOA, wantName string }{
+		{"token from the code flow", pair["access_token"].(string), "oa-b", "UBND phường B"},
+		{"token from IssuePair", issued.AccessToken, "oa-a", "OA oa-a"},
+		{"token from AddOA", "tok-a", "oa-a", "OA oa-a"},
+	} {
+		out := getoa(tt.token)
+		data, _ := out["data"].(map[string]any)
+		if code(out) != 0 || data["oa_id"] != tt.wantOA || data["name"] != tt.wantName {
+			t.Errorf("%s: getoa = %v, want oa_id %q name %q", tt.name, out, tt.wantOA, tt.wantName)
+		}
+	}
+	if out := getoa("unknown"); code(out) != -216 {
+		t.Errorf("getoa with an unknown token = %v, want -216", out)
+	}
+}
