@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"broadcast":  broadcastCmd,
 	"followers":  followersCmd,
 	"emulator":   emulatorCmd,
+	"officers":   officersCmd,
 }
 
 // errUsage marks an error already explained to the user on stderr (exit status 2).

@@ -132,6 +132,9 @@ type service struct {
 	// demoOfficerToken is the demo's generated admin API token (demoToken); printed in the
 	// demo instructions and given to the emulator page, never logged.
 	demoOfficerToken string
+	// consoleLink is the demo's one-time console sign-in path (console.go), printed by
+	// printDemo, never logged.
+	consoleLink string
 
 	// Observation seams (metrics plug in here): every webhook outcome, every job delivery.
 	webhookObs httpapi.Observer
@@ -155,6 +158,7 @@ func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout 
 		s.mountCampaigns,                           // /admin/v1, follower registry, delivery runner
 		s.mountQR,                                  // QR, landing pages, posters (accept the admin API's officers)
 		s.mountOps,                                 // /metrics, OA onboarding (/oauth/zalo, /admin/v1/oa)
+		s.mountConsole,                             // the officers' console (/console/), console.go
 	} {
 		if err := step(); err != nil {
 			s.close()
@@ -480,6 +484,11 @@ func (s *service) printDemo(base string) {
 		fmt.Fprintf(s.stdout, "Send announcements to the OAs' followers from the emulator's \"Thông báo\" panel, or with the admin API\n"+
 			"(officer %q, broadcaster on every account of this run, in-memory campaigns to the fake Zalo only):\n\n", demoOfficerName)
 		fmt.Fprintf(s.stdout, "  curl -sS %s/admin/v1/campaigns -H 'Authorization: Bearer %s'\n\n", base, s.demoOfficerToken)
+	}
+	if s.consoleLink != "" {
+		// One use, valid 24 h; printed for the person running the demo, never logged.
+		fmt.Fprintf(s.stdout, "Officer console (sign in once as %q, admin of every demo account): %s%s\n\n",
+			demoOfficerName, base, s.consoleLink)
 	}
 	s.fake.OnSend(func(m zalotest.Sent) {
 		// Demo data typed by the person running the demo, printed to stdout, never logged.

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oabot/oabot/bot/console"
+	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/config"
+)
+
+// consoleDemoLinkTTL is how long the demo's printed sign-in link stays valid (once).
+const consoleDemoLinkTTL = 24 * time.Hour
+
+var (
+	_ console.Store = (*redisstore.ConsoleStore)(nil)
+	_ console.Store = (*inmem.ConsoleStore)(nil)
+)
+
+// mountConsole serves the officers' console at /console/ (bot/console): sessions and
+// console officers in Redis (in memory without it), the accounts of the registry's
+// snapshot of the moment, the config file's officers authoritative for role and accounts.
+// The demo adds its officer, an admin of every demo account, and a one-time sign-in link
+// that printDemo shows.
+func (s *service) mountConsole() error {
+	store, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	file, err := consoleFileOfficers(s.cfg.Officers)
+	if err != nil {
+		return err
+	}
+	demoOfficer := s.cfg.Demo && !hasOfficer(file, demoOfficerName)
+	if demoOfficer {
+		file = append(file, console.FileOfficer{Name: demoOfficerName, Role: console.RoleAdmin, Accounts: []string{console.AllAccounts}})
+	}
+	base := s.cfg.HTTP.PublicBaseURL
+	h, err := console.New(console.Options{Store: store, Accounts: s.consoleAccounts, FileOfficers: file,
+		Secure: strings.HasPrefix(base, "https://"), TrustedOrigins: originOf(base), Logger: s.log.Named("console")})
+	if err != nil {
+		return err
+	}
+	s.api.HandlePrefix(console.DefaultPrefix, h)
+	if demoOfficer {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tok, err := h.Officers().SignInLink(ctx, demoOfficerName, consoleDemoLinkTTL)
+		if err != nil {
+			return fmt.Errorf("console: demo sign-in link: %w", err)
+		}
+		s.consoleLink = console.DefaultPrefix + "/login/" + tok
+	}
+	return nil
+}
+
+func (s *service) consoleStore() (console.Store, error) {
+	if s.rdb == nil {
+		return inmem.NewConsoleStore(nil), nil
+	}
+	return redisstore.NewConsoleStore(s.rdb, s.cfg.Redis.KeyPrefix)
+}
+
+// consoleAccounts lists the accounts served now, for the console's switcher and scopes.
+func (s *service) consoleAccounts() []console.Account {
+	enabled := s.accounts.Snapshot().Enabled()
+	out := make([]console.Account, 0, len(enabled))
+	for _, a := range enabled {
+		name := a.Name
+		if name == "" {
+			name = a.ID
+		}
+		out = append(out, console.Account{ID: a.ID, Name: name})
+	}
+	return out
+}
+
+// consoleFileOfficers are the config file's officers as the console knows them: a name, a
+// role and accounts (the token is the admin API's business).
+func consoleFileOfficers(officers []config.Officer) ([]console.FileOfficer, error) {
+	out := make([]console.FileOfficer, 0, len(officers))
+	for _, o := range officers {
+		role, err := console.ParseRole(o.Role)
+		if err != nil {
+			return nil, fmt.Errorf("officer %s: %w", o.Name, err)
+		}
+		out = append(out, console.FileOfficer{Name: o.Name, Role: role, Accounts: o.Accounts})
+	}
+	return out, nil
+}
+
+func hasOfficer(file []console.FileOfficer, name string) bool {
+	for _, f := range file {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// originOf is the origin (scheme://host[:port]) of the public base URL, accepted for the
+// console's forms besides the request's own host (a proxy may rewrite Host).
+func originOf(base string) []string {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
+}
