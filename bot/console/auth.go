@@ -67,6 +67,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, s *Session) erro
 		case err == nil:
 			return h.signIn(w, s, off, next)
 		case errors.Is(err, ErrThrottled):
+			h.log.Warn("console sign-in throttled") // no name: it may be a mistyped password
 			f.FailForm(msgThrottled)
 			status = http.StatusTooManyRequests
 		case errors.Is(err, ErrBadCredentials):
