@@ -45,6 +45,9 @@ type Options struct {
 	// Prefix is the path the console is mounted at (default "/console"); the handler
 	// sees paths with it stripped (http.StripPrefix, httpapi's HandlePrefix).
 	Prefix string
+	// PublicBaseURL is the service's public address (http.public_base_url), for links
+	// given out of band (invites): Session.AbsoluteURL. Empty: the request's host.
+	PublicBaseURL string
 	// Secure is true when the console is reached over https: the session cookie is then
 	// Secure with the __Host- prefix, and HSTS is sent.
 	Secure bool

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -388,6 +389,21 @@ func TestPasswordHashDefaults(t *testing.T) {
 	} {
 		if _, err := h.verify(ctx, "x", bad); err == nil {
 			t.Errorf("verify accepted hash %s", bad)
+		}
+	}
+}
+
+func TestConsoleAbsoluteURL(t *testing.T) {
+	for _, tc := range []struct{ base, want string }{
+		{"https://bot.example.vn/", "https://bot.example.vn/console/invite/T"},
+		{"", "https://bot.example.vn/console/invite/T"}, // the request's (TLS) host
+	} {
+		e := newEnv(t, "inmem", func(o *Options) { o.PublicBaseURL = tc.base })
+		r := httptestRequest(http.MethodGet, "/")
+		r.TLS = &tls.ConnectionState{}
+		s := &Session{h: e.h, r: r}
+		if got := s.AbsoluteURL("/invite/T"); got != tc.want {
+			t.Errorf("base %q: AbsoluteURL = %q, want %q", tc.base, got, tc.want)
 		}
 	}
 }

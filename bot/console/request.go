@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // Session is one request's view of the signed-in officer and their session, handed to
@@ -144,6 +145,21 @@ func (s *Session) Redirect(w http.ResponseWriter, path string) error {
 	}
 	http.Redirect(w, s.r, s.h.url(path), http.StatusSeeOther)
 	return nil
+}
+
+// AbsoluteURL is a console path as a full URL, for links sent out of band (an invite
+// the officers page shows for copying): under Options.PublicBaseURL, else the request's
+// own scheme and host.
+func (s *Session) AbsoluteURL(path string) string {
+	base := strings.TrimRight(s.h.o.PublicBaseURL, "/")
+	if base == "" {
+		scheme := "http"
+		if s.r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + s.r.Host
+	}
+	return base + s.h.url(path)
 }
 
 // save writes the session before the answer goes out, so the next request sees it.

@@ -41,7 +41,8 @@ func (s *service) mountConsole() error {
 	}
 	base := s.cfg.HTTP.PublicBaseURL
 	h, err := console.New(console.Options{Store: store, Accounts: s.consoleAccounts, FileOfficers: file,
-		Secure: strings.HasPrefix(base, "https://"), TrustedOrigins: originOf(base), Logger: s.log.Named("console")})
+		Sections: s.consoleSections(), PublicBaseURL: base, Secure: strings.HasPrefix(base, "https://"),
+		TrustedOrigins: originOf(base), Logger: s.log.Named("console")})
 	if err != nil {
 		return err
 	}
@@ -56,6 +57,13 @@ func (s *service) mountConsole() error {
 		s.consoleLink = console.DefaultPrefix + "/login/" + tok
 	}
 	return nil
+}
+
+// consoleSections are the console's pages beyond Tổng quan (bot/console Section), one line
+// each with the data sources it reads; entries of the navigation that no section fills
+// stay hidden.
+func (s *service) consoleSections() []console.Section {
+	return []console.Section{}
 }
 
 func (s *service) consoleStore() (console.Store, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -154,6 +155,8 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	consoleWaitJS(t, ctx, "redirected to sign in", `location.pathname == "/console/login"`)
 
+	consoleWithoutJS(t, ctx, strings.TrimSuffix(link, regexp.MustCompile(`/console/.*`).FindString(link)))
+
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
 	if err != nil || len(got) != 0 {
 		t.Errorf("CSP violations = %q (%v), want none", got, err)
@@ -161,6 +164,33 @@ func TestConsoleInChromium(t *testing.T) {
 	for _, p := range problems() {
 		t.Errorf("browser console: %s", p)
 	}
+}
+
+// consoleWithoutJS opens the sign-in page with JavaScript off, in a tab of its own, and
+// sends a wrong password: the plain form round trip works and lays out as with script.
+func consoleWithoutJS(t *testing.T, parent context.Context, base string) {
+	t.Helper()
+	ctx, closeTab := chromedp.NewContext(parent)
+	defer closeTab()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}), chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(base+"/console/login"))
+	if err != nil {
+		t.Fatalf("open the sign-in page without JavaScript: %v", err)
+	}
+	consoleWaitJS(t, ctx, "sign-in form", `document.querySelector("#f-name") != null`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys("#f-name", "demo-officer"), chromedp.SendKeys("#f-password", "sai\r")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "refused without JavaScript", `document.querySelector(".error-summary") != null &&
+		document.querySelector(".error-summary").innerText.includes("Tên đăng nhập hoặc mật khẩu không đúng.") &&
+		document.querySelector("#f-name").value == "demo-officer"`)
+	// console.js would have moved focus to the summary: it did not run.
+	if ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.activeElement.classList.contains("error-summary")`)); err != nil || ran {
+		t.Errorf("script ran with JavaScript off (%v)", err)
+	}
+	consoleCheckLayout(t, ctx, 360)
 }
 
 // consoleWatch records CSP violations (window.__cspViolations, installed before any page
