@@ -15,9 +15,10 @@ type MetricsRoutes struct {
 	h http.Handler
 }
 
-// NewMetricsRoutes serves m's registry.
-func NewMetricsRoutes(m *metrics.Metrics) *MetricsRoutes {
-	return &MetricsRoutes{h: m.Handler()}
+// NewMetricsRoutes serves h, the registry's handler (metrics.Metrics.Handler, behind a token
+// when one is configured).
+func NewMetricsRoutes(h http.Handler) *MetricsRoutes {
+	return &MetricsRoutes{h: h}
 }
 
 // Register adds GET /metrics.

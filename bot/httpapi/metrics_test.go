@@ -21,7 +21,7 @@ func TestMetricsRouteAndObserver(t *testing.T) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	NewMetricsRoutes(m).Register(e)
+	NewMetricsRoutes(m.Handler()).Register(e)
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/metrics")

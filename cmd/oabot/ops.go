@@ -113,12 +113,13 @@ func (s *service) tokenRefreshed(account, oaID string, err error) {
 	}()
 }
 
-// mountOps adds /metrics (when metrics.enabled), the queue figures of the scrape, and
+// mountOps adds /metrics (when metrics.enabled and not on its own metrics.addr), the queue figures of the scrape, and
 // (with Redis) OA onboarding: /oauth/zalo/* and /admin/v1/oa/*.
 func (s *service) mountOps() error {
 	api := s.api
-	if s.cfg.Metrics.Enabled {
-		api.Mount(httpapi.NewMetricsRoutes(s.ops.m))
+	if s.cfg.Metrics.Enabled && s.cfg.Metrics.Addr == "" {
+		// On the main port (metrics.addr empty): keep it off the public proxy, or set a token.
+		api.Mount(httpapi.NewMetricsRoutes(s.metricsHandler()))
 	}
 	s.ops.m.SetReadiness(s.ready)
 	if rq, ok := s.redisQueue(); ok {
@@ -244,8 +245,7 @@ func (d *accountDirectory) OAuthAccounts(context.Context) ([]httpapi.OAuthAccoun
 	all := d.s.accounts.Snapshot().All()
 	out := make([]httpapi.OAuthAccount, 0, len(all))
 	for _, a := range all {
-		out = append(out, httpapi.OAuthAccount{ID: a.ID, Name: a.Name, OAID: a.OAID, AppID: a.AppID,
-			AppSecret: a.AppSecretKey.Value(), Disabled: a.Disabled, Runtime: a.Runtime})
+		out = append(out, oauthAccount(a))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
@@ -253,8 +253,7 @@ func (d *accountDirectory) OAuthAccounts(context.Context) ([]httpapi.OAuthAccoun
 
 func (d *accountDirectory) OAuthAccount(ctx context.Context, id string) (httpapi.OAuthAccount, bool, error) {
 	if a, ok := d.s.accounts.Snapshot().ByID(id); ok {
-		return httpapi.OAuthAccount{ID: a.ID, Name: a.Name, OAID: a.OAID, AppID: a.AppID,
-			AppSecret: a.AppSecretKey.Value(), Disabled: a.Disabled, Runtime: a.Runtime}, true, nil
+		return oauthAccount(a), true, nil
 	}
 	return httpapi.OAuthAccount{}, false, nil
 }
