@@ -58,6 +58,13 @@ type EvalReport struct {
 	AbstainRecall    float64 `json:"abstain_recall"`
 	WrongAbstain     float64 `json:"wrong_abstain"`
 
+	// Confident counts the answers given as one card (ConfidenceOne); ConfidentPrecision
+	// is the share of them that were right (an out-of-scope query answered with a card is
+	// wrong). The bot sends such a card straight away, so this is the precision a citizen
+	// meets.
+	Confident          int     `json:"confident"`
+	ConfidentPrecision float64 `json:"confident_precision"`
+
 	Misses []EvalMiss `json:"misses,omitempty"`
 }
 
@@ -71,12 +78,24 @@ type EvalMiss struct {
 
 // Evaluate runs every query through ix.
 func Evaluate(ix *Index, qs []EvalQuery) EvalReport {
+	return EvaluateFunc(qs, func(q string) Result { return ix.Search(q, 5) })
+}
+
+// EvaluateFunc runs every query through search (e.g. a search with examples).
+func EvaluateFunc(qs []EvalQuery, search func(query string) Result) EvalReport {
 	var r EvalReport
 	r.Queries = len(qs)
 	abstained, abstainedOOS := 0, 0
 	wrongAbstain := 0
+	confidentRight := 0
 	for _, q := range qs {
-		res := ix.Search(q.Query, 5)
+		res := search(q.Query)
+		if res.Confidence == ConfidenceOne && !res.Abstain && len(res.Hits) > 0 {
+			r.Confident++
+			if first := res.Hits[0]; len(q.Expect) > 0 && hitExpected(first, q.Expect) {
+				confidentRight++
+			}
+		}
 		var got []string
 		for _, h := range res.Hits {
 			got = append(got, h.Record.Code)
@@ -128,6 +147,9 @@ func Evaluate(ix *Index, qs []EvalQuery) EvalReport {
 			r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Expect: q.Expect, Got: got, Rank: rank})
 		}
 	}
+	if r.Confident > 0 {
+		r.ConfidentPrecision = float64(confidentRight) / float64(r.Confident)
+	}
 	if r.InScope > 0 {
 		n := float64(r.InScope)
 		r.Hit1 /= n
@@ -156,4 +178,19 @@ func (r EvalReport) Text() string {
 		fmt.Fprintf(&b, "  miss: %q expect %v got %v (rank %d)\n", m.Query, m.Expect, m.Got, m.Rank)
 	}
 	return b.String()
+}
+
+// hitExpected reports whether h's record or one of its level variants is expected.
+func hitExpected(h Hit, expect []string) bool {
+	for _, c := range expect {
+		if h.Record != nil && h.Record.Code == c {
+			return true
+		}
+		for _, v := range h.Variants {
+			if v.Code == c {
+				return true
+			}
+		}
+	}
+	return false
 }
