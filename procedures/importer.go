@@ -139,7 +139,8 @@ func importLine(line int, raw []byte) (rec *Record, warns []Warning) {
 	warn := func(kind, msg string, args ...any) {
 		warns = append(warns, Warning{Line: line, Code: code, Kind: kind, Msg: fmt.Sprintf(msg, args...)})
 	}
-	if code == "" || strings.ContainsAny(code, " \t\n#") || utf8.RuneCountInString(code) > 40 {
+	// The catalogue's own rule (validateRecord): a code must work in /q and /qr URLs.
+	if !codeRE.MatchString(code) || len(code) > MaxCodeLen {
 		warn(WarnMissingCode, "no usable ma_thu_tuc; record skipped")
 		return nil, warns
 	}
