@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oabot/oabot/config"
@@ -110,7 +111,7 @@ func Merge(file []config.Account, records []Record) (merged []config.Account, ru
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}
-		return cmpString(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	for _, r := range recs {
 		a, err := fromRecord(file, merged, r)
@@ -177,16 +178,6 @@ func fromRecord(file, taken []config.Account, r Record) (config.Account, error) 
 	}
 	a.QR.Mode = config.QRModeLanding
 	return a, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Account is one account as this replica serves it. It is shared by every snapshot that

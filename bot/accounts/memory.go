@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,7 +29,7 @@ func (m *MemoryStore) List(context.Context) ([]Record, error) {
 	for _, r := range m.recs {
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b Record) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Record) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

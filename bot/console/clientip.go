@@ -1,39 +1,11 @@
 package console
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
+
+	"github.com/oabot/oabot/internal/clientip"
 )
 
-// clientIP names the client of r for the sign-in throttle: its address, an IPv6 one cut
-// to its /64 (one subscriber's usual allocation). When the peer is a loopback or private
-// address — the TLS proxy of deploy/ — the client is the last X-Forwarded-For entry, the
-// one that proxy appended; entries before it are whatever the client sent. A public peer
-// is the client itself, whatever headers it sends. (bot/httpapi's QR limit reads clients
-// the same way.)
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	if ip.IsLoopback() || ip.IsPrivate() {
-		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
-			last := v[len(v)-1]
-			last = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
-			if fwd, err := netip.ParseAddr(last); err == nil {
-				ip = fwd
-			}
-		}
-	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is6() {
-		return netip.PrefixFrom(ip, 64).Masked().String()
-	}
-	return ip.String()
-}
+// clientIP names the client of r for the sign-in throttle (internal/clientip: the same
+// rule as bot/httpapi's QR limit).
+func clientIP(r *http.Request) string { return clientip.Of(r) }

@@ -4,16 +4,14 @@ import (
 	"container/list"
 	"context"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/oabot/oabot/bot/qr"
+	"github.com/oabot/oabot/internal/clientip"
 )
 
 // Drawing a QR image is the one thing an anonymous client can ask for that costs real CPU:
@@ -185,35 +183,9 @@ func (l *clientLimiter) prune(now time.Time) {
 	}
 }
 
-// clientKey names the client of r for the per-client limit: its address, an IPv6 one cut
-// to its /64 (one subscriber's usual allocation). When the peer is a loopback or private
-// address — the TLS proxy of deploy/ — the client is the last X-Forwarded-For entry, the
-// one that proxy appended; entries before it are whatever the client sent. A public peer
-// is the client itself, whatever headers it sends.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	if ip.IsLoopback() || ip.IsPrivate() {
-		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
-			last := v[len(v)-1]
-			last = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
-			if fwd, err := netip.ParseAddr(last); err == nil {
-				ip = fwd
-			}
-		}
-	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is6() {
-		return netip.PrefixFrom(ip, 64).Masked().String()
-	}
-	return ip.String()
-}
+// clientKey names the client of r for the per-client limit (internal/clientip: the same
+// rule as the console's sign-in throttle).
+func clientKey(r *http.Request) string { return clientip.Of(r) }
 
 // retryAfter formats d as whole seconds for a Retry-After header, at least 1.
 func retryAfter(d time.Duration) string {
