@@ -7,26 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oabot/oabot/internal/safefile/safefiletest"
 )
 
-// mustFIFO makes a named pipe. Its cleanup opens the pipe for writing and closes it, which
-// releases a reader stuck in open, so a failing test leaves no goroutine blocked forever.
-func mustFIFO(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	t.Cleanup(func() {
-		if f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			_ = f.Close()
-		}
-	})
-	return p
-}
+func mustFIFO(t *testing.T) string { return safefiletest.MustFIFO(t) }
 
 // mustSparse makes a file of size bytes that takes no disk space.
 func mustSparse(t *testing.T, size int64) string {

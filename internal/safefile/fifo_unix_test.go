@@ -5,30 +5,14 @@ package safefile
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oabot/oabot/internal/safefile/safefiletest"
 )
 
-// mustFIFO makes a named pipe in a temporary folder. Its cleanup opens the pipe for
-// writing and closes it, which releases a reader stuck in open (the bug this package
-// fixes), so a failing test does not leave a goroutine blocked forever.
-func mustFIFO(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	t.Cleanup(func() {
-		if f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			_ = f.Close()
-		}
-	})
-	return p
-}
+func mustFIFO(t *testing.T) string { return safefiletest.MustFIFO(t) }
 
 // A FIFO is refused at once with an error that says what it is; it never blocks.
 func TestReadFileFIFO(t *testing.T) {
