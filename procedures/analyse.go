@@ -37,6 +37,9 @@ type qtok struct {
 	token
 	group  uint64
 	weight float32 // < 1 for words of a replacement longer than what was typed
+	// share is the part of a typed word this word stands for: 1 for a typed word,
+	// typed/replacement length for a replacement's word ("ubnd" → four words of ¼).
+	share float32
 }
 
 // dialectSwaps are spelling confusions of regional pronunciation (tr/ch, s/x, d/gi/r,
@@ -154,7 +157,7 @@ func (b *queryBuilder) rewrite(toks []token, ctx []bool) {
 		}
 		r := b.ix.syn.match(toks, i)
 		if r == nil {
-			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i]), 1)
+			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i]), 1, 1)
 			i++
 			continue
 		}
@@ -183,8 +186,8 @@ func (b *queryBuilder) endSeg() {
 }
 
 // keep appends a word to the current segment.
-func (b *queryBuilder) keep(t token, group uint64, weight float32) {
-	b.cur = append(b.cur, qtok{t, group, weight})
+func (b *queryBuilder) keep(t token, group uint64, weight, share float32) {
+	b.cur = append(b.cur, qtok{t, group, weight, share})
 	b.kept = append(b.kept, t.exact)
 }
 
@@ -227,8 +230,9 @@ func (b *queryBuilder) replace(r *rule) {
 	// In coverage, a long replacement of a short phrase ("sổ đỏ" → "giấy chứng nhận quyền
 	// sử dụng đất") must not outweigh the rest of the query.
 	cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
+	share := min(1, float32(len(r.from))/float32(max(1, len(r.to))))
 	for _, t := range r.to {
-		b.keep(t, b.newGroup(t, cs, b.ix.syn.isContext(t)), w)
+		b.keep(t, b.newGroup(t, cs, b.ix.syn.isContext(t)), w, share)
 	}
 }
 
@@ -239,7 +243,7 @@ func (b *queryBuilder) expand(r *rule, typed []token, ctx []bool) {
 	for k, t := range typed {
 		g := b.newGroup(t, 1, ctx[k])
 		gs |= g
-		b.keep(t, g, 1)
+		b.keep(t, g, 1, 1)
 	}
 	b.extras = append(b.extras, expansion{toks: r.to, groups: gs})
 }

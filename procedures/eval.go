@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -74,6 +75,18 @@ type EvalMiss struct {
 	Expect []string `json:"expect"`
 	Got    []string `json:"got"` // top codes; empty when abstained
 	Rank   int      `json:"rank"`
+}
+
+// InCatalog keeps the queries whose expected procedures are all in c, and the
+// out-of-scope ones: a catalogue is judged on what it holds.
+func InCatalog(c *Catalog, qs []EvalQuery) []EvalQuery {
+	var out []EvalQuery
+	for _, q := range qs {
+		if !slices.ContainsFunc(q.Expect, func(code string) bool { _, ok := c.ByCode(code); return !ok }) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // Evaluate runs every query through ix.

@@ -66,6 +66,11 @@ type Result struct {
 	Aspect     Aspect
 	Confidence Confidence
 	Clarify    *Clarify
+	// Intent is set (with Abstain) when a labelled example says the message is one of
+	// the bot's intents (IntentOfficeHours, …) rather than a procedure.
+	Intent string
+	// Example is the ID of the labelled example that decided the answer, if any.
+	Example string
 }
 
 var (

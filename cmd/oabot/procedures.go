@@ -213,6 +213,8 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 	path := fs.String("catalog", "", "catalogue file or folder (default: the built-in catalogue)")
 	queries := fs.String("queries", "", "labelled queries, JSON lines {\"query\":…,\"expect\":[codes]}")
 	asJSON := fs.Bool("json", false, "print JSON")
+	useExamples := fs.Bool("examples", true, "search with the seed examples, as the bot does (--examples=false: the records alone)")
+	inCatalog := fs.Bool("in-catalog", false, "only the queries whose expected procedure is in the catalogue (and the out-of-scope ones)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -233,7 +235,19 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep := procedures.Evaluate(procedures.NewIndex(c, procedures.Options{}), qs)
+	if *inCatalog {
+		qs = procedures.InCatalog(c, qs)
+	}
+	ix := procedures.NewIndex(c, procedures.Options{})
+	var ex *procedures.Examples
+	if *useExamples {
+		seed, err := procedures.SeedExamples()
+		if err != nil {
+			return err
+		}
+		ex = ix.NewExamples(seed)
+	}
+	rep := procedures.EvaluateFunc(qs, func(q string) procedures.Result { return ix.SearchWith(q, 5, ex) })
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)

@@ -1,0 +1,462 @@
+package procedures
+
+import (
+	_ "embed"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Example is a labelled phrasing: a citizen message and what it asks for. Code is a
+// procedure code, "" for a message that is not a request for any procedure of ours
+// (out of scope), or an intent of the bot ("@office_hours", "@talk_to_officer").
+// Account "" marks an example shared by every account.
+type Example struct {
+	ID      string    `json:"id"`
+	Account string    `json:"account,omitempty"`
+	Query   string    `json:"query"`
+	Code    string    `json:"code"`
+	Source  string    `json:"source,omitempty"` // "seed", "officer", "feedback"
+	By      string    `json:"by,omitempty"`     // the officer who labelled it
+	At      time.Time `json:"at,omitzero"`
+}
+
+// Intent returns the intent an example labels ("office_hours") and true, or "" and false
+// when it labels a procedure or out of scope.
+func (e Example) Intent() (string, bool) {
+	if s, ok := strings.CutPrefix(e.Code, "@"); ok {
+		return s, true
+	}
+	return "", false
+}
+
+// Example intents: the bot answers these itself.
+const (
+	IntentOfficeHours   = "office_hours"
+	IntentTalkToOfficer = "talk_to_officer"
+)
+
+// Limits of an example, checked by ValidateExample.
+const (
+	MaxExampleQuery = 500
+	minExampleQuery = 2
+)
+
+// ValidateExample checks an example a person submits: a query of 2–500 characters with at
+// least one letter, and a code the catalogue has, "" (out of scope) or a known intent.
+func ValidateExample(c *Catalog, e Example) error {
+	q := strings.TrimSpace(e.Query)
+	switch n := len([]rune(q)); {
+	case n < minExampleQuery:
+		return fmt.Errorf("query: at least %d characters", minExampleQuery)
+	case n > MaxExampleQuery:
+		return fmt.Errorf("query: at most %d characters", MaxExampleQuery)
+	case len(tokenize(Normalize(q))) == 0:
+		return fmt.Errorf("query: no words")
+	}
+	if in, ok := e.Intent(); ok {
+		if in != IntentOfficeHours && in != IntentTalkToOfficer {
+			return fmt.Errorf("code: unknown intent %q (@%s or @%s)", e.Code, IntentOfficeHours, IntentTalkToOfficer)
+		}
+		return nil
+	}
+	if e.Code == "" {
+		return nil
+	}
+	if _, ok := c.ByCode(e.Code); !ok {
+		return fmt.Errorf("code: %q is not in the catalogue", e.Code)
+	}
+	return nil
+}
+
+//go:embed examples/seed.yaml
+var seedYAML []byte
+
+// SeedExamples returns the examples shipped with the program (procedures/examples/
+// seed.yaml), shared by every account, with IDs "seed-1", "seed-2", ….
+func SeedExamples() ([]Example, error) {
+	var groups []struct {
+		Code      string   `yaml:"code"`
+		Phrasings []string `yaml:"phrasings"`
+	}
+	if err := yaml.Unmarshal(seedYAML, &groups); err != nil {
+		return nil, fmt.Errorf("seed examples: %w", err)
+	}
+	var out []Example
+	for _, g := range groups {
+		for _, p := range g.Phrasings {
+			out = append(out, Example{ID: fmt.Sprintf("seed-%d", len(out)+1), Query: p, Code: g.Code, Source: "seed"})
+		}
+	}
+	return out, nil
+}
+
+// Examples is an index of labelled examples for one account (its own and the shared
+// ones) over one catalogue index: a message is compared with every example by the
+// words and two-word phrases the search itself reads — after normalisation, typo
+// repair and synonym rewriting, so "dk tam tru", "đăng kí tạm chú" and "làm tạm trú"
+// look alike — weighted by how rare they are among the examples. Immutable; safe for
+// concurrent use.
+type Examples struct {
+	ix       *Index
+	exs      []Example
+	feats    map[string]int32
+	idf      []float32
+	post     [][]exPosting // feature → examples holding it
+	norm2    []float32     // squared length of each example's vector
+	unknownW float32       // weight of a query feature no example has
+	pool     sync.Pool
+	// Stale lists the examples whose code is not in the catalogue (left out).
+	Stale []Example
+}
+
+type exPosting struct {
+	ex int32
+	w  float32
+}
+
+// Tuning of the example matcher (measured on the unsealed labelled sets).
+const (
+	exCtxWeight    = 0.3 // context words (people, places, politeness) barely vote
+	exExpandWeight = 0.5 // words a synonym expansion adds
+	// exContainShare: the score is the example's share covered by the message to this
+	// power times the message's share covered by the example to the rest: a story around
+	// a short request still matches it, a stray shared word does not.
+	exContainShare = 0.5
+	exNeighbours   = 5
+	// exUnknownPhrase: the weight of a two-word phrase of a message no example has,
+	// relative to an unknown word.
+	exUnknownPhrase = 0.7
+	// exMaxExamples bounds an index (memory, build time); NewExamples keeps the newest.
+	exMaxExamples = 50000
+)
+
+// NewExamples indexes exs over ix. Examples whose code ix's catalogue lacks are left
+// out and listed in Stale; duplicates (same account, same normalised query) keep the
+// last.
+func (ix *Index) NewExamples(exs []Example) *Examples {
+	if len(exs) > exMaxExamples {
+		exs = exs[len(exs)-exMaxExamples:]
+	}
+	x := &Examples{ix: ix, feats: map[string]int32{}}
+	vecs := make([]map[string]float32, 0, len(exs))
+	seen := map[string]int{}
+	for _, e := range exs {
+		if _, intent := e.Intent(); !intent && e.Code != "" {
+			if _, ok := ix.cat.ByCode(e.Code); !ok {
+				x.Stale = append(x.Stale, e)
+				continue
+			}
+		}
+		v := ix.exampleFeatures(e.Query)
+		if len(v) == 0 {
+			continue
+		}
+		key := e.Account + "\x00" + Fold(Normalize(e.Query))
+		if i, ok := seen[key]; ok {
+			x.exs[i], vecs[i] = e, v
+			continue
+		}
+		seen[key] = len(x.exs)
+		x.exs = append(x.exs, e)
+		vecs = append(vecs, v)
+	}
+	df := map[string]int{}
+	for _, v := range vecs {
+		for f := range v {
+			df[f]++
+		}
+	}
+	n := float64(len(vecs))
+	names := make([]string, 0, len(df))
+	for f := range df {
+		names = append(names, f)
+	}
+	sort.Strings(names) // deterministic ids
+	var sumIdf float64
+	for _, f := range names {
+		x.feats[f] = int32(len(x.idf))
+		w := float32(math.Log(1+n/float64(df[f]))) * ix.informative(f)
+		x.idf = append(x.idf, w)
+		sumIdf += float64(w)
+	}
+	if len(names) > 0 {
+		x.unknownW = float32(sumIdf / float64(len(names)))
+	}
+	x.post = make([][]exPosting, len(names))
+	x.norm2 = make([]float32, len(vecs))
+	for i, v := range vecs {
+		for f, tf := range v {
+			id := x.feats[f]
+			w := tf * x.idf[id]
+			x.post[id] = append(x.post[id], exPosting{int32(i), w})
+			x.norm2[i] += w * w
+		}
+	}
+	x.pool.New = func() any { return &exScratch{dot: make([]float32, len(x.exs))} }
+	return x
+}
+
+// Len is the number of examples indexed.
+func (x *Examples) Len() int {
+	if x == nil {
+		return 0
+	}
+	return len(x.exs)
+}
+
+// Neighbour is an example close to a message, with its similarity in [0, 1].
+type Neighbour struct {
+	Example Example
+	Score   float64
+}
+
+type exScratch struct {
+	dot     []float32
+	touched []int32
+}
+
+// Nearest returns up to k examples most similar to query, best first.
+func (x *Examples) Nearest(query string, k int) []Neighbour {
+	if x.Len() == 0 || k <= 0 {
+		return nil
+	}
+	qv := x.ix.exampleFeatures(query)
+	if len(qv) == 0 {
+		return nil
+	}
+	s := x.pool.Get().(*exScratch)
+	defer func() {
+		for _, i := range s.touched {
+			s.dot[i] = 0
+		}
+		s.touched = s.touched[:0]
+		x.pool.Put(s)
+	}()
+	var qn2 float32
+	for f, tf := range qv {
+		id, ok := x.feats[f]
+		if !ok {
+			// A word no example has still makes the message less like every example; a
+			// two-word phrase no example has is mostly a chance pairing and counts half.
+			w := tf * x.unknownW * x.ix.informative(f)
+			if strings.Contains(f, " ") {
+				w *= exUnknownPhrase
+			}
+			qn2 += w * w
+			continue
+		}
+		wq := tf * x.idf[id]
+		qn2 += wq * wq
+		for _, p := range x.post[id] {
+			if s.dot[p.ex] == 0 {
+				s.touched = append(s.touched, p.ex)
+			}
+			s.dot[p.ex] += wq * p.w
+		}
+	}
+	out := make([]Neighbour, 0, k+1)
+	for _, i := range s.touched {
+		dot := float64(s.dot[i])
+		ce := min(1, dot/float64(x.norm2[i]))
+		cq := min(1, dot/float64(qn2))
+		sc := math.Pow(ce, exContainShare) * math.Pow(cq, 1-exContainShare)
+		if len(out) == k && sc <= out[k-1].Score {
+			continue
+		}
+		j := sort.Search(len(out), func(j int) bool { return out[j].Score < sc })
+		out = append(out, Neighbour{})
+		copy(out[j+1:], out[j:])
+		out[j] = Neighbour{Example: x.exs[i], Score: sc}
+		if len(out) > k {
+			out = out[:k]
+		}
+	}
+	return out
+}
+
+// informative scales an example feature by how much the catalogue's own word weights
+// say it tells procedures apart: "xã", "online" or "ở" are everywhere in the catalogue
+// and say little, however rare among the examples. A word the catalogue lacks keeps
+// its full weight.
+func (ix *Index) informative(f string) float32 {
+	id, ok := ix.terms[f]
+	if !ok || ix.maxIdf == 0 {
+		return 1
+	}
+	return float32(0.2 + 0.8*min(1, float64(ix.idf[id])/ix.maxIdf))
+}
+
+// exampleFeatures is the form a message is compared by: its content words (context
+// words weigh exCtxWeight) and the two-word phrases they make, after the search's own
+// normalisation, repair and rewriting; the words of synonym expansions weigh
+// exExpandWeight. Stopwords, greetings and aspect words ("cần gì", "ở đâu") do not vote.
+func (ix *Index) exampleFeatures(query string) map[string]float32 {
+	if len(query) > 2000 {
+		query = query[:2000]
+	}
+	toks, ctx := ix.queryTokens(query)
+	b := queryBuilder{ix: ix, weights: map[int32]int{}}
+	b.a.aspect = AspectNone
+	b.rewrite(toks, ctx)
+	ix.dialectRepair(b.segs)
+	v := map[string]float32{}
+	put := func(f string, w float32) {
+		if w > v[f] {
+			v[f] = w
+		}
+	}
+	weight := func(t qtok) float32 {
+		if t.group&b.a.core != 0 {
+			return t.share
+		}
+		return exCtxWeight * t.share
+	}
+	for _, seg := range b.segs {
+		for i, t := range seg {
+			if t.group == 0 {
+				continue
+			}
+			put(t.folded, weight(t))
+			if i > 0 && seg[i-1].group != 0 {
+				put(seg[i-1].folded+" "+t.folded, min(weight(seg[i-1]), weight(t)))
+			}
+		}
+	}
+	for _, e := range b.extras {
+		for _, t := range e.toks {
+			if !ix.syn.isStop(t) {
+				put(t.folded, exExpandWeight)
+			}
+		}
+	}
+	return v
+}
+
+// Thresholds of SearchWith (measured on the unsealed labelled sets).
+const (
+	// exStrong: an example this close, leading the next code by exMargin, answers alone.
+	exStrong = 0.6
+	exMargin = 1.25
+	// exWeak: an example this close puts its procedure first in a list.
+	exWeak = 0.35
+	// exRevive: an example this close answers a message the search found nothing for.
+	exRevive = 0.45
+	// exOverride: an example this close overrules a search that is sure of another answer.
+	exOverride = 0.8
+)
+
+// exVote is the best neighbour of one code.
+type exVote struct {
+	code  string
+	score float64
+	ex    Example
+}
+
+// vote ranks the codes of the neighbours by their closest example.
+func vote(nb []Neighbour) (best, second exVote) {
+	for _, n := range nb {
+		switch {
+		case n.Example.Code == best.code && best.score > 0:
+		case n.Score > best.score:
+			best, second = exVote{n.Example.Code, n.Score, n.Example}, best
+		case n.Example.Code != best.code && n.Score > second.score && n.Example.Code != second.code:
+			second = exVote{n.Example.Code, n.Score, n.Example}
+		}
+	}
+	return best, second
+}
+
+// SearchWith is Search helped by examples (x may be nil). A message that names a code
+// or a poster short code is answered by that code, never by an example. Otherwise the
+// closest examples vote: a close, clear winner answers alone — its procedure as one
+// card, "not ours" as an abstention, an intent as Result.Intent — and a fair match puts
+// its procedure first in a list; below that the search answers as without examples.
+func (ix *Index) SearchWith(query string, limit int, x *Examples) Result {
+	if limit <= 0 {
+		limit = 5
+	}
+	if res, ok := ix.lookupCode(query); ok || x.Len() == 0 {
+		if ok {
+			return res
+		}
+		return ix.search(query, limit, nil)
+	}
+	res := ix.search(query, limit, nil)
+	best, second := vote(x.Nearest(query, exNeighbours))
+	if best.score < exWeak || res.Abstain && best.score < exRevive {
+		return res
+	}
+	strong := best.score >= exStrong && best.score >= exMargin*second.score
+	if in, ok := best.ex.Intent(); ok || best.code == "" {
+		if strong {
+			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID}
+		}
+		return res
+	}
+	if res.Confidence == ConfidenceOne && len(res.Hits) > 0 && (!strong || best.score < exOverride) {
+		// The search is sure: an example overrules it only when it is very close.
+		return res
+	}
+	hit := ix.hitFor(best.code, res.Hits)
+	out := Result{Hits: []Hit{hit}, Aspect: res.Aspect, Confidence: ConfidenceOne, Example: best.ex.ID}
+	if !strong && len(res.Hits) > 0 && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, best.code) }) {
+		// A fair match the search did not find at all: second in the list, after the
+		// search's best.
+		out.Hits = []Hit{res.Hits[0], hit}
+	}
+	if !strong {
+		out.Confidence = ConfidenceFew
+		if second.score >= exWeak && second.code != "" && !hitHas(hit, second.code) {
+			if _, intent := second.ex.Intent(); !intent {
+				out.Hits = append(out.Hits, ix.hitFor(second.code, res.Hits))
+			}
+		}
+	}
+	for _, h := range res.Hits {
+		if len(out.Hits) == limit {
+			break
+		}
+		if !slices.ContainsFunc(out.Hits, func(o Hit) bool { return o.Record == h.Record }) && !hitHas(hit, h.Record.Code) {
+			out.Hits = append(out.Hits, h)
+		}
+	}
+	return out
+}
+
+// hitHas reports whether h's record or one of its level variants has code.
+func hitHas(h Hit, code string) bool {
+	if h.Record != nil && h.Record.Code == code {
+		return true
+	}
+	return slices.ContainsFunc(h.Variants, func(r *Record) bool { return r.Code == code })
+}
+
+// hitFor is the hit for code: the search's own hit holding it (with its level variants)
+// or a new one with the records of the same name as variants.
+func (ix *Index) hitFor(code string, hits []Hit) Hit {
+	for _, h := range hits {
+		if hitHas(h, code) {
+			return h
+		}
+	}
+	r, _ := ix.cat.ByCode(code)
+	h := Hit{Record: r, Score: 1}
+	for d := range ix.docs {
+		if ix.docs[d].rec == r {
+			for _, o := range ix.groups[ix.docs[d].group] {
+				if o != int32(d) {
+					h.Variants = append(h.Variants, ix.docs[o].rec)
+				}
+			}
+			break
+		}
+	}
+	return h
+}
