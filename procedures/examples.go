@@ -222,8 +222,24 @@ type exScratch struct {
 	touched []int32
 }
 
-// Nearest returns up to k examples most similar to query, best first.
-func (x *Examples) Nearest(query string, k int) []Neighbour {
+// AccountExamples is the examples one account sees: its own and the shared ones. The
+// zero value has none.
+type AccountExamples struct {
+	x       *Examples
+	account string
+}
+
+// For returns the examples account sees ("" = the shared ones only).
+func (x *Examples) For(account string) AccountExamples {
+	return AccountExamples{x, account}
+}
+
+// Len is the number of examples indexed (of every account).
+func (a AccountExamples) Len() int { return a.x.Len() }
+
+// Nearest returns up to k of the account's examples most similar to query, best first.
+func (a AccountExamples) Nearest(query string, k int) []Neighbour {
+	x := a.x
 	if x.Len() == 0 || k <= 0 {
 		return nil
 	}
@@ -255,6 +271,9 @@ func (x *Examples) Nearest(query string, k int) []Neighbour {
 		wq := tf * x.idf[id]
 		qn2 += wq * wq
 		for _, p := range x.post[id] {
+			if acc := x.exs[p.ex].Account; acc != "" && acc != a.account {
+				continue
+			}
 			if s.dot[p.ex] == 0 {
 				s.touched = append(s.touched, p.ex)
 			}
@@ -373,12 +392,12 @@ func vote(nb []Neighbour) (best, second exVote) {
 	return best, second
 }
 
-// SearchWith is Search helped by examples (x may be nil). A message that names a code
+// SearchWith is Search helped by an account's examples (x may be the zero value). A message that names a code
 // or a poster short code is answered by that code, never by an example. Otherwise the
 // closest examples vote: a close, clear winner answers alone — its procedure as one
 // card, "not ours" as an abstention, an intent as Result.Intent — and a fair match puts
 // its procedure first in a list; below that the search answers as without examples.
-func (ix *Index) SearchWith(query string, limit int, x *Examples) Result {
+func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
 	if limit <= 0 {
 		limit = 5
 	}

@@ -63,7 +63,7 @@ func TestNearestToleratesHowPeopleType(t *testing.T) {
 		"lamf laij giaays hoon thuw bij mat": "hon",
 		"Dạ em chào anh chị ạ, nhà em vừa bán chiếc xe máy cho người quen, giờ muốn sang tên cà vẹt cho họ thì làm sao ạ, em cảm ơn": "cavet",
 	} {
-		nb := x.Nearest(q, 3)
+		nb := x.For("").Nearest(q, 3)
 		if len(nb) == 0 || nb[0].Example.ID != want {
 			t.Errorf("Nearest(%q) = %v, want %s first", q, nb, want)
 		}
@@ -77,35 +77,41 @@ func TestSearchWithExamples(t *testing.T) {
 	x := ix.NewExamples(append(seed, []Example{
 		// The search alone answers both confidently and wrongly (residence
 		// confirmation; a passport).
-		{ID: "single", Query: "xin xác nhận chưa có vợ", Code: "1.004873"},
+		{ID: "single", Account: "ward", Query: "xin xác nhận chưa có vợ", Code: "1.004873"},
 		{ID: "dog", Query: "nhà em bị mất con chó", Code: ""},
 	}...))
 	t.Run("example answers", func(t *testing.T) {
-		res := ix.SearchWith("xin xac nhan chua co vo a", 5, x)
+		res := ix.SearchWith("xin xac nhan chua co vo a", 5, x.For("ward"))
 		if res.Abstain || len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004873" || res.Example != "single" {
 			t.Errorf("got %+v", res)
 		}
 	})
+	t.Run("another account's example is not seen", func(t *testing.T) {
+		res := ix.SearchWith("xin xac nhan chua co vo a", 5, x.For("police"))
+		if res.Example == "single" {
+			t.Errorf("account police answered by ward's example: %+v", res)
+		}
+	})
 	t.Run("explicit code wins", func(t *testing.T) {
-		res := ix.SearchWith("1.004194 xin xac nhan chua co vo", 5, x)
+		res := ix.SearchWith("1.004194 xin xac nhan chua co vo", 5, x.For("ward"))
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004194" || res.Example != "" {
 			t.Errorf("got %+v", res)
 		}
 	})
 	t.Run("out of scope", func(t *testing.T) {
-		res := ix.SearchWith("bị mất con chó", 5, x)
+		res := ix.SearchWith("bị mất con chó", 5, x.For("ward"))
 		if !res.Abstain || res.Intent != "" || res.Example != "dog" {
 			t.Errorf("got %+v", res)
 		}
 	})
 	t.Run("intent", func(t *testing.T) {
-		res := ix.SearchWith("ubnd phuong lam viec thu 7 ko", 5, x)
+		res := ix.SearchWith("ubnd phuong lam viec thu 7 ko", 5, x.For("ward"))
 		if !res.Abstain || res.Intent != IntentOfficeHours {
 			t.Errorf("got %+v", res)
 		}
 	})
 	t.Run("nil examples", func(t *testing.T) {
-		a, b := ix.Search("dang ky tam tru", 5), ix.SearchWith("dang ky tam tru", 5, nil)
+		a, b := ix.Search("dang ky tam tru", 5), ix.SearchWith("dang ky tam tru", 5, AccountExamples{})
 		if fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Errorf("SearchWith(nil) = %+v, Search = %+v", b, a)
 		}
@@ -169,7 +175,7 @@ func TestLearningTrial(t *testing.T) {
 	}
 	before, after := ix.NewExamples(seed), ix.NewExamples(taught)
 	run := func(x *Examples, qs []EvalQuery) EvalReport {
-		return EvaluateFunc(qs, func(q string) Result { return ix.SearchWith(q, 5, x) })
+		return EvaluateFunc(qs, func(q string) Result { return ix.SearchWith(q, 5, x.For("ward")) })
 	}
 	tb, ta := run(before, rest), run(after, rest)
 	ub, ua := run(before, untaught), run(after, untaught)
