@@ -164,7 +164,7 @@ func TestCardVariantsLine(t *testing.T) {
 func TestIndexSearcherVariants(t *testing.T) {
 	cat := loadTestCatalog(t)
 	ix := procedures.NewIndex(cat.Catalog, procedures.Options{})
-	f := IndexSearcher(func() *procedures.Index { return ix }, nil).Find("cấp đổi thẻ căn cước", 5)
+	f := IndexSearcher(func() *procedures.Index { return ix }, nil, nil).Find("", "cấp đổi thẻ căn cước", 5)
 	if f.Kind != FoundOne || len(f.Variants) == 0 {
 		t.Fatalf("Find = kind %v, %d variants; want one hit with variants", f.Kind, len(f.Variants))
 	}

@@ -40,7 +40,7 @@ type Catalog interface {
 
 // Searcher finds procedures for a citizen's text. IndexSearcher adapts *procedures.Index.
 type Searcher interface {
-	Find(text string, limit int) Found
+	Find(account, text string, limit int) Found
 }
 
 // FoundKind is what a search means for the reply.
@@ -72,6 +72,9 @@ type Found struct {
 	// "thẻ căn cước"), possibly empty.
 	Topic   string
 	Options []*procedures.Record
+	// Intent is set (with FoundNothing) when an officer's or a seed example says the text
+	// is one of the bot's own intents (procedures.IntentOfficeHours, …).
+	Intent string
 }
 
 // JobProgress is the per-citizen record of the last job handled (see Bot.HandleJob).

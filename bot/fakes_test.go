@@ -136,7 +136,7 @@ func (c *testCatalog) records(codes ...string) []*procedures.Record {
 // fakeSearch answers fixed queries (routing tests are about routing, not ranking).
 type fakeSearch map[string]Found
 
-func (f fakeSearch) Find(text string, limit int) Found {
+func (f fakeSearch) Find(_, text string, limit int) Found {
 	return f[fold(text)]
 }
 

@@ -55,7 +55,18 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
-	found := b.search.Find(text, maxListed)
+	found := b.search.Find(acc.ID, text, maxListed)
+	// A labelled example said what the text is: the office's hours, or a person.
+	switch found.Intent {
+	case procedures.IntentOfficeHours:
+		p.route = "office"
+		p.say(officeInfo(acc, intentOfficeHours, now))
+		return
+	case procedures.IntentTalkToOfficer:
+		p.route = "handoff"
+		b.handoff(acc, now, p)
+		return
+	}
 	if found.Aspect != SectionCard && conv.Current != "" {
 		cur, ok := b.catalog.ByCode(conv.Current)
 		if ok && !namesOther(found, conv.Current) {

@@ -7,26 +7,32 @@ import (
 )
 
 // IndexSearcher adapts the procedures index to Searcher. index is called for every search
-// so that a catalogue reload (procedures.Holder) takes effect at once. observe, when not
-// nil, is told each search's confidence and duration (metrics).
-func IndexSearcher(index func() *procedures.Index, observe func(confidence string, took time.Duration)) Searcher {
-	return indexSearcher{index, observe}
+// so that a catalogue reload (procedures.Holder) takes effect at once. examples, when not
+// nil, gives the labelled examples an account's searches use (examples.Library.For).
+// observe, when not nil, is told each search's confidence and duration (metrics).
+func IndexSearcher(index func() *procedures.Index, examples func(account string) procedures.AccountExamples, observe func(confidence string, took time.Duration)) Searcher {
+	return indexSearcher{index, examples, observe}
 }
 
 type indexSearcher struct {
-	index   func() *procedures.Index
-	observe func(string, time.Duration)
+	index    func() *procedures.Index
+	examples func(string) procedures.AccountExamples
+	observe  func(string, time.Duration)
 }
 
 // Find maps procedures.Result to the bot's terms: ConfidenceOne → one card, Few → a list,
 // Clarify → a question with the options, None → nothing (the query is recorded).
-func (s indexSearcher) Find(text string, limit int) Found {
+func (s indexSearcher) Find(account, text string, limit int) Found {
 	start := time.Now()
-	res := s.index().Search(text, limit)
+	var ex procedures.AccountExamples
+	if s.examples != nil {
+		ex = s.examples(account)
+	}
+	res := s.index().SearchWith(text, limit, ex)
 	if s.observe != nil {
 		s.observe(string(res.Confidence), time.Since(start))
 	}
-	f := Found{Aspect: aspectSection(res.Aspect)}
+	f := Found{Aspect: aspectSection(res.Aspect), Intent: res.Intent}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
 	var first []*procedures.Record // variants of hits[0]
 	for _, h := range res.Hits {

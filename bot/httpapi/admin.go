@@ -129,6 +129,9 @@ type AdminOptions struct {
 	// Scans reads QR landing-page views (redisstore.Scans, inmem.Scans); optional, without
 	// it /scans answers 404.
 	Scans bot.ScanReader
+	// Examples keeps the labelled examples (examples.Library); optional, without it the
+	// example routes answer 404.
+	Examples ExampleLibrary
 	// MaxBodyBytes caps request bodies (default 64 KiB; a campaign text is ≤ 2,000 chars).
 	MaxBodyBytes int64
 	// RatePerMinute and Burst limit each officer's requests on this replica
@@ -198,6 +201,9 @@ func (a *Admin) Register(r gin.IRoutes) {
 	r.GET("/admin/v1/accounts/:account/stats", auth, a.stats)
 	r.GET("/admin/v1/accounts/:account/unmatched", auth, a.unmatched)
 	r.GET("/admin/v1/accounts/:account/scans", auth, a.scans)
+	r.POST("/admin/v1/accounts/:account/examples", auth, a.addExample)
+	r.GET("/admin/v1/accounts/:account/examples", auth, a.listExamples)
+	r.DELETE("/admin/v1/accounts/:account/examples/:id", auth, a.deleteExample)
 	r.GET("/admin/v1/audit", auth, a.audit)
 }
 

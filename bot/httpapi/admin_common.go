@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/examples"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -70,6 +71,9 @@ var adminErrors = []struct {
 	{broadcast.ErrWrongStatus, http.StatusConflict, "wrong_status", ""},
 	{broadcast.ErrArticleQuota, http.StatusConflict, "article_quota", ""},
 	{broadcast.ErrUnknownAccount, http.StatusUnprocessableEntity, "unknown_account", ""},
+	{examples.ErrNotFound, http.StatusNotFound, "not_found", "no such example"},
+	{examples.ErrInvalid, http.StatusBadRequest, "invalid", ""},
+	{examples.ErrFull, http.StatusConflict, "too_many_examples", "the example store is full; delete some first"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "the store is unreachable; try again"},
 	{errWrongOA, http.StatusConflict, "wrong_oa", "Zalo authorised a different OA than the one configured for this account"},
 	{errCodeRefused, http.StatusBadRequest, "code_refused", "Zalo refused the authorization code"},

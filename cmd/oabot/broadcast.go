@@ -41,6 +41,8 @@ type campaignKit struct {
 	audit     httpapi.Auditor
 	limiter   broadcast.Limiter
 	service   *broadcast.Service
+	// examples are the labelled examples the admin API edits (nil: its routes answer 404).
+	examples httpapi.ExampleLibrary
 	// poll is the runner's idle wait between looks for work (0: the runner's default).
 	poll time.Duration
 
@@ -194,7 +196,7 @@ func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader, ext
 	}
 	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Account: k.adminAccount,
 		Campaigns: k.service, Followers: k.followers, Audit: k.audit,
-		Stats: stats, Scans: scans, Logger: k.log})
+		Stats: stats, Scans: scans, Examples: k.examples, Logger: k.log})
 }
 
 // adminAccount returns an enabled account's OA id and Zalo client (its Tagger) for the
@@ -556,6 +558,7 @@ func (s *service) mountCampaigns() error {
 	if err != nil {
 		return fmt.Errorf("campaigns: %w", err)
 	}
+	k.examples = s.examples
 	stats, err := redisstore.NewStats(s.rdb, redisstore.StatsOptions{Prefix: s.cfg.Redis.KeyPrefix})
 	if err != nil {
 		return err
@@ -623,6 +626,7 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return fmt.Errorf("demo campaigns: %w", err)
 	}
+	k.examples = s.examples
 	officer := httpapi.Officer{Name: demoOfficerName, TokenHash: sha256.Sum256([]byte(s.demoToken())),
 		Role: httpapi.RoleBroadcaster, Accounts: []string{"*"}}
 	var stats httpapi.StatsReader

@@ -25,6 +25,9 @@ type conversationDeps struct {
 	Catalog     *procedures.Holder
 	// ObserveSearch is told each search's confidence and duration (metrics); may be nil.
 	ObserveSearch func(confidence string, took time.Duration)
+	// Examples gives the labelled examples an account's searches use (examples.Library.For);
+	// nil: none.
+	Examples func(account string) procedures.AccountExamples
 	// Messenger returns the Zalo client of an account slug.
 	Messenger func(account string) (bot.Messenger, bool)
 }
@@ -43,7 +46,7 @@ func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
 	return bot.New(bot.Deps{
 		Logger: d.Logger, Clock: d.Clock, State: d.State, Stats: d.Stats,
 		Catalog:  bot.HolderCatalog(d.Catalog),
-		Search:   bot.IndexSearcher(d.Catalog.Index, d.ObserveSearch),
+		Search:   bot.IndexSearcher(d.Catalog.Index, d.Examples, d.ObserveSearch),
 		Accounts: accounts, Messenger: d.Messenger,
 		QR:          newQRImages(cfg),
 		Attachments: d.Attachments,

@@ -239,13 +239,13 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 		qs = procedures.InCatalog(c, qs)
 	}
 	ix := procedures.NewIndex(c, procedures.Options{})
-	var ex *procedures.Examples
+	var ex procedures.AccountExamples
 	if *useExamples {
 		seed, err := procedures.SeedExamples()
 		if err != nil {
 			return err
 		}
-		ex = ix.NewExamples(seed)
+		ex = ix.NewExamples(seed).For("")
 	}
 	rep := procedures.EvaluateFunc(qs, func(q string) procedures.Result { return ix.SearchWith(q, 5, ex) })
 	if *asJSON {

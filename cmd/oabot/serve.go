@@ -18,6 +18,7 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/accounts"
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/examples"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/logx"
@@ -115,6 +116,7 @@ type service struct {
 	queue    queue.Queue
 	state    bot.StateStore
 	catalog  *procedures.Holder
+	examples *examples.Library // labelled examples the search uses (examples.go)
 	tokens   zalo.TokenStore
 	accounts *accounts.Registry // every account served, with its Zalo clients (accounts_live.go)
 	fake     *zalotest.Server   // demo only: the in-process fake Zalo API
@@ -149,16 +151,17 @@ func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout 
 	s.logStart()
 	// The whole wiring, in the order each piece needs the ones before it.
 	for _, step := range []func() error{
-		func() error { return s.openStores(ctx) },  // Redis (redisstore.Open) or memory: queue, state, tokens
-		func() error { return s.loadCatalog(ctx) }, // the procedures
-		func() error { return s.newAccounts(ctx) }, // file + runtime accounts, their Zalo clients
-		s.buildConversation,                        // the bot, for the accounts of now
-		s.newWebhook,                               // /webhook, /healthz, /readyz
-		s.mountEmulator,                            // demo and preview: fake Zalo API, emulator page
-		s.mountCampaigns,                           // /admin/v1, follower registry, delivery runner
-		s.mountQR,                                  // QR, landing pages, posters (accept the admin API's officers)
-		s.mountOps,                                 // /metrics, OA onboarding (/oauth/zalo, /admin/v1/oa)
-		s.mountConsole,                             // the officers' console (/console/), console.go
+		func() error { return s.openStores(ctx) },   // Redis (redisstore.Open) or memory: queue, state, tokens
+		func() error { return s.loadCatalog(ctx) },  // the procedures
+		func() error { return s.loadExamples(ctx) }, // seed and taught examples (examples.go)
+		func() error { return s.newAccounts(ctx) },  // file + runtime accounts, their Zalo clients
+		s.buildConversation,                         // the bot, for the accounts of now
+		s.newWebhook,                                // /webhook, /healthz, /readyz
+		s.mountEmulator,                             // demo and preview: fake Zalo API, emulator page
+		s.mountCampaigns,                            // /admin/v1, follower registry, delivery runner
+		s.mountQR,                                   // QR, landing pages, posters (accept the admin API's officers)
+		s.mountOps,                                  // /metrics, OA onboarding (/oauth/zalo, /admin/v1/oa)
+		s.mountConsole,                              // the officers' console (/console/), console.go
 	} {
 		if err := step(); err != nil {
 			s.close()
@@ -300,7 +303,7 @@ func (s *service) bootstrapTokens(ctx context.Context, a config.Account) error {
 // buildConversation builds the citizen conversation and what it records (statistics,
 // uploaded-image cache); the registry rebuilds it when the accounts change.
 func (s *service) buildConversation() error {
-	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog, Messenger: s.messenger}
+	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog, Messenger: s.messenger, Examples: s.examples.For}
 	if s.ops.m != nil {
 		d.ObserveSearch = s.ops.m.Search
 	}
@@ -401,6 +404,9 @@ func (s *service) run(ctx context.Context) error {
 	adone := make(chan struct{})
 	go func() { defer close(adone); s.accounts.Run(actx, accountsRefreshEvery) }()
 	defer func() { stopAccounts(); <-adone }()
+	edone := make(chan struct{})
+	go func() { defer close(edone); s.examples.Run(actx, examplesRefreshEvery) }()
+	defer func() { stopAccounts(); <-edone }()
 
 	base := displayBase(ln.Addr())
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
