@@ -230,15 +230,59 @@ func containsAny(w string, phrases []string) bool {
 	return false
 }
 
-// maskQuery is how an unmatched query is recorded for officers: folded words, digits
-// replaced by '#' (phone and ID numbers must not be stored), at most 100 characters.
+// maskQuery is how an unmatched query is recorded for officers: folded words (which also
+// group the same question typed with and without diacritics), at most 100 characters,
+// with what could identify a person masked — phone and ID numbers, account numbers,
+// dates: any run of numbers (one word, or several in a row such as "0903 123 456")
+// holding maskMinDigits digits or more. Short numbers stay readable: "thu 7", "lop 1",
+// "14 tuoi", "nam 2016".
 func maskQuery(text string) string {
-	w := words(text)
-	w = strings.Map(func(r rune) rune {
-		if unicode.IsDigit(r) {
-			return '#'
+	toks := strings.Fields(words(text))
+	for i := 0; i < len(toks); {
+		if !hasDigit(toks[i]) {
+			i++
+			continue
 		}
-		return r
-	}, w)
-	return truncate(w, 100)
+		// A run of number words (digits and dots only), or one word with digits in it.
+		j, n := i, 0
+		for j < len(toks) && (j == i || isNumberWord(toks[j])) && hasDigit(toks[j]) {
+			n += countDigits(toks[j])
+			j++
+			if !isNumberWord(toks[j-1]) {
+				break
+			}
+		}
+		if n >= maskMinDigits {
+			for k := i; k < j; k++ {
+				toks[k] = strings.Map(func(r rune) rune {
+					if unicode.IsDigit(r) {
+						return '#'
+					}
+					return r
+				}, toks[k])
+			}
+		}
+		i = j
+	}
+	return truncate(strings.Join(toks, " "), 100)
+}
+
+// maskMinDigits: a run of numbers with this many digits may identify a person.
+const maskMinDigits = 5
+
+func hasDigit(w string) bool { return strings.IndexFunc(w, unicode.IsDigit) >= 0 }
+
+func countDigits(w string) int {
+	n := 0
+	for _, r := range w {
+		if unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// isNumberWord reports whether w is made of digits and dots only ("0903", "12.5").
+func isNumberWord(w string) bool {
+	return strings.IndexFunc(w, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' }) < 0
 }

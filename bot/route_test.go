@@ -94,8 +94,17 @@ func TestPickNumberAndMask(t *testing.T) {
 			t.Errorf("pickNumber(%q) = %d, want no number", in, got)
 		}
 	}
-	if got, want := maskQuery("Mất CCCD số 079123456789, gọi 0903 123 456!"), "mat cccd so ############ goi #### ### ###"; got != want {
-		t.Errorf("maskQuery = %q, want %q", got, want)
+	for in, want := range map[string]string{
+		"Mất CCCD số 079123456789, gọi 0903 123 456!": "mat cccd so ############ goi #### ### ###",
+		"thứ 7 có làm việc ko":                        "thu 7 co lam viec ko",
+		"con em học lớp 1, 14 tuổi, sinh năm 2016":    "con em hoc lop 1 14 tuoi sinh nam 2016",
+		"stk vcb0123456 sinh ngày 12 3 2024":          "stk vcb####### sinh ngay ## # ####",
+		"cccd số 079.123.456":                         "cccd so ###.###.###",
+		"biển 59 C1 123.45":                           "bien 59 c1 ###.##", // a plate identifies its owner
+	} {
+		if got := maskQuery(in); got != want {
+			t.Errorf("maskQuery(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

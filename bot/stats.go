@@ -21,7 +21,7 @@ type Stats interface {
 type StatsDelta struct {
 	// Views lists procedure codes shown (a card or a section).
 	Views []string
-	// Unmatched is a query nobody could answer, already masked (digits → '#').
+	// Unmatched is a query nobody could answer, already masked (maskQuery).
 	Unmatched string
 	// Follows and Unfollows count follow / unfollow events.
 	Follows, Unfollows int
@@ -32,6 +32,21 @@ type StatsDelta struct {
 // Empty reports whether d adds nothing.
 func (d StatsDelta) Empty() bool {
 	return len(d.Views) == 0 && d.Unmatched == "" && d.Follows == 0 && d.Unfollows == 0 && d.Messages == 0
+}
+
+// Unanswered is a question the bot could not answer, as officers review it: the masked
+// text (maskQuery: folded, identifying numbers masked), how often and when last asked.
+type Unanswered struct {
+	Text  string    `json:"text"`
+	Count int64     `json:"count"`
+	Last  time.Time `json:"last"`
+}
+
+// UnansweredStore lists the unanswered questions newest first and forgets the ones an
+// officer has dealt with (redisstore.Stats and inmem.Stats; statstest checks both).
+type UnansweredStore interface {
+	Unanswered(ctx context.Context, account string, n int) ([]Unanswered, error)
+	DropUnanswered(ctx context.Context, account string, texts ...string) error
 }
 
 // StatsQuery selects what Summary returns.

@@ -21,11 +21,15 @@ type Stats struct {
 
 type accountStats struct {
 	views, unmatched   map[string]int64
+	lastAsked          map[string]time.Time // unmatched query → last asked
 	follows, unfollows int64
 	msgs               map[string]int64 // Vietnam day → messages
 }
 
-var _ bot.Stats = (*Stats)(nil)
+var (
+	_ bot.Stats           = (*Stats)(nil)
+	_ bot.UnansweredStore = (*Stats)(nil)
+)
 
 // NewStats returns in-memory counters; maxUnmatched caps distinct unmatched queries per
 // account (0 means 2000; the least asked are dropped).
@@ -48,7 +52,7 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 	defer s.mu.Unlock()
 	a := s.accounts[account]
 	if a == nil {
-		a = &accountStats{views: map[string]int64{}, unmatched: map[string]int64{}, msgs: map[string]int64{}}
+		a = &accountStats{views: map[string]int64{}, unmatched: map[string]int64{}, lastAsked: map[string]time.Time{}, msgs: map[string]int64{}}
 		s.accounts[account] = a
 	}
 	for _, code := range d.Views {
@@ -56,9 +60,19 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 	}
 	if d.Unmatched != "" {
 		a.unmatched[d.Unmatched]++
+		a.lastAsked[d.Unmatched] = at
 		if len(a.unmatched) > s.maxUnmatched {
 			least := top(a.unmatched, len(a.unmatched))
 			delete(a.unmatched, least[len(least)-1].Key)
+		}
+		if len(a.lastAsked) > s.maxUnmatched {
+			oldest := ""
+			for k, t := range a.lastAsked {
+				if oldest == "" || t.Before(a.lastAsked[oldest]) {
+					oldest = k
+				}
+			}
+			delete(a.lastAsked, oldest)
 		}
 	}
 	a.follows += int64(d.Follows)
@@ -156,5 +170,39 @@ func (a *Attachments) DeleteAttachment(_ context.Context, key string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.m, key)
+	return nil
+}
+
+// Unanswered lists the account's n most recently asked unanswered questions.
+func (s *Stats) Unanswered(_ context.Context, account string, n int) ([]bot.Unanswered, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []bot.Unanswered{}
+	a := s.accounts[account]
+	if a == nil {
+		return out, nil
+	}
+	for k, t := range a.lastAsked {
+		out = append(out, bot.Unanswered{Text: k, Count: max(1, a.unmatched[k]), Last: t})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Last.Equal(out[j].Last) {
+			return out[i].Last.After(out[j].Last)
+		}
+		return out[i].Text > out[j].Text
+	})
+	return out[:min(n, len(out))], nil
+}
+
+// DropUnanswered forgets questions an officer has dealt with.
+func (s *Stats) DropUnanswered(_ context.Context, account string, texts ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accounts[account]; a != nil {
+		for _, t := range texts {
+			delete(a.unmatched, t)
+			delete(a.lastAsked, t)
+		}
+	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/statstest"
 )
 
 func TestStatsRecordAndSummary(t *testing.T) {
@@ -54,4 +55,8 @@ func TestAttachmentsExpire(t *testing.T) {
 	if id, _ := a.Attachment(ctx, "k"); id != "" {
 		t.Fatalf("after ttl got %q, want none", id)
 	}
+}
+
+func TestUnansweredContract(t *testing.T) {
+	statstest.Unanswered(t, func(_ *testing.T, max int) statstest.Store { return NewStats(max) })
 }

@@ -68,6 +68,10 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 			p.ZIncrBy(ctx, k, 1, d.Unmatched)
 			// Keep the MaxUnmatched most asked: ranks count from the least asked.
 			p.ZRemRangeByRank(ctx, k, 0, -(s.maxUnmatched + 1))
+			// When each was last asked (seconds), for the newest-first list; the oldest go.
+			kl := s.key(account, "unmatched:last")
+			p.ZAdd(ctx, kl, redis.Z{Score: float64(at.Unix()), Member: d.Unmatched})
+			p.ZRemRangeByRank(ctx, kl, 0, -(s.maxUnmatched + 1))
 		}
 		if d.Follows != 0 {
 			p.HIncrBy(ctx, s.key(account, "follow"), "follows", int64(d.Follows))
@@ -125,4 +129,51 @@ func counts(zs []redis.Z) []bot.Count {
 		out = append(out, bot.Count{Key: m, Count: int64(z.Score)})
 	}
 	return out
+}
+
+var _ bot.UnansweredStore = (*Stats)(nil)
+
+// Unanswered lists the account's n most recently asked unanswered questions with how often
+// each was asked.
+func (s *Stats) Unanswered(ctx context.Context, account string, n int) ([]bot.Unanswered, error) {
+	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.key(account, "unmatched:last"), 0, int64(max(1, n)-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read unanswered: %w", err)
+	}
+	out := make([]bot.Unanswered, 0, len(zs))
+	if len(zs) == 0 {
+		return out, nil
+	}
+	members := make([]string, len(zs))
+	for i, z := range zs {
+		members[i], _ = z.Member.(string)
+	}
+	counts, err := s.rdb.ZMScore(ctx, s.key(account, "unmatched"), members...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read unanswered: %w", err)
+	}
+	for i, z := range zs {
+		out = append(out, bot.Unanswered{Text: members[i], Count: max(1, int64(counts[i])), Last: time.Unix(int64(z.Score), 0).UTC()})
+	}
+	return out, nil
+}
+
+// DropUnanswered forgets questions an officer has dealt with.
+func (s *Stats) DropUnanswered(ctx context.Context, account string, texts ...string) error {
+	if len(texts) == 0 {
+		return nil
+	}
+	members := make([]any, len(texts))
+	for i, t := range texts {
+		members[i] = t
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.key(account, "unmatched"), members...)
+		p.ZRem(ctx, s.key(account, "unmatched:last"), members...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("drop unanswered: %w", err)
+	}
+	return nil
 }

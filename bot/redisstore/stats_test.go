@@ -9,6 +9,7 @@ import (
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/bot/statstest"
 )
 
 func TestStatsRecordAndSummary(t *testing.T) {
@@ -86,4 +87,15 @@ func TestAttachments(t *testing.T) {
 	if id, _ := a.Attachment(ctx, "qr:x:1"); id != "" {
 		t.Fatalf("after delete: %q", id)
 	}
+}
+
+func TestUnansweredContract(t *testing.T) {
+	statstest.Unanswered(t, func(t *testing.T, max int) statstest.Store {
+		rdb, prefix := redistest.New(t)
+		s, err := NewStats(rdb, StatsOptions{Prefix: prefix, MaxUnmatched: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
