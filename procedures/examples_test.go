@@ -188,3 +188,28 @@ func TestLearningTrial(t *testing.T) {
 		t.Errorf("teaching made things worse")
 	}
 }
+
+func TestCandidatesEvenWhenAbstaining(t *testing.T) {
+	c, _ := Builtin()
+	ix := NewIndex(c, Options{})
+	if res := ix.Search("giấy độc thân", 5); !res.Abstain && len(res.Hits) > 0 && res.Hits[0].Record.Code == "1.004873" {
+		t.Log("the search already answers; the test still checks Candidates")
+	}
+	got := ix.Candidates("xin giấy độc thân để cưới", 5)
+	if len(got) == 0 || len(got) > 5 {
+		t.Fatalf("Candidates = %d records", len(got))
+	}
+	found := false
+	for _, r := range got {
+		found = found || r.Code == "1.004873"
+	}
+	if !found {
+		t.Errorf("the marital-status certificate is not among %d candidates", len(got))
+	}
+	if got := ix.Candidates("1.004194", 5); len(got) != 1 || got[0].Code != "1.004194" {
+		t.Errorf("Candidates(code) = %v", got)
+	}
+	if got := ix.Candidates("ạ ạ ạ", 5); len(got) != 0 {
+		t.Errorf("Candidates(no words) = %v", got)
+	}
+}

@@ -48,3 +48,29 @@ func (ix *Index) Explain(query string, limit int) string {
 	}
 	return b.String()
 }
+
+// Candidates returns up to limit procedures a query may be about, best first, even when
+// the search would abstain: suggestions for an officer labelling a message (one record
+// per procedure name; level variants are left out).
+func (ix *Index) Candidates(query string, limit int) []*Record {
+	if limit <= 0 {
+		limit = 5
+	}
+	if res, ok := ix.lookupCode(query); ok {
+		return []*Record{res.Hits[0].Record}
+	}
+	var dg diag
+	ix.search(query, limit, &dg)
+	var out []*Record
+	seen := map[int32]bool{}
+	for _, c := range dg.cands {
+		if len(out) == limit {
+			break
+		}
+		if g := ix.docs[c.doc].group; !seen[g] {
+			seen[g] = true
+			out = append(out, ix.docs[c.doc].rec)
+		}
+	}
+	return out
+}

@@ -592,6 +592,7 @@ func (s *service) runCampaigns(api *httpapi.Server, k *campaignKit, admin *httpa
 	}
 	api.Mount(admin)
 	s.admin = admin
+	s.audit = k.audit
 	s.followers = k.followers
 	s.runner = r
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/console"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/redisstore"
@@ -63,7 +64,12 @@ func (s *service) mountConsole() error {
 // each with the data sources it reads; entries of the navigation that no section fills
 // stay hidden.
 func (s *service) consoleSections() []console.Section {
-	return []console.Section{}
+	var sections []console.Section
+	if st, ok := s.ops.live.deps.Stats.(bot.UnansweredStore); ok {
+		sections = append(sections, &console.Questions{Source: &questionsSource{stats: st, index: s.catalog.Index,
+			examples: s.examples, audit: s.audit, log: s.log.Named("console")}}) // console_questions.go
+	}
+	return sections
 }
 
 func (s *service) consoleStore() (console.Store, error) {

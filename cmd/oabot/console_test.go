@@ -99,7 +99,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("open the menu: %v", err)
 	}
 	consoleWaitJS(t, ctx, "menu open", `document.querySelector(".nav-mobile details").open &&
-		[...document.querySelectorAll(".nav-mobile .nav a")].map(a => a.textContent).join("|") == "Tổng quan" &&
+		[...document.querySelectorAll(".nav-mobile .nav a")].map(a => a.textContent).join("|") == "Tổng quan|Câu hỏi chưa trả lời được" &&
 		document.querySelector('.nav-mobile .nav a[aria-current=page]') != null`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-menu-360.png")
@@ -265,7 +265,9 @@ func consoleCheckLayout(t *testing.T, ctx context.Context, width int) {
 		const small = [];
 		for (const el of document.querySelectorAll("a, button, summary, select, input:not([type=hidden])")) {
 			if (el.closest("p, li.inline") && el.tagName == "A" && !el.closest("nav")) continue; // links in text
-			const r = el.getBoundingClientRect();
+			// A radio or checkbox is hit through its label (the whole row): measure that.
+			const box = (el.type == "radio" || el.type == "checkbox") && el.closest("label") || el;
+			const r = box.getBoundingClientRect();
 			const s = getComputedStyle(el);
 			if (r.width == 0 || r.height == 0 || s.visibility == "hidden" || el.classList.contains("skip")) continue;
 			if (r.height < 44 || r.width < 44) small.push(el.tagName + " " + (el.textContent || el.name).trim() + " " + Math.round(r.width) + "×" + Math.round(r.height));

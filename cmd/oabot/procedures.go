@@ -149,6 +149,7 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 5, "number of results")
 	explain := fs.Bool("explain", false, "print the query analysis, candidates and abstention reason")
+	useExamples := fs.Bool("examples", true, "search with the seed examples, as the bot does (--examples=false: the records alone)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -158,13 +159,17 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	ix := procedures.NewIndex(c, procedures.Options{})
+	ex, err := seedExamples(ix, *useExamples)
+	if err != nil {
+		return err
+	}
 	if len(pos) > 0 {
 		q := strings.Join(pos, " ")
 		if *explain {
 			_, err := io.WriteString(stdout, ix.Explain(q, *limit))
 			return err
 		}
-		res := ix.Search(q, *limit)
+		res := ix.SearchWith(q, *limit, ex)
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetEscapeHTML(false)
@@ -184,7 +189,7 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return err
 		}
 		q := sc.Text()
-		if err := enc.Encode(toSearchLine(q, ix.Search(q, *limit))); err != nil {
+		if err := enc.Encode(toSearchLine(q, ix.SearchWith(q, *limit, ex))); err != nil {
 			return err
 		}
 	}
@@ -239,13 +244,9 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 		qs = procedures.InCatalog(c, qs)
 	}
 	ix := procedures.NewIndex(c, procedures.Options{})
-	var ex procedures.AccountExamples
-	if *useExamples {
-		seed, err := procedures.SeedExamples()
-		if err != nil {
-			return err
-		}
-		ex = ix.NewExamples(seed).For("")
+	ex, err := seedExamples(ix, *useExamples)
+	if err != nil {
+		return err
 	}
 	rep := procedures.EvaluateFunc(qs, func(q string) procedures.Result { return ix.SearchWith(q, 5, ex) })
 	if *asJSON {
@@ -326,4 +327,17 @@ func procImport(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// seedExamples indexes the shipped examples over ix (the zero value when use is false), so
+// the CLI searches as the bot does before any officer taught it.
+func seedExamples(ix *procedures.Index, use bool) (procedures.AccountExamples, error) {
+	if !use {
+		return procedures.AccountExamples{}, nil
+	}
+	seed, err := procedures.SeedExamples()
+	if err != nil {
+		return procedures.AccountExamples{}, err
+	}
+	return ix.NewExamples(seed).For(""), nil
 }

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/console"
+	"github.com/oabot/oabot/bot/examples"
+	"github.com/oabot/oabot/bot/httpapi"
+	"github.com/oabot/oabot/procedures"
+)
+
+// questionsSource is the console's questions page (console.Questions) on the statistics
+// store (the unanswered questions), the catalogue (suggestions) and the example library
+// (the officer's decisions), with each decision in the audit trail.
+type questionsSource struct {
+	stats    bot.UnansweredStore
+	index    func() *procedures.Index
+	examples *examples.Library
+	audit    httpapi.Auditor // nil: not audited (no campaigns configured)
+	log      *zap.Logger
+}
+
+var _ console.QuestionsSource = (*questionsSource)(nil)
+
+func (q *questionsSource) Unanswered(ctx context.Context, account string, n int) ([]console.Question, error) {
+	list, err := q.stats.Unanswered(ctx, account, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]console.Question, len(list))
+	for i, u := range list {
+		out[i] = console.Question{Text: u.Text, Count: u.Count, Last: u.Last}
+	}
+	return out, nil
+}
+
+func (q *questionsSource) Suggest(_, text string, n int) []console.Procedure {
+	recs := q.index().Candidates(text, n)
+	out := make([]console.Procedure, len(recs))
+	for i, r := range recs {
+		out[i] = consoleProcedure(r)
+	}
+	return out
+}
+
+func (q *questionsSource) Procedure(code string) (console.Procedure, bool) {
+	r, ok := q.index().Catalog().ByCode(code)
+	if !ok {
+		return console.Procedure{}, false
+	}
+	return consoleProcedure(r), true
+}
+
+func consoleProcedure(r *procedures.Record) console.Procedure {
+	return console.Procedure{Code: r.Code, Name: r.Name, Field: r.Field}
+}
+
+// Teach stores the decision as the account's example and takes the question off the list.
+func (q *questionsSource) Teach(ctx context.Context, account string, by console.Officer, text, code string) error {
+	e, _, err := q.examples.Add(ctx, procedures.Example{Account: account, Query: text, Code: code, Source: "console", By: by.Name})
+	q.record(ctx, by, "example.add", account, strings.TrimSpace(e.ID+" "+code), err)
+	if errors.Is(err, examples.ErrInvalid) {
+		return fmt.Errorf("%w: %s", console.ErrInvalidExample, strings.TrimPrefix(err.Error(), examples.ErrInvalid.Error()+": "))
+	}
+	if err != nil {
+		return err
+	}
+	return q.stats.DropUnanswered(ctx, account, text)
+}
+
+func (q *questionsSource) Dismiss(ctx context.Context, account, text string) error {
+	return q.stats.DropUnanswered(ctx, account, text)
+}
+
+// record writes an audit entry for a console decision: who, what, which example — never
+// the citizen's words.
+func (q *questionsSource) record(ctx context.Context, by console.Officer, action, account, target string, err error) {
+	if q.audit == nil {
+		return
+	}
+	res := "ok"
+	if err != nil {
+		res = "error"
+		if errors.Is(err, examples.ErrInvalid) {
+			res = "invalid"
+		}
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	e := broadcast.AuditEntry{At: time.Now(), Officer: by.Name, Role: by.Role.String(), Action: action, Account: account,
+		Target: target, Remote: "console", Result: res}
+	if aerr := q.audit.Record(actx, e); aerr != nil {
+		q.log.Error("audit entry lost", zap.String("action", action), zap.String("officer", by.Name), zap.Error(aerr))
+	}
+}
