@@ -30,6 +30,10 @@ type analysed struct {
 	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
 	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
 	verb     bool   // the query names an administrative verb or action
+	// segs and extras are the rewritten words (segments and synonym expansions), which
+	// the example matcher reads (exampleFeatures).
+	segs   [][]qtok
+	extras []expansion
 }
 
 // qtok is a query word with its content group (0 for stopwords).
@@ -106,6 +110,7 @@ func (ix *Index) analyse(query string) analysed {
 	b.addTyped()
 	b.addExpansions()
 	b.finish(toks)
+	b.a.segs, b.a.extras = b.segs, b.extras
 	return b.a
 }
 

@@ -195,3 +195,60 @@ func BenchmarkSearchParallel(b *testing.B) {
 		}
 	})
 }
+
+// examples10k is the seed examples plus copies owned by accounts, about 10,000 in all
+// (issue 16: the search's speed with 10,000 examples loaded).
+func examples10k(tb testing.TB) []Example {
+	tb.Helper()
+	seed, err := SeedExamples()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := append([]Example(nil), seed...)
+	for a := 1; len(out) < 10000; a++ {
+		for _, e := range seed {
+			if len(out) == 10000 {
+				break
+			}
+			e.ID, e.Account = fmt.Sprintf("%s-a%d", e.ID, a), fmt.Sprintf("acc-%d", a)
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// BenchmarkSearchExamples10k is BenchmarkSearch with 10,000 examples loaded, searching as
+// one account (its examples and the shared ones); compare with BenchmarkSearch in the
+// same run.
+func BenchmarkSearchExamples10k(b *testing.B) {
+	ix := NewIndex(realCatalog(b), Options{})
+	x := ix.NewExamples(examples10k(b)).For("acc-1")
+	qs := benchQueries(b)
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		ix.SearchWith(qs[i%len(qs)], 5, x)
+		lat = append(lat, time.Since(t))
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkBuildExamples10k is the time and memory to index 10,000 examples (a replica
+// rebuilds on every change an officer makes anywhere).
+func BenchmarkBuildExamples10k(b *testing.B) {
+	ix := NewIndex(realCatalog(b), Options{})
+	exs := examples10k(b)
+	before := heapMB()
+	var keep *Examples
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		keep = ix.NewExamples(exs)
+	}
+	b.StopTimer()
+	b.ReportMetric(heapMB()-before, "heap-MB")
+	runtime.KeepAlive(keep)
+}

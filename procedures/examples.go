@@ -243,7 +243,20 @@ func (a AccountExamples) Nearest(query string, k int) []Neighbour {
 	if x.Len() == 0 || k <= 0 {
 		return nil
 	}
-	qv := x.ix.exampleFeatures(query)
+	if len(query) > 2000 {
+		query = query[:2000]
+	}
+	an := x.ix.analyse(query)
+	return a.nearest(&an, k)
+}
+
+// nearest is Nearest for a message already analysed.
+func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
+	x := a.x
+	if x.Len() == 0 || k <= 0 {
+		return nil
+	}
+	qv := x.ix.features(an)
 	if len(qv) == 0 {
 		return nil
 	}
@@ -312,19 +325,20 @@ func (ix *Index) informative(f string) float32 {
 	return float32(0.2 + 0.8*min(1, float64(ix.idf[id])/ix.maxIdf))
 }
 
-// exampleFeatures is the form a message is compared by: its content words (context
-// words weigh exCtxWeight) and the two-word phrases they make, after the search's own
-// normalisation, repair and rewriting; the words of synonym expansions weigh
-// exExpandWeight. Stopwords, greetings and aspect words ("cần gì", "ở đâu") do not vote.
+// exampleFeatures is the form a message is compared by (features of its analysis).
 func (ix *Index) exampleFeatures(query string) map[string]float32 {
 	if len(query) > 2000 {
 		query = query[:2000]
 	}
-	toks, ctx := ix.queryTokens(query)
-	b := queryBuilder{ix: ix, weights: map[int32]int{}}
-	b.a.aspect = AspectNone
-	b.rewrite(toks, ctx)
-	ix.dialectRepair(b.segs)
+	a := ix.analyse(query)
+	return ix.features(&a)
+}
+
+// features: the analysed message's content words (context words weigh exCtxWeight) and
+// the two-word phrases they make, after the search's own normalisation, repair and
+// rewriting; the words of synonym expansions weigh exExpandWeight. Stopwords, greetings
+// and aspect words ("cần gì", "ở đâu") do not vote.
+func (ix *Index) features(a *analysed) map[string]float32 {
 	v := map[string]float32{}
 	put := func(f string, w float32) {
 		if w > v[f] {
@@ -332,12 +346,12 @@ func (ix *Index) exampleFeatures(query string) map[string]float32 {
 		}
 	}
 	weight := func(t qtok) float32 {
-		if t.group&b.a.core != 0 {
+		if t.group&a.core != 0 {
 			return t.share
 		}
 		return exCtxWeight * t.share
 	}
-	for _, seg := range b.segs {
+	for _, seg := range a.segs {
 		for i, t := range seg {
 			if t.group == 0 {
 				continue
@@ -348,7 +362,7 @@ func (ix *Index) exampleFeatures(query string) map[string]float32 {
 			}
 		}
 	}
-	for _, e := range b.extras {
+	for _, e := range a.extras {
 		for _, t := range e.toks {
 			if !ix.syn.isStop(t) {
 				put(t.folded, exExpandWeight)
@@ -401,14 +415,18 @@ func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
 	if limit <= 0 {
 		limit = 5
 	}
-	if res, ok := ix.lookupCode(query); ok || x.Len() == 0 {
-		if ok {
-			return res
-		}
+	if x.Len() == 0 {
 		return ix.search(query, limit, nil)
 	}
-	res := ix.search(query, limit, nil)
-	best, second := vote(x.Nearest(query, exNeighbours))
+	if len(query) > 2000 {
+		query = query[:2000]
+	}
+	if res, ok := ix.lookupCode(query); ok {
+		return res
+	}
+	a := ix.analyse(query)
+	res := ix.searchAnalysed(&a, limit, nil)
+	best, second := vote(x.nearest(&a, exNeighbours))
 	if best.score < exWeak || res.Abstain && best.score < exRevive {
 		return res
 	}

@@ -158,6 +158,13 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 		return res
 	}
 	a := ix.analyse(query)
+	return ix.searchAnalysed(&a, limit, dg)
+}
+
+// searchAnalysed is search after the code lookup and the analysis (SearchWith shares the
+// analysis with the example matcher).
+func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
+	a := *ap
 	res := Result{Aspect: a.aspect}
 	if a.nContent == 0 || len(a.terms) == 0 {
 		if dg != nil {
