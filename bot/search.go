@@ -50,9 +50,11 @@ func (s indexSearcher) Find(account, text string, limit int) Found {
 		f.Kind, f.Hits, f.Variants = FoundOne, hits[:1], first
 	case res.Confidence == procedures.ConfidenceClarify && res.Clarify != nil && len(res.Clarify.Options) > 1:
 		f.Kind, f.Options, f.Topic = FoundClarify, res.Clarify.Options, res.Clarify.Topic
-	case len(hits) == 1:
+	case len(hits) == 1 && res.Confidence != procedures.ConfidenceFew:
 		f.Kind, f.Hits, f.Variants = FoundOne, hits, first
-	case len(hits) > 1:
+	case len(hits) >= 1:
+		// Not sure enough for a card (procedures' confidence model): a list, even of one,
+		// so the citizen confirms with "1" instead of reading a card that may be wrong.
 		f.Kind, f.Hits = FoundSeveral, hits
 	}
 	return f

@@ -406,27 +406,53 @@ func vote(nb []Neighbour) (best, second exVote) {
 	return best, second
 }
 
-// SearchWith is Search helped by an account's examples (x may be the zero value). A message that names a code
-// or a poster short code is answered by that code, never by an example. Otherwise the
-// closest examples vote: a close, clear winner answers alone — its procedure as one
-// card, "not ours" as an abstention, an intent as Result.Intent — and a fair match puts
-// its procedure first in a list; below that the search answers as without examples.
+// SearchWith is Search helped by an account's examples (x may be the zero value) and
+// checked by the confidence model. A message that names a code or a poster short code is
+// answered by that code, never by an example. Otherwise the closest examples vote
+// (applyExamples), and a one-card answer the model (confidence.json) does not trust
+// enough becomes a list (ConfidenceFew), in the same order.
 func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
+	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence)
+	return res
+}
+
+// searchWith is SearchWith with the confidence model m (nil: none); it also returns the
+// features the model read, and false for an answer by code (nothing to decide).
+func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *ConfidenceModel) (Result, confFeatures, bool) {
 	if limit <= 0 {
 		limit = 5
-	}
-	if x.Len() == 0 {
-		return ix.search(query, limit, nil)
 	}
 	if len(query) > 2000 {
 		query = query[:2000]
 	}
 	if res, ok := ix.lookupCode(query); ok {
-		return res
+		return res, confFeatures{}, false
 	}
 	a := ix.analyse(query)
 	res := ix.searchAnalysed(&a, limit, nil)
-	best, second := vote(x.nearest(&a, exNeighbours))
+	searchOne := res.Confidence == ConfidenceOne
+	var best, second exVote
+	if x.Len() > 0 {
+		best, second = vote(x.nearest(&a, exNeighbours))
+		res = ix.applyExamples(res, best, second, limit)
+	}
+	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
+		return res, confFeatures{}, true
+	}
+	f := confFeaturesOf(&a, &res, searchOne, best, second)
+	// An officer's own label, matched closely, is the office's word: the card stands.
+	taught := res.Example != "" && best.ex.Account != "" && best.score >= exOverride
+	if m != nil && !taught && m.prob(f) < m.Threshold {
+		res.Confidence = ConfidenceFew // not sure enough for a card: a list to choose from
+	}
+	return res, f, true
+}
+
+// applyExamples lets the examples' vote change the search's answer: a close, clear winner
+// answers alone — its procedure as one card, "not ours" as an abstention, an intent as
+// Result.Intent — and a fair match puts its procedure first in a list (second when the
+// search found it nowhere); below that the search's answer stands.
+func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Result {
 	if best.score < exWeak || res.Abstain && best.score < exRevive {
 		return res
 	}
@@ -457,13 +483,14 @@ func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
 		}
 	}
 	for _, h := range res.Hits {
-		if len(out.Hits) == limit {
+		if len(out.Hits) >= limit {
 			break
 		}
 		if !slices.ContainsFunc(out.Hits, func(o Hit) bool { return o.Record == h.Record }) && !hitHas(hit, h.Record.Code) {
 			out.Hits = append(out.Hits, h)
 		}
 	}
+	out.topFull = res.topFull && len(res.Hits) > 0 && out.Hits[0].Record == res.Hits[0].Record
 	return out
 }
 

@@ -82,7 +82,8 @@ func TestSearchWithExamples(t *testing.T) {
 	}...))
 	t.Run("example answers", func(t *testing.T) {
 		res := ix.SearchWith("xin xac nhan chua co vo a", 5, x.For("ward"))
-		if res.Abstain || len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004873" || res.Example != "single" {
+		// An officer's label matched closely: one card, whatever the confidence model says.
+		if res.Abstain || len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004873" || res.Example != "single" || res.Confidence != ConfidenceOne {
 			t.Errorf("got %+v", res)
 		}
 	})

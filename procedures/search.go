@@ -71,6 +71,8 @@ type Result struct {
 	Intent string
 	// Example is the ID of the labelled example that decided the answer, if any.
 	Example string
+
+	topFull bool // the first hit's name holds every content word of the query (calibration)
 }
 
 var (
@@ -190,6 +192,7 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 	}
 	var full []bool
 	res.Hits, full = ix.groupHits(cands, limit)
+	res.topFull = len(full) > 0 && full[0]
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && len(mentioned) == 0)
 	return res

@@ -26,6 +26,8 @@ func runProcedures(ctx context.Context, args []string, getenv func(string) strin
                                                no QUERY: one query per stdin line, JSON lines out
   eval     [--catalog PATH] --queries FILE.jsonl [--json]
   import   --dvc FILE.jsonl[.gz] --out FILE.yaml|FILE.json
+  calibrate --queries A.jsonl,B.jsonl [--test C.jsonl] [--catalogs builtin,FILE] [--out procedures/confidence.json]
+                                               fit which one-card answers stand (never on a sealed set)
 
 PATH is a catalogue file or folder; without --catalog the built-in catalogue is used.
 `)
@@ -44,6 +46,8 @@ PATH is a catalogue file or folder; without --catalog the built-in catalogue is 
 		return procEval(args, stdout, stderr)
 	case "import":
 		return procImport(args, stdout, stderr)
+	case "calibrate":
+		return procCalibrate(args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage()
 		return nil
