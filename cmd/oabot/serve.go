@@ -122,9 +122,9 @@ type service struct {
 	fake     *zalotest.Server   // demo only: the in-process fake Zalo API
 	counters *httpapi.Counters
 	api      *httpapi.Server
-	handler  queue.Handler  // the job pipeline (pipeline)
-	conv     *bot.Bot       // the first conversation (campaigns render its cards)
-	admin    *httpapi.Admin // the admin API (Redis and demo mode; nil otherwise); posters accept its officers
+	handler  queue.Handler   // the job pipeline (pipeline)
+	conv     *bot.Bot        // the first conversation (campaigns render its cards)
+	admin    *httpapi.Admin  // the admin API (Redis and demo mode; nil otherwise); posters accept its officers
 	audit    httpapi.Auditor // the admin API's audit trail, also written by the console (nil without campaigns)
 	// followers is the follower registry the pipeline feeds, runner this replica's share of
 	// campaign delivery (both nil without campaigns).
