@@ -99,6 +99,9 @@ func testSearch(c *testCatalog) fakeSearch {
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
 		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace},
 		"giay to can cuoc":        {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
+		// A card with other candidates (for "không phải").
+		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},
+		"lam tam tru lan 2": {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755")},
 	}
 }
 

@@ -72,6 +72,9 @@ type Found struct {
 	// "thẻ căn cước"), possibly empty.
 	Topic   string
 	Options []*procedures.Record
+	// Others are, for FoundOne, the next candidates (offered when the citizen says the card
+	// is not what they need).
+	Others []*procedures.Record
 	// Intent is set (with FoundNothing) when an officer's or a seed example says the text
 	// is one of the bot's own intents (procedures.IntentOfficeHours, …).
 	Intent string

@@ -53,7 +53,7 @@ func parseDeepLink(text string) (deepLink, bool) {
 	}
 	head := strings.ToUpper(f[0])
 	switch head {
-	case payloadMenu, payloadOfficer, payloadMore, payloadOffice:
+	case payloadMenu, payloadOfficer, payloadMore, payloadOffice, payloadNotThis:
 		return deepLink{}, false // our own non-procedure buttons
 	}
 	switch {

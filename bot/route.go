@@ -21,7 +21,16 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		return
 	}
 	if dl, ok := parseDeepLink(text); ok {
+		if conv.Feedback.Pending && dl.Code != "" {
+			recordPick(conv, dl.Code, p) // a button of the "không phải" list
+		} else {
+			forgetCard(conv, p)
+		}
 		b.routeDeepLink(acc, dl, p)
+		return
+	}
+	if conv.Feedback.Shown != "" && isNotThis(text) {
+		b.notThis(acc, conv, p)
 		return
 	}
 	switch detectIntent(text) {
@@ -80,7 +89,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		p.say(officeInfo(acc, off, now))
 		return
 	}
-	b.answerSearch(acc, text, found, p)
+	b.answerSearch(acc, conv, text, found, now, p)
 }
 
 // namesOther reports whether a search points at procedures other than current: one
@@ -102,12 +111,16 @@ func namesOther(f Found, current string) bool {
 }
 
 // answerSearch is routing step 7.
-func (b *Bot) answerSearch(acc *account, text string, found Found, p *plan) {
+func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found Found, now time.Time, p *plan) {
 	t := &acc.texts
+	if found.Kind != FoundOne {
+		forgetCard(conv, p)
+	}
 	switch found.Kind {
 	case FoundOne:
 		p.route = "search_one"
 		b.showVariants(acc, found.Hits[0], found.Variants, found.Aspect, p)
+		b.rememberCard(acc, conv, text, found.Hits[0], found.Others, now, p)
 	case FoundSeveral:
 		p.route = "search_list"
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
@@ -212,6 +225,7 @@ func (b *Bot) pick(acc *account, conv Conversation, n int, p *plan) {
 		return
 	}
 	r, ok := b.catalog.ByCode(conv.LastList[from+n-1])
+	recordPick(conv, conv.LastList[from+n-1], p)
 	if !ok {
 		// The catalogue was reloaded without this code since the list was shown.
 		p.say(reply{Text: fill(acc.texts.UnknownCode, "code", conv.LastList[from+n-1]), Buttons: b.menuButtons(acc)})

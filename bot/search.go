@@ -47,7 +47,7 @@ func (s indexSearcher) Find(account, text string, limit int) Found {
 	case res.Abstain || len(hits) == 0 && res.Clarify == nil:
 		f.Kind = FoundNothing
 	case res.Confidence == procedures.ConfidenceOne:
-		f.Kind, f.Hits, f.Variants = FoundOne, hits[:1], first
+		f.Kind, f.Hits, f.Variants, f.Others = FoundOne, hits[:1], first, hits[1:]
 	case res.Confidence == procedures.ConfidenceClarify && res.Clarify != nil && len(res.Clarify.Options) > 1:
 		f.Kind, f.Options, f.Topic = FoundClarify, res.Clarify.Options, res.Clarify.Topic
 	case len(hits) == 1 && res.Confidence != procedures.ConfidenceFew:

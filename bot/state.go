@@ -50,6 +50,21 @@ type Conversation struct {
 	// Job records how far the bot got with the last job for this citizen, so that a job
 	// retried after a partial send does not repeat messages (bot/bot.go, "Idempotency").
 	Job JobProgress `json:"job,omitzero"`
+	// Feedback is the last card a search answered, for "không phải" (feedback.go).
+	Feedback Feedback `json:"feedback,omitzero"`
+}
+
+// Feedback is what the bot keeps after answering a search with one card, so that the
+// citizen can say it is not what they need: the message (masked as for officers, never
+// the raw text), the card shown and the other candidates, when the bot last offered the
+// "Không phải" button (at most once an hour), and whether the citizen said "not this"
+// and was shown the others (their pick is then recorded for officers).
+type Feedback struct {
+	Query    string    `json:"query,omitempty"`
+	Shown    string    `json:"shown,omitempty"`
+	Others   []string  `json:"others,omitempty"`
+	PromptAt time.Time `json:"prompt_at,omitzero"`
+	Pending  bool      `json:"pending,omitempty"`
 }
 
 // ErrNoConversation is returned by StateStore.Get when nothing is stored yet.

@@ -27,11 +27,19 @@ type StatsDelta struct {
 	Follows, Unfollows int
 	// Messages counts citizen messages.
 	Messages int
+	// Chosen is the procedure a citizen picked after saying a card was not what they
+	// needed: a hint for the officer labelling that (unanswered) message.
+	Chosen *Choice
+}
+
+// Choice is a citizen's pick for a masked message (StatsDelta.Chosen).
+type Choice struct {
+	Query, Code string
 }
 
 // Empty reports whether d adds nothing.
 func (d StatsDelta) Empty() bool {
-	return len(d.Views) == 0 && d.Unmatched == "" && d.Follows == 0 && d.Unfollows == 0 && d.Messages == 0
+	return len(d.Views) == 0 && d.Unmatched == "" && d.Follows == 0 && d.Unfollows == 0 && d.Messages == 0 && d.Chosen == nil
 }
 
 // Unanswered is a question the bot could not answer, as officers review it: the masked
@@ -40,6 +48,9 @@ type Unanswered struct {
 	Text  string    `json:"text"`
 	Count int64     `json:"count"`
 	Last  time.Time `json:"last"`
+	// Chosen is the procedure a citizen picked from the other candidates after saying the
+	// bot's card for this message was wrong ("" when none).
+	Chosen string `json:"chosen,omitempty"`
 }
 
 // UnansweredStore lists the unanswered questions newest first and forgets the ones an

@@ -30,6 +30,9 @@ type Texts struct {
 	NoMoreItems    string // "xem thêm" with nothing more
 	PickNumber     string // a number outside the last list; {max}
 	ListIntro      string // numbered list heading
+	FeedbackPrompt string // after a card, at most once an hour: how to say it is not the one
+	NotThisIntro   string // "không phải": heading of the other candidates
+	NotThisNone    string // "không phải" with no other candidate
 	ListNext       string // heading of the next pages ("xem thêm")
 	ListFooter     string // how to pick
 	ListMore       string // there is a next page
@@ -91,6 +94,7 @@ type Texts struct {
 	BtnQR      string
 	BtnMenu    string
 	BtnOfficer string
+	BtnNotThis string // after a card: it is not what I need
 	BtnCall    string
 	BtnMap     string
 	BtnMore    string
@@ -139,6 +143,10 @@ func DefaultTexts() Texts {
 		NoMoreItems:    "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
 		PickNumber:     "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
 		ListIntro:      "Có một số thủ tục gần với câu hỏi của bạn:",
+		FeedbackPrompt: "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
+		NotThisIntro:   "Xin lỗi bạn. Có phải bạn cần một trong các thủ tục sau?",
+		NotThisNone: "Xin lỗi bạn. Bạn vui lòng nhắn rõ hơn việc cần làm (ví dụ: \"đăng ký tạm trú cho người thuê trọ\"), " +
+			"hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
 		ListNext:       "Các thủ tục tiếp theo:",
 		ListFooter:     "Nhắn số thứ tự (ví dụ: 1) hoặc bấm nút để xem chi tiết.",
 		ListMore:       "Nhắn \"xem thêm\" để xem các thủ tục khác.",
@@ -199,6 +207,7 @@ func DefaultTexts() Texts {
 		BtnQR:      "Mã QR",
 		BtnMenu:    "Menu",
 		BtnOfficer: "Gặp cán bộ",
+		BtnNotThis: "Không phải",
 		BtnCall:    "Gọi điện",
 		BtnMap:     "Chỉ đường",
 		BtnMore:    "Xem thêm",
@@ -238,6 +247,8 @@ func (t *Texts) fields() map[string]*string {
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
+		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
+		"btn_not_this": &t.BtnNotThis,
 		"list_more": &t.ListMore, "list_next": &t.ListNext, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
 		"card_footer": &t.CardFooter, "card_variants": &t.CardVariants,

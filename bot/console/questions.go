@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,9 @@ type Question struct {
 	Text  string
 	Count int64
 	Last  time.Time
+	// Chosen is the procedure code a citizen picked after saying the bot's card for this
+	// message was wrong ("" when none): the likely answer.
+	Chosen string
 }
 
 // Procedure is a procedure as the questions page offers it.
@@ -71,7 +75,8 @@ type questionsModel struct {
 
 type questionItem struct {
 	Question
-	AnswerURL string // under the console root
+	AnswerURL string     // under the console root
+	Hint      *Procedure // the procedure the citizen picked (Question.Chosen), if known
 }
 
 func (q *Questions) list(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -85,7 +90,11 @@ func (q *Questions) list(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	m := questionsModel{Page: s.Page("Câu hỏi chưa trả lời được"), CanAnswer: s.Can(RoleEditor, acc.ID)}
 	for _, x := range qs {
-		m.Questions = append(m.Questions, questionItem{x, answerURL(x.Text)})
+		it := questionItem{Question: x, AnswerURL: answerURL(x.Text, x.Chosen)}
+		if p, ok := q.Source.Procedure(x.Chosen); ok && x.Chosen != "" {
+			it.Hint = &p
+		}
+		m.Questions = append(m.Questions, it)
 	}
 	return s.Render(w, http.StatusOK, "questions", &m)
 }
@@ -94,6 +103,7 @@ type answerModel struct {
 	Page
 	Text       string // the question
 	Find       string // what the officer searched for
+	Hint       string // the code the citizen picked, offered first
 	Candidates []Procedure
 	Form       *Form
 }
@@ -117,7 +127,12 @@ func (q *Questions) answerForm(w http.ResponseWriter, r *http.Request, s *Sessio
 	if utf8.RuneCountInString(find) > maxQuestionRunes {
 		find = string([]rune(find)[:maxQuestionRunes])
 	}
-	return q.renderAnswer(w, s, acc.ID, text, find, NewForm(), http.StatusOK)
+	f := NewForm()
+	f.Set("hint", r.URL.Query().Get("hint"))
+	if find == "" {
+		f.Set("code", f.Get("hint")) // the citizen's pick, chosen in advance
+	}
+	return q.renderAnswer(w, s, acc.ID, text, find, f, http.StatusOK)
 }
 
 func (q *Questions) renderAnswer(w http.ResponseWriter, s *Session, account, text, find string, f *Form, status int) error {
@@ -127,6 +142,10 @@ func (q *Questions) renderAnswer(w http.ResponseWriter, s *Session, account, tex
 	}
 	m := answerModel{Page: s.Page("Trả lời câu hỏi"), Text: text, Find: find, Form: f,
 		Candidates: q.Source.Suggest(account, search, 8)}
+	if p, ok := q.Source.Procedure(f.Get("hint")); ok && f.Get("hint") != "" {
+		m.Hint = p.Code
+		m.Candidates = append([]Procedure{p}, slices.DeleteFunc(m.Candidates, func(c Procedure) bool { return c.Code == p.Code })...)
+	}
 	return s.Render(w, status, "answer", &m)
 }
 
@@ -137,7 +156,7 @@ func (q *Questions) answer(w http.ResponseWriter, r *http.Request, s *Session) e
 	if err := s.RequireRole(RoleEditor, acc.ID); err != nil {
 		return err
 	}
-	f := ParseForm(r, "q", "find", "code", "action")
+	f := ParseForm(r, "q", "find", "code", "action", "hint")
 	text := f.Get("q")
 	if text == "" || utf8.RuneCountInString(text) > maxQuestionRunes {
 		return s.Redirect(w, "/questions")
@@ -178,5 +197,11 @@ func (q *Questions) teachFailed(w http.ResponseWriter, s *Session, account, text
 	return q.renderAnswer(w, s, account, text, f.Get("find"), f, http.StatusUnprocessableEntity)
 }
 
-// answerURL is the link from the list to a question's page.
-func answerURL(text string) string { return "/questions/answer?q=" + url.QueryEscape(text) }
+// answerURL is the link from the list to a question's page, with the citizen's pick.
+func answerURL(text, hint string) string {
+	u := "/questions/answer?q=" + url.QueryEscape(text)
+	if hint != "" {
+		u += "&hint=" + url.QueryEscape(hint)
+	}
+	return u
+}

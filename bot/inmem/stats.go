@@ -22,6 +22,7 @@ type Stats struct {
 type accountStats struct {
 	views, unmatched   map[string]int64
 	lastAsked          map[string]time.Time // unmatched query → last asked
+	hints              map[string]string    // unmatched query → the citizen's pick
 	follows, unfollows int64
 	msgs               map[string]int64 // Vietnam day → messages
 }
@@ -52,7 +53,8 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 	defer s.mu.Unlock()
 	a := s.accounts[account]
 	if a == nil {
-		a = &accountStats{views: map[string]int64{}, unmatched: map[string]int64{}, lastAsked: map[string]time.Time{}, msgs: map[string]int64{}}
+		a = &accountStats{views: map[string]int64{}, unmatched: map[string]int64{}, lastAsked: map[string]time.Time{},
+			hints: map[string]string{}, msgs: map[string]int64{}}
 		s.accounts[account] = a
 	}
 	for _, code := range d.Views {
@@ -73,6 +75,12 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 				}
 			}
 			delete(a.lastAsked, oldest)
+		}
+	}
+	if c := d.Chosen; c != nil && c.Query != "" && c.Code != "" {
+		a.hints[c.Query] = c.Code
+		if len(a.hints) > s.maxUnmatched {
+			a.hints = map[string]string{} // as Redis: dropped whole past the cap
 		}
 	}
 	a.follows += int64(d.Follows)
@@ -183,7 +191,7 @@ func (s *Stats) Unanswered(_ context.Context, account string, n int) ([]bot.Unan
 		return out, nil
 	}
 	for k, t := range a.lastAsked {
-		out = append(out, bot.Unanswered{Text: k, Count: max(1, a.unmatched[k]), Last: t})
+		out = append(out, bot.Unanswered{Text: k, Count: max(1, a.unmatched[k]), Last: t, Chosen: a.hints[k]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Last.Equal(out[j].Last) {
@@ -202,6 +210,7 @@ func (s *Stats) DropUnanswered(_ context.Context, account string, texts ...strin
 		for _, t := range texts {
 			delete(a.unmatched, t)
 			delete(a.lastAsked, t)
+			delete(a.hints, t)
 		}
 	}
 	return nil

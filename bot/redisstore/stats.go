@@ -73,6 +73,13 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 			p.ZAdd(ctx, kl, redis.Z{Score: float64(at.Unix()), Member: d.Unmatched})
 			p.ZRemRangeByRank(ctx, kl, 0, -(s.maxUnmatched + 1))
 		}
+		if c := d.Chosen; c != nil && c.Query != "" && c.Code != "" {
+			// The citizen's pick after "không phải"; the hash is bounded by dropping it
+			// whole past the cap (hints are a convenience, the questions stay).
+			kh := s.key(account, "unmatched:hint")
+			p.HSet(ctx, kh, c.Query, c.Code)
+			p.Eval(ctx, "if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end return 0", []string{kh}, s.maxUnmatched)
+		}
 		if d.Follows != 0 {
 			p.HIncrBy(ctx, s.key(account, "follow"), "follows", int64(d.Follows))
 		}
@@ -148,12 +155,18 @@ func (s *Stats) Unanswered(ctx context.Context, account string, n int) ([]bot.Un
 	for i, z := range zs {
 		members[i], _ = z.Member.(string)
 	}
-	counts, err := s.rdb.ZMScore(ctx, s.key(account, "unmatched"), members...).Result()
-	if err != nil {
+	var counts *redis.FloatSliceCmd
+	var hints *redis.SliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		counts = p.ZMScore(ctx, s.key(account, "unmatched"), members...)
+		hints = p.HMGet(ctx, s.key(account, "unmatched:hint"), members...)
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("read unanswered: %w", err)
 	}
 	for i, z := range zs {
-		out = append(out, bot.Unanswered{Text: members[i], Count: max(1, int64(counts[i])), Last: time.Unix(int64(z.Score), 0).UTC()})
+		hint, _ := hints.Val()[i].(string)
+		out = append(out, bot.Unanswered{Text: members[i], Count: max(1, int64(counts.Val()[i])), Last: time.Unix(int64(z.Score), 0).UTC(), Chosen: hint})
 	}
 	return out, nil
 }
@@ -170,6 +183,7 @@ func (s *Stats) DropUnanswered(ctx context.Context, account string, texts ...str
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.key(account, "unmatched"), members...)
 		p.ZRem(ctx, s.key(account, "unmatched:last"), members...)
+		p.HDel(ctx, s.key(account, "unmatched:hint"), texts...)
 		return nil
 	})
 	if err != nil {

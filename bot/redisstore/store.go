@@ -189,6 +189,11 @@ const (
 	fieldJobKeyOA          = 17 // uvarint offset of the OA id, then the key without it
 	fieldJobSent           = 18
 	fieldJobDone           = 19
+	fieldFeedbackQuery     = 20
+	fieldFeedbackShown     = 21
+	fieldFeedbackOthers    = 22 // codes joined by ","
+	fieldFeedbackPromptAt  = 23
+	fieldFeedbackPending   = 24
 )
 
 // encodeConversation returns c, stored under oaID, in encoding v1.
@@ -219,7 +224,13 @@ func encodeConversation(oaID string, c bot.Conversation) []byte {
 		b = appendString(b, fieldJobKey, c.Job.Key)
 	}
 	b = appendInt(b, fieldJobSent, c.Job.Sent)
-	return appendBool(b, fieldJobDone, c.Job.Done)
+	b = appendBool(b, fieldJobDone, c.Job.Done)
+	f := c.Feedback
+	b = appendString(b, fieldFeedbackQuery, f.Query)
+	b = appendString(b, fieldFeedbackShown, f.Shown)
+	b = appendString(b, fieldFeedbackOthers, strings.Join(f.Others, ","))
+	b = appendTime(b, fieldFeedbackPromptAt, f.PromptAt)
+	return appendBool(b, fieldFeedbackPending, f.Pending)
 }
 
 func appendKey(b []byte, field, wire uint64) []byte { return binary.AppendUvarint(b, field<<1|wire) }
@@ -393,6 +404,19 @@ func setField(c *bot.Conversation, oaID string, field, wire, v uint64, s []byte)
 		c.Job.Sent, err = intField(wire, v)
 	case fieldJobDone:
 		c.Job.Done, err = v != 0, wantWire(wire, wireVarint)
+	case fieldFeedbackQuery:
+		c.Feedback.Query, err = stringField(wire, s)
+	case fieldFeedbackShown:
+		c.Feedback.Shown, err = stringField(wire, s)
+	case fieldFeedbackOthers:
+		var all string
+		if all, err = stringField(wire, s); err == nil && all != "" {
+			c.Feedback.Others = strings.Split(all, ",")
+		}
+	case fieldFeedbackPromptAt:
+		c.Feedback.PromptAt, err = timeField(wire, v, s)
+	case fieldFeedbackPending:
+		c.Feedback.Pending, err = v != 0, wantWire(wire, wireVarint)
 	}
 	return err
 }

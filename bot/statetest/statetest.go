@@ -72,6 +72,8 @@ func Full() bot.Conversation {
 		RateStart:         at.Add(-20 * time.Second),
 		RateCount:         7,
 		Job:               bot.JobProgress{Key: "m:" + oaID + ":96d3cdf3af150460909", Sent: 2, Done: true},
+		Feedback: bot.Feedback{Query: "xin to giay con son", Shown: "1.004873", Others: []string{"1.000894", "BTP-277"},
+			PromptAt: at.Add(-10 * time.Minute), Pending: true},
 	}
 }
 

@@ -31,6 +31,10 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	if err := s.Record(ctx, "police", bot.StatsDelta{Unmatched: "mat xe dap"}, t0); err != nil {
 		t.Fatal(err)
 	}
+	// After "không phải", the citizen picked another procedure: a hint beside the question.
+	if err := s.Record(ctx, "ward", bot.StatsDelta{Chosen: &bot.Choice{Query: "gia dat bao nhieu", Code: "1.013978"}}, t0); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.Unanswered(ctx, "ward", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +42,7 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	// "thu 7 …" was the least recently asked of four: over the cap of 3 it went.
 	want := []bot.Unanswered{
 		{Text: "xin viec lam", Count: 1, Last: t0.Add(4 * time.Minute)},
-		{Text: "gia dat bao nhieu", Count: 1, Last: t0.Add(3 * time.Minute)},
+		{Text: "gia dat bao nhieu", Count: 1, Last: t0.Add(3 * time.Minute), Chosen: "1.013978"},
 		{Text: "con cho bi lac", Count: 2, Last: t0.Add(2 * time.Minute)},
 	}
 	if !equal(got, want) {
@@ -50,8 +54,15 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	if err := s.DropUnanswered(ctx, "ward", "con cho bi lac", "not there"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.DropUnanswered(ctx, "ward", "gia dat bao nhieu"); err != nil {
+		t.Fatal(err)
+	}
+	// Asked again after it was dealt with: no stale hint.
+	if err := s.Record(ctx, "ward", bot.StatsDelta{Unmatched: "gia dat bao nhieu"}, t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	got, _ = s.Unanswered(ctx, "ward", 10)
-	if len(got) != 2 || got[1].Text != "gia dat bao nhieu" {
+	if len(got) != 2 || got[0].Text != "gia dat bao nhieu" || got[0].Chosen != "" {
 		t.Errorf("after drop: %+v", got)
 	}
 	sum, _ := s.Summary(ctx, "ward", bot.StatsQuery{Now: t0})
@@ -73,7 +84,7 @@ func equal(a, b []bot.Unanswered) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Text != b[i].Text || a[i].Count != b[i].Count || !a[i].Last.Equal(b[i].Last) {
+		if a[i].Text != b[i].Text || a[i].Count != b[i].Count || !a[i].Last.Equal(b[i].Last) || a[i].Chosen != b[i].Chosen {
 			return false
 		}
 	}

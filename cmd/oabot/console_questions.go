@@ -37,7 +37,7 @@ func (q *questionsSource) Unanswered(ctx context.Context, account string, n int)
 	}
 	out := make([]console.Question, len(list))
 	for i, u := range list {
-		out[i] = console.Question{Text: u.Text, Count: u.Count, Last: u.Last}
+		out[i] = console.Question{Text: u.Text, Count: u.Count, Last: u.Last, Chosen: u.Chosen}
 	}
 	return out, nil
 }

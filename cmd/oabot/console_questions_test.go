@@ -63,7 +63,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	const account, user = "ca-demo", "3000000000000000042"
 	// "còn son": still single — the marital-status certificate, in words the catalogue lacks.
 	const asked = "Xin tờ giấy còn son cho em, em tên Lan 0903 123 456"
-	if r := emulatorSay(t, base, account, user, asked); strings.Contains(r, "tình trạng hôn nhân") {
+	if r := emulatorSay(t, base, account, user, asked); firstAnswerIs(r, "tình trạng hôn nhân") {
 		t.Fatalf("the bot already answers %q; pick another message", asked)
 	}
 	emulatorSay(t, base, account, user, asked) // asked twice
@@ -115,13 +115,16 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	consoleCheckLayout(t, ctx, 360)
 
 	// The bot has learnt: the same words, and the same need worded a little differently.
-	for _, q := range []string{"xin to giay con son", "Dạ cho em xin tờ giấy còn son để làm hồ sơ ạ"} {
-		if r := emulatorSay(t, base, account, user, q); !strings.Contains(r, "tình trạng hôn nhân") {
-			t.Errorf("after teaching, %q → %q, want the marital-status card", q, firstLine(r))
-		}
+	// The taught words: the card (an officer's label, matched closely, always answers).
+	if r := emulatorSay(t, base, account, user, "xin to giay con son"); !strings.HasPrefix(r, "📄") || !strings.Contains(firstLine(r), "tình trạng hôn nhân") {
+		t.Errorf("after teaching, the same words → %q, want the marital-status card", firstLine(r))
+	}
+	// Worded a little differently: that procedure first (a card or the top of a list).
+	if r := emulatorSay(t, base, account, user, "Dạ cho em xin tờ giấy còn son để làm hồ sơ ạ"); !firstAnswerIs(r, "tình trạng hôn nhân") {
+		t.Errorf("after teaching, a rewording → %q, want the marital-status procedure first", r)
 	}
 	// Another account did not learn it.
-	if r := emulatorSay(t, base, "ubnd-demo", user, "xin to giay con son"); strings.Contains(r, "tình trạng hôn nhân") {
+	if r := emulatorSay(t, base, "ubnd-demo", user, "xin to giay con son"); firstAnswerIs(r, "tình trạng hôn nhân") {
 		t.Errorf("ubnd-demo learnt ca-demo's example: %q", firstLine(r))
 	}
 
@@ -147,4 +150,18 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// firstAnswerIs reports whether a reply's first answer — the card's title, or the first
+// line of a numbered list — names want.
+func firstAnswerIs(reply, want string) bool {
+	if strings.HasPrefix(reply, "📄") {
+		return strings.Contains(firstLine(reply), want)
+	}
+	for _, l := range strings.Split(reply, "\n") {
+		if strings.HasPrefix(l, "1. ") {
+			return strings.Contains(l, want)
+		}
+	}
+	return false
 }

@@ -59,6 +59,18 @@ func TestEmulatorInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatalf("type: %v", err)
 	}
+	// The ID-card procedures: one card when the bot is sure enough, else a list to choose
+	// from (procedures' confidence model), where the citizen taps the first.
+	waitJS(t, ctx, "a card or a list", `[...document.querySelectorAll(".msg.bot")].some(m => m.innerText.includes("căn cước") &&
+		(m.innerText.includes("Mã thủ tục") || m.innerText.includes("1. ")))`)
+	if listed, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		if ([...document.querySelectorAll(".msg.bot")].some(m => m.innerText.includes("Mã thủ tục"))) return false;
+		const b = [...document.querySelectorAll(".msg.bot .btns button")].find(b => b.textContent.startsWith("1. "));
+		if (!b) return false; b.click(); return true; })()`)); err != nil {
+		t.Fatal(err)
+	} else if listed {
+		t.Log("lam cccd: a list; tapped 1.")
+	}
 	waitJS(t, ctx, "procedure card", `[...document.querySelectorAll(".msg.bot")].some(m => m.innerText.includes("căn cước") && m.innerText.includes("Mã thủ tục"))`)
 
 	saveScreenshot(t, ctx, "emulator-card.png")
