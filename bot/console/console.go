@@ -42,6 +42,9 @@ type Options struct {
 	FileOfficers []FileOfficer
 	// Sections are the pages added after the built-in one (Tổng quan).
 	Sections []Section
+	// Figures gives Tổng quan its figures and CSV (optional: without it the page lists
+	// the accounts only).
+	Figures FiguresSource
 	// Prefix is the path the console is mounted at (default "/console"); the handler
 	// sees paths with it stripped (http.StripPrefix, httpapi's HandlePrefix).
 	Prefix string
@@ -138,7 +141,7 @@ func (h *Handler) registerAll() error {
 	h.routes = append(h.routes, RouteInfo{Method: http.MethodGet, Path: "/static/{file}"})
 	errs := []error{h.registerAuth()}
 	r := &Router{h: h}
-	for _, p := range append([]Section{home{}}, h.o.Sections...) {
+	for _, p := range append([]Section{home{figures: h.o.Figures}}, h.o.Sections...) {
 		p.Routes(r)
 	}
 	errs = append(errs, r.errs...)

@@ -41,7 +41,12 @@ func (s *service) mountConsole() error {
 		file = append(file, console.FileOfficer{Name: demoOfficerName, Role: console.RoleAdmin, Accounts: []string{console.AllAccounts}})
 	}
 	base := s.cfg.HTTP.PublicBaseURL
-	h, err := console.New(console.Options{Store: store, Accounts: s.consoleAccounts, FileOfficers: file,
+	var figures console.FiguresSource
+	if st := s.ops.live.deps.Stats; st != nil {
+		un, _ := st.(bot.UnansweredStore)
+		figures = &figuresSource{stats: st, unanswered: un, scans: s.scans, catalog: s.catalog.Catalog} // console_figures.go
+	}
+	h, err := console.New(console.Options{Store: store, Accounts: s.consoleAccounts, FileOfficers: file, Figures: figures,
 		Sections: s.consoleSections(), PublicBaseURL: base, Secure: strings.HasPrefix(base, "https://"),
 		TrustedOrigins: originOf(base), Logger: s.log.Named("console")})
 	if err != nil {

@@ -138,6 +138,34 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	consoleCheckLayout(t, ctx, 1280)
 	consoleShot(t, ctx, "console-questions-1280.png")
 
+	// Tổng quan: the figures of the chosen account (the messages above, a QR scan from a
+	// poster), the chart, the numbers and the CSV.
+	scan, _ := http.NewRequest(http.MethodGet, base+"/q/ca-demo/1.014061?src=bang-tin", nil)
+	scan.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36") // a phone, not a robot
+	if resp, err := http.DefaultClient.Do(scan); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("landing page: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "figures", `document.querySelector(".chart svg rect.bar-today") &&
+		document.querySelector(".stats").innerText.includes("tin nhắn hôm nay") &&
+		document.querySelector("#scans-title").parentElement.innerText.includes("bang-tin")`)
+	consoleCheckLayout(t, ctx, 1280)
+	consoleShot(t, ctx, "console-home-figures-1280.png")
+	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/console/figures.csv").then(async r => r.status + " " + r.headers.get("Content-Type") + "\n" + await r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(csv, "200 text/csv") || !strings.Contains(csv, "Ngày,Tin nhắn") || !strings.Contains(csv, "bang-tin,1") {
+		t.Errorf("figures.csv = %q, %v", csv, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "figures on a phone", `document.querySelector(".chart svg") != null`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "console-home-figures-360.png")
+
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
 	if err != nil || len(got) != 0 {
 		t.Errorf("CSP violations = %q (%v), want none", got, err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/qr"
@@ -98,6 +99,9 @@ func (s *service) mountQR() error {
 			return err
 		}
 		scans = rs
+	}
+	if sr, ok := scans.(bot.ScanReader); ok {
+		s.scans = sr // Tổng quan's QR figures
 	}
 	o := httpapi.QROptions{
 		PublicBaseURL: s.cfg.HTTP.PublicBaseURL, Accounts: qrAccounts(s.cfg), Catalog: s.catalog.Catalog,

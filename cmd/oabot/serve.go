@@ -117,6 +117,7 @@ type service struct {
 	state    bot.StateStore
 	catalog  *procedures.Holder
 	examples *examples.Library // labelled examples the search uses (examples.go)
+	scans    bot.ScanReader    // QR landing-page views (mountQR; nil without QR routes)
 	tokens   zalo.TokenStore
 	accounts *accounts.Registry // every account served, with its Zalo clients (accounts_live.go)
 	fake     *zalotest.Server   // demo only: the in-process fake Zalo API
