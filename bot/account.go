@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -42,6 +43,9 @@ type Account struct {
 	Offices []Office
 	// Notice is a pinned notice (holiday closure, scam warning) shown while valid.
 	Notice Notice
+	// Scope is which procedures the office handles (the zero Scope: all). A search whose
+	// best match lies outside it gets a referral instead of a card (scope.go).
+	Scope procedures.Scope
 	// QuietTime, RateLimit and NudgeInterval default to DefaultQuietTime,
 	// DefaultRateLimit and DefaultNudgeInterval.
 	QuietTime     time.Duration

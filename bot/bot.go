@@ -49,6 +49,7 @@ type Bot struct {
 	attach    AttachmentCache
 	byID      map[string]*account
 	byOA      map[string]*account
+	order     []*account // as configured: the first other office handling a procedure is named in referrals
 }
 
 // account is an Account with its wording resolved.
@@ -111,6 +112,7 @@ func New(d Deps) (*Bot, error) {
 			a.QuickTopics = DefaultQuickTopics()
 		}
 		acc := &account{Account: a, texts: t}
+		b.order = append(b.order, acc)
 		b.byID[a.ID] = acc
 		if a.OAID != "" {
 			b.byOA[a.OAID] = acc

@@ -56,6 +56,8 @@ const (
 	FoundSeveral
 	// FoundClarify: the family is known but not the case; ask Question with Options.
 	FoundClarify
+	// FoundReferral: the best match is another office's procedure (Referral).
+	FoundReferral
 )
 
 // Found is a search outcome in the bot's terms.
@@ -75,6 +77,9 @@ type Found struct {
 	// Others are, for FoundOne, the next candidates (offered when the citizen says the card
 	// is not what they need).
 	Others []*procedures.Record
+	// Referral is set (with FoundReferral) when the best match is a procedure this office
+	// does not handle (Account.Scope): the bot says who does instead of showing a card.
+	Referral *procedures.Record
 	// Intent is set (with FoundNothing) when an officer's or a seed example says the text
 	// is one of the bot's own intents (procedures.IntentOfficeHours, …).
 	Intent string

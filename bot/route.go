@@ -64,7 +64,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
-	found := b.search.Find(acc.ID, text, maxListed)
+	found := inScope(acc, b.search.Find(acc.ID, text, maxListed))
 	// A labelled example said what the text is: the office's hours, or a person.
 	switch found.Intent {
 	case procedures.IntentOfficeHours:
@@ -124,6 +124,10 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 	case FoundSeveral:
 		p.route = "search_list"
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
+	case FoundReferral:
+		p.route = "referral"
+		p.stats.Referrals = 1
+		p.say(b.referral(acc, found.Referral))
 	case FoundClarify:
 		p.route = "clarify"
 		q := t.ClarifyDefault

@@ -30,6 +30,8 @@ type StatsDelta struct {
 	// Chosen is the procedure a citizen picked after saying a card was not what they
 	// needed: a hint for the officer labelling that (unanswered) message.
 	Chosen *Choice
+	// Referrals counts questions sent to another office (a procedure outside the scope).
+	Referrals int
 }
 
 // Choice is a citizen's pick for a masked message (StatsDelta.Chosen).
@@ -39,7 +41,8 @@ type Choice struct {
 
 // Empty reports whether d adds nothing.
 func (d StatsDelta) Empty() bool {
-	return len(d.Views) == 0 && d.Unmatched == "" && d.Follows == 0 && d.Unfollows == 0 && d.Messages == 0 && d.Chosen == nil
+	return len(d.Views) == 0 && d.Unmatched == "" && d.Follows == 0 && d.Unfollows == 0 && d.Messages == 0 && d.Chosen == nil &&
+		d.Referrals == 0
 }
 
 // Unanswered is a question the bot could not answer, as officers review it: the masked
@@ -72,10 +75,12 @@ type StatsQuery struct {
 
 // StatsSummary is what officers see.
 type StatsSummary struct {
-	Views     []Count    `json:"views"`
-	Unmatched []Count    `json:"unmatched"`
-	Follows   int64      `json:"follows"`
-	Unfollows int64      `json:"unfollows"`
+	Views     []Count `json:"views"`
+	Unmatched []Count `json:"unmatched"`
+	Follows   int64   `json:"follows"`
+	Unfollows int64   `json:"unfollows"`
+	// Referrals counts questions sent to another office (outside the account's scope).
+	Referrals int64      `json:"referrals"`
 	Messages  []DayCount `json:"messages_per_day"`
 }
 

@@ -31,15 +31,22 @@ type Texts struct {
 	PickNumber     string // a number outside the last list; {max}
 	ListIntro      string // numbered list heading
 	FeedbackPrompt string // after a card, at most once an hour: how to say it is not the one
-	NotThisIntro   string // "không phải": heading of the other candidates
-	NotThisNone    string // "không phải" with no other candidate
-	ListNext       string // heading of the next pages ("xem thêm")
-	ListFooter     string // how to pick
-	ListMore       string // there is a next page
-	ClarifyFooter  string // below a clarifying question
-	ClarifyDefault string // question when the options share no topic
-	ClarifyTopic   string // {topic}: question about the options' common topic
-	NoticeHeading  string // pinned notice heading; {text}
+	// Referral answers a question about a procedure another office handles; {procedure},
+	// {agency}, {office}. ReferralOther names an OA of this deployment that handles it
+	// ({other}); ReferralNone is said when none does.
+	Referral              string
+	ReferralOther         string
+	ReferralNone          string
+	ReferralAgencyUnknown string
+	NotThisIntro          string // "không phải": heading of the other candidates
+	NotThisNone           string // "không phải" with no other candidate
+	ListNext              string // heading of the next pages ("xem thêm")
+	ListFooter            string // how to pick
+	ListMore              string // there is a next page
+	ClarifyFooter         string // below a clarifying question
+	ClarifyDefault        string // question when the options share no topic
+	ClarifyTopic          string // {topic}: question about the options' common topic
+	NoticeHeading         string // pinned notice heading; {text}
 
 	// Card and sections.
 	CardHeading      string // {name}
@@ -95,6 +102,7 @@ type Texts struct {
 	BtnMenu    string
 	BtnOfficer string
 	BtnNotThis string // after a card: it is not what I need
+	BtnOpenOA  string // a referral: open the other office's OA; {other}
 	BtnCall    string
 	BtnMap     string
 	BtnMore    string
@@ -137,14 +145,18 @@ func DefaultTexts() Texts {
 			"Bạn vui lòng nhắn tên thủ tục cần hỏi, hoặc chọn một chủ đề bên dưới.",
 		RateLimited: "Bạn đã gửi nhiều tin nhắn trong thời gian ngắn. " +
 			"Trợ lý sẽ trả lời tiếp sau khoảng 1 phút.",
-		InfoThanks:     "Cảm ơn bạn đã cung cấp thông tin. Cán bộ sẽ liên hệ khi cần.",
-		YouAreWelcome:  "Rất vui được hỗ trợ bạn. Khi cần, bạn cứ nhắn tên thủ tục nhé.",
-		UnknownCode:    "Không tìm thấy thủ tục có mã {code}. Bạn vui lòng kiểm tra lại mã hoặc nhắn tên thủ tục.",
-		NoMoreItems:    "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
-		PickNumber:     "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
-		ListIntro:      "Có một số thủ tục gần với câu hỏi của bạn:",
-		FeedbackPrompt: "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
-		NotThisIntro:   "Xin lỗi bạn. Có phải bạn cần một trong các thủ tục sau?",
+		InfoThanks:            "Cảm ơn bạn đã cung cấp thông tin. Cán bộ sẽ liên hệ khi cần.",
+		YouAreWelcome:         "Rất vui được hỗ trợ bạn. Khi cần, bạn cứ nhắn tên thủ tục nhé.",
+		UnknownCode:           "Không tìm thấy thủ tục có mã {code}. Bạn vui lòng kiểm tra lại mã hoặc nhắn tên thủ tục.",
+		NoMoreItems:           "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
+		PickNumber:            "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
+		ListIntro:             "Có một số thủ tục gần với câu hỏi của bạn:",
+		FeedbackPrompt:        "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
+		Referral:              "Thủ tục \"{procedure}\" do {agency} giải quyết, không thuộc phạm vi của {office}.",
+		ReferralOther:         "Bạn có thể nhắn cho {other} để được hướng dẫn.",
+		ReferralNone:          "Bạn vui lòng liên hệ cơ quan đó hoặc xem hướng dẫn trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn).",
+		ReferralAgencyUnknown: "cơ quan khác",
+		NotThisIntro:          "Xin lỗi bạn. Có phải bạn cần một trong các thủ tục sau?",
 		NotThisNone: "Xin lỗi bạn. Bạn vui lòng nhắn rõ hơn việc cần làm (ví dụ: \"đăng ký tạm trú cho người thuê trọ\"), " +
 			"hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
 		ListNext:       "Các thủ tục tiếp theo:",
@@ -208,6 +220,7 @@ func DefaultTexts() Texts {
 		BtnMenu:    "Menu",
 		BtnOfficer: "Gặp cán bộ",
 		BtnNotThis: "Không phải",
+		BtnOpenOA:  "Nhắn {other}",
 		BtnCall:    "Gọi điện",
 		BtnMap:     "Chỉ đường",
 		BtnMore:    "Xem thêm",
@@ -248,8 +261,10 @@ func (t *Texts) fields() map[string]*string {
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
 		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
-		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext,
-		"list_more": &t.ListMore, "clarify_footer": &t.ClarifyFooter,
+		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
+		"referral": &t.Referral, "referral_other": &t.ReferralOther, "referral_none": &t.ReferralNone,
+		"referral_agency_unknown": &t.ReferralAgencyUnknown,
+		"list_more":               &t.ListMore, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
 		"card_footer": &t.CardFooter, "card_variants": &t.CardVariants,
 		"card_variant": &t.CardVariant, "section_online_yes": &t.SectionOnlineYes,

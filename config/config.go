@@ -127,6 +127,20 @@ type Account struct {
 	ArticleMonthlyCap int `yaml:"article_monthly_cap" json:"article_monthly_cap,omitempty"`
 	// Disabled keeps the account configured but not served (its events are not processed).
 	Disabled bool `yaml:"disabled" json:"disabled"`
+	// Scope is which procedures this office handles (empty: every procedure). Searches
+	// answer within it; a message about another office's procedure gets a referral.
+	Scope Scope `yaml:"scope" json:"scope,omitzero"`
+}
+
+// Scope selects procedures (procedures.Scope): by code, field (lĩnh vực), agency (a
+// part of its name) — any of them — then, when levels is set, only those levels (cấp
+// thực hiện); exclude_codes always wins. Names compare without diacritics or case.
+type Scope struct {
+	Codes        []string `yaml:"codes" json:"codes,omitempty"`
+	Fields       []string `yaml:"fields" json:"fields,omitempty"`
+	Agencies     []string `yaml:"agencies" json:"agencies,omitempty"`
+	Levels       []string `yaml:"levels" json:"levels,omitempty"`
+	ExcludeCodes []string `yaml:"exclude_codes" json:"exclude_codes,omitempty"`
 }
 
 // Article broadcast caps a month by OA package (zalo-oa.md §5.2).

@@ -248,10 +248,15 @@ func Demo() Config {
 	cfg.Emulator.Enabled = true
 	cfg.HTTP.PublicBaseURL = "http://localhost:8080"
 	cfg.Accounts = []Account{
+		// Scoped like real offices: the police ward does residence, ID cards, vehicles,
+		// passports, driving licences; the ward People's Committee civil status,
+		// certification, household business and land.
 		{ID: "ca-demo", Name: "Công an phường Demo", OAID: "1000000000000000001",
-			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding}},
+			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding},
+			Scope: Scope{Agencies: []string{"Công an", "Cảnh sát giao thông"}}},
 		{ID: "ubnd-demo", Name: "UBND phường Demo", OAID: "1000000000000000002",
-			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding}},
+			AppID: "2000000000000000001", QR: QR{Mode: QRModeLanding},
+			Scope: Scope{Fields: []string{"Hộ tịch", "Chứng thực", "Đất đai", "Thành lập và hoạt động doanh nghiệp (hộ kinh doanh)"}}},
 	}
 	// Demo offices, so that office hours, "nearest office" and the handoff phone can be tried.
 	// The names say "Demo"; the phone numbers are in the 0900 000 xxx test range.

@@ -192,6 +192,17 @@ func (c *Config) validateAccounts(problems []string) []string {
 		default:
 			add("%sqr.mode: %q is not landing, miniapp or oa", p, a.QR.Mode)
 		}
+		for name, list := range map[string][]string{"codes": a.Scope.Codes, "fields": a.Scope.Fields,
+			"agencies": a.Scope.Agencies, "levels": a.Scope.Levels, "exclude_codes": a.Scope.ExcludeCodes} {
+			for j, v := range list {
+				if strings.TrimSpace(v) == "" || len(v) > 300 {
+					add("%sscope.%s[%d]: empty or longer than 300 bytes", p, name, j)
+				}
+			}
+		}
+		if len(a.Scope.Codes)+len(a.Scope.Fields)+len(a.Scope.Agencies) == 0 && len(a.Scope.Levels) > 0 {
+			add("%sscope.levels: needs codes, fields or agencies to choose from", p)
+		}
 		for j, t := range a.QuickTopics {
 			if strings.TrimSpace(t.Title) == "" || strings.TrimSpace(t.Payload) == "" {
 				add("%squick_topics[%d]: title and payload are required", p, j)

@@ -20,6 +20,7 @@ type Figures struct {
 	Scans      []NamedCount // QR scans by procedure, most first
 	Locations  []NamedCount // QR scans by poster location label, most first
 	Unanswered int64        // questions waiting in Câu hỏi chưa trả lời được
+	Referrals  int64        // questions about another office's procedure, sent there
 }
 
 // DayCount is one day's count; Day is YYYY-MM-DD (Vietnam).
@@ -130,6 +131,7 @@ func figuresCSV(w http.ResponseWriter, account string, f Figures) error {
 		[]string{"Lượt quan tâm", strconv.FormatInt(f.Follows, 10)},
 		[]string{"Lượt bỏ quan tâm", strconv.FormatInt(f.Unfollows, 10)},
 		[]string{"Câu hỏi chưa trả lời được", strconv.FormatInt(f.Unanswered, 10)},
+		[]string{"Câu hỏi chuyển sang đơn vị khác", strconv.FormatInt(f.Referrals, 10)},
 		nil, []string{"Mã thủ tục", "Thủ tục", "Lượt xem"})
 	for _, p := range f.Procedures {
 		rows = append(rows, []string{p.Code, p.Name, strconv.FormatInt(p.Count, 10)})

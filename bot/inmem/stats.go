@@ -24,6 +24,7 @@ type accountStats struct {
 	lastAsked          map[string]time.Time // unmatched query → last asked
 	hints              map[string]string    // unmatched query → the citizen's pick
 	follows, unfollows int64
+	referrals          int64
 	msgs               map[string]int64 // Vietnam day → messages
 }
 
@@ -83,6 +84,7 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 			a.hints = map[string]string{} // as Redis: dropped whole past the cap
 		}
 	}
+	a.referrals += int64(d.Referrals)
 	a.follows += int64(d.Follows)
 	a.unfollows += int64(d.Unfollows)
 	if d.Messages != 0 {
@@ -100,7 +102,7 @@ func (s *Stats) Summary(_ context.Context, account string, q bot.StatsQuery) (bo
 	a := s.accounts[account]
 	if a != nil {
 		out.Views, out.Unmatched = top(a.views, q.Top), top(a.unmatched, q.Top)
-		out.Follows, out.Unfollows = a.follows, a.unfollows
+		out.Follows, out.Unfollows, out.Referrals = a.follows, a.unfollows, a.referrals
 	}
 	for _, day := range bot.StatsDays(q) {
 		var n int64

@@ -86,6 +86,9 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 		if d.Unfollows != 0 {
 			p.HIncrBy(ctx, s.key(account, "follow"), "unfollows", int64(d.Unfollows))
 		}
+		if d.Referrals != 0 {
+			p.HIncrBy(ctx, s.key(account, "follow"), "referrals", int64(d.Referrals)) // the account's counters hash
+		}
 		if d.Messages != 0 {
 			p.HIncrBy(ctx, s.key(account, "msgs"), bot.StatsDay(at), int64(d.Messages))
 		}
@@ -119,6 +122,7 @@ func (s *Stats) Summary(ctx context.Context, account string, q bot.StatsQuery) (
 	f := follow.Val()
 	out.Follows, _ = strconv.ParseInt(f["follows"], 10, 64)
 	out.Unfollows, _ = strconv.ParseInt(f["unfollows"], 10, 64)
+	out.Referrals, _ = strconv.ParseInt(f["referrals"], 10, 64)
 	for i, v := range msgs.Val() {
 		var n int64
 		if str, ok := v.(string); ok {

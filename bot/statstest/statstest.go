@@ -74,6 +74,15 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	if got, _ := s.Unanswered(ctx, "police", 10); len(got) != 1 || got[0].Text != "mat xe dap" {
 		t.Errorf("police = %+v", got)
 	}
+	// Referrals are counted per account.
+	for range 2 {
+		if err := s.Record(ctx, "police", bot.StatsDelta{Referrals: 1}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sum, _ := s.Summary(ctx, "police", bot.StatsQuery{Now: t0}); sum.Referrals != 2 {
+		t.Errorf("police referrals = %d, want 2", sum.Referrals)
+	}
 	if got, err := s.Unanswered(ctx, "nobody", 10); err != nil || len(got) != 0 {
 		t.Errorf("unknown account = %+v, %v", got, err)
 	}

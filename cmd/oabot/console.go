@@ -12,6 +12,7 @@ import (
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/procedures"
 )
 
 // consoleDemoLinkTTL is how long the demo's printed sign-in link stays valid (once).
@@ -72,7 +73,7 @@ func (s *service) consoleSections() []console.Section {
 	var sections []console.Section
 	if st, ok := s.ops.live.deps.Stats.(bot.UnansweredStore); ok {
 		sections = append(sections, &console.Questions{Source: &questionsSource{stats: st, index: s.catalog.Index,
-			examples: s.examples, audit: s.audit, log: s.log.Named("console")}}) // console_questions.go
+			examples: s.examples, audit: s.audit, log: s.log.Named("console"), scope: s.accountScope}}) // console_questions.go
 	}
 	return sections
 }
@@ -129,4 +130,12 @@ func originOf(base string) []string {
 		return nil
 	}
 	return []string{u.Scheme + "://" + u.Host}
+}
+
+// accountScope is the scope of an account served now (the zero Scope: every procedure).
+func (s *service) accountScope(id string) procedures.Scope {
+	if a, ok := s.accounts.Snapshot().ByID(id); ok {
+		return scopeOf(a.Account)
+	}
+	return procedures.Scope{}
 }

@@ -30,7 +30,7 @@ func (f *figuresSource) Figures(ctx context.Context, account string, now time.Ti
 	if err != nil {
 		return console.Figures{}, err
 	}
-	out := console.Figures{Follows: sum.Follows, Unfollows: sum.Unfollows}
+	out := console.Figures{Follows: sum.Follows, Unfollows: sum.Unfollows, Referrals: sum.Referrals}
 	for _, d := range sum.Messages {
 		out.Days = append(out.Days, console.DayCount{Day: d.Day, Count: d.Count})
 	}

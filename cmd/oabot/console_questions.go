@@ -26,6 +26,8 @@ type questionsSource struct {
 	examples *examples.Library
 	audit    httpapi.Auditor // nil: not audited (no campaigns configured)
 	log      *zap.Logger
+	// scope is an account's scope: suggestions stay within what the office handles.
+	scope func(account string) procedures.Scope
 }
 
 var _ console.QuestionsSource = (*questionsSource)(nil)
@@ -42,11 +44,13 @@ func (q *questionsSource) Unanswered(ctx context.Context, account string, n int)
 	return out, nil
 }
 
-func (q *questionsSource) Suggest(_, text string, n int) []console.Procedure {
-	recs := q.index().Candidates(text, n)
-	out := make([]console.Procedure, len(recs))
-	for i, r := range recs {
-		out[i] = consoleProcedure(r)
+func (q *questionsSource) Suggest(account, text string, n int) []console.Procedure {
+	sc := q.scope(account)
+	var out []console.Procedure
+	for _, r := range q.index().Candidates(text, 4*n) {
+		if len(out) < n && sc.Contains(r) {
+			out = append(out, consoleProcedure(r))
+		}
 	}
 	return out
 }

@@ -60,7 +60,8 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
 	link := consoleDemoLink(t, stdout.String())
 	problems := consoleWatch(t, ctx)
-	const account, user = "ca-demo", "3000000000000000042"
+	// The ward's OA: the marital-status certificate is its business (the police OA would refer).
+	const account, user = "ubnd-demo", "3000000000000000042"
 	// "còn son": still single — the marital-status certificate, in words the catalogue lacks.
 	const asked = "Xin tờ giấy còn son cho em, em tên Lan 0903 123 456"
 	if r := emulatorSay(t, base, account, user, asked); firstAnswerIs(r, "tình trạng hôn nhân") {
@@ -76,6 +77,11 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+	// The switcher: the ward's OA.
+	if err := chromedp.Do(ctx, chromedp.SetValue("#account-switch", account), chromedp.Click(`.switcher button[type=submit]`)); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the ward chosen", `document.querySelector("#account-switch").value == "`+account+`"`)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/questions")); err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +130,18 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		t.Errorf("after teaching, a rewording → %q, want the marital-status procedure first", r)
 	}
 	// Another account did not learn it.
-	if r := emulatorSay(t, base, "ubnd-demo", user, "xin to giay con son"); firstAnswerIs(r, "tình trạng hôn nhân") {
-		t.Errorf("ubnd-demo learnt ca-demo's example: %q", firstLine(r))
+	if r := emulatorSay(t, base, "ca-demo", user, "xin to giay con son"); firstAnswerIs(r, "tình trạng hôn nhân") {
+		t.Errorf("ca-demo learnt ubnd-demo's example: %q", firstLine(r))
 	}
 
 	// Desktop, with a question waiting (for the README's screenshot).
 	emulatorSay(t, base, account, "3000000000000000043", "con tôi bị bạn đánh ở trường thì báo ai")
 	emulatorSay(t, base, account, "3000000000000000044", "cho hỏi cách nuôi cá koi")
+	// A question about the police's business on the ward's OA: a referral that opens the
+	// police OA, counted on Tổng quan.
+	if r := emulatorSay(t, base, account, "3000000000000000045", "làm căn cước cho con 15 tuổi"); !strings.Contains(r, "Công an phường Demo") || strings.Contains(r, "Mã thủ tục") {
+		t.Errorf("referral = %q", r)
+	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/console/questions")); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +153,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	// poster), the chart, the numbers and the CSV.
 	scan, _ := http.NewRequest(http.MethodGet, base+"/q/ca-demo/1.014061?src=bang-tin", nil)
 	scan.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36") // a phone, not a robot
+	scan.URL.Path = "/q/" + account + "/1.000894"
 	if resp, err := http.DefaultClient.Do(scan); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("landing page: %v %v", resp, err)
 	} else {
@@ -152,6 +164,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	}
 	consoleWaitJS(t, ctx, "figures", `document.querySelector(".chart svg rect.bar-today") &&
 		document.querySelector(".stats").innerText.includes("tin nhắn hôm nay") &&
+		document.querySelector(".stats").innerText.includes("1\ncâu hỏi chuyển đơn vị khác") &&
 		document.querySelector("#scans-title").parentElement.innerText.includes("bang-tin")`)
 	consoleCheckLayout(t, ctx, 1280)
 	consoleShot(t, ctx, "console-home-figures-1280.png")

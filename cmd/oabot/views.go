@@ -11,6 +11,7 @@ import (
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/qr"
 	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/procedures"
 )
 
 // The views of an account: each package that serves accounts declares the little it needs
@@ -40,6 +41,7 @@ func botAccounts(cfg config.Config) ([]bot.Account, error) {
 			NudgeInterval: cfg.Bot.NudgeInterval,
 			Notice:        bot.Notice{Text: a.Notice.Text, Start: a.Notice.Start, End: a.Notice.End},
 			Texts:         map[string]string{},
+			Scope:         scopeOf(a),
 		}
 		if strings.TrimSpace(a.Welcome) != "" {
 			ba.Texts["welcome"] = a.Welcome
@@ -137,4 +139,10 @@ func campaignAccount(a *accounts.Account) broadcast.Account {
 		acct.Article, acct.ArticleMonthlyCap = z, a.ArticleCap()
 	}
 	return acct
+}
+
+// scopeOf is an account's scope (config accounts[].scope) as procedures selects with it.
+func scopeOf(a config.Account) procedures.Scope {
+	return procedures.Scope{Codes: a.Scope.Codes, Fields: a.Scope.Fields, Agencies: a.Scope.Agencies,
+		Levels: a.Scope.Levels, ExcludeCodes: a.Scope.ExcludeCodes}
 }

@@ -1,0 +1,77 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/oabot/oabot/procedures"
+)
+
+// inScope narrows a search outcome to the procedures the office handles (Account.Scope):
+// when the best match is another office's, a referral replaces the card; a list keeps
+// only this office's procedures, and becomes a referral when none is left. Codes and deep
+// links the citizen sent are not searched and not narrowed: the citizen named the
+// procedure.
+func inScope(acc *account, f Found) Found {
+	s := acc.Scope
+	if s.Empty() {
+		return f
+	}
+	keep := func(rs []*procedures.Record) []*procedures.Record {
+		return slices.DeleteFunc(slices.Clone(rs), func(r *procedures.Record) bool { return !s.Contains(r) })
+	}
+	switch f.Kind {
+	case FoundOne:
+		if !s.Contains(f.Hits[0]) {
+			return Found{Kind: FoundReferral, Referral: f.Hits[0], Aspect: f.Aspect}
+		}
+		f.Others = keep(f.Others)
+		f.Variants = keep(f.Variants)
+	case FoundSeveral:
+		hits := keep(f.Hits)
+		if len(hits) == 0 {
+			return Found{Kind: FoundReferral, Referral: f.Hits[0], Aspect: f.Aspect}
+		}
+		f.Hits = hits
+	case FoundClarify:
+		opts := keep(f.Options)
+		switch len(opts) {
+		case 0:
+			return Found{Kind: FoundReferral, Referral: f.Options[0], Aspect: f.Aspect}
+		case 1:
+			return Found{Kind: FoundOne, Hits: opts, Aspect: f.Aspect}
+		}
+		f.Options = opts
+	}
+	return f
+}
+
+// referral tells the citizen which office does r and, when another OA of this deployment
+// handles it, offers a button that opens that OA in Zalo.
+func (b *Bot) referral(acc *account, r *procedures.Record) reply {
+	t := &acc.texts
+	agency := strings.TrimSpace(r.Agency)
+	if agency == "" {
+		agency = t.ReferralAgencyUnknown
+	}
+	lines := []string{fill(t.Referral, "procedure", truncate(oneLine(r.Name), 200), "agency", truncate(oneLine(agency), 150), "office", acc.Name)}
+	var bs []button
+	if other := b.handledBy(acc, r); other != nil {
+		lines = append(lines, fill(t.ReferralOther, "other", other.Name))
+		bs = append(bs, link(truncate(fill(t.BtnOpenOA, "other", other.Name), maxButtonTitleRunes), "https://zalo.me/"+other.OAID))
+	} else {
+		lines = append(lines, t.ReferralNone)
+	}
+	bs = append(bs, query(t.BtnMenu, payloadMenu))
+	return reply{Text: truncate(strings.Join(lines, "\n"), maxTextRunes), Buttons: bs}
+}
+
+// handledBy is the first other account of this deployment whose scope holds r (nil: none).
+func (b *Bot) handledBy(acc *account, r *procedures.Record) *account {
+	for _, o := range b.order {
+		if o != acc && o.OAID != "" && !o.Scope.Empty() && o.Scope.Contains(r) {
+			return o
+		}
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/procedures"
+	"github.com/oabot/oabot/zalo"
+)
+
+// A police OA asked about a procedure only the ward's OA handles answers with a referral
+// naming who does it and a button opening that OA — never the card; its own procedures
+// are answered as before; a list keeps only its own.
+func TestReferralOutsideScope(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.014061", "1.014062", "1.014063"}} })
+	// A second office in the same deployment that handles residence.
+	ward := Account{ID: "ubnd", OAID: "5000000000000000005", Name: "UBND phường Bến Thành",
+		Scope: procedures.Scope{Codes: []string{"1.004222"}}}
+	b, err := New(Deps{Clock: func() time.Time { return h.now }, State: h.state, Stats: h.stats, Catalog: h.cat,
+		Search: testSearch(h.cat), Accounts: []Account{h.b.byID["benthanh"].Account, ward},
+		Messenger: func(string) (Messenger, bool) { return h.msgr, true }, QR: h.qr, Attachments: h.attach})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.b = b
+	msgs := h.text("dang ky thuong tru")
+	if len(msgs) != 1 || strings.Contains(msgs[0].Text, "Mã thủ tục") || !strings.Contains(msgs[0].Text, "không thuộc phạm vi của Công an phường Bến Thành") ||
+		!strings.Contains(msgs[0].Text, "UBND phường Bến Thành") {
+		t.Fatalf("referral = %s", describe(msgs))
+	}
+	if bt := msgs[0].Buttons[0]; bt.Type != zalo.ButtonOpenURL || bt.URL != "https://zalo.me/5000000000000000005" {
+		t.Errorf("first button = %+v, want one opening the ward's OA", bt)
+	}
+	if last := h.stats.deltas[len(h.stats.deltas)-1]; last.Referrals != 1 || len(last.Views) != 0 {
+		t.Errorf("stats = %+v, want one referral and no view", last)
+	}
+	// Its own procedure: the card.
+	if msgs := h.text("lam can cuoc"); !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.014061") {
+		t.Errorf("own procedure = %s", describe(msgs))
+	}
+	// A list keeps only this office's procedures.
+	msgs = h.text("can cuoc")
+	if strings.Contains(msgs[0].Text, "1.014064") || strings.Contains(msgs[0].Text, "3.000228") || !strings.Contains(msgs[0].Text, "1.014063") {
+		t.Errorf("list = %s", describe(msgs))
+	}
+}
