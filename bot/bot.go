@@ -108,7 +108,11 @@ func New(d Deps) (*Bot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bot: account %q: %w", a.ID, err)
 		}
-		if len(a.QuickTopics) == 0 {
+		switch {
+		case len(a.QuickTopics) > 0:
+		case !a.Scope.Empty():
+			a.QuickTopics = scopedQuickTopics(a.Scope, d.Catalog)
+		default:
 			a.QuickTopics = DefaultQuickTopics()
 		}
 		acc := &account{Account: a, texts: t}

@@ -45,3 +45,21 @@ func TestReferralOutsideScope(t *testing.T) {
 		t.Errorf("list = %s", describe(msgs))
 	}
 }
+
+// An account with a scope and no quick topics of its own offers its own common procedures.
+func TestScopedDefaultQuickTopics(t *testing.T) {
+	h := newHarness(t, func(a *Account) {
+		a.QuickTopics = nil
+		a.Scope = procedures.Scope{Codes: []string{"1.004194", "1.004222"}}
+	})
+	got := h.b.byID["benthanh"].QuickTopics
+	want := []QuickTopic{{"Đăng ký thường trú", "#TTHC 1.004222"}, {"Đăng ký tạm trú", "#TTHC 1.004194"}, {"Giờ làm việc", payloadOffice}}
+	if len(got) != len(want) {
+		t.Fatalf("quick topics = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("quick topic %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

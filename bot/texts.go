@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/oabot/oabot/procedures"
 )
 
 // Texts holds every Vietnamese string the bot shows to citizens. Placeholders are written
@@ -241,6 +243,33 @@ func DefaultTexts() Texts {
 
 // DefaultQuickTopics are the welcome and menu buttons of an account that configures none.
 // They send ordinary questions, so the search answers them whatever the catalogue holds.
+// commonTopics are the procedures citizens ask a ward office about most, as quick topics
+// for a scoped account without its own (scopedQuickTopics).
+var commonTopics = []struct{ title, code string }{
+	{"Làm căn cước", "1.014061"}, {"Đăng ký thường trú", "1.004222"}, {"Đăng ký tạm trú", "1.004194"},
+	{"Đăng ký khai sinh", "1.001193"}, {"Đăng ký kết hôn", "1.000894"}, {"Chứng thực bản sao", "2.000815"},
+	{"Hộ chiếu", "1.001456"}, {"Đăng ký xe", "1.013067"}, {"Đổi giấy phép lái xe", "3.000347"},
+	{"Đăng ký khai tử", "1.000656"}, {"Chứng thực chữ ký", "2.000884"}, {"Hộ kinh doanh", "1.001612"},
+}
+
+// maxDefaultTopics is how many procedures a scoped account's default menu offers (the
+// office-hours button follows).
+const maxDefaultTopics = 3
+
+// scopedQuickTopics are the default quick topics of an account with a scope: the common
+// procedures it handles (and the catalogue has), then office hours.
+func scopedQuickTopics(s procedures.Scope, c Catalog) []QuickTopic {
+	var out []QuickTopic
+	for _, t := range commonTopics {
+		if r, ok := c.ByCode(t.code); ok && s.Contains(r) && len(out) < maxDefaultTopics {
+			out = append(out, QuickTopic{Title: t.title, Payload: "#TTHC " + t.code})
+		}
+	}
+	return append(out, QuickTopic{Title: "Giờ làm việc", Payload: payloadOffice})
+}
+
+// DefaultQuickTopics are the quick topics of an account without its own and without a
+// scope.
 func DefaultQuickTopics() []QuickTopic {
 	return []QuickTopic{
 		{Title: "Làm căn cước", Payload: "làm căn cước"},
