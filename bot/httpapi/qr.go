@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -287,6 +288,14 @@ func (h *QRRoutes) posters(c *gin.Context) {
 	if err != nil {
 		c.String(http.StatusBadRequest, "%v\n", err)
 		return
+	}
+	if c.Query("codes") == "" {
+		// By default the office's own procedures, not every office's.
+		recs = slices.DeleteFunc(recs, func(r *procedures.Record) bool { return !a.Scope.Contains(r) })
+		if len(recs) == 0 {
+			c.String(http.StatusNotFound, "no procedure of the catalogue is in this account's scope\n")
+			return
+		}
 	}
 	paper := strings.ToLower(c.DefaultQuery("size", "a4"))
 	perPage, perr := strconv.Atoi(c.DefaultQuery("per_page", "1"))

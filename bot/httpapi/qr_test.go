@@ -343,3 +343,19 @@ func TestPosterPDFRoute(t *testing.T) {
 		}
 	}
 }
+
+// Without ?codes= a scoped account's posters carry its own procedures only.
+func TestPostersDefaultToScope(t *testing.T) {
+	srv, _ := newQRServerWith(t, func(o *QROptions) {
+		o.Accounts = []qr.Account{{Slug: "ca-q12", OAID: "5318692012345678901", Name: "Công an phường Tân Thới Hiệp",
+			Scope: procedures.Scope{Agencies: []string{"Công an"}}}}
+	})
+	resp, body := get(t, srv.URL+"/posters/ca-q12.html", "Authorization", "Bearer "+testPosterToken)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("posters = %d %s", resp.StatusCode, body)
+	}
+	page := string(body)
+	if !strings.Contains(page, "Đăng ký tạm trú") || strings.Contains(page, "kết hôn") || strings.Contains(page, "khai tử") {
+		t.Errorf("police posters: want residence, not civil status")
+	}
+}

@@ -43,6 +43,8 @@ type Account struct {
 	Offices []Office
 	// Hours is the office-hours text, shown on the landing page.
 	Hours string
+	// Scope is which procedures the office handles: its posters print those by default.
+	Scope procedures.Scope
 }
 
 // Office is one place of the account where citizens can go.

@@ -85,7 +85,8 @@ func botAccounts(cfg config.Config) ([]bot.Account, error) {
 
 // qrAccount copies what QR codes, posters and landing pages need from a config account.
 func qrAccount(a config.Account) qr.Account {
-	q := qr.Account{Slug: a.ID, OAID: a.OAID, Name: a.Name, Mode: qr.Mode(a.QR.Mode), MiniAppID: a.QR.MiniAppID, Hours: a.Hours}
+	q := qr.Account{Slug: a.ID, OAID: a.OAID, Name: a.Name, Mode: qr.Mode(a.QR.Mode), MiniAppID: a.QR.MiniAppID, Hours: a.Hours,
+		Scope: scopeOf(a)}
 	for _, o := range a.Offices {
 		q.Offices = append(q.Offices, qr.Office{Name: o.Name, Address: o.Address, Hours: o.Hours, Phone: o.Phone, Lat: o.Lat, Lng: o.Lng})
 	}
