@@ -303,24 +303,9 @@ func (h *QRRoutes) posters(c *gin.Context) {
 		c.String(http.StatusBadRequest, "size must be a4 or a5 and per_page 1, 2, 4 or 6\n")
 		return
 	}
-	items, err := qr.Items(h.o.PublicBaseURL, a, recs, c.Query("src"))
-	if err != nil {
-		h.fail(c, "poster items", err)
-		return
-	}
 	o := qr.PosterOptions{Paper: paper, PerPage: perPage, Printed: h.o.Now(), CatalogVersion: cat.Version()}
 	var buf bytes.Buffer
-	ctype := "text/html; charset=utf-8"
-	if ext == ".pdf" {
-		ctype = "application/pdf"
-		if o.Font, err = qr.FindFont(h.o.FontPath); err != nil {
-			h.fail(c, "poster font", err)
-			return
-		}
-		err = qr.WritePosters(&buf, a, items, o)
-	} else {
-		err = qr.WritePrintView(&buf, a, items, o)
-	}
+	ctype, err := qr.RenderPosters(&buf, strings.TrimPrefix(ext, "."), h.o.PublicBaseURL, a, recs, c.Query("src"), o, h.o.FontPath)
 	if err != nil {
 		h.fail(c, "posters", err)
 		return

@@ -246,3 +246,23 @@ func (c cell) cutMarks() {
 // nfc composes text: the fonts have precomposed Vietnamese letters, and a decomposed
 // "ệ" would print as "ê" plus a floating dot.
 func nfc(s string) string { return norm.NFC.String(s) }
+
+// RenderPosters writes the posters of recs for account a as format "pdf" (fontPath: a TrueType
+// font, "" to look one up, see FindFont) or "html" (the print view), and returns the
+// content type. The one way posters are made, for the /posters routes and the console.
+func RenderPosters(w io.Writer, format, baseURL string, a Account, recs []*procedures.Record, src string, o PosterOptions, fontPath string) (string, error) {
+	items, err := Items(baseURL, a, recs, src)
+	if err != nil {
+		return "", err
+	}
+	switch format {
+	case "pdf":
+		if o.Font, err = FindFont(fontPath); err != nil {
+			return "", err
+		}
+		return "application/pdf", WritePosters(w, a, items, o)
+	case "html":
+		return "text/html; charset=utf-8", WritePrintView(w, a, items, o)
+	}
+	return "", fmt.Errorf("qr: poster format %q (want pdf or html)", format)
+}
