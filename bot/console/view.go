@@ -124,6 +124,8 @@ func (h *Handler) templateFuncs() template.FuncMap {
 		},
 		// vnNumber writes an integer the vi-VN way: 1.234.567.
 		"vnNumber": vnNumber,
+		// list makes a slice of its arguments: {{range (list "1" "2")}}.
+		"list": func(xs ...string) []string { return xs },
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/console"
 	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/qr"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/procedures"
@@ -74,6 +75,11 @@ func (s *service) consoleSections() []console.Section {
 	if st, ok := s.ops.live.deps.Stats.(bot.UnansweredStore); ok {
 		sections = append(sections, &console.Questions{Source: &questionsSource{stats: st, index: s.catalog.Index,
 			examples: s.examples, audit: s.audit, log: s.log.Named("console"), scope: s.accountScope}}) // console_questions.go
+	}
+	if live := s.ops.live.qrs.Load(); live != nil && s.cfg.HTTP.PublicBaseURL != "" {
+		sections = append(sections, &console.Posters{Source: &posterSource{ // console_posters.go
+			account: func(id string) (qr.Account, bool) { a, ok := (*s.ops.live.qrs.Load())[id]; return a, ok },
+			catalog: s.catalog.Catalog, base: s.cfg.HTTP.PublicBaseURL, font: s.cfg.Posters.Font}})
 	}
 	return sections
 }

@@ -181,6 +181,28 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-home-figures-360.png")
 
+	// In áp phích: the ward's own procedures, ticked; the PDF with the session (no token);
+	// the print view.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/posters")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the posters form", `document.querySelectorAll('input[name=code]:checked').length > 3 &&
+		![...document.querySelectorAll(".choice-name")].some(e => e.textContent.includes("căn cước"))`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "console-posters-360.png")
+	pdf, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/console/posters/file?" + new URLSearchParams(new FormData(document.querySelector('form[action$="/posters/file"]'))).toString() + "&format=pdf")
+		.then(async r => r.status + " " + r.headers.get("Content-Type") + " " + (await r.text()).slice(0, 5))`, chromedp.EvalAwaitPromise))
+	if err != nil || pdf != "200 application/pdf %PDF-" {
+		t.Errorf("poster PDF = %q, %v", pdf, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`button[value=html]`)); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the print view", `location.pathname == "/console/posters/file" && document.querySelectorAll(".cell svg").length > 3`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/")); err != nil {
+		t.Fatal(err)
+	}
+
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || ["recorder missing"]`))
 	if err != nil || len(got) != 0 {
 		t.Errorf("CSP violations = %q (%v), want none", got, err)
