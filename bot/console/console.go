@@ -141,7 +141,7 @@ func (h *Handler) registerAll() error {
 	h.routes = append(h.routes, RouteInfo{Method: http.MethodGet, Path: "/static/{file}"})
 	errs := []error{h.registerAuth()}
 	r := &Router{h: h}
-	for _, p := range append([]Section{home{figures: h.o.Figures}}, h.o.Sections...) {
+	for _, p := range append([]Section{home{figures: h.o.Figures}, officersPage{}}, h.o.Sections...) {
 		p.Routes(r)
 	}
 	errs = append(errs, r.errs...)

@@ -27,7 +27,7 @@ func (testSection) Routes(r *Router) {
 		return s.Redirect(w, "/test/viewer")
 	})
 	r.Nav(NavQuestions, "/test/viewer")
-	r.Nav(NavOfficers, "/test/admin")
+	r.Nav(NavSettings, "/test/admin")
 }
 
 func testPage(title string) HandlerFunc {
@@ -54,6 +54,7 @@ func TestConsoleAuthMatrix(t *testing.T) {
 	e.officer("broadcaster-b", RoleBroadcaster, "mật khẩu B1", "xa-b")
 	e.officer("admin", RoleAdmin, "mật khẩu Q1", "*")
 	e.officer("gone", RoleBroadcaster, "mật khẩu G1", "*")
+	e.officer("pawn", RoleViewer, "mật khẩu P1", "phuong-a") // the officers page's target
 	noToken := strings.Repeat("x", 43)
 	css := strings.TrimPrefix(e.h.assets.urls["console.css"], "/console")
 
@@ -81,6 +82,10 @@ func TestConsoleAuthMatrix(t *testing.T) {
 		{"POST", "/account", "/account", url.Values{"account": {"không-có"}}, [5]int{see, nf, nf, nf, forb}},
 		{"POST", "/logout", "/logout", nil, [5]int{see, see, see, see, forb}},
 		{"POST", "/logout-all", "/logout-all", nil, [5]int{see, see, see, see, forb}},
+		{"GET", "/officers", "/officers", nil, [5]int{see, forb, forb, ok, see}},
+		{"POST", "/officers/invite", "/officers/invite", url.Values{"name": {"moi"}, "role": {"viewer"}, "accounts": {"phuong-a"}}, [5]int{see, forb, forb, ok, forb}},
+		{"POST", "/officers/update", "/officers/update", url.Values{"name": {"pawn"}, "role": {"editor"}, "accounts": {"phuong-a"}}, [5]int{see, forb, forb, see, forb}},
+		{"POST", "/officers/revoke", "/officers/revoke", url.Values{"name": {"pawn"}}, [5]int{see, forb, forb, see, forb}},
 		{"GET", "/test/viewer", "/test/viewer", nil, [5]int{see, ok, ok, ok, see}},
 		{"GET", "/test/admin", "/test/admin", nil, [5]int{see, forb, forb, ok, see}},
 		{"POST", "/test/accounts/{account}/send", "/test/accounts/phuong-a/send", send, [5]int{see, forb, nf, see, forb}},
@@ -153,7 +158,7 @@ func TestConsoleNav(t *testing.T) {
 	}{
 		{v, []string{`href="/console/">Tổng quan</a>`, `href="/console/test/viewer" aria-current="page">Câu hỏi chưa trả lời được</a>`},
 			[]string{"Quản lý cán bộ", "Thông báo</a>", "In áp phích", "Cài đặt đơn vị", "Tình trạng kết nối OA"}},
-		{a, []string{`href="/console/test/admin">Quản lý cán bộ</a>`}, []string{"In áp phích"}},
+		{a, []string{`href="/console/test/admin">Cài đặt đơn vị</a>`, `href="/console/officers">Quản lý cán bộ</a>`}, []string{"In áp phích"}},
 	} {
 		for _, w := range tc.want {
 			if !strings.Contains(tc.b.body, w) {

@@ -3,10 +3,12 @@ package console
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +126,23 @@ func (h *Handler) templateFuncs() template.FuncMap {
 		},
 		// vnNumber writes an integer the vi-VN way: 1.234.567.
 		"vnNumber": vnNumber,
+		// has reports whether list holds x: {{if has .Accounts "*"}}.
+		"has": func(list []string, x string) bool { return slices.Contains(list, x) },
+		// dict makes a map of key, value pairs for a sub-template: {{template "x" (dict "A" 1)}}.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("dict: keys must be strings")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		// list makes a slice of its arguments: {{range (list "1" "2")}}.
 		"list": func(xs ...string) []string { return xs },
 	}

@@ -199,6 +199,19 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	consoleWaitJS(t, ctx, "the print view", `location.pathname == "/console/posters/file" && document.querySelectorAll(".cell svg").length > 3`)
+
+	// Quản lý cán bộ: invite an editor of the ward's OA, by keyboard; the link is shown once.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/officers")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the officers page", `document.querySelector("main h1").textContent == "Quản lý cán bộ"`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys("#f-name", "can-bo-lan"), chromedp.SetValue("#f-role", "editor"),
+		chromedp.Click(`#f-accounts-new input[value="ubnd-demo"]`), chromedp.Click(`form[action$="/officers/invite"] button[type=submit]`)); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the invite link", `document.querySelector("#invite-url") && document.querySelector("#invite-url").value.includes("/console/invite/")`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "console-officers-360.png")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/")); err != nil {
 		t.Fatal(err)
 	}
