@@ -65,6 +65,9 @@ type landingView struct {
 	Version        string
 	Offices        []officeView
 	Hours          string
+	// Elsewhere: the procedure is outside the account's scope (another office does it):
+	// the page says so and does not list this office's addresses as where to apply.
+	Elsewhere bool
 }
 
 type officeView struct {
@@ -105,7 +108,11 @@ func newLandingView(p LandingPage) landingView {
 		PortalURL: safeURL(r.PortalURL), OnlineURL: safeURL(r.OnlineURL),
 		Version: p.CatalogVersion, Hours: nfc(p.Account.Hours),
 	}
+	v.Elsewhere = !p.Account.Scope.Contains(r)
 	for _, o := range p.Account.Offices {
+		if v.Elsewhere {
+			break
+		}
 		v.Offices = append(v.Offices, officeView{Name: nfc(o.Name), Address: nfc(o.Address), Hours: nfc(o.Hours),
 			Phone: o.Phone, Tel: template.URL(o.TelURL()), Map: o.MapURL()})
 	}

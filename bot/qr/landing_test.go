@@ -93,6 +93,31 @@ func TestRenderLandingOffices(t *testing.T) {
 	}
 }
 
+// Another office's procedure on this office's page: it says so and does not send the
+// citizen to this office's desks.
+func TestRenderLandingElsewhere(t *testing.T) {
+	a := testAccount
+	a.Offices = []Office{{Name: "Công an phường", Address: "1 Đường Demo"}}
+	a.Scope = procedures.Scope{Agencies: []string{"Công an"}}
+	r := &procedures.Record{Code: "1.000894", Name: "Thủ tục đăng ký kết hôn", Agency: "Ủy ban nhân dân cấp xã", Steps: []string{"x"}}
+	var buf bytes.Buffer
+	if err := RenderLanding(&buf, LandingPage{Account: a, Record: r}); err != nil {
+		t.Fatal(err)
+	}
+	text := textOf(buf.String())
+	if !strings.Contains(text, "không giải quyết thủ tục này") || !strings.Contains(text, "Cơ quan giải quyết: Ủy ban nhân dân cấp xã") || strings.Contains(text, "1 Đường Demo") {
+		t.Errorf("landing of another office's procedure:\n%s", text)
+	}
+	r.Agency = "Công an cấp xã"
+	buf.Reset()
+	if err := RenderLanding(&buf, LandingPage{Account: a, Record: r}); err != nil {
+		t.Fatal(err)
+	}
+	if text := textOf(buf.String()); strings.Contains(text, "không giải quyết") || !strings.Contains(text, "1 Đường Demo") {
+		t.Errorf("landing of its own procedure:\n%s", text)
+	}
+}
+
 func TestRenderLandingEscapes(t *testing.T) {
 	r := &procedures.Record{Code: "9.9", Name: `<script>alert(1)</script>`, Steps: []string{"x"},
 		PortalURL: "javascript:alert(1)", Documents: []procedures.Document{{Name: `"><img src=x>`}}}
