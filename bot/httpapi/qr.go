@@ -39,6 +39,10 @@ type QROptions struct {
 	Lookup func(slug string) (qr.Account, bool)
 	// Catalog returns the current catalogue (e.g. (*procedures.Holder).Catalog).
 	Catalog func() *procedures.Catalog
+	// Search finds an account's procedures for the office page's search box (the bot's
+	// search with the account's examples, within its scope); nil: names containing the
+	// words.
+	Search func(account, query string) []*procedures.Record
 	// Scans counts landing views; nil means views are not counted.
 	Scans ScanCounter
 	// PosterToken is a bearer token for /posters (e.g. for a print shop or a script).
@@ -133,6 +137,7 @@ func (h *QRRoutes) Register(r gin.IRoutes) {
 	r.GET("/q/:account/:code", h.landing)
 	r.HEAD("/q/:account/:code", h.landing) // link checkers; not counted
 	r.GET("/posters/:file", h.posters)
+	r.GET("/o/:account", h.office)
 }
 
 // account returns the account with slug (QROptions.Lookup, else QROptions.Accounts).

@@ -359,3 +359,29 @@ func TestPostersDefaultToScope(t *testing.T) {
 		t.Errorf("police posters: want residence, not civil status")
 	}
 }
+
+// The office page lists a scoped office's own procedures by field, finds within them,
+// and links each to its landing page; an unknown office is 404.
+func TestOfficePage(t *testing.T) {
+	srv, _ := newQRServerWith(t, func(o *QROptions) {
+		o.Accounts = []qr.Account{{Slug: "ca-q12", OAID: "5318692012345678901", Name: "Công an phường Tân Thới Hiệp",
+			Scope: procedures.Scope{Agencies: []string{"Công an"}}}}
+	})
+	resp, body := get(t, srv.URL+"/o/ca-q12")
+	page := string(body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `href="/q/ca-q12/1.004194"`) || !strings.Contains(page, "Đăng ký, quản lý cư trú") ||
+		strings.Contains(page, "kết hôn") || strings.Contains(page, "<script") {
+		t.Fatalf("office page = %d:\n%s", resp.StatusCode, page)
+	}
+	resp, body = get(t, srv.URL+"/o/ca-q12?q="+url.QueryEscape("tạm trú"))
+	page = string(body)
+	if !strings.Contains(page, "Kết quả cho “tạm trú”") || !strings.Contains(page, `<li><a href="/q/ca-q12/1.004194">`) {
+		t.Errorf("search = %d:\n%s", resp.StatusCode, page)
+	}
+	if _, body = get(t, srv.URL+"/o/ca-q12?q="+url.QueryEscape("<b>kết hôn</b>")); !strings.Contains(string(body), "Chưa tìm thấy") || strings.Contains(string(body), "<b>kết") {
+		t.Errorf("search outside the scope, with markup:\n%s", body)
+	}
+	if resp, _ := get(t, srv.URL+"/o/nobody"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown office = %d", resp.StatusCode)
+	}
+}

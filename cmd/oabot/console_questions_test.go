@@ -200,6 +200,22 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	}
 	consoleWaitJS(t, ctx, "the print view", `location.pathname == "/console/posters/file" && document.querySelectorAll(".cell svg").length > 3`)
 
+	// The office page for citizens without Zalo: the ward's procedures, a search box that
+	// works without script.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/o/"+account)); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the office page", `document.querySelector("h1").textContent == "Thủ tục hành chính" &&
+		[...document.querySelectorAll(".procs a")].some(a => a.textContent.includes("khai sinh")) &&
+		![...document.querySelectorAll(".procs a")].some(a => a.textContent.includes("căn cước"))`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys("#q", "lam giay khai sinh cho con\r")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the office page's results", `document.querySelector("#found") != null &&
+		document.querySelector("#found").parentElement.innerText.includes("khai sinh")`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "office-page-360.png")
+
 	// Quản lý cán bộ: invite an editor of the ward's OA, by keyboard; the link is shown once.
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/officers")); err != nil {
 		t.Fatal(err)

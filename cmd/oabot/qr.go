@@ -106,6 +106,7 @@ func (s *service) mountQR() error {
 	o := httpapi.QROptions{
 		PublicBaseURL: s.cfg.HTTP.PublicBaseURL, Accounts: qrAccounts(s.cfg), Catalog: s.catalog.Catalog,
 		Scans: scans, PosterToken: s.cfg.Posters.Token.Value(), FontPath: s.cfg.Posters.Font,
+		Search: s.officeSearch,
 		Logger: s.log.Named("qr"),
 	}
 	// The account registry (accounts_live.go) replaces the map when accounts change.
@@ -199,4 +200,20 @@ func writeOut(path string, data []byte, stdout io.Writer) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// officeSearch is the office page's search (/o/{account}?q=): the bot's search with the
+// account's examples, or, when it finds nothing sure, the procedures the message may be
+// about — a citizen on a web page can choose.
+func (s *service) officeSearch(account, query string) []*procedures.Record {
+	ix := s.catalog.Index()
+	res := ix.SearchWith(query, 10, s.examples.For(account))
+	if res.Abstain || len(res.Hits) == 0 {
+		return ix.Candidates(query, 10)
+	}
+	out := make([]*procedures.Record, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, h.Record)
+	}
+	return out
 }
