@@ -48,7 +48,6 @@ type officePageView struct {
 	Hours, Version       string
 }
 
-
 type officeLocation struct {
 	Name, Address, Phone string
 }
