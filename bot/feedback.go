@@ -53,10 +53,14 @@ func (b *Bot) rememberCard(acc *account, conv Conversation, text string, shown *
 	p.change(func(c *Conversation) { c.Feedback = fb })
 }
 
+// forget drops the remembered card but keeps when the prompt was last offered (the
+// once-an-hour limit outlives the card).
+func forget(c *Conversation) { c.Feedback = Feedback{PromptAt: c.Feedback.PromptAt} }
+
 // forgetCard drops the remembered card (another kind of answer followed it).
 func forgetCard(conv Conversation, p *plan) {
 	if conv.Feedback.Shown != "" || conv.Feedback.Pending {
-		p.change(func(c *Conversation) { c.Feedback = Feedback{PromptAt: c.Feedback.PromptAt} })
+		p.change(forget)
 	}
 }
 
@@ -76,7 +80,7 @@ func (b *Bot) notThis(acc *account, conv Conversation, p *plan) {
 	}
 	if len(recs) == 0 {
 		p.say(reply{Text: t.NotThisNone, Buttons: []button{query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
-		p.change(func(c *Conversation) { c.Feedback = Feedback{PromptAt: c.Feedback.PromptAt} })
+		p.change(forget)
 		return
 	}
 	b.list(acc, recs, SectionCard, t.NotThisIntro, t.ListFooter, p)
@@ -93,5 +97,5 @@ func recordPick(conv Conversation, code string, p *plan) {
 	if slices.Contains(fb.Others, code) {
 		p.stats.Chosen = &Choice{Query: fb.Query, Code: code}
 	}
-	p.change(func(c *Conversation) { c.Feedback = Feedback{PromptAt: c.Feedback.PromptAt} })
+	p.change(forget)
 }

@@ -35,8 +35,8 @@ var confFeatureNames = []string{
 type confFeatures [11]float64
 
 // confFeaturesOf describes a one-card answer res to the analysed message a, given the
-// examples' vote (zero votes without examples).
-func confFeaturesOf(a *analysed, res *Result, searchOne bool, best, second exVote) confFeatures {
+// examples' best vote (zero without examples).
+func confFeaturesOf(a *analysed, res *Result, searchOne bool, best exVote) confFeatures {
 	var f confFeatures
 	f[0] = 1
 	if searchOne {
@@ -64,7 +64,6 @@ func confFeaturesOf(a *analysed, res *Result, searchOne bool, best, second exVot
 		f[9] = 1
 	}
 	f[10] = float64(len(res.Hits)) / 5
-	_ = second
 	return f
 }
 
@@ -199,13 +198,6 @@ func TrainConfidence(samples []ConfSample, target float64, trainedOn []string) (
 	m.Kept = math.Round(float64(kept)/float64(len(ps))*1000) / 1000
 	m.Precision = math.Round(float64(keptRight)/float64(max(1, kept))*1000) / 1000
 	return m, nil
-}
-
-// SamplePrecision is the share of samples whose card was right among those m keeps (nil:
-// all).
-func SamplePrecision(ss []ConfSample, m *ConfidenceModel) float64 {
-	_, p := SampleKept(ss, m)
-	return p
 }
 
 // SampleKept is the share of samples m keeps as cards (nil: all) and their precision.

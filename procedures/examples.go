@@ -36,6 +36,13 @@ func (e Example) Intent() (string, bool) {
 	return "", false
 }
 
+// Key is what makes two examples the same: the account and the query normalised and
+// folded (diacritics, case and spacing do not make a new example). The index keeps the
+// last of a key; the stores (bot/examples) replace by it.
+func (e Example) Key() string {
+	return e.Account + "\x00" + strings.Join(strings.Fields(Fold(Normalize(e.Query))), " ")
+}
+
 // Example intents: the bot answers these itself.
 const (
 	IntentOfficeHours   = "office_hours"
@@ -158,7 +165,7 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 		if len(v) == 0 {
 			continue
 		}
-		key := e.Account + "\x00" + Fold(Normalize(e.Query))
+		key := e.Key()
 		if i, ok := seen[key]; ok {
 			x.exs[i], vecs[i] = e, v
 			continue
@@ -439,7 +446,7 @@ func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *Confi
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 		return res, confFeatures{}, true
 	}
-	f := confFeaturesOf(&a, &res, searchOne, best, second)
+	f := confFeaturesOf(&a, &res, searchOne, best)
 	// An officer's own label, matched closely, is the office's word: the card stands.
 	taught := res.Example != "" && best.ex.Account != "" && best.score >= exOverride
 	if m != nil && !taught && m.prob(f) < m.Threshold {

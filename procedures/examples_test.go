@@ -6,17 +6,24 @@ import (
 	"testing"
 )
 
-func seedIndex(t testing.TB) (*Index, *Examples) {
+// builtinIndex indexes the built-in catalogue.
+func builtinIndex(t testing.TB) *Index {
 	t.Helper()
 	c, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return NewIndex(c, Options{})
+}
+
+// seedIndex is builtinIndex with the seed examples.
+func seedIndex(t testing.TB) (*Index, *Examples) {
+	t.Helper()
+	ix := builtinIndex(t)
 	seed, err := SeedExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix := NewIndex(c, Options{})
 	return ix, ix.NewExamples(seed)
 }
 
@@ -33,8 +40,7 @@ func TestSeedExamplesMatchBuiltinCatalogue(t *testing.T) {
 }
 
 func TestNewExamplesReportsStaleCodes(t *testing.T) {
-	c, _ := Builtin()
-	ix := NewIndex(c, Options{})
+	ix := builtinIndex(t)
 	x := ix.NewExamples([]Example{
 		{ID: "a", Query: "làm tạm trú", Code: "1.004194"},
 		{ID: "b", Query: "thủ tục cũ", Code: "9.999999"},
@@ -49,8 +55,7 @@ func TestNewExamplesReportsStaleCodes(t *testing.T) {
 // A message close to an example — other diacritics, typos, Telex keystrokes, word order,
 // a story around it — finds it first.
 func TestNearestToleratesHowPeopleType(t *testing.T) {
-	c, _ := Builtin()
-	ix := NewIndex(c, Options{})
+	ix := builtinIndex(t)
 	x := ix.NewExamples([]Example{
 		{ID: "kt3", Query: "xin làm sổ KT3 cho con đi học", Code: "1.004194"},
 		{ID: "hon", Query: "làm lại giấy hôn thú bị mất", Code: "1.000894"},
@@ -71,8 +76,7 @@ func TestNearestToleratesHowPeopleType(t *testing.T) {
 }
 
 func TestSearchWithExamples(t *testing.T) {
-	c, _ := Builtin()
-	ix := NewIndex(c, Options{})
+	ix := builtinIndex(t)
 	seed, _ := SeedExamples()
 	x := ix.NewExamples(append(seed, []Example{
 		// The search alone answers both confidently and wrongly (residence
@@ -191,8 +195,7 @@ func TestLearningTrial(t *testing.T) {
 }
 
 func TestCandidatesEvenWhenAbstaining(t *testing.T) {
-	c, _ := Builtin()
-	ix := NewIndex(c, Options{})
+	ix := builtinIndex(t)
 	if res := ix.Search("giấy độc thân", 5); !res.Abstain && len(res.Hits) > 0 && res.Hits[0].Record.Code == "1.004873" {
 		t.Log("the search already answers; the test still checks Candidates")
 	}

@@ -74,3 +74,17 @@ func (ix *Index) Candidates(query string, limit int) []*Record {
 	}
 	return out
 }
+
+// Choices is for a page where a person picks: the search's hits (with x's examples) when it
+// answers, else the procedures the query may be about (Candidates).
+func (ix *Index) Choices(query string, limit int, x AccountExamples) []*Record {
+	res := ix.SearchWith(query, limit, x)
+	if res.Abstain || len(res.Hits) == 0 {
+		return ix.Candidates(query, limit)
+	}
+	out := make([]*Record, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, h.Record)
+	}
+	return out
+}

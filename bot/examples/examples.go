@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -25,7 +26,7 @@ import (
 // both against one contract.
 type Store interface {
 	// Put stores e (its ID set by the caller). An example of the same account with the
-	// same query (DedupeKey) is replaced: its ID is returned as replaced.
+	// same query (procedures.Example.Key) is replaced: its ID is returned as replaced.
 	Put(ctx context.Context, e procedures.Example) (replaced string, err error)
 	// List returns every stored example, oldest first.
 	List(ctx context.Context) ([]procedures.Example, error)
@@ -45,12 +46,6 @@ var (
 // MaxStored bounds the stored examples of a deployment: beyond it Put answers ErrFull.
 const MaxStored = 50000
 
-// DedupeKey is what makes two examples the same: the account and the query normalised
-// and folded (diacritics, case and spacing do not make a new example).
-func DedupeKey(account, query string) string {
-	return account + "\x00" + strings.Join(strings.Fields(procedures.Fold(procedures.Normalize(query))), " ")
-}
-
 // NewID returns a new example id ("ex" and 16 hex digits).
 func NewID() string {
 	var b [8]byte
@@ -59,8 +54,8 @@ func NewID() string {
 }
 
 // Library is the live set of examples: the seed examples and the stored ones, indexed
-// over the current catalogue. Refresh (or Run) picks up changes made on any replica;
-// a catalogue reload is picked up at the next search.
+// over the current catalogue. Refresh (or Run) picks up changes made on any replica and
+// catalogue reloads; a search that meets a reload first rebuilds itself.
 type Library struct {
 	store Store
 	index func() *procedures.Index
@@ -68,16 +63,17 @@ type Library struct {
 	log   *zap.Logger
 	now   func() time.Time
 
-	mu      sync.Mutex // serialises rebuilds
-	cur     snapshot
-	curMu   sync.RWMutex
-	version int64
-	stored  []procedures.Example
+	mu  sync.Mutex               // serialises rebuilds
+	cur atomic.Pointer[snapshot] // never nil after NewLibrary
 }
 
+// snapshot is one immutable state: the stored examples as of a store version, indexed
+// over one catalogue index.
 type snapshot struct {
-	ix *procedures.Index
-	x  *procedures.Examples
+	version int64
+	stored  []procedures.Example
+	ix      *procedures.Index
+	x       *procedures.Examples
 }
 
 // LibraryOptions configure a Library.
@@ -103,7 +99,7 @@ func NewLibrary(ctx context.Context, o LibraryOptions) (*Library, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &Library{store: o.Store, index: o.Index, seed: o.Seed, log: o.Logger.Named("examples"), now: o.Now, version: -1}
+	l := &Library{store: o.Store, index: o.Index, seed: o.Seed, log: o.Logger.Named("examples"), now: o.Now}
 	if err := l.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -112,12 +108,9 @@ func NewLibrary(ctx context.Context, o LibraryOptions) (*Library, error) {
 
 // For returns the examples account sees, indexed over the current catalogue.
 func (l *Library) For(account string) procedures.AccountExamples {
-	ix := l.index()
-	l.curMu.RLock()
-	cur := l.cur
-	l.curMu.RUnlock()
-	if cur.ix != ix {
-		cur = l.rebuild(ix, nil)
+	cur := l.cur.Load()
+	if ix := l.index(); cur.ix != ix {
+		cur = l.rebuild(cur.version, cur.stored, ix)
 	}
 	return cur.x.For(account)
 }
@@ -125,63 +118,48 @@ func (l *Library) For(account string) procedures.AccountExamples {
 // Stale lists the examples whose procedure is no longer in the catalogue (left out of
 // the search), for the console and the logs.
 func (l *Library) Stale() []procedures.Example {
-	l.curMu.RLock()
-	defer l.curMu.RUnlock()
-	if l.cur.x == nil {
-		return nil
-	}
-	return slices.Clone(l.cur.x.Stale)
+	return slices.Clone(l.cur.Load().x.Stale)
 }
 
-// rebuild indexes the seed and stored examples (stored, or the last read when nil) over ix.
-func (l *Library) rebuild(ix *procedures.Index, stored []procedures.Example) snapshot {
+// rebuild indexes the seed and stored examples over ix and publishes the result, unless
+// another caller already published that version over that index.
+func (l *Library) rebuild(version int64, stored []procedures.Example, ix *procedures.Index) *snapshot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if stored != nil {
-		l.stored = stored
-	} else {
-		l.curMu.RLock()
-		cur := l.cur
-		l.curMu.RUnlock()
-		if cur.ix == ix {
-			return cur // another caller rebuilt meanwhile
-		}
+	if cur := l.cur.Load(); cur != nil && cur.ix == ix && cur.version == version {
+		return cur
 	}
-	all := make([]procedures.Example, 0, len(l.seed)+len(l.stored))
-	all = append(append(all, l.seed...), l.stored...)
-	s := snapshot{ix: ix, x: ix.NewExamples(all)}
+	all := make([]procedures.Example, 0, len(l.seed)+len(stored))
+	all = append(append(all, l.seed...), stored...)
+	s := &snapshot{version: version, stored: stored, ix: ix, x: ix.NewExamples(all)}
 	if n := len(s.x.Stale); n > 0 {
 		l.log.Warn("examples whose procedure left the catalogue are not used", zap.Int("count", n))
 	}
-	l.curMu.Lock()
-	l.cur = s
-	l.curMu.Unlock()
+	l.cur.Store(s)
 	return s
 }
 
-// Refresh re-reads the store when its version changed and rebuilds the index.
+// Refresh re-reads the store when its version changed, and rebuilds the index when the
+// examples or the catalogue changed.
 func (l *Library) Refresh(ctx context.Context) error {
 	v, err := l.store.Version(ctx)
 	if err != nil {
 		return fmt.Errorf("examples: version: %w", err)
 	}
-	l.curMu.RLock()
-	same := v == l.version && l.cur.x != nil
-	l.curMu.RUnlock()
-	if same {
+	ix := l.index()
+	cur := l.cur.Load()
+	switch {
+	case cur != nil && cur.version == v && cur.ix == ix:
+		return nil
+	case cur != nil && cur.version == v:
+		l.rebuild(v, cur.stored, ix) // a catalogue reload: the stored examples are unchanged
 		return nil
 	}
 	stored, err := l.store.List(ctx)
 	if err != nil {
 		return fmt.Errorf("examples: list: %w", err)
 	}
-	if stored == nil {
-		stored = []procedures.Example{}
-	}
-	l.rebuild(l.index(), stored)
-	l.curMu.Lock()
-	l.version = v
-	l.curMu.Unlock()
+	l.rebuild(v, stored, ix)
 	return nil
 }
 

@@ -40,24 +40,10 @@ func (h *QRRoutes) office(c *gin.Context) {
 		q = string([]rune(q)[:maxOfficeQuery])
 	}
 	p := qr.OfficePage{Account: a, Records: own, Query: q, CatalogVersion: cat.Version()}
-	if q != "" {
-		if h.o.Search != nil {
-			for _, r := range h.o.Search(a.Slug, q) {
-				if a.Scope.Contains(r) {
-					p.Results = append(p.Results, r)
-				}
-			}
-		} else {
-			words := strings.Fields(procedures.Fold(procedures.Normalize(q)))
-			for _, r := range own {
-				name := procedures.Fold(procedures.Normalize(r.Name))
-				all := len(words) > 0
-				for _, w := range words {
-					all = all && strings.Contains(name, w)
-				}
-				if all {
-					p.Results = append(p.Results, r)
-				}
+	if q != "" && h.o.Search != nil {
+		for _, r := range h.o.Search(a.Slug, q) {
+			if a.Scope.Contains(r) {
+				p.Results = append(p.Results, r)
 			}
 		}
 	}

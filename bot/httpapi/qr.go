@@ -40,8 +40,8 @@ type QROptions struct {
 	// Catalog returns the current catalogue (e.g. (*procedures.Holder).Catalog).
 	Catalog func() *procedures.Catalog
 	// Search finds an account's procedures for the office page's search box (the bot's
-	// search with the account's examples, within its scope); nil: names containing the
-	// words.
+	// search with the account's examples; the page keeps those within the scope); nil:
+	// the box finds nothing.
 	Search func(account, query string) []*procedures.Record
 	// Scans counts landing views; nil means views are not counted.
 	Scans ScanCounter

@@ -366,6 +366,8 @@ func TestOfficePage(t *testing.T) {
 	srv, _ := newQRServerWith(t, func(o *QROptions) {
 		o.Accounts = []qr.Account{{Slug: "ca-q12", OAID: "5318692012345678901", Name: "Công an phường Tân Thới Hiệp",
 			Scope: procedures.Scope{Agencies: []string{"Công an"}}}}
+		ix := procedures.NewIndex(o.Catalog(), procedures.Options{})
+		o.Search = func(_, q string) []*procedures.Record { return ix.Choices(q, 10, procedures.AccountExamples{}) }
 	})
 	resp, body := get(t, srv.URL+"/o/ca-q12")
 	page := string(body)

@@ -24,10 +24,10 @@ func NewExamples() *Examples { return &Examples{} }
 func (s *Examples) Put(_ context.Context, e procedures.Example) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := examples.DedupeKey(e.Account, e.Query)
+	key := e.Key()
 	replaced := ""
 	for i, o := range s.list {
-		if examples.DedupeKey(o.Account, o.Query) == key {
+		if o.Key() == key {
 			replaced = o.ID
 			s.list = append(s.list[:i], s.list[i+1:]...)
 			break

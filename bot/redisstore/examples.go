@@ -59,7 +59,7 @@ func (s *Examples) Put(ctx context.Context, e procedures.Example) (string, error
 	if err != nil {
 		return "", fmt.Errorf("redisstore: encode example: %w", err)
 	}
-	res, err := putExampleScript.Run(ctx, s.rdb, s.k(), e.ID, b, examples.DedupeKey(e.Account, e.Query), examples.MaxStored).Slice()
+	res, err := putExampleScript.Run(ctx, s.rdb, s.k(), e.ID, b, e.Key(), examples.MaxStored).Slice()
 	if err != nil {
 		return "", fmt.Errorf("redisstore: put example: %w", err)
 	}
@@ -123,7 +123,7 @@ func (s *Examples) Delete(ctx context.Context, account, id string) error {
 	if err := json.Unmarshal([]byte(v), &e); err != nil || e.Account != account {
 		return examples.ErrNotFound
 	}
-	n, err := deleteExampleScript.Run(ctx, s.rdb, k, id, examples.DedupeKey(e.Account, e.Query)).Int()
+	n, err := deleteExampleScript.Run(ctx, s.rdb, k, id, e.Key()).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: delete example: %w", err)
 	}

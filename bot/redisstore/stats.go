@@ -51,6 +51,11 @@ func (s *Stats) key(account, what string) string {
 	return s.keys.Key("stats", "{"+account+"}", what)
 }
 
+// dropPastCapScript deletes the hash KEYS[1] when it holds more than ARGV[1] fields.
+var dropPastCapScript = redis.NewScript(`
+if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end
+return 0`)
+
 // Record adds d to the account's counters in one transaction.
 func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at time.Time) error {
 	if d.Empty() {
@@ -78,7 +83,7 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 			// whole past the cap (hints are a convenience, the questions stay).
 			kh := s.key(account, "unmatched:hint")
 			p.HSet(ctx, kh, c.Query, c.Code)
-			p.Eval(ctx, "if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end return 0", []string{kh}, s.maxUnmatched)
+			dropPastCapScript.Eval(ctx, p, []string{kh}, s.maxUnmatched)
 		}
 		if d.Follows != 0 {
 			p.HIncrBy(ctx, s.key(account, "follow"), "follows", int64(d.Follows))

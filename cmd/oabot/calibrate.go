@@ -84,16 +84,18 @@ func procCalibrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	_, before := procedures.SampleKept(train, nil)
 	fmt.Fprintf(stderr, "fitted on %d one-card answers: precision %.3f at threshold %.3f, %.1f%% of cards kept (before: precision %.3f)\n",
-		m.Samples, m.Precision, m.Threshold, 100*m.Kept, procedures.SamplePrecision(train, nil))
+		m.Samples, m.Precision, m.Threshold, 100*m.Kept, before)
 	if *test != "" {
 		ts, _, err := samples(*test)
 		if err != nil {
 			return err
 		}
 		kept, prec := procedures.SampleKept(ts, m)
+		_, before := procedures.SampleKept(ts, nil)
 		fmt.Fprintf(stderr, "test: %d one-card answers: precision %.3f → %.3f, %.1f%% of cards kept\n",
-			len(ts), procedures.SamplePrecision(ts, nil), prec, 100*kept)
+			len(ts), before, prec, 100*kept)
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

@@ -203,17 +203,8 @@ func writeOut(path string, data []byte, stdout io.Writer) error {
 }
 
 // officeSearch is the office page's search (/o/{account}?q=): the bot's search with the
-// account's examples, or, when it finds nothing sure, the procedures the message may be
-// about — a citizen on a web page can choose.
+// account's examples, or the likely procedures when it is not sure — a person on a web page
+// can choose.
 func (s *service) officeSearch(account, query string) []*procedures.Record {
-	ix := s.catalog.Index()
-	res := ix.SearchWith(query, 10, s.examples.For(account))
-	if res.Abstain || len(res.Hits) == 0 {
-		return ix.Candidates(query, 10)
-	}
-	out := make([]*procedures.Record, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		out = append(out, h.Record)
-	}
-	return out
+	return s.catalog.Index().Choices(query, 10, s.examples.For(account))
 }
