@@ -61,6 +61,8 @@ type Unanswered struct {
 type UnansweredStore interface {
 	Unanswered(ctx context.Context, account string, n int) ([]Unanswered, error)
 	DropUnanswered(ctx context.Context, account string, texts ...string) error
+	// CountUnanswered is how many unanswered questions the account has.
+	CountUnanswered(ctx context.Context, account string) (int64, error)
 }
 
 // StatsQuery selects what Summary returns.

@@ -217,3 +217,13 @@ func (s *Stats) DropUnanswered(_ context.Context, account string, texts ...strin
 	}
 	return nil
 }
+
+// CountUnanswered is how many unanswered questions the account has.
+func (s *Stats) CountUnanswered(_ context.Context, account string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accounts[account]; a != nil {
+		return int64(len(a.lastAsked)), nil
+	}
+	return 0, nil
+}

@@ -200,3 +200,12 @@ func (s *Stats) DropUnanswered(ctx context.Context, account string, texts ...str
 	}
 	return nil
 }
+
+// CountUnanswered is how many unanswered questions the account has.
+func (s *Stats) CountUnanswered(ctx context.Context, account string) (int64, error) {
+	n, err := s.rdb.ZCard(ctx, s.key(account, "unmatched:last")).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count unanswered: %w", err)
+	}
+	return n, nil
+}

@@ -48,6 +48,9 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	if !equal(got, want) {
 		t.Errorf("Unanswered = %+v, want %+v", got, want)
 	}
+	if n, err := s.CountUnanswered(ctx, "ward"); err != nil || n != 3 {
+		t.Errorf("CountUnanswered = %d, %v; want 3", n, err)
+	}
 	if got, _ := s.Unanswered(ctx, "ward", 1); len(got) != 1 || got[0].Text != "xin viec lam" {
 		t.Errorf("Unanswered(n=1) = %+v", got)
 	}

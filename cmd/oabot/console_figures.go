@@ -38,11 +38,9 @@ func (f *figuresSource) Figures(ctx context.Context, account string, now time.Ti
 		out.Procedures = append(out.Procedures, f.named(v.Key, v.Count))
 	}
 	if f.unanswered != nil {
-		qs, err := f.unanswered.Unanswered(ctx, account, 2000)
-		if err != nil {
+		if out.Unanswered, err = f.unanswered.CountUnanswered(ctx, account); err != nil {
 			return console.Figures{}, err
 		}
-		out.Unanswered = int64(len(qs))
 	}
 	if f.scans != nil {
 		sc, err := f.scans.ScanCounts(ctx, account)
