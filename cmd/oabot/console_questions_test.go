@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -106,6 +107,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	consoleWaitJS(t, ctx, "candidates for the search", `[...document.querySelectorAll(".choice-name")].some(e => e.textContent.includes("tình trạng hôn nhân"))`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-answer-360.png")
+	consoleDesktopShot(t, ctx, "console-answer-1280.png")
 	// Submitting without a choice: the message, the page kept.
 	if err := chromedp.Do(ctx, chromedp.Click(`button[value=assign]`)); err != nil {
 		t.Fatal(err)
@@ -190,6 +192,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		![...document.querySelectorAll(".choice-name")].some(e => e.textContent.includes("căn cước"))`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-posters-360.png")
+	consoleDesktopShot(t, ctx, "console-posters-1280.png")
 	pdf, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/console/posters/file?" + new URLSearchParams(new FormData(document.querySelector('form[action$="/posters/file"]'))).toString() + "&format=pdf")
 		.then(async r => r.status + " " + r.headers.get("Content-Type") + " " + (await r.text()).slice(0, 5))`, chromedp.EvalAwaitPromise))
 	if err != nil || pdf != "200 application/pdf %PDF-" {
@@ -215,6 +218,16 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		document.querySelector("#found").parentElement.innerText.includes("khai sinh")`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "office-page-360.png")
+	consoleDesktopShot(t, ctx, "office-page-1280.png")
+	// A police procedure opened on the ward's landing page: it says who does it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/q/"+account+"/1.014061")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the landing page of another office's procedure", `document.querySelector(".elsewhere") &&
+		document.querySelector(".elsewhere").textContent.includes("không giải quyết thủ tục này")`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "landing-elsewhere-360.png")
+	consoleDesktopShot(t, ctx, "landing-elsewhere-1280.png")
 
 	// Quản lý cán bộ: invite an editor of the ward's OA, by keyboard; the link is shown once.
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/officers")); err != nil {
@@ -228,6 +241,11 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	consoleWaitJS(t, ctx, "the invite link", `document.querySelector("#invite-url") && document.querySelector("#invite-url").value.includes("/console/invite/")`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-officers-360.png")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/officers")); err != nil { // a GET, to reload safely
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the officers page again", `document.querySelector("main h1").textContent == "Quản lý cán bộ"`)
+	consoleDesktopShot(t, ctx, "console-officers-1280.png")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/")); err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +276,20 @@ func firstAnswerIs(reply, want string) bool {
 		}
 	}
 	return false
+}
+
+// consoleDesktopShot reloads the page at 1280×800, checks its layout and keeps a
+// screenshot, then returns to the phone's 360×740.
+func consoleDesktopShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the page at 1280 px", `window.innerWidth == 1280 && document.readyState == "complete"`)
+	consoleCheckLayout(t, ctx, 1280)
+	consoleShot(t, ctx, name)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the page at 360 px", `window.innerWidth == 360 && document.readyState == "complete"`)
 }
