@@ -657,11 +657,17 @@ func (h *Holder) Reload() error {
 	if err != nil {
 		return err
 	}
+	h.Set(c)
+	return nil
+}
+
+// Set indexes c and serves it from now on (a published catalogue version). The index is
+// built before the swap, so searches never wait for it.
+func (h *Holder) Set(c *Catalog) {
 	idx := NewIndex(c, h.opts)
 	h.mu.Lock()
 	h.cat, h.idx = c, idx
 	h.mu.Unlock()
-	return nil
 }
 
 // Catalog returns the current catalogue.

@@ -1,0 +1,120 @@
+// Package catalog keeps the officers' edits to the procedure catalogue as numbered
+// versions over the seed (the built-in catalogue or the configured files) and serves every
+// replica the current version within seconds, without a restart.
+//
+// A version is a set of changes — a record replaced, added, removed or put back to the
+// seed — with who published it, when and why. Versions are never rewritten: a rollback is
+// a new version that restores an older one, so history always reads forwards. Two officers
+// editing the same record cannot overwrite each other: a publish names the version its
+// author started from, and the store refuses it when a later version changed one of its
+// records (*ConflictError), so the second officer sees the first one's change.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oabot/oabot/procedures"
+)
+
+// Change is one record's edit in a version.
+type Change struct {
+	// Code is the record's national code.
+	Code string `json:"code"`
+	// Record is the record's new content. Nil with Removed false puts the seed's record
+	// back (an edit undone).
+	Record *procedures.Record `json:"record,omitempty"`
+	// Removed takes the record out of the catalogue.
+	Removed bool `json:"removed,omitempty"`
+}
+
+// Version is one published set of changes.
+type Version struct {
+	// N numbers versions from 1; 0 is the seed.
+	N int64 `json:"n"`
+	// Base is the version the author started from.
+	Base   int64     `json:"base"`
+	Author string    `json:"author"`
+	At     time.Time `json:"at"`
+	// Note says why, in the author's words.
+	Note string `json:"note,omitempty"`
+	// Restores is set on a rollback: the version whose content this one brings back.
+	Restores int64    `json:"restores,omitempty"`
+	Changes  []Change `json:"changes"`
+}
+
+// Codes lists the codes the version changes.
+func (v Version) Codes() []string {
+	out := make([]string, len(v.Changes))
+	for i, c := range v.Changes {
+		out[i] = c.Code
+	}
+	return out
+}
+
+// Store keeps the versions for every replica. redisstore.Catalog and inmem.Catalog
+// implement it; catalogtest checks both against one contract.
+type Store interface {
+	// Publish stores v as the next version (v.N and v.Base are set by the store) unless a
+	// version after base changed one of v's codes: then a *ConflictError names the newest
+	// such version and nothing is stored.
+	Publish(ctx context.Context, base int64, v Version) (Version, error)
+	// Head is the newest version's number (0 when nothing was published).
+	Head(ctx context.Context) (int64, error)
+	// Since returns the versions after after, oldest first.
+	Since(ctx context.Context, after int64) ([]Version, error)
+}
+
+// ConflictError refuses a publish: version Version changed code after the author's base.
+type ConflictError struct {
+	Code    string
+	Version int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("catalog: %s was changed by version %d since this edit began", e.Code, e.Version)
+}
+
+// Errors of Library.
+var (
+	ErrNoChanges = errors.New("catalog: nothing to publish")
+	ErrNotFound  = errors.New("catalog: no such version")
+	// ErrTooLarge refuses a version over MaxChanges records or MaxVersionBytes.
+	ErrTooLarge = errors.New("catalog: version too large")
+)
+
+// Bounds of one version: a whole national catalogue (2,642 records, about 9 MB as JSON)
+// fits, so a portal refresh can be published at once.
+const (
+	MaxChanges      = 10000
+	MaxVersionBytes = 32 << 20
+)
+
+// CheckChanges refuses an empty or oversized list, a change without a code, a code
+// changed twice, and a record whose code is not the change's.
+func CheckChanges(cs []Change) error {
+	if len(cs) == 0 {
+		return ErrNoChanges
+	}
+	if len(cs) > MaxChanges {
+		return fmt.Errorf("%w: %d records (at most %d)", ErrTooLarge, len(cs), MaxChanges)
+	}
+	seen := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		switch {
+		case strings.TrimSpace(c.Code) == "":
+			return errors.New("catalog: a change without a code")
+		case seen[c.Code]:
+			return fmt.Errorf("catalog: %s changed twice in one version", c.Code)
+		case c.Record != nil && c.Removed:
+			return fmt.Errorf("catalog: %s both replaced and removed", c.Code)
+		case c.Record != nil && c.Record.Code != c.Code:
+			return fmt.Errorf("catalog: change of %s carries record %s", c.Code, c.Record.Code)
+		}
+		seen[c.Code] = true
+	}
+	return nil
+}
