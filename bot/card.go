@@ -87,6 +87,16 @@ func (b *Bot) CardMessages(account, code string) ([]zalo.Message, error) {
 	return []zalo.Message{renderCard(&acc.texts, r).message()}, nil
 }
 
+// PreviewCard renders r — a record being edited, not yet in the catalogue — as account's
+// conversation would send its card, for the console's preview. It does no I/O.
+func (b *Bot) PreviewCard(account string, r *procedures.Record) (zalo.Message, error) {
+	acc, ok := b.byID[account]
+	if !ok {
+		return zalo.Message{}, fmt.Errorf("unknown account %q", account)
+	}
+	return renderCard(&acc.texts, r).message(), nil
+}
+
 // renderCard renders the summary card of r: one message with name and code, where to
 // submit, processing time and fee (per channel where they differ), the number of
 // documents, and up to five buttons.

@@ -12,6 +12,7 @@ const (
 	NavQuestions     NavID = "questions"     // Câu hỏi chưa trả lời được
 	NavAnnouncements NavID = "announcements" // Thông báo
 	NavPosters       NavID = "posters"       // In áp phích
+	NavCatalogue     NavID = "catalogue"     // Danh mục thủ tục
 	NavHealth        NavID = "health"        // Tình trạng kết nối OA
 	NavSettings      NavID = "settings"      // Cài đặt đơn vị
 	NavOfficers      NavID = "officers"      // Quản lý cán bộ (admin)
@@ -25,6 +26,7 @@ var navMenu = []struct {
 	{NavQuestions, "Câu hỏi chưa trả lời được"},
 	{NavAnnouncements, "Thông báo"},
 	{NavPosters, "In áp phích"},
+	{NavCatalogue, "Danh mục thủ tục"},
 	{NavHealth, "Tình trạng kết nối OA"},
 	{NavSettings, "Cài đặt đơn vị"},
 	{NavOfficers, "Quản lý cán bộ"},

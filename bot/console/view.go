@@ -143,6 +143,22 @@ func (h *Handler) templateFuncs() template.FuncMap {
 			}
 			return m, nil
 		},
+		// join writes a list one item per line (a text area's value).
+		"join": func(xs []string) string { return strings.Join(xs, "\n") },
+		// inc is i+1, for numbering from one.
+		"inc": func(i int) int { return i + 1 },
+		// channelLabel names a channel kind as citizens read it.
+		"channelLabel": func(kind string) string {
+			switch kind {
+			case "direct":
+				return "Nộp trực tiếp"
+			case "online":
+				return "Nộp trực tuyến"
+			case "post":
+				return "Nộp qua bưu chính"
+			}
+			return kind
+		},
 		// list makes a slice of its arguments: {{range (list "1" "2")}}.
 		"list": func(xs ...string) []string { return xs },
 	}

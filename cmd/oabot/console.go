@@ -81,6 +81,7 @@ func (s *service) consoleSections() []console.Section {
 			account: func(id string) (qr.Account, bool) { a, ok := (*s.ops.live.qrs.Load())[id]; return a, ok },
 			catalog: s.catalog.Catalog, base: s.cfg.HTTP.PublicBaseURL, font: s.cfg.Posters.Font}})
 	}
+	sections = append(sections, &console.Catalogue{Source: catalogueSource{s}}) // catalog.go
 	return sections
 }
 

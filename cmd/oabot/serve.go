@@ -18,6 +18,7 @@ import (
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/bot/accounts"
 	"github.com/oabot/oabot/bot/broadcast"
+	"github.com/oabot/oabot/bot/catalog"
 	"github.com/oabot/oabot/bot/examples"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/bot/inmem"
@@ -116,6 +117,7 @@ type service struct {
 	queue    queue.Queue
 	state    bot.StateStore
 	catalog  *procedures.Holder
+	versions *catalog.Library  // officers' catalogue versions, served through catalog (catalog.go)
 	examples *examples.Library // labelled examples the search uses (examples.go)
 	scans    bot.ScanReader    // QR landing-page views (mountQR; nil without QR routes)
 	tokens   zalo.TokenStore
@@ -155,6 +157,7 @@ func newService(ctx context.Context, cfg config.Config, log *zap.Logger, stdout 
 	for _, step := range []func() error{
 		func() error { return s.openStores(ctx) },   // Redis (redisstore.Open) or memory: queue, state, tokens
 		func() error { return s.loadCatalog(ctx) },  // the procedures
+		func() error { return s.loadVersions(ctx) }, // officers' published versions over them (catalog.go)
 		func() error { return s.loadExamples(ctx) }, // seed and taught examples (examples.go)
 		func() error { return s.newAccounts(ctx) },  // file + runtime accounts, their Zalo clients
 		s.buildConversation,                         // the bot, for the accounts of now
@@ -409,6 +412,9 @@ func (s *service) run(ctx context.Context) error {
 	edone := make(chan struct{})
 	go func() { defer close(edone); s.examples.Run(actx, examplesRefreshEvery) }()
 	defer func() { stopAccounts(); <-edone }()
+	vdone := make(chan struct{})
+	go func() { defer close(vdone); s.versions.Run(actx, catalogRefreshEvery) }()
+	defer func() { stopAccounts(); <-vdone }()
 
 	base := displayBase(ln.Addr())
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))

@@ -1,0 +1,233 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oabot/oabot/bot/catalog"
+	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/procedures"
+)
+
+// catalogueSource serves the built-in catalogue through a real library over the in-memory
+// version store; phuong-a handles the ward's records only (tag "ward"), xa-b every one.
+type testCatalogue struct {
+	lib *catalog.Library
+}
+
+func (c testCatalogue) Library() *catalog.Library { return c.lib }
+
+func (c testCatalogue) InScope(account string, r *procedures.Record) bool {
+	return account != "phuong-a" || slices.Contains(r.Tags, "ward")
+}
+
+func (c testCatalogue) Preview(account string, r *procedures.Record) (string, []string, error) {
+	fee := ""
+	if len(r.Channels) > 0 {
+		fee = r.Channels[0].Fee
+	}
+	return r.Name + "\nLệ phí: " + fee, []string{"Giấy tờ cần mang"}, nil
+}
+
+func newCatalogueEnv(t *testing.T) (*env, *catalog.Library, *procedures.Holder) {
+	t.Helper()
+	h, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := catalog.NewLibrary(context.Background(), catalog.Options{Store: inmem.NewCatalog(), Holder: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, "inmem", withIPs, func(o *Options) {
+		o.Sections = append(o.Sections, &Catalogue{Source: testCatalogue{lib}, Now: o.Now})
+	})
+	e.officer("admin", RoleAdmin, "mật khẩu Q1", "*")
+	e.officer("lan", RoleEditor, "mật khẩu L1", "phuong-a")
+	e.officer("viewer", RoleViewer, "mật khẩu V1", "phuong-a")
+	return e, lib, h
+}
+
+// wardCode is a ward (UBND) record of the built-in catalogue: khai sinh.
+const wardCode = "1.001193"
+
+func editForm(r *procedures.Record, base int64, action string) url.Values {
+	f := url.Values{"base": {strconv.FormatInt(base, 10)}, "action": {action},
+		"name": {r.Name}, "where": {r.Where}, "applicants": {r.Applicants},
+		"steps": {strings.Join(r.Steps, "\n")}, "conditions": {strings.Join(r.Conditions, "\n")},
+		"results": {strings.Join(r.Results, "\n")}, "legal_basis": {strings.Join(r.LegalBasis, "\n")}}
+	for i, c := range r.Channels {
+		f.Set("ch_kind_"+strconv.Itoa(i), c.Kind)
+		f.Set("ch_time_"+strconv.Itoa(i), c.Time)
+		f.Set("ch_fee_"+strconv.Itoa(i), c.Fee)
+		f.Set("ch_note_"+strconv.Itoa(i), c.Note)
+	}
+	for i, d := range r.Documents {
+		f.Set("doc_name_"+strconv.Itoa(i), d.Name)
+		f.Set("doc_case_"+strconv.Itoa(i), d.Case)
+		f.Set("doc_form_"+strconv.Itoa(i), d.Form)
+		f.Set("doc_form_url_"+strconv.Itoa(i), d.FormURL)
+		f.Set("doc_originals_"+strconv.Itoa(i), strconv.Itoa(d.Originals))
+		f.Set("doc_copies_"+strconv.Itoa(i), strconv.Itoa(d.Copies))
+		if d.Optional {
+			f.Set("doc_optional_"+strconv.Itoa(i), "1")
+		}
+	}
+	return f
+}
+
+func TestCatalogueEditPublishHistoryRollback(t *testing.T) {
+	e, lib, h := newCatalogueEnv(t)
+	seed, ok := lib.Seed().ByCode(wardCode)
+	if !ok {
+		t.Fatalf("the built-in catalogue has no %s", wardCode)
+	}
+	b := e.browser()
+	b.signIn("admin", "mật khẩu Q1")
+	if resp := b.get("/catalogue?q=khai+sinh"); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "/console/catalogue/record/"+wardCode) {
+		t.Fatalf("list = %d:\n%s", resp.StatusCode, b.body)
+	}
+	if resp := b.get("/catalogue/record/" + wardCode); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "Xuất bản") {
+		t.Fatalf("editor = %d:\n%s", resp.StatusCode, b.body)
+	}
+
+	// Preview: the card with the new fee, nothing published.
+	form := editForm(seed, 0, "preview")
+	form.Set("ch_fee_0", "15.000 đồng")
+	form.Set("doc_new_name_0", "Giấy xác nhận của trưởng thôn")
+	if resp := b.post("/catalogue/record/"+wardCode, form, "page"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(b.body, "Lệ phí: 15.000 đồng") || lib.Head() != 0 {
+		t.Fatalf("preview = %d, head %d:\n%s", resp.StatusCode, lib.Head(), b.body)
+	}
+	// Publish: served at once, with the document added.
+	form.Set("action", "publish")
+	form.Set("note", "Nghị quyết HĐND tỉnh")
+	if resp := b.post("/catalogue/record/"+wardCode, form, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish = %d:\n%s", resp.StatusCode, b.body)
+	}
+	r, _ := h.Catalog().ByCode(wardCode)
+	if lib.Head() != 1 || r.Channels[0].Fee != "15.000 đồng" || r.Documents[len(r.Documents)-1].Name != "Giấy xác nhận của trưởng thôn" {
+		t.Fatalf("after publishing: head %d, record %+v", lib.Head(), r)
+	}
+	if len(procedures.DiffRecords(seed, r)) != 3 { // the fee, the new paper's name and its one original
+		t.Errorf("publishing changed more than the edited fields: %v", procedures.DiffRecords(seed, r))
+	}
+	// History: who, why, the field's old and new value.
+	if resp := b.get("/catalogue/history"); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "Nghị quyết HĐND tỉnh") ||
+		!strings.Contains(b.body, "channels[0].fee") || !strings.Contains(b.body, "<ins>15.000 đồng</ins>") {
+		t.Fatalf("history = %d:\n%s", resp.StatusCode, b.body)
+	}
+
+	// A second admin who opened the form before the publish: refused with the other's
+	// change shown and their own edit kept; the second press publishes.
+	other := editForm(seed, 0, "publish")
+	other.Set("where", "Bộ phận một cửa UBND phường, tầng 1")
+	b2 := e.browser()
+	b2.signIn("admin", "mật khẩu Q1")
+	b2.get("/catalogue/record/" + wardCode)
+	if resp := b2.post("/catalogue/record/"+wardCode, other, "page"); resp.StatusCode != http.StatusConflict ||
+		!strings.Contains(b2.body, "admin vừa sửa thủ tục này") || !strings.Contains(b2.body, "Bộ phận một cửa UBND phường, tầng 1") ||
+		!strings.Contains(b2.body, `name="base" value="1"`) {
+		t.Fatalf("concurrent edit = %d:\n%s", resp.StatusCode, b2.body)
+	}
+	if lib.Head() != 1 {
+		t.Fatal("a conflicting edit was published")
+	}
+	// The second press, from the newest version, publishes their edit knowingly.
+	other.Set("base", "1")
+	if resp := b2.post("/catalogue/record/"+wardCode, other, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second press = %d:\n%s", resp.StatusCode, b2.body)
+	}
+	if r, _ := h.Catalog().ByCode(wardCode); lib.Head() != 2 || r.Where != "Bộ phận một cửa UBND phường, tầng 1" {
+		t.Fatalf("after the second press: head %d, where %q", lib.Head(), r.Where)
+	}
+	r, _ = h.Catalog().ByCode(wardCode)
+
+	// A broken edit: refused at its field, with the field's path.
+	broken := editForm(r, 2, "publish")
+	broken.Set("steps", "  \n ")
+	if resp := b.post("/catalogue/record/"+wardCode, broken, "page"); resp.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(b.body, `id="f-steps-error"`) || !strings.Contains(b.body, "Các bước (steps)") {
+		t.Fatalf("broken edit = %d:\n%s", resp.StatusCode, b.body)
+	}
+
+	// Rollback to the seed: a new version, the record as shipped.
+	b.get("/catalogue/history")
+	if resp := b.post("/catalogue/rollback", url.Values{"to": {"0"}, "base": {"2"}}, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rollback = %d:\n%s", resp.StatusCode, b.body)
+	}
+	if r, _ := h.Catalog().ByCode(wardCode); lib.Head() != 3 || len(procedures.DiffRecords(seed, r)) != 0 {
+		t.Fatalf("after the rollback: head %d, fee %q", lib.Head(), r.Channels[0].Fee)
+	}
+}
+
+func TestCatalogueRolesAndScope(t *testing.T) {
+	e, lib, _ := newCatalogueEnv(t)
+	seed, _ := lib.Seed().ByCode(wardCode)
+	police := ""
+	for _, r := range lib.Seed().All() {
+		if slices.Contains(r.Tags, "police") {
+			police = r.Code
+			break
+		}
+	}
+	lan := e.browser()
+	lan.signIn("lan", "mật khẩu L1")
+	// An editor reads the list, the record and the history, with no publish button…
+	if resp := lan.get("/catalogue"); resp.StatusCode != http.StatusOK || strings.Contains(lan.body, "/record/"+police+`"`) {
+		t.Fatalf("editor's list = %d (a police record must not be listed for the ward):\n%s", resp.StatusCode, lan.body)
+	}
+	if resp := lan.get("/catalogue/record/" + wardCode); resp.StatusCode != http.StatusOK || strings.Contains(lan.body, "Xuất bản</button>") {
+		t.Fatalf("editor's record page = %d:\n%s", resp.StatusCode, lan.body)
+	}
+	// …and cannot publish or roll back.
+	if resp := lan.post("/catalogue/record/"+wardCode, editForm(seed, 0, "publish"), "page"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("editor publish = %d, want 403", resp.StatusCode)
+	}
+	lan.get("/catalogue/history")
+	if resp := lan.post("/catalogue/rollback", url.Values{"to": {"0"}, "base": {"0"}}, "page"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("editor rollback = %d, want 403", resp.StatusCode)
+	}
+	// Out of the office's scope: not found.
+	if resp := lan.get("/catalogue/record/" + police); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a police record from the ward = %d, want 404", resp.StatusCode)
+	}
+	// A viewer does not see the catalogue.
+	v := e.browser()
+	v.signIn("viewer", "mật khẩu V1")
+	if resp := v.get("/catalogue"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer list = %d, want 403", resp.StatusCode)
+	}
+	// Without the CSRF token: 403, nothing published.
+	a := e.browser()
+	a.signIn("admin", "mật khẩu Q1")
+	if resp := a.post("/catalogue/record/"+wardCode, editForm(seed, 0, "publish"), ""); resp.StatusCode != http.StatusForbidden || lib.Head() != 0 {
+		t.Errorf("publish without CSRF = %d, head %d", resp.StatusCode, lib.Head())
+	}
+}
+
+func TestCatalogueFlagsRecordsNotCheckedFor180Days(t *testing.T) {
+	e, lib, _ := newCatalogueEnv(t)
+	b := e.browser()
+	b.signIn("admin", "mật khẩu Q1")
+	// The test clock is in 2025: every record verified in 2026 is recent.
+	b.get("/catalogue")
+	if strings.Contains(b.body, "Cần đối chiếu") {
+		t.Fatalf("records checked after the clock's date flagged:\n%s", b.body)
+	}
+	e.clock.Add(3 * 365 * 24 * time.Hour)
+	b.signIn("admin", "mật khẩu Q1") // the session expired meanwhile
+	b.get("/catalogue")
+	if n := strings.Count(b.body, `badge-off">Cần đối chiếu`); n == 0 || n > lib.Catalog().Len() {
+		t.Fatalf("%d records flagged three years later", n)
+	}
+	if !strings.Contains(b.body, "quá 180 ngày") {
+		t.Error("no summary of the records to check")
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/oabot/oabot/bot/catalog"
+	"github.com/oabot/oabot/bot/console"
+	"github.com/oabot/oabot/bot/inmem"
+	"github.com/oabot/oabot/bot/redisstore"
+	"github.com/oabot/oabot/procedures"
+)
+
+// catalogRefreshEvery is how often a replica looks for a catalogue version published on
+// another one.
+const catalogRefreshEvery = 2 * time.Second
+
+// loadVersions serves the officers' published catalogue versions over the loaded
+// catalogue (the seed): from Redis, or memory in the demo.
+func (s *service) loadVersions(ctx context.Context) error {
+	var store catalog.Store = inmem.NewCatalog()
+	if s.rdb != nil {
+		var err error
+		if store, err = redisstore.NewCatalog(s.rdb, s.cfg.Redis.KeyPrefix); err != nil {
+			return err
+		}
+	}
+	lib, err := catalog.NewLibrary(ctx, catalog.Options{Store: store, Holder: s.catalog, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("catalogue versions: %w", err)
+	}
+	s.versions = lib
+	if lib.Head() > 0 {
+		s.log.Info("catalogue version served", zap.Int64("version", lib.Head()), zap.Int("procedures", lib.Catalog().Len()))
+	}
+	return nil
+}
+
+// catalogueSource adapts the versioned catalogue, the accounts' scopes and the
+// conversation's card rendering to the console's catalogue pages.
+type catalogueSource struct{ s *service }
+
+var _ console.CatalogueSource = catalogueSource{}
+
+func (c catalogueSource) Library() *catalog.Library { return c.s.versions }
+
+func (c catalogueSource) InScope(account string, r *procedures.Record) bool {
+	return c.s.accountScope(account).Contains(r)
+}
+
+func (c catalogueSource) Preview(account string, r *procedures.Record) (string, []string, error) {
+	conv := c.s.ops.live.cur.Load()
+	if conv == nil {
+		return "", nil, fmt.Errorf("no conversation to render the card")
+	}
+	m, err := conv.PreviewCard(account, r)
+	if err != nil {
+		return "", nil, err
+	}
+	titles := make([]string, len(m.Buttons))
+	for i, b := range m.Buttons {
+		titles[i] = b.Title
+	}
+	return m.Text, titles, nil
+}
