@@ -1,0 +1,109 @@
+package procedures
+
+// Refresh is what a newer portal file changes in a catalogue imported from the portal
+// ("oabot procedures import --dvc F --out national.json"). For such a catalogue field-by-
+// field diffs are meaningful; for a hand-written one every field differs and New lists the
+// whole portal.
+type Refresh struct {
+	// New are portal records whose code the catalogue lacks, in portal order.
+	New []*Record
+	// Changed are records in both that differ, in catalogue order.
+	Changed []RecordChange
+	// Gone are catalogue records the portal no longer has, in catalogue order.
+	Gone []*Record
+	// Unchanged counts the records in both that do not differ.
+	Unchanged int
+}
+
+// RecordChange is one catalogue record the portal changed.
+type RecordChange struct {
+	Code string
+	// Changes lead from the current record to Refreshed, field by field (DiffRecords).
+	Changes []FieldChange
+	// Refreshed is the record as accepting the change makes it: the portal's record with
+	// the catalogue's local fields kept (see keepLocal).
+	Refreshed *Record
+}
+
+// PortalRefresh compares the current catalogue with freshly imported portal records.
+func PortalRefresh(current *Catalog, portal []*Record) Refresh {
+	var rf Refresh
+	byCode := make(map[string]*Record, len(portal))
+	for _, p := range portal {
+		byCode[p.Code] = p
+		if _, ok := current.ByCode(p.Code); !ok {
+			rf.New = append(rf.New, p)
+		}
+	}
+	for _, r := range current.All() {
+		p := byCode[r.Code]
+		if p == nil {
+			rf.Gone = append(rf.Gone, r)
+			continue
+		}
+		next := keepLocal(r, p)
+		if ch := DiffRecords(r, next); len(ch) > 0 {
+			rf.Changed = append(rf.Changed, RecordChange{Code: r.Code, Changes: ch, Refreshed: next})
+		} else {
+			rf.Unchanged++
+		}
+	}
+	return rf
+}
+
+// keepLocal returns a copy of the portal record p with the fields the portal never carries
+// taken from the catalogue record r: a short code printed on posters, the aliases officers
+// added, where to submit online, and the date someone last checked the record. Without
+// this every refresh would propose to erase them.
+func keepLocal(r, p *Record) *Record {
+	next := *p
+	next.ShortCode, next.Aliases, next.OnlineURL, next.LastVerified = r.ShortCode, r.Aliases, r.OnlineURL, r.LastVerified
+	return &next
+}
+
+// Apply returns the catalogue with the accepted changes: an accepted changed code takes
+// its refreshed record, an accepted new code is appended, an accepted gone code is
+// removed. Everything else is kept as it is. current is not modified.
+func (rf Refresh) Apply(current []*Record, accept func(code string) bool) []*Record {
+	changed := map[string]*Record{}
+	for _, c := range rf.Changed {
+		if accept(c.Code) {
+			changed[c.Code] = c.Refreshed
+		}
+	}
+	gone := map[string]bool{}
+	for _, r := range rf.Gone {
+		gone[r.Code] = accept(r.Code)
+	}
+	out := make([]*Record, 0, len(current)+len(rf.New))
+	for _, r := range current {
+		switch {
+		case gone[r.Code]:
+		case changed[r.Code] != nil:
+			out = append(out, changed[r.Code])
+		default:
+			out = append(out, r)
+		}
+	}
+	for _, r := range rf.New {
+		if accept(r.Code) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Codes lists every code the refresh proposes to add, change or remove.
+func (rf Refresh) Codes() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rf.New {
+		m[r.Code] = true
+	}
+	for _, c := range rf.Changed {
+		m[c.Code] = true
+	}
+	for _, r := range rf.Gone {
+		m[r.Code] = true
+	}
+	return m
+}
