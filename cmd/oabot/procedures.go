@@ -16,7 +16,7 @@ import (
 	"github.com/oabot/oabot/procedures"
 )
 
-// runProcedures is "oabot procedures <validate|search|eval|import> [flags]".
+// runProcedures is "oabot procedures <validate|search|eval|import|calibrate|check|refresh> [flags]".
 func runProcedures(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	usage := func() {
 		fmt.Fprint(stderr, `usage: oabot procedures <command> [flags]
@@ -26,6 +26,10 @@ func runProcedures(ctx context.Context, args []string, getenv func(string) strin
                                                no QUERY: one query per stdin line, JSON lines out
   eval     [--catalog PATH] --queries FILE.jsonl [--json]
   import   --dvc FILE.jsonl[.gz] --out FILE.yaml|FILE.json
+  check    [--catalog PATH] --dvc FILE [--json] [-v]
+                                               facts that contradict the portal; exit status 1 if any blocks verification
+  refresh  --catalog PATH --dvc NEWFILE [--accept all|CODE,CODE --out PATH]
+                                               new, changed (field by field) and gone records of an imported catalogue
   calibrate --queries A.jsonl,B.jsonl [--test C.jsonl] [--catalogs builtin,FILE] [--out procedures/confidence.json]
                                                fit which one-card answers stand (never on a sealed set)
 
@@ -48,6 +52,10 @@ PATH is a catalogue file or folder; without --catalog the built-in catalogue is 
 		return procImport(args, stdout, stderr)
 	case "calibrate":
 		return procCalibrate(args, stdout, stderr)
+	case "check":
+		return procCheck(args, stdout, stderr)
+	case "refresh":
+		return procRefresh(args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage()
 		return nil
