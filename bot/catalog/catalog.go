@@ -81,7 +81,9 @@ func (e *ConflictError) Error() string {
 // Errors of Library.
 var (
 	ErrNoChanges = errors.New("catalog: nothing to publish")
-	ErrNotFound  = errors.New("catalog: no such version")
+	// ErrInvalid refuses a malformed list of changes (CheckChanges).
+	ErrInvalid  = errors.New("catalog: invalid change")
+	ErrNotFound = errors.New("catalog: no such version")
 	// ErrTooLarge refuses a version over MaxChanges records or MaxVersionBytes.
 	ErrTooLarge = errors.New("catalog: version too large")
 )
@@ -106,13 +108,13 @@ func CheckChanges(cs []Change) error {
 	for _, c := range cs {
 		switch {
 		case strings.TrimSpace(c.Code) == "":
-			return errors.New("catalog: a change without a code")
+			return fmt.Errorf("%w: a change without a code", ErrInvalid)
 		case seen[c.Code]:
-			return fmt.Errorf("catalog: %s changed twice in one version", c.Code)
+			return fmt.Errorf("%w: %s changed twice in one version", ErrInvalid, c.Code)
 		case c.Record != nil && c.Removed:
-			return fmt.Errorf("catalog: %s both replaced and removed", c.Code)
+			return fmt.Errorf("%w: %s both replaced and removed", ErrInvalid, c.Code)
 		case c.Record != nil && c.Record.Code != c.Code:
-			return fmt.Errorf("catalog: change of %s carries record %s", c.Code, c.Record.Code)
+			return fmt.Errorf("%w: the change of %s carries record %s", ErrInvalid, c.Code, c.Record.Code)
 		}
 		seen[c.Code] = true
 	}

@@ -304,6 +304,10 @@ func (l *Library) Check(cs []Change) error {
 // Publish checks changes and publishes them as a new version started from base, then
 // serves it here (other replicas within their refresh interval).
 func (l *Library) Publish(ctx context.Context, author, note string, base int64, cs []Change) (Version, error) {
+	// Check against the newest version, wherever it was published.
+	if err := l.Refresh(ctx); err != nil {
+		return Version{}, err
+	}
 	if err := l.Check(cs); err != nil {
 		return Version{}, err
 	}
@@ -320,6 +324,9 @@ func (l *Library) Publish(ctx context.Context, author, note string, base int64, 
 // Rollback publishes a version that brings back the content of version to (0: the seed)
 // for every record changed after it.
 func (l *Library) Rollback(ctx context.Context, author string, to, base int64) (Version, error) {
+	if err := l.Refresh(ctx); err != nil {
+		return Version{}, err
+	}
 	cur := l.cur.Load()
 	if to < 0 || to > cur.head {
 		return Version{}, ErrNotFound

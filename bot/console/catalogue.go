@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,6 +24,9 @@ type CatalogueSource interface {
 	InScope(account string, r *procedures.Record) bool
 	// Preview renders r as account's bot would send it: the card's text and buttons.
 	Preview(account string, r *procedures.Record) (text string, buttons []string, err error)
+	// Audit records a publish or rollback (action "catalog.publish" / "catalog.rollback",
+	// target the version and codes) in the audit trail.
+	Audit(ctx context.Context, by Officer, action, account, target string, err error)
 }
 
 // Catalogue is "Danh mục thủ tục": the office's procedures with when each was last checked
@@ -240,6 +244,7 @@ func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) err
 		return s.Render(w, status, "catalogue_edit", m)
 	}
 	v, err := lib.Publish(r.Context(), s.Officer().Name, note, base, change)
+	c.Source.Audit(r.Context(), s.Officer(), "catalog.publish", acc.ID, fmt.Sprintf("v%d %s", v.N, cur.Code), err)
 	var ce *catalog.ConflictError
 	switch {
 	case errors.As(err, &ce):
@@ -464,6 +469,7 @@ func (c *Catalogue) rollback(w http.ResponseWriter, r *http.Request, s *Session)
 		return &HTTPError{Status: http.StatusBadRequest, Message: "Thiếu phiên bản cần khôi phục."}
 	}
 	v, err := c.Source.Library().Rollback(r.Context(), s.Officer().Name, to, base)
+	c.Source.Audit(r.Context(), s.Officer(), "catalog.rollback", acc.ID, fmt.Sprintf("v%d restores v%d", v.N, to), err)
 	var ce *catalog.ConflictError
 	switch {
 	case errors.As(err, &ce):

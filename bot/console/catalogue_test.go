@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 // catalogueSource serves the built-in catalogue through a real library over the in-memory
 // version store; phuong-a handles the ward's records only (tag "ward"), xa-b every one.
 type testCatalogue struct {
-	lib *catalog.Library
+	lib   *catalog.Library
+	audit *auditLog
 }
 
 func (c testCatalogue) Library() *catalog.Library { return c.lib }
@@ -35,7 +37,22 @@ func (c testCatalogue) Preview(account string, r *procedures.Record) (string, []
 	return r.Name + "\nLệ phí: " + fee, []string{"Giấy tờ cần mang"}, nil
 }
 
-func newCatalogueEnv(t *testing.T) (*env, *catalog.Library, *procedures.Holder) {
+func (c testCatalogue) Audit(_ context.Context, by Officer, action, _, target string, err error) {
+	if err == nil {
+		c.audit.add(by.Name + " " + action + " " + target)
+	}
+}
+
+type auditLog struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (a *auditLog) add(e string) { a.mu.Lock(); a.entries = append(a.entries, e); a.mu.Unlock() }
+
+func (a *auditLog) all() []string { a.mu.Lock(); defer a.mu.Unlock(); return slices.Clone(a.entries) }
+
+func newCatalogueEnv(t *testing.T) (*env, *catalog.Library, *procedures.Holder, *auditLog) {
 	t.Helper()
 	h, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
 	if err != nil {
@@ -45,13 +62,14 @@ func newCatalogueEnv(t *testing.T) (*env, *catalog.Library, *procedures.Holder) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	audit := &auditLog{}
 	e := newEnv(t, "inmem", withIPs, func(o *Options) {
-		o.Sections = append(o.Sections, &Catalogue{Source: testCatalogue{lib}, Now: o.Now})
+		o.Sections = append(o.Sections, &Catalogue{Source: testCatalogue{lib, audit}, Now: o.Now})
 	})
 	e.officer("admin", RoleAdmin, "mật khẩu Q1", "*")
 	e.officer("lan", RoleEditor, "mật khẩu L1", "phuong-a")
 	e.officer("viewer", RoleViewer, "mật khẩu V1", "phuong-a")
-	return e, lib, h
+	return e, lib, h, audit
 }
 
 // wardCode is a ward (UBND) record of the built-in catalogue: khai sinh.
@@ -83,7 +101,7 @@ func editForm(r *procedures.Record, base int64, action string) url.Values {
 }
 
 func TestCatalogueEditPublishHistoryRollback(t *testing.T) {
-	e, lib, h := newCatalogueEnv(t)
+	e, lib, h, audit := newCatalogueEnv(t)
 	seed, ok := lib.Seed().ByCode(wardCode)
 	if !ok {
 		t.Fatalf("the built-in catalogue has no %s", wardCode)
@@ -165,10 +183,14 @@ func TestCatalogueEditPublishHistoryRollback(t *testing.T) {
 	if r, _ := h.Catalog().ByCode(wardCode); lib.Head() != 3 || len(procedures.DiffRecords(seed, r)) != 0 {
 		t.Fatalf("after the rollback: head %d, fee %q", lib.Head(), r.Channels[0].Fee)
 	}
+	want := []string{"admin catalog.publish v1 " + wardCode, "admin catalog.publish v2 " + wardCode, "admin catalog.rollback v3 restores v0"}
+	if got := audit.all(); !slices.Equal(got, want) {
+		t.Errorf("audit trail = %q, want %q", got, want)
+	}
 }
 
 func TestCatalogueRolesAndScope(t *testing.T) {
-	e, lib, _ := newCatalogueEnv(t)
+	e, lib, _, _ := newCatalogueEnv(t)
 	seed, _ := lib.Seed().ByCode(wardCode)
 	police := ""
 	for _, r := range lib.Seed().All() {
@@ -213,7 +235,7 @@ func TestCatalogueRolesAndScope(t *testing.T) {
 }
 
 func TestCatalogueFlagsRecordsNotCheckedFor180Days(t *testing.T) {
-	e, lib, _ := newCatalogueEnv(t)
+	e, lib, _, _ := newCatalogueEnv(t)
 	b := e.browser()
 	b.signIn("admin", "mật khẩu Q1")
 	// The test clock is in 2025: every record verified in 2026 is recent.

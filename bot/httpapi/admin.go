@@ -132,6 +132,9 @@ type AdminOptions struct {
 	// Examples keeps the labelled examples (examples.Library); optional, without it the
 	// example routes answer 404.
 	Examples ExampleLibrary
+	// Catalog is the versioned catalogue (catalog.Library); optional, without it the
+	// catalogue routes answer 404.
+	Catalog CatalogLibrary
 	// MaxBodyBytes caps request bodies (default 64 KiB; a campaign text is ≤ 2,000 chars).
 	MaxBodyBytes int64
 	// RatePerMinute and Burst limit each officer's requests on this replica
@@ -204,6 +207,11 @@ func (a *Admin) Register(r gin.IRoutes) {
 	r.POST("/admin/v1/accounts/:account/examples", auth, a.addExample)
 	r.GET("/admin/v1/accounts/:account/examples", auth, a.listExamples)
 	r.DELETE("/admin/v1/accounts/:account/examples/:id", auth, a.deleteExample)
+	r.GET("/admin/v1/catalog", auth, a.catalogVersions)
+	r.GET("/admin/v1/catalog/versions/:n", auth, a.catalogVersion)
+	r.GET("/admin/v1/catalog/records/:code", auth, a.catalogRecord)
+	r.PUT("/admin/v1/catalog/records/:code", auth, a.putCatalogRecord)
+	r.POST("/admin/v1/catalog/rollback", auth, a.rollbackCatalog)
 	r.GET("/admin/v1/audit", auth, a.audit)
 }
 

@@ -43,6 +43,8 @@ type campaignKit struct {
 	service   *broadcast.Service
 	// examples are the labelled examples the admin API edits (nil: its routes answer 404).
 	examples httpapi.ExampleLibrary
+	// catalog is the versioned catalogue the admin API publishes to.
+	catalog httpapi.CatalogLibrary
 	// poll is the runner's idle wait between looks for work (0: the runner's default).
 	poll time.Duration
 
@@ -196,7 +198,7 @@ func (k *campaignKit) admin(stats httpapi.StatsReader, scans bot.ScanReader, ext
 	}
 	return httpapi.NewAdmin(httpapi.AdminOptions{Officers: officers, Account: k.adminAccount,
 		Campaigns: k.service, Followers: k.followers, Audit: k.audit,
-		Stats: stats, Scans: scans, Examples: k.examples, Logger: k.log})
+		Stats: stats, Scans: scans, Examples: k.examples, Catalog: k.catalog, Logger: k.log})
 }
 
 // adminAccount returns an enabled account's OA id and Zalo client (its Tagger) for the
@@ -559,6 +561,7 @@ func (s *service) mountCampaigns() error {
 		return fmt.Errorf("campaigns: %w", err)
 	}
 	k.examples = s.examples
+	k.catalog = s.versions
 	stats, err := redisstore.NewStats(s.rdb, redisstore.StatsOptions{Prefix: s.cfg.Redis.KeyPrefix})
 	if err != nil {
 		return err
@@ -628,6 +631,7 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 		return fmt.Errorf("demo campaigns: %w", err)
 	}
 	k.examples = s.examples
+	k.catalog = s.versions
 	officer := httpapi.Officer{Name: demoOfficerName, TokenHash: sha256.Sum256([]byte(s.demoToken())),
 		Role: httpapi.RoleBroadcaster, Accounts: []string{"*"}}
 	var stats httpapi.StatsReader

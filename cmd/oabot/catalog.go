@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,6 +50,16 @@ func (c catalogueSource) Library() *catalog.Library { return c.s.versions }
 
 func (c catalogueSource) InScope(account string, r *procedures.Record) bool {
 	return c.s.accountScope(account).Contains(r)
+}
+
+func (c catalogueSource) Audit(ctx context.Context, by console.Officer, action, account, target string, err error) {
+	result := "ok"
+	var ve *procedures.ValidationError
+	var ce *catalog.ConflictError
+	if errors.As(err, &ve) || errors.As(err, &ce) || errors.Is(err, catalog.ErrNoChanges) {
+		result = "refused"
+	}
+	auditConsole(ctx, c.s.audit, c.s.log.Named("console"), by, action, account, target, result, err)
 }
 
 func (c catalogueSource) Preview(account string, r *procedures.Record) (string, []string, error) {

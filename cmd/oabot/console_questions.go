@@ -87,21 +87,27 @@ func (q *questionsSource) Dismiss(ctx context.Context, account, text string) err
 // record writes an audit entry for a console decision: who, what, which example — never
 // the citizen's words.
 func (q *questionsSource) record(ctx context.Context, by console.Officer, action, account, target string, err error) {
-	if q.audit == nil {
+	res := "ok"
+	if errors.Is(err, examples.ErrInvalid) {
+		res = "invalid"
+	}
+	auditConsole(ctx, q.audit, q.log, by, action, account, target, res, err)
+}
+
+// auditConsole writes an officer's console action to the audit trail (nil: not audited,
+// no campaigns configured). result overrides "ok"/"error" when err is a refusal.
+func auditConsole(ctx context.Context, audit httpapi.Auditor, log *zap.Logger, by console.Officer, action, account, target, result string, err error) {
+	if audit == nil {
 		return
 	}
-	res := "ok"
-	if err != nil {
-		res = "error"
-		if errors.Is(err, examples.ErrInvalid) {
-			res = "invalid"
-		}
+	if err != nil && result == "ok" {
+		result = "error"
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	e := broadcast.AuditEntry{At: time.Now(), Officer: by.Name, Role: by.Role.String(), Action: action, Account: account,
-		Target: target, Remote: "console", Result: res}
-	if aerr := q.audit.Record(actx, e); aerr != nil {
-		q.log.Error("audit entry lost", zap.String("action", action), zap.String("officer", by.Name), zap.Error(aerr))
+		Target: target, Remote: "console", Result: result}
+	if aerr := audit.Record(actx, e); aerr != nil {
+		log.Error("audit entry lost", zap.String("action", action), zap.String("officer", by.Name), zap.Error(aerr))
 	}
 }
