@@ -222,6 +222,10 @@ type Bot struct {
 // Catalog locates the procedure catalogue; an empty Path means the built-in one.
 type Catalog struct {
 	Path string `yaml:"path" json:"path"`
+	// Portal is a crawl of the national portal (JSON lines, gzip or plain, as `oabot
+	// procedures import --dvc` reads): when set, the console lists each record's
+	// contradictions with it, and a record with an open one cannot be marked verified.
+	Portal string `yaml:"portal" json:"portal"`
 }
 
 // Queue tunes the webhook queue and its workers.

@@ -178,6 +178,7 @@ func applyEnv(cfg *Config, getenv func(string) string) []string {
 	str("OABOT_ZALO_API_BASE", &cfg.Zalo.APIBase)
 	str("OABOT_ZALO_OAUTH_BASE", &cfg.Zalo.OAuthBase)
 	str("OABOT_CATALOG_PATH", &cfg.Catalog.Path)
+	str("OABOT_CATALOG_PORTAL", &cfg.Catalog.Portal)
 	str("OABOT_LOG_LEVEL", &cfg.Log.Level)
 	str("OABOT_LOG_FORMAT", &cfg.Log.Format)
 	boolean("OABOT_METRICS_ENABLED", &cfg.Metrics.Enabled)

@@ -24,6 +24,9 @@ type CatalogueSource interface {
 	InScope(account string, r *procedures.Record) bool
 	// Preview renders r as account's bot would send it: the card's text and buttons.
 	Preview(account string, r *procedures.Record) (text string, buttons []string, err error)
+	// Contradictions compares r with the portal's record of the same code (nil when no
+	// portal file is configured).
+	Contradictions(r *procedures.Record) []procedures.Contradiction
 	// Audit records a publish or rollback (action "catalog.publish" / "catalog.rollback",
 	// target the version and codes) in the audit trail.
 	Audit(ctx context.Context, by Officer, action, account, target string, err error)
@@ -150,6 +153,9 @@ type editModel struct {
 	Preview  *cardPreview
 	Conflict *conflictView
 	NewDocs  []int // blank document rows to add
+	// Blocking and Marked are the record's contradictions with the portal: open ones,
+	// and facts marked as not the portal's with their source.
+	Blocking, Marked []procedures.Contradiction
 }
 
 type cardPreview struct {
@@ -185,8 +191,16 @@ func (c *Catalogue) edit(w http.ResponseWriter, r *http.Request, s *Session) err
 
 func (c *Catalogue) editModel(s *Session, rec *procedures.Record, base int64, f *Form) *editModel {
 	lib := c.Source.Library()
-	return &editModel{Page: s.Page(rec.Name), Rec: rec, Row: c.row(lib, rec), Base: base, Form: f,
+	m := &editModel{Page: s.Page(rec.Name), Rec: rec, Row: c.row(lib, rec), Base: base, Form: f,
 		CanEdit: s.Can(RoleAdmin, s.Account().ID), NewDocs: []int{0, 1}}
+	for _, x := range c.Source.Contradictions(rec) {
+		if procedures.BlocksVerification(x) {
+			m.Blocking = append(m.Blocking, x)
+		} else {
+			m.Marked = append(m.Marked, x)
+		}
+	}
+	return m
 }
 
 // save previews or publishes the edited record. A problem is shown at its field; a newer

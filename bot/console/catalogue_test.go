@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -35,6 +36,18 @@ func (c testCatalogue) Preview(account string, r *procedures.Record) (string, []
 		fee = r.Channels[0].Fee
 	}
 	return r.Name + "\nLệ phí: " + fee, []string{"Giấy tờ cần mang"}, nil
+}
+
+// Contradictions: a fee of "Miễn phí" contradicts the (pretend) portal.
+func (c testCatalogue) Contradictions(r *procedures.Record) []procedures.Contradiction {
+	var out []procedures.Contradiction
+	for i, ch := range r.Channels {
+		if ch.Fee == "Miễn phí" {
+			out = append(out, procedures.Contradiction{Code: r.Code, Kind: procedures.ContraFee, Field: fmt.Sprintf("channels[%d].fee", i),
+				Record: ch.Fee, Message: "Cổng không ghi miễn phí"})
+		}
+	}
+	return out
 }
 
 func (c testCatalogue) Audit(_ context.Context, by Officer, action, _, target string, err error) {
@@ -122,6 +135,13 @@ func TestCatalogueEditPublishHistoryRollback(t *testing.T) {
 	if resp := b.post("/catalogue/record/"+wardCode, form, "page"); resp.StatusCode != http.StatusOK ||
 		!strings.Contains(b.body, "Lệ phí: 15.000 đồng") || lib.Head() != 0 {
 		t.Fatalf("preview = %d, head %d:\n%s", resp.StatusCode, lib.Head(), b.body)
+	}
+	// A fee the portal does not state: the page lists the contradiction.
+	free := editForm(seed, 0, "preview")
+	free.Set("ch_fee_0", "Miễn phí")
+	if b.post("/catalogue/record/"+wardCode, free, "page"); !strings.Contains(b.body, "Khác với Cổng Dịch vụ công") ||
+		!strings.Contains(b.body, "Cổng không ghi miễn phí") {
+		t.Errorf("a contradiction with the portal is not shown:\n%s", b.body)
 	}
 	// Publish: served at once, with the document added.
 	form.Set("action", "publish")

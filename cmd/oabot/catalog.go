@@ -29,7 +29,15 @@ func (s *service) loadVersions(ctx context.Context) error {
 			return err
 		}
 	}
-	lib, err := catalog.NewLibrary(ctx, catalog.Options{Store: store, Holder: s.catalog, Logger: s.log})
+	if p := s.cfg.Catalog.Portal; p != "" {
+		portal, err := readPortal(p)
+		if err != nil {
+			return fmt.Errorf("catalog.portal %s: %w", p, err)
+		}
+		s.portal = portal
+		s.log.Info("portal records loaded for checks", zap.Int("procedures", len(portal)))
+	}
+	lib, err := catalog.NewLibrary(ctx, catalog.Options{Store: store, Holder: s.catalog, Logger: s.log, Verify: s.openContradictions})
 	if err != nil {
 		return fmt.Errorf("catalogue versions: %w", err)
 	}
@@ -38,6 +46,26 @@ func (s *service) loadVersions(ctx context.Context) error {
 		s.log.Info("catalogue version served", zap.Int64("version", lib.Head()), zap.Int("procedures", lib.Catalog().Len()))
 	}
 	return nil
+}
+
+// contradictions compares r with the portal record of the same code (catalog.portal);
+// nil without a portal file.
+func (s *service) contradictions(r *procedures.Record) []procedures.Contradiction {
+	if s.portal == nil {
+		return nil
+	}
+	return procedures.CheckAgainstPortal([]*procedures.Record{r}, s.portal)
+}
+
+// openContradictions says why r may not be marked verified: its blocking contradictions.
+func (s *service) openContradictions(r *procedures.Record) []string {
+	var out []string
+	for _, c := range s.contradictions(r) {
+		if procedures.BlocksVerification(c) {
+			out = append(out, c.Field+": "+c.Message)
+		}
+	}
+	return out
 }
 
 // catalogueSource adapts the versioned catalogue, the accounts' scopes and the
@@ -60,6 +88,10 @@ func (c catalogueSource) Audit(ctx context.Context, by console.Officer, action, 
 		result = "refused"
 	}
 	auditConsole(ctx, c.s.audit, c.s.log.Named("console"), by, action, account, target, result, err)
+}
+
+func (c catalogueSource) Contradictions(r *procedures.Record) []procedures.Contradiction {
+	return c.s.contradictions(r)
 }
 
 func (c catalogueSource) Preview(account string, r *procedures.Record) (string, []string, error) {
