@@ -351,8 +351,11 @@ func (l *Library) Rollback(ctx context.Context, author string, to, base int64) (
 	if err := l.Check(cs); err != nil {
 		return Version{}, err
 	}
-	v, err := l.store.Publish(ctx, base, Version{Author: author, At: l.now().UTC(), Restores: to,
-		Note: fmt.Sprintf("Khôi phục phiên bản %d", to), Changes: cs})
+	note := fmt.Sprintf("Khôi phục phiên bản %d", to)
+	if to == 0 {
+		note = "Khôi phục danh mục gốc"
+	}
+	v, err := l.store.Publish(ctx, base, Version{Author: author, At: l.now().UTC(), Restores: to, Note: note, Changes: cs})
 	if err != nil {
 		return Version{}, err
 	}

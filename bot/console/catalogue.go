@@ -495,7 +495,11 @@ func (c *Catalogue) rollback(w http.ResponseWriter, r *http.Request, s *Session)
 	case err != nil:
 		return err
 	default:
-		s.Flash("ok", fmt.Sprintf("Đã khôi phục nội dung phiên bản %d (thành phiên bản mới %d).", to, v.N))
+		what := fmt.Sprintf("nội dung phiên bản %d", to)
+		if to == 0 {
+			what = "danh mục gốc"
+		}
+		s.Flash("ok", fmt.Sprintf("Đã khôi phục %s (thành phiên bản mới %d).", what, v.N))
 	}
 	return s.Redirect(w, "/catalogue/history")
 }
