@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/oabot/oabot/bot/queue"
+	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -34,6 +35,9 @@ type Deps struct {
 	QR QRImages
 	// Attachments caches uploaded QR images; nil means upload every time.
 	Attachments AttachmentCache
+	// Local gives a record as an account tells it — its own address, times and fees over
+	// the shared record (catalog.Library.Local); nil: the shared record as it is.
+	Local func(account string, r *procedures.Record) *procedures.Record
 }
 
 // Bot is the citizen conversation. It implements Handler; it is safe for concurrent use.
@@ -47,6 +51,7 @@ type Bot struct {
 	messenger func(string) (Messenger, bool)
 	qr        QRImages
 	attach    AttachmentCache
+	local     func(string, *procedures.Record) *procedures.Record
 	byID      map[string]*account
 	byOA      map[string]*account
 	order     []*account // as configured: the first other office handling a procedure is named in referrals
@@ -83,7 +88,7 @@ func New(d Deps) (*Bot, error) {
 	}
 	b := &Bot{
 		log: d.Logger, now: d.Clock, state: d.State, stats: d.Stats, catalog: d.Catalog,
-		search: d.Search, messenger: d.Messenger, qr: d.QR, attach: d.Attachments,
+		search: d.Search, messenger: d.Messenger, qr: d.QR, attach: d.Attachments, local: d.Local,
 		byID: map[string]*account{}, byOA: map[string]*account{},
 	}
 	if b.log == nil {

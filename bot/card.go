@@ -84,11 +84,12 @@ func (b *Bot) CardMessages(account, code string) ([]zalo.Message, error) {
 	if !ok {
 		return nil, fmt.Errorf("no procedure with code %q in the catalogue", code)
 	}
-	return []zalo.Message{renderCard(&acc.texts, r).message()}, nil
+	return []zalo.Message{renderCard(&acc.texts, b.localize(account, r)).message()}, nil
 }
 
 // PreviewCard renders r — a record being edited, not yet in the catalogue — as account's
-// conversation would send its card, for the console's preview. It does no I/O.
+// conversation would send its card, for the console's preview (r as given: the caller
+// applies the account's own address and fees). It does no I/O.
 func (b *Bot) PreviewCard(account string, r *procedures.Record) (zalo.Message, error) {
 	acc, ok := b.byID[account]
 	if !ok {

@@ -176,6 +176,7 @@ func (b *Bot) show(acc *account, r *procedures.Record, s Section, p *plan) {
 // showVariants is show for a search hit: its card also names variants, the same
 // procedure at other levels or agencies.
 func (b *Bot) showVariants(acc *account, r *procedures.Record, variants []*procedures.Record, s Section, p *plan) {
+	r = b.localize(acc.ID, r)
 	if s == SectionCard {
 		p.say(renderCardVariants(&acc.texts, r, variants))
 	} else {
@@ -184,6 +185,14 @@ func (b *Bot) showVariants(acc *account, r *procedures.Record, variants []*proce
 	code := r.Code
 	p.change(func(c *Conversation) { c.Current = code })
 	p.stats.Views = append(p.stats.Views, code)
+}
+
+// localize is r as account tells it (its own address, times and fees), or r.
+func (b *Bot) localize(account string, r *procedures.Record) *procedures.Record {
+	if b.local == nil {
+		return r
+	}
+	return b.local(account, r)
 }
 
 // list shows a numbered page of procedures and remembers them for "2" and "xem thêm".

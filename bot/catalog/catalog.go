@@ -20,15 +20,27 @@ import (
 	"github.com/oabot/oabot/procedures"
 )
 
-// Change is one record's edit in a version.
+// Change is one record's edit in a version: of the shared record, or of one account's
+// override of it (the facts an office or province sets: where to apply, time, fee, notes).
 type Change struct {
+	// Account is empty for the shared record, else the account whose override changes.
+	Account string `json:"account,omitempty"`
 	// Code is the record's national code.
 	Code string `json:"code"`
 	// Record is the record's new content. Nil with Removed false puts the seed's record
 	// back (an edit undone).
 	Record *procedures.Record `json:"record,omitempty"`
-	// Removed takes the record out of the catalogue.
+	// Removed takes the record out of the catalogue (shared records only).
 	Removed bool `json:"removed,omitempty"`
+}
+
+// Key names what a change edits: the code for the shared record, "account/code" for an
+// account's override. Conflicts are checked per key.
+func (c Change) Key() string {
+	if c.Account == "" {
+		return c.Code
+	}
+	return c.Account + "/" + c.Code
 }
 
 // Version is one published set of changes.
@@ -46,11 +58,11 @@ type Version struct {
 	Changes  []Change `json:"changes"`
 }
 
-// Codes lists the codes the version changes.
+// Codes lists the keys (Change.Key) the version changes.
 func (v Version) Codes() []string {
 	out := make([]string, len(v.Changes))
 	for i, c := range v.Changes {
-		out[i] = c.Code
+		out[i] = c.Key()
 	}
 	return out
 }
@@ -59,8 +71,8 @@ func (v Version) Codes() []string {
 // implement it; catalogtest checks both against one contract.
 type Store interface {
 	// Publish stores v as the next version (v.N and v.Base are set by the store) unless a
-	// version after base changed one of v's codes: then a *ConflictError names the newest
-	// such version and nothing is stored.
+	// version after base changed one of v's keys (Change.Key): then a *ConflictError names
+	// the newest such version and nothing is stored.
 	Publish(ctx context.Context, base int64, v Version) (Version, error)
 	// Head is the newest version's number (0 when nothing was published).
 	Head(ctx context.Context) (int64, error)
@@ -68,7 +80,8 @@ type Store interface {
 	Since(ctx context.Context, after int64) ([]Version, error)
 }
 
-// ConflictError refuses a publish: version Version changed code after the author's base.
+// ConflictError refuses a publish: version Version changed Code (a Change.Key) after the
+// author's base.
 type ConflictError struct {
 	Code    string
 	Version int64
@@ -109,14 +122,16 @@ func CheckChanges(cs []Change) error {
 		switch {
 		case strings.TrimSpace(c.Code) == "":
 			return fmt.Errorf("%w: a change without a code", ErrInvalid)
-		case seen[c.Code]:
+		case c.Account != "" && c.Removed:
+			return fmt.Errorf("%w: an account's override of %s cannot remove it (the shared record can)", ErrInvalid, c.Code)
+		case seen[c.Key()]:
 			return fmt.Errorf("%w: %s changed twice in one version", ErrInvalid, c.Code)
 		case c.Record != nil && c.Removed:
 			return fmt.Errorf("%w: %s both replaced and removed", ErrInvalid, c.Code)
 		case c.Record != nil && c.Record.Code != c.Code:
 			return fmt.Errorf("%w: the change of %s carries record %s", ErrInvalid, c.Code, c.Record.Code)
 		}
-		seen[c.Code] = true
+		seen[c.Key()] = true
 	}
 	return nil
 }

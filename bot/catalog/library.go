@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -34,8 +35,11 @@ type snapshot struct {
 	head     int64
 	versions []Version // oldest first
 	cat      *procedures.Catalog
-	// changedIn is the version that last changed each code.
+	// changedIn is the version that last changed each key (Change.Key).
 	changedIn map[string]int64
+	// local is each account's overrides by code (the full record as the office edited
+	// it; only LocalFields are taken from it).
+	local map[string]map[string]*procedures.Record
 	// skipped are the codes whose published edits no longer validate over the seed
 	// (e.g. a new seed file took their short code); they serve the seed's record.
 	skipped []procedures.Problem
@@ -68,7 +72,7 @@ func NewLibrary(ctx context.Context, o Options) (*Library, error) {
 	}
 	l := &Library{store: o.Store, seed: o.Holder.Catalog(), holder: o.Holder, verify: o.Verify,
 		log: o.Logger.Named("catalog"), now: o.Now}
-	l.cur.Store(&snapshot{cat: l.seed, changedIn: map[string]int64{}})
+	l.cur.Store(&snapshot{cat: l.seed, changedIn: map[string]int64{}, local: map[string]map[string]*procedures.Record{}})
 	if err := l.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -128,15 +132,26 @@ func (l *Library) Run(ctx context.Context, every time.Duration) {
 // build applies versions to the seed. Edits that no longer validate (the seed changed
 // under them) are dropped code by code, and reported, rather than freezing the catalogue.
 func (l *Library) build(versions []Version) *snapshot {
-	s := &snapshot{versions: versions, changedIn: map[string]int64{}}
+	s := &snapshot{versions: versions, changedIn: map[string]int64{}, local: map[string]map[string]*procedures.Record{}}
 	if n := len(versions); n > 0 {
 		s.head = versions[n-1].N
 	}
 	state := map[string]Change{}
 	for _, v := range versions {
 		for _, c := range v.Changes {
-			state[c.Code] = c
-			s.changedIn[c.Code] = v.N
+			s.changedIn[c.Key()] = v.N
+			if c.Account == "" {
+				state[c.Code] = c
+				continue
+			}
+			if s.local[c.Account] == nil {
+				s.local[c.Account] = map[string]*procedures.Record{}
+			}
+			if c.Record == nil {
+				delete(s.local[c.Account], c.Code)
+			} else {
+				s.local[c.Account][c.Code] = c.Record
+			}
 		}
 	}
 	for range 3 {
@@ -180,6 +195,20 @@ func applyState(seed *procedures.Catalog, state map[string]Change) (*procedures.
 	return procedures.NewCatalog(recs)
 }
 
+// Label names the version served here for citizens' pages and posters: "3 (02/12/2026)",
+// or the seed's own version while nothing was published.
+func (l *Library) Label() string {
+	cur := l.cur.Load()
+	if cur.head == 0 {
+		return l.seed.Version()
+	}
+	at := cur.versions[len(cur.versions)-1].At
+	return fmt.Sprintf("%d (%s)", cur.head, at.In(vietnam).Format("02/01/2006"))
+}
+
+// vietnam is the offices' time zone (no daylight saving).
+var vietnam = time.FixedZone("ICT", 7*3600)
+
 // Head is the version served here.
 func (l *Library) Head() int64 { return l.cur.Load().head }
 
@@ -192,8 +221,51 @@ func (l *Library) Seed() *procedures.Catalog { return l.seed }
 // Skipped lists published edits that are not served because they no longer validate.
 func (l *Library) Skipped() []procedures.Problem { return l.cur.Load().skipped }
 
-// ChangedIn is the version that last changed code (0: the seed's record).
-func (l *Library) ChangedIn(code string) int64 { return l.cur.Load().changedIn[code] }
+// ChangedIn is the version that last changed key (a code, or "account/code" for an
+// override; 0: never changed).
+func (l *Library) ChangedIn(key string) int64 { return l.cur.Load().changedIn[key] }
+
+// localField matches the fields an account's override may set (where to apply; each
+// channel's time, fee and note); the rest is the shared record's. Paths as
+// procedures.DiffRecords names them.
+var localField = regexp.MustCompile(`^(where|channels\[\d+\]\.(time|fee|note))$`)
+
+// Override is account's override of code, nil when it has none.
+func (l *Library) Override(account, code string) *procedures.Record {
+	return l.cur.Load().local[account][code]
+}
+
+// Local is r as account tells citizens: with the account's override of where to apply and
+// of each channel's time, fee and note (matched by channel kind), when it has one.
+func (l *Library) Local(account string, r *procedures.Record) *procedures.Record {
+	if r == nil {
+		return nil
+	}
+	ov := l.cur.Load().local[account][r.Code]
+	if ov == nil {
+		return r
+	}
+	return ApplyLocal(r, ov)
+}
+
+// ApplyLocal is shared with an override's own facts (where; each channel's time, fee and
+// note, matched by kind) — what Local serves, for previews of an override not yet published.
+func ApplyLocal(shared, ov *procedures.Record) *procedures.Record {
+	out := *shared
+	if ov.Where != "" {
+		out.Where = ov.Where
+	}
+	out.Channels = append([]procedures.Channel(nil), shared.Channels...)
+	for i, ch := range out.Channels {
+		for _, o := range ov.Channels {
+			if o.Kind == ch.Kind {
+				out.Channels[i].Time, out.Channels[i].Fee, out.Channels[i].Note = o.Time, o.Fee, o.Note
+				break
+			}
+		}
+	}
+	return &out
+}
 
 // Versions lists the published versions, newest first.
 func (l *Library) Versions() []Version {
@@ -228,7 +300,7 @@ func recordAt(seed *procedures.Catalog, versions []Version, code string, n int64
 			continue
 		}
 		for _, c := range v.Changes {
-			if c.Code != code {
+			if c.Code != code || c.Account != "" {
 				continue
 			}
 			switch {
@@ -241,6 +313,21 @@ func recordAt(seed *procedures.Catalog, versions []Version, code string, n int64
 		}
 	}
 	return seedRecord(seed, code)
+}
+
+// localAt is account's override of code as of version n (nil: none).
+func localAt(versions []Version, account, code string, n int64) *procedures.Record {
+	for i := len(versions) - 1; i >= 0; i-- {
+		if versions[i].N > n {
+			continue
+		}
+		for _, c := range versions[i].Changes {
+			if c.Account == account && c.Code == code {
+				return c.Record
+			}
+		}
+	}
+	return nil
 }
 
 func seedRecord(seed *procedures.Catalog, code string) *procedures.Record {
@@ -256,9 +343,26 @@ func (l *Library) Diff(n int64) (map[string][]procedures.FieldChange, error) {
 	if err != nil {
 		return nil, err
 	}
+	vs := l.cur.Load().versions
 	out := make(map[string][]procedures.FieldChange, len(v.Changes))
 	for _, c := range v.Changes {
-		out[c.Code] = procedures.DiffRecords(l.RecordAt(c.Code, n-1), l.RecordAt(c.Code, n))
+		if c.Account == "" {
+			out[c.Key()] = procedures.DiffRecords(l.RecordAt(c.Code, n-1), l.RecordAt(c.Code, n))
+			continue
+		}
+		// An override reads against the shared record of its time.
+		shared := l.RecordAt(c.Code, n)
+		if shared == nil {
+			continue
+		}
+		before, after := shared, shared
+		if ov := localAt(vs, c.Account, c.Code, n-1); ov != nil {
+			before = ApplyLocal(shared, ov)
+		}
+		if c.Record != nil {
+			after = ApplyLocal(shared, c.Record)
+		}
+		out[c.Key()] = procedures.DiffRecords(before, after)
 	}
 	return out, nil
 }
@@ -272,8 +376,16 @@ func (l *Library) Check(cs []Change) error {
 	}
 	cur := l.cur.Load()
 	state := map[string]Change{}
+	var problems []procedures.Problem
 	for _, c := range cs {
-		state[c.Code] = c
+		if c.Account == "" {
+			state[c.Code] = c
+		} else {
+			problems = append(problems, checkLocal(cur.cat, c)...)
+		}
+	}
+	if len(problems) > 0 {
+		return &procedures.ValidationError{Problems: problems}
 	}
 	if _, err := applyState(cur.cat, state); err != nil {
 		return err
@@ -281,9 +393,8 @@ func (l *Library) Check(cs []Change) error {
 	if l.verify == nil {
 		return nil
 	}
-	var problems []procedures.Problem
 	for _, c := range cs {
-		if c.Record == nil {
+		if c.Record == nil || c.Account != "" {
 			continue
 		}
 		before := recordAt(l.seed, cur.versions, c.Code, cur.head)
@@ -297,6 +408,35 @@ func (l *Library) Check(cs []Change) error {
 	}
 	if len(problems) > 0 {
 		return &procedures.ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+// checkLocal refuses an override that changes more than localField allows of the shared record
+// or that would not validate once applied.
+func checkLocal(cat *procedures.Catalog, c Change) []procedures.Problem {
+	if c.Record == nil {
+		return nil
+	}
+	shared, ok := cat.ByCode(c.Code)
+	if !ok || shared.Code != c.Code {
+		return []procedures.Problem{{Code: c.Code, Field: "code", Msg: "no such procedure in the shared catalogue"}}
+	}
+	var problems []procedures.Problem
+	for _, d := range procedures.DiffRecords(shared, c.Record) {
+		if !localField.MatchString(d.Field) {
+			problems = append(problems, procedures.Problem{Code: c.Code, Field: d.Field,
+				Msg: "an office's own information is where to apply and each channel's time, fee and note; this field is the shared catalogue's"})
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	if _, err := procedures.NewCatalog([]*procedures.Record{ApplyLocal(shared, c.Record)}); err != nil {
+		var ve *procedures.ValidationError
+		if errors.As(err, &ve) {
+			return ve.Problems
+		}
 	}
 	return nil
 }
@@ -338,10 +478,14 @@ func (l *Library) Rollback(ctx context.Context, author string, to, base int64) (
 			continue
 		}
 		for _, c := range v.Changes {
-			if seen[c.Code] {
+			if seen[c.Key()] {
 				continue
 			}
-			seen[c.Code] = true
+			seen[c.Key()] = true
+			if c.Account != "" {
+				cs = append(cs, Change{Account: c.Account, Code: c.Code, Record: localAt(cur.versions, c.Account, c.Code, to)})
+				continue
+			}
 			cs = append(cs, l.changeBack(cur.versions, c.Code, to))
 		}
 	}

@@ -54,6 +54,7 @@ func (c *Catalogue) Routes(r *Router) {
 	r.Post("/catalogue/rollback", RoleAdmin, c.rollback)
 	r.Get("/catalogue/record/{code}", RoleEditor, c.edit)
 	r.Post("/catalogue/record/{code}", RoleAdmin, c.save)
+	r.Post("/catalogue/record/{code}/local", RoleEditor, c.saveLocal)
 	r.Nav(NavCatalogue, "/catalogue")
 }
 
@@ -156,6 +157,16 @@ type editModel struct {
 	// Blocking and Marked are the record's contradictions with the portal: open ones,
 	// and facts marked as not the portal's with their source.
 	Blocking, Marked []procedures.Contradiction
+	// Own is the office's own information (where, each channel's time, fee and note) as
+	// its form shows it; HasOwn says it is published; CanOwn lets an editor change it.
+	Own          *procedures.Record
+	HasOwn       bool
+	CanOwn       bool
+	OwnForm      *Form
+	OwnPreview   *cardPreview
+	OwnConflict  *conflictView
+	AccountName  string
+	OwnChangedIn int64
 }
 
 type cardPreview struct {
@@ -191,8 +202,19 @@ func (c *Catalogue) edit(w http.ResponseWriter, r *http.Request, s *Session) err
 
 func (c *Catalogue) editModel(s *Session, rec *procedures.Record, base int64, f *Form) *editModel {
 	lib := c.Source.Library()
+	acc := s.Account()
 	m := &editModel{Page: s.Page(rec.Name), Rec: rec, Row: c.row(lib, rec), Base: base, Form: f,
-		CanEdit: s.Can(RoleAdmin, s.Account().ID), NewDocs: []int{0, 1}}
+		CanEdit: s.Can(RoleAdmin, acc.ID), NewDocs: []int{0, 1}, OwnForm: NewForm(),
+		CanOwn: s.Can(RoleEditor, acc.ID), AccountName: acc.Name, OwnChangedIn: lib.ChangedIn(acc.ID + "/" + rec.Code)}
+	// The office's form starts from what its citizens get now, whatever the shared form holds.
+	served, ok := lib.Catalog().ByCode(rec.Code)
+	if !ok {
+		served = rec
+	}
+	m.Own = served
+	if ov := lib.Override(acc.ID, rec.Code); ov != nil {
+		m.Own, m.HasOwn = catalog.ApplyLocal(served, ov), true
+	}
 	for _, x := range c.Source.Contradictions(rec) {
 		if procedures.BlocksVerification(x) {
 			m.Blocking = append(m.Blocking, x)
@@ -244,7 +266,7 @@ func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) err
 		f.FailForm("Chưa có gì thay đổi so với bản đang dùng.")
 	}
 	if f.Valid() {
-		text, buttons, err := c.Source.Preview(acc.ID, edited)
+		text, buttons, err := c.Source.Preview(acc.ID, lib.Local(acc.ID, edited))
 		if err != nil {
 			return err
 		}
@@ -280,6 +302,117 @@ func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	s.Flash("ok", fmt.Sprintf("Đã xuất bản phiên bản %d: %s. Mọi máy chủ dùng bản mới trong vài giây.", v.N, cur.Name))
 	return s.Redirect(w, "/catalogue/record/"+cur.Code)
+}
+
+// saveLocal previews, publishes or removes the office's own information over the shared
+// record: where to apply and each channel's time, fee and note (editor and above).
+func (c *Catalogue) saveLocal(w http.ResponseWriter, r *http.Request, s *Session) error {
+	acc := s.Account()
+	if err := s.RequireRole(RoleEditor, acc.ID); err != nil {
+		return err
+	}
+	shared, err := c.record(s, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu không đọc được."}
+	}
+	lib := c.Source.Library()
+	base, err := strconv.ParseInt(r.PostForm.Get("base"), 10, 64)
+	if err != nil || base < 0 || base > lib.Head() {
+		return &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu thiếu phiên bản đang sửa; hãy mở lại thủ tục."}
+	}
+	action := r.PostForm.Get("action")
+	m := c.editModel(s, shared, lib.Head(), NewForm())
+	m.Base = base
+	f := m.OwnForm
+	change := catalog.Change{Account: acc.ID, Code: shared.Code}
+	if action == "reset" && !m.HasOwn {
+		s.Flash("error", "Đơn vị chưa có thông tin riêng cho thủ tục này.")
+		return s.Redirect(w, "/catalogue/record/"+shared.Code)
+	}
+	if action != "reset" {
+		ov := *shared
+		ov.Where = strings.TrimSpace(r.PostForm.Get("own_where"))
+		f.Set("own_where", ov.Where)
+		ov.Channels = append([]procedures.Channel(nil), shared.Channels...)
+		for i := range ov.Channels {
+			k := func(field string) string {
+				return strings.TrimSpace(r.PostForm.Get(fmt.Sprintf("own_%s_%d", field, i)))
+			}
+			ov.Channels[i].Time, ov.Channels[i].Fee, ov.Channels[i].Note = k("time"), k("fee"), k("note")
+		}
+		change.Record = &ov
+		m.Own = catalog.ApplyLocal(shared, &ov)
+		if err := lib.Check([]catalog.Change{change}); err != nil {
+			failOwnProblems(f, err)
+		}
+		if f.Valid() {
+			text, buttons, err := c.Source.Preview(acc.ID, m.Own)
+			if err != nil {
+				return err
+			}
+			m.OwnPreview = &cardPreview{Text: text, Buttons: buttons}
+		}
+	}
+	if !f.Valid() || action == "preview" {
+		status := http.StatusOK
+		if !f.Valid() {
+			status = http.StatusUnprocessableEntity
+		}
+		return s.Render(w, status, "catalogue_edit", m)
+	}
+	v, err := lib.Publish(r.Context(), s.Officer().Name, "Thông tin riêng của "+acc.Name, base, []catalog.Change{change})
+	c.Source.Audit(r.Context(), s.Officer(), "catalog.local", acc.ID, fmt.Sprintf("v%d %s", v.N, shared.Code), err)
+	var ce *catalog.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		other, verr := lib.Version(ce.Version)
+		if verr != nil {
+			return verr
+		}
+		m.Base = lib.Head()
+		d, _ := lib.Diff(ce.Version)
+		m.OwnConflict = &conflictView{Version: other, Changes: d[change.Key()]}
+		return s.Render(w, http.StatusConflict, "catalogue_edit", m)
+	case err != nil:
+		var ve *procedures.ValidationError
+		if errors.As(err, &ve) {
+			failOwnProblems(f, err)
+			return s.Render(w, http.StatusUnprocessableEntity, "catalogue_edit", m)
+		}
+		return err
+	}
+	if action == "reset" {
+		s.Flash("ok", "Đã bỏ thông tin riêng: người dân nhận thông tin của danh mục chung.")
+	} else {
+		s.Flash("ok", fmt.Sprintf("Đã lưu thông tin riêng của %s (phiên bản %d). Người dân nhận thông tin này trong vài giây.", acc.Name, v.N))
+	}
+	return s.Redirect(w, "/catalogue/record/"+shared.Code)
+}
+
+// failOwnProblems puts each problem of a refused override on its field of the office's form.
+func failOwnProblems(f *Form, err error) {
+	var ve *procedures.ValidationError
+	if !errors.As(err, &ve) {
+		f.FailForm("Không lưu được: " + err.Error())
+		return
+	}
+	for _, p := range ve.Problems {
+		fld := ""
+		if p.Field == "where" {
+			fld = "own_where"
+		} else if m := problemPath.FindStringSubmatch(p.Field); m != nil && m[1] == "channels" {
+			fld = "own_" + m[3] + "_" + m[2]
+		}
+		msg := fmt.Sprintf("%s: %s", p.Field, problemText(p.Msg))
+		if fld != "" && f.Error(fld) == "" {
+			f.Fail(fld, msg)
+		} else {
+			f.FailForm(msg)
+		}
+	}
 }
 
 // recordFromForm is cur with the form's fields applied. The form is self-contained: each

@@ -273,3 +273,61 @@ func TestCatalogueFlagsRecordsNotCheckedFor180Days(t *testing.T) {
 		t.Error("no summary of the records to check")
 	}
 }
+
+// An editor sets the office's own fee and address: only that office's citizens get them,
+// the shared record stays; an over-long address is refused at its field; "Bỏ thông tin
+// riêng" goes back to the shared record.
+func TestCatalogueOfficeOwnInformation(t *testing.T) {
+	e, lib, h, audit := newCatalogueEnv(t)
+	seed, _ := lib.Seed().ByCode(wardCode)
+	lan := e.browser()
+	lan.signIn("lan", "mật khẩu L1")
+	if resp := lan.get("/catalogue/record/" + wardCode); resp.StatusCode != http.StatusOK || !strings.Contains(lan.body, "Thông tin riêng của UBND phường An Khánh") {
+		t.Fatalf("record page = %d:\n%s", resp.StatusCode, lan.body)
+	}
+	own := url.Values{"base": {"0"}, "action": {"preview"}, "own_where": {"Bộ phận một cửa, 5 Đường Hoa"}}
+	for i, ch := range seed.Channels {
+		own.Set(fmt.Sprintf("own_time_%d", i), ch.Time)
+		own.Set(fmt.Sprintf("own_fee_%d", i), ch.Fee)
+		own.Set(fmt.Sprintf("own_note_%d", i), ch.Note)
+	}
+	own.Set("own_fee_0", "5.000 đồng (Nghị quyết HĐND tỉnh)")
+	if resp := lan.post("/catalogue/record/"+wardCode+"/local", own, "page"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(lan.body, "Lệ phí: 5.000 đồng (Nghị quyết HĐND tỉnh)") || lib.Head() != 0 {
+		t.Fatalf("preview = %d, head %d:\n%s", resp.StatusCode, lib.Head(), lan.body)
+	}
+	long := url.Values{}
+	for k, v := range own {
+		long[k] = v
+	}
+	long.Set("own_where", strings.Repeat("đường ", 400))
+	if resp := lan.post("/catalogue/record/"+wardCode+"/local", long, "page"); resp.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(lan.body, `id="f-own_where-error"`) {
+		t.Fatalf("over-long address = %d:\n%s", resp.StatusCode, lan.body)
+	}
+	own.Set("action", "save")
+	if resp := lan.post("/catalogue/record/"+wardCode+"/local", own, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save = %d:\n%s", resp.StatusCode, lan.body)
+	}
+	shared, _ := h.Catalog().ByCode(wardCode)
+	mine := lib.Local("phuong-a", shared)
+	if mine.Channels[0].Fee != "5.000 đồng (Nghị quyết HĐND tỉnh)" || mine.Where != "Bộ phận một cửa, 5 Đường Hoa" {
+		t.Fatalf("the office's own information is not served: %+v", mine)
+	}
+	if shared.Channels[0].Fee != seed.Channels[0].Fee || lib.Local("xa-b", shared).Where != seed.Where {
+		t.Fatal("the office's own information leaked into the shared record or another office")
+	}
+	lan.get("/catalogue/record/" + wardCode)
+	if !strings.Contains(lan.body, "Đơn vị đang dùng thông tin riêng (phiên bản 1)") {
+		t.Errorf("the page does not say the office uses its own information:\n%s", lan.body)
+	}
+	if resp := lan.post("/catalogue/record/"+wardCode+"/local", url.Values{"base": {"1"}, "action": {"reset"}}, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset = %d:\n%s", resp.StatusCode, lan.body)
+	}
+	if lib.Override("phuong-a", wardCode) != nil {
+		t.Fatal("the office's own information is still served after 'Bỏ thông tin riêng'")
+	}
+	if got := audit.all(); len(got) != 2 || !strings.HasPrefix(got[0], "lan catalog.local v1 ") {
+		t.Errorf("audit = %q", got)
+	}
+}

@@ -212,6 +212,7 @@ func (a *Admin) Register(r gin.IRoutes) {
 	r.GET("/admin/v1/catalog/records/:code", auth, a.catalogRecord)
 	r.PUT("/admin/v1/catalog/records/:code", auth, a.putCatalogRecord)
 	r.POST("/admin/v1/catalog/rollback", auth, a.rollbackCatalog)
+	r.PUT("/admin/v1/accounts/:account/catalog/records/:code", auth, a.putLocalRecord)
 	r.GET("/admin/v1/audit", auth, a.audit)
 }
 

@@ -119,6 +119,36 @@ func (a *Admin) putCatalogRecord(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"version": v})
 }
 
+// putLocalRecord publishes an account's own information over a shared record — where to
+// apply and each channel's time, fee and note (editor and above of the account):
+// {"base": N, "record": {...}} or {"base": N, "reset": true}. 201, 409 or 422 as for shared
+// records; a field that is the shared catalogue's is refused at its path.
+func (a *Admin) putLocalRecord(c *gin.Context) {
+	id, _, ok := a.account(c, RoleEditor)
+	if !ok || !a.catalogAvailable(c) {
+		return
+	}
+	var body catalogPutBody
+	if !bindJSON(c, &body) {
+		return
+	}
+	code := c.Param("code")
+	if body.Base == nil || body.Removed || (body.Record == nil) == !body.Reset {
+		adminError(c, http.StatusBadRequest, "bad_request", `"base" and one of "record" or "reset" are required`)
+		return
+	}
+	if body.Record != nil && body.Record.Code == "" {
+		body.Record.Code = code
+	}
+	ch := catalog.Change{Account: id, Code: code, Record: body.Record}
+	v, err := a.o.Catalog.Publish(c.Request.Context(), current(c).Name, body.Note, *body.Base, []catalog.Change{ch})
+	a.record(c, "catalog.local", id, fmt.Sprintf("v%d %s", v.N, code), err)
+	if a.catalogFailed(c, err) {
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"version": v})
+}
+
 type catalogRollbackBody struct {
 	To   *int64 `json:"to"`
 	Base *int64 `json:"base"`

@@ -32,7 +32,10 @@ func (h *QRRoutes) landing(c *gin.Context) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := qr.RenderLanding(&buf, qr.LandingPage{Account: a, Record: rec, CatalogVersion: h.o.Catalog().Version()}); err != nil {
+	if h.o.Local != nil {
+		rec = h.o.Local(a.Slug, rec)
+	}
+	if err := qr.RenderLanding(&buf, qr.LandingPage{Account: a, Record: rec, CatalogVersion: h.version()}); err != nil {
 		h.fail(c, "landing", err)
 		return
 	}

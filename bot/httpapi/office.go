@@ -39,7 +39,7 @@ func (h *QRRoutes) office(c *gin.Context) {
 	if utf8.RuneCountInString(q) > maxOfficeQuery {
 		q = string([]rune(q)[:maxOfficeQuery])
 	}
-	p := qr.OfficePage{Account: a, Records: own, Query: q, CatalogVersion: cat.Version()}
+	p := qr.OfficePage{Account: a, Records: own, Query: q, CatalogVersion: h.version()}
 	if q != "" && h.o.Search != nil {
 		for _, r := range h.o.Search(a.Slug, q) {
 			if a.Scope.Contains(r) {

@@ -39,6 +39,12 @@ type QROptions struct {
 	Lookup func(slug string) (qr.Account, bool)
 	// Catalog returns the current catalogue (e.g. (*procedures.Holder).Catalog).
 	Catalog func() *procedures.Catalog
+	// Version names the catalogue version on pages and posters (catalog.Library.Label);
+	// nil: the catalogue's own Version.
+	Version func() string
+	// Local gives a record as an account tells it, with its own address and fees
+	// (catalog.Library.Local); nil: the shared record.
+	Local func(account string, r *procedures.Record) *procedures.Record
 	// Search finds an account's procedures for the office page's search box (the bot's
 	// search with the account's examples; the page keeps those within the scope); nil:
 	// the box finds nothing.
@@ -68,6 +74,14 @@ type QROptions struct {
 	// RenderWait is how long an image request waits for a render slot before it is
 	// answered 503 with Retry-After (default 250 ms).
 	RenderWait time.Duration
+}
+
+// version names the catalogue version shown on pages and posters.
+func (h *QRRoutes) version() string {
+	if h.o.Version != nil {
+		return h.o.Version()
+	}
+	return h.o.Catalog().Version()
 }
 
 // QRRoutes serves GET /qr/{account}/{code}.png|.svg, GET /q/{account}/{code} and
@@ -308,7 +322,7 @@ func (h *QRRoutes) posters(c *gin.Context) {
 		c.String(http.StatusBadRequest, "size must be a4 or a5 and per_page 1, 2, 4 or 6\n")
 		return
 	}
-	o := qr.PosterOptions{Paper: paper, PerPage: perPage, Printed: h.o.Now(), CatalogVersion: cat.Version()}
+	o := qr.PosterOptions{Paper: paper, PerPage: perPage, Printed: h.o.Now(), CatalogVersion: h.version()}
 	var buf bytes.Buffer
 	ctype, err := qr.RenderPosters(&buf, strings.TrimPrefix(ext, "."), h.o.PublicBaseURL, a, recs, c.Query("src"), o, h.o.FontPath)
 	if err != nil {

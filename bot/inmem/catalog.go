@@ -19,7 +19,7 @@ var _ catalog.Store = (*Catalog)(nil)
 // NewCatalog returns an empty version store: the seed is served as is.
 func NewCatalog() *Catalog { return &Catalog{changedIn: map[string]int64{}} }
 
-// Publish stores v as the next version unless a version after base changed one of its codes.
+// Publish stores v as the next version unless a version after base changed one of its keys.
 func (s *Catalog) Publish(_ context.Context, base int64, v catalog.Version) (catalog.Version, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -28,15 +28,15 @@ func (s *Catalog) Publish(_ context.Context, base int64, v catalog.Version) (cat
 		return catalog.Version{}, &catalog.ConflictError{Version: head}
 	}
 	for _, c := range v.Changes {
-		if n := s.changedIn[c.Code]; n > base {
-			return catalog.Version{}, &catalog.ConflictError{Code: c.Code, Version: n}
+		if n := s.changedIn[c.Key()]; n > base {
+			return catalog.Version{}, &catalog.ConflictError{Code: c.Key(), Version: n}
 		}
 	}
 	v.N, v.Base = head+1, base
 	v.Changes = append([]catalog.Change(nil), v.Changes...)
 	s.versions = append(s.versions, v)
 	for _, c := range v.Changes {
-		s.changedIn[c.Code] = v.N
+		s.changedIn[c.Key()] = v.N
 	}
 	return v, nil
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/oabot/oabot/procedures"
 )
@@ -23,6 +24,15 @@ type LandingPage struct {
 	Record  *procedures.Record
 	// CatalogVersion is shown in small print.
 	CatalogVersion string
+}
+
+// verifiedDate writes a record's last_verified (YYYY-MM-DD) as dd/mm/yyyy, or "".
+func verifiedDate(d string) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return ""
+	}
+	return t.Format("02/01/2006")
 }
 
 // RenderLanding writes the landing page: a small, server-rendered, script-free page with
@@ -63,6 +73,7 @@ type landingView struct {
 	PortalURL      string
 	OnlineURL      string
 	Version        string
+	Verified       string // dd/mm/yyyy the record was last checked against the portal
 	Offices        []officeView
 	Hours          string
 	// Elsewhere: the procedure is outside the account's scope (another office does it):
@@ -106,7 +117,7 @@ func newLandingView(p LandingPage) landingView {
 		Name: nfc(r.Name), Code: r.Code, Message: MessageText(r),
 		Agency: nfc(r.Agency), Where: nfc(r.Where),
 		PortalURL: safeURL(r.PortalURL), OnlineURL: safeURL(r.OnlineURL),
-		Version: p.CatalogVersion, Hours: nfc(p.Account.Hours),
+		Version: p.CatalogVersion, Hours: nfc(p.Account.Hours), Verified: verifiedDate(r.LastVerified),
 	}
 	v.Elsewhere = !p.Account.Scope.Contains(r)
 	for _, o := range p.Account.Offices {

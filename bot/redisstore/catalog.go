@@ -14,7 +14,7 @@ import (
 
 // Catalog keeps the catalogue versions for every replica. Three keys share the hash tag
 // {cat}: "{cat}:head" (the newest version's number), "{cat}:v" (number → version JSON) and
-// "{cat}:mod" (code → the version that last changed it, for the conflict check).
+// "{cat}:mod" (change key → the version that last changed it, for the conflict check).
 type Catalog struct {
 	rdb  redis.UniversalClient
 	keys Keyspace
@@ -36,7 +36,7 @@ func (s *Catalog) k() []string {
 
 // publishCatalogScript stores the next version in one step, so two replicas publishing at
 // once can neither share a number nor miss each other's change to a record. KEYS: head,
-// v, mod. ARGV[1]: base, ARGV[2]: the version JSON, ARGV[3…]: its codes. Returns {0, n},
+// v, mod. ARGV[1]: base, ARGV[2]: the version JSON, ARGV[3…]: its change keys. Returns {0, n},
 // {1, code, n} when version n changed code after base, or {2, head} for a base from the
 // future.
 var publishCatalogScript = redis.NewScript(`
@@ -66,7 +66,7 @@ func (s *Catalog) Publish(ctx context.Context, base int64, v catalog.Version) (c
 	args := make([]any, 0, 2+len(v.Changes))
 	args = append(args, base, b)
 	for _, c := range v.Changes {
-		args = append(args, c.Code)
+		args = append(args, c.Key())
 	}
 	res, err := publishCatalogScript.Run(ctx, s.rdb, s.k(), args...).Slice()
 	if err != nil {

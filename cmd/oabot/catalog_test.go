@@ -82,4 +82,24 @@ func TestCatalogueVersionLiveOnEveryReplica(t *testing.T) {
 	if code, out := adminJSON(t, a, opsAdmin, "GET", "/admin/v1/catalog", ""); code != 200 || out["head"] != float64(2) {
 		t.Errorf("versions: %d %v, want head 2", code, out)
 	}
+
+	// The office's own address (an override): its citizens get it on both replicas; a
+	// field that is the shared catalogue's is refused.
+	if code, out = adminJSON(t, a, opsAdmin, "GET", "/admin/v1/catalog/records/1.014061", ""); code != 200 {
+		t.Fatalf("get record: %d %v", code, out)
+	}
+	rec = out["record"].(map[string]any)
+	const own = "Bộ phận một cửa Công an phường, tầng 2"
+	rec["where"] = own
+	body, _ := json.Marshal(map[string]any{"base": 2, "record": rec})
+	if code, out := adminJSON(t, b, opsAdmin, "PUT", "/admin/v1/accounts/ca-q12/catalog/records/1.014061", string(body)); code != 201 {
+		t.Fatalf("own information: %d %v", code, out)
+	}
+	waitFor(t, catalogRefreshEvery+10*time.Second, "every citizen's card with the office's own address", func() bool { return cards(own) == len(users) })
+	rec["name"] = "Căn cước (phường)"
+	body, _ = json.Marshal(map[string]any{"base": 3, "record": rec})
+	if code, out := adminJSON(t, b, opsAdmin, "PUT", "/admin/v1/accounts/ca-q12/catalog/records/1.014061", string(body)); code != 422 ||
+		!strings.Contains(fmt.Sprint(out["problems"]), "field:name") {
+		t.Errorf("an override of the name: %d %v, want 422 at name", code, out)
+	}
 }

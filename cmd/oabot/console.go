@@ -79,7 +79,7 @@ func (s *service) consoleSections() []console.Section {
 	if live := s.ops.live.qrs.Load(); live != nil && s.cfg.HTTP.PublicBaseURL != "" {
 		sections = append(sections, &console.Posters{Source: &posterSource{ // console_posters.go
 			account: func(id string) (qr.Account, bool) { a, ok := (*s.ops.live.qrs.Load())[id]; return a, ok },
-			catalog: s.catalog.Catalog, base: s.cfg.HTTP.PublicBaseURL, font: s.cfg.Posters.Font}})
+			catalog: s.catalog.Catalog, version: s.versions.Label, base: s.cfg.HTTP.PublicBaseURL, font: s.cfg.Posters.Font}})
 	}
 	sections = append(sections, &console.Catalogue{Source: catalogueSource{s}}) // catalog.go
 	return sections

@@ -53,14 +53,14 @@ func TestConsoleCatalogueInChromium(t *testing.T) {
 	}
 	consoleWaitJS(t, ctx, "the record's page", `location.pathname.endsWith("/`+code+`") && document.querySelector("#f-ch_fee_0")`)
 	if err := chromedp.Do(ctx, chromedp.SetValue("#f-ch_fee_0", fee), chromedp.SetValue("#f-note", "thử: phí mới"),
-		chromedp.Click(`button[value=preview]`)); err != nil {
+		chromedp.Click(`form[action$="/`+code+`#shared-title"] button[value=preview]`)); err != nil {
 		t.Fatal(err)
 	}
 	consoleWaitJS(t, ctx, "the card's preview", `document.querySelector(".zalo-bubble") && document.querySelector(".zalo-bubble").innerText.includes("`+fee+`")`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-catalogue-preview-360.png")
 	consoleDesktopShot(t, ctx, "console-catalogue-preview-1280.png")
-	if err := chromedp.Do(ctx, chromedp.Click(`button[value=publish]`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(`form[action$="/`+code+`#shared-title"] button[value=publish]`)); err != nil {
 		t.Fatal(err)
 	}
 	consoleWaitJS(t, ctx, "published", `document.querySelector(".flash-ok") && document.querySelector(".flash-ok").innerText.includes("phiên bản 1")`)

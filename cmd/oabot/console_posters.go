@@ -17,8 +17,9 @@ import (
 type posterSource struct {
 	account func(id string) (qr.Account, bool)
 	catalog func() *procedures.Catalog
-	base    string // http.public_base_url
-	font    string // posters.font ("" looks one up)
+	version func() string // the catalogue version printed in the footer (catalog.Library.Label)
+	base    string        // http.public_base_url
+	font    string        // posters.font ("" looks one up)
 }
 
 var _ console.PosterSource = (*posterSource)(nil)
@@ -49,6 +50,6 @@ func (p *posterSource) Write(_ context.Context, w *bytes.Buffer, account string,
 			recs = append(recs, r)
 		}
 	}
-	o := qr.PosterOptions{Paper: req.Paper, PerPage: req.PerPage, Printed: time.Now(), CatalogVersion: cat.Version()}
+	o := qr.PosterOptions{Paper: req.Paper, PerPage: req.PerPage, Printed: time.Now(), CatalogVersion: p.version()}
 	return qr.RenderPosters(w, req.Format, p.base, a, recs, qr.SanitizeLabel(req.Label), o, p.font)
 }

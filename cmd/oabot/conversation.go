@@ -30,6 +30,8 @@ type conversationDeps struct {
 	Examples func(account string) procedures.AccountExamples
 	// Messenger returns the Zalo client of an account slug.
 	Messenger func(account string) (bot.Messenger, bool)
+	// Local applies an account's own address and fees (catalog.Library.Local); nil: none.
+	Local func(account string, r *procedures.Record) *procedures.Record
 }
 
 // newConversation builds the citizen conversation (the queue's handler) from the
@@ -49,7 +51,7 @@ func newConversation(cfg config.Config, d conversationDeps) (*bot.Bot, error) {
 		Search:   bot.IndexSearcher(d.Catalog.Index, d.Examples, d.ObserveSearch),
 		Accounts: accounts, Messenger: d.Messenger,
 		QR:          newQRImages(cfg),
-		Attachments: d.Attachments,
+		Attachments: d.Attachments, Local: d.Local,
 	})
 }
 

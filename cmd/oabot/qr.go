@@ -106,7 +106,7 @@ func (s *service) mountQR() error {
 	o := httpapi.QROptions{
 		PublicBaseURL: s.cfg.HTTP.PublicBaseURL, Accounts: qrAccounts(s.cfg), Catalog: s.catalog.Catalog,
 		Scans: scans, PosterToken: s.cfg.Posters.Token.Value(), FontPath: s.cfg.Posters.Font,
-		Search: s.officeSearch,
+		Search: s.officeSearch, Version: s.versions.Label, Local: s.versions.Local,
 		Logger: s.log.Named("qr"),
 	}
 	// The account registry (accounts_live.go) replaces the map when accounts change.

@@ -309,7 +309,8 @@ func (s *service) bootstrapTokens(ctx context.Context, a config.Account) error {
 // buildConversation builds the citizen conversation and what it records (statistics,
 // uploaded-image cache); the registry rebuilds it when the accounts change.
 func (s *service) buildConversation() error {
-	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog, Messenger: s.messenger, Examples: s.examples.For}
+	d := conversationDeps{Logger: s.log, State: s.state, Catalog: s.catalog, Messenger: s.messenger, Examples: s.examples.For,
+		Local: s.versions.Local}
 	if s.ops.m != nil {
 		d.ObserveSearch = s.ops.m.Search
 	}

@@ -125,6 +125,7 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		}
 	})
 	t.Run("Library", func(t *testing.T) { runLibrary(t, newStore(t)) })
+	t.Run("Overrides", func(t *testing.T) { runOverrides(t, newStore(t)) })
 }
 
 // runLibrary runs two replicas' libraries over one store.
@@ -236,5 +237,79 @@ func runLibrary(t *testing.T, s catalog.Store) {
 	}
 	if _, ok := hb.Catalog().ByCode("1.002755"); !ok {
 		t.Fatal("rollback to version 1 removed a record removed only later")
+	}
+}
+
+// runOverrides: an account's own fee and address over the shared record, on two replicas.
+func runOverrides(t *testing.T, s catalog.Store) {
+	ctx := context.Background()
+	replica := func() *catalog.Library {
+		h, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := catalog.NewLibrary(ctx, catalog.Options{Store: s, Holder: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	a, b := replica(), replica()
+	seed, _ := a.Seed().ByCode("1.001193")
+	ov := *seed
+	ov.Where = "Bộ phận một cửa UBND phường Mẫu"
+	ov.Channels = append([]procedures.Channel(nil), seed.Channels...)
+	ov.Channels[0].Fee = "8.000 đồng (Nghị quyết HĐND tỉnh)"
+	if _, err := a.Publish(ctx, "lan", "phí của tỉnh", 0, []catalog.Change{{Account: "ward", Code: ov.Code, Record: &ov}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	shared, _ := b.Catalog().ByCode("1.001193")
+	got := b.Local("ward", shared)
+	if got.Where != ov.Where || got.Channels[0].Fee != ov.Channels[0].Fee {
+		t.Fatalf("the ward's override is not applied on the other replica: %+v", got)
+	}
+	if other := b.Local("police", shared); other.Where != seed.Where {
+		t.Fatal("another account got the ward's override")
+	}
+	if shared.Where != seed.Where {
+		t.Fatal("an override changed the shared record")
+	}
+	// The shared record edited meanwhile (a different key: no conflict); the override
+	// still applies over the new steps.
+	sh := *seed
+	sh.Steps = append([]string{"Đặt lịch hẹn trên VNeID"}, seed.Steps...)
+	if _, err := b.Publish(ctx, "admin", "", 0, []catalog.Change{{Code: sh.Code, Record: &sh}}); err != nil {
+		t.Fatalf("a shared edit beside an override: %v", err)
+	}
+	if err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	shared, _ = a.Catalog().ByCode("1.001193")
+	if a.Local("ward", shared).Steps[0] != "Đặt lịch hẹn trên VNeID" || a.Local("ward", shared).Where != ov.Where {
+		t.Fatal("the override hides the shared record's new steps, or was lost")
+	}
+	// An override may not change the shared record's facts.
+	bad := ov
+	bad.Name = "Khai sinh (phường Mẫu)"
+	_, err := a.Publish(ctx, "lan", "", a.Head(), []catalog.Change{{Account: "ward", Code: bad.Code, Record: &bad}})
+	var ve *procedures.ValidationError
+	if !errors.As(err, &ve) || ve.Problems[0].Field != "name" {
+		t.Fatalf("an override of the name = %v, want a problem at name", err)
+	}
+	d, err := a.Diff(1)
+	if err != nil || len(d["ward/1.001193"]) != 2 {
+		t.Errorf("Diff of the override = %v, %v; want where and the fee", d, err)
+	}
+	// Roll back to before the override: the ward reads the shared record again, the
+	// shared edit of version 2 is undone too.
+	if _, err := a.Rollback(ctx, "lan", 0, a.Head()); err != nil {
+		t.Fatal(err)
+	}
+	shared, _ = a.Catalog().ByCode("1.001193")
+	if a.Override("ward", "1.001193") != nil || a.Local("ward", shared).Where != seed.Where || shared.Steps[0] == "Đặt lịch hẹn trên VNeID" {
+		t.Fatal("a rollback to the seed kept the override or the shared edit")
 	}
 }
