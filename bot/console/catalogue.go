@@ -52,6 +52,8 @@ func (c *Catalogue) Routes(r *Router) {
 	r.Get("/catalogue", RoleEditor, c.list)
 	r.Get("/catalogue/history", RoleEditor, c.history)
 	r.Post("/catalogue/rollback", RoleAdmin, c.rollback)
+	r.Get("/catalogue/refresh", RoleAdmin, c.refresh)
+	r.Post("/catalogue/refresh", RoleAdmin, c.acceptRefresh)
 	r.Get("/catalogue/record/{code}", RoleEditor, c.edit)
 	r.Post("/catalogue/record/{code}", RoleAdmin, c.save)
 	r.Post("/catalogue/record/{code}/local", RoleEditor, c.saveLocal)

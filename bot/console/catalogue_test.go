@@ -20,9 +20,12 @@ import (
 // catalogueSource serves the built-in catalogue through a real library over the in-memory
 // version store; phuong-a handles the ward's records only (tag "ward"), xa-b every one.
 type testCatalogue struct {
-	lib   *catalog.Library
-	audit *auditLog
+	lib    *catalog.Library
+	audit  *auditLog
+	portal []*procedures.Record
 }
+
+func (c testCatalogue) Portal() []*procedures.Record { return c.portal }
 
 func (c testCatalogue) Library() *catalog.Library { return c.lib }
 
@@ -77,7 +80,7 @@ func newCatalogueEnv(t *testing.T) (*env, *catalog.Library, *procedures.Holder, 
 	}
 	audit := &auditLog{}
 	e := newEnv(t, "inmem", withIPs, func(o *Options) {
-		o.Sections = append(o.Sections, &Catalogue{Source: testCatalogue{lib, audit}, Now: o.Now})
+		o.Sections = append(o.Sections, &Catalogue{Source: testCatalogue{lib, audit, testPortal(lib.Seed())}, Now: o.Now})
 	})
 	e.officer("admin", RoleAdmin, "mật khẩu Q1", "*")
 	e.officer("lan", RoleEditor, "mật khẩu L1", "phuong-a")
@@ -329,5 +332,68 @@ func TestCatalogueOfficeOwnInformation(t *testing.T) {
 	}
 	if got := audit.all(); len(got) != 2 || !strings.HasPrefix(got[0], "lan catalog.local v1 ") {
 		t.Errorf("audit = %q", got)
+	}
+}
+
+// testPortal is a portal crawl that is the seed but for one fee changed, one record gone
+// and one new record.
+func testPortal(seed *procedures.Catalog) []*procedures.Record {
+	var out []*procedures.Record
+	for _, r := range seed.All() {
+		switch r.Code {
+		case "1.002755": // gone from the portal
+			continue
+		case wardCode:
+			c := *r
+			c.Channels = append([]procedures.Channel(nil), r.Channels...)
+			c.Channels[0].Fee = "9.000 đồng"
+			out = append(out, &c)
+			continue
+		}
+		out = append(out, r)
+	}
+	return append(out, &procedures.Record{Code: "9.999001", Name: "Thủ tục mới trên Cổng", Steps: []string{"Nộp hồ sơ"}})
+}
+
+func TestCatalogueRefreshFromPortal(t *testing.T) {
+	e, lib, h, audit := newCatalogueEnv(t)
+	b := e.browser()
+	b.signIn("admin", "mật khẩu Q1")
+	if resp := b.get("/catalogue/refresh"); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "1 thủ tục mới, 1 thủ tục thay đổi, 1 thủ tục không còn trên Cổng") ||
+		!strings.Contains(b.body, "<ins>9.000 đồng</ins>") {
+		t.Fatalf("refresh page = %d:\n%s", resp.StatusCode, b.body)
+	}
+	// Nothing chosen: nothing published.
+	if resp := b.post("/catalogue/refresh", url.Values{"base": {"0"}}, "page"); resp.StatusCode != http.StatusSeeOther || lib.Head() != 0 {
+		t.Fatalf("empty accept = %d, head %d", resp.StatusCode, lib.Head())
+	}
+	b.get("/catalogue/refresh")
+	if resp := b.post("/catalogue/refresh", url.Values{"base": {"0"}, "code": {wardCode}}, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept one = %d:\n%s", resp.StatusCode, b.body)
+	}
+	if r, _ := h.Catalog().ByCode(wardCode); lib.Head() != 1 || r.Channels[0].Fee != "9.000 đồng" || r.ShortCode == "" {
+		t.Fatalf("after accepting the change: head %d, record %+v", lib.Head(), r)
+	}
+	if _, ok := h.Catalog().ByCode("9.999001"); ok {
+		t.Fatal("a record not chosen was added")
+	}
+	b.get("/catalogue/refresh")
+	if resp := b.post("/catalogue/refresh", url.Values{"base": {"1"}, "all": {"new"}}, "page"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept all new = %d", resp.StatusCode)
+	}
+	if _, ok := h.Catalog().ByCode("9.999001"); !ok || lib.Head() != 2 {
+		t.Fatal("'accept all new' did not add the new record")
+	}
+	if _, ok := h.Catalog().ByCode("1.002755"); !ok {
+		t.Fatal("a gone record was removed without being chosen")
+	}
+	if got := audit.all(); len(got) != 2 || got[1] != "admin catalog.refresh v2 1 records" {
+		t.Errorf("audit = %q", got)
+	}
+	// Editors do not refresh.
+	lan := e.browser()
+	lan.signIn("lan", "mật khẩu L1")
+	if resp := lan.get("/catalogue/refresh"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("editor refresh page = %d, want 403", resp.StatusCode)
 	}
 }

@@ -145,6 +145,8 @@ func (h *Handler) templateFuncs() template.FuncMap {
 		},
 		// join writes a list one item per line (a text area's value).
 		"join": func(xs []string) string { return strings.Join(xs, "\n") },
+		// sub is a-b.
+		"sub": func(a, b int) int { return a - b },
 		// inc is i+1, for numbering from one.
 		"inc": func(i int) int { return i + 1 },
 		// channelLabel names a channel kind as citizens read it.

@@ -72,7 +72,10 @@ func (s *service) openContradictions(r *procedures.Record) []string {
 // conversation's card rendering to the console's catalogue pages.
 type catalogueSource struct{ s *service }
 
-var _ console.CatalogueSource = catalogueSource{}
+var (
+	_ console.CatalogueSource = catalogueSource{}
+	_ console.PortalSource    = catalogueSource{}
+)
 
 func (c catalogueSource) Library() *catalog.Library { return c.s.versions }
 
@@ -89,6 +92,9 @@ func (c catalogueSource) Audit(ctx context.Context, by console.Officer, action, 
 	}
 	auditConsole(ctx, c.s.audit, c.s.log.Named("console"), by, action, account, target, result, err)
 }
+
+// Portal is the crawl of catalog.portal (nil when none), for the refresh page.
+func (c catalogueSource) Portal() []*procedures.Record { return c.s.portal }
 
 func (c catalogueSource) Contradictions(r *procedures.Record) []procedures.Contradiction {
 	return c.s.contradictions(r)
