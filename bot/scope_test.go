@@ -63,3 +63,19 @@ func TestScopedDefaultQuickTopics(t *testing.T) {
 		}
 	}
 }
+
+// A list whose best match is another office's becomes a referral to it; a list led by
+// this office's procedure keeps this office's procedures only.
+func TestNarrowToScopeLists(t *testing.T) {
+	ours := &procedures.Record{Code: "1.1", Name: "Ours", Tags: []string{"police"}, Agency: "Công an cấp xã"}
+	theirs := &procedures.Record{Code: "2.2", Name: "Theirs", Tags: []string{"ward"}, Agency: "UBND cấp xã"}
+	s := procedures.Scope{Agencies: []string{"Công an cấp xã"}}
+	f := NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}})
+	if f.Kind != FoundReferral || f.Referral != theirs {
+		t.Errorf("list led by another office's procedure → %+v, want a referral to it", f)
+	}
+	f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{ours, theirs}})
+	if f.Kind != FoundSeveral || len(f.Hits) != 1 || f.Hits[0] != ours {
+		t.Errorf("list led by this office's procedure → %+v, want it alone", f)
+	}
+}

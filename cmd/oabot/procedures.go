@@ -232,6 +232,8 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	useExamples := fs.Bool("examples", true, "search with the seed examples, as the bot does (--examples=false: the records alone)")
 	inCatalog := fs.Bool("in-catalog", false, "only the queries whose expected procedure is in the catalogue (and the out-of-scope ones)")
+	office := fs.String("office", "", "answer as this account's bot (its scope): own procedures found, other offices' referred")
+	cfgPath := fs.String("config", "", "with --office: the configuration holding the account (default: the demo's accounts)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -259,6 +261,9 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 	ex, err := seedExamples(ix, *useExamples)
 	if err != nil {
 		return err
+	}
+	if *office != "" {
+		return evalOffice(*cfgPath, *office, c, ix, ex, qs, stdout)
 	}
 	rep := procedures.EvaluateFunc(qs, func(q string) procedures.Result { return ix.SearchWith(q, 5, ex) })
 	if *asJSON {

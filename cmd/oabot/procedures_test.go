@@ -89,3 +89,30 @@ func TestProceduresImport(t *testing.T) {
 		}
 	}
 }
+
+// eval --office answers as one office's bot: its own procedure found, another office's
+// referred.
+func TestProceduresEvalOffice(t *testing.T) {
+	dir := t.TempDir()
+	q := filepath.Join(dir, "q.jsonl")
+	// 1.014061: a police procedure (căn cước); 1.001193: the ward's (khai sinh).
+	if err := os.WriteFile(q, []byte(`{"query":"làm căn cước lần đầu","expect":["1.014061"]}
+{"query":"đăng ký khai sinh cho con","expect":["1.001193"]}
+{"query":"mất con chó","expect":[]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"procedures", "eval", "--queries", q, "--office", "ca-demo"}, os.Getenv, &out, &errb); err != nil {
+		t.Fatalf("eval --office: %v\n%s", err, errb.String())
+	}
+	want := []string{"office ca-demo", "own procedures:   1 messages, right procedure first 100.0 %", "another office's: 1 messages, referral 100.0 %, card of this office 0.0 %"}
+	for _, w := range want {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	if err := run(context.Background(), []string{"procedures", "eval", "--queries", q, "--office", "nobody"}, os.Getenv, &out, &errb); err == nil {
+		t.Error("an unknown office was accepted")
+	}
+}

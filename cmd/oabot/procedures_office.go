@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/oabot/oabot/bot"
+	"github.com/oabot/oabot/config"
+	"github.com/oabot/oabot/procedures"
+)
+
+// officeOutcome counts how one office's bot (its scope) answers labelled messages: those
+// about its own procedures, and those about another office's, which should be referred.
+type officeOutcome struct {
+	Office string `json:"office"`
+	// Own: messages whose procedure the office handles; OwnFirst: that procedure is the
+	// card or first in the list; OwnReferred: sent elsewhere by mistake.
+	Own, OwnFirst, OwnReferred int
+	// Other: messages whose procedure is another office's; Referred: a referral naming a
+	// procedure outside the office (the right answer); WrongCard: a card of this office's
+	// (it implies the office does it); List and Nothing: the rest.
+	Other, Referred, WrongCard, List, Nothing int
+}
+
+func pct(n, d int) string {
+	if d == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(n)/float64(d))
+}
+
+func (o officeOutcome) text() string {
+	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s\n"+
+		"  another office's: %d messages, referral %s, card of this office %s, list %s, nothing %s\n",
+		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own),
+		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other))
+}
+
+// evalOffice runs the labelled queries through the bot's search narrowed to the scope of
+// account id (from the config file, or the demo's accounts), as the bot answers them.
+func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index, ex procedures.AccountExamples, qs []procedures.EvalQuery, w io.Writer) error {
+	cfg := config.Demo()
+	if cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(os.Getenv, cfgPath); err != nil {
+			return err
+		}
+	}
+	var acc *config.Account
+	for i := range cfg.Accounts {
+		if cfg.Accounts[i].ID == id {
+			acc = &cfg.Accounts[i]
+		}
+	}
+	if acc == nil {
+		return fmt.Errorf("--office: no account %q in the configuration", id)
+	}
+	scope := scopeOf(*acc)
+	if scope.Empty() {
+		return fmt.Errorf("--office: account %q has no scope (it handles every procedure)", id)
+	}
+	search := bot.IndexSearcher(func() *procedures.Index { return ix }, func(string) procedures.AccountExamples { return ex }, nil)
+	out := officeOutcome{Office: id}
+	for _, q := range qs {
+		var want *procedures.Record
+		for _, code := range q.Expect {
+			if r, ok := c.ByCode(code); ok {
+				want = r
+				break
+			}
+		}
+		if want == nil {
+			continue // out of every office's business, or not in this catalogue
+		}
+		f := bot.NarrowToScope(scope, search.Find(id, q.Query, 5))
+		if scope.Contains(want) {
+			out.Own++
+			switch {
+			case f.Kind == bot.FoundReferral:
+				out.OwnReferred++
+			case len(f.Hits) > 0 && slices.Contains(q.Expect, f.Hits[0].Code),
+				f.Kind == bot.FoundClarify && len(f.Options) > 0 && slices.Contains(q.Expect, f.Options[0].Code):
+				out.OwnFirst++
+			}
+			continue
+		}
+		out.Other++
+		switch f.Kind {
+		case bot.FoundReferral:
+			out.Referred++
+		case bot.FoundOne:
+			out.WrongCard++
+		case bot.FoundSeveral, bot.FoundClarify:
+			out.List++
+		default:
+			out.Nothing++
+		}
+	}
+	_, err := io.WriteString(w, out.text())
+	return err
+}
