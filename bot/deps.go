@@ -56,7 +56,8 @@ const (
 	FoundSeveral
 	// FoundClarify: the family is known but not the case; ask Question with Options.
 	FoundClarify
-	// FoundReferral: the best match is another office's procedure (Referral).
+	// FoundReferral: the best match is another office's procedure (Referral); Hits, when
+	// set, are this office's procedures that also matched a list the search was unsure of.
 	FoundReferral
 )
 

@@ -13,9 +13,11 @@ import (
 func inScope(acc *account, f Found) Found { return NarrowToScope(acc.Scope, f) }
 
 // NarrowToScope narrows a search outcome to the procedures of scope s: when the best
-// match is another office's, a referral replaces the card or the list (a list of this
-// office's lesser matches mostly shows procedures the citizen did not ask for: on the
-// unsealed labelled sets it turned 8–13 % of other offices' questions into wrong lists);
+// match is another office's, a referral replaces the card; a list led by another
+// office's procedure becomes that referral followed by this office's matches (a list of
+// this office's lesser matches alone turned 8–13 % of other offices' questions on the
+// unsealed labelled sets into lists of procedures nobody asked for, while an unsure
+// national list's top is often wrong and the citizen's procedure is further down);
 // otherwise a list keeps only this office's procedures. (Exported for the
 // evaluation of referrals, `oabot procedures eval --office`.)
 func NarrowToScope(s procedures.Scope, f Found) Found {
@@ -24,6 +26,15 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 	}
 	keep := func(rs []*procedures.Record) []*procedures.Record {
 		return slices.DeleteFunc(slices.Clone(rs), func(r *procedures.Record) bool { return !s.Contains(r) })
+	}
+	// The best match at another level or agency than this office's: the same procedure
+	// as this office does it (a variant), when there is one, is what the citizen means.
+	if (f.Kind == FoundOne || f.Kind == FoundSeveral) && !s.Contains(f.Hits[0]) {
+		if i := slices.IndexFunc(f.Variants, s.Contains); i >= 0 {
+			v := f.Variants[i]
+			f.Hits = append([]*procedures.Record{v}, slices.DeleteFunc(slices.Clone(f.Hits[1:]), func(r *procedures.Record) bool { return r == v })...)
+			f.Variants = nil
+		}
 	}
 	switch f.Kind {
 	case FoundOne:
@@ -35,7 +46,8 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 	case FoundSeveral:
 		hits := keep(f.Hits)
 		if len(hits) == 0 || !s.Contains(f.Hits[0]) {
-			return Found{Kind: FoundReferral, Referral: f.Hits[0], Aspect: f.Aspect}
+			// The search was unsure: the referral first, then this office's matches.
+			return Found{Kind: FoundReferral, Referral: f.Hits[0], Hits: hits, Aspect: f.Aspect}
 		}
 		f.Hits = hits
 	case FoundClarify:

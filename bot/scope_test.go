@@ -71,11 +71,50 @@ func TestNarrowToScopeLists(t *testing.T) {
 	theirs := &procedures.Record{Code: "2.2", Name: "Theirs", Tags: []string{"ward"}, Agency: "UBND cấp xã"}
 	s := procedures.Scope{Agencies: []string{"Công an cấp xã"}}
 	f := NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}})
-	if f.Kind != FoundReferral || f.Referral != theirs {
-		t.Errorf("list led by another office's procedure → %+v, want a referral to it", f)
+	if f.Kind != FoundReferral || f.Referral != theirs || len(f.Hits) != 1 || f.Hits[0] != ours {
+		t.Errorf("list led by another office's procedure → %+v, want a referral to it, then this office's match", f)
 	}
 	f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{ours, theirs}})
 	if f.Kind != FoundSeveral || len(f.Hits) != 1 || f.Hits[0] != ours {
 		t.Errorf("list led by this office's procedure → %+v, want it alone", f)
+	}
+}
+
+// The best match at another level than this office's, with a variant this office does:
+// the variant, not a referral.
+func TestNarrowToScopePicksTheOfficesVariant(t *testing.T) {
+	province := &procedures.Record{Code: "1.9", Name: "Cấp giấy X (cấp tỉnh)", Levels: []string{"Cấp tỉnh"}}
+	commune := &procedures.Record{Code: "1.8", Name: "Cấp giấy X (cấp xã)", Levels: []string{"Cấp xã"}}
+	s := procedures.Scope{Levels: []string{"Cấp xã"}}
+	f := NarrowToScope(s, Found{Kind: FoundOne, Hits: []*procedures.Record{province}, Variants: []*procedures.Record{commune}})
+	if f.Kind != FoundOne || f.Hits[0] != commune {
+		t.Errorf("→ %+v, want the commune-level variant's card", f)
+	}
+}
+
+type fixedSearch struct{ f Found }
+
+func (s fixedSearch) Find(string, string, int) Found { return s.f }
+
+// An unsure list led by another office's procedure: the referral, then this office's
+// matches as a numbered list the citizen can pick from.
+func TestReferralThenOwnMatches(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.014061"}} })
+	residence, _ := h.cat.ByCode("1.004222")
+	idcard, _ := h.cat.ByCode("1.014061")
+	b, err := New(Deps{Clock: func() time.Time { return h.now }, State: h.state, Stats: h.stats, Catalog: h.cat,
+		Search: fixedSearch{Found{Kind: FoundSeveral, Hits: []*procedures.Record{residence, idcard}}}, Accounts: []Account{h.b.byID["benthanh"].Account},
+		Messenger: func(string) (Messenger, bool) { return h.msgr, true }, QR: h.qr, Attachments: h.attach})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.b = b
+	msgs := h.text("mot cau hoi mo ho")
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "không thuộc phạm vi") || !strings.Contains(msgs[1].Text, "Nếu bạn hỏi việc do") ||
+		!strings.Contains(msgs[1].Text, idcard.Name) || strings.Contains(msgs[1].Text, residence.Name) {
+		t.Fatalf("replies = %s", describe(msgs))
+	}
+	if msgs := h.text("1"); !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.014061") {
+		t.Errorf("picking 1 after the referral = %s", describe(msgs))
 	}
 }

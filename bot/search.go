@@ -55,7 +55,7 @@ func (s indexSearcher) Find(account, text string, limit int) Found {
 	case len(hits) >= 1:
 		// Not sure enough for a card (procedures' confidence model): a list, even of one,
 		// so the citizen confirms with "1" instead of reading a card that may be wrong.
-		f.Kind, f.Hits = FoundSeveral, hits
+		f.Kind, f.Hits, f.Variants = FoundSeveral, hits, first
 	}
 	return f
 }

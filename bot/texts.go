@@ -40,6 +40,9 @@ type Texts struct {
 	ReferralOther         string
 	ReferralNone          string
 	ReferralAgencyUnknown string
+	// ReferralAlso introduces this office's procedures that also matched, listed after a
+	// referral the search was not sure of; {office}.
+	ReferralAlso string
 	NotThisIntro          string // "không phải": heading of the other candidates
 	NotThisNone           string // "không phải" with no other candidate
 	ListNext              string // heading of the next pages ("xem thêm")
@@ -158,6 +161,7 @@ func DefaultTexts() Texts {
 		ReferralOther:         "Bạn có thể nhắn cho {other} để được hướng dẫn.",
 		ReferralNone:          "Bạn vui lòng liên hệ cơ quan đó hoặc xem hướng dẫn trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn).",
 		ReferralAgencyUnknown: "cơ quan khác",
+		ReferralAlso:          "Nếu bạn hỏi việc do {office} giải quyết, có thể là một trong các thủ tục sau:",
 		NotThisIntro:          "Xin lỗi bạn. Có phải bạn cần một trong các thủ tục sau?",
 		NotThisNone: "Xin lỗi bạn. Bạn vui lòng nhắn rõ hơn việc cần làm (ví dụ: \"đăng ký tạm trú cho người thuê trọ\"), " +
 			"hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
@@ -292,7 +296,7 @@ func (t *Texts) fields() map[string]*string {
 		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
 		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
 		"referral": &t.Referral, "referral_other": &t.ReferralOther, "referral_none": &t.ReferralNone,
-		"referral_agency_unknown": &t.ReferralAgencyUnknown,
+		"referral_agency_unknown": &t.ReferralAgencyUnknown, "referral_also": &t.ReferralAlso,
 		"list_more":               &t.ListMore, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
 		"card_footer": &t.CardFooter, "card_variants": &t.CardVariants,

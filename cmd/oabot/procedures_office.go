@@ -16,8 +16,9 @@ import (
 type officeOutcome struct {
 	Office string `json:"office"`
 	// Own: messages whose procedure the office handles; OwnFirst: that procedure is the
-	// card or first in the list; OwnReferred: sent elsewhere by mistake.
-	Own, OwnFirst, OwnReferred int
+	// card or first in the list; OwnReferred: sent elsewhere by mistake, OwnListed among
+	// them: the procedure is in the list that follows the referral.
+	Own, OwnFirst, OwnReferred, OwnListed int
 	// Other: messages whose procedure is another office's; Referred: a referral naming a
 	// procedure outside the office (the right answer); WrongCard: a card of this office's
 	// (it implies the office does it); List and Nothing: the rest.
@@ -32,9 +33,9 @@ func pct(n, d int) string {
 }
 
 func (o officeOutcome) text() string {
-	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s\n"+
+	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s (listed after the referral %s)\n"+
 		"  another office's: %d messages, referral %s, card of this office %s, list %s, nothing %s\n",
-		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own),
+		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own), pct(o.OwnListed, o.Own),
 		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other))
 }
 
@@ -80,6 +81,9 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 			switch {
 			case f.Kind == bot.FoundReferral:
 				out.OwnReferred++
+				if slices.ContainsFunc(f.Hits, func(r *procedures.Record) bool { return slices.Contains(q.Expect, r.Code) }) {
+					out.OwnListed++
+				}
 			case len(f.Hits) > 0 && slices.Contains(q.Expect, f.Hits[0].Code),
 				f.Kind == bot.FoundClarify && len(f.Options) > 0 && slices.Contains(q.Expect, f.Options[0].Code):
 				out.OwnFirst++
