@@ -42,16 +42,16 @@ type Texts struct {
 	ReferralAgencyUnknown string
 	// ReferralAlso introduces this office's procedures that also matched, listed after a
 	// referral the search was not sure of; {office}.
-	ReferralAlso string
-	NotThisIntro          string // "không phải": heading of the other candidates
-	NotThisNone           string // "không phải" with no other candidate
-	ListNext              string // heading of the next pages ("xem thêm")
-	ListFooter            string // how to pick
-	ListMore              string // there is a next page
-	ClarifyFooter         string // below a clarifying question
-	ClarifyDefault        string // question when the options share no topic
-	ClarifyTopic          string // {topic}: question about the options' common topic
-	NoticeHeading         string // pinned notice heading; {text}
+	ReferralAlso   string
+	NotThisIntro   string // "không phải": heading of the other candidates
+	NotThisNone    string // "không phải" with no other candidate
+	ListNext       string // heading of the next pages ("xem thêm")
+	ListFooter     string // how to pick
+	ListMore       string // there is a next page
+	ClarifyFooter  string // below a clarifying question
+	ClarifyDefault string // question when the options share no topic
+	ClarifyTopic   string // {topic}: question about the options' common topic
+	NoticeHeading  string // pinned notice heading; {text}
 
 	// Card and sections.
 	CardHeading      string // {name}
@@ -297,7 +297,7 @@ func (t *Texts) fields() map[string]*string {
 		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
 		"referral": &t.Referral, "referral_other": &t.ReferralOther, "referral_none": &t.ReferralNone,
 		"referral_agency_unknown": &t.ReferralAgencyUnknown, "referral_also": &t.ReferralAlso,
-		"list_more":               &t.ListMore, "clarify_footer": &t.ClarifyFooter,
+		"list_more": &t.ListMore, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
 		"card_footer": &t.CardFooter, "card_variants": &t.CardVariants,
 		"card_variant": &t.CardVariant, "section_online_yes": &t.SectionOnlineYes,
