@@ -36,7 +36,8 @@ type CatalogueSource interface {
 // against the portal (flagged after StaleAfter), an edit form with a preview of the Zalo
 // card, publishing as a new version served by every replica within seconds, and the
 // history with field-by-field differences and rollback. Records are shared by every
-// office, so changing one needs an admin (the catalogue admin); editors read.
+// office, so changing one needs an admin of every account (the catalogue admin, as for
+// the admin API); an office's own address, times and fees need an editor of it.
 type Catalogue struct {
 	Source CatalogueSource
 	// Now defaults to time.Now (the "checked today" date and the staleness flag).
@@ -99,7 +100,7 @@ func (c *Catalogue) list(w http.ResponseWriter, r *http.Request, s *Session) err
 	lib := c.Source.Library()
 	find := strings.TrimSpace(r.URL.Query().Get("q"))
 	m := catalogueModel{Page: s.Page("Danh mục thủ tục"), Find: find, Head: lib.Head(),
-		Skipped: lib.Skipped(), CanEdit: s.Can(RoleAdmin, acc.ID)}
+		Skipped: lib.Skipped(), CanEdit: s.Can(RoleAdmin, AllAccounts)}
 	if v, err := lib.Version(m.Head); err == nil {
 		m.HeadAt = v.At
 	}
@@ -206,7 +207,7 @@ func (c *Catalogue) editModel(s *Session, rec *procedures.Record, base int64, f 
 	lib := c.Source.Library()
 	acc := s.Account()
 	m := &editModel{Page: s.Page(rec.Name), Rec: rec, Row: c.row(lib, rec), Base: base, Form: f,
-		CanEdit: s.Can(RoleAdmin, acc.ID), NewDocs: []int{0, 1}, OwnForm: NewForm(),
+		CanEdit: s.Can(RoleAdmin, AllAccounts), NewDocs: []int{0, 1}, OwnForm: NewForm(),
 		CanOwn: s.Can(RoleEditor, acc.ID), AccountName: acc.Name, OwnChangedIn: lib.ChangedIn(acc.ID + "/" + rec.Code)}
 	// The office's form starts from what its citizens get now, whatever the shared form holds.
 	served, ok := lib.Catalog().ByCode(rec.Code)
@@ -232,7 +233,7 @@ func (c *Catalogue) editModel(s *Session, rec *procedures.Record, base int64, f 
 // is kept in the form, and a second press publishes over it knowingly.
 func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) error {
 	acc := s.Account()
-	if err := s.RequireRole(RoleAdmin, acc.ID); err != nil {
+	if err := s.RequireRole(RoleAdmin, AllAccounts); err != nil {
 		return err
 	}
 	cur, err := c.record(s, r.PathValue("code"))
@@ -579,7 +580,7 @@ func (c *Catalogue) history(w http.ResponseWriter, r *http.Request, s *Session) 
 		return err
 	}
 	lib := c.Source.Library()
-	m := historyModel{Page: s.Page("Lịch sử danh mục"), Head: lib.Head(), CanEdit: s.Can(RoleAdmin, acc.ID)}
+	m := historyModel{Page: s.Page("Lịch sử danh mục"), Head: lib.Head(), CanEdit: s.Can(RoleAdmin, AllAccounts)}
 	for i, v := range lib.Versions() {
 		if i == historyShown {
 			break
@@ -609,7 +610,7 @@ func (c *Catalogue) history(w http.ResponseWriter, r *http.Request, s *Session) 
 
 func (c *Catalogue) rollback(w http.ResponseWriter, r *http.Request, s *Session) error {
 	acc := s.Account()
-	if err := s.RequireRole(RoleAdmin, acc.ID); err != nil {
+	if err := s.RequireRole(RoleAdmin, AllAccounts); err != nil {
 		return err
 	}
 	to, err1 := strconv.ParseInt(r.PostFormValue("to"), 10, 64)

@@ -397,3 +397,19 @@ func TestCatalogueRefreshFromPortal(t *testing.T) {
 		t.Errorf("editor refresh page = %d, want 403", resp.StatusCode)
 	}
 }
+
+// An admin of one office is not the catalogue admin: the shared record is read-only for
+// them, their office's own information is theirs.
+func TestCatalogueSharedNeedsAdminOfEveryAccount(t *testing.T) {
+	e, lib, _, _ := newCatalogueEnv(t)
+	e.officer("admin-a", RoleAdmin, "mật khẩu A1", "phuong-a")
+	seed, _ := lib.Seed().ByCode(wardCode)
+	b := e.browser()
+	b.signIn("admin-a", "mật khẩu A1")
+	if b.get("/catalogue/record/" + wardCode); strings.Contains(b.body, "Xuất bản</button>") || !strings.Contains(b.body, "Lưu cho đơn vị") {
+		t.Fatalf("an office's admin sees:\n%s", b.body)
+	}
+	if resp := b.post("/catalogue/record/"+wardCode, editForm(seed, 0, "publish"), "page"); resp.StatusCode != http.StatusForbidden || lib.Head() != 0 {
+		t.Errorf("an office's admin publishing a shared record = %d", resp.StatusCode)
+	}
+}

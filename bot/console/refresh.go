@@ -33,7 +33,7 @@ type refreshModel struct {
 // refresh shows what the configured portal crawl would change in the shared catalogue:
 // new, changed (field by field) and gone records, each with a box to accept it.
 func (c *Catalogue) refresh(w http.ResponseWriter, r *http.Request, s *Session) error {
-	if err := s.RequireRole(RoleAdmin, s.Account().ID); err != nil {
+	if err := s.RequireRole(RoleAdmin, AllAccounts); err != nil {
 		return err
 	}
 	m := refreshModel{Page: s.Page("Cập nhật từ Cổng Dịch vụ công")}
@@ -52,7 +52,7 @@ func (c *Catalogue) refresh(w http.ResponseWriter, r *http.Request, s *Session) 
 // kept: it lives beside the shared records.
 func (c *Catalogue) acceptRefresh(w http.ResponseWriter, r *http.Request, s *Session) error {
 	acc := s.Account()
-	if err := s.RequireRole(RoleAdmin, acc.ID); err != nil {
+	if err := s.RequireRole(RoleAdmin, AllAccounts); err != nil {
 		return err
 	}
 	p, ok := c.Source.(PortalSource)
