@@ -228,6 +228,23 @@ func (c *Catalogue) editModel(s *Session, rec *procedures.Record, base int64, f 
 	return m
 }
 
+// editRequest reads a record form's POST: the record it edits (within the office's scope)
+// and the version the form was drawn from.
+func (c *Catalogue) editRequest(r *http.Request, s *Session) (*procedures.Record, int64, error) {
+	rec, err := c.record(s, r.PathValue("code"))
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, 0, &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu không đọc được."}
+	}
+	base, err := strconv.ParseInt(r.PostForm.Get("base"), 10, 64)
+	if err != nil || base < 0 || base > c.Source.Library().Head() {
+		return nil, 0, &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu thiếu phiên bản đang sửa; hãy mở lại thủ tục."}
+	}
+	return rec, base, nil
+}
+
 // save previews or publishes the edited record. A problem is shown at its field; a newer
 // version of the same record by someone else is shown beside the officer's own edit, which
 // is kept in the form, and a second press publishes over it knowingly.
@@ -236,18 +253,11 @@ func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) err
 	if err := s.RequireRole(RoleAdmin, AllAccounts); err != nil {
 		return err
 	}
-	cur, err := c.record(s, r.PathValue("code"))
+	cur, base, err := c.editRequest(r, s)
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu không đọc được."}
-	}
 	lib := c.Source.Library()
-	base, err := strconv.ParseInt(r.PostForm.Get("base"), 10, 64)
-	if err != nil || base < 0 || base > lib.Head() {
-		return &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu thiếu phiên bản đang sửa; hãy mở lại thủ tục."}
-	}
 	f := NewForm()
 	edited := recordFromForm(cur, r.PostForm, f)
 	verified := r.PostForm.Get("verified") == "1"
@@ -262,7 +272,7 @@ func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) err
 	change := []catalog.Change{{Code: cur.Code, Record: edited}}
 	if f.Valid() {
 		if err := lib.Check(change); err != nil {
-			failProblems(f, err)
+			failProblems(f, err, problemField)
 		}
 	}
 	if f.Valid() && len(procedures.DiffRecords(cur, edited)) == 0 {
@@ -282,25 +292,8 @@ func (c *Catalogue) save(w http.ResponseWriter, r *http.Request, s *Session) err
 		}
 		return s.Render(w, status, "catalogue_edit", m)
 	}
-	v, err := lib.Publish(r.Context(), s.Officer().Name, note, base, change)
-	c.Source.Audit(r.Context(), s.Officer(), "catalog.publish", acc.ID, fmt.Sprintf("v%d %s", v.N, cur.Code), err)
-	var ce *catalog.ConflictError
-	switch {
-	case errors.As(err, &ce):
-		other, verr := lib.Version(ce.Version)
-		if verr != nil {
-			return verr
-		}
-		// The form keeps this officer's edit; the next publish starts from the newest version.
-		m.Base = lib.Head()
-		m.Conflict = &conflictView{Version: other, Changes: procedures.DiffRecords(lib.RecordAt(cur.Code, base), lib.RecordAt(cur.Code, ce.Version))}
-		return s.Render(w, http.StatusConflict, "catalogue_edit", m)
-	case err != nil:
-		var ve *procedures.ValidationError
-		if errors.As(err, &ve) {
-			failProblems(f, err)
-			return s.Render(w, http.StatusUnprocessableEntity, "catalogue_edit", m)
-		}
+	v, done, err := c.publish(w, r, s, m, f, "catalog.publish", note, base, change[0], problemField, &m.Conflict)
+	if done {
 		return err
 	}
 	s.Flash("ok", fmt.Sprintf("Đã xuất bản phiên bản %d: %s. Mọi máy chủ dùng bản mới trong vài giây.", v.N, cur.Name))
@@ -314,18 +307,11 @@ func (c *Catalogue) saveLocal(w http.ResponseWriter, r *http.Request, s *Session
 	if err := s.RequireRole(RoleEditor, acc.ID); err != nil {
 		return err
 	}
-	shared, err := c.record(s, r.PathValue("code"))
+	shared, base, err := c.editRequest(r, s)
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu không đọc được."}
-	}
 	lib := c.Source.Library()
-	base, err := strconv.ParseInt(r.PostForm.Get("base"), 10, 64)
-	if err != nil || base < 0 || base > lib.Head() {
-		return &HTTPError{Status: http.StatusBadRequest, Message: "Biểu mẫu thiếu phiên bản đang sửa; hãy mở lại thủ tục."}
-	}
 	action := r.PostForm.Get("action")
 	m := c.editModel(s, shared, lib.Head(), NewForm())
 	m.Base = base
@@ -349,7 +335,7 @@ func (c *Catalogue) saveLocal(w http.ResponseWriter, r *http.Request, s *Session
 		change.Record = &ov
 		m.Own = catalog.ApplyLocal(shared, &ov)
 		if err := lib.Check([]catalog.Change{change}); err != nil {
-			failOwnProblems(f, err)
+			failProblems(f, err, ownField)
 		}
 		if f.Valid() {
 			text, buttons, err := c.Source.Preview(acc.ID, m.Own)
@@ -366,25 +352,8 @@ func (c *Catalogue) saveLocal(w http.ResponseWriter, r *http.Request, s *Session
 		}
 		return s.Render(w, status, "catalogue_edit", m)
 	}
-	v, err := lib.Publish(r.Context(), s.Officer().Name, "Thông tin riêng của "+acc.Name, base, []catalog.Change{change})
-	c.Source.Audit(r.Context(), s.Officer(), "catalog.local", acc.ID, fmt.Sprintf("v%d %s", v.N, shared.Code), err)
-	var ce *catalog.ConflictError
-	switch {
-	case errors.As(err, &ce):
-		other, verr := lib.Version(ce.Version)
-		if verr != nil {
-			return verr
-		}
-		m.Base = lib.Head()
-		d, _ := lib.Diff(ce.Version)
-		m.OwnConflict = &conflictView{Version: other, Changes: d[change.Key()]}
-		return s.Render(w, http.StatusConflict, "catalogue_edit", m)
-	case err != nil:
-		var ve *procedures.ValidationError
-		if errors.As(err, &ve) {
-			failOwnProblems(f, err)
-			return s.Render(w, http.StatusUnprocessableEntity, "catalogue_edit", m)
-		}
+	v, done, err := c.publish(w, r, s, m, f, "catalog.local", "Thông tin riêng của "+acc.Name, base, change, ownField, &m.OwnConflict)
+	if done {
 		return err
 	}
 	if action == "reset" {
@@ -395,27 +364,45 @@ func (c *Catalogue) saveLocal(w http.ResponseWriter, r *http.Request, s *Session
 	return s.Redirect(w, "/catalogue/record/"+shared.Code)
 }
 
-// failOwnProblems puts each problem of a refused override on its field of the office's form.
-func failOwnProblems(f *Form, err error) {
+// ownField maps a problem of an office's own information to its form's field.
+func ownField(path string) string {
+	if path == "where" {
+		return "own_where"
+	}
+	if m := problemPath.FindStringSubmatch(path); m != nil && m[1] == "channels" {
+		return "own_" + m[3] + "_" + m[2]
+	}
+	return ""
+}
+
+// publish publishes one change as a version and audits it. On a refusal it shows the
+// editor again (done): another officer's newer version of the same record beside this
+// officer's edit, which the form keeps (conflict; the next press starts from the newest
+// version), or each problem at its field of f (field maps a problem's path to it).
+func (c *Catalogue) publish(w http.ResponseWriter, r *http.Request, s *Session, m *editModel, f *Form, action, note string, base int64,
+	ch catalog.Change, field func(string) string, conflict **conflictView) (catalog.Version, bool, error) {
+	lib := c.Source.Library()
+	v, err := lib.Publish(r.Context(), s.Officer().Name, note, base, []catalog.Change{ch})
+	c.Source.Audit(r.Context(), s.Officer(), action, s.Account().ID, fmt.Sprintf("v%d %s", v.N, ch.Code), err)
+	var ce *catalog.ConflictError
 	var ve *procedures.ValidationError
-	if !errors.As(err, &ve) {
-		f.FailForm("Không lưu được: " + err.Error())
-		return
-	}
-	for _, p := range ve.Problems {
-		fld := ""
-		if p.Field == "where" {
-			fld = "own_where"
-		} else if m := problemPath.FindStringSubmatch(p.Field); m != nil && m[1] == "channels" {
-			fld = "own_" + m[3] + "_" + m[2]
+	switch {
+	case errors.As(err, &ce):
+		other, verr := lib.Version(ce.Version)
+		if verr != nil {
+			return v, true, verr
 		}
-		msg := fmt.Sprintf("%s: %s", p.Field, problemText(p.Msg))
-		if fld != "" && f.Error(fld) == "" {
-			f.Fail(fld, msg)
-		} else {
-			f.FailForm(msg)
-		}
+		m.Base = lib.Head()
+		d, _ := lib.Diff(ce.Version)
+		*conflict = &conflictView{Version: other, Changes: d[ch.Key()]}
+		return v, true, s.Render(w, http.StatusConflict, "catalogue_edit", m)
+	case errors.As(err, &ve):
+		failProblems(f, err, field)
+		return v, true, s.Render(w, http.StatusUnprocessableEntity, "catalogue_edit", m)
+	case err != nil:
+		return v, true, err
 	}
+	return v, false, nil
 }
 
 // recordFromForm is cur with the form's fields applied. The form is self-contained: each
@@ -526,8 +513,9 @@ func problemText(msg string) string {
 	return msg
 }
 
-// failProblems puts each problem of a refused edit on its field (or the form).
-func failProblems(f *Form, err error) {
+// failProblems puts each problem of a refused edit on its form field (field maps the
+// problem's path to it; "" puts it on the form).
+func failProblems(f *Form, err error, field func(string) string) {
 	var ve *procedures.ValidationError
 	if !errors.As(err, &ve) {
 		f.FailForm("Không lưu được: " + err.Error())
@@ -541,7 +529,7 @@ func failProblems(f *Form, err error) {
 			label = p.Field
 		}
 		msg := fmt.Sprintf("%s (%s): %s", label, p.Field, problemText(p.Msg))
-		if fld := problemField(p.Field); fld != "" && f.Error(fld) == "" {
+		if fld := field(p.Field); fld != "" && f.Error(fld) == "" {
 			f.Fail(fld, msg)
 		} else {
 			f.FailForm(msg)
