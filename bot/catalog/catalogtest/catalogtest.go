@@ -128,22 +128,25 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 	t.Run("Overrides", func(t *testing.T) { runOverrides(t, newStore(t)) })
 }
 
+// replica is one replica's library over s, seeded with the built-in catalogue.
+func replica(t *testing.T, s catalog.Store) (*catalog.Library, *procedures.Holder) {
+	t.Helper()
+	h, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := catalog.NewLibrary(context.Background(), catalog.Options{Store: s, Holder: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, h
+}
+
 // runLibrary runs two replicas' libraries over one store.
 func runLibrary(t *testing.T, s catalog.Store) {
 	ctx := context.Background()
-	replica := func() (*catalog.Library, *procedures.Holder) {
-		h, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := catalog.NewLibrary(ctx, catalog.Options{Store: s, Holder: h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l, h
-	}
-	a, ha := replica()
-	b, hb := replica()
+	a, ha := replica(t, s)
+	b, hb := replica(t, s)
 	seed, ok := a.Seed().ByCode("1.004222")
 	if !ok {
 		t.Fatal("the built-in catalogue has no 1.004222")
@@ -243,18 +246,8 @@ func runLibrary(t *testing.T, s catalog.Store) {
 // runOverrides: an account's own fee and address over the shared record, on two replicas.
 func runOverrides(t *testing.T, s catalog.Store) {
 	ctx := context.Background()
-	replica := func() *catalog.Library {
-		h, err := procedures.NewHolder(procedures.Builtin, procedures.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := catalog.NewLibrary(ctx, catalog.Options{Store: s, Holder: h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	a, b := replica(), replica()
+	a, _ := replica(t, s)
+	b, _ := replica(t, s)
 	seed, _ := a.Seed().ByCode("1.001193")
 	ov := *seed
 	ov.Where = "Bộ phận một cửa UBND phường Mẫu"
