@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot/refresh"
 	"github.com/oabot/oabot/config"
 	"github.com/oabot/oabot/zalo"
 )
@@ -95,20 +96,9 @@ func (r *Registry) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = RefreshEvery
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		rctx, cancel := context.WithTimeout(ctx, every)
-		if err := r.Refresh(rctx); err != nil && ctx.Err() == nil {
-			r.o.Logger.Warn("runtime accounts not refreshed", zap.Error(err))
-		}
-		cancel()
-	}
+	refresh.Every(ctx, every, r.Refresh, func(err error) {
+		r.o.Logger.Warn("runtime accounts not refreshed", zap.Error(err))
+	})
 }
 
 // Refresh reads the runtime records and publishes a new snapshot when anything served

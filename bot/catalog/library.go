@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot/refresh"
 	"github.com/oabot/oabot/procedures"
 )
 
@@ -115,18 +116,9 @@ func (l *Library) Refresh(ctx context.Context) error {
 
 // Run refreshes every interval until ctx ends; a failed refresh keeps the current version.
 func (l *Library) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := l.Refresh(ctx); err != nil && ctx.Err() == nil {
-				l.log.Warn("catalogue refresh failed; serving the last version", zap.Error(err))
-			}
-		}
-	}
+	refresh.Every(ctx, every, l.Refresh, func(err error) {
+		l.log.Warn("catalogue refresh failed; serving the last version", zap.Error(err))
+	})
 }
 
 // build applies versions to the seed. Edits that no longer validate (the seed changed

@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oabot/oabot/bot/refresh"
 	"github.com/oabot/oabot/procedures"
 )
 
@@ -166,18 +167,9 @@ func (l *Library) Refresh(ctx context.Context) error {
 // Run refreshes every interval until ctx ends; a failed refresh keeps the current index
 // and is logged (rate-limited by the caller's logger).
 func (l *Library) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := l.Refresh(ctx); err != nil && ctx.Err() == nil {
-				l.log.Warn("examples refresh failed; serving the last ones", zap.Error(err))
-			}
-		}
-	}
+	refresh.Every(ctx, every, l.Refresh, func(err error) {
+		l.log.Warn("examples refresh failed; serving the last ones", zap.Error(err))
+	})
 }
 
 // Add validates e against the current catalogue, stores it with a new id and the time,
