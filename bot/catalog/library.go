@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -188,11 +189,18 @@ func applyState(seed *procedures.Catalog, state map[string]Change) (*procedures.
 }
 
 // Label names the version served here for citizens' pages and posters: "3 (02/12/2026)",
-// or the seed's own version while nothing was published.
+// or "gốc (…)" with the seed's newest check date while nothing was published.
 func (l *Library) Label() string {
 	cur := l.cur.Load()
 	if cur.head == 0 {
-		return l.seed.Version()
+		// The seed's version ends with its newest check date: "3f9c2a1b7d0e-2026-07-20".
+		v := l.seed.Version()
+		if i := strings.IndexByte(v, '-'); i > 0 {
+			if t, err := time.Parse("2006-01-02", v[i+1:]); err == nil {
+				return "gốc (" + t.Format("02/01/2006") + ")"
+			}
+		}
+		return v
 	}
 	at := cur.versions[len(cur.versions)-1].At
 	return fmt.Sprintf("%d (%s)", cur.head, at.In(vietnam).Format("02/01/2006"))
