@@ -642,7 +642,11 @@ func (s *service) mountDemoCampaigns(api *httpapi.Server) error {
 	if err != nil {
 		return fmt.Errorf("admin api: %w", err)
 	}
-	return s.runCampaigns(api, k, admin, "demo")
+	if err := s.runCampaigns(api, k, admin, "demo"); err != nil {
+		return err
+	}
+	s.ops.live.kit.Store(k) // as in Redis mode: the console's announcements use its service
+	return nil
 }
 
 // newDemoCampaignKit builds campaigns on in-memory stores, for the accounts of the demo (or
