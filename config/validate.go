@@ -203,22 +203,7 @@ func (c *Config) validateAccounts(problems []string) []string {
 		if len(a.Scope.Codes)+len(a.Scope.Fields)+len(a.Scope.Agencies) == 0 && len(a.Scope.Levels) > 0 {
 			add("%sscope.levels: needs codes, fields or agencies to choose from", p)
 		}
-		for j, t := range a.QuickTopics {
-			if strings.TrimSpace(t.Title) == "" || strings.TrimSpace(t.Payload) == "" {
-				add("%squick_topics[%d]: title and payload are required", p, j)
-			}
-		}
-		for j, o := range a.Offices {
-			if o.Name == "" || o.Address == "" {
-				add("%soffices[%d]: name and address are required", p, j)
-			}
-			if o.Lat < -90 || o.Lat > 90 || o.Lng < -180 || o.Lng > 180 {
-				add("%soffices[%d]: lat/lng out of range", p, j)
-			}
-		}
-		if !a.Notice.Start.IsZero() && !a.Notice.End.IsZero() && !a.Notice.End.After(a.Notice.Start) {
-			add("%snotice.end: must be after notice.start", p)
-		}
+		problems = append(problems, ValidateSettings(p, a.Settings())...)
 		switch {
 		case a.ArticleMonthlyCap < 0 || a.ArticleMonthlyCap > MaxArticleMonthlyCap:
 			add("%sarticle_monthly_cap: %d is not between 1 and %d (Basic 1, Advanced 4, Premium 6)", p, a.ArticleMonthlyCap, MaxArticleMonthlyCap)
