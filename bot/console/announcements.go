@@ -502,6 +502,10 @@ func (a *Announcements) show(w http.ResponseWriter, r *http.Request, s *Session)
 	m.Audience = segmentLabel(c.Spec.Segment)
 	m.Procedure = c.Spec.ProcedureCode
 	if len(c.Spec.Accounts) > 0 {
+		procs := a.Source.Procedures(c.Spec.Accounts[0])
+		if i := slices.IndexFunc(procs, func(p Procedure) bool { return p.Code == m.Procedure }); i >= 0 && m.Procedure != "" {
+			m.Procedure = procs[i].Name + " (" + procs[i].Code + ")"
+		}
 		for _, msg := range c.Messages[c.Spec.Accounts[0]] {
 			mv := messageView{Text: msg.Text, Image: msg.ImageURL != "" || msg.ImageAttachmentID != ""}
 			for _, b := range msg.Buttons {

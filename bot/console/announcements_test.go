@@ -159,7 +159,7 @@ func TestAnnouncementsPlanConfirmCreate(t *testing.T) {
 	if resp := b.get("/announcements/" + id); resp.StatusCode != http.StatusOK {
 		t.Fatalf("campaign page = %d", resp.StatusCode)
 	}
-	for _, want := range []string{"Đang gửi thông báo tới 3 người", "Tình trạng: Đang gửi", `<meta http-equiv="refresh" content="3">`,
+	for _, want := range []string{"Đang gửi thông báo tới 3 người", "Tình trạng: Đang gửi", "Đăng ký khai sinh (1.001193)", `<meta http-equiv="refresh" content="3">`,
 		"Đã gửi 0/4", "Tạm dừng", "Huỷ gửi", "report.csv", text} {
 		if !strings.Contains(b.body, want) {
 			t.Errorf("campaign page lacks %q:\n%s", want, b.body)
