@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,8 @@ type Options struct {
 	File []config.Account
 	// Store keeps the runtime records; nil serves the file accounts only.
 	Store Store
+	// Settings keeps the offices' own settings (console); nil: the file's only.
+	Settings SettingsStore
 	// Tokens gives each enabled account its token provider (required).
 	Tokens TokenFunc
 	// ClientOptions are every Zalo client's options (API base, HTTP client); the registry
@@ -90,7 +93,7 @@ func (r *Registry) Subscribe(fn func(*Snapshot)) {
 // Run refreshes every RefreshEvery until ctx ends; a failed refresh is logged and the
 // previous snapshot stays in force.
 func (r *Registry) Run(ctx context.Context, every time.Duration) {
-	if r.o.Store == nil {
+	if r.o.Store == nil && r.o.Settings == nil {
 		return
 	}
 	if every <= 0 {
@@ -118,9 +121,22 @@ func (r *Registry) refreshLocked(ctx context.Context) error {
 		}
 	}
 	merged, runtime, problems := Merge(r.o.File, records)
+	saved, err := r.settings(ctx)
+	if err != nil {
+		return err
+	}
 	h := sha256.New()
-	for _, a := range merged {
-		h.Write([]byte(fingerprint(a)))
+	for i, a := range merged {
+		if rec, ok := saved[a.ID]; ok {
+			if bad := config.ValidateSettings("settings.", rec.Settings); len(bad) > 0 {
+				// Saved by an older version with other rules: the file's settings serve.
+				problems = append(problems, Problem{ID: a.ID, Err: SettingsProblems(bad)})
+			} else {
+				merged[i] = a.WithSettings(rec.Settings)
+				fmt.Fprintf(h, "settings:%s:%d;", a.ID, rec.Version)
+			}
+		}
+		h.Write([]byte(fingerprint(merged[i])))
 	}
 	for _, p := range problems {
 		fmt.Fprintf(h, "!%s:%v;", p.ID, p.Err)
@@ -133,9 +149,13 @@ func (r *Registry) refreshLocked(ctx context.Context) error {
 	next := &Snapshot{byID: map[string]*Account{}, byOAID: map[string]*Account{}, version: old.version + 1}
 	for _, c := range merged {
 		a := &Account{Account: c, Runtime: runtime[c.ID], fingerprint: fingerprint(c)}
-		if prev, ok := old.byID[c.ID]; ok && prev.fingerprint == a.fingerprint {
-			a = prev // unchanged: keep its clients
-		} else if !c.Disabled {
+		prev, ok := old.byID[c.ID]
+		switch {
+		case ok && prev.fingerprint == a.fingerprint && reflect.DeepEqual(prev.Settings(), c.Settings()):
+			a = prev // unchanged
+		case ok && prev.fingerprint == a.fingerprint:
+			a.Client, a.Campaign = prev.Client, prev.Campaign // new settings, same identity: same clients
+		case !c.Disabled:
 			var err error
 			if a.Client, a.Campaign, err = r.clients(ctx, c); err != nil {
 				if old.version == 0 && !a.Runtime {
@@ -163,6 +183,73 @@ func (r *Registry) refreshLocked(ctx context.Context) error {
 		r.o.Logger.Info("accounts applied", zap.Int("accounts", len(next.all)), zap.Int("left_out", len(problems)))
 	}
 	return nil
+}
+
+// settings reads the offices' saved settings by account (none without a store).
+func (r *Registry) settings(ctx context.Context) (map[string]SettingsRecord, error) {
+	out := map[string]SettingsRecord{}
+	if r.o.Settings == nil {
+		return out, nil
+	}
+	recs, err := r.o.Settings.ListSettings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("account settings: %w", err)
+	}
+	for _, rec := range recs {
+		out[rec.Account] = rec
+	}
+	return out, nil
+}
+
+// Settings returns the settings account serves now, the version of the office's saved
+// ones (0: the file's serve) and the file's own (for "back to the file").
+func (r *Registry) Settings(ctx context.Context, account string) (served config.Settings, version int64, file config.Settings, err error) {
+	a, ok := r.Snapshot().ByID(account)
+	if !ok {
+		return config.Settings{}, 0, config.Settings{}, ErrNotFound
+	}
+	for _, f := range r.o.File {
+		if f.ID == account {
+			file = f.Settings()
+		}
+	}
+	saved, err := r.settings(ctx)
+	if err != nil {
+		return config.Settings{}, 0, config.Settings{}, err
+	}
+	return a.Settings(), saved[account].Version, file, nil
+}
+
+// PutSettings validates s exactly as the config file's settings are, saves it as the
+// account's next version when base is the stored one (*SettingsConflictError otherwise),
+// and applies it here at once (other replicas within their refresh interval).
+func (r *Registry) PutSettings(ctx context.Context, account string, s config.Settings, base int64, by string) (SettingsRecord, error) {
+	if r.o.Settings == nil {
+		return SettingsRecord{}, errors.New("accounts: no settings store")
+	}
+	if _, ok := r.Snapshot().ByID(account); !ok {
+		return SettingsRecord{}, ErrNotFound
+	}
+	if bad := config.ValidateSettings("", s); len(bad) > 0 {
+		return SettingsRecord{}, SettingsProblems(bad)
+	}
+	rec, err := r.o.Settings.PutSettings(ctx, SettingsRecord{Account: account, Settings: s, UpdatedBy: by, UpdatedAt: time.Now().UTC()}, base)
+	if err != nil {
+		return SettingsRecord{}, err
+	}
+	return rec, r.Refresh(ctx)
+}
+
+// ResetSettings drops the office's saved settings (the file's serve again) when base is
+// their version.
+func (r *Registry) ResetSettings(ctx context.Context, account string, base int64) error {
+	if r.o.Settings == nil {
+		return errors.New("accounts: no settings store")
+	}
+	if err := r.o.Settings.DeleteSettings(ctx, account, base); err != nil {
+		return err
+	}
+	return r.Refresh(ctx)
 }
 
 // clients builds an account's conversation and campaign clients on one token source.
