@@ -153,35 +153,20 @@ func (h *OAuthRoutes) start(c *gin.Context) {
 		oauthPage(c, http.StatusUnauthorized, "Not authorised", "An admin bearer token for this account is required.")
 		return
 	}
-	acc, found, err := h.o.Accounts.OAuthAccount(c.Request.Context(), id)
+	u, err := h.Consent(c.Request.Context(), id, officer) // oauth_consent.go
 	switch {
-	case err != nil:
-		h.unavailable(c, "look up account", err)
-		return
-	case !found || id == "":
+	case errors.Is(err, ErrUnknownAccount):
 		oauthPage(c, http.StatusNotFound, "Unknown account", "No account with this id. Add it first (file config or admin API).")
 		return
-	case acc.AppID == "" || acc.AppSecret == "" || acc.OAID == "":
+	case errors.Is(err, ErrAccountNotReady):
 		oauthPage(c, http.StatusConflict, "Account not ready", "The account has no oa_id, app_id or app secret key configured.")
 		return
-	}
-	verifier, challenge, err := zalo.NewPKCE()
-	if err != nil {
-		h.unavailable(c, "pkce", err)
+	case err != nil:
+		h.unavailable(c, "start consent", err)
 		return
 	}
-	state, err := randomState()
-	if err != nil {
-		h.unavailable(c, "state", err)
-		return
-	}
-	if err := h.o.States.SaveState(c.Request.Context(), state, acc.ID, verifier, officer, h.o.StateTTL); err != nil {
-		h.unavailable(c, "save oauth state", err)
-		return
-	}
-	h.o.Logger.Info("oauth consent started", zap.String("account", acc.ID), zap.String("officer", officer))
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusFound, h.oauth(acc).AuthURL(h.CallbackURL(), challenge, state))
+	c.Redirect(http.StatusFound, u)
 }
 
 // callback receives Zalo's redirect (code, state and maybe oa_id), checks the state,

@@ -105,7 +105,7 @@ func (s *service) messenger(account string) (bot.Messenger, bool) {
 	if !ok || a.Disabled || a.Client == nil {
 		return nil, false
 	}
-	return a.Client, true
+	return s.ops.health.messenger(account, a.Client), true
 }
 
 // accountError turns the registry's refusals into the admin API's: a conflict is a 409,

@@ -83,6 +83,7 @@ func (s *service) consoleSections() []console.Section {
 	}
 	sections = append(sections, &console.Catalogue{Source: catalogueSource{s}}) // catalog.go
 	sections = append(sections, s.consoleAnnouncements()...)                    // console_announcements.go
+	sections = append(sections, &console.Health{Source: healthSource{s}})       // console_health.go
 	return sections
 }
 

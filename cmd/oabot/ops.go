@@ -29,14 +29,16 @@ type ops struct {
 	m        *metrics.Metrics
 	accounts *redisstore.Accounts // nil in memory mode
 	oauth    *httpapi.OAuthRoutes
-	live     liveAccounts // what the account snapshots apply to (accounts_live.go)
+	live     liveAccounts   // what the account snapshots apply to (accounts_live.go)
+	health   *healthTracker // per-replica events, sends and refreshes for the console (oa_health.go)
 }
 
 // initOps creates the metrics and plugs them into the observation seams. Call it before
 // the stores are opened (the queue takes the job observer).
 func (s *service) initOps() {
 	s.ops.m = metrics.New()
-	s.webhookObs = webhookObservers{s.webhookObs, httpapi.MetricsObserver(s.ops.m)}
+	s.ops.health = newHealthTracker(time.Now)
+	s.webhookObs = webhookObservers{s.webhookObs, httpapi.MetricsObserver(s.ops.m), s.ops.health}
 	s.jobObs = jobMetrics{m: s.ops.m, maxDeliveries: s.cfg.Queue.MaxDeliveries, next: s.jobObs}
 }
 
@@ -94,6 +96,7 @@ func (s *service) zaloHTTPClient(base *http.Client) *http.Client {
 // tokenRefreshed is the TokenSource's OnRefresh: metrics and the token-health view.
 func (s *service) tokenRefreshed(account, oaID string, err error) {
 	s.ops.m.TokenRefresh(account, err)
+	s.ops.health.refreshed(account, err)
 	if s.ops.accounts == nil {
 		return
 	}
