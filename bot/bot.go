@@ -52,6 +52,7 @@ type Bot struct {
 	qr        QRImages
 	attach    AttachmentCache
 	local     func(string, *procedures.Record) *procedures.Record
+	texts     Texts // the wording accounts override
 	byID      map[string]*account
 	byOA      map[string]*account
 	order     []*account // as configured: the first other office handling a procedure is named in referrals
@@ -102,6 +103,7 @@ func New(d Deps) (*Bot, error) {
 	if d.Texts != nil {
 		base = *d.Texts
 	}
+	b.texts = base
 	for _, a := range d.Accounts {
 		if a.ID == "" {
 			return nil, errors.New("bot: account without ID")
@@ -109,18 +111,10 @@ func New(d Deps) (*Bot, error) {
 		if _, dup := b.byID[a.ID]; dup {
 			return nil, fmt.Errorf("bot: duplicate account %q", a.ID)
 		}
-		t, err := base.Override(a.Texts)
+		acc, err := newAccount(base, a, d.Catalog)
 		if err != nil {
-			return nil, fmt.Errorf("bot: account %q: %w", a.ID, err)
+			return nil, err
 		}
-		switch {
-		case len(a.QuickTopics) > 0:
-		case !a.Scope.Empty():
-			a.QuickTopics = scopedQuickTopics(a.Scope, d.Catalog)
-		default:
-			a.QuickTopics = DefaultQuickTopics()
-		}
-		acc := &account{Account: a, texts: t}
 		b.order = append(b.order, acc)
 		b.byID[a.ID] = acc
 		if a.OAID != "" {
@@ -261,4 +255,31 @@ func (b *Bot) sendAll(ctx context.Context, acc *account, oaID, userID, key strin
 		}
 	}
 	return nil
+}
+
+// newAccount resolves a's wording over base and its quick topics (the office's own, else
+// its scope's common procedures, else the built-in topics).
+func newAccount(base Texts, a Account, cat Catalog) (*account, error) {
+	t, err := base.Override(a.Texts)
+	if err != nil {
+		return nil, fmt.Errorf("bot: account %q: %w", a.ID, err)
+	}
+	switch {
+	case len(a.QuickTopics) > 0:
+	case !a.Scope.Empty():
+		a.QuickTopics = scopedQuickTopics(a.Scope, cat)
+	default:
+		a.QuickTopics = DefaultQuickTopics()
+	}
+	return &account{Account: a, texts: t}, nil
+}
+
+// PreviewWelcome renders the welcome a citizen who follows a would get — a as an office
+// is about to save it (console settings), not yet served. It does no I/O.
+func (b *Bot) PreviewWelcome(a Account) (zalo.Message, error) {
+	acc, err := newAccount(b.texts, a, b.catalog)
+	if err != nil {
+		return zalo.Message{}, err
+	}
+	return b.welcome(acc).message(), nil
 }

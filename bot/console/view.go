@@ -145,6 +145,13 @@ func (h *Handler) templateFuncs() template.FuncMap {
 		},
 		// join writes a list one item per line (a text area's value).
 		"join": func(xs []string) string { return strings.Join(xs, "\n") },
+		// coord writes a latitude or longitude ("" for none).
+		"coord": func(f float64) string {
+			if f == 0 {
+				return ""
+			}
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		},
 		// sub is a-b.
 		"sub": func(a, b int) int { return a - b },
 		// inc is i+1, for numbering from one.

@@ -47,6 +47,15 @@ func (s *service) newAccounts(ctx context.Context) error {
 		}
 		s.ops.accounts, o.Store = store, store
 	}
+	// Offices' own settings (console): shared in Redis, in memory otherwise.
+	o.Settings = accounts.NewMemorySettings()
+	if s.rdb != nil {
+		settings, err := redisstore.NewAccountSettings(s.rdb, s.cfg.Redis.KeyPrefix)
+		if err != nil {
+			return err
+		}
+		o.Settings = settings
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	reg, err := accounts.New(ctx, o)

@@ -82,6 +82,7 @@ func (s *service) consoleSections() []console.Section {
 			catalog: s.catalog.Catalog, version: s.versions.Label, base: s.cfg.HTTP.PublicBaseURL, font: s.cfg.Posters.Font}})
 	}
 	sections = append(sections, &console.Catalogue{Source: catalogueSource{s}}) // catalog.go
+	sections = append(sections, &console.Settings{Source: settingsSource{s}})   // console_settings.go
 	sections = append(sections, s.consoleAnnouncements()...)                    // console_announcements.go
 	sections = append(sections, &console.Health{Source: healthSource{s}})       // console_health.go
 	return sections

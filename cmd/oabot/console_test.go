@@ -99,7 +99,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("open the menu: %v", err)
 	}
 	consoleWaitJS(t, ctx, "menu open", `document.querySelector(".nav-mobile details").open &&
-		[...document.querySelectorAll(".nav-mobile .nav a")].map(a => a.textContent).join("|") == "Tổng quan|Câu hỏi chưa trả lời được|In áp phích|Danh mục thủ tục|Quản lý cán bộ" &&
+		[...document.querySelectorAll(".nav-mobile .nav a")].map(a => a.textContent).join("|") == "Tổng quan|Câu hỏi chưa trả lời được|Thông báo|In áp phích|Danh mục thủ tục|Tình trạng kết nối OA|Cài đặt đơn vị|Quản lý cán bộ" &&
 		document.querySelector('.nav-mobile .nav a[aria-current=page]') != null`)
 	consoleCheckLayout(t, ctx, 360)
 	consoleShot(t, ctx, "console-menu-360.png")

@@ -35,52 +35,57 @@ func botAccounts(cfg config.Config) ([]bot.Account, error) {
 		if a.Disabled {
 			continue
 		}
-		ba := bot.Account{
-			ID: a.ID, OAID: a.OAID, Name: a.Name,
-			QuietTime: cfg.Bot.TakeoverQuiet, RateLimit: cfg.Bot.RateLimitPerMinute,
-			NudgeInterval: cfg.Bot.NudgeInterval,
-			Notice:        bot.Notice{Text: a.Notice.Text, Start: a.Notice.Start, End: a.Notice.End},
-			Texts:         map[string]string{},
-			Scope:         scopeOf(a),
-		}
-		if strings.TrimSpace(a.Welcome) != "" {
-			ba.Texts["welcome"] = a.Welcome
-		}
-		if strings.TrimSpace(a.Signature) != "" {
-			ba.Texts["signature"] = a.Signature
-		}
-		for _, q := range a.QuickTopics {
-			ba.QuickTopics = append(ba.QuickTopics, bot.QuickTopic{Title: q.Title, Payload: q.Payload})
-		}
-		for _, o := range a.Offices {
-			bo := bot.Office{Name: o.Name, Address: o.Address, Phone: o.Phone, Lat: o.Lat, Lng: o.Lng}
-			hours := o.Hours
-			if hours == "" {
-				hours = a.Hours
-			}
-			// Hours written as "T2-T6 07:30-11:30 13:30-17:00; T7 07:30-11:30" let the bot
-			// answer "hôm nay có làm việc không"; free text is shown as written.
-			if parsed, err := bot.ParseHours(hours); err == nil && len(parsed) > 0 {
-				bo.Hours = parsed
-			} else {
-				bo.HoursText = hours
-			}
-			if bo.Name == "" {
-				bo.Name = a.Name
-			}
-			ba.Offices = append(ba.Offices, bo)
-		}
-		if len(ba.Offices) == 0 && strings.TrimSpace(a.Hours) != "" {
-			// No office list: the account itself, with its hours.
-			bo := bot.Office{Name: a.Name, HoursText: a.Hours}
-			if parsed, err := bot.ParseHours(a.Hours); err == nil && len(parsed) > 0 {
-				bo.Hours, bo.HoursText = parsed, ""
-			}
-			ba.Offices = append(ba.Offices, bo)
-		}
-		out = append(out, ba)
+		out = append(out, botAccount(cfg.Bot, a))
 	}
 	return out, nil
+}
+
+// botAccount copies one account's conversation settings (b: the bot's shared ones).
+func botAccount(b config.Bot, a config.Account) bot.Account {
+	ba := bot.Account{
+		ID: a.ID, OAID: a.OAID, Name: a.Name,
+		QuietTime: b.TakeoverQuiet, RateLimit: b.RateLimitPerMinute,
+		NudgeInterval: b.NudgeInterval,
+		Notice:        bot.Notice{Text: a.Notice.Text, Start: a.Notice.Start, End: a.Notice.End},
+		Texts:         map[string]string{},
+		Scope:         scopeOf(a),
+	}
+	if strings.TrimSpace(a.Welcome) != "" {
+		ba.Texts["welcome"] = a.Welcome
+	}
+	if strings.TrimSpace(a.Signature) != "" {
+		ba.Texts["signature"] = a.Signature
+	}
+	for _, q := range a.QuickTopics {
+		ba.QuickTopics = append(ba.QuickTopics, bot.QuickTopic{Title: q.Title, Payload: q.Payload})
+	}
+	for _, o := range a.Offices {
+		bo := bot.Office{Name: o.Name, Address: o.Address, Phone: o.Phone, Lat: o.Lat, Lng: o.Lng}
+		hours := o.Hours
+		if hours == "" {
+			hours = a.Hours
+		}
+		// Hours written as "T2-T6 07:30-11:30 13:30-17:00; T7 07:30-11:30" let the bot
+		// answer "hôm nay có làm việc không"; free text is shown as written.
+		if parsed, err := bot.ParseHours(hours); err == nil && len(parsed) > 0 {
+			bo.Hours = parsed
+		} else {
+			bo.HoursText = hours
+		}
+		if bo.Name == "" {
+			bo.Name = a.Name
+		}
+		ba.Offices = append(ba.Offices, bo)
+	}
+	if len(ba.Offices) == 0 && strings.TrimSpace(a.Hours) != "" {
+		// No office list: the account itself, with its hours.
+		bo := bot.Office{Name: a.Name, HoursText: a.Hours}
+		if parsed, err := bot.ParseHours(a.Hours); err == nil && len(parsed) > 0 {
+			bo.Hours, bo.HoursText = parsed, ""
+		}
+		ba.Offices = append(ba.Offices, bo)
+	}
+	return ba
 }
 
 // qrAccount copies what QR codes, posters and landing pages need from a config account.

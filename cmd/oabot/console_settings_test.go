@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oabot/oabot/bot/browsertest"
+)
+
+// TestConsoleSettingsInChromium is issue 14's office settings in a real browser, as the
+// demo's officer on a phone and a desktop: change the welcome and a quick-topic button,
+// preview them, save — a citizen who follows the OA gets them at once — then go back to
+// the configuration file's.
+func TestConsoleSettingsInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test; skipped with -short")
+	}
+	ctx := browsertest.Chromium(t)
+	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
+	link := consoleDemoLink(t, stdout.String())
+	problems := consoleWatch(t, ctx)
+	const account = "ca-demo"
+	const welcome = "Công an phường Demo xin chào! Bạn cần làm thủ tục gì?"
+	follow := func(user string) string {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"account": account, "user": user, "kind": "follow"})
+		resp, err := http.Post(base+"/emulator/api/event", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var text string
+		waitFor(t, 10*time.Second, "the welcome", func() bool {
+			r, err := http.Get(base + "/emulator/api/messages?account=" + account + "&user=" + user + "&after=0")
+			if err != nil {
+				return false
+			}
+			defer r.Body.Close()
+			var msgs []map[string]any
+			_ = json.NewDecoder(r.Body).Decode(&msgs)
+			if len(msgs) == 0 {
+				return false
+			}
+			text, _ = msgs[0]["text"].(string)
+			return true
+		})
+		return text
+	}
+	if w := follow("3000000000000000091"); strings.Contains(w, welcome) {
+		t.Fatalf("the welcome is already %q", w)
+	}
+
+	phone := chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	if err := chromedp.Do(ctx, phone, chromedp.Navigate(link)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`main form button[type=submit]`)); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/settings")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the settings page", `document.querySelector("#f-welcome") != null`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "console-settings-360.png")
+	// By keyboard: the welcome, the first button's text, then preview.
+	// By keyboard: clear the fields, type the welcome and the first button, then preview.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { for (const id of ["f-welcome", "f-topic_title_0", "f-topic_payload_0"]) document.getElementById(id).value = ""; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Focus("#f-welcome"), chromedp.KeyEvent(welcome), chromedp.Focus("#f-topic_title_0"), chromedp.KeyEvent("Làm căn cước"),
+		chromedp.Focus("#f-topic_payload_0"), chromedp.KeyEvent("lam can cuoc"), chromedp.Focus(`button[value=preview]`), chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the preview", `document.querySelector(".zalo-bubble") && document.querySelector(".zalo-bubble").innerText.includes("`+welcome+`") &&
+		[...document.querySelectorAll(".zalo-button")].some(b => b.textContent == "Làm căn cước")`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "console-settings-preview-360.png")
+	consoleDesktopShot(t, ctx, "console-settings-preview-1280.png")
+	if err := chromedp.Do(ctx, chromedp.Click(`button[value=save]`)); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "saved", `document.querySelector(".flash-ok") && document.querySelector(".flash-ok").innerText.includes("Đã lưu cài đặt (lần 1)")`)
+	if w := follow("3000000000000000092"); !strings.Contains(w, welcome) {
+		t.Errorf("after saving, the welcome = %q", w)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`button[value=reset]`)); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "back to the file's", `document.querySelector(".flash-ok") && document.querySelector(".flash-ok").innerText.includes("tệp cấu hình")`)
+	if w := follow("3000000000000000093"); strings.Contains(w, welcome) {
+		t.Errorf("after going back to the file's settings, the welcome = %q", w)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console or CSP errors: %v", p)
+	}
+}
