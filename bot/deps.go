@@ -65,6 +65,9 @@ const (
 type Found struct {
 	Kind FoundKind
 	Hits []*procedures.Record
+	// Scores are the search's scores of Hits (FoundOne and FoundSeveral), for narrowing a
+	// list to an office's scope.
+	Scores []float64
 	// Variants are, for FoundOne, the same procedure as Hits[0] at other levels or
 	// agencies (procedures.Hit.Variants); the card names them.
 	Variants []*procedures.Record

@@ -74,6 +74,15 @@ func TestNarrowToScopeLists(t *testing.T) {
 	if f.Kind != FoundReferral || f.Referral != theirs || len(f.Hits) != 1 || f.Hits[0] != ours {
 		t.Errorf("list led by another office's procedure → %+v, want a referral to it, then this office's match", f)
 	}
+	// This office's match scores close to the leader: the search cannot tell them apart,
+	// so this office's list; far behind: the referral.
+	f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{1, 0.85}})
+	if f.Kind != FoundSeveral || len(f.Hits) != 1 || f.Hits[0] != ours {
+		t.Errorf("close scores → %+v, want this office's list", f)
+	}
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{1, 0.5}}); f.Kind != FoundReferral {
+		t.Errorf("far scores → %+v, want the referral", f)
+	}
 	f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{ours, theirs}})
 	if f.Kind != FoundSeveral || len(f.Hits) != 1 || f.Hits[0] != ours {
 		t.Errorf("list led by this office's procedure → %+v, want it alone", f)

@@ -34,15 +34,17 @@ func (s indexSearcher) Find(account, text string, limit int) Found {
 	}
 	f := Found{Aspect: aspectSection(res.Aspect), Intent: res.Intent}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
+	scores := make([]float64, 0, len(res.Hits))
 	var first []*procedures.Record // variants of hits[0]
 	for _, h := range res.Hits {
 		if h.Record != nil {
 			if len(hits) == 0 {
 				first = h.Variants
 			}
-			hits = append(hits, h.Record)
+			hits, scores = append(hits, h.Record), append(scores, h.Score)
 		}
 	}
+	f.Scores = scores
 	switch {
 	case res.Abstain || len(hits) == 0 && res.Clarify == nil:
 		f.Kind = FoundNothing
