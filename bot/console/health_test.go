@@ -11,7 +11,6 @@ import (
 
 // fakeHealth reports phuong-a as healthy with figures and xa-b with an expired token.
 type fakeHealth struct {
-	now    func() time.Time
 	origin string
 
 	mu        sync.Mutex
