@@ -26,14 +26,7 @@ func TestConsoleAnnouncementsInChromium(t *testing.T) {
 	link := consoleDemoLink(t, stdout.String())
 	problems := consoleWatch(t, ctx)
 
-	phone := chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	if err := chromedp.Do(ctx, phone, chromedp.Navigate(link)); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(`main form button[type=submit]`)); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
-	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+	consoleSignIn(t, ctx, link)
 	account, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#account-switch").value`))
 	if err != nil || account == "" {
 		t.Fatalf("the account shown: %q %v", account, err)
@@ -47,20 +40,10 @@ func TestConsoleAnnouncementsInChromium(t *testing.T) {
 	// window); one follows the other OA only.
 	followers := []string{"4000000000000000011", "4000000000000000012"}
 	const stranger = "4000000000000000013"
-	follow := func(acct, user string) {
-		var res struct {
-			Status int    `json:"status"`
-			Error  string `json:"error"`
-		}
-		ev := map[string]string{"account": acct, "user": user, "kind": "follow"}
-		if code := adminCall(t, http.MethodPost, base+"/emulator/api/event", "", ev, &res); code != 200 || res.Status != 200 || res.Error != "" {
-			t.Fatalf("emulator event %v = %d %+v", ev, code, res)
-		}
-	}
 	for _, u := range followers {
-		follow(account, u)
+		emulatorFollow(t, base, account, u)
 	}
-	follow(other, stranger)
+	emulatorFollow(t, base, other, stranger)
 
 	// Thông báo, through the phone's menu.
 	if err := chromedp.Do(ctx, chromedp.Click(`.nav-mobile summary`), chromedp.Click(`.nav-mobile a[href$="/console/announcements"]`)); err != nil {

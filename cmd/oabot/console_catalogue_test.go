@@ -27,14 +27,7 @@ func TestConsoleCatalogueInChromium(t *testing.T) {
 		t.Fatalf("the card already shows %q", fee)
 	}
 
-	phone := chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	if err := chromedp.Do(ctx, phone, chromedp.Navigate(link)); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(`main form button[type=submit]`)); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
-	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+	consoleSignIn(t, ctx, link)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/catalogue")); err != nil {
 		t.Fatal(err)
 	}

@@ -37,10 +37,7 @@ func TestConsoleOfficerFlowInChromium(t *testing.T) {
 	emulatorSay(t, base, account, "4000000000000000021", asked)
 	followers := []string{"4000000000000000022", "4000000000000000023"}
 	for _, u := range followers {
-		var res struct{ Status int }
-		if code := adminCall(t, http.MethodPost, base+"/emulator/api/event", "", map[string]string{"account": account, "user": u, "kind": "follow"}, &res); code != 200 {
-			t.Fatalf("follow: %d", code)
-		}
+		emulatorFollow(t, base, account, u)
 	}
 	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -29,24 +26,12 @@ func TestConsoleHealthInChromium(t *testing.T) {
 	link := consoleDemoLink(t, stdout.String())
 	problems := consoleWatch(t, ctx)
 	const account, user = "ca-demo", "3000000000000000088"
-	body, _ := json.Marshal(map[string]string{"account": account, "user": user, "kind": "follow"})
-	resp, err := http.Post(base+"/emulator/api/event", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	emulatorFollow(t, base, account, user)
 	if r := emulatorSay(t, base, account, user, "làm căn cước"); r == "" {
 		t.Fatal("no reply from the bot")
 	}
 
-	phone := chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	if err := chromedp.Do(ctx, phone, chromedp.Navigate(link)); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(`main form button[type=submit]`)); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
-	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+	consoleSignIn(t, ctx, link)
 	// Through the menu, as an officer would.
 	if err := chromedp.Do(ctx, chromedp.Click(`.nav-mobile summary`), chromedp.Click(`.nav-mobile a[href="/console/health"]`)); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -29,12 +28,7 @@ func TestConsoleSettingsInChromium(t *testing.T) {
 	const welcome = "Công an phường Demo xin chào! Bạn cần làm thủ tục gì?"
 	follow := func(user string) string {
 		t.Helper()
-		body, _ := json.Marshal(map[string]string{"account": account, "user": user, "kind": "follow"})
-		resp, err := http.Post(base+"/emulator/api/event", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		emulatorFollow(t, base, account, user)
 		var text string
 		waitFor(t, 10*time.Second, "the welcome", func() bool {
 			r, err := http.Get(base + "/emulator/api/messages?account=" + account + "&user=" + user + "&after=0")
@@ -56,14 +50,7 @@ func TestConsoleSettingsInChromium(t *testing.T) {
 		t.Fatalf("the welcome is already %q", w)
 	}
 
-	phone := chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	if err := chromedp.Do(ctx, phone, chromedp.Navigate(link)); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(`main form button[type=submit]`)); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
-	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+	consoleSignIn(t, ctx, link)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/settings")); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,33 @@ func consoleDemoLink(t *testing.T, out string) string {
 	return m[1]
 }
 
+// consoleSignIn opens the demo's sign-in link on a phone (360×740) and signs its officer
+// in: Tổng quan.
+func consoleSignIn(t *testing.T, ctx context.Context, link string) {
+	t.Helper()
+	phone := chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	if err := chromedp.Do(ctx, phone, chromedp.Navigate(link)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`main form button[type=submit]`)); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	consoleWaitJS(t, ctx, "Tổng quan", `document.querySelector("main h1") && document.querySelector("main h1").textContent == "Tổng quan"`)
+}
+
+// emulatorFollow has user follow account through the emulator (a signed follow event).
+func emulatorFollow(t *testing.T, base, account, user string) {
+	t.Helper()
+	var res struct {
+		Status int    `json:"status"`
+		Error  string `json:"error"`
+	}
+	ev := map[string]string{"account": account, "user": user, "kind": "follow"}
+	if code := adminCall(t, http.MethodPost, base+"/emulator/api/event", "", ev, &res); code != 200 || res.Status != 200 || res.Error != "" {
+		t.Fatalf("emulator event %v = %d %+v", ev, code, res)
+	}
+}
+
 // The demo prints a one-time link that signs its officer in: an admin of every demo
 // account, on the in-memory store.
 func TestConsoleDemoSignInLink(t *testing.T) {
