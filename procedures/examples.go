@@ -115,17 +115,22 @@ type Examples struct {
 	exs      []Example
 	feats    map[string]int32
 	idf      []float32
-	post     [][]exPosting // feature → examples holding it
-	norm2    []float32     // squared length of each example's vector
-	unknownW float32       // weight of a query feature no example has
+	post     [][]exPosting    // feature → examples holding it
+	norm2    []float32        // squared length of each example's vector
+	accts    map[string]int32 // account → its number in postings ("" is 0)
+	unknownW float32          // weight of a query feature no example has
 	pool     sync.Pool
 	// Stale lists the examples whose code is not in the catalogue (left out).
 	Stale []Example
 }
 
+// exPosting is one example holding a feature. A feature's postings are ordered by
+// account (the shared examples, account 0, first) and then example, so a search reads
+// only the shared ones and its own account's, however many accounts a deployment has.
 type exPosting struct {
-	ex int32
-	w  float32
+	acct int32
+	ex   int32
+	w    float32
 }
 
 // Tuning of the example matcher (measured on the unsealed labelled sets).
@@ -198,13 +203,27 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 	}
 	x.post = make([][]exPosting, len(names))
 	x.norm2 = make([]float32, len(vecs))
+	x.accts = map[string]int32{"": 0}
 	for i, v := range vecs {
+		acct, ok := x.accts[x.exs[i].Account]
+		if !ok {
+			acct = int32(len(x.accts))
+			x.accts[x.exs[i].Account] = acct
+		}
 		for f, tf := range v {
 			id := x.feats[f]
 			w := tf * x.idf[id]
-			x.post[id] = append(x.post[id], exPosting{int32(i), w})
+			x.post[id] = append(x.post[id], exPosting{acct, int32(i), w})
 			x.norm2[i] += w * w
 		}
+	}
+	for _, ps := range x.post {
+		sort.Slice(ps, func(i, j int) bool {
+			if ps[i].acct != ps[j].acct {
+				return ps[i].acct < ps[j].acct
+			}
+			return ps[i].ex < ps[j].ex
+		})
 	}
 	x.pool.New = func() any { return &exScratch{dot: make([]float32, len(x.exs))} }
 	return x
@@ -234,11 +253,31 @@ type exScratch struct {
 type AccountExamples struct {
 	x       *Examples
 	account string
+	acct    int32 // its number in postings; -1: no examples of its own
 }
 
 // For returns the examples account sees ("" = the shared ones only).
 func (x *Examples) For(account string) AccountExamples {
-	return AccountExamples{x, account}
+	acct := int32(-1)
+	if x != nil && account != "" {
+		if n, ok := x.accts[account]; ok {
+			acct = n
+		}
+	}
+	return AccountExamples{x, account, acct}
+}
+
+// postings returns the postings of a feature this account reads: the shared examples'
+// and its own, each run ordered by example.
+func (a AccountExamples) postings(ps []exPosting) (shared, own []exPosting) {
+	n := sort.Search(len(ps), func(i int) bool { return ps[i].acct > 0 })
+	shared = ps[:n]
+	if a.acct > 0 {
+		lo := n + sort.Search(len(ps)-n, func(i int) bool { return ps[n+i].acct >= a.acct })
+		hi := lo + sort.Search(len(ps)-lo, func(i int) bool { return ps[lo+i].acct > a.acct })
+		own = ps[lo:hi]
+	}
+	return shared, own
 }
 
 // Len is the number of examples indexed (of every account).
@@ -290,16 +329,18 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 		}
 		wq := tf * x.idf[id]
 		qn2 += wq * wq
-		for _, p := range x.post[id] {
-			if acc := x.exs[p.ex].Account; acc != "" && acc != a.account {
-				continue
+		shared, own := a.postings(x.post[id])
+		for _, run := range [2][]exPosting{shared, own} {
+			for _, p := range run {
+				if s.dot[p.ex] == 0 {
+					s.touched = append(s.touched, p.ex)
+				}
+				s.dot[p.ex] += wq * p.w
 			}
-			if s.dot[p.ex] == 0 {
-				s.touched = append(s.touched, p.ex)
-			}
-			s.dot[p.ex] += wq * p.w
 		}
 	}
+	// In example order, so ties rank as they always have.
+	slices.Sort(s.touched)
 	out := make([]Neighbour, 0, k+1)
 	for _, i := range s.touched {
 		dot := float64(s.dot[i])
