@@ -346,6 +346,9 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 		dot := float64(s.dot[i])
 		ce := min(1, dot/float64(x.norm2[i]))
 		cq := min(1, dot/float64(qn2))
+		if len(out) == k && max(ce, cq) <= out[k-1].Score {
+			continue // the score, a weighted geometric mean of ce and cq, cannot beat the k-th
+		}
 		sc := math.Pow(ce, exContainShare) * math.Pow(cq, 1-exContainShare)
 		if len(out) == k && sc <= out[k-1].Score {
 			continue
