@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,7 @@ type catalogueRow struct {
 type catalogueModel struct {
 	Page
 	Rows      []catalogueRow
+	Groups    []catalogueGroup // Rows by field
 	Find      string
 	Head      int64
 	HeadAt    time.Time
@@ -116,13 +118,34 @@ func (c *Catalogue) list(w http.ResponseWriter, r *http.Request, s *Session) err
 		if !matchesAll(procedures.Fold(rec.Name+" "+rec.Code+" "+rec.ShortCode), words) {
 			continue
 		}
-		m.Total++
-		if len(m.Rows) < catalogueShown {
-			m.Rows = append(m.Rows, row)
-		}
+		m.Rows = append(m.Rows, row)
 	}
-	m.Truncated = m.Total > len(m.Rows)
+	// By field (lĩnh vực), then name, as officers look for them; folded so diacritics do
+	// not scatter the order.
+	slices.SortStableFunc(m.Rows, func(a, b catalogueRow) int {
+		if c := strings.Compare(procedures.Fold(a.Field), procedures.Fold(b.Field)); c != 0 {
+			return c
+		}
+		return strings.Compare(procedures.Fold(a.Name), procedures.Fold(b.Name))
+	})
+	m.Total = len(m.Rows)
+	if m.Total > catalogueShown {
+		m.Rows, m.Truncated = m.Rows[:catalogueShown], true
+	}
+	for _, r := range m.Rows {
+		if n := len(m.Groups); n == 0 || m.Groups[n-1].Field != r.Field {
+			m.Groups = append(m.Groups, catalogueGroup{Field: r.Field})
+		}
+		g := &m.Groups[len(m.Groups)-1]
+		g.Rows = append(g.Rows, r)
+	}
 	return s.Render(w, http.StatusOK, "catalogue", &m)
+}
+
+// catalogueGroup is the procedures of one field (lĩnh vực) on the list.
+type catalogueGroup struct {
+	Field string
+	Rows  []catalogueRow
 }
 
 func matchesAll(text string, words []string) bool {
