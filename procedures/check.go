@@ -67,11 +67,15 @@ func CheckAgainstPortal(records []*Record, portal []*Record) []Contradiction {
 	var out []Contradiction
 	for _, r := range records {
 		if p := byCode[r.Code]; p != nil {
-			out = append(out, checkRecord(r, p)...)
+			out = append(out, CheckRecord(r, p)...)
 		}
 	}
 	return out
 }
+
+// CheckRecord lists the contradictions of one record with the portal's record p of the
+// same code (the console checks one record against a portal catalogue it keeps indexed).
+func CheckRecord(r, p *Record) []Contradiction { return checkRecord(r, p) }
 
 // checker collects one record's contradictions; facts the record marks are reported once
 // as ContraMarked and never as contradictions.

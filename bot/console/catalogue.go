@@ -75,6 +75,8 @@ type catalogueRow struct {
 	Verified          string // dd/mm/yyyy or ""
 	Stale             bool
 	Version           int64 // the version that last changed it; 0 = as shipped
+	// nameKey and fieldKey are Name and Field folded once, for the order.
+	nameKey, fieldKey string
 }
 
 type catalogueModel struct {
@@ -118,15 +120,16 @@ func (c *Catalogue) list(w http.ResponseWriter, r *http.Request, s *Session) err
 		if !matchesAll(procedures.Fold(rec.Name+" "+rec.Code+" "+rec.ShortCode), words) {
 			continue
 		}
+		row.nameKey, row.fieldKey = procedures.Fold(rec.Name), procedures.Fold(rec.Field)
 		m.Rows = append(m.Rows, row)
 	}
 	// By field (lĩnh vực), then name, as officers look for them; folded so diacritics do
 	// not scatter the order.
 	slices.SortStableFunc(m.Rows, func(a, b catalogueRow) int {
-		if c := strings.Compare(procedures.Fold(a.Field), procedures.Fold(b.Field)); c != 0 {
+		if c := strings.Compare(a.fieldKey, b.fieldKey); c != 0 {
 			return c
 		}
-		return strings.Compare(procedures.Fold(a.Name), procedures.Fold(b.Name))
+		return strings.Compare(a.nameKey, b.nameKey)
 	})
 	m.Total = len(m.Rows)
 	if m.Total > catalogueShown {

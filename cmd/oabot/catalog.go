@@ -30,12 +30,15 @@ func (s *service) loadVersions(ctx context.Context) error {
 		}
 	}
 	if p := s.cfg.Catalog.Portal; p != "" {
-		portal, err := readPortal(p)
+		recs, err := readPortal(p)
 		if err != nil {
 			return fmt.Errorf("catalog.portal %s: %w", p, err)
 		}
-		s.portal = portal
-		s.log.Info("portal records loaded for checks", zap.Int("procedures", len(portal)))
+		// Indexed by code once: the record page checks one record per view.
+		if s.portal, err = procedures.NewCatalog(recs); err != nil {
+			return fmt.Errorf("catalog.portal %s: %w", p, err)
+		}
+		s.log.Info("portal records loaded for checks", zap.Int("procedures", s.portal.Len()))
 	}
 	lib, err := catalog.NewLibrary(ctx, catalog.Options{Store: store, Holder: s.catalog, Logger: s.log, Verify: s.openContradictions})
 	if err != nil {
@@ -54,7 +57,10 @@ func (s *service) contradictions(r *procedures.Record) []procedures.Contradictio
 	if s.portal == nil {
 		return nil
 	}
-	return procedures.CheckAgainstPortal([]*procedures.Record{r}, s.portal)
+	if p, ok := s.portal.ByCode(r.Code); ok && p.Code == r.Code {
+		return procedures.CheckRecord(r, p)
+	}
+	return nil
 }
 
 // openContradictions says why r may not be marked verified: its blocking contradictions.
@@ -94,7 +100,12 @@ func (c catalogueSource) Audit(ctx context.Context, by console.Officer, action, 
 }
 
 // Portal is the crawl of catalog.portal (nil when none), for the refresh page.
-func (c catalogueSource) Portal() []*procedures.Record { return c.s.portal }
+func (c catalogueSource) Portal() []*procedures.Record {
+	if c.s.portal == nil {
+		return nil
+	}
+	return c.s.portal.All()
+}
 
 func (c catalogueSource) Contradictions(r *procedures.Record) []procedures.Contradiction {
 	return c.s.contradictions(r)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oabot/oabot/bot/redisstore/redistest"
+	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo/zalotest"
 )
 
@@ -101,5 +102,29 @@ func TestCatalogueVersionLiveOnEveryReplica(t *testing.T) {
 	if code, out := adminJSON(t, b, opsAdmin, "PUT", "/admin/v1/accounts/ca-q12/catalog/records/1.014061", string(body)); code != 422 ||
 		!strings.Contains(fmt.Sprint(out["problems"]), "field:name") {
 		t.Errorf("an override of the name: %d %v, want 422 at name", code, out)
+	}
+}
+
+// With catalog.portal, a record is checked against the portal record of its code: a fee
+// the portal does not state is a contradiction; a record the portal lacks has none.
+func TestServiceContradictions(t *testing.T) {
+	portal, err := procedures.NewCatalog([]*procedures.Record{{Code: "1.1", Name: "Thủ tục A", Steps: []string{"Nộp hồ sơ"},
+		Channels: []procedures.Channel{{Kind: procedures.ChannelDirect, Time: "5 ngày làm việc"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &service{portal: portal}
+	r := &procedures.Record{Code: "1.1", Name: "Thủ tục A", Steps: []string{"Nộp hồ sơ"},
+		Channels: []procedures.Channel{{Kind: procedures.ChannelDirect, Time: "5 ngày làm việc", Fee: "50.000 đồng"}}}
+	if got := s.openContradictions(r); len(got) == 0 {
+		t.Error("a fee the portal does not state is not an open contradiction")
+	}
+	other := *r
+	other.Code = "9.9"
+	if got := s.contradictions(&other); got != nil {
+		t.Errorf("a record the portal lacks: %v", got)
+	}
+	if got := (&service{}).contradictions(r); got != nil {
+		t.Errorf("without a portal file: %v", got)
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/oabot/oabot/bot/browsertest"
 )
 
 // TestConsoleAnnouncementsInChromium is issue 14's "Thông báo" in a real browser, as the
@@ -18,13 +16,7 @@ import (
 // reloads itself while sending) until it is done — and the fake Zalo API received the
 // announcement once per follower, and nothing for the citizen of another OA.
 func TestConsoleAnnouncementsInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test; skipped with -short")
-	}
-	ctx := browsertest.Chromium(t)
-	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
-	link := consoleDemoLink(t, stdout.String())
-	problems := consoleWatch(t, ctx)
+	ctx, base, link, problems := consoleDemo(t)
 
 	consoleSignIn(t, ctx, link)
 	account, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#account-switch").value`))

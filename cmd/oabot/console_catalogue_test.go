@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/oabot/oabot/bot/browsertest"
 )
 
 // TestConsoleCatalogueInChromium is issue 15's "live edits with history" in a real browser,
@@ -14,13 +12,7 @@ import (
 // police office's list, change a fee, preview the Zalo card, publish — the bot answers with
 // the new fee at once — read the change in the history, roll it back.
 func TestConsoleCatalogueInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test; skipped with -short")
-	}
-	ctx := browsertest.Chromium(t)
-	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
-	link := consoleDemoLink(t, stdout.String())
-	problems := consoleWatch(t, ctx)
+	ctx, base, link, problems := consoleDemo(t)
 	const account, user, code = "ca-demo", "3000000000000000077", "1.014061"
 	const fee = "12.345 đồng"
 	if r := emulatorSay(t, base, account, user, "#10"); strings.Contains(r, fee) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/oabot/oabot/bot/browsertest"
 	"github.com/oabot/oabot/bot/httpapi"
 	"github.com/oabot/oabot/zalo"
 )
@@ -18,13 +17,7 @@ import (
 // a phone and a desktop: a citizen follows the police office's OA and writes to it, and the
 // page shows the account working, with that event, that reply and the follower.
 func TestConsoleHealthInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test; skipped with -short")
-	}
-	ctx := browsertest.Chromium(t)
-	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
-	link := consoleDemoLink(t, stdout.String())
-	problems := consoleWatch(t, ctx)
+	ctx, base, link, problems := consoleDemo(t)
 	const account, user = "ca-demo", "3000000000000000088"
 	emulatorFollow(t, base, account, user)
 	if r := emulatorSay(t, base, account, user, "làm căn cước"); r == "" {

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/oabot/oabot/bot/browsertest"
 )
 
 // emulatorSay sends a citizen's text through the demo emulator's API and returns the
@@ -54,13 +52,7 @@ func emulatorSay(t *testing.T, base, account, user, text string) string {
 // and from then on the bot answers that message — and one worded a little differently —
 // with that procedure's card.
 func TestConsoleQuestionsInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test; skipped with -short")
-	}
-	ctx := browsertest.Chromium(t)
-	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
-	link := consoleDemoLink(t, stdout.String())
-	problems := consoleWatch(t, ctx)
+	ctx, base, link, problems := consoleDemo(t)
 	// The ward's OA: the marital-status certificate is its business (the police OA would refer).
 	const account, user = "ubnd-demo", "3000000000000000042"
 	// "còn son": still single — the marital-status certificate, in words the catalogue lacks.

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/oabot/oabot/bot/browsertest"
 )
 
 // TestConsoleSettingsInChromium is issue 14's office settings in a real browser, as the
@@ -17,13 +15,7 @@ import (
 // preview them, save — a citizen who follows the OA gets them at once — then go back to
 // the configuration file's.
 func TestConsoleSettingsInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test; skipped with -short")
-	}
-	ctx := browsertest.Chromium(t)
-	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
-	link := consoleDemoLink(t, stdout.String())
-	problems := consoleWatch(t, ctx)
+	ctx, base, link, problems := consoleDemo(t)
 	const account = "ca-demo"
 	const welcome = "Công an phường Demo xin chào! Bạn cần làm thủ tục gì?"
 	follow := func(user string) string {

@@ -32,6 +32,19 @@ func consoleDemoLink(t *testing.T, out string) string {
 	return m[1]
 }
 
+// consoleDemo starts the demo service and Chromium for a console browser test (skipped
+// with -short): the browser, the service's address, the demo officer's one-time sign-in
+// link, and the console and CSP errors seen so far.
+func consoleDemo(t *testing.T) (ctx context.Context, base, link string, problems func() []string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test; skipped with -short")
+	}
+	ctx = browsertest.Chromium(t)
+	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, nil)
+	return ctx, base, consoleDemoLink(t, stdout.String()), consoleWatch(t, ctx)
+}
+
 // consoleSignIn opens the demo's sign-in link on a phone (360×740) and signs its officer
 // in: Tổng quan.
 func consoleSignIn(t *testing.T, ctx context.Context, link string) {

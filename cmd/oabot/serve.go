@@ -117,10 +117,10 @@ type service struct {
 	queue    queue.Queue
 	state    bot.StateStore
 	catalog  *procedures.Holder
-	versions *catalog.Library     // officers' catalogue versions, served through catalog (catalog.go)
-	portal   []*procedures.Record // the portal crawl records are checked against (catalog.portal; nil: none)
-	examples *examples.Library    // labelled examples the search uses (examples.go)
-	scans    bot.ScanReader       // QR landing-page views (mountQR; nil without QR routes)
+	versions *catalog.Library    // officers' catalogue versions, served through catalog (catalog.go)
+	portal   *procedures.Catalog // the portal crawl records are checked against (catalog.portal; nil: none)
+	examples *examples.Library   // labelled examples the search uses (examples.go)
+	scans    bot.ScanReader      // QR landing-page views (mountQR; nil without QR routes)
 	tokens   zalo.TokenStore
 	accounts *accounts.Registry // every account served, with its Zalo clients (accounts_live.go)
 	fake     *zalotest.Server   // demo only: the in-process fake Zalo API
