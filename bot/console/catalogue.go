@@ -508,11 +508,51 @@ func problemField(path string) string {
 	return ""
 }
 
-// fieldNames are the record's fields as officers read them, for problems.
+// fieldNames are a record's fields, and its channels' and documents' parts, as officers
+// read them.
 var fieldNames = map[string]string{
-	"name": "Tên thủ tục", "where": "Nơi nộp", "applicants": "Đối tượng", "steps": "Các bước",
-	"conditions": "Điều kiện", "results": "Kết quả", "legal_basis": "Căn cứ pháp lý",
-	"channels": "Cách nộp", "documents": "Giấy tờ", "short_code": "Mã ngắn", "last_verified": "Đã đối chiếu",
+	"code": "Mã thủ tục", "short_code": "Mã ngắn", "name": "Tên thủ tục", "aliases": "Tên gọi khác",
+	"keywords": "Từ khóa", "field": "Lĩnh vực", "levels": "Cấp thực hiện", "agency": "Cơ quan thực hiện",
+	"where": "Nơi nộp", "applicants": "Đối tượng", "steps": "Các bước", "channels": "Cách nộp",
+	"documents": "Giấy tờ", "conditions": "Điều kiện", "results": "Kết quả", "legal_basis": "Căn cứ pháp lý",
+	"related": "Thủ tục liên quan", "portal_url": "Trang trên Cổng DVC", "online_url": "Nộp trực tuyến",
+	"last_verified": "Ngày đối chiếu", "tags": "Nhãn", "decision": "Quyết định công bố",
+	// parts of a channel or a document
+	"kind": "cách nộp", "time": "thời hạn", "fee": "lệ phí", "note": "ghi chú", "form": "mẫu",
+	"form_url": "liên kết mẫu", "originals": "số bản chính", "copies": "số bản sao",
+	"optional": "không bắt buộc", "case": "trường hợp",
+}
+
+var fieldPath = regexp.MustCompile(`^(\w+)(?:\[(\d+)\])?(?:\.(\w+))?$`)
+
+// fieldLabel writes a field path of the catalogue format in the officers' words:
+// "channels[0].fee" → "Cách nộp 1 · lệ phí", "steps[2]" → "Các bước · bước 3". A path it
+// does not know is shown as it is.
+func fieldLabel(path string) string {
+	m := fieldPath.FindStringSubmatch(path)
+	if m == nil || fieldNames[m[1]] == "" {
+		return path
+	}
+	label := fieldNames[m[1]]
+	if m[2] != "" {
+		n, _ := strconv.Atoi(m[2])
+		switch m[1] {
+		case "channels", "documents":
+			label += fmt.Sprintf(" %d", n+1)
+		case "steps":
+			label += fmt.Sprintf(" · bước %d", n+1)
+		default:
+			label += fmt.Sprintf(" · mục %d", n+1)
+		}
+	}
+	if m[3] != "" {
+		part := fieldNames[m[3]]
+		if part == "" {
+			part = m[3]
+		}
+		label += " · " + part
+	}
+	return label
 }
 
 // problemTexts says the catalogue validator's findings (written for files, in English) in
@@ -528,6 +568,8 @@ var problemTexts = []struct {
 	{regexp.MustCompile(`^duplicate short code "([^"]*)" \(first used by ([^ ]+) .*$`), "mã ngắn #$1 đã dùng cho thủ tục $2"},
 	{regexp.MustCompile(`^bad URL "([^"]*)".*$`), "địa chỉ “$1” không phải một liên kết http(s) đầy đủ"},
 	{regexp.MustCompile(`^bad date "([^"]*)".*$`), "ngày “$1” không đúng dạng NNNN-TT-NN"},
+	{regexp.MustCompile(`^an office's own information is .*$`), "thông tin riêng của đơn vị chỉ gồm nơi nộp và thời hạn, lệ phí, ghi chú của từng cách nộp; phần này thuộc danh mục chung"},
+	{regexp.MustCompile(`^no such procedure in the shared catalogue$`), "danh mục chung không có thủ tục này"},
 }
 
 func problemText(msg string) string {
@@ -548,13 +590,7 @@ func failProblems(f *Form, err error, field func(string) string) {
 		return
 	}
 	for _, p := range ve.Problems {
-		top, _, _ := strings.Cut(p.Field, "[")
-		top, _, _ = strings.Cut(top, ".")
-		label := fieldNames[top]
-		if label == "" {
-			label = p.Field
-		}
-		msg := fmt.Sprintf("%s (%s): %s", label, p.Field, problemText(p.Msg))
+		msg := fmt.Sprintf("%s: %s", fieldLabel(p.Field), problemText(p.Msg))
 		if fld := field(p.Field); fld != "" && f.Error(fld) == "" {
 			f.Fail(fld, msg)
 		} else {

@@ -161,7 +161,7 @@ func TestCatalogueEditPublishHistoryRollback(t *testing.T) {
 	}
 	// History: who, why, the field's old and new value.
 	if resp := b.get("/catalogue/history"); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "Nghị quyết HĐND tỉnh") ||
-		!strings.Contains(b.body, "channels[0].fee") || !strings.Contains(b.body, "<ins>15.000 đồng</ins>") {
+		!strings.Contains(b.body, "<dt>Cách nộp 1 · lệ phí</dt>") || !strings.Contains(b.body, "<ins>15.000 đồng</ins>") {
 		t.Fatalf("history = %d:\n%s", resp.StatusCode, b.body)
 	}
 
@@ -194,7 +194,7 @@ func TestCatalogueEditPublishHistoryRollback(t *testing.T) {
 	broken := editForm(r, 2, "publish")
 	broken.Set("steps", "  \n ")
 	if resp := b.post("/catalogue/record/"+wardCode, broken, "page"); resp.StatusCode != http.StatusUnprocessableEntity ||
-		!strings.Contains(b.body, `id="f-steps-error"`) || !strings.Contains(b.body, "Các bước (steps)") {
+		!strings.Contains(b.body, `id="f-steps-error"`) || !strings.Contains(b.body, "Các bước: cần ít nhất một bước") {
 		t.Fatalf("broken edit = %d:\n%s", resp.StatusCode, b.body)
 	}
 
@@ -411,5 +411,20 @@ func TestCatalogueSharedNeedsAdminOfEveryAccount(t *testing.T) {
 	}
 	if resp := b.post("/catalogue/record/"+wardCode, editForm(seed, 0, "publish"), "page"); resp.StatusCode != http.StatusForbidden || lib.Head() != 0 {
 		t.Errorf("an office's admin publishing a shared record = %d", resp.StatusCode)
+	}
+}
+
+func TestFieldLabel(t *testing.T) {
+	for path, want := range map[string]string{
+		"channels[0].fee":       "Cách nộp 1 · lệ phí",
+		"documents[6].optional": "Giấy tờ 7 · không bắt buộc",
+		"steps[2]":              "Các bước · bước 3",
+		"legal_basis[0]":        "Căn cứ pháp lý · mục 1",
+		"where":                 "Nơi nộp",
+		"something[1].else":     "something[1].else",
+	} {
+		if got := fieldLabel(path); got != want {
+			t.Errorf("fieldLabel(%q) = %q, want %q", path, got, want)
+		}
 	}
 }

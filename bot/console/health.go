@@ -202,7 +202,7 @@ func (p *Health) connect(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	if p.Source.ConsentOrigin() == "" {
-		s.Flash(FlashError, "Chưa thể kết nối với Zalo: dịch vụ chạy không có Redis hoặc chưa khai báo địa chỉ công khai (http.public_base_url).")
+		s.Flash(FlashError, "Chưa thể kết nối với Zalo: máy chủ này chưa được kỹ thuật viên cấu hình để kết nối Zalo thật.")
 		return s.Redirect(w, "/health")
 	}
 	u, err := p.Source.Connect(r.Context(), account, s.Officer().Name)

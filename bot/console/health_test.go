@@ -135,7 +135,7 @@ func TestHealthPageOnboardingOff(t *testing.T) {
 	e, src := newHealthEnv(t, "")
 	admin := e.browser()
 	admin.signIn("admin", "mật khẩu Q1")
-	if admin.get("/health"); strings.Contains(admin.body, "/connect") || !strings.Contains(admin.body, "chỉ có khi dịch vụ chạy với Redis") {
+	if admin.get("/health"); strings.Contains(admin.body, "/connect") || !strings.Contains(admin.body, "chưa dùng được ở máy chủ này") {
 		t.Errorf("without onboarding the admin sees a connect button or no explanation:\n%s", admin.body)
 	}
 	if resp := admin.post("/health/xa-b/connect", nil, "page"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/health" {

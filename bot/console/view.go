@@ -152,6 +152,10 @@ func (h *Handler) templateFuncs() template.FuncMap {
 			}
 			return strconv.FormatFloat(f, 'f', -1, 64)
 		},
+		// fieldLabel writes a catalogue field path in the officers' words.
+		"fieldLabel": fieldLabel,
+		// problemText says a catalogue validation finding in the officers' words.
+		"problemText": problemText,
 		// sub is a-b.
 		"sub": func(a, b int) int { return a - b },
 		// inc is i+1, for numbering from one.
