@@ -11,13 +11,14 @@ import (
 // nil, gives the labelled examples an account's searches use (examples.Library.For).
 // observe, when not nil, is told each search's confidence and duration (metrics).
 func IndexSearcher(index func() *procedures.Index, examples func(account string) procedures.AccountExamples, observe func(confidence string, took time.Duration)) Searcher {
-	return indexSearcher{index, examples, observe}
+	return indexSearcher{index: index, examples: examples, observe: observe, memo: &foundMemo{}}
 }
 
 type indexSearcher struct {
 	index    func() *procedures.Index
 	examples func(string) procedures.AccountExamples
 	observe  func(string, time.Duration)
+	memo     *foundMemo
 }
 
 // Find maps procedures.Result to the bot's terms: ConfidenceOne → one card, Few → a list,
@@ -28,10 +29,22 @@ func (s indexSearcher) Find(account, text string, limit int) Found {
 	if s.examples != nil {
 		ex = s.examples(account)
 	}
-	res := s.index().SearchWith(text, limit, ex)
-	if s.observe != nil {
-		s.observe(string(res.Confidence), time.Since(start))
+	ix := s.index()
+	key := memoKey{account: account, text: text, limit: limit}
+	f, confidence, ok := s.memo.get(ix, ex.Snapshot(), key)
+	if !ok {
+		res := ix.SearchWith(text, limit, ex)
+		f, confidence = found(res), string(res.Confidence)
+		s.memo.put(ix, ex.Snapshot(), key, f, confidence)
 	}
+	if s.observe != nil {
+		s.observe(confidence, time.Since(start))
+	}
+	return f.clone()
+}
+
+// found maps one search result to the bot's terms.
+func found(res procedures.Result) Found {
 	f := Found{Aspect: aspectSection(res.Aspect), Intent: res.Intent}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
 	scores := make([]float64, 0, len(res.Hits))

@@ -256,6 +256,10 @@ type AccountExamples struct {
 	acct    int32 // its number in postings; -1: no examples of its own
 }
 
+// Snapshot is the examples index a is read from (nil when none): a new one means new
+// examples, so answers kept from the old one may be stale.
+func (a AccountExamples) Snapshot() *Examples { return a.x }
+
 // For returns the examples account sees ("" = the shared ones only).
 func (x *Examples) For(account string) AccountExamples {
 	acct := int32(-1)

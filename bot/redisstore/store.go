@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,7 +18,7 @@ import (
 )
 
 // Store keeps conversations as strings with a TTL, one key per (oa_id, user_id)
-// ("conv:<oa>:<user>"; WATCH/MULTI touch only that key, so it needs no hash tag). Values are
+// ("conv:<oa>:<user>"; an update's script touches only that key, so it needs no hash tag). Values are
 // written in a compact binary encoding (see encodeConversation); values written by earlier
 // versions as JSON are still read, and rewritten compactly by their next Update.
 type Store struct {
@@ -25,6 +26,7 @@ type Store struct {
 	keys      Keyspace
 	ttl       time.Duration
 	writeJSON bool
+	seen      seenValues
 }
 
 var _ bot.StateStore = (*Store)(nil)
@@ -62,16 +64,31 @@ func (s *Store) key(oaID, userID string) string { return s.keys.Key("conv", oaID
 
 // Get returns the stored conversation or bot.ErrNoConversation.
 func (s *Store) Get(ctx context.Context, oaID, userID string) (bot.Conversation, error) {
-	return s.get(ctx, s.rdb, oaID, userID)
+	key := s.key(oaID, userID)
+	raw, err := s.load(ctx, key)
+	if err != nil {
+		return bot.Conversation{}, err
+	}
+	s.seen.put(key, raw)
+	return decodeStored(oaID, raw)
 }
 
-func (s *Store) get(ctx context.Context, c redis.Cmdable, oaID, userID string) (bot.Conversation, error) {
-	b, err := c.Get(ctx, s.key(oaID, userID)).Bytes()
+// load returns the value at key, nil when absent.
+func (s *Store) load(ctx context.Context, key string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return bot.Conversation{}, bot.ErrNoConversation
+		return nil, nil
 	}
 	if err != nil {
-		return bot.Conversation{}, fmt.Errorf("load conversation: %w", err)
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	return b, nil
+}
+
+// decodeStored decodes a value load returned; nil is bot.ErrNoConversation.
+func decodeStored(oaID string, b []byte) (bot.Conversation, error) {
+	if b == nil {
+		return bot.Conversation{}, bot.ErrNoConversation
 	}
 	conv, err := decodeConversation(oaID, b)
 	if err != nil {
@@ -80,53 +97,115 @@ func (s *Store) get(ctx context.Context, c redis.Cmdable, oaID, userID string) (
 	return conv, nil
 }
 
+// casConversationScript stores ARGV[3] with a TTL of ARGV[4] ms if the key still holds
+// ARGV[2] (ARGV[1] = "1"), or is still absent (ARGV[1] = "0"); it returns 1 when it
+// stored, 0 when the value had changed.
+var casConversationScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+`)
+
 // Update loads the conversation (zero value when absent), calls fn and stores the result
-// with the TTL, under WATCH/MULTI: a concurrent change makes it reload and call fn again.
-// If fn returns an error nothing is stored and the error is returned as is.
+// with the TTL if nobody changed it meanwhile (compare-and-set in one script); a
+// concurrent change makes it reload and call fn again. If fn returns an error nothing is
+// stored and the error is returned as is.
+//
+// A job reads its conversation (Get) and then updates it, once or a few times: the value
+// this replica read or wrote last for the key is kept as a hint (seenValues), and the
+// first try compares against it instead of reading again, so the common update is one
+// round trip instead of three (WATCH, GET, MULTI/SET/EXEC). A wrong hint costs one
+// failed compare and a normal retry.
 func (s *Store) Update(ctx context.Context, oaID, userID string, fn func(*bot.Conversation) error) (bot.Conversation, error) {
 	key := s.key(oaID, userID)
-	var out bot.Conversation
-	txf := func(tx *redis.Tx) error {
-		conv, err := s.get(ctx, tx, oaID, userID)
+	raw, hinted := s.seen.take(key)
+	for i := range maxUpdateRetries {
+		if !hinted {
+			var err error
+			if raw, err = s.load(ctx, key); err != nil {
+				return bot.Conversation{}, err
+			}
+		}
+		hinted = false
+		conv, err := decodeStored(oaID, raw)
 		if err != nil && !errors.Is(err, bot.ErrNoConversation) {
-			return err
+			return bot.Conversation{}, err
 		}
 		if err := fn(&conv); err != nil {
-			return errFn{err}
+			return bot.Conversation{}, err
 		}
 		b, err := s.encode(oaID, conv)
 		if err != nil {
-			return err
+			return bot.Conversation{}, err
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, s.ttl)
-			return nil
-		})
-		out = conv
-		return err
-	}
-	for i := range maxUpdateRetries {
-		err := s.rdb.Watch(ctx, txf, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			// Someone else wrote the key between GET and EXEC: wait a little (jittered, so
-			// contenders spread out) and reload.
-			select {
-			case <-ctx.Done():
-				return bot.Conversation{}, fmt.Errorf("store conversation: %w", ctx.Err())
-			case <-time.After(time.Duration(rand.Int64N(int64(time.Millisecond) << min(i, 5)))):
-			}
-			continue
+		had := "1"
+		if raw == nil {
+			had = "0"
 		}
-		var fe errFn
-		if errors.As(err, &fe) {
-			return bot.Conversation{}, fe.err
-		}
+		stored, err := casConversationScript.Run(ctx, s.rdb, []string{key}, had, raw, b, s.ttl.Milliseconds()).Int()
 		if err != nil {
 			return bot.Conversation{}, fmt.Errorf("store conversation: %w", err)
 		}
-		return out, nil
+		if stored == 1 {
+			s.seen.put(key, b)
+			return conv, nil
+		}
+		if i == 0 {
+			// Only the hint was old (or someone wrote between our read and the compare):
+			// read again at once.
+			continue
+		}
+		// Someone else writes the key at the same time: wait a little (jittered, so
+		// contenders spread out) and reload.
+		select {
+		case <-ctx.Done():
+			return bot.Conversation{}, fmt.Errorf("store conversation: %w", ctx.Err())
+		case <-time.After(time.Duration(rand.Int64N(int64(time.Millisecond) << min(i, 5)))):
+		}
 	}
 	return bot.Conversation{}, errors.New("store conversation: too much contention")
+}
+
+// seenValues keeps, per conversation key, the value this replica last read or wrote: a
+// hint for the next Update's compare-and-set. Bounded: when full it starts over (a lost
+// hint only costs a read).
+type seenValues struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+// seenMax bounds the hints: about the conversations in flight on one replica.
+const seenMax = 4096
+
+func (v *seenValues) put(key string, b []byte) {
+	if b == nil {
+		b = []byte{} // absent: a hint too ("nothing stored")
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= seenMax {
+		v.m = make(map[string][]byte)
+	}
+	v.m[key] = b
+}
+
+// take returns and forgets the hint for key; nil with ok means "absent".
+func (v *seenValues) take(key string) (b []byte, ok bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	b, ok = v.m[key]
+	if ok {
+		delete(v.m, key)
+		if len(b) == 0 {
+			b = nil
+		}
+	}
+	return b, ok
 }
 
 // encode returns the stored form of c: encoding v1, or JSON during a rolling upgrade.
@@ -136,12 +215,6 @@ func (s *Store) encode(oaID string, c bot.Conversation) ([]byte, error) {
 	}
 	return encodeConversation(oaID, c), nil
 }
-
-// errFn carries fn's own error through Watch unchanged.
-type errFn struct{ err error }
-
-func (e errFn) Error() string { return e.err.Error() }
-func (e errFn) Unwrap() error { return e.err }
 
 // A conversation is stored in encoding v1: the byte encV1, then fields as in protocol
 // buffers: a uvarint key (field number << 1 | wire type) and a value, a uvarint (wireVarint;

@@ -3,9 +3,11 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,4 +394,79 @@ func BenchmarkConversationEncoding(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "value-bytes")
 	})
+}
+
+// countingHook counts the commands and pipelines a client sends (round trips to Redis).
+type countingHook struct{ n atomic.Int64 }
+
+func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
+}
+
+// A job reads its conversation and then updates it: the update is one round trip (a
+// compare-and-set against the value read), not three (WATCH, GET, MULTI/SET/EXEC).
+// Another replica's write in between is never overwritten: the compare fails and the
+// update is done again on the new value.
+func TestUpdateAfterGetComparesWithWhatWasRead(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	var hook countingHook
+	rdb.AddHook(&hook)
+	a, _ := NewStore(rdb, StoreOptions{Prefix: prefix})
+	b, _ := NewStore(rdb, StoreOptions{Prefix: prefix}) // another replica
+	ctx := context.Background()
+	// The script's first run on a fresh server loads it (EVALSHA, then EVAL).
+	if _, err := a.Update(ctx, "oa", "warm-up", func(*bot.Conversation) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := a.Get(ctx, "oa", "u"); !errors.Is(err, bot.ErrNoConversation) {
+		t.Fatalf("Get = %v", err)
+	}
+	before := hook.n.Load()
+	if _, err := a.Update(ctx, "oa", "u", func(c *bot.Conversation) error { c.Page = 1; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := hook.n.Load() - before; n != 1 {
+		t.Errorf("Update after Get took %d round trips, want 1", n)
+	}
+	before = hook.n.Load()
+	if _, err := a.Update(ctx, "oa", "u", func(c *bot.Conversation) error { c.Page++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := hook.n.Load() - before; n != 1 {
+		t.Errorf("a second Update took %d round trips, want 1", n)
+	}
+
+	// a read page 2; b (another replica) writes page 10; a's update must start from 10.
+	if c, err := a.Get(ctx, "oa", "u"); err != nil || c.Page != 2 {
+		t.Fatalf("Get = %+v, %v", c, err)
+	}
+	if _, err := b.Update(ctx, "oa", "u", func(c *bot.Conversation) error { c.Page = 10; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var saw []int
+	got, err := a.Update(ctx, "oa", "u", func(c *bot.Conversation) error { saw = append(saw, c.Page); c.Page++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Page != 11 || saw[len(saw)-1] != 10 {
+		t.Fatalf("Update saw pages %v and stored %d; want to start from b's 10 and store 11", saw, got.Page)
+	}
+	if c, _ := b.Get(ctx, "oa", "u"); c.Page != 11 {
+		t.Fatalf("stored page %d, want 11", c.Page)
+	}
+
+	// The key deleted behind a's back (expired): the update starts from nothing.
+	if c, _ := a.Get(ctx, "oa", "u"); c.Page != 11 {
+		t.Fatalf("page %d", c.Page)
+	}
+	rdb.Del(ctx, a.key("oa", "u"))
+	got, err = a.Update(ctx, "oa", "u", func(c *bot.Conversation) error { c.Page++; return nil })
+	if err != nil || got.Page != 1 {
+		t.Fatalf("after expiry Update = page %d, %v; want 1", got.Page, err)
+	}
 }
