@@ -25,8 +25,9 @@ import (
 //	fol:{oa}:tags, fol:{oa}:labels   names in use
 //	fol:{oa}:sync        hash: the follower-list sync cursor
 type FollowerRegistry struct {
-	rdb  redis.UniversalClient
-	keys Keyspace
+	rdb   redis.UniversalClient
+	keys  Keyspace
+	touch *batcher // Touch's writes, shared with other workers' in flight
 }
 
 var _ broadcast.Followers = (*FollowerRegistry)(nil)
@@ -36,7 +37,7 @@ func NewFollowerRegistry(rdb redis.UniversalClient, prefix string) (*FollowerReg
 	if rdb == nil {
 		return nil, errors.New("redisstore: nil redis client")
 	}
-	return &FollowerRegistry{rdb: rdb, keys: keyspace(prefix)}, nil
+	return &FollowerRegistry{rdb: rdb, keys: keyspace(prefix), touch: &batcher{rdb: rdb}}, nil
 }
 
 func (f *FollowerRegistry) key(oaID string, parts ...string) string {
@@ -48,7 +49,7 @@ func (f *FollowerRegistry) key(oaID string, parts ...string) string {
 // worker calls it for every event: Touch(ctx, oa, user, ev.Time, nil) for messages,
 // &true for follow, &false (and a zero at) for unfollow.
 func (f *FollowerRegistry) Touch(ctx context.Context, oaID, userID string, at time.Time, follower *bool) error {
-	_, err := f.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	err := f.touch.do(ctx, func(p redis.Pipeliner) {
 		if !at.IsZero() {
 			// GT: events can arrive out of order; keep the latest.
 			p.ZAddGT(ctx, f.key(oaID, "last"), redis.Z{Score: float64(at.UnixMilli()), Member: userID})
@@ -56,7 +57,6 @@ func (f *FollowerRegistry) Touch(ctx context.Context, oaID, userID string, at ti
 		if follower != nil {
 			f.setFollow(ctx, p, oaID, userID, *follower)
 		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("touch follower: %w", err)

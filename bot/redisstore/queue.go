@@ -40,7 +40,8 @@ type Queue struct {
 	log      *zap.Logger
 	running  atomic.Bool
 	draining atomic.Bool
-	batch    *enqueueBatcher
+	batch    *batcher // the webhook's enqueues
+	acks     *batcher // the workers' acknowledgements
 }
 
 var _ queue.Enqueuer = (*Queue)(nil)
@@ -109,7 +110,7 @@ func NewQueue(rdb redis.UniversalClient, opts QueueOptions) (*Queue, error) {
 	}
 	opts.setDefaults()
 	return &Queue{rdb: rdb, keys: keyspace(opts.Prefix), opts: opts, log: opts.Logger,
-		batch: &enqueueBatcher{rdb: rdb}}, nil
+		batch: &batcher{rdb: rdb}, acks: &batcher{rdb: rdb}}, nil
 }
 
 // consumerGroup is the one group every instance reads through.
@@ -164,7 +165,7 @@ func (q *Queue) Enqueue(ctx context.Context, job queue.Job) (bool, error) {
 		job.ReceivedAt = time.Now()
 	}
 	args := append([]any{int64(q.opts.DedupeTTL / time.Second), q.opts.StreamMaxLen}, encodeJob(job)...)
-	n, err := q.batch.run(ctx, []string{q.seenKey(p, job.OAID+":"+dk), q.streamKey(p)}, args)
+	n, err := q.batch.runScript(ctx, enqueueScript, []string{q.seenKey(p, job.OAID+":"+dk), q.streamKey(p)}, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("enqueue event: %w", err)
 	}

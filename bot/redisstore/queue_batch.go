@@ -9,42 +9,47 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// enqueueBatcher sends concurrent Enqueue calls to Redis together: a call that finds a free
-// pipeline slot goes out at once, alone (no timer, no added latency when the webhook is
-// quiet); calls that arrive while maxInFlight pipelines are out wait and leave together in
-// the next one. Under load one write and one read carry many events instead of one each —
-// the webhook spent most of its time in those two system calls per event (pprof of
-// BenchmarkIngestService). Each event is still its own atomic script call; batching changes
-// neither order per conversation (a citizen's next event is sent after Zalo has its answer
-// for the previous one) nor what is stored.
-type enqueueBatcher struct {
+// batcher sends the commands of concurrent callers to Redis together (group commit): a call
+// that finds a free pipeline slot goes out at once, alone (no timer, no added latency when
+// the service is quiet); calls that arrive while maxInFlight pipelines are out wait and
+// leave together in the next one. Under load one write and one read carry many callers'
+// commands instead of one each: the webhook spent most of its time in those two system
+// calls per event, and a job's worker made five round trips (pprof of
+// BenchmarkIngestService). Every caller waits for its own commands' answers, so what each
+// caller sees and the order of one caller's steps are unchanged; commands of different
+// callers are not one transaction (none of them needs to be).
+//
+// The webhook's enqueues and the workers' writes each have their own batcher, so the
+// webhook's answer never waits behind a worker's.
+type batcher struct {
 	rdb redis.UniversalClient
 
 	mu       sync.Mutex
-	pending  []*enqueueCall
+	pending  []*batchCall
 	inFlight int
 }
 
 const (
-	enqueueMaxInFlight = 2   // pipelines out at once
-	enqueueMaxBatch    = 128 // events per pipeline
+	batchMaxInFlight = 2   // pipelines out at once
+	batchMaxCalls    = 128 // callers per pipeline
 )
 
-type enqueueCall struct {
-	ctx  context.Context
-	keys []string
-	args []any
-	done chan struct{}
-	n    int
-	err  error
+type batchCall struct {
+	ctx   context.Context
+	queue func(redis.Pipeliner)
+	done  chan struct{}
+	err   error // the context's error, or the first of the caller's commands that failed
 }
 
-// run enqueues one event through the batcher and returns the script's answer.
-func (b *enqueueBatcher) run(ctx context.Context, keys []string, args []any) (int, error) {
-	c := &enqueueCall{ctx: ctx, keys: keys, args: args, done: make(chan struct{})}
+// do queues the caller's commands (queue adds them to the pipeline it is given) and
+// returns when they are answered: nil, the first of them that failed (redis.Nil counts
+// as an answer), or ctx's error. The caller reads its results from the commands it made,
+// and only after nil: after an error the pipeline may still be filling them.
+func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
+	c := &batchCall{ctx: ctx, queue: queue, done: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, c)
-	if b.inFlight < enqueueMaxInFlight {
+	if b.inFlight < batchMaxInFlight {
 		b.inFlight++
 		batch := b.take()
 		b.mu.Unlock()
@@ -54,25 +59,26 @@ func (b *enqueueBatcher) run(ctx context.Context, keys []string, args []any) (in
 	}
 	select {
 	case <-c.done:
-		return c.n, c.err
+		return c.err
 	case <-ctx.Done():
-		// The event may still be stored: the webhook answers 503, Zalo retries, and the
-		// retry is acknowledged as a duplicate. Nothing is lost.
-		return 0, ctx.Err()
+		// The commands may still run: every caller's writes are safe to repeat (an
+		// enqueue is deduplicated, the others are idempotent or counters a retry redoes
+		// anyway, as before batching).
+		return ctx.Err()
 	}
 }
 
-// take removes up to enqueueMaxBatch pending calls; b.mu must be held.
-func (b *enqueueBatcher) take() []*enqueueCall {
-	n := min(len(b.pending), enqueueMaxBatch)
-	batch := make([]*enqueueCall, n)
+// take removes up to batchMaxCalls pending calls; b.mu must be held.
+func (b *batcher) take() []*batchCall {
+	n := min(len(b.pending), batchMaxCalls)
+	batch := make([]*batchCall, n)
 	copy(batch, b.pending)
 	b.pending = append(b.pending[:0], b.pending[n:]...)
 	return batch
 }
 
 // flushAll sends batch, then whatever gathered meanwhile, until nothing is pending.
-func (b *enqueueBatcher) flushAll(batch []*enqueueCall) {
+func (b *batcher) flushAll(batch []*batchCall) {
 	for {
 		b.flush(batch)
 		b.mu.Lock()
@@ -86,8 +92,8 @@ func (b *enqueueBatcher) flushAll(batch []*enqueueCall) {
 	}
 }
 
-// flush sends one pipeline of script calls, bounded by the earliest caller's deadline.
-func (b *enqueueBatcher) flush(batch []*enqueueCall) {
+// flush sends one pipeline, bounded by the earliest caller's deadline.
+func (b *batcher) flush(batch []*batchCall) {
 	live := batch[:0:0]
 	var deadline time.Time
 	for _, c := range batch {
@@ -110,24 +116,38 @@ func (b *enqueueBatcher) flush(batch []*enqueueCall) {
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	if len(live) == 1 {
-		c := live[0]
-		c.n, c.err = enqueueScript.Run(ctx, b.rdb, c.keys, c.args...).Int()
-		close(c.done)
-		return
-	}
 	pipe := b.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(live))
+	ends := make([]int, len(live))
 	for i, c := range live {
-		cmds[i] = enqueueScript.EvalSha(ctx, pipe, c.keys, c.args...)
+		c.queue(pipe)
+		ends[i] = pipe.Len()
 	}
-	_, _ = pipe.Exec(ctx) // errors are per command
+	cmds, _ := pipe.Exec(ctx) // errors are per command
+	start := 0
 	for i, c := range live {
-		c.n, c.err = cmds[i].Int()
-		if c.err != nil && strings.HasPrefix(c.err.Error(), "NOSCRIPT") {
-			// Redis restarted or was flushed since the script was loaded: Run loads it.
-			c.n, c.err = enqueueScript.Run(ctx, b.rdb, c.keys, c.args...).Int()
+		for _, cmd := range cmds[start:min(ends[i], len(cmds))] {
+			if err := cmd.Err(); err != nil && err != redis.Nil {
+				c.err = err
+				break
+			}
 		}
+		start = ends[i]
 		close(c.done)
 	}
+}
+
+// runScript runs script through b; when Redis no longer knows it (restarted or flushed
+// since it was loaded) it is run again on its own, which loads it.
+func (b *batcher) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	var cmd *redis.Cmd
+	err := b.do(ctx, func(p redis.Pipeliner) { cmd = script.EvalSha(ctx, p, keys, args...) })
+	switch {
+	case err == nil:
+		return cmd
+	case strings.HasPrefix(err.Error(), "NOSCRIPT"):
+		return script.Run(ctx, b.rdb, keys, args...)
+	}
+	failed := redis.NewCmd(ctx)
+	failed.SetErr(err)
+	return failed
 }

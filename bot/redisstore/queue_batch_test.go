@@ -97,3 +97,66 @@ func TestEnqueueBatchedHonoursDeadline(t *testing.T) {
 		t.Errorf("%d of 20 enqueues to a frozen Redis succeeded or outlived their deadline by far", slow.Load())
 	}
 }
+
+// Concurrent callers share pipelines: each gets its own answers and its own errors (one
+// caller's failing command fails no one else), in far fewer round trips than callers.
+func TestBatcherGroupsCallersAndKeepsTheirErrors(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	var hook countingHook
+	rdb.AddHook(&hook)
+	b := &batcher{rdb: rdb}
+	ctx := context.Background()
+	if err := rdb.Set(ctx, prefix+"text", "not a number", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before := hook.n.Load()
+	const callers = 200
+	errs := make([]error, callers)
+	vals := make([]int64, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("%sn%d", prefix, i)
+			if i%10 == 0 {
+				key = prefix + "text" // INCR fails on it
+			}
+			var a, c *redis.IntCmd
+			errs[i] = b.do(ctx, func(p redis.Pipeliner) {
+				a = p.IncrBy(ctx, key, int64(i))
+				c = p.IncrBy(ctx, key, 1)
+			})
+			if errs[i] == nil {
+				vals[i] = a.Val()*1000 + c.Val()
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range callers {
+		switch {
+		case i%10 == 0 && errs[i] == nil:
+			t.Errorf("caller %d: no error from INCR on text", i)
+		case i%10 != 0 && errs[i] != nil:
+			t.Errorf("caller %d: %v (another caller's failure leaked)", i, errs[i])
+		case i%10 != 0 && vals[i] != int64(i)*1000+int64(i)+1:
+			t.Errorf("caller %d read %d, want its own %d", i, vals[i], int64(i)*1000+int64(i)+1)
+		}
+	}
+	if n := hook.n.Load() - before; n >= callers {
+		t.Errorf("%d round trips for %d callers: nothing was grouped", n, callers)
+	} else {
+		t.Logf("%d callers in %d round trips", callers, n)
+	}
+
+	// A caller whose context has ended gets its error and sends nothing.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := b.do(done, func(p redis.Pipeliner) { p.Set(ctx, prefix+"late", "1", 0) }); err == nil {
+		t.Fatal("a cancelled call succeeded")
+	}
+	time.Sleep(50 * time.Millisecond) // nothing to wait for: proving a write did not happen
+	if n, _ := rdb.Exists(ctx, prefix+"late").Result(); n != 0 {
+		t.Error("a cancelled call's command was sent")
+	}
+}

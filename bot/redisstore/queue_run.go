@@ -511,12 +511,10 @@ func (r *runner) call(ctx context.Context, job queue.Job) (err error) {
 // ack acknowledges and deletes a handled entry (the stream keeps only unfinished work).
 func (r *runner) ack(ctx context.Context, p int, id string) error {
 	stream := r.q.streamKey(p)
-	_, err := r.q.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+	return r.q.acks.do(ctx, func(pipe redis.Pipeliner) {
 		pipe.XAck(ctx, stream, consumerGroup, id)
 		pipe.XDel(ctx, stream, id)
-		return nil
 	})
-	return err
 }
 
 // deadLetter moves an entry to the partition's dead-letter stream in one transaction.

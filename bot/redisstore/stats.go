@@ -23,6 +23,7 @@ type Stats struct {
 	rdb          redis.UniversalClient
 	keys         Keyspace
 	maxUnmatched int64
+	batch        *batcher // Record's writes, shared with other workers' in flight
 }
 
 var _ bot.Stats = (*Stats)(nil)
@@ -44,7 +45,7 @@ func NewStats(rdb redis.UniversalClient, opts StatsOptions) (*Stats, error) {
 	if opts.MaxUnmatched <= 0 {
 		opts.MaxUnmatched = 2000
 	}
-	return &Stats{rdb: rdb, keys: keyspace(opts.Prefix), maxUnmatched: int64(opts.MaxUnmatched)}, nil
+	return &Stats{rdb: rdb, keys: keyspace(opts.Prefix), maxUnmatched: int64(opts.MaxUnmatched), batch: &batcher{rdb: rdb}}, nil
 }
 
 func (s *Stats) key(account, what string) string {
@@ -64,7 +65,7 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 	if account == "" {
 		return errors.New("redisstore: record stats: empty account")
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		for _, code := range d.Views {
 			p.ZIncrBy(ctx, s.key(account, "views"), 1, code)
 		}
@@ -97,7 +98,6 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 		if d.Messages != 0 {
 			p.HIncrBy(ctx, s.key(account, "msgs"), bot.StatsDay(at), int64(d.Messages))
 		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("record stats: %w", err)

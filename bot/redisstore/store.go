@@ -27,6 +27,7 @@ type Store struct {
 	ttl       time.Duration
 	writeJSON bool
 	seen      seenValues
+	batch     *batcher // reads and writes, shared with other workers' in flight
 }
 
 var _ bot.StateStore = (*Store)(nil)
@@ -57,7 +58,7 @@ func NewStore(rdb redis.UniversalClient, opts StoreOptions) (*Store, error) {
 	if opts.TTL <= 0 {
 		opts.TTL = 30 * 24 * time.Hour
 	}
-	return &Store{rdb: rdb, keys: keyspace(opts.Prefix), ttl: opts.TTL, writeJSON: opts.WriteJSON}, nil
+	return &Store{rdb: rdb, keys: keyspace(opts.Prefix), ttl: opts.TTL, writeJSON: opts.WriteJSON, batch: &batcher{rdb: rdb}}, nil
 }
 
 func (s *Store) key(oaID, userID string) string { return s.keys.Key("conv", oaID, userID) }
@@ -75,7 +76,11 @@ func (s *Store) Get(ctx context.Context, oaID, userID string) (bot.Conversation,
 
 // load returns the value at key, nil when absent.
 func (s *Store) load(ctx context.Context, key string) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, key).Bytes()
+	var cmd *redis.StringCmd
+	if err := s.batch.do(ctx, func(p redis.Pipeliner) { cmd = p.Get(ctx, key) }); err != nil {
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	b, err := cmd.Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -147,7 +152,7 @@ func (s *Store) Update(ctx context.Context, oaID, userID string, fn func(*bot.Co
 		if raw == nil {
 			had = "0"
 		}
-		stored, err := casConversationScript.Run(ctx, s.rdb, []string{key}, had, raw, b, s.ttl.Milliseconds()).Int()
+		stored, err := s.batch.runScript(ctx, casConversationScript, []string{key}, had, raw, b, s.ttl.Milliseconds()).Int()
 		if err != nil {
 			return bot.Conversation{}, fmt.Errorf("store conversation: %w", err)
 		}
