@@ -81,10 +81,22 @@ func (j jobMetrics) JobDone(job queue.Job, err error, dead bool, took time.Durat
 	}
 }
 
+// zaloTransport carries every call to Zalo's APIs. Go's default transport keeps only 2 idle
+// connections per host, so with more workers sending at once each reply past the second
+// opened a new TCP and TLS connection to openapi.zalo.me and closed it after (seen in
+// pprof of BenchmarkIngestService as connection set-up and close). It keeps enough for
+// every worker of a replica.
+var zaloTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return t
+}()
+
 // zaloHTTPClient wraps the Zalo client's HTTP client (nil = default) with the metrics
 // RoundTripper, which labels every call by endpoint and Zalo error code.
 func (s *service) zaloHTTPClient(base *http.Client) *http.Client {
-	c := &http.Client{Timeout: zalo.DefaultHTTPTimeout}
+	c := &http.Client{Timeout: zalo.DefaultHTTPTimeout, Transport: zaloTransport}
 	if base != nil {
 		cp := *base
 		c = &cp
