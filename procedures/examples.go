@@ -85,20 +85,30 @@ func ValidateExample(c *Catalog, e Example) error {
 //go:embed examples/seed.yaml
 var seedYAML []byte
 
-// SeedExamples returns the examples shipped with the program (procedures/examples/
-// seed.yaml), shared by every account, with IDs "seed-1", "seed-2", ….
+//go:embed examples/seed-national.yaml
+var seedNationalYAML []byte
+
+// SeedExamples returns the examples shipped with the program, shared by every account,
+// with IDs "seed-1", "seed-2", …: procedures/examples/seed.yaml (the built-in procedures,
+// out-of-scope messages and the bot's intents) and seed-national.yaml (national procedures
+// a ward office meets most, used where the catalogue holds them).
 func SeedExamples() ([]Example, error) {
-	var groups []struct {
-		Code      string   `yaml:"code"`
-		Phrasings []string `yaml:"phrasings"`
-	}
-	if err := yaml.Unmarshal(seedYAML, &groups); err != nil {
-		return nil, fmt.Errorf("seed examples: %w", err)
-	}
 	var out []Example
-	for _, g := range groups {
-		for _, p := range g.Phrasings {
-			out = append(out, Example{ID: fmt.Sprintf("seed-%d", len(out)+1), Query: p, Code: g.Code, Source: "seed"})
+	for _, file := range []struct {
+		name string
+		data []byte
+	}{{"seed.yaml", seedYAML}, {"seed-national.yaml", seedNationalYAML}} {
+		var groups []struct {
+			Code      string   `yaml:"code"`
+			Phrasings []string `yaml:"phrasings"`
+		}
+		if err := yaml.Unmarshal(file.data, &groups); err != nil {
+			return nil, fmt.Errorf("seed examples %s: %w", file.name, err)
+		}
+		for _, g := range groups {
+			for _, p := range g.Phrasings {
+				out = append(out, Example{ID: fmt.Sprintf("seed-%d", len(out)+1), Query: p, Code: g.Code, Source: "seed"})
+			}
 		}
 	}
 	return out, nil
@@ -150,7 +160,7 @@ const (
 )
 
 // NewExamples indexes exs over ix. Examples whose code ix's catalogue lacks are left
-// out and listed in Stale; duplicates (same account, same normalised query) keep the
+// out and, unless shipped seeds, listed in Stale; duplicates (same account, same normalised query) keep the
 // last.
 func (ix *Index) NewExamples(exs []Example) *Examples {
 	if len(exs) > exMaxExamples {
@@ -162,7 +172,11 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 	for _, e := range exs {
 		if _, intent := e.Intent(); !intent && e.Code != "" {
 			if _, ok := ix.cat.ByCode(e.Code); !ok {
-				x.Stale = append(x.Stale, e)
+				// Shipped examples cover more procedures than a deployment may hold
+				// (seed-national.yaml over the built-in catalogue): unused, not stale.
+				if e.Source != "seed" {
+					x.Stale = append(x.Stale, e)
+				}
 				continue
 			}
 		}
