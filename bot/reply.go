@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/oabot/oabot/zalo"
 )
 
 // maxTextRunes is Zalo's limit for message.text, counted after NFC (zalo-oa.md §2.3, §2.5).
@@ -60,11 +60,11 @@ func call(title, phone string) button {
 }
 
 // runes counts characters the way Zalo does: after NFC.
-func textLen(s string) int { return utf8.RuneCountInString(norm.NFC.String(s)) }
+func textLen(s string) int { return utf8.RuneCountInString(zalo.NFC(s)) }
 
 // truncate cuts s (NFC) to at most n characters, ending with "…" when cut.
 func truncate(s string, n int) string {
-	s = norm.NFC.String(strings.TrimSpace(s))
+	s = zalo.NFC(strings.TrimSpace(s))
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -80,9 +80,9 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // splitting only at line boundaries (a single over-long line is cut at a space). When more
 // than one message is needed each heading gets the part suffix ("(1/2)", "(2/2)").
 func splitSection(t *Texts, heading string, lines []string, limit int) []string {
-	heading = norm.NFC.String(heading)
+	heading = zalo.NFC(heading)
 	for i := range lines {
-		lines[i] = norm.NFC.String(lines[i])
+		lines[i] = zalo.NFC(lines[i])
 	}
 	whole := heading + "\n" + strings.Join(lines, "\n")
 	if len(lines) == 0 {

@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Button types of a text-with-buttons consultation message (zalo-oa.md §2.4).
@@ -117,7 +115,7 @@ type RequestInfo struct {
 
 // TextLen returns the length Zalo counts for a text: runes after NFC normalisation
 // (zalo-oa.md §2.5).
-func TextLen(s string) int { return utf8.RuneCountInString(norm.NFC.String(s)) }
+func TextLen(s string) int { return utf8.RuneCountInString(NFC(s)) }
 
 // Validate reports, wrapped in ErrInvalidMessage, every reason Zalo would refuse m, using
 // DefaultLimits. It never changes m.
@@ -257,7 +255,7 @@ func (m Message) payload(userID string, l Limits, buttonTemplateType string) ([]
 		return nil, err
 	}
 	body := wireSend{Recipient: wireRecipient{UserID: userID}}
-	body.Message.Text = norm.NFC.String(m.Text)
+	body.Message.Text = NFC(m.Text)
 	body.Message.QuoteMessageID = m.QuoteMessageID
 	switch {
 	case m.Image != nil:
@@ -284,16 +282,16 @@ func (m Message) payload(userID string, l Limits, buttonTemplateType string) ([]
 }
 
 func (b Button) wire() wireButton {
-	w := wireButton{Title: norm.NFC.String(b.Title), Type: b.Type}
+	w := wireButton{Title: NFC(b.Title), Type: b.Type}
 	switch b.Type {
 	case ButtonOpenURL:
 		w.Payload = map[string]string{"url": b.URL}
 	case ButtonQueryShow, ButtonQueryHide:
-		w.Payload = norm.NFC.String(b.Payload)
+		w.Payload = NFC(b.Payload)
 	case ButtonOpenPhone:
 		w.Payload = map[string]string{"phone_code": b.Phone}
 	case ButtonOpenSMS:
-		w.Payload = map[string]string{"phone_code": b.Phone, "content": norm.NFC.String(b.SMSText)}
+		w.Payload = map[string]string{"phone_code": b.Phone, "content": NFC(b.SMSText)}
 	}
 	return w
 }
@@ -349,7 +347,7 @@ func SplitText(text string, limit int) []string {
 	if limit <= 0 {
 		limit = MaxTextRunes
 	}
-	rest := strings.TrimSpace(norm.NFC.String(text))
+	rest := strings.TrimSpace(NFC(text))
 	var out []string
 	for utf8.RuneCountInString(rest) > limit {
 		cut := byteIndexOfRune(rest, limit) // rest[:cut] has limit runes
