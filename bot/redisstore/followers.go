@@ -37,7 +37,7 @@ func NewFollowerRegistry(rdb redis.UniversalClient, prefix string) (*FollowerReg
 	if rdb == nil {
 		return nil, errors.New("redisstore: nil redis client")
 	}
-	return &FollowerRegistry{rdb: rdb, keys: keyspace(prefix), touch: &batcher{rdb: rdb}}, nil
+	return &FollowerRegistry{rdb: rdb, keys: keyspace(prefix), touch: workBatcher(rdb)}, nil
 }
 
 func (f *FollowerRegistry) key(oaID string, parts ...string) string {

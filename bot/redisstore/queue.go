@@ -110,7 +110,7 @@ func NewQueue(rdb redis.UniversalClient, opts QueueOptions) (*Queue, error) {
 	}
 	opts.setDefaults()
 	return &Queue{rdb: rdb, keys: keyspace(opts.Prefix), opts: opts, log: opts.Logger,
-		batch: &batcher{rdb: rdb}, acks: &batcher{rdb: rdb}}, nil
+		batch: &batcher{rdb: rdb}, acks: workBatcher(rdb)}, nil
 }
 
 // consumerGroup is the one group every instance reads through.

@@ -19,14 +19,29 @@ import (
 // caller sees and the order of one caller's steps are unchanged; commands of different
 // callers are not one transaction (none of them needs to be).
 //
-// The webhook's enqueues and the workers' writes each have their own batcher, so the
-// webhook's answer never waits behind a worker's.
+// The webhook's enqueues have a batcher of their own, so the webhook's answer never waits
+// behind a worker's; the workers' steps share one per client (workBatcher), so that
+// different steps of concurrent jobs travel together too.
 type batcher struct {
 	rdb redis.UniversalClient
 
 	mu       sync.Mutex
 	pending  []*batchCall
 	inFlight int
+}
+
+// workBatchers holds the workers' batcher of each client (workBatcher): the conversation
+// store, follower registry, stats and queue acknowledgements are built separately on one
+// client. A batcher is a few words when idle; entries stay for the client's lifetime.
+var workBatchers sync.Map // redis.UniversalClient → *batcher
+
+// workBatcher returns the batcher the workers' steps share on rdb.
+func workBatcher(rdb redis.UniversalClient) *batcher {
+	if b, ok := workBatchers.Load(rdb); ok {
+		return b.(*batcher)
+	}
+	b, _ := workBatchers.LoadOrStore(rdb, &batcher{rdb: rdb})
+	return b.(*batcher)
 }
 
 const (

@@ -45,7 +45,7 @@ func NewStats(rdb redis.UniversalClient, opts StatsOptions) (*Stats, error) {
 	if opts.MaxUnmatched <= 0 {
 		opts.MaxUnmatched = 2000
 	}
-	return &Stats{rdb: rdb, keys: keyspace(opts.Prefix), maxUnmatched: int64(opts.MaxUnmatched), batch: &batcher{rdb: rdb}}, nil
+	return &Stats{rdb: rdb, keys: keyspace(opts.Prefix), maxUnmatched: int64(opts.MaxUnmatched), batch: workBatcher(rdb)}, nil
 }
 
 func (s *Stats) key(account, what string) string {

@@ -58,7 +58,7 @@ func NewStore(rdb redis.UniversalClient, opts StoreOptions) (*Store, error) {
 	if opts.TTL <= 0 {
 		opts.TTL = 30 * 24 * time.Hour
 	}
-	return &Store{rdb: rdb, keys: keyspace(opts.Prefix), ttl: opts.TTL, writeJSON: opts.WriteJSON, batch: &batcher{rdb: rdb}}, nil
+	return &Store{rdb: rdb, keys: keyspace(opts.Prefix), ttl: opts.TTL, writeJSON: opts.WriteJSON, batch: workBatcher(rdb)}, nil
 }
 
 func (s *Store) key(oaID, userID string) string { return s.keys.Key("conv", oaID, userID) }
