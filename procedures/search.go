@@ -73,6 +73,9 @@ type Result struct {
 	Example string
 
 	topFull bool // the first hit's name holds every content word of the query (calibration)
+	// reps are the candidates the search's hits answer with, in the order of Hits (the
+	// ranker's features); nil for an answer by code or by an example.
+	reps []cand
 }
 
 var (
@@ -191,7 +194,7 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 		return res
 	}
 	var full []bool
-	res.Hits, full = ix.groupHits(cands, limit)
+	res.Hits, full, res.reps = ix.groupHits(cands, limit)
 	res.topFull = len(full) > 0 && full[0]
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && len(mentioned) == 0)
@@ -424,8 +427,9 @@ type nameGroup struct {
 // groupHits turns the ranked candidates into at most limit hits, one per procedure
 // name: records with the same name at other levels become the hit's variants. Groups far
 // below the best candidate are noise, not alternatives. full[i] reports whether hit i's
-// record names every content word of the query.
-func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool) {
+// record names every content word of the query; reps[i] is the candidate hit i answers
+// with.
+func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool, reps []cand) {
 	order, groups := ix.groupByName(cands)
 	for _, g := range order {
 		if len(hits) == limit {
@@ -444,8 +448,9 @@ func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool) {
 		}
 		hits = append(hits, hit)
 		full = append(full, rep.nameFull)
+		reps = append(reps, rep)
 	}
-	return hits, full
+	return hits, full, reps
 }
 
 // groupByName groups ranked candidates by name; order lists the groups by their best
