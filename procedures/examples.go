@@ -3,6 +3,7 @@ package procedures
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -210,9 +211,9 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 			acct = int32(len(x.accts))
 			x.accts[x.exs[i].Account] = acct
 		}
-		for f, tf := range v {
+		for _, f := range slices.Sorted(maps.Keys(v)) { // a fixed order: norm2 is a float32 sum
 			id := x.feats[f]
-			w := tf * x.idf[id]
+			w := v[f] * x.idf[id]
 			x.post[id] = append(x.post[id], exPosting{acct, int32(i), w})
 			x.norm2[i] += w * w
 		}
@@ -315,7 +316,10 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 		x.pool.Put(s)
 	}()
 	var qn2 float32
-	for f, tf := range qv {
+	// In a fixed order: float32 sums in map order differ in the last digits from run to
+	// run, and so would ties between examples.
+	for _, f := range slices.Sorted(maps.Keys(qv)) {
+		tf := qv[f]
 		id, ok := x.feats[f]
 		if !ok {
 			// A word no example has still makes the message less like every example; a
@@ -513,7 +517,8 @@ func (ix *Index) searchRanked(query string, limit int, x AccountExamples, m *Con
 // model: what the ranker's features read.
 type rankState struct {
 	a         *analysed
-	search    Result // the search's own answer (with reps)
+	search    Result // the search's own answer
+	dg        diag   // its candidates (dg.reps)
 	res       Result // after the examples' vote
 	nb        []Neighbour
 	best      exVote
@@ -527,7 +532,12 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 	if wide {
 		k = max(limit, rankK)
 	}
-	st := rankState{a: a, search: ix.searchAnalysed(a, k, nil)}
+	st := rankState{a: a}
+	var dg *diag
+	if wide {
+		dg = &st.dg
+	}
+	st.search = ix.searchAnalysed(a, k, dg)
 	st.res = st.search
 	st.searchOne = st.res.Confidence == ConfidenceOne
 	if x.Len() > 0 {

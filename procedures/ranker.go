@@ -159,8 +159,8 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	mentioned := ix.mentionedQualifiers(a.seqTok)
 	reps := map[*Record]cand{}
 	for i, h := range st.search.Hits {
-		if i < len(st.search.reps) {
-			reps[h.Record] = st.search.reps[i]
+		if i < len(st.dg.reps) {
+			reps[h.Record] = st.dg.reps[i]
 		}
 	}
 	top := 0.0

@@ -216,9 +216,7 @@ func TestDisabledRankerNeverReorders(t *testing.T) {
 	for _, q := range readQueries(t, "testdata/queries-blind4.jsonl") {
 		got := ix.SearchWith(q.Query, 5, x.For(""))
 		want, _, _ := ix.searchRanked(q.Query, 5, x.For(""), defaultConfidence, nil)
-		// Not Example: of two examples equally close, either may be named (nearest sums
-		// float32 weights in map order).
-		if fmt.Sprint(got.Hits, got.Confidence, got.Abstain) != fmt.Sprint(want.Hits, want.Confidence, want.Abstain) {
+		if fmt.Sprint(got.Hits, got.Confidence, got.Example, got.Abstain) != fmt.Sprint(want.Hits, want.Confidence, want.Example, want.Abstain) {
 			t.Errorf("%q: the disabled ranker changed the answer:\n%v %s %q\n%v %s %q", q.Query, got.Hits, got.Confidence, got.Example, want.Hits, want.Confidence, want.Example)
 		}
 		if on, _, _ := ix.searchRanked(q.Query, 5, x.For(""), defaultConfidence, adversarial); len(on.Hits) > 1 && on.Hits[0].Record != want.Hits[0].Record {

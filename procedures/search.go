@@ -73,9 +73,6 @@ type Result struct {
 	Example string
 
 	topFull bool // the first hit's name holds every content word of the query (calibration)
-	// reps are the candidates the search's hits answer with, in the order of Hits (the
-	// ranker's features); nil for an answer by code or by an example.
-	reps []cand
 }
 
 var (
@@ -146,6 +143,7 @@ type diag struct {
 	a      analysed
 	cands  []cand
 	reason string
+	reps   []cand // the candidates the hits answer with, in the order of the hits (the ranker's features)
 }
 
 // search runs the pipeline: exact code lookups, query analysis, candidate gathering,
@@ -194,7 +192,11 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 		return res
 	}
 	var full []bool
-	res.Hits, full, res.reps = ix.groupHits(cands, limit)
+	var reps []cand
+	res.Hits, full, reps = ix.groupHits(cands, limit)
+	if dg != nil {
+		dg.reps = reps
+	}
 	res.topFull = len(full) > 0 && full[0]
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && len(mentioned) == 0)
