@@ -7,7 +7,7 @@ PKGS     ?= ./...
 APT_PKGS := redis-server chromium poppler-utils fonts-dejavu-core zbar-tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz image-check
+.PHONY: rank-fit all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz image-check
 
 all: lint test
 
@@ -75,3 +75,12 @@ scaleout: redis
 # not part of `make test` (CI has no Docker engine).
 image-check:
 	deploy/image-check.sh
+
+# rank-fit refits the learned ranker (procedures/ranker.json) on the unsealed labelled sets over
+# the built-in and the national catalogue, cross-validating leave one set out: the model is
+# enabled only when that shows it helps (docs/ranker.md). NATIONAL: the imported portal catalogue.
+NATIONAL ?= /tmp/national.json
+RANK_SETS := ../shared/eval/queries-dev.jsonl $(addprefix procedures/testdata/queries-,$(addsuffix .jsonl,extra holdout holdout2 holdout-blind blind2 blind3 blind4 blind6))
+rank-fit:
+	$(GO) run ./cmd/oabot procedures rank-fit --cv --catalogs builtin,$(NATIONAL) \
+		--queries $$(echo $(RANK_SETS) | tr ' ' ',') --out procedures/ranker.json

@@ -3,6 +3,7 @@ package procedures
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -224,9 +225,9 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 			acct = int32(len(x.accts))
 			x.accts[x.exs[i].Account] = acct
 		}
-		for f, tf := range v {
+		for _, f := range slices.Sorted(maps.Keys(v)) { // a fixed order: norm2 is a float32 sum
 			id := x.feats[f]
-			w := tf * x.idf[id]
+			w := v[f] * x.idf[id]
 			x.post[id] = append(x.post[id], exPosting{acct, int32(i), w})
 			x.norm2[i] += w * w
 		}
@@ -333,7 +334,10 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 		x.pool.Put(s)
 	}()
 	var qn2 float32
-	for f, tf := range qv {
+	// In a fixed order: float32 sums in map order differ in the last digits from run to
+	// run, and so would ties between examples.
+	for _, f := range slices.Sorted(maps.Keys(qv)) {
+		tf := qv[f]
 		id, ok := x.feats[f]
 		if !ok {
 			// A word no example has still makes the message less like every example; a
@@ -478,16 +482,23 @@ func vote(nb []Neighbour) (best, second exVote) {
 // SearchWith is Search helped by an account's examples (x may be the zero value) and
 // checked by the confidence model. A message that names a code or a poster short code is
 // answered by that code, never by an example. Otherwise the closest examples vote
-// (applyExamples), and a one-card answer the model (confidence.json) does not trust
-// enough becomes a list (ConfidenceFew), in the same order.
+// (applyExamples), the learned ranker (ranker.json), when enabled, reorders the first
+// hits, and a one-card answer the model (confidence.json) does not trust enough becomes
+// a list (ConfidenceFew), in the same order.
 func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
 	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence)
 	return res
 }
 
-// searchWith is SearchWith with the confidence model m (nil: none); it also returns the
-// features the model read, and false for an answer by code (nothing to decide).
+// searchWith is SearchWith with the confidence model m (nil: none) and the shipped
+// ranker when it is enabled; it also returns the features the model read, and false for
+// an answer by code (nothing to decide).
 func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *ConfidenceModel) (Result, confFeatures, bool) {
+	return ix.searchRanked(query, limit, x, m, activeRanker())
+}
+
+// searchRanked is searchWith with the ranker r (nil: the search's own order).
+func (ix *Index) searchRanked(query string, limit int, x AccountExamples, m *ConfidenceModel, r *RankerModel) (Result, confFeatures, bool) {
 	if limit <= 0 {
 		limit = 5
 	}
@@ -498,23 +509,74 @@ func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *Confi
 		return res, confFeatures{}, false
 	}
 	a := ix.analyse(query)
-	res := ix.searchAnalysed(&a, limit, nil)
-	searchOne := res.Confidence == ConfidenceOne
-	var best, second exVote
-	if x.Len() > 0 {
-		best, second = vote(x.nearest(&a, exNeighbours))
-		res = ix.applyExamples(res, best, second, limit)
+	st := ix.searchState(&a, limit, x, r != nil)
+	res, searchOne, best := st.res, st.searchOne, st.best
+	// The confidence model reads the answer in the search's order: the ranker keeps a
+	// card only when it leaves its hit first.
+	pre := res
+	if r != nil {
+		pre.Hits = pre.Hits[:min(limit, len(pre.Hits))]
+		if st.rerankable() {
+			r.rerank(&res, ix.rankFeatures(&st))
+		}
+		res.Hits = res.Hits[:min(limit, len(res.Hits))]
 	}
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 		return res, confFeatures{}, true
 	}
-	f := confFeaturesOf(&a, &res, searchOne, best)
-	// An officer's own label, matched closely, is the office's word: the card stands.
-	taught := res.Example != "" && best.ex.Account != "" && best.score >= exOverride
-	if m != nil && !taught && m.prob(f) < m.Threshold {
+	f := confFeaturesOf(&a, &pre, searchOne, best)
+	if m != nil && !st.taught() && m.prob(f) < m.Threshold {
 		res.Confidence = ConfidenceFew // not sure enough for a card: a list to choose from
 	}
 	return res, f, true
+}
+
+// rankState is a search with the examples' vote, before the ranker and the confidence
+// model: what the ranker's features read.
+type rankState struct {
+	a         *analysed
+	search    Result // the search's own answer
+	dg        diag   // its candidates (dg.reps)
+	res       Result // after the examples' vote
+	nb        []Neighbour
+	best      exVote
+	searchOne bool
+}
+
+// searchState runs the search and the examples' vote for the analysed message a; wide
+// asks for rankK hits (for the ranker) rather than limit.
+func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide bool) rankState {
+	k := limit
+	if wide {
+		k = max(limit, rankK)
+	}
+	st := rankState{a: a}
+	var dg *diag
+	if wide {
+		dg = &st.dg
+	}
+	st.search = ix.searchAnalysed(a, k, dg)
+	st.res = st.search
+	st.searchOne = st.res.Confidence == ConfidenceOne
+	if x.Len() > 0 {
+		st.nb = x.nearest(a, exNeighbours)
+		var second exVote
+		st.best, second = vote(st.nb)
+		st.res = ix.applyExamples(st.res, st.best, second, k)
+	}
+	return st
+}
+
+// taught: an officer's own label, matched closely, decided the answer. It is the
+// office's word: the card stands and the ranker leaves it first.
+func (st *rankState) taught() bool {
+	return st.res.Example != "" && st.best.ex.Account != "" && st.best.score >= exOverride
+}
+
+// rerankable: the ranker may reorder a list of several hits, not a clarifying question,
+// an abstention or an officer's answer.
+func (st *rankState) rerankable() bool {
+	return !st.res.Abstain && len(st.res.Hits) >= 2 && st.res.Confidence != ConfidenceClarify && !st.taught()
 }
 
 // applyExamples lets the examples' vote change the search's answer: a close, clear winner

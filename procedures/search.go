@@ -143,6 +143,7 @@ type diag struct {
 	a      analysed
 	cands  []cand
 	reason string
+	reps   []cand // the candidates the hits answer with, in the order of the hits (the ranker's features)
 }
 
 // search runs the pipeline: exact code lookups, query analysis, candidate gathering,
@@ -191,7 +192,11 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 		return res
 	}
 	var full []bool
-	res.Hits, full = ix.groupHits(cands, limit)
+	var reps []cand
+	res.Hits, full, reps = ix.groupHits(cands, limit)
+	if dg != nil {
+		dg.reps = reps
+	}
 	res.topFull = len(full) > 0 && full[0]
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && len(mentioned) == 0)
@@ -424,8 +429,9 @@ type nameGroup struct {
 // groupHits turns the ranked candidates into at most limit hits, one per procedure
 // name: records with the same name at other levels become the hit's variants. Groups far
 // below the best candidate are noise, not alternatives. full[i] reports whether hit i's
-// record names every content word of the query.
-func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool) {
+// record names every content word of the query; reps[i] is the candidate hit i answers
+// with.
+func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool, reps []cand) {
 	order, groups := ix.groupByName(cands)
 	for _, g := range order {
 		if len(hits) == limit {
@@ -444,8 +450,9 @@ func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool) {
 		}
 		hits = append(hits, hit)
 		full = append(full, rep.nameFull)
+		reps = append(reps, rep)
 	}
-	return hits, full
+	return hits, full, reps
 }
 
 // groupByName groups ranked candidates by name; order lists the groups by their best

@@ -16,7 +16,7 @@ import (
 	"github.com/oabot/oabot/procedures"
 )
 
-// runProcedures is "oabot procedures <validate|search|eval|import|calibrate|check|refresh> [flags]".
+// runProcedures is "oabot procedures <validate|search|eval|import|calibrate|rank-fit|check|refresh> [flags]".
 func runProcedures(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	usage := func() {
 		fmt.Fprint(stderr, `usage: oabot procedures <command> [flags]
@@ -32,6 +32,8 @@ func runProcedures(ctx context.Context, args []string, getenv func(string) strin
                                                new, changed (field by field) and gone records of an imported catalogue
   calibrate --queries A.jsonl,B.jsonl [--test C.jsonl] [--catalogs builtin,FILE] [--out procedures/confidence.json]
                                                fit which one-card answers stand (never on a sealed set)
+  rank-fit --queries A.jsonl,B.jsonl [--catalogs builtin,FILE] [--cv] [--out procedures/ranker.json]
+                                               fit the learned ranker; --cv: leave one set out, enable only if it helps
 
 PATH is a catalogue file or folder; without --catalog the built-in catalogue is used.
 `)
@@ -52,6 +54,8 @@ PATH is a catalogue file or folder; without --catalog the built-in catalogue is 
 		return procImport(args, stdout, stderr)
 	case "calibrate":
 		return procCalibrate(args, stdout, stderr)
+	case "rank-fit":
+		return procRankFit(args, stdout, stderr)
 	case "check":
 		return procCheck(args, stdout, stderr)
 	case "refresh":

@@ -1,0 +1,406 @@
+package procedures
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+)
+
+// The learned ranker: a linear score over what the search and the examples know of each
+// of the first rankK hits (rankFeatureNames), fitted by TrainRanker as a softmax over
+// each labelled query's hits (oabot procedures rank-fit) and shipped as ranker.json. It
+// reorders the hits of a list before the confidence decision, only when ranker.json says
+// it is enabled: it is enabled only when a cross-validation across the labelled sets
+// (RankerCV) shows it helps (docs/ranker.md). It never touches an answer by code, a
+// clarifying question, an abstention or an officer's own close example.
+
+// rankK is how many hits the ranker reorders.
+const rankK = 10
+
+// rankFeatureNames name the per-hit features, in order (ranker.json lists them too, so a
+// model fitted on other features is refused).
+var rankFeatureNames = []string{
+	"log_ratio",       // log(hit score / first search score), ≥ log(minRelativeScore); the floor for a hit the search did not find
+	"first",           // the hit is first (after the examples' vote)
+	"recip_rank",      // 1 / its rank
+	"coverage",        // share of the message's content weight its record matches
+	"head",            // the head factor (its name's action and object in the message)
+	"name_phrase",     // its name shares a two-word phrase with the message
+	"name_full",       // its name holds every content word of the message
+	"phrase_len",      // longest run of words shared by name and message / 4
+	"phrase_start",    // that run starts the name
+	"action_typed",    // its name holds an action the citizen typed
+	"action_expanded", // … only an action a synonym expansion added
+	"unasked_end",     // its name starts with an ending action the message does not name
+	"qualifiers",      // qualifiers of its name the message does not mention / 2
+	"level",           // level rank / 3 (xã = 1)
+	"citizen",         // its name says it is for individuals
+	"age",             // +0.5 its age range holds the message's age, -0.5 it does not
+	"example_sim",     // similarity of the closest example labelling it
+	"example_top",     // the examples' vote labels it
+	"not_searched",    // the search did not find it (an example added it)
+	"name_words",      // words of its name / 20, capped at 1
+}
+
+const numRankFeatures = 20
+
+// RankerModel is the ranker's linear score over rankFeatureNames.
+type RankerModel struct {
+	Features []string  `json:"features"`
+	Weights  []float64 `json:"weights"`
+	K        int       `json:"k"`
+	// Enabled: the search uses the model (set by rank-fit from the cross-validation).
+	Enabled bool `json:"enabled"`
+	// TrainedOn names the labelled sets and catalogues; Lists counts the queries' hit
+	// lists fitted (those holding a right and a wrong hit).
+	TrainedOn []string `json:"trained_on"`
+	Lists     int      `json:"lists"`
+	// CV is the leave-one-set-out cross-validation the decision to enable rests on.
+	CV []RankerCVRow `json:"cv,omitempty"`
+}
+
+//go:embed ranker.json
+var rankerJSON []byte
+
+// defaultRanker is the shipped model; nil when ranker.json is missing or stale.
+var defaultRanker = func() *RankerModel {
+	var m RankerModel
+	if json.Unmarshal(rankerJSON, &m) != nil || !slices.Equal(m.Features, rankFeatureNames) || len(m.Weights) != numRankFeatures {
+		return nil
+	}
+	return &m
+}()
+
+// activeRanker is the shipped ranker when it is enabled, else nil.
+func activeRanker() *RankerModel {
+	if defaultRanker == nil || !defaultRanker.Enabled {
+		return nil
+	}
+	return defaultRanker
+}
+
+// score is the model's score of one hit.
+func (m *RankerModel) score(f []float64) float64 {
+	z := 0.0
+	for i, w := range m.Weights {
+		z += w * f[i]
+	}
+	return z
+}
+
+// rerank orders res's hits by the model's score (ties keep the search's order). When
+// another hit comes first, the answer becomes a list: the search's confidence was about
+// its own first hit.
+func (m *RankerModel) rerank(res *Result, fs [][]float64) {
+	if len(fs) != len(res.Hits) || len(fs) < 2 {
+		return
+	}
+	idx := make([]int, len(fs))
+	sc := make([]float64, len(fs))
+	for i := range fs {
+		idx[i], sc[i] = i, m.score(fs[i])
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return sc[idx[i]] > sc[idx[j]] })
+	if idx[0] == 0 && slices.IsSorted(idx) {
+		return
+	}
+	hits := make([]Hit, len(idx))
+	for i, j := range idx {
+		hits[i] = res.Hits[j]
+	}
+	if idx[0] != 0 {
+		res.Confidence = ConfidenceFew
+		res.Example = ""
+		res.topFull = false
+	}
+	res.Hits = hits
+}
+
+// RankCandidate is one hit of a search with the ranker's features (named by
+// RankFeatureNames).
+type RankCandidate struct {
+	Hit      Hit
+	Features []float64
+}
+
+// RankFeatureNames returns the names of RankCandidate.Features.
+func RankFeatureNames() []string { return slices.Clone(rankFeatureNames) }
+
+// RankCandidates runs query through the search and the examples' vote (without the ranker
+// and the confidence model) and returns its first rankK hits with their features; nil for
+// an answer by code or an abstention.
+func (ix *Index) RankCandidates(query string, x AccountExamples) []RankCandidate {
+	if len(query) > 2000 {
+		query = query[:2000]
+	}
+	if _, ok := ix.lookupCode(query); ok {
+		return nil
+	}
+	a := ix.analyse(query)
+	st := ix.searchState(&a, rankK, x, true)
+	if st.res.Abstain {
+		return nil
+	}
+	fs := ix.rankFeatures(&st)
+	out := make([]RankCandidate, len(fs))
+	for i := range fs {
+		out[i] = RankCandidate{Hit: st.res.Hits[i], Features: fs[i]}
+	}
+	return out
+}
+
+// rankFeatures describes each hit of st.res (see rankFeatureNames).
+func (ix *Index) rankFeatures(st *rankState) [][]float64 {
+	a := st.a
+	rq := ix.newRankQuery(a)
+	mentioned := ix.mentionedQualifiers(a.seqTok)
+	reps := map[*Record]cand{}
+	for i, h := range st.search.Hits {
+		if i < len(st.dg.reps) {
+			reps[h.Record] = st.dg.reps[i]
+		}
+	}
+	top := 0.0
+	if len(st.search.Hits) > 0 {
+		top = st.search.Hits[0].Score
+	}
+	exSim := map[string]float64{}
+	for _, n := range st.nb {
+		if n.Example.Code != "" && n.Score > exSim[n.Example.Code] {
+			exSim[n.Example.Code] = n.Score
+		}
+	}
+	floor := math.Log(minRelativeScore)
+	out := make([][]float64, len(st.res.Hits))
+	for i, h := range st.res.Hits {
+		f := make([]float64, numRankFeatures)
+		out[i] = f
+		if i == 0 {
+			f[1] = 1
+		}
+		f[2] = 1 / float64(i+1)
+		for code, s := range exSim {
+			if hitHas(h, code) {
+				f[16] = max(f[16], s)
+			}
+		}
+		if st.best.score > 0 && hitHas(h, st.best.code) {
+			f[17] = 1
+		}
+		c, found := reps[h.Record]
+		d := int32(-1)
+		if found {
+			d = c.doc
+			f[0] = floor
+			if top > 0 && h.Score > 0 {
+				f[0] = max(floor, min(0, math.Log(h.Score/top)))
+			}
+			f[3] = c.cov
+			f[4] = c.headF
+			if c.bigram {
+				f[5] = 1
+			}
+			if c.nameFull {
+				f[6] = 1
+			}
+		} else {
+			f[0], f[18] = floor, 1
+			d = ix.docOf(h.Record)
+		}
+		if d < 0 {
+			continue
+		}
+		di := &ix.docs[d]
+		if l, start := phraseRun(di.key, a.seq, rq.pos, ix.syn.stopPlain); l >= 2 {
+			f[7] = float64(min(l, 4)) / 4
+			if start {
+				f[8] = 1
+			}
+		}
+		switch ix.actionFactor(di, &rq) {
+		case typedActionBonus:
+			f[9] = 1
+		case actionBonus:
+			f[10] = 1
+		}
+		if len(di.ends) > 0 && !slices.ContainsFunc(di.ends, func(e int16) bool { return slices.Contains(rq.acts, int(e)) }) {
+			f[11] = 1
+		}
+		n := 0
+		for _, q := range di.quals {
+			if !mentioned[q] {
+				n++
+			}
+		}
+		f[12] = float64(min(n, maxPenalties)) / maxPenalties
+		f[13] = float64(di.levelRank) / 3
+		if di.citizen {
+			f[14] = 1
+		}
+		switch ageFactor(a.age, di) {
+		case ageMatchBonus:
+			f[15] = 0.5
+		case ageMismatchPenalty:
+			f[15] = -0.5
+		}
+		f[19] = min(1, float64(len(di.key))/20)
+	}
+	return out
+}
+
+// docOf is the document of record r, or -1.
+func (ix *Index) docOf(r *Record) int32 {
+	for d := range ix.docs {
+		if ix.docs[d].rec == r {
+			return int32(d)
+		}
+	}
+	return -1
+}
+
+// RankSample is one labelled query's hit list, for training: the features of each hit
+// and whether it is right.
+type RankSample struct {
+	f     [][]float64
+	right []bool
+}
+
+// RankSamples runs the labelled in-scope queries through the search with the examples
+// x (without the ranker) and returns the hit lists the ranker would reorder that hold a
+// right hit and a wrong one (the others teach nothing).
+func (ix *Index) RankSamples(qs []EvalQuery, x AccountExamples) []RankSample {
+	var out []RankSample
+	for _, q := range qs {
+		if len(q.Expect) == 0 {
+			continue
+		}
+		query := q.Query
+		if len(query) > 2000 {
+			query = query[:2000]
+		}
+		if _, ok := ix.lookupCode(query); ok {
+			continue
+		}
+		a := ix.analyse(query)
+		st := ix.searchState(&a, 5, x, true)
+		if !st.rerankable() {
+			continue
+		}
+		s := RankSample{f: ix.rankFeatures(&st)}
+		nRight := 0
+		for _, h := range st.res.Hits {
+			ok := hitExpected(h, q.Expect)
+			s.right = append(s.right, ok)
+			if ok {
+				nRight++
+			}
+		}
+		if nRight > 0 && nRight < len(s.right) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Training of the ranker.
+const (
+	rankSteps = 3000
+	rankRate  = 0.5
+	rankL2    = 1e-3
+)
+
+// TrainRanker fits the weights by gradient descent on the listwise softmax loss (minus the
+// log of the probability the softmax over a list's scores gives its right hits) with a
+// little L2; deterministic: zero start, fixed steps, samples in the order given. The model
+// is returned disabled.
+func TrainRanker(samples []RankSample, trainedOn []string) (*RankerModel, error) {
+	if len(samples) < 30 {
+		return nil, fmt.Errorf("rank-fit: %d hit lists, want at least 30", len(samples))
+	}
+	n := numRankFeatures
+	w := make([]float64, n)
+	grad := make([]float64, n)
+	var p []float64
+	for range rankSteps {
+		clear(grad)
+		for _, s := range samples {
+			p = p[:0]
+			zmax := math.Inf(-1)
+			for _, f := range s.f {
+				z := 0.0
+				for i := range n {
+					z += w[i] * f[i]
+				}
+				p = append(p, z)
+				zmax = max(zmax, z)
+			}
+			sum, sumRight := 0.0, 0.0
+			for j := range p {
+				p[j] = math.Exp(p[j] - zmax)
+				sum += p[j]
+				if s.right[j] {
+					sumRight += p[j]
+				}
+			}
+			for j, f := range s.f {
+				// d loss / d z_j = p_j − q_j, q the softmax restricted to the right hits.
+				g := p[j] / sum
+				if s.right[j] {
+					g -= p[j] / sumRight
+				}
+				for i := range n {
+					grad[i] += g * f[i]
+				}
+			}
+		}
+		for i := range n {
+			w[i] -= rankRate * (grad[i]/float64(len(samples)) + rankL2*w[i])
+		}
+	}
+	for i := range w {
+		w[i] = math.Round(w[i]*1e6) / 1e6 // a stable file
+	}
+	return &RankerModel{Features: slices.Clone(rankFeatureNames), Weights: w, K: rankK, TrainedOn: trainedOn, Lists: len(samples)}, nil
+}
+
+// RankerCVRow is one held-out labelled set on one catalogue: its in-scope queries' hit@1
+// and hit@5 counts with the search's order (Base) and with a ranker fitted on the other
+// sets (Ranked).
+type RankerCVRow struct {
+	Set     string `json:"set"`
+	InScope int    `json:"in_scope"`
+	Base1   int    `json:"base_hit1"`
+	Base5   int    `json:"base_hit5"`
+	Ranked1 int    `json:"ranked_hit1"`
+	Ranked5 int    `json:"ranked_hit5"`
+}
+
+// RankHits counts the in-scope queries of qs answered right first and within the first
+// five by the search with examples x and ranker r (nil: the search's order), as the bot
+// answers (SearchWith).
+func (ix *Index) RankHits(qs []EvalQuery, x AccountExamples, r *RankerModel) (inScope, hit1, hit5 int) {
+	rep := EvaluateFunc(qs, func(q string) Result {
+		res, _, _ := ix.searchRanked(q, 5, x, defaultConfidence, r)
+		return res
+	})
+	n := float64(rep.InScope)
+	return rep.InScope, int(math.Round(rep.Hit1 * n)), int(math.Round(rep.Hit5 * n))
+}
+
+// RankerHelps is the rule for enabling a ranker from its cross-validation: more queries
+// right first over all held-out sets, and no held-out set (on either catalogue) losing
+// more than one query right first.
+func RankerHelps(cv []RankerCVRow) bool {
+	base, ranked := 0, 0
+	for _, r := range cv {
+		base += r.Base1
+		ranked += r.Ranked1
+		if r.Ranked1 < r.Base1-1 {
+			return false
+		}
+	}
+	return ranked > base
+}
