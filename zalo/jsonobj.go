@@ -3,6 +3,7 @@ package zalo
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // jsonObj is a leniently read JSON object. Webhook payloads are decoded through it rather
@@ -72,6 +73,9 @@ func rawString(raw json.RawMessage) string {
 	}
 	switch c := raw[0]; {
 	case c == '"':
+		if s, ok := plainString(raw); ok {
+			return s
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return ""
@@ -85,6 +89,26 @@ func rawString(raw json.RawMessage) string {
 		return n.String()
 	}
 	return ""
+}
+
+// plainString reads a JSON string literal that needs no decoding (no escapes, no control
+// characters, valid UTF-8): ids, names and most texts. Every event carries about ten; going
+// through encoding/json for each was a tenth of the event's parse.
+func plainString(raw []byte) (string, bool) {
+	n := len(raw)
+	if n < 2 || raw[n-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : n-1]
+	for _, b := range body {
+		if b == '\\' || b == '"' || b < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 // strings returns the array at key as strings (each element read like str).
