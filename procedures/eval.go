@@ -65,6 +65,13 @@ type EvalReport struct {
 	// meets.
 	Confident          int     `json:"confident"`
 	ConfidentPrecision float64 `json:"confident_precision"`
+	// Listed counts the answers given as a numbered list or a question with options (the
+	// confidence levels below a card); ListedPrecision is the share of them holding a right
+	// procedure the citizen can pick (an out-of-scope query answered with a list is wrong),
+	// ListedFirst the share with it first.
+	Listed          int     `json:"listed"`
+	ListedPrecision float64 `json:"listed_precision"`
+	ListedFirst     float64 `json:"listed_first"`
 
 	Misses []EvalMiss `json:"misses,omitempty"`
 }
@@ -100,13 +107,23 @@ func EvaluateFunc(qs []EvalQuery, search func(query string) Result) EvalReport {
 	r.Queries = len(qs)
 	abstained, abstainedOOS := 0, 0
 	wrongAbstain := 0
-	confidentRight := 0
+	confidentRight, listedRight, listedFirst := 0, 0, 0
 	for _, q := range qs {
 		res := search(q.Query)
-		if res.Confidence == ConfidenceOne && !res.Abstain && len(res.Hits) > 0 {
+		switch shown := shownOptions(res); {
+		case res.Abstain || len(shown) == 0:
+		case res.Confidence == ConfidenceOne:
 			r.Confident++
-			if first := res.Hits[0]; len(q.Expect) > 0 && hitExpected(first, q.Expect) {
+			if len(q.Expect) > 0 && hitExpected(shown[0], q.Expect) {
 				confidentRight++
+			}
+		default:
+			r.Listed++
+			if i := slices.IndexFunc(shown, func(h Hit) bool { return len(q.Expect) > 0 && hitExpected(h, q.Expect) }); i >= 0 {
+				listedRight++
+				if i == 0 {
+					listedFirst++
+				}
 			}
 		}
 		var got []string
@@ -163,6 +180,10 @@ func EvaluateFunc(qs []EvalQuery, search func(query string) Result) EvalReport {
 	if r.Confident > 0 {
 		r.ConfidentPrecision = float64(confidentRight) / float64(r.Confident)
 	}
+	if r.Listed > 0 {
+		r.ListedPrecision = float64(listedRight) / float64(r.Listed)
+		r.ListedFirst = float64(listedFirst) / float64(r.Listed)
+	}
 	if r.InScope > 0 {
 		n := float64(r.InScope)
 		r.Hit1 /= n
@@ -187,10 +208,25 @@ func (r EvalReport) Text() string {
 	fmt.Fprintf(&b, "Hit@1 %.3f  Hit@3 %.3f  Hit@5 %.3f  MRR %.3f\n", r.Hit1, r.Hit3, r.Hit5, r.MRR)
 	fmt.Fprintf(&b, "abstention precision %.3f  recall %.3f  wrongly abstained in-scope %.3f\n",
 		r.AbstainPrecision, r.AbstainRecall, r.WrongAbstain)
+	fmt.Fprintf(&b, "cards %d, right %.3f; lists or questions %d, holding a right one %.3f (first %.3f)\n",
+		r.Confident, r.ConfidentPrecision, r.Listed, r.ListedPrecision, r.ListedFirst)
 	for _, m := range r.Misses {
 		fmt.Fprintf(&b, "  miss: %q expect %v got %v (rank %d)\n", m.Query, m.Expect, m.Got, m.Rank)
 	}
 	return b.String()
+}
+
+// shownOptions is what the citizen is shown: the hits (at most five, as the bot lists
+// them), or the options of a clarifying question.
+func shownOptions(res Result) []Hit {
+	if res.Confidence == ConfidenceClarify && res.Clarify != nil && len(res.Clarify.Options) > 0 {
+		hs := make([]Hit, len(res.Clarify.Options))
+		for i, o := range res.Clarify.Options {
+			hs[i] = Hit{Record: o}
+		}
+		return hs
+	}
+	return res.Hits[:min(len(res.Hits), 5)]
 }
 
 // hitExpected reports whether h's record or one of its level variants is expected.
