@@ -485,6 +485,11 @@ func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *Confi
 	var best, second exVote
 	if x.Len() > 0 {
 		best, second = vote(x.nearest(&a, exNeighbours))
+		if st := ix.syn.namedState(a.seqTok[:a.typedLen]); st >= 0 {
+			// A shared example near the message may be about a sibling that does not fit
+			// the state the message names ("mất" near an example about the first issue).
+			best.code, second.code = ix.fitSibling(best, st), ix.fitSibling(second, st)
+		}
 		res = ix.applyExamples(res, best, second, limit)
 	}
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
