@@ -488,7 +488,8 @@ func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *Confi
 		if st := ix.syn.namedState(a.seqTok[:a.typedLen]); st >= 0 {
 			// A shared example near the message may be about a sibling that does not fit
 			// the state the message names ("mất" near an example about the first issue).
-			best.code, second.code = ix.fitSibling(best, st), ix.fitSibling(second, st)
+			typed := ix.syn.findActions(a.seq[:a.typedLen])
+			best.code, second.code = ix.fitSibling(best, st, typed), ix.fitSibling(second, st, typed)
 		}
 		res = ix.applyExamples(res, best, second, limit)
 	}

@@ -193,7 +193,7 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 	// A state of the document named ("hết hạn", "bị mất"): the sibling whose action fits it
 	// first.
 	if st := ix.syn.namedState(a.seqTok[:a.typedLen]); st >= 0 {
-		ix.preferFitting(cands, st)
+		ix.preferFitting(cands, st, ix.syn.findActions(a.seq[:a.typedLen]))
 	}
 	var full []bool
 	res.Hits, full = ix.groupHits(cands, limit)

@@ -73,18 +73,38 @@ func (s *Synonyms) namedState(seq []token) int {
 	return best
 }
 
+// statePhraseAt reports whether seq names state phrase w at p. A one-word phrase must be
+// typed with its diacritics: typed without, "mo", "ban", "mat" are as often "mở", "bản",
+// "mặt" as "mờ", "bán", "mất".
 func statePhraseAt(seq []token, p int, w []token) bool {
 	for k, t := range w {
-		if q := seq[p+k]; q.folded != t.folded || !sameAccents(q, t.exact) {
+		q := seq[p+k]
+		if q.folded != t.folded || !sameAccents(q, t.exact) {
+			return false
+		}
+		if len(w) == 1 && q.exact == q.folded && t.exact != t.folded {
 			return false
 		}
 	}
 	return true
 }
 
+// typedLead reports whether the message names, as typed, an action document d's name
+// starts with ("thu hồi" of "Thu hồi chứng nhận đăng ký xe"): the citizen said what to do,
+// and a state named beside it ("bán xe rồi … thu hồi") does not override it.
+func (ix *Index) typedLead(d int32, typed []int) bool {
+	return slices.ContainsFunc(typed, func(a int) bool { return containsSeq(ix.docs[d].lead, ix.syn.actions[a]) })
+}
+
 // familyLeads are the words a name may start with before its object besides the actions
 // of synonyms.yaml: the plain issue and registration verbs.
 var familyLeads = [][]string{{"dang", "ky"}, {"cap"}, {"doi"}, {"lam"}}
+
+// familyCovShare: a sibling put first for a state must cover at least this share of
+// what the family's best candidate covers of the message. An object as generic as
+// "giấy phép" makes siblings of licences for different activities, and the message's
+// other words tell them apart.
+const familyCovShare = 0.9
 
 // minFamilyWords: an object of fewer words ("hộ" of "Tách hộ") says too little to make
 // records siblings.
@@ -261,7 +281,7 @@ func (ix *Index) fitRank(d int32, st *stateRule) int {
 // preferFitting puts, for a message naming state st, the sibling whose action fits the
 // state first among its family's candidates: it takes the score of the family's best
 // candidate, which takes its own. cands are ranked and stay so.
-func (ix *Index) preferFitting(cands []cand, st int) {
+func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 	rule := &ix.syn.states[st]
 	done := map[int32]bool{}
 	swapped := false
@@ -271,10 +291,16 @@ func (ix *Index) preferFitting(cands []cand, st int) {
 			continue
 		}
 		done[f] = true
+		if ix.typedLead(cands[i].doc, typed) {
+			continue
+		}
 		best, bestR := i, ix.fitRank(cands[i].doc, rule)
 		for j := i + 1; j < len(cands) && bestR > 0; j++ {
 			if ix.docs[cands[j].doc].family != f {
 				continue
+			}
+			if cands[j].cov < familyCovShare*cands[i].cov {
+				continue // a generic object ("giấy phép"): it misses words the first has
 			}
 			if r := ix.fitRank(cands[j].doc, rule); r < bestR {
 				best, bestR = j, r
@@ -294,9 +320,9 @@ func (ix *Index) preferFitting(cands []cand, st int) {
 // st: the sibling of the example's procedure that fits the state best (the most local
 // level among equals), or the example's own code when none fits better. An office's own
 // example is its word and stands.
-func (ix *Index) fitSibling(v exVote, st int) string {
+func (ix *Index) fitSibling(v exVote, st int, typed []int) string {
 	d, ok := ix.docOf[v.code]
-	if !ok || v.ex.Account != "" || ix.docs[d].family < 0 {
+	if !ok || v.ex.Account != "" || ix.docs[d].family < 0 || ix.typedLead(d, typed) {
 		return v.code
 	}
 	rule := &ix.syn.states[st]
