@@ -106,6 +106,14 @@ var familyLeads = [][]string{{"dang", "ky"}, {"cap"}, {"doi"}, {"lam"}}
 // other words tell them apart.
 const familyCovShare = 0.9
 
+// An object held by more than max(genericMinNames, 1/genericShare of the catalogue)
+// names is generic ("thông tin", "giấy phép", "hoạt động": 116, 402, 334 of the 2,642
+// national names; "thường trú" 16, "thẻ căn cước" 5): it makes no family.
+const (
+	genericMinNames = 20
+	genericShare    = 50
+)
+
 // minFamilyWords: an object of fewer words ("hộ" of "Tách hộ") says too little to make
 // records siblings.
 const minFamilyWords = 2
@@ -211,9 +219,10 @@ func (ix *Index) buildFamilies(objects []string) {
 	for d := range ix.docs {
 		ix.docs[d].family = -1
 	}
+	maxNames := max(genericMinNames, len(ix.docs)/genericShare)
 	for _, o := range order {
 		ds := byObj[o]
-		if len(ds) < 2 {
+		if len(ds) < 2 || ix.namesHolding(strings.Fields(o), maxNames) > maxNames {
 			continue
 		}
 		f := int32(len(ix.families))
@@ -222,6 +231,19 @@ func (ix *Index) buildFamilies(objects []string) {
 			ix.docs[d].family = f
 		}
 	}
+}
+
+// namesHolding counts the names holding the words obj in a row, stopping past limit.
+func (ix *Index) namesHolding(obj []string, limit int) int {
+	n := 0
+	for d := range ix.docs {
+		if containsSeq(ix.docs[d].key, obj) {
+			if n++; n > limit {
+				break
+			}
+		}
+	}
+	return n
 }
 
 // isPlain reports whether a name's actions are only the plain issue or registration
