@@ -31,7 +31,7 @@ type stateRule struct {
 }
 
 func compileState(e stateEntry) (stateRule, error) {
-	var st stateRule
+	st := stateRule{plain: e.Plain}
 	for _, w := range e.When {
 		if toks := tokenize(Normalize(w)); len(toks) > 0 {
 			st.when = append(st.when, toks)
@@ -100,11 +100,14 @@ func (ix *Index) typedLead(d int32, typed []int) bool {
 // of synonyms.yaml: the plain issue and registration verbs.
 var familyLeads = [][]string{{"dang", "ky"}, {"cap"}, {"doi"}, {"lam"}}
 
+// plainLeads are the leading words of a first issue or registration.
+var plainLeads = [][]string{{"dang", "ky"}, {"cap"}, {"lam"}}
+
 // familyCovShare: a sibling put first for a state must cover at least this share of
 // what the family's best candidate covers of the message. An object as generic as
 // "giấy phép" makes siblings of licences for different activities, and the message's
 // other words tell them apart.
-const familyCovShare = 0.9
+const familyCovShare = 0.6
 
 // An object held by more than max(genericMinNames, 1/genericShare of the catalogue)
 // names is generic ("thông tin", "giấy phép", "hoạt động": 116, 402, 334 of the 2,642
@@ -252,7 +255,7 @@ func (ix *Index) namesHolding(obj []string, limit int) int {
 func (s *Synonyms) isPlain(lead, key []string) bool {
 	for i := 0; i < len(lead); {
 		n := 0
-		for _, l := range familyLeads {
+		for _, l := range plainLeads {
 			if len(l) <= len(lead)-i && slices.Equal(lead[i:i+len(l)], l) {
 				n = len(l)
 				break
