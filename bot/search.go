@@ -23,12 +23,18 @@ type indexSearcher struct {
 // Find maps procedures.Result to the bot's terms: ConfidenceOne → one card, Few → a list,
 // Clarify → a question with the options, None → nothing (the query is recorded).
 func (s indexSearcher) Find(account, text string, limit int) Found {
+	return s.FindIn(account, text, limit, procedures.Scope{})
+}
+
+// FindIn is Find for an office handling the procedures of sc (procedures.Index.SearchIn):
+// of one procedure's records at several levels or agencies, the office's answers.
+func (s indexSearcher) FindIn(account, text string, limit int, sc procedures.Scope) Found {
 	start := time.Now()
 	var ex procedures.AccountExamples
 	if s.examples != nil {
 		ex = s.examples(account)
 	}
-	res := s.index().SearchWith(text, limit, ex)
+	res := s.index().SearchIn(text, limit, ex, sc)
 	if s.observe != nil {
 		s.observe(string(res.Confidence), time.Since(start))
 	}

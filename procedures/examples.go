@@ -463,13 +463,22 @@ func vote(nb []Neighbour) (best, second exVote) {
 // (applyExamples), and a one-card answer the model (confidence.json) does not trust
 // enough becomes a list (ConfidenceFew), in the same order.
 func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
-	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence)
+	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence, nil)
 	return res
 }
 
-// searchWith is SearchWith with the confidence model m (nil: none); it also returns the
-// features the model read, and false for an answer by code (nothing to decide).
-func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *ConfidenceModel) (Result, confFeatures, bool) {
+// SearchIn is SearchWith for an office handling the procedures of scope s: of the
+// records of one procedure at several levels or agencies, the office's answers
+// (preferInScope), before the confidence decision. The zero Scope is SearchWith.
+func (ix *Index) SearchIn(query string, limit int, x AccountExamples, s Scope) Result {
+	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence, &s)
+	return res
+}
+
+// searchWith is SearchWith with the confidence model m (nil: none) and the office scope s
+// (nil: none); it also returns the features the model read, and false for an answer by
+// code (nothing to decide).
+func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *ConfidenceModel, s *Scope) (Result, confFeatures, bool) {
 	if limit <= 0 {
 		limit = 5
 	}
@@ -492,6 +501,9 @@ func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *Confi
 			best.code, second.code = ix.fitSibling(best, st, typed), ix.fitSibling(second, st, typed)
 		}
 		res = ix.applyExamples(res, best, second, limit)
+	}
+	if s != nil && !s.Empty() {
+		ix.preferInScope(&res, *s)
 	}
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 		return res, confFeatures{}, true

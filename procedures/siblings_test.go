@@ -168,3 +168,60 @@ func TestNamedState(t *testing.T) {
 		}
 	}
 }
+
+// An office's search answers with the record of a procedure it handles among the
+// procedure's records at several levels (the same name) or differing only by level or
+// agency (siblings with the same actions), before the confidence decision, which does not
+// change: the procedure is the same.
+func TestSearchInScope(t *testing.T) {
+	ix := builtinIndex(t)
+	q := "mất cà vẹt xe làm lại ở đâu"
+	plain := ix.SearchWith(q, 5, AccountExamples{})
+	if len(plain.Hits) == 0 || !strings.HasPrefix(plain.Hits[0].Record.Name, "Cấp lại chứng nhận đăng ký xe") {
+		t.Fatalf("SearchWith(%q) = %+v", q, plain.Hits)
+	}
+	top := plain.Hits[0].Record.Code
+	other := "1.013080"
+	if top == other {
+		other = "1.013082"
+	}
+	s := Scope{Codes: []string{other}}
+	res := ix.SearchIn(q, 5, AccountExamples{}, s)
+	if len(res.Hits) == 0 || res.Hits[0].Record.Code != other {
+		t.Fatalf("SearchIn(%q, %v): first %+v, want %s", q, s.Codes, res.Hits, other)
+	}
+	if !slices.ContainsFunc(res.Hits[0].Variants, func(r *Record) bool { return r.Code == top }) {
+		t.Errorf("SearchIn: %s not kept as a variant: %v", top, res.Hits[0].Variants)
+	}
+	if res.Confidence != plain.Confidence || res.Hits[0].Score != plain.Hits[0].Score {
+		t.Errorf("SearchIn changed the decision: %s %.3f, was %s %.3f", res.Confidence, res.Hits[0].Score, plain.Confidence, plain.Hits[0].Score)
+	}
+	if got := ix.SearchIn(q, 5, AccountExamples{}, Scope{}); got.Hits[0].Record.Code != top {
+		t.Errorf("SearchIn with the zero Scope: first %s, want %s", got.Hits[0].Record.Code, top)
+	}
+}
+
+func TestSearchInScopeNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	q := "cấp lại thẻ căn cước"
+	plain := ix.SearchWith(q, 5, AccountExamples{})
+	// A province's police department (the portal names it "Phòng cảnh sát quản lý hành
+	// chính về trật tự xã hội").
+	s := Scope{Agencies: []string{"Cảnh sát quản lý hành chính"}, Levels: []string{"Cấp tỉnh"}}
+	res := ix.SearchIn(q, 5, AccountExamples{}, s)
+	if len(plain.Hits) == 0 || len(res.Hits) == 0 {
+		t.Fatalf("no hits: %+v / %+v", plain, res)
+	}
+	if s.Contains(plain.Hits[0].Record) {
+		t.Fatalf("the commune-level record was expected first without a scope: %s", plain.Hits[0].Record.Name)
+	}
+	if r := res.Hits[0].Record; !s.Contains(r) || !strings.HasPrefix(r.Name, "Cấp lại thẻ căn cước") {
+		t.Errorf("SearchIn: first %s %q, want the province's Cấp lại thẻ căn cước", r.Code, r.Name)
+	}
+	if res.Confidence != plain.Confidence {
+		t.Errorf("SearchIn changed the confidence: %s, was %s", res.Confidence, plain.Confidence)
+	}
+}
