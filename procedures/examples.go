@@ -499,6 +499,12 @@ func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *Confi
 			// the state the message names ("mất" near an example about the first issue).
 			typed := ix.syn.findActions(a.seq[:a.typedLen])
 			best.code, second.code = ix.fitSibling(best, st, typed), ix.fitSibling(second, st, typed)
+			if ix.stateFitsTop(res, st) && best.ex.Account == "" && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, best.code) }) {
+				// The search found the sibling that fits the state; a shared example about
+				// a procedure it did not find at all shares the state's words, not the
+				// object ("thất lạc" of another document).
+				best, second = exVote{}, exVote{}
+			}
 		}
 		res = ix.applyExamples(res, best, second, limit)
 	}

@@ -360,3 +360,17 @@ func (ix *Index) fitSibling(v exVote, st int, typed []int) string {
 	}
 	return ix.docs[best].rec.Code
 }
+
+// stateFitsTop reports whether the search's first hit is a sibling whose action fits
+// state st (not only as a plain first issue).
+func (ix *Index) stateFitsTop(res Result, st int) bool {
+	if len(res.Hits) == 0 || res.Hits[0].Record == nil {
+		return false
+	}
+	d, ok := ix.docOf[res.Hits[0].Record.Code]
+	if !ok || ix.docs[d].family < 0 {
+		return false
+	}
+	rule := &ix.syn.states[st]
+	return ix.fitRank(d, rule) < len(rule.fits)
+}

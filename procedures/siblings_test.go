@@ -115,6 +115,10 @@ func TestSearchStatesBuiltin(t *testing.T) {
 		{"hết hạn", "em ở trọ đăng ký tạm trú được một năm, giờ tạm trú sắp hết hạn", "Gia hạn tạm trú"},
 		{"mất", "hộ chiếu bị mất", "Trình báo mất hộ chiếu"},
 		{"mất", "hộ chiếu bị trộm khi đi du lịch", "Trình báo mất hộ chiếu"},
+		// A shared example about another document lost ("thất lạc") does not override the
+		// sibling the search found.
+		{"thất lạc", "cà vẹt xe bị thất lạc", "Cấp lại chứng nhận đăng ký xe"},
+		{"thất lạc", "hộ chiếu của tôi bị thất lạc", "Trình báo mất hộ chiếu"},
 		{"hỏng", "căn cước bị gãy đôi", "Cấp đổi thẻ căn cước"},
 		{"sai", "thẻ căn cước in sai ngày sinh", "Cấp đổi thẻ căn cước"},
 		{"nhầm", "căn cước ghi nhầm quê quán", "Cấp đổi thẻ căn cước"},
@@ -131,6 +135,7 @@ func TestSearchStatesNational(t *testing.T) {
 	checkStates(t, NewIndex(realCatalog(t), Options{}), []stateCase{
 		{"hết hạn", "căn cước quá hạn bị phạt không", "Cấp đổi thẻ căn cước"},
 		{"mất", "hộ chiếu bị mất", "Trình báo mất hộ chiếu"},
+		{"thất lạc", "cà vẹt xe bị thất lạc", "Cấp lại chứng nhận đăng ký xe"},
 		{"hỏng", "căn cước bị gãy đôi", "Cấp đổi thẻ căn cước"},
 		{"sai", "thẻ căn cước in sai ngày sinh", "Cấp đổi thẻ căn cước"},
 		{"sai", "trên căn cước bị sai tên", "Cấp đổi thẻ căn cước"},
