@@ -139,10 +139,10 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		b.addRecord(d, r)
 		ix.docOf[r.Code] = int32(d)
 	}
-	ix.buildFamilies(b.objects)
 	b.docStart[n] = len(b.occs)
 	b.weighTerms(b.docFreqs())
 	b.weighPostings()
+	ix.buildFamilies(b.objects)
 	for d := range ix.docs {
 		for _, id := range ix.docs[d].head {
 			ix.docs[d].headW += ix.idf[id]

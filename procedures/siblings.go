@@ -237,10 +237,23 @@ func (ix *Index) buildFamilies(objects []string) {
 }
 
 // namesHolding counts the names holding the words obj in a row, stopping past limit.
+// Only the documents of obj's rarest word or word pair can (the postings are built).
 func (ix *Index) namesHolding(obj []string, limit int) int {
+	var docs []posting
+	for i := range obj {
+		keys := []string{obj[i]}
+		if i > 0 {
+			keys = append(keys, obj[i-1]+" "+obj[i])
+		}
+		for _, k := range keys {
+			if id, ok := ix.terms[k]; ok && (docs == nil || len(ix.postings[id]) < len(docs)) {
+				docs = ix.postings[id]
+			}
+		}
+	}
 	n := 0
-	for d := range ix.docs {
-		if containsSeq(ix.docs[d].key, obj) {
+	for _, p := range docs {
+		if containsSeq(ix.docs[p.doc].key, obj) {
 			if n++; n > limit {
 				break
 			}
