@@ -43,6 +43,14 @@ type Searcher interface {
 	Find(account, text string, limit int) Found
 }
 
+// ScopedSearcher is a Searcher that searches for an office (Account.Scope): of one
+// procedure's records at several levels or agencies, the one the office handles answers,
+// before the search decides how sure it is. IndexSearcher is one; with another Searcher
+// the bot narrows the outcome afterwards only (NarrowToScope).
+type ScopedSearcher interface {
+	FindIn(account, text string, limit int, s procedures.Scope) Found
+}
+
 // FoundKind is what a search means for the reply.
 type FoundKind int
 

@@ -64,7 +64,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
-	found := inScope(acc, b.search.Find(acc.ID, text, maxListed))
+	found := inScope(acc, b.find(acc, text, maxListed))
 	// A labelled example said what the text is: the office's hours, or a person.
 	switch found.Intent {
 	case procedures.IntentOfficeHours:

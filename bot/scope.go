@@ -12,6 +12,14 @@ import (
 // named the procedure.
 func inScope(acc *account, f Found) Found { return NarrowToScope(acc.Scope, f) }
 
+// find searches for acc: with its scope when the searcher can (ScopedSearcher).
+func (b *Bot) find(acc *account, text string, limit int) Found {
+	if ss, ok := b.search.(ScopedSearcher); ok && !acc.Scope.Empty() {
+		return ss.FindIn(acc.ID, text, limit, acc.Scope)
+	}
+	return b.search.Find(acc.ID, text, limit)
+}
+
 // NarrowToScope narrows a search outcome to the procedures of scope s: when the best
 // match is another office's, a referral replaces the card; a list led by another
 // office's procedure becomes that referral followed by this office's matches (a list of

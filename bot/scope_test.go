@@ -127,3 +127,38 @@ func TestReferralThenOwnMatches(t *testing.T) {
 		t.Errorf("picking 1 after the referral = %s", describe(msgs))
 	}
 }
+
+// scopedSearch records the scope the bot searched with.
+type scopedSearch struct {
+	fixedSearch
+	got *procedures.Scope
+}
+
+func (s scopedSearch) FindIn(_, _ string, _ int, sc procedures.Scope) Found {
+	*s.got = sc
+	return s.f
+}
+
+// The bot searches with the office's scope when the searcher can (ScopedSearcher), so
+// the search answers with the office's variant of a procedure before it decides how sure
+// it is; an office without a scope searches as before.
+func TestSearchWithTheOfficesScope(t *testing.T) {
+	sc := procedures.Scope{Codes: []string{"1.014061"}}
+	h := newHarness(t, func(a *Account) { a.Scope = sc })
+	idcard, _ := h.cat.ByCode("1.014061")
+	var got procedures.Scope
+	b, err := New(Deps{Clock: func() time.Time { return h.now }, State: h.state, Stats: h.stats, Catalog: h.cat,
+		Search:    scopedSearch{fixedSearch{Found{Kind: FoundOne, Hits: []*procedures.Record{idcard}}}, &got},
+		Accounts:  []Account{h.b.byID["benthanh"].Account},
+		Messenger: func(string) (Messenger, bool) { return h.msgr, true }, QR: h.qr, Attachments: h.attach})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.b = b
+	if msgs := h.text("lam can cuoc"); !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.014061") {
+		t.Errorf("reply = %s", describe(msgs))
+	}
+	if len(got.Codes) != 1 || got.Codes[0] != "1.014061" {
+		t.Errorf("searched with scope %+v, want the office's %+v", got, sc)
+	}
+}

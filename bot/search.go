@@ -24,16 +24,22 @@ type indexSearcher struct {
 // Find maps procedures.Result to the bot's terms: ConfidenceOne → one card, Few → a list,
 // Clarify → a question with the options, None → nothing (the query is recorded).
 func (s indexSearcher) Find(account, text string, limit int) Found {
+	return s.FindIn(account, text, limit, procedures.Scope{})
+}
+
+// FindIn is Find for an office handling the procedures of sc (procedures.Index.SearchIn):
+// of one procedure's records at several levels or agencies, the office's answers.
+func (s indexSearcher) FindIn(account, text string, limit int, sc procedures.Scope) Found {
 	start := time.Now()
 	var ex procedures.AccountExamples
 	if s.examples != nil {
 		ex = s.examples(account)
 	}
 	ix := s.index()
-	key := memoKey{account: account, text: text, limit: limit}
+	key := memoKey{account: account, scope: scopeKey(sc), text: text, limit: limit}
 	f, confidence, ok := s.memo.get(ix, ex.Snapshot(), key)
 	if !ok {
-		res := ix.SearchWith(text, limit, ex)
+		res := ix.SearchIn(text, limit, ex, sc)
 		f, confidence = found(res), string(res.Confidence)
 		s.memo.put(ix, ex.Snapshot(), key, f, confidence)
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/oabot/oabot/procedures"
@@ -23,8 +24,22 @@ const (
 
 type memoKey struct {
 	account string
+	scope   string // scopeKey of the office's scope: an office's settings may change it
 	text    string
 	limit   int
+}
+
+// scopeKey is sc as a comparable string.
+func scopeKey(sc procedures.Scope) string {
+	if sc.Empty() {
+		return ""
+	}
+	var b strings.Builder
+	for _, part := range [][]string{sc.Codes, sc.Fields, sc.Agencies, sc.Levels, sc.ExcludeCodes} {
+		b.WriteString(strings.Join(part, "\x1f"))
+		b.WriteByte(0x1e)
+	}
+	return b.String()
 }
 
 type memoEntry struct {

@@ -114,7 +114,7 @@ type ConfSample struct {
 func (ix *Index) ConfidenceSamples(qs []EvalQuery, x AccountExamples) []ConfSample {
 	var out []ConfSample
 	for _, q := range qs {
-		res, f, ok := ix.searchWith(q.Query, 5, x, nil)
+		res, f, ok := ix.searchWith(q.Query, 5, x, nil, nil)
 		if !ok || res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 			continue
 		}

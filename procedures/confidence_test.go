@@ -125,8 +125,8 @@ func TestTrainConfidence(t *testing.T) {
 func TestConfidenceNeverReorders(t *testing.T) {
 	ix, x := seedIndex(t)
 	for _, q := range readQueries(t, "testdata/queries-blind4.jsonl") {
-		with, _, _ := ix.searchWith(q.Query, 5, x.For(""), defaultConfidence)
-		without, _, _ := ix.searchWith(q.Query, 5, x.For(""), nil)
+		with, _, _ := ix.searchWith(q.Query, 5, x.For(""), defaultConfidence, nil)
+		without, _, _ := ix.searchWith(q.Query, 5, x.For(""), nil, nil)
 		if len(with.Hits) != len(without.Hits) {
 			t.Fatalf("%q: %d hits with the model, %d without", q.Query, len(with.Hits), len(without.Hits))
 		}

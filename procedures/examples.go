@@ -486,19 +486,33 @@ func vote(nb []Neighbour) (best, second exVote) {
 // hits, and a one-card answer the model (confidence.json) does not trust enough becomes
 // a list (ConfidenceFew), in the same order.
 func (ix *Index) SearchWith(query string, limit int, x AccountExamples) Result {
-	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence)
+	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence, nil)
 	return res
 }
 
-// searchWith is SearchWith with the confidence model m (nil: none) and the shipped
-// ranker when it is enabled; it also returns the features the model read, and false for
-// an answer by code (nothing to decide).
-func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *ConfidenceModel) (Result, confFeatures, bool) {
-	return ix.searchRanked(query, limit, x, m, activeRanker())
+// SearchIn is SearchWith for an office handling the procedures of scope s: of the
+// records of one procedure at several levels or agencies, the office's answers
+// (preferInScope), before the confidence decision. The zero Scope is SearchWith.
+func (ix *Index) SearchIn(query string, limit int, x AccountExamples, s Scope) Result {
+	res, _, _ := ix.searchWith(query, limit, x, defaultConfidence, &s)
+	return res
 }
 
-// searchRanked is searchWith with the ranker r (nil: the search's own order).
+// searchWith is SearchWith with the confidence model m (nil: none), the shipped ranker
+// when it is enabled and the office scope s (nil: none); it also returns the features
+// the model read, and false for an answer by code (nothing to decide).
+func (ix *Index) searchWith(query string, limit int, x AccountExamples, m *ConfidenceModel, s *Scope) (Result, confFeatures, bool) {
+	return ix.searchFull(query, limit, x, m, activeRanker(), s)
+}
+
+// searchRanked is searchWith with the ranker r (nil: the search's own order) and no scope.
 func (ix *Index) searchRanked(query string, limit int, x AccountExamples, m *ConfidenceModel, r *RankerModel) (Result, confFeatures, bool) {
+	return ix.searchFull(query, limit, x, m, r, nil)
+}
+
+// searchFull is the whole search: records, the examples' vote, the ranker r, the office
+// scope s, the confidence model m.
+func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *ConfidenceModel, r *RankerModel, s *Scope) (Result, confFeatures, bool) {
 	if limit <= 0 {
 		limit = 5
 	}
@@ -520,6 +534,9 @@ func (ix *Index) searchRanked(query string, limit int, x AccountExamples, m *Con
 			r.rerank(&res, ix.rankFeatures(&st))
 		}
 		res.Hits = res.Hits[:min(limit, len(res.Hits))]
+	}
+	if s != nil && !s.Empty() {
+		ix.preferInScope(&res, *s)
 	}
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 		return res, confFeatures{}, true
@@ -562,6 +579,18 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		st.nb = x.nearest(a, exNeighbours)
 		var second exVote
 		st.best, second = vote(st.nb)
+		if state := ix.syn.namedState(a.seqTok[:a.typedLen]); state >= 0 {
+			// A shared example near the message may be about a sibling that does not fit
+			// the state the message names ("mất" near an example about the first issue).
+			typed := ix.syn.findActions(a.seq[:a.typedLen])
+			st.best.code, second.code = ix.fitSibling(st.best, state, typed), ix.fitSibling(second, state, typed)
+			if ix.stateFitsTop(st.res, state) && st.best.ex.Account == "" && !slices.ContainsFunc(st.res.Hits, func(h Hit) bool { return hitHas(h, st.best.code) }) {
+				// The search found the sibling that fits the state; a shared example about
+				// a procedure it did not find at all shares the state's words, not the
+				// object ("thất lạc" of another document).
+				st.best, second = exVote{}, exVote{}
+			}
+		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 	}
 	return st

@@ -86,6 +86,11 @@ type docInfo struct {
 	// ends: the name starts with an action that ends or withdraws something ("thu hồi",
 	// "hủy", "chấm dứt" …; see endingActions).
 	ends []int16
+	// family: index into Index.families, the records about the same object (other
+	// actions, levels, variants; siblings.go); -1 when the record has none.
+	family int32
+	lead   []string // the actions the name starts with, folded ("cap lai")
+	plain  bool     // the name is a plain first issue or registration (no other action)
 }
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
@@ -104,7 +109,9 @@ type Index struct {
 	known    map[string]bool     // words of the synonym table (never "repaired")
 	// knownExact: the synonym table's words as written ("nhiêu" of "bao nhiêu").
 	knownExact map[string]bool
-	groups     [][]int32 // group → docs
+	groups     [][]int32        // group → docs
+	families   [][]int32        // family → docs (siblings.go)
+	docOf      map[string]int32 // record code → doc
 	pool       sync.Pool
 }
 
@@ -125,13 +132,17 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	recs := c.All()
 	n := len(recs)
 	ix.docs = make([]docInfo, n)
-	b := &indexBuilder{ix: ix, docStart: make([]int, n+1), fieldLen: make([][numFields]int32, n), groupIDs: map[string]int32{}}
+	b := &indexBuilder{ix: ix, docStart: make([]int, n+1), fieldLen: make([][numFields]int32, n), groupIDs: map[string]int32{},
+		objects: make([]string, n)}
+	ix.docOf = make(map[string]int32, n)
 	for d, r := range recs {
 		b.addRecord(d, r)
+		ix.docOf[r.Code] = int32(d)
 	}
 	b.docStart[n] = len(b.occs)
 	b.weighTerms(b.docFreqs())
 	b.weighPostings()
+	ix.buildFamilies(b.objects)
 	for d := range ix.docs {
 		for _, id := range ix.docs[d].head {
 			ix.docs[d].headW += ix.idf[id]
@@ -169,6 +180,7 @@ type indexBuilder struct {
 	totLen   [numFields]float64
 	groupIDs map[string]int32 // group key → index into Index.groups
 	kb       []byte           // scratch for building term keys
+	objects  []string         // document → the object its name acts on (familyObject)
 }
 
 // occ is one occurrence of a term in a field of a document.
@@ -250,6 +262,8 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 	di.citizen = slices.ContainsFunc(syn.citizen, func(c []string) bool { return containsSeq(nameExact, c) })
 	di.ageLo, di.ageHi = nameAges(nameToks)
 	di.ends = syn.leadEndings(keyToks)
+	di.lead, b.objects[d] = syn.familyObject(nameToks)
+	di.plain = syn.isPlain(di.lead, keyToks)
 	for _, t := range nameHead(nameToks) {
 		if !syn.isStop(t) {
 			di.head = append(di.head, b.termID(t.folded))

@@ -208,7 +208,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 			}
 		} else {
 			f[0], f[18] = floor, 1
-			d = ix.docOf(h.Record)
+			d = ix.docFor(h.Record)
 		}
 		if d < 0 {
 			continue
@@ -251,12 +251,13 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	return out
 }
 
-// docOf is the document of record r, or -1.
-func (ix *Index) docOf(r *Record) int32 {
-	for d := range ix.docs {
-		if ix.docs[d].rec == r {
-			return int32(d)
-		}
+// docFor is the document of record r, or -1.
+func (ix *Index) docFor(r *Record) int32 {
+	if r == nil {
+		return -1
+	}
+	if d, ok := ix.docOf[r.Code]; ok && ix.docs[d].rec == r {
+		return d
 	}
 	return -1
 }

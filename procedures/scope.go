@@ -54,3 +54,69 @@ func (s Scope) Contains(r *Record) bool {
 
 // foldKey is a selector's comparable form: folded, lower case, single spaces.
 func foldKey(s string) string { return strings.Join(strings.Fields(Fold(Normalize(s))), " ") }
+
+// preferInScope answers the first hit (each hit of a clarifying question) with the record
+// scope s holds among the records of one procedure at several levels or agencies: the
+// hit's level variants (the same name), then its siblings with the same actions and
+// qualifiers (siblings.go), the most local first. The record it replaces becomes a
+// variant; the scores, and so the confidence, stay: the procedure is the same. A
+// clarifying question's options follow their hits.
+func (ix *Index) preferInScope(res *Result, s Scope) {
+	swapped := map[*Record]*Record{}
+	for i := range res.Hits {
+		if i > 0 && res.Clarify == nil {
+			// Lower hits stay as found: the bot weighs the office's best one against the
+			// leader (bot.ownIsClose), and answering each with its in-scope variant turned
+			// other offices' questions from referrals into lists (unsealed sets, --office).
+			break
+		}
+		h := &res.Hits[i]
+		if h.Record == nil || s.Contains(h.Record) {
+			continue
+		}
+		old := h.Record
+		if j := slices.IndexFunc(h.Variants, s.Contains); j >= 0 {
+			h.Variants = slices.Clone(h.Variants)
+			h.Record, h.Variants[j] = h.Variants[j], old
+		} else if v := ix.levelSibling(old, s); v != nil {
+			h.Record, h.Variants = v, append([]*Record{old}, h.Variants...)
+		} else {
+			continue
+		}
+		swapped[old] = h.Record
+	}
+	if res.Clarify != nil && len(swapped) > 0 {
+		opts := slices.Clone(res.Clarify.Options)
+		for k, o := range opts {
+			if v, ok := swapped[o]; ok {
+				opts[k] = v
+			}
+		}
+		res.Clarify = &Clarify{Topic: res.Clarify.Topic, Options: opts}
+	}
+}
+
+// levelSibling is the sibling of r that scope s holds and that differs from r only by
+// level or agency (the same leading actions and qualifiers), the most local one; nil when
+// there is none.
+func (ix *Index) levelSibling(r *Record, s Scope) *Record {
+	d, ok := ix.docOf[r.Code]
+	if !ok || ix.docs[d].family < 0 {
+		return nil
+	}
+	di := &ix.docs[d]
+	best := int32(-1)
+	for _, o := range ix.families[di.family] {
+		od := &ix.docs[o]
+		if o == d || !slices.Equal(od.lead, di.lead) || !slices.Equal(od.quals, di.quals) || !s.Contains(od.rec) {
+			continue
+		}
+		if best < 0 || od.levelRank > ix.docs[best].levelRank {
+			best = o
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return ix.docs[best].rec
+}

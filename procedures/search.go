@@ -191,6 +191,11 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
+	// A state of the document named ("hết hạn", "bị mất"): the sibling whose action fits it
+	// first.
+	if st := ix.syn.namedState(a.seqTok[:a.typedLen]); st >= 0 {
+		ix.preferFitting(cands, st, ix.syn.findActions(a.seq[:a.typedLen]))
+	}
 	var full []bool
 	var reps []cand
 	res.Hits, full, reps = ix.groupHits(cands, limit)

@@ -34,6 +34,7 @@ type Synonyms struct {
 	verbs      [][]token       // administrative verbs ("đăng ký", "cấp", "nộp"…)
 	notVerbs   [][]token       // phrases whose verb is no administrative act ("làm việc")
 	consumer   [][]token       // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
+	states     []stateRule     // states of a document a citizen names ("hết hạn", "mất") and the actions that fit
 }
 
 type ruleKind int
@@ -64,6 +65,7 @@ type synonymsFile struct {
 	Verbs      []string            `yaml:"verbs"`
 	NotVerbs   []string            `yaml:"not_verbs"`
 	Consumer   []string            `yaml:"consumer"`
+	States     []stateEntry        `yaml:"states"`
 }
 
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
@@ -210,6 +212,14 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 		if len(ex) > 0 {
 			s.citizen = append(s.citizen, ex)
 		}
+	}
+	for i, e := range f.States {
+		st, err := compileState(e)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("states[%d]: %v", i, err))
+			continue
+		}
+		s.states = append(s.states, st)
 	}
 	for k, rs := range s.rules {
 		// Longest phrase first; on equal length replace < aspect < expand (the order kinds

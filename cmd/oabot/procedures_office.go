@@ -75,7 +75,7 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 		if want == nil {
 			continue // out of every office's business, or not in this catalogue
 		}
-		f := bot.NarrowToScope(scope, search.Find(id, q.Query, 5))
+		f := bot.NarrowToScope(scope, search.(bot.ScopedSearcher).FindIn(id, q.Query, 5, scope))
 		if scope.Contains(want) {
 			out.Own++
 			switch {

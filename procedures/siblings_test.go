@@ -1,0 +1,232 @@
+package procedures
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func siblingCodes(ix *Index, code string) []string {
+	var out []string
+	for _, r := range ix.Siblings(code) {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+// checkSiblings: code's siblings hold every code of want and none of not.
+func checkSiblings(t *testing.T, ix *Index, code string, want, not []string) {
+	t.Helper()
+	got := siblingCodes(ix, code)
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("Siblings(%s) = %v, want it to hold %s", code, got, w)
+		}
+	}
+	for _, n := range not {
+		if slices.Contains(got, n) {
+			t.Errorf("Siblings(%s) = %v, want it without %s", code, got, n)
+		}
+	}
+}
+
+// Records about the same object are siblings whatever their action (cấp, cấp lại, cấp
+// đổi, gia hạn, trình báo mất, sang tên), level or qualifier; records about another
+// object sharing words (the international driving licence, the passport's validity) are
+// not.
+func TestSiblingsBuiltin(t *testing.T) {
+	ix := builtinIndex(t)
+	// ID card: first issue (two age ranges), replacement after loss, renewal.
+	checkSiblings(t, ix, "1.014064", []string{"1.014061", "1.014062", "1.014063"}, []string{"1.014064", "3.000228"})
+	// Driving licence: renewal and replacement; not the international one.
+	checkSiblings(t, ix, "3.000347", []string{"3.000348"}, []string{"3.000353"})
+	// Passport: its issue and the report of its loss; not the restoring of its validity.
+	checkSiblings(t, ix, "1.010386", []string{"1.001456"}, []string{"1.010384"})
+	// Vehicle registration certificate: renewal, replacement, change of owner, withdrawal.
+	checkSiblings(t, ix, "1.013079", []string{"1.013076", "1.013080", "1.013082", "1.013065"}, nil)
+	// Temporary residence: registration and its extension.
+	checkSiblings(t, ix, "1.002755", []string{"1.004194"}, []string{"1.004222"})
+	if got := ix.Siblings("9.999999"); got != nil {
+		t.Errorf("Siblings of an unknown code = %v", got)
+	}
+}
+
+func TestSiblingsNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	// The ID card at every level (commune, province, central) and with every action; not
+	// the certificate of identity (giấy chứng nhận căn cước), another document.
+	checkSiblings(t, ix, "1.014064", []string{"2.001194", "1.000757", "1.014063", "2.001195", "2.000200", "1.014062"}, []string{"1.014068", "1.014067"})
+	checkSiblings(t, ix, "3.000348", []string{"3.000346", "3.000347"}, []string{"3.000353"})
+	// An object held by many names ("thông tin", "giấy phép") makes no family.
+	if got := siblingCodes(ix, "1.010098"); len(got) != 0 { // Khai thác thông tin …
+		t.Errorf("Siblings(1.010098) = %v, want none (generic object)", got)
+	}
+}
+
+// familyObject takes the leading actions and the qualifiers at the object's ends away.
+func TestFamilyObject(t *testing.T) {
+	syn := DefaultSynonyms()
+	for name, want := range map[string]string{
+		"Cấp lại thẻ căn cước":                                          "the can cuoc",
+		"Cấp thẻ căn cước cho người dưới 14 tuổi":                       "the can cuoc",
+		"Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp xã)":       "ho chieu pho thong",
+		"Thủ tục đăng ký khai sinh có yếu tố nước ngoài":                "khai sinh",
+		"Đổi chứng nhận đăng ký xe, biển số xe bằng dịch vụ công":       "chung nhan dang ky xe",
+		"Cấp, cấp lại, gia hạn Giấy phép lao động cho người nước ngoài": "giay phep lao dong",
+		"Tách hộ": "",
+	} {
+		if _, got := syn.familyObject(tokenize(Normalize(name))); got != want {
+			t.Errorf("familyObject(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// stateCase: a message naming a state of a document, and the start of the name of the
+// procedure that fits it.
+type stateCase struct{ state, query, want string }
+
+func checkStates(t *testing.T, ix *Index, cases []stateCase) {
+	t.Helper()
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ix.NewExamples(seed).For("")
+	for _, c := range cases {
+		res := ix.SearchWith(c.query, 5, x)
+		if len(res.Hits) == 0 || !strings.HasPrefix(res.Hits[0].Record.Name, c.want) {
+			got := "nothing"
+			if len(res.Hits) > 0 {
+				got = res.Hits[0].Record.Name
+			}
+			t.Errorf("[%s] %q: first %q, want %q…", c.state, c.query, got, c.want)
+		}
+	}
+}
+
+// A message naming what happened to a document gets the sibling whose action fits it
+// (synonyms.yaml "states"), over the shared examples' vote for another sibling and over
+// the ranking's. Each of these failed before the states.
+func TestSearchStatesBuiltin(t *testing.T) {
+	checkStates(t, builtinIndex(t), []stateCase{
+		{"hết hạn", "em ở trọ đăng ký tạm trú được một năm, giờ tạm trú sắp hết hạn", "Gia hạn tạm trú"},
+		{"mất", "hộ chiếu bị mất", "Trình báo mất hộ chiếu"},
+		{"mất", "hộ chiếu bị trộm khi đi du lịch", "Trình báo mất hộ chiếu"},
+		// A shared example about another document lost ("thất lạc") does not override the
+		// sibling the search found.
+		{"thất lạc", "cà vẹt xe bị thất lạc", "Cấp lại chứng nhận đăng ký xe"},
+		{"thất lạc", "hộ chiếu của tôi bị thất lạc", "Trình báo mất hộ chiếu"},
+		{"hỏng", "căn cước bị gãy đôi", "Cấp đổi thẻ căn cước"},
+		{"sai", "thẻ căn cước in sai ngày sinh", "Cấp đổi thẻ căn cước"},
+		{"nhầm", "căn cước ghi nhầm quê quán", "Cấp đổi thẻ căn cước"},
+		// A typed action stands beside a state: selling the car, the citizen asks about
+		// withdrawing the registration.
+		{"bán", "bán xe rồi thì thu hồi đăng ký xe ở đâu", "Thu hồi"},
+	})
+}
+
+func TestSearchStatesNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	checkStates(t, NewIndex(realCatalog(t), Options{}), []stateCase{
+		{"hết hạn", "căn cước quá hạn bị phạt không", "Cấp đổi thẻ căn cước"},
+		{"mất", "hộ chiếu bị mất", "Trình báo mất hộ chiếu"},
+		{"thất lạc", "cà vẹt xe bị thất lạc", "Cấp lại chứng nhận đăng ký xe"},
+		{"hỏng", "căn cước bị gãy đôi", "Cấp đổi thẻ căn cước"},
+		{"sai", "thẻ căn cước in sai ngày sinh", "Cấp đổi thẻ căn cước"},
+		{"sai", "trên căn cước bị sai tên", "Cấp đổi thẻ căn cước"},
+		{"sai", "thông tin cư trú bị ghi sai", "Điều chỉnh thông tin về cư trú"},
+		{"lần đầu", "chưa có bằng lái xe thì làm sao", "Cấp giấy phép lái xe"},
+	})
+}
+
+// States are read from what was typed, with diacritics agreeing for one word: "mo" is
+// as often "mở" as "mờ".
+func TestNamedState(t *testing.T) {
+	ix := builtinIndex(t)
+	name := func(q string) string {
+		a := ix.analyse(q)
+		st := ix.syn.namedState(a.seqTok[:a.typedLen])
+		if st < 0 {
+			return ""
+		}
+		return ix.syn.states[st].fits[0][0]
+	}
+	for q, want := range map[string]string{
+		"căn cước bị mất":                  "cap",  // cấp lại
+		"bằng lái hết hạn":                 "gia",  // gia hạn
+		"thẻ bị gãy":                       "cap",  // cấp đổi
+		"giấy khai sinh ghi sai":           "cai",  // cải chính
+		"xe đổi chủ":                       "sang", // sang tên
+		"mo quan karaoke":                  "",
+		"ban sao giay khai sinh":           "",
+		"cắt khẩu cho người đã mất":        "cap",
+		"đổi bằng lái mất bao lâu":         "", // "mất bao lâu" asks the time
+		"hôm qua tôi làm mất căn cước rồi": "cap",
+	} {
+		if got := name(q); got != want {
+			t.Errorf("state of %q: fits %q, want %q", q, got, want)
+		}
+	}
+}
+
+// An office's search answers with the record of a procedure it handles among the
+// procedure's records at several levels (the same name) or differing only by level or
+// agency (siblings with the same actions), before the confidence decision, which does not
+// change: the procedure is the same.
+func TestSearchInScope(t *testing.T) {
+	ix := builtinIndex(t)
+	q := "mất cà vẹt xe làm lại ở đâu"
+	plain := ix.SearchWith(q, 5, AccountExamples{})
+	if len(plain.Hits) == 0 || !strings.HasPrefix(plain.Hits[0].Record.Name, "Cấp lại chứng nhận đăng ký xe") {
+		t.Fatalf("SearchWith(%q) = %+v", q, plain.Hits)
+	}
+	top := plain.Hits[0].Record.Code
+	other := "1.013080"
+	if top == other {
+		other = "1.013082"
+	}
+	s := Scope{Codes: []string{other}}
+	res := ix.SearchIn(q, 5, AccountExamples{}, s)
+	if len(res.Hits) == 0 || res.Hits[0].Record.Code != other {
+		t.Fatalf("SearchIn(%q, %v): first %+v, want %s", q, s.Codes, res.Hits, other)
+	}
+	if !slices.ContainsFunc(res.Hits[0].Variants, func(r *Record) bool { return r.Code == top }) {
+		t.Errorf("SearchIn: %s not kept as a variant: %v", top, res.Hits[0].Variants)
+	}
+	if res.Confidence != plain.Confidence || res.Hits[0].Score != plain.Hits[0].Score {
+		t.Errorf("SearchIn changed the decision: %s %.3f, was %s %.3f", res.Confidence, res.Hits[0].Score, plain.Confidence, plain.Hits[0].Score)
+	}
+	if got := ix.SearchIn(q, 5, AccountExamples{}, Scope{}); got.Hits[0].Record.Code != top {
+		t.Errorf("SearchIn with the zero Scope: first %s, want %s", got.Hits[0].Record.Code, top)
+	}
+}
+
+func TestSearchInScopeNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	q := "cấp lại thẻ căn cước"
+	plain := ix.SearchWith(q, 5, AccountExamples{})
+	// A province's police department (the portal names it "Phòng cảnh sát quản lý hành
+	// chính về trật tự xã hội").
+	s := Scope{Agencies: []string{"Cảnh sát quản lý hành chính"}, Levels: []string{"Cấp tỉnh"}}
+	res := ix.SearchIn(q, 5, AccountExamples{}, s)
+	if len(plain.Hits) == 0 || len(res.Hits) == 0 {
+		t.Fatalf("no hits: %+v / %+v", plain, res)
+	}
+	if s.Contains(plain.Hits[0].Record) {
+		t.Fatalf("the commune-level record was expected first without a scope: %s", plain.Hits[0].Record.Name)
+	}
+	if r := res.Hits[0].Record; !s.Contains(r) || !strings.HasPrefix(r.Name, "Cấp lại thẻ căn cước") {
+		t.Errorf("SearchIn: first %s %q, want the province's Cấp lại thẻ căn cước", r.Code, r.Name)
+	}
+	if res.Confidence != plain.Confidence {
+		t.Errorf("SearchIn changed the confidence: %s, was %s", res.Confidence, plain.Confidence)
+	}
+}
