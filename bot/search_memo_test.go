@@ -103,3 +103,17 @@ func codes(rs []*procedures.Record) []string {
 	}
 	return out
 }
+
+// An office whose scope changed gets answers for its new scope, not the kept ones.
+func TestScopeKeyTellsScopesApart(t *testing.T) {
+	scopes := []procedures.Scope{{}, {Fields: []string{"Cư trú"}}, {Fields: []string{"Cư trú", "Hộ tịch"}},
+		{Agencies: []string{"Cư trú"}}, {Fields: []string{"Cư trú"}, Levels: []string{"Cấp xã"}}, {ExcludeCodes: []string{"1.004222"}}}
+	seen := map[string]int{}
+	for i, sc := range scopes {
+		k := scopeKey(sc)
+		if j, ok := seen[k]; ok {
+			t.Errorf("scopes %d and %d share the key %q", j, i, k)
+		}
+		seen[k] = i
+	}
+}
