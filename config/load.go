@@ -28,7 +28,7 @@ func Default() Config {
 		Zalo:  Zalo{APIBase: "https://openapi.zalo.me", OAuthBase: "https://oauth.zaloapp.com"},
 		Bot:   Bot{TakeoverQuiet: 30 * time.Minute, RateLimitPerMinute: 20, NudgeInterval: 5 * time.Minute},
 		Queue: Queue{
-			Partitions: 16, Workers: 16, ClaimIdle: 30 * time.Second, LeaseTTL: 10 * time.Second,
+			Partitions: 16, Workers: 16, IngestFirst: true, ClaimIdle: 30 * time.Second, LeaseTTL: 10 * time.Second,
 			MaxDeliveries: 5, JobTimeout: 20 * time.Second, StreamMaxLen: 100_000,
 			DedupeTTL: 48 * time.Hour, MaxEventAge: 3 * time.Hour, EnqueueTimeout: time.Second,
 			MemorySize: 1000, RetryBackoff: time.Second, RetryBackoffMax: 5 * time.Minute,
@@ -187,6 +187,7 @@ func applyEnv(cfg *Config, getenv func(string) string) []string {
 	boolean("OABOT_EMULATOR_ENABLED", &cfg.Emulator.Enabled)
 	integer("OABOT_QUEUE_PARTITIONS", &cfg.Queue.Partitions)
 	integer("OABOT_QUEUE_WORKERS", &cfg.Queue.Workers)
+	boolean("OABOT_QUEUE_INGEST_FIRST", &cfg.Queue.IngestFirst)
 	return problems
 }
 

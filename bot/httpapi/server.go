@@ -44,6 +44,9 @@ type Options struct {
 	Accounts []Account
 	// Queue stores accepted events durably (required).
 	Queue queue.Enqueuer
+	// Ingest, when set, counts the webhook's requests in flight for the workers
+	// (queue.Ingest).
+	Ingest *queue.Ingest
 	// Ready reports whether the service can take traffic (Redis reachable, consumers
 	// running); nil means always ready.
 	Ready func(ctx context.Context) error

@@ -90,6 +90,7 @@ func (c *Counters) Count(o Outcome) int64 {
 // webhook takes one Zalo event: read (size-limited), decode, route, verify, drop if
 // stale, then dedupe-and-enqueue in one atomic step; 200 only once it is stored.
 func (s *Server) webhook(c *gin.Context) {
+	defer s.o.Ingest.Begin()()
 	start := s.o.Now()
 	account, outcome, err := s.ingest(c)
 	code := StatusCode(outcome)

@@ -41,6 +41,7 @@ type QueueOptions struct {
 	MaxEventAge   time.Duration // transient failures of an older event dead-letter it [3h]
 	Logger        *zap.Logger
 	Observer      queue.Observer
+	Ingest        *queue.Ingest // when set, each job waits while the webhook is in a burst
 }
 
 // Queue is a bounded in-process queue. A conversation always maps to one partition, whose
@@ -449,6 +450,7 @@ func (q *Queue) dead1(job queue.Job, err error, took time.Duration, reason strin
 }
 
 func (q *Queue) call(ctx context.Context, h queue.Handler, job queue.Job) (err error) {
+	q.opts.Ingest.Yield(ctx)
 	ctx, cancel := context.WithTimeout(ctx, q.opts.JobTimeout)
 	defer cancel()
 	defer func() {

@@ -64,6 +64,9 @@ type QueueOptions struct {
 	Block         time.Duration // XREADGROUP BLOCK; also the shutdown latency [1s]
 	Logger        *zap.Logger   // [nop]
 	Observer      queue.Observer
+	// Ingest, when set, makes a worker wait while the webhook is in a burst
+	// (queue.Ingest.Yield) before each job.
+	Ingest *queue.Ingest
 }
 
 func (o *QueueOptions) setDefaults() {

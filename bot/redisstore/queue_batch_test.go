@@ -160,3 +160,47 @@ func TestBatcherGroupsCallersAndKeepsTheirErrors(t *testing.T) {
 		t.Error("a cancelled call's command was sent")
 	}
 }
+
+// While the webhook is in a burst, a worker waits (queue.Ingest) before each job, at
+// most MaxWait: the event waits in the stream and is handled all the same.
+func TestWorkersYieldToWebhookBurst(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	in := &queue.Ingest{Busy: 1, MaxWait: 300 * time.Millisecond}
+	q := newTestQueue(t, rdb, prefix, func(o *QueueOptions) { o.Ingest = in })
+	handled := make(chan time.Time, 4)
+	stop := startQueue(t, q, queue.HandlerFunc(func(ctx context.Context, job queue.Job) error {
+		handled <- time.Now()
+		return nil
+	}))
+	defer stop()
+	end1, end2 := in.Begin(), in.Begin() // a burst: 2 requests in flight
+	ctx := context.Background()
+	enq := func(k string) time.Time {
+		at := time.Now()
+		if _, err := q.Enqueue(ctx, queue.Job{Account: "a", OAID: "oa", UserID: "u", EventName: "user_send_text",
+			DedupeKey: k, Raw: []byte(`{}`), ReceivedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	at := enq("burst")
+	select {
+	case got := <-handled:
+		if d := got.Sub(at); d < 250*time.Millisecond {
+			t.Errorf("handled %v after enqueue during a burst; want a wait of about 300ms", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job was never handled during a long burst")
+	}
+	if in.Yielded() == 0 {
+		t.Error("no worker yielded")
+	}
+	end1()
+	end2()
+	enq("quiet")
+	select {
+	case <-handled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job was not handled after the burst")
+	}
+}

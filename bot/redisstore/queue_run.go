@@ -439,6 +439,7 @@ func (r *runner) process(ctx context.Context, o *owned, m redis.XMessage, attemp
 			r.deadLetter(ctx, o.p, m, attempt-1, errTooManyDeliveries.Error())
 			return true
 		}
+		q.opts.Ingest.Yield(ctx)
 		start := time.Now()
 		err := r.call(ctx, job)
 		took := time.Since(start)

@@ -112,6 +112,8 @@ type service struct {
 	cfg    config.Config
 	log    *zap.Logger
 	stdout io.Writer
+	// ingest tells the workers when the webhook is in a burst (queue.Ingest).
+	ingest queue.Ingest
 
 	rdb      redisstore.Client // nil in memory mode
 	queue    queue.Queue
@@ -202,7 +204,7 @@ func (s *service) openStores(ctx context.Context) error {
 		s.queue = inmem.NewQueue(inmem.QueueOptions{Partitions: q.Partitions, Size: q.MemorySize,
 			DedupeTTL: q.DedupeTTL, MaxDeliveries: q.MaxDeliveries, JobTimeout: q.JobTimeout,
 			MaxEventAge: q.MaxEventAge, RetryBase: q.RetryBackoff, RetryMax: q.RetryBackoffMax,
-			Logger: s.log.Named("queue"), Observer: s.jobObs})
+			Logger: s.log.Named("queue"), Observer: s.jobObs, Ingest: s.ingestFor()})
 		s.state = inmem.NewStore(s.cfg.Conversation.TTL)
 		s.tokens = zalo.NewMemoryTokenStore()
 		return nil
@@ -217,7 +219,8 @@ func (s *service) openStores(ctx context.Context) error {
 	rq, err := redisstore.NewQueue(s.rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: q.Partitions,
 		Workers: q.Workers, ClaimIdle: q.ClaimIdle, LeaseTTL: q.LeaseTTL, MaxDeliveries: q.MaxDeliveries,
 		JobTimeout: q.JobTimeout, StreamMaxLen: q.StreamMaxLen, DedupeTTL: q.DedupeTTL, MaxEventAge: q.MaxEventAge,
-		RetryBase: q.RetryBackoff, RetryMax: q.RetryBackoffMax, Logger: s.log.Named("queue"), Observer: s.jobObs})
+		RetryBase: q.RetryBackoff, RetryMax: q.RetryBackoffMax, Logger: s.log.Named("queue"), Observer: s.jobObs,
+		Ingest: s.ingestFor()})
 	if err != nil {
 		return err
 	}
@@ -355,7 +358,7 @@ func jobPipeline(followers followerStore, conv queue.Handler) queue.Handler {
 // mount theirs on it.
 func (s *service) newWebhook() error {
 	api, err := httpapi.New(httpapi.Options{
-		Logger: s.log, Accounts: webhookAccounts(s.accounts.Snapshot()), Queue: s.queue, Observer: s.webhookObs,
+		Logger: s.log, Accounts: webhookAccounts(s.accounts.Snapshot()), Queue: s.queue, Observer: s.webhookObs, Ingest: &s.ingest,
 		EnqueueTimeout: s.cfg.Queue.EnqueueTimeout, MaxEventAge: s.cfg.Queue.MaxEventAge,
 		Ready: s.ready, ReadyDetails: s.readyDetails,
 	})
@@ -533,3 +536,11 @@ func demoNames(as []config.Account) string {
 }
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// ingestFor is the webhook-burst signal the workers yield to (queue.ingest_first).
+func (s *service) ingestFor() *queue.Ingest {
+	if !s.cfg.Queue.IngestFirst {
+		return nil
+	}
+	return &s.ingest
+}
