@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,8 @@ const ingestCitizens = 100000
 // (a fake Zalo API on loopback) while the service also handles what it accepts: search,
 // cards, replies, follower registry. Closed loop, ingestConns connections. Compare with
 // BenchmarkIngestBareGin in the same run: events/s and p50/p99 of the webhook.
+// OABOT_BENCH_EXTRA adds configuration to the service's, e.g. "queue: {ingest_first: false}"
+// or "queue: {workers: 1}", to measure one change against another in the same run.
 func BenchmarkIngestService(b *testing.B) {
 	fake := zalotest.New()
 	var mu sync.Mutex
@@ -38,7 +41,7 @@ func BenchmarkIngestService(b *testing.B) {
 		answered[m.UserID] = true
 		mu.Unlock()
 	})
-	base := opsService(b, redistest.URL(b), fmt.Sprintf("oabot-bench-%d:", time.Now().UnixNano()), fake, "")
+	base := opsService(b, redistest.URL(b), fmt.Sprintf("oabot-bench-%d:", time.Now().UnixNano()), fake, os.Getenv("OABOT_BENCH_EXTRA"))
 	closedLoop(b, base+"/webhook", func() int {
 		mu.Lock()
 		defer mu.Unlock()
