@@ -43,9 +43,10 @@ var rankFeatureNames = []string{
 	"example_top",     // the examples' vote labels it
 	"not_searched",    // the search did not find it (an example added it)
 	"name_words",      // words of its name / 20, capped at 1
+	"state_fit",       // the message names a state ("mất", "hết hạn"): +1 its action fits it, -1 a sibling's does and its does not
 }
 
-const numRankFeatures = 20
+const numRankFeatures = 21
 
 // RankerModel is the ranker's linear score over rankFeatureNames.
 type RankerModel struct {
@@ -174,6 +175,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		}
 	}
 	floor := math.Log(minRelativeScore)
+	state := ix.syn.namedState(a.seqTok[:a.typedLen])
 	out := make([][]float64, len(st.res.Hits))
 	for i, h := range st.res.Hits {
 		f := make([]float64, numRankFeatures)
@@ -247,6 +249,15 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 			f[15] = -0.5
 		}
 		f[19] = min(1, float64(len(di.key))/20)
+		if state >= 0 && di.family >= 0 {
+			rule := &ix.syn.states[state]
+			switch r := ix.fitRank(d, rule); {
+			case r < len(rule.fits):
+				f[20] = 1
+			case r > len(rule.fits):
+				f[20] = -1
+			}
+		}
 	}
 	return out
 }
