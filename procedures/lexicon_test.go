@@ -48,6 +48,7 @@ var lexiconPhrasings = map[string][]struct {
 		{"giấy khai sinh ghi sai ngày sinh", []string{"1.004859"}},
 		{"tìm thấy hộ chiếu đã báo mất", []string{"1.010384"}},
 		{"bằng lái hết hạn", []string{"3.000347"}},
+		{"tạm trú sắp hết hạn", []string{"1.002755"}},
 		{"xe đổi chủ", []string{"1.013076"}},
 	},
 	"regional": {
