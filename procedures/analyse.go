@@ -118,7 +118,7 @@ func (ix *Index) analyse(query string) analysed {
 // and repairs typos. ctx marks the context words: they are known for what they are and
 // never "repaired" into catalogue words ("bình dương" is no typo of "sinh …").
 func (ix *Index) queryTokens(query string) (toks []token, ctx []bool) {
-	toks = tokenize(Normalize(query))
+	toks = ix.syn.respell(tokenize(Normalize(query)))
 	if len(toks) > 64 {
 		toks = toks[:64]
 	}

@@ -15,9 +15,13 @@ import (
 //go:embed synonyms.yaml
 var defaultSynonymsYAML []byte
 
+//go:embed lexicon.yaml
+var defaultLexiconYAML []byte
+
 // Synonyms is the compiled query-rewriting table (see synonyms.yaml for the format).
 type Synonyms struct {
 	rules     map[string][]*rule // by first folded token; longest first
+	spell     map[string][]*rule // lexicon respellings, by first folded token; longest first
 	stop      map[string]bool    // stopwords as written (normalised, with diacritics)
 	stopPlain map[string]bool    // stopwords written without diacritics: match unaccented typing
 	// stopByFold: folded form → the one stopword with diacritics that folds to it ("duoc"
@@ -68,28 +72,105 @@ type synonymsFile struct {
 	States     []stateEntry        `yaml:"states"`
 }
 
-// DefaultSynonyms returns the built-in table (procedures/synonyms.yaml).
+// lexiconFamily is one family of the citizen lexicon (lexicon.yaml): the catalogue's
+// terms with the citizens' words for them, by how they rewrite a query.
+type lexiconFamily struct {
+	Family string `yaml:"family"`
+	About  string `yaml:"about"`
+	// Targets says where the left sides come from: "catalogue" (the default: words of
+	// the catalogue's names) or "grammar" (words of synonyms.yaml's grammar sections).
+	Targets string              `yaml:"targets"`
+	Spell   map[string][]string `yaml:"spell"`
+	Replace map[string][]string `yaml:"replace"`
+	Expand  map[string][]string `yaml:"expand"`
+}
+
+// parseLexicon reads a lexicon in the lexicon.yaml format: a list of families.
+func parseLexicon(data []byte) ([]lexiconFamily, error) {
+	var fams []lexiconFamily
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fams); err != nil {
+		return nil, fmt.Errorf("lexicon: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, f := range fams {
+		switch {
+		case f.Family == "":
+			return nil, fmt.Errorf("lexicon: a family without a name")
+		case seen[f.Family]:
+			return nil, fmt.Errorf("lexicon: family %q twice", f.Family)
+		case f.Targets != "" && f.Targets != "catalogue" && f.Targets != "grammar":
+			return nil, fmt.Errorf("lexicon: family %q: unknown targets %q", f.Family, f.Targets)
+		}
+		seen[f.Family] = true
+	}
+	return fams, nil
+}
+
+// DefaultSynonyms returns the built-in table (procedures/synonyms.yaml) with the citizen
+// lexicon (procedures/lexicon.yaml).
 func DefaultSynonyms() *Synonyms {
-	s, err := ParseSynonyms(defaultSynonymsYAML)
+	s, err := ParseSynonymsLexicon(defaultSynonymsYAML, defaultLexiconYAML)
 	if err != nil {
-		// The embedded file is covered by tests; a broken one is a build error.
-		panic("procedures: built-in synonyms.yaml: " + err.Error())
+		// The embedded files are covered by tests; a broken one is a build error.
+		panic("procedures: built-in synonyms.yaml/lexicon.yaml: " + err.Error())
 	}
 	return s
 }
 
-// ParseSynonyms compiles a synonyms table in the synonyms.yaml format.
+// ParseSynonyms compiles a synonyms table in the synonyms.yaml format, without lexicon.
 func ParseSynonyms(data []byte) (*Synonyms, error) {
+	return ParseSynonymsLexicon(data, nil)
+}
+
+// phraseKey is a rule phrase as written (normalised words), for finding a phrase declared
+// twice.
+func phraseKey(phrase string) string {
+	var ws []string
+	for _, t := range tokenize(Normalize(phrase)) {
+		ws = append(ws, t.exact)
+	}
+	return strings.Join(ws, " ")
+}
+
+// ParseSynonymsLexicon compiles a synonyms table (synonyms.yaml format) together with a
+// citizen lexicon (lexicon.yaml format; nil for none). A lexicon family's replace and
+// expand entries join the table's sections of the same name; its spell entries are
+// applied to the typed words before every other rule. A phrase the lexicon declares may
+// be declared nowhere else, in the lexicon or the table: one place per concept.
+func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 	var f synonymsFile
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(strings.NewReader(string(table)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("synonyms: %w", err)
 	}
-	s := &Synonyms{rules: map[string][]*rule{}, stop: map[string]bool{}, stopPlain: map[string]bool{},
-		context: map[string]bool{}, ctxPlain: map[string]bool{}}
+	var fams []lexiconFamily
+	if lexicon != nil {
+		var err error
+		if fams, err = parseLexicon(lexicon); err != nil {
+			return nil, err
+		}
+	}
+	s := &Synonyms{rules: map[string][]*rule{}, spell: map[string][]*rule{}, stop: map[string]bool{},
+		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{}}
 	var problems []string
-	addRule := func(kind ruleKind, to string, froms []string, asp Aspect) {
+	claims := map[string]string{} // phrase as written → where a rule declares it
+	claim := func(where string, froms []string, lex bool) {
+		for _, from := range froms {
+			k := phraseKey(from)
+			if k == "" {
+				continue
+			}
+			if prev, ok := claims[k]; ok && (lex || strings.HasPrefix(prev, "lexicon")) {
+				problems = append(problems, fmt.Sprintf("%q declared twice (%s; %s)", from, prev, where))
+				continue
+			}
+			claims[k] = where
+		}
+	}
+	addTo := func(into map[string][]*rule, kind ruleKind, to string, froms []string, asp Aspect) {
 		toToks := tokenize(Normalize(to))
 		if kind == ruleExpand && len(toToks) == 0 {
 			problems = append(problems, fmt.Sprintf("expand: empty expansion for %v", froms))
@@ -106,8 +187,11 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 				r.from = append(r.from, t.folded)
 				r.exact = append(r.exact, t.exact)
 			}
-			s.rules[r.from[0]] = append(s.rules[r.from[0]], r)
+			into[r.from[0]] = append(into[r.from[0]], r)
 		}
+	}
+	addRule := func(kind ruleKind, to string, froms []string, asp Aspect) {
+		addTo(s.rules, kind, to, froms, asp)
 	}
 	keys := func(m map[string][]string) []string {
 		ks := make([]string, 0, len(m))
@@ -118,7 +202,22 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 		return ks
 	}
 	for _, to := range keys(f.Replace) {
+		claim("replace "+to, f.Replace[to], false)
 		addRule(ruleReplace, to, f.Replace[to], AspectNone)
+	}
+	for _, fam := range fams {
+		for _, to := range keys(fam.Replace) {
+			claim("lexicon "+fam.Family+" replace "+to, fam.Replace[to], true)
+			addRule(ruleReplace, to, fam.Replace[to], AspectNone)
+		}
+		for _, to := range keys(fam.Spell) {
+			if len(tokenize(Normalize(to))) == 0 {
+				problems = append(problems, fmt.Sprintf("lexicon %s: empty respelling for %v", fam.Family, fam.Spell[to]))
+				continue
+			}
+			claim("lexicon "+fam.Family+" spell "+to, fam.Spell[to], true)
+			addTo(s.spell, ruleReplace, to, fam.Spell[to], AspectNone)
+		}
 	}
 	for _, name := range keys(f.Aspects) {
 		a, ok := parseAspect(name)
@@ -126,10 +225,18 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 			problems = append(problems, fmt.Sprintf("aspects: unknown aspect %q", name))
 			continue
 		}
+		claim("aspects "+name, f.Aspects[name], false)
 		addRule(ruleAspect, "", f.Aspects[name], a)
 	}
 	for _, to := range keys(f.Expand) {
+		claim("expand "+to, f.Expand[to], false)
 		addRule(ruleExpand, to, f.Expand[to], AspectNone)
+	}
+	for _, fam := range fams {
+		for _, to := range keys(fam.Expand) {
+			claim("lexicon "+fam.Family+" expand "+to, fam.Expand[to], true)
+			addRule(ruleExpand, to, fam.Expand[to], AspectNone)
+		}
 	}
 	s.stopByFold = map[string]string{}
 	for _, w := range f.Stopwords {
@@ -227,6 +334,9 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 		sort.SliceStable(rs, func(i, j int) bool { return len(rs[i].from) > len(rs[j].from) })
 		s.rules[k] = rs
 	}
+	for _, rs := range s.spell {
+		sort.SliceStable(rs, func(i, j int) bool { return len(rs[i].from) > len(rs[j].from) })
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("synonyms: %s", strings.Join(problems, "; "))
 	}
@@ -251,6 +361,54 @@ func (s *Synonyms) match(toks []token, i int) *rule {
 		}
 	}
 	return nil
+}
+
+// respell rewrites the typed words the lexicon's spell entries name into the standard
+// spelling ("khai sanh" → "khai sinh", "mần" → "làm"), before any other rule reads them.
+// Unlike the other rules, a respelling matches only words typed as it is written: "hổng"
+// (Southern "không") is not "hong" of "so hong" (sổ hồng).
+func (s *Synonyms) respell(toks []token) []token {
+	if len(s.spell) == 0 {
+		return toks
+	}
+	var out []token
+	for i := 0; i < len(toks); {
+		var hit *rule
+	rules:
+		for _, r := range s.spell[toks[i].folded] {
+			if i+len(r.from) > len(toks) {
+				continue
+			}
+			for k := range r.from {
+				if t := toks[i+k]; t.exact != r.exact[k] && iyEnd(t.exact) != iyEnd(r.exact[k]) {
+					continue rules
+				}
+			}
+			hit = r
+			break
+		}
+		if hit == nil {
+			if out != nil {
+				out = append(out, toks[i])
+			}
+			i++
+			continue
+		}
+		if out == nil {
+			out = append(make([]token, 0, len(toks)+2), toks[:i]...)
+		}
+		for k, t := range hit.to {
+			if k == 0 {
+				t.brk = toks[i].brk
+			}
+			out = append(out, t)
+		}
+		i += len(hit.from)
+	}
+	if out == nil {
+		return toks
+	}
+	return out
 }
 
 // isStop reports whether a query word is a stopword. A word typed with diacritics must

@@ -1,0 +1,402 @@
+package procedures
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// lexiconPhrasings are citizen messages written for each family of lexicon.yaml (general
+// phrasings, not taken from the evaluation sets), with the built-in procedures one of
+// which must come first.
+var lexiconPhrasings = map[string][]struct {
+	query string
+	want  []string
+}{
+	"documents": {
+		{"giấy hôn thú làm ở đâu", []string{"1.000894"}},
+		{"xin cà vẹt xe bị mất", []string{"1.013082", "1.013080"}},
+		{"làm giấy chủ quyền nhà lần đầu", []string{"1.013978"}},
+		{"chúc thư có cần chứng thực không", []string{"2.001019"}},
+		{"mất bằng lái xe", []string{"3.000348"}},
+		{"xin giấy độc thân", []string{"1.004873"}},
+	},
+	"acts": {
+		{"nhập khẩu cho con vào nhà ngoại", []string{"1.004222"}},
+		{"cắt hộ khẩu cho con", []string{"1.003197"}},
+		{"bấm biển xe mới mua", []string{"1.013067", "1.012575"}},
+		{"báo vắng khi đi làm xa", []string{"1.003677"}},
+		{"công chứng chữ ký giấy ủy quyền", []string{"2.000884"}},
+		{"viết di chúc xong cần làm gì", []string{"2.001019"}},
+		{"tách khẩu ra ở riêng", []string{"1.010038"}},
+		{"đăng bộ nhà đất", []string{"1.013831"}},
+	},
+	"life-events": {
+		{"vợ mới sinh em bé", []string{"1.001193"}},
+		{"ông nội tôi vừa từ trần", []string{"1.000656"}},
+		{"hai đứa muốn lấy nhau", []string{"1.000894"}},
+		{"mở quán cà phê nhỏ", []string{"1.001612"}},
+		{"con đi học xa thuê phòng trọ", []string{"1.004194"}},
+		{"bố nhận con ngoài giá thú", []string{"1.001022"}},
+	},
+	"states": {
+		{"thẻ căn cước bị mất", []string{"1.014064"}},
+		{"căn cước bị gãy", []string{"1.014063"}},
+		{"giấy khai sinh ghi sai ngày sinh", []string{"1.004859"}},
+		{"tìm thấy hộ chiếu đã báo mất", []string{"1.010384"}},
+		{"bằng lái hết hạn", []string{"3.000347"}},
+		{"tạm trú sắp hết hạn", []string{"1.002755"}},
+		{"xe đổi chủ", []string{"1.013076"}},
+	},
+	"regional": {
+		{"làm giấy khai sanh cho con", []string{"1.001193"}},
+		{"mần căn cước ở đâu", []string{"1.014061"}},
+		{"xin cấp bảng số", []string{"1.013067", "1.012575"}},
+		{"chừ mần căn cước ở đâu", []string{"1.014061"}},
+		{"đăng ký tạm trú làm răng", []string{"1.004194"}},
+		{"nhập khẩu dzô nhà chồng", []string{"1.004222"}},
+	},
+	"chat": {
+		{"dk tam tru ntn", []string{"1.004194"}},
+		{"lam cccd lan dau can j", []string{"1.014061"}},
+		{"đk kết hôn vs ck cần j", []string{"1.000894"}},
+	},
+	"old-names": {
+		{"làm chứng minh thư", []string{"1.014061"}},
+		{"đổi căn cước công dân sang thẻ mới", []string{"1.014063"}},
+		{"đăng ký kt3", []string{"1.004194"}},
+		{"làm sổ tạm trú", []string{"1.004194"}},
+	},
+	"abbreviations": {
+		{"cấp lại gplx", []string{"3.000348"}},
+		{"rút bhxh 1 lần", []string{"1.001613"}},
+		{"lltp số 2", []string{"3.000333"}},
+		{"đăng ký hkd", []string{"1.001612"}},
+	},
+	"things": {
+		{"đăng ký xe honda mới mua", []string{"1.013067", "1.012575"}},
+		{"đăng ký oto", []string{"1.013067", "1.012575"}},
+		{"sang tên xe tay ga", []string{"1.013076"}},
+		{"làm căn cước cho trẻ nhỏ", []string{"1.014062"}},
+	},
+}
+
+// phraseSeqs returns the folded word sequences of a catalogue's names, with the
+// expansions of the abbreviations they use ("TNLĐ").
+func phraseSeqs(c *Catalog, syn *Synonyms) [][]string {
+	var out [][]string
+	for _, r := range c.All() {
+		var seq []string
+		for _, t := range tokenize(Normalize(r.Name)) {
+			seq = append(seq, t.folded)
+		}
+		out = append(out, seq)
+		for _, exp := range syn.expandAcronyms(r.Name) {
+			var e []string
+			for _, t := range exp {
+				e = append(e, t.folded)
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func foldedWords(s string) []string {
+	var out []string
+	for _, t := range tokenize(Normalize(s)) {
+		out = append(out, t.folded)
+	}
+	return out
+}
+
+// grammarWords returns the folded words of synonyms.yaml's grammar sections.
+func grammarWords(t *testing.T) map[string]bool {
+	t.Helper()
+	var f synonymsFile
+	if err := yaml.Unmarshal(defaultSynonymsYAML, &f); err != nil {
+		t.Fatal(err)
+	}
+	words := map[string]bool{}
+	add := func(list []string) {
+		for _, p := range list {
+			for _, w := range foldedWords(strings.ReplaceAll(p, "|", " ")) {
+				words[w] = true
+			}
+		}
+	}
+	add(f.Stopwords)
+	add(f.Context)
+	add(f.Verbs)
+	add(f.NotVerbs)
+	add(f.Actions)
+	add(f.Qualifiers)
+	add(f.Replace[""])
+	for _, ps := range f.Aspects {
+		add(ps)
+	}
+	return words
+}
+
+// targetFound reports whether a lexicon target is a catalogue term: each of its parts
+// (a comma separates the terms of one target: "căn cước, chứng minh nhân dân") occurs in
+// a name; for a grammar family, its words may be grammar words instead; a respelling may
+// also give the phrase of a rule (it respells "cất nhà" to "xây nhà" for the rules on
+// "xây nhà").
+func targetFound(to string, names [][]string, grammar map[string]bool, grammarOK, spell bool, rules map[string]bool) bool {
+	if spell && rules[phraseKey(to)] {
+		return true
+	}
+	for _, part := range strings.Split(to, ",") {
+		seq := foldedWords(part)
+		if slices.ContainsFunc(names, func(s []string) bool { return containsSeq(s, seq) }) {
+			continue
+		}
+		if grammarOK && !slices.ContainsFunc(seq, func(w string) bool { return !grammar[w] }) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// rulePhraseSet returns the phrases the replace and expand rules of synonyms.yaml and
+// the lexicon rewrite (normalised).
+func rulePhraseSet(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	var f synonymsFile
+	if err := yaml.Unmarshal(defaultSynonymsYAML, &f); err != nil {
+		t.Fatal(err)
+	}
+	add := func(m map[string][]string) {
+		for _, froms := range m {
+			for _, from := range froms {
+				out[phraseKey(from)] = true
+			}
+		}
+	}
+	add(f.Replace)
+	add(f.Expand)
+	for _, fam := range lexiconFamilies(t) {
+		add(fam.Replace)
+		add(fam.Expand)
+	}
+	return out
+}
+
+// nationalCatalogue returns the imported portal crawl, or nil (with a message) when the
+// shared data is absent.
+func nationalCatalogue(t *testing.T) *Catalog {
+	t.Helper()
+	if _, err := os.Stat(realDataPath); os.IsNotExist(err) {
+		t.Logf("national catalogue not present (%s): targets checked against the built-in catalogue only", realDataPath)
+		return nil
+	}
+	return realCatalog(t)
+}
+
+func lexiconFamilies(t *testing.T) []lexiconFamily {
+	t.Helper()
+	fams, err := parseLexicon(defaultLexiconYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fams
+}
+
+// targets returns a family's catalogue terms (left sides), by mode.
+func (f lexiconFamily) targets() map[string][]string {
+	out := map[string][]string{}
+	for mode, m := range map[string]map[string][]string{"spell": f.Spell, "replace": f.Replace, "expand": f.Expand} {
+		for to := range m {
+			out[mode] = append(out[mode], to)
+		}
+		slices.Sort(out[mode])
+	}
+	return out
+}
+
+// TestLexiconTargetsAreCatalogueTerms: every family's left side is words of the
+// catalogue's names (built-in or national), or for a "grammar" family, words of
+// synonyms.yaml's grammar sections. A lexicon rewriting towards words no name holds would
+// pull the search nowhere.
+func TestLexiconTargetsAreCatalogueTerms(t *testing.T) {
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	syn := DefaultSynonyms()
+	seqs := phraseSeqs(builtin, syn)
+	national := nationalCatalogue(t)
+	if national != nil {
+		seqs = append(seqs, phraseSeqs(national, syn)...)
+	}
+	grammar := grammarWords(t)
+	rulePhrases := rulePhraseSet(t)
+	skipped := 0
+	for _, fam := range lexiconFamilies(t) {
+		t.Run(fam.Family, func(t *testing.T) {
+			if len(fam.Spell)+len(fam.Replace)+len(fam.Expand) == 0 {
+				t.Fatal("family without entries")
+			}
+			if strings.TrimSpace(fam.About) == "" {
+				t.Error("family without about")
+			}
+			for mode, tos := range fam.targets() {
+				for _, to := range tos {
+					if targetFound(to, seqs, grammar, fam.Targets == "grammar", mode == "spell", rulePhrases) {
+						continue
+					}
+					if national == nil {
+						skipped++
+						continue
+					}
+					t.Errorf("%s %q: no catalogue name holds it", mode, to)
+				}
+			}
+		})
+	}
+	if skipped > 0 {
+		t.Logf("%d targets not in the built-in catalogue left unchecked (no national catalogue)", skipped)
+	}
+}
+
+// TestLexiconPhrasesClaimedOnce: no citizen phrase is claimed twice (by two families, a
+// family and synonyms.yaml, or two entries of one family), and the loader refuses a
+// lexicon that does so.
+func TestLexiconPhrasesClaimedOnce(t *testing.T) {
+	type claim struct{ family, mode, to string }
+	seen := map[string]claim{}
+	for _, fam := range lexiconFamilies(t) {
+		for mode, m := range map[string]map[string][]string{"spell": fam.Spell, "replace": fam.Replace, "expand": fam.Expand} {
+			for to, froms := range m {
+				for _, from := range froms {
+					k := phraseKey(from)
+					if prev, ok := seen[k]; ok {
+						t.Errorf("%q claimed by %s %s %q and by %s %s %q", from, prev.family, prev.mode, prev.to, fam.Family, mode, to)
+					}
+					seen[k] = claim{fam.Family, mode, to}
+				}
+			}
+		}
+	}
+	var f synonymsFile
+	if err := yaml.Unmarshal(defaultSynonymsYAML, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range []map[string][]string{f.Replace, f.Expand, f.Aspects} {
+		for to, froms := range sec {
+			for _, from := range froms {
+				if prev, ok := seen[phraseKey(from)]; ok {
+					t.Errorf("%q in synonyms.yaml (%q) and in the lexicon (%s %s %q)", from, to, prev.family, prev.mode, prev.to)
+				}
+			}
+		}
+	}
+	// The loader refuses conflicts: between families, with synonyms.yaml, within a family.
+	for _, bad := range []string{
+		"- {family: a, about: x, replace: {kết hôn: [cưới]}}\n- {family: b, about: x, expand: {ly hôn: [cưới]}}\n",
+		"- {family: a, about: x, expand: {cấp: [thủ tục hành chính]}}\n",
+		"- {family: a, about: x, replace: {kết hôn: [cưới], ly hôn: [cưới]}}\n",
+		"- {family: a, about: x, spell: {sinh: [sanh]}, replace: {sinh: [sanh]}}\n",
+		"- {family: a, about: x}\n- {family: a, about: y}\n",
+		"- {family: a, about: x, targets: nowhere}\n",
+		"- {family: a, about: x, sideways: {a: [b]}}\n",
+	} {
+		if _, err := ParseSynonymsLexicon(defaultSynonymsYAML, []byte(bad)); err == nil {
+			t.Errorf("lexicon accepted: %q", bad)
+		}
+	}
+	if _, err := ParseSynonymsLexicon(defaultSynonymsYAML, defaultLexiconYAML); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLexiconRespell: spell entries rewrite the typed words before the other rules, and
+// only words typed as written.
+func TestLexiconRespell(t *testing.T) {
+	syn := DefaultSynonyms()
+	words := func(q string) string {
+		var ws []string
+		for _, t := range syn.respell(tokenize(Normalize(q))) {
+			ws = append(ws, t.exact)
+		}
+		return strings.Join(ws, " ")
+	}
+	for q, want := range map[string]string{
+		"làm giấy khai sanh":  "làm giấy khai sinh",
+		"mần giấy tạm trú":    "làm giấy tạm trú",
+		"sổ hồng hổng có tên": "sổ hồng không có tên",
+		"so hong":             "so hong", // "hổng" must be typed with its diacritics
+		"xin bảng số xe":      "xin biển số xe",
+		"bang so":             "bang so",
+	} {
+		if got := words(q); got != want {
+			t.Errorf("respell(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// TestLexiconFamiliesFindProcedures: for each family, general citizen phrasings find the
+// right built-in procedure first through the real search, and the family is what does
+// it: without its entries, at least one of them does not.
+func TestLexiconFamiliesFindProcedures(t *testing.T) {
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex(builtin, Options{})
+	fams := lexiconFamilies(t)
+	first := func(ix *Index, q string) string {
+		res := ix.Search(q, 5)
+		if res.Abstain || len(res.Hits) == 0 {
+			return "(none)"
+		}
+		return res.Hits[0].Record.Code
+	}
+	for _, fam := range fams {
+		t.Run(fam.Family, func(t *testing.T) {
+			cases := lexiconPhrasings[fam.Family]
+			if len(cases) < 3 {
+				t.Fatalf("%d phrasings for the family, want at least 3", len(cases))
+			}
+			for _, c := range cases {
+				if got := first(ix, c.query); !slices.Contains(c.want, got) {
+					t.Errorf("%q: first %s, want one of %v", c.query, got, c.want)
+				}
+			}
+			var rest []lexiconFamily
+			for _, g := range fams {
+				if g.Family != fam.Family {
+					rest = append(rest, g)
+				}
+			}
+			data, err := yaml.Marshal(rest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			syn, err := ParseSynonymsLexicon(defaultSynonymsYAML, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			without := NewIndex(builtin, Options{Synonyms: syn})
+			if !slices.ContainsFunc(cases, func(c struct {
+				query string
+				want  []string
+			}) bool {
+				return !slices.Contains(c.want, first(without, c.query))
+			}) {
+				t.Errorf("every phrasing found without the family: they do not test it")
+			}
+		})
+	}
+	for name := range lexiconPhrasings {
+		if !slices.ContainsFunc(fams, func(f lexiconFamily) bool { return f.Family == name }) {
+			t.Errorf("phrasings for %q, no such family", name)
+		}
+	}
+}
