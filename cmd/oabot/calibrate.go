@@ -30,32 +30,9 @@ func procCalibrate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "oabot procedures calibrate: --queries is required")
 		return errUsage
 	}
-	type setup struct {
-		name string
-		ix   *procedures.Index
-		ex   procedures.AccountExamples
-		in   *procedures.Catalog // non-nil: keep only the queries it holds
-	}
-	var setups []setup
-	for _, c := range strings.Split(*catalogs, ",") {
-		path := c
-		if c == "builtin" {
-			path = ""
-		}
-		cat, err := loadCatalog(path)
-		if err != nil {
-			return err
-		}
-		ix := procedures.NewIndex(cat, procedures.Options{})
-		ex, err := seedExamples(ix, true)
-		if err != nil {
-			return err
-		}
-		s := setup{name: filepath.Base(c), ix: ix, ex: ex}
-		if c == "builtin" {
-			s.in = cat
-		}
-		setups = append(setups, s)
+	setups, err := loadFitSetups(*catalogs)
+	if err != nil {
+		return err
 	}
 	samples := func(files string) ([]procedures.ConfSample, []string, error) {
 		var all []procedures.ConfSample
@@ -116,4 +93,40 @@ func readQueryFile(path string) ([]procedures.EvalQuery, error) {
 	}
 	defer f.Close()
 	return procedures.ReadEvalQueries(f)
+}
+
+// fitSetup is one catalogue the confidence model or the ranker is fitted over: its index
+// with the seed examples, and for the built-in one the catalogue, to keep only the
+// queries it holds.
+type fitSetup struct {
+	name string
+	ix   *procedures.Index
+	ex   procedures.AccountExamples
+	in   *procedures.Catalog // non-nil: keep only the queries it holds
+}
+
+// loadFitSetups loads catalogues, comma-separated: "builtin" or a file/folder.
+func loadFitSetups(catalogs string) ([]fitSetup, error) {
+	var setups []fitSetup
+	for _, c := range strings.Split(catalogs, ",") {
+		path := c
+		if c == "builtin" {
+			path = ""
+		}
+		cat, err := loadCatalog(path)
+		if err != nil {
+			return nil, err
+		}
+		ix := procedures.NewIndex(cat, procedures.Options{})
+		ex, err := seedExamples(ix, true)
+		if err != nil {
+			return nil, err
+		}
+		s := fitSetup{name: filepath.Base(c), ix: ix, ex: ex}
+		if c == "builtin" {
+			s.in = cat
+		}
+		setups = append(setups, s)
+	}
+	return setups, nil
 }

@@ -30,32 +30,9 @@ func procRankFit(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "oabot procedures rank-fit: --queries is required")
 		return errUsage
 	}
-	type setup struct {
-		name string
-		ix   *procedures.Index
-		ex   procedures.AccountExamples
-		in   *procedures.Catalog // non-nil: keep only the queries it holds
-	}
-	var setups []setup
-	for _, c := range strings.Split(*catalogs, ",") {
-		path := c
-		if c == "builtin" {
-			path = ""
-		}
-		cat, err := loadCatalog(path)
-		if err != nil {
-			return err
-		}
-		ix := procedures.NewIndex(cat, procedures.Options{})
-		ex, err := seedExamples(ix, true)
-		if err != nil {
-			return err
-		}
-		s := setup{name: filepath.Base(c), ix: ix, ex: ex}
-		if c == "builtin" {
-			s.in = cat
-		}
-		setups = append(setups, s)
+	setups, err := loadFitSetups(*catalogs)
+	if err != nil {
+		return err
 	}
 	files := strings.Split(*queries, ",")
 	qs := make([][][]procedures.EvalQuery, len(files)) // file → setup → queries
