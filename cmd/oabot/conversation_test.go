@@ -178,8 +178,10 @@ func newE2E(t testing.TB, mod func(*config.Account)) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seeds := seedIndex(t, holder.Index()) // as the service searches: with the shipped examples
 	b, err := newConversation(cfg, conversationDeps{
 		Clock: clock.Now, State: store, Stats: stats, Attachments: attach, Catalog: holder,
+		Examples: seeds.For,
 		Messenger: func(account string) (bot.Messenger, bool) { return client, account == e2eSlug },
 	})
 	if err != nil {
@@ -277,13 +279,25 @@ func pickQuery(t testing.TB, cs []procedures.Confidence, queries ...string) stri
 		t.Fatal(err)
 	}
 	ix := procedures.NewIndex(cat, procedures.Options{})
+	x := seedIndex(t, ix)
 	for _, q := range queries {
-		if res := ix.Search(q, 5); slices.Contains(cs, res.Confidence) {
+		// As the bot searches: with the shipped examples, the ranker and the confidence model.
+		if res := ix.SearchWith(q, 5, x.For("")); slices.Contains(cs, res.Confidence) {
 			return q
 		}
 	}
 	t.Fatalf("none of %q gets a confidence in %q from the built-in index; add a phrasing that does", queries, cs)
 	return ""
+}
+
+// seedIndex indexes the shipped seed examples over ix.
+func seedIndex(t testing.TB, ix *procedures.Index) *procedures.Examples {
+	t.Helper()
+	seed, err := procedures.SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix.NewExamples(seed)
 }
 
 func expectOne(t testing.TB, what string, msgs []zalo.Message, contains ...string) zalo.Message {
