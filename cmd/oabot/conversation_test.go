@@ -181,7 +181,7 @@ func newE2E(t testing.TB, mod func(*config.Account)) *e2e {
 	seeds := seedIndex(t, holder.Index()) // as the service searches: with the shipped examples
 	b, err := newConversation(cfg, conversationDeps{
 		Clock: clock.Now, State: store, Stats: stats, Attachments: attach, Catalog: holder,
-		Examples: seeds.For,
+		Examples:  seeds.For,
 		Messenger: func(account string) (bot.Messenger, bool) { return client, account == e2eSlug },
 	})
 	if err != nil {
