@@ -105,14 +105,6 @@ func phraseSeqs(c *Catalog, syn *Synonyms) [][]string {
 	return out
 }
 
-func foldedWords(s string) []string {
-	var out []string
-	for _, t := range tokenize(Normalize(s)) {
-		out = append(out, t.folded)
-	}
-	return out
-}
-
 // grammarWords returns the folded words of synonyms.yaml's grammar sections.
 func grammarWords(t *testing.T) map[string]bool {
 	t.Helper()

@@ -38,11 +38,7 @@ func compileState(e stateEntry) (stateRule, error) {
 		}
 	}
 	for _, f := range e.Fits {
-		var seq []string
-		for _, t := range tokenize(Normalize(f)) {
-			seq = append(seq, t.folded)
-		}
-		if len(seq) > 0 {
+		if seq := foldedWords(f); len(seq) > 0 {
 			st.fits = append(st.fits, seq)
 		}
 	}

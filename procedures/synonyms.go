@@ -124,6 +124,15 @@ func ParseSynonyms(data []byte) (*Synonyms, error) {
 	return ParseSynonymsLexicon(data, nil)
 }
 
+// foldedWords is a phrase's words, normalised and folded.
+func foldedWords(phrase string) []string {
+	var out []string
+	for _, t := range tokenize(Normalize(phrase)) {
+		out = append(out, t.folded)
+	}
+	return out
+}
+
 // phraseKey is a rule phrase as written (normalised words), for finding a phrase declared
 // twice.
 func phraseKey(phrase string) string {
@@ -289,9 +298,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 			seq = append(seq, t.folded)
 			ex = append(ex, t.exact)
 		}
-		for _, t := range tokenize(Normalize(core)) {
-			cs = append(cs, t.folded)
-		}
+		cs = foldedWords(core)
 		if len(cs) == 0 {
 			cs = seq
 		}
@@ -302,11 +309,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 		}
 	}
 	for _, act := range f.Actions {
-		var seq []string
-		for _, t := range tokenize(Normalize(act)) {
-			seq = append(seq, t.folded)
-		}
-		if len(seq) > 0 {
+		if seq := foldedWords(act); len(seq) > 0 {
 			s.actions = append(s.actions, seq)
 		}
 	}
