@@ -572,7 +572,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 	if wide {
 		dg = &st.dg
 	}
-	st.search = ix.searchAnalysed(a, k, dg)
+	st.search = ix.searchPool(a, k, candidatePool(limit), dg)
 	st.res = st.search
 	st.searchOne = st.res.Confidence == ConfidenceOne
 	if x.Len() > 0 {

@@ -141,7 +141,7 @@ func (ix *Index) RankCandidates(query string, x AccountExamples) []RankCandidate
 		return nil
 	}
 	a := ix.analyse(query)
-	st := ix.searchState(&a, rankK, x, true)
+	st := ix.searchState(&a, 5, x, true) // as SearchWith(…, 5, …) searches: rankK hits from its pool
 	if st.res.Abstain {
 		return nil
 	}

@@ -167,6 +167,16 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 // searchAnalysed is search after the code lookup and the analysis (SearchWith shares the
 // analysis with the example matcher).
 func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
+	return ix.searchPool(ap, limit, candidatePool(limit), dg)
+}
+
+// candidatePool is how many candidates are ranked in full for limit hits.
+func candidatePool(limit int) int { return limit*6 + 30 }
+
+// searchPool is searchAnalysed ranking pool candidates in full: the ranker asks for more
+// hits than it shows, from the pool of the hits shown (ranking 90 candidates instead of 60
+// cost a tenth of a search for hits that are rarely the answer).
+func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	a := *ap
 	res := Result{Aspect: a.aspect}
 	if a.nContent == 0 || len(a.terms) == 0 {
@@ -177,7 +187,7 @@ func (ix *Index) searchAnalysed(ap *analysed, limit int, dg *diag) Result {
 		return res
 	}
 	mentioned := ix.mentionedQualifiers(a.seqTok)
-	cands := ix.candidates(&a, mentioned, limit*6+30)
+	cands := ix.candidates(&a, mentioned, pool)
 	acts := ix.rank(&a, cands)
 	if dg != nil {
 		dg.a, dg.cands = a, cands
