@@ -31,46 +31,12 @@ func TestShippedConfidenceModelIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 2,642 records; skipped with -short")
 	}
-	builtin, _ := Builtin()
-	real := realCatalog(t)
-	seed, _ := SeedExamples()
-	type setup struct {
-		ix *Index
-		x  AccountExamples
-		in *Catalog
-	}
-	var setups []setup
-	for _, c := range []*Catalog{builtin, real} {
-		ix := NewIndex(c, Options{})
-		s := setup{ix: ix, x: ix.NewExamples(seed).For("")}
-		if c == builtin {
-			s.in = c
-		}
-		setups = append(setups, s)
-	}
 	var samples []ConfSample
 	var names []string
-	seen := map[string]bool{}
-	for _, name := range defaultConfidence.TrainedOn {
-		file, _, _ := strings.Cut(name, "@")
-		if seen[file] {
-			continue
-		}
-		seen[file] = true
-		path := filepath.Join("testdata", file)
-		if file == "queries-dev.jsonl" {
-			path = devQueriesPath
-		}
-		qs := readQueries(t, path)
-		for i, s := range setups {
-			q := qs
-			if s.in != nil {
-				q = InCatalog(s.in, qs)
-			}
-			samples = append(samples, s.ix.ConfidenceSamples(q, s.x)...)
-			names = append(names, file+"@"+[]string{"builtin", "national.json"}[i])
-		}
-	}
+	forEachFittedSet(t, defaultConfidence.TrainedOn, func(ix *Index, x AccountExamples, qs []EvalQuery, name string) {
+		samples = append(samples, ix.ConfidenceSamples(qs, x)...)
+		names = append(names, name)
+	})
 	m, err := TrainConfidence(samples, 0.99, names)
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +103,51 @@ func TestConfidenceNeverReorders(t *testing.T) {
 		}
 		if with.Confidence != without.Confidence && (with.Confidence != ConfidenceFew || without.Confidence != ConfidenceOne) {
 			t.Errorf("%q: confidence %s → %s; the model may only turn one into few", q.Query, without.Confidence, with.Confidence)
+		}
+	}
+}
+
+// forEachFittedSet walks the labelled sets a shipped model names (trainedOn, as
+// "file@catalogue") over the catalogues it was fitted on — the built-in one (its queries
+// only) and the national one — as the CLI fitted it: with the seed examples. visit gets
+// each set's queries with the index and examples to search them with, and its name.
+func forEachFittedSet(t *testing.T, trainedOn []string, visit func(ix *Index, x AccountExamples, qs []EvalQuery, name string)) {
+	t.Helper()
+	builtin, _ := Builtin()
+	real := realCatalog(t)
+	seed, _ := SeedExamples()
+	type setup struct {
+		ix *Index
+		x  AccountExamples
+		in *Catalog
+	}
+	var setups []setup
+	for _, c := range []*Catalog{builtin, real} {
+		ix := NewIndex(c, Options{})
+		s := setup{ix: ix, x: ix.NewExamples(seed).For("")}
+		if c == builtin {
+			s.in = c
+		}
+		setups = append(setups, s)
+	}
+	seen := map[string]bool{}
+	for _, name := range trainedOn {
+		file, _, _ := strings.Cut(name, "@")
+		if seen[file] {
+			continue
+		}
+		seen[file] = true
+		path := filepath.Join("testdata", file)
+		if file == "queries-dev.jsonl" {
+			path = devQueriesPath
+		}
+		qs := readQueries(t, path)
+		for i, s := range setups {
+			q := qs
+			if s.in != nil {
+				q = InCatalog(s.in, qs)
+			}
+			visit(s.ix, s.x, q, file+"@"+[]string{"builtin", "national.json"}[i])
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -33,46 +32,12 @@ func TestShippedRankerIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 2,642 records; skipped with -short")
 	}
-	builtin, _ := Builtin()
-	real := realCatalog(t)
-	seed, _ := SeedExamples()
-	type setup struct {
-		ix *Index
-		x  AccountExamples
-		in *Catalog
-	}
-	var setups []setup
-	for _, c := range []*Catalog{builtin, real} {
-		ix := NewIndex(c, Options{})
-		s := setup{ix: ix, x: ix.NewExamples(seed).For("")}
-		if c == builtin {
-			s.in = c
-		}
-		setups = append(setups, s)
-	}
 	var samples []RankSample
 	var names []string
-	seen := map[string]bool{}
-	for _, name := range defaultRanker.TrainedOn {
-		file, _, _ := strings.Cut(name, "@")
-		if seen[file] {
-			continue
-		}
-		seen[file] = true
-		path := filepath.Join("testdata", file)
-		if file == "queries-dev.jsonl" {
-			path = devQueriesPath
-		}
-		qs := readQueries(t, path)
-		for i, s := range setups {
-			q := qs
-			if s.in != nil {
-				q = InCatalog(s.in, qs)
-			}
-			samples = append(samples, s.ix.RankSamples(q, s.x)...)
-			names = append(names, file+"@"+[]string{"builtin", "national.json"}[i])
-		}
-	}
+	forEachFittedSet(t, defaultRanker.TrainedOn, func(ix *Index, x AccountExamples, qs []EvalQuery, name string) {
+		samples = append(samples, ix.RankSamples(qs, x)...)
+		names = append(names, name)
+	})
 	m, err := TrainRanker(samples, names)
 	if err != nil {
 		t.Fatal(err)
