@@ -13,6 +13,7 @@ import (
 	"github.com/oabot/oabot/bot/inmem"
 	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/procedures"
+	"github.com/oabot/oabot/zalo"
 )
 
 // catalogRefreshEvery is how often a replica looks for a catalogue version published on
@@ -120,9 +121,15 @@ func (c catalogueSource) Preview(account string, r *procedures.Record) (string, 
 	if err != nil {
 		return "", nil, err
 	}
+	text, titles := previewOf(m)
+	return text, titles, nil
+}
+
+// previewOf is a message as the console previews it: its text and its buttons' titles.
+func previewOf(m zalo.Message) (string, []string) {
 	titles := make([]string, len(m.Buttons))
 	for i, b := range m.Buttons {
 		titles[i] = b.Title
 	}
-	return m.Text, titles, nil
+	return m.Text, titles
 }

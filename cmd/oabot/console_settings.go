@@ -52,9 +52,6 @@ func (p settingsSource) Preview(account string, st config.Settings) (string, []s
 	if err != nil {
 		return "", nil, err
 	}
-	titles := make([]string, len(m.Buttons))
-	for i, b := range m.Buttons {
-		titles[i] = b.Title
-	}
-	return m.Text, titles, nil
+	text, titles := previewOf(m)
+	return text, titles, nil
 }
