@@ -90,7 +90,7 @@ func (m *foundMemo) put(ix *procedures.Index, ex *procedures.Examples, k memoKey
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sameSnapshots(ix, ex)
-	m.add(k, memoEntry{found: f.clone(), confidence: confidence})
+	m.add(k, memoEntry{found: f, confidence: confidence}) // Find hands out clones only
 }
 
 // add stores e in the current generation, turning it over when full. Called with m.mu held.

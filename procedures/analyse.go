@@ -30,6 +30,7 @@ type analysed struct {
 	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
 	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
 	verb     bool   // the query names an administrative verb or action
+	state    int    // the state the typed words name (Synonyms.states), or -1
 	// segs and extras are the rewritten words (segments and synonym expansions), which
 	// the example matcher reads (exampleFeatures).
 	segs   [][]qtok
@@ -111,6 +112,7 @@ func (ix *Index) analyse(query string) analysed {
 	b.addExpansions()
 	b.finish(toks)
 	b.a.segs, b.a.extras = b.segs, b.extras
+	b.a.state = ix.syn.namedState(b.a.seqTok[:b.a.typedLen])
 	return b.a
 }
 

@@ -579,7 +579,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		st.nb = x.nearest(a, exNeighbours)
 		var second exVote
 		st.best, second = vote(st.nb)
-		if state := ix.syn.namedState(a.seqTok[:a.typedLen]); state >= 0 {
+		if state := a.state; state >= 0 {
 			// A shared example near the message may be about a sibling that does not fit
 			// the state the message names ("mất" near an example about the first issue).
 			typed := ix.syn.findActions(a.seq[:a.typedLen])

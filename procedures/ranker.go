@@ -175,7 +175,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		}
 	}
 	floor := math.Log(minRelativeScore)
-	state := ix.syn.namedState(a.seqTok[:a.typedLen])
+	state := a.state
 	out := make([][]float64, len(st.res.Hits))
 	for i, h := range st.res.Hits {
 		f := make([]float64, numRankFeatures)

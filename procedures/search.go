@@ -203,7 +203,7 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	}
 	// A state of the document named ("hết hạn", "bị mất"): the sibling whose action fits it
 	// first.
-	if st := ix.syn.namedState(a.seqTok[:a.typedLen]); st >= 0 {
+	if st := a.state; st >= 0 {
 		ix.preferFitting(cands, st, ix.syn.findActions(a.seq[:a.typedLen]))
 	}
 	var full []bool
