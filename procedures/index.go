@@ -78,6 +78,7 @@ type docInfo struct {
 	levelRank int8    // 3 Cấp xã, 2 Cấp tỉnh, 1 Cấp bộ, 0 other
 	quals     []int16 // qualifiers found in the name (indexes into Synonyms.qualifiers)
 	key       []string
+	keyID     []int32 // key's words as ids in Index.keyWords (phrase runs compare ids, not strings)
 	citizen   bool    // the name says the procedure is for individuals
 	head      []int32 // term ids of the name's head: its first words, up to the first qualifying clause
 	headW     float32 // sum of the head words' idf
@@ -112,7 +113,11 @@ type Index struct {
 	groups     [][]int32        // group → docs
 	families   [][]int32        // family → docs (siblings.go)
 	docOf      map[string]int32 // record code → doc
-	pool       sync.Pool
+	// keyWords numbers the words of every name's key (docInfo.keyID); keyStop marks the
+	// ones that are stopwords (a phrase run does not count them).
+	keyWords map[string]int32
+	keyStop  []bool
+	pool     sync.Pool
 }
 
 // scratch is per-query working memory, reused through a sync.Pool.
@@ -128,7 +133,8 @@ type scratch struct {
 // postings. Last come the tables for repairing query words.
 func NewIndex(c *Catalog, opts Options) *Index {
 	opts = opts.withDefaults()
-	ix := &Index{cat: c, syn: opts.Synonyms, opts: opts, terms: map[string]int32{}, vocab: map[string]int32{}, known: map[string]bool{}}
+	ix := &Index{cat: c, syn: opts.Synonyms, opts: opts, terms: map[string]int32{}, vocab: map[string]int32{}, known: map[string]bool{},
+		keyWords: map[string]int32{}}
 	recs := c.All()
 	n := len(recs)
 	ix.docs = make([]docInfo, n)
@@ -255,7 +261,16 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 	for i, t := range nameToks {
 		nameExact[i] = t.exact
 	}
-	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), key: keyToks}
+	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), key: keyToks, keyID: make([]int32, len(keyToks))}
+	for i, w := range keyToks {
+		id, ok := b.ix.keyWords[w]
+		if !ok {
+			id = int32(len(b.ix.keyStop))
+			b.ix.keyWords[w] = id
+			b.ix.keyStop = append(b.ix.keyStop, syn.stopPlain[w])
+		}
+		di.keyID[i] = id
+	}
 	for _, q := range syn.findQualifiers(nameExact) {
 		di.quals = append(di.quals, int16(q))
 	}

@@ -216,7 +216,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 			continue
 		}
 		di := &ix.docs[d]
-		if l, start := phraseRun(di.key, a.seq, rq.pos, ix.syn.stopPlain); l >= 2 {
+		if l, start := ix.phraseRun(di.keyID, &rq); l >= 2 {
 			f[7] = float64(min(l, 4)) / 4
 			if start {
 				f[8] = 1

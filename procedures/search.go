@@ -214,7 +214,7 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	}
 	res.topFull = len(full) > 0 && full[0]
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
-	ix.decide(&res, &a, full, len(acts) == 0 && len(mentioned) == 0)
+	ix.decide(&res, &a, full, len(acts) == 0 && !mentioned.any())
 	return res
 }
 
@@ -242,7 +242,7 @@ func (ix *Index) lookupCode(query string) (Result, bool) {
 // candidates scores the documents the query's terms reach and keeps the best k in a
 // min-heap, so a query matching thousands of records does not sort them all. The
 // candidates come back unsorted.
-func (ix *Index) candidates(a *analysed, mentioned map[int16]bool, k int) []cand {
+func (ix *Index) candidates(a *analysed, mentioned qualSet, k int) []cand {
 	s := ix.pool.Get().(*scratch)
 	defer ix.release(s)
 	ix.gather(s, a)
@@ -283,7 +283,7 @@ func (ix *Index) gather(s *scratch, a *analysed) {
 // individuals, qualifiers the query does not mention). ok is false when the name and
 // aliases match no content word: matches only in the field or the results are
 // incidental.
-func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned map[int16]bool, d int32) (c cand, ok bool) {
+func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned qualSet, d int32) (c cand, ok bool) {
 	if s.name[d]&a.content == 0 {
 		return cand{}, false
 	}
@@ -327,7 +327,7 @@ func ageFactor(age int, di *docInfo) float64 {
 // ngoài") the query does not mention, at most maxPenalties times. The factor is applied
 // once per qualifier, not as a power, which would round differently and could reorder
 // close scores.
-func penaliseQualifiers(sc float64, quals []int16, mentioned map[int16]bool) float64 {
+func penaliseQualifiers(sc float64, quals []int16, mentioned qualSet) float64 {
 	n := 0
 	for _, q := range quals {
 		if !mentioned[q] && n < maxPenalties {
@@ -341,25 +341,33 @@ func penaliseQualifiers(sc float64, quals []int16, mentioned map[int16]bool) flo
 // rankQuery is what the ranking bonuses need from the query, computed once per search
 // rather than once per candidate.
 type rankQuery struct {
-	acts  []int            // actions the query names, typed or added by an expansion
-	typed map[int]bool     // actions the citizen wrote (not only added by an expansion)
-	pos   map[string][]int // typed word → its positions in seq
-	ids   map[int32]bool   // term ids of the query's words, expansions included
+	acts     []int          // actions the query names, typed or added by an expansion
+	typed    map[int]bool   // actions the citizen wrote (not only added by an expansion)
+	seq      []int32        // the query's words as ids in Index.keyWords (-1: in no name)
+	typedLen int            // seq[:typedLen] the citizen wrote; the rest are expansions
+	has      []uint64       // bit set of the ids of seq[:typed]
+	ids      map[int32]bool // term ids of the query's words, expansions included
 }
 
 func (ix *Index) newRankQuery(a *analysed) rankQuery {
 	rq := rankQuery{
-		acts:  ix.syn.findActions(a.seq),
-		typed: map[int]bool{},
-		pos:   make(map[string][]int, len(a.seq)),
-		ids:   make(map[int32]bool, len(a.seq)),
+		acts:     ix.syn.findActions(a.seq),
+		typed:    map[int]bool{},
+		seq:      make([]int32, len(a.seq)),
+		typedLen: a.typedLen,
+		has:      make([]uint64, len(ix.keyStop)/64+1),
+		ids:      make(map[int32]bool, len(a.seq)),
 	}
 	for _, act := range ix.syn.findActions(a.seq[:a.typedLen]) {
 		rq.typed[act] = true
 	}
 	for i, w := range a.seq {
-		if i < a.typedLen { // phrase bonuses count runs of typed words, not of expansions
-			rq.pos[w] = append(rq.pos[w], i)
+		rq.seq[i] = -1
+		if id, ok := ix.keyWords[w]; ok {
+			rq.seq[i] = id
+			if i < a.typedLen { // phrase bonuses count runs of typed words, not of expansions
+				rq.has[id/64] |= 1 << (id % 64)
+			}
 		}
 		if id, ok := ix.terms[w]; ok {
 			rq.ids[id] = true
@@ -394,7 +402,7 @@ func (ix *Index) rankCand(c *cand, a *analysed, rq *rankQuery) {
 		c.score *= unaskedEndPenalty
 	}
 	c.score *= ix.actionFactor(di, rq)
-	if l, start := phraseRun(di.key, a.seq, rq.pos, ix.syn.stopPlain); l >= 2 {
+	if l, start := ix.phraseRun(di.keyID, rq); l >= 2 {
 		c.score *= phraseFactor(l, start)
 	}
 }
@@ -619,8 +627,8 @@ func (ix *Index) release(s *scratch) {
 // mentionedQualifiers: a qualifier counts as mentioned when the query contains its core
 // words ("nước ngoài" for "có yếu tố nước ngoài"). Words typed with diacritics must match
 // as written ("lái" does not mention "lại").
-func (ix *Index) mentionedQualifiers(seq []token) map[int16]bool {
-	m := map[int16]bool{}
+func (ix *Index) mentionedQualifiers(seq []token) qualSet {
+	m := make(qualSet, len(ix.syn.qualCore))
 	for i, core := range ix.syn.qualCore {
 		exact := ix.syn.qualExact[i]
 		// The core is the tail of the phrase; its exact words are the phrase's last ones.
@@ -646,6 +654,12 @@ func (ix *Index) mentionedQualifiers(seq []token) map[int16]bool {
 	return m
 }
 
+// qualSet marks the qualifiers a query mentions, by their index in Synonyms.qualifiers
+// (a slice: scoring reads it once per candidate, and a map cost 4 % of a search).
+type qualSet []bool
+
+func (m qualSet) any() bool { return slices.Contains(m, true) }
+
 type cand struct {
 	doc      int32
 	score    float64
@@ -659,16 +673,24 @@ type cand struct {
 // levelPrior slightly prefers procedures done close to citizens (by levelRank).
 var levelPrior = [4]float64{0.9, 0.88, 0.95, 1}
 
-// phraseRun is the longest run of words shared by a name (key) and the query (seq), and
-// whether such a run starts the name ("Chứng thực bản sao …" for "chứng thực bản sao").
-// pos maps each query word to its positions in seq. Stopwords ("cho", "của") continue a
-// run but do not lengthen it.
-func phraseRun(key, seq []string, pos map[string][]int, stop map[string]bool) (best int, start bool) {
-	for k := range key {
-		for _, i := range pos[key[k]] {
+// phraseRun is the longest run of words shared by a name (key) and the query (rq.seq)
+// starting at a word the citizen typed, and whether such a run starts the name
+// ("Chứng thực bản sao …" for "chứng thực bản sao"). Stopwords ("cho", "của") continue a
+// run but do not lengthen it. Words are compared as ids: rq.has skips, without a lookup,
+// the name's words the query lacks.
+func (ix *Index) phraseRun(key []int32, rq *rankQuery) (best int, start bool) {
+	seq := rq.seq
+	for k, w := range key {
+		if rq.has[w/64]&(1<<(w%64)) == 0 {
+			continue
+		}
+		for i := 0; i < rq.typedLen; i++ {
+			if seq[i] != w {
+				continue
+			}
 			n, c := 0, 0
 			for k+n < len(key) && i+n < len(seq) && seq[i+n] == key[k+n] {
-				if !stop[key[k+n]] {
+				if !ix.keyStop[key[k+n]] {
 					c++
 				}
 				n++
