@@ -77,6 +77,8 @@ type docInfo struct {
 	group     int32   // index into Index.groups: records sharing a name across levels
 	levelRank int8    // 3 Cấp xã, 2 Cấp tỉnh, 1 Cấp bộ, 0 other
 	quals     []int16 // qualifiers found in the name (indexes into Synonyms.qualifiers)
+	qualBits  uint64  // quals as bits, when every one is below 64 (qualsLow)
+	qualsLow  bool
 	key       []string
 	keyID     []int32 // key's words as ids in Index.keyWords (phrase runs compare ids, not strings)
 	citizen   bool    // the name says the procedure is for individuals
@@ -271,8 +273,14 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 		}
 		di.keyID[i] = id
 	}
+	di.qualsLow = true
 	for _, q := range syn.findQualifiers(nameExact) {
 		di.quals = append(di.quals, int16(q))
+		if q < 64 && di.qualBits&(1<<q) == 0 {
+			di.qualBits |= 1 << q
+		} else {
+			di.qualsLow = false // beyond one word of bits, or named twice: counted from quals
+		}
 	}
 	di.citizen = slices.ContainsFunc(syn.citizen, func(c []string) bool { return containsSeq(nameExact, c) })
 	di.ageLo, di.ageHi = nameAges(nameToks)

@@ -233,7 +233,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		}
 		n := 0
 		for _, q := range di.quals {
-			if !mentioned[q] {
+			if !mentioned.has(q) {
 				n++
 			}
 		}

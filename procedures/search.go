@@ -296,7 +296,7 @@ func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned qualSet, d int32) 
 	if di.citizen {
 		sc *= citizenBonus
 	}
-	sc = penaliseQualifiers(sc, di.quals, mentioned)
+	sc = penaliseQualifiers(sc, di, mentioned)
 	return cand{doc: d, score: sc, headF: 1, cov: cov, code: di.rec.Code, bigram: s.name[d]&bigramBit != 0,
 		nameFull: s.name[d]&a.content == a.content}, true
 }
@@ -327,13 +327,21 @@ func ageFactor(age int, di *docInfo) float64 {
 // ngoài") the query does not mention, at most maxPenalties times. The factor is applied
 // once per qualifier, not as a power, which would round differently and could reorder
 // close scores.
-func penaliseQualifiers(sc float64, quals []int16, mentioned qualSet) float64 {
-	n := 0
-	for _, q := range quals {
-		if !mentioned[q] && n < maxPenalties {
-			sc *= qualifierPenalty
-			n++
+func penaliseQualifiers(sc float64, di *docInfo, mentioned qualSet) float64 {
+	var n int
+	if di.qualsLow {
+		// One word of bits, in the record itself: this runs for every candidate, and
+		// reading the qualifier list cost a cache miss each.
+		n = bits.OnesCount64(di.qualBits &^ mentioned[0])
+	} else {
+		for _, q := range di.quals {
+			if !mentioned.has(q) {
+				n++
+			}
 		}
+	}
+	for range min(n, maxPenalties) {
+		sc *= qualifierPenalty
 	}
 	return sc
 }
@@ -628,7 +636,7 @@ func (ix *Index) release(s *scratch) {
 // words ("nước ngoài" for "có yếu tố nước ngoài"). Words typed with diacritics must match
 // as written ("lái" does not mention "lại").
 func (ix *Index) mentionedQualifiers(seq []token) qualSet {
-	m := make(qualSet, len(ix.syn.qualCore))
+	m := make(qualSet, len(ix.syn.qualCore)/64+1)
 	for i, core := range ix.syn.qualCore {
 		exact := ix.syn.qualExact[i]
 		// The core is the tail of the phrase; its exact words are the phrase's last ones.
@@ -647,18 +655,20 @@ func (ix *Index) mentionedQualifiers(seq []token) qualSet {
 					continue scan
 				}
 			}
-			m[int16(i)] = true
+			m[i/64] |= 1 << (i % 64)
 			break
 		}
 	}
 	return m
 }
 
-// qualSet marks the qualifiers a query mentions, by their index in Synonyms.qualifiers
-// (a slice: scoring reads it once per candidate, and a map cost 4 % of a search).
-type qualSet []bool
+// qualSet is the set of qualifiers a query mentions, as bits by their index in
+// Synonyms.qualifiers (scoring reads it once per candidate; a map cost 4 % of a search).
+type qualSet []uint64
 
-func (m qualSet) any() bool { return slices.Contains(m, true) }
+func (m qualSet) has(q int16) bool { return m[q/64]&(1<<(q%64)) != 0 }
+
+func (m qualSet) any() bool { return slices.ContainsFunc(m, func(w uint64) bool { return w != 0 }) }
 
 type cand struct {
 	doc      int32

@@ -778,3 +778,23 @@ func TestSearchRegisterLostMeansReRegistration(t *testing.T) {
 		}
 	}
 }
+
+// TestPenaliseQualifiers: the bit form (qualifiers below 64) and the list form (a
+// synonym table with more) count the same unmentioned qualifiers, at most maxPenalties.
+func TestPenaliseQualifiers(t *testing.T) {
+	mentioned := make(qualSet, 2)
+	mentioned[0] |= 1 << 5
+	mentioned[1] |= 1 << (71 - 64)
+	bitsForm := &docInfo{quals: []int16{1, 5, 9}, qualBits: 1<<1 | 1<<5 | 1<<9, qualsLow: true}
+	listForm := &docInfo{quals: []int16{1, 5, 9}}
+	high := &docInfo{quals: []int16{70, 71, 72, 73}}
+	two := 10 * qualifierPenalty * qualifierPenalty
+	for name, di := range map[string]*docInfo{"bits": bitsForm, "list": listForm, "high": high} {
+		if got := penaliseQualifiers(10, di, mentioned); got != two {
+			t.Errorf("%s: %v, want %v (two penalties)", name, got, two)
+		}
+	}
+	if got := penaliseQualifiers(10, &docInfo{quals: []int16{5}, qualBits: 1 << 5, qualsLow: true}, mentioned); got != 10 {
+		t.Errorf("a mentioned qualifier is penalised: %v", got)
+	}
+}
