@@ -1,7 +1,6 @@
 package procedures
 
 import (
-	"container/heap"
 	"math"
 	"math/bits"
 	"regexp"
@@ -246,22 +245,22 @@ func (ix *Index) candidates(a *analysed, mentioned qualSet, k int) []cand {
 	s := ix.pool.Get().(*scratch)
 	defer ix.release(s)
 	ix.gather(s, a)
-	h := &hitHeap{}
+	h := make(candHeap, 0, k)
 	for _, d := range s.touched {
-		c, ok := ix.scoreCand(s, a, mentioned, d)
-		if !ok {
-			continue
+		sc, cov, ok := ix.scoreCand(s, a, mentioned, d)
+		if !ok || len(h) == k && sc < h[0].score {
+			continue // cannot enter: its record (code, for ties) is not even read
 		}
-		if h.Len() < k {
-			heap.Push(h, c)
-		} else if c.better((*h)[0]) {
-			(*h)[0] = c
-			heap.Fix(h, 0)
+		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
+			nameFull: s.name[d]&a.content == a.content}
+		if len(h) < k {
+			h.push(c)
+		} else if c.better(h[0]) {
+			h[0] = c
+			h.down(0)
 		}
 	}
-	cands := make([]cand, h.Len())
-	copy(cands, *h)
-	return cands
+	return h
 }
 
 // gather adds the query terms' postings to s. Informative terms go first; common ones
@@ -278,27 +277,25 @@ func (ix *Index) gather(s *scratch, a *analysed) {
 	}
 }
 
-// scoreCand turns document d's accumulated term scores into a candidate, scaled by the
-// share of the query it covers and by what its record says (level, age range, for
+// scoreCand scores document d from its accumulated term scores, scaled by the share of
+// the query it covers (cov) and by what its record says (level, age range, for
 // individuals, qualifiers the query does not mention). ok is false when the name and
 // aliases match no content word: matches only in the field or the results are
 // incidental.
-func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned qualSet, d int32) (c cand, ok bool) {
+func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned qualSet, d int32) (sc, cov float64, ok bool) {
 	if s.name[d]&a.content == 0 {
-		return cand{}, false
+		return 0, 0, false
 	}
 	di := &ix.docs[d]
-	cov := a.coverage(s.mask[d])
+	cov = a.coverage(s.mask[d])
 	// The score falls with the share of the query covered (cov^1.5: cov² punished a
 	// query with one unmatched word too hard).
-	sc := float64(s.score[d]) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[di.levelRank]
+	sc = float64(s.score[d]) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[di.levelRank]
 	sc *= ageFactor(a.age, di)
 	if di.citizen {
 		sc *= citizenBonus
 	}
-	sc = penaliseQualifiers(sc, di, mentioned)
-	return cand{doc: d, score: sc, headF: 1, cov: cov, code: di.rec.Code, bigram: s.name[d]&bigramBit != 0,
-		nameFull: s.name[d]&a.content == a.content}, true
+	return penaliseQualifiers(sc, di, mentioned), cov, true
 }
 
 // coverage is the share of the query's content weight carried by the groups in mask.
@@ -720,18 +717,36 @@ func (c cand) better(o cand) bool {
 	return c.code < o.code
 }
 
-// hitHeap is a min-heap (worst candidate on top) for top-k selection.
-type hitHeap []cand
+// candHeap is a min-heap of candidates (the worst on top) for top-k selection.
+type candHeap []cand
 
-func (h hitHeap) Len() int           { return len(h) }
-func (h hitHeap) Less(i, j int) bool { return h[j].better(h[i]) }
-func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *hitHeap) Push(x any)        { *h = append(*h, x.(cand)) }
-func (h *hitHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *candHeap) push(c cand) {
+	*h = append(*h, c)
+	for i := len(*h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !(*h)[p].better((*h)[i]) {
+			break
+		}
+		(*h)[p], (*h)[i] = (*h)[i], (*h)[p]
+		i = p
+	}
+}
+
+// down restores the heap after h[i] got better.
+func (h candHeap) down(i int) {
+	for {
+		w := i
+		for _, c := range [2]int{2*i + 1, 2*i + 2} {
+			if c < len(h) && h[w].better(h[c]) {
+				w = c
+			}
+		}
+		if w == i {
+			return
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
 }
 
 func isDigits(s string) bool {

@@ -2,6 +2,8 @@ package procedures
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -796,5 +798,29 @@ func TestPenaliseQualifiers(t *testing.T) {
 	}
 	if got := penaliseQualifiers(10, &docInfo{quals: []int16{5}, qualBits: 1 << 5, qualsLow: true}, mentioned); got != 10 {
 		t.Errorf("a mentioned qualifier is penalised: %v", got)
+	}
+}
+
+// TestCandHeapKeepsBestK: the top-k heap keeps exactly the k best of a stream (ties by
+// code), whatever the order they come in.
+func TestCandHeapKeepsBestK(t *testing.T) {
+	var all []cand
+	for i := range 200 {
+		all = append(all, cand{score: float64((i * 37) % 23), code: fmt.Sprintf("c%03d", (i*71)%200)})
+	}
+	const k = 17
+	h := make(candHeap, 0, k)
+	for _, c := range all {
+		if len(h) < k {
+			h.push(c)
+		} else if c.better(h[0]) {
+			h[0] = c
+			h.down(0)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].better(all[j]) })
+	sort.Slice(h, func(i, j int) bool { return h[i].better(h[j]) })
+	if !slices.Equal(h, all[:k]) {
+		t.Fatalf("heap kept %v, want %v", h, all[:k])
 	}
 }
