@@ -27,18 +27,19 @@ type Synonyms struct {
 	// stopByFold: folded form → the one stopword with diacritics that folds to it ("duoc"
 	// → "được"); "" when several do.
 	stopByFold map[string]string
-	qualifiers [][]string      // folded token sequences, longest first
-	qualExact  [][]string      // the same, as written (normalised), for catalogue names
-	qualCore   [][]string      // folded words whose presence in a query mentions the qualifier
-	citizen    [][]string      // normalised phrases marking procedures for individuals
-	actions    [][]string      // folded action phrases ("cải chính", "cấp lại"), longest first
-	context    map[string]bool // one-word context entries as written (people, ages, politeness)
-	ctxPlain   map[string]bool // one-word context entries written without diacritics
-	ctxPhrases [][]token       // context entries of several words ("hà nội", "gia đình")
-	verbs      [][]token       // administrative verbs ("đăng ký", "cấp", "nộp"…)
-	notVerbs   [][]token       // phrases whose verb is no administrative act ("làm việc")
-	consumer   [][]token       // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
-	states     []stateRule     // states of a document a citizen names ("hết hạn", "mất") and the actions that fit
+	qualifiers [][]string       // folded token sequences, longest first
+	qualExact  [][]string       // the same, as written (normalised), for catalogue names
+	qualCore   [][]string       // folded words whose presence in a query mentions the qualifier
+	citizen    [][]string       // normalised phrases marking procedures for individuals
+	actions    [][]string       // folded action phrases ("cải chính", "cấp lại"), longest first
+	context    map[string]bool  // one-word context entries as written (people, ages, politeness)
+	ctxPlain   map[string]bool  // one-word context entries written without diacritics
+	ctxPhrases [][]token        // context entries of several words ("hà nội", "gia đình")
+	ctxFirst   map[string][]int // folded first word → its ctxPhrases
+	verbs      [][]token        // administrative verbs ("đăng ký", "cấp", "nộp"…)
+	notVerbs   [][]token        // phrases whose verb is no administrative act ("làm việc")
+	consumer   [][]token        // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
+	states     []stateRule      // states of a document a citizen names ("hết hạn", "mất") and the actions that fit
 }
 
 type ruleKind int
@@ -163,7 +164,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 		}
 	}
 	s := &Synonyms{rules: map[string][]*rule{}, spell: map[string][]*rule{}, stop: map[string]bool{},
-		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{}}
+		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{}, ctxFirst: map[string][]int{}}
 	var problems []string
 	claims := map[string]string{} // phrase as written → where a rule declares it
 	claim := func(where string, froms []string, lex bool) {
@@ -270,6 +271,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 			}
 		case len(toks) > 1:
 			// A phrase: its words are context only together ("hộ" of "hộ em" is not).
+			s.ctxFirst[toks[0].folded] = append(s.ctxFirst[toks[0].folded], len(s.ctxPhrases))
 			s.ctxPhrases = append(s.ctxPhrases, toks)
 		}
 	}
@@ -470,9 +472,9 @@ func (s *Synonyms) contextMask(toks []token) []bool {
 	for i, t := range toks {
 		m[i] = s.isContext(t)
 	}
-	for _, ph := range s.ctxPhrases {
-		for p := 0; p+len(ph) <= len(toks); p++ {
-			if phraseAt(toks, p, ph) {
+	for p, t := range toks {
+		for _, i := range s.ctxFirst[t.folded] { // a lookup per word, not a scan per phrase
+			if ph := s.ctxPhrases[i]; p+len(ph) <= len(toks) && phraseAt(toks, p, ph) {
 				for k := range ph {
 					m[p+k] = true
 				}
