@@ -366,8 +366,15 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 	// instead took half of this function's time).
 	out := make([]Neighbour, 0, k+1)
 	idx := make([]int32, 0, k+1)
+	// skipBelow: once k are kept, an example whose dot product is below it cannot enter,
+	// as its score is at most √cq (ce ≤ 1); most touched examples share one common word
+	// and fail this without a division. The margin keeps rounding on the safe side.
+	skipBelow := 0.0
 	for _, i := range s.touched {
 		dot := float64(s.dot[i])
+		if dot < skipBelow {
+			continue
+		}
 		ce := min(1, dot/float64(x.norm2[i]))
 		cq := min(1, dot/float64(qn2))
 		if len(out) == k && max(ce, cq) < out[k-1].Score {
@@ -381,6 +388,9 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 		out, idx = slices.Insert(out, j, Neighbour{Example: x.exs[i], Score: sc}), slices.Insert(idx, j, i)
 		if len(out) > k {
 			out, idx = out[:k], idx[:k]
+		}
+		if len(out) == k {
+			skipBelow = out[k-1].Score * out[k-1].Score * float64(qn2) * (1 - 1e-9)
 		}
 	}
 	return out
