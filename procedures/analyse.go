@@ -31,6 +31,7 @@ type analysed struct {
 	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
 	verb     bool   // the query names an administrative verb or action
 	state    int    // the state the typed words name (Synonyms.states), or -1
+	narrated bool   // a long message's narration weighs like context (need.go)
 	// segs and extras are the rewritten words (segments and synonym expansions), which
 	// the example matcher reads (exampleFeatures).
 	segs   [][]qtok
@@ -101,11 +102,17 @@ func dialectVariant(w string, ok func(string) bool) string {
 // expansions with one content group per word, regional spelling repair, phrase weights,
 // the terms (typed words and their bigrams, then expansions), and what the abstention
 // gate needs (content count, verb, age).
-func (ix *Index) analyse(query string) analysed {
-	toks, ctx := ix.queryTokens(query)
+func (ix *Index) analyse(query string) analysed { return ix.analyseAs(query, true) }
+
+// analyseWhole is analyse reading every word of a long message alike (no narration).
+func (ix *Index) analyseWhole(query string) analysed { return ix.analyseAs(query, false) }
+
+// analyseAs is analyse; need says whether to find the need in a long message (need.go).
+func (ix *Index) analyseAs(query string, need bool) analysed {
+	toks, ctx, narr := ix.queryTokens(query, need)
 	b := queryBuilder{ix: ix, weights: map[int32]int{}}
 	b.a.aspect = AspectNone
-	b.rewrite(toks, ctx)
+	b.rewrite(toks, ctx, narr)
 	ix.dialectRepair(b.segs)
 	b.weighPhrases()
 	b.addTyped()
@@ -113,25 +120,27 @@ func (ix *Index) analyse(query string) analysed {
 	b.finish(toks)
 	b.a.segs, b.a.extras = b.segs, b.extras
 	b.a.state = ix.syn.namedState(b.a.seqTok[:b.a.typedLen])
+	b.a.narrated = narr != nil
 	return b.a
 }
 
-// queryTokens normalises and splits the query (at most 64 words), resolves word senses
-// and repairs typos. ctx marks the context words: they are known for what they are and
-// never "repaired" into catalogue words ("bình dương" is no typo of "sinh …").
-func (ix *Index) queryTokens(query string) (toks []token, ctx []bool) {
-	toks = ix.syn.respell(tokenize(Normalize(query)))
-	if len(toks) > 64 {
-		toks = toks[:64]
+// queryTokens normalises and splits the query (at most maxQueryWords words), resolves
+// word senses and repairs typos. ctx marks the context words: they are known for what
+// they are and never "repaired" into catalogue words ("bình dương" is no typo of
+// "sinh …"). narr marks the narration of a long message (need.go), or is nil.
+func (ix *Index) queryTokens(query string, need bool) (toks []token, ctx, narr []bool) {
+	toks = ix.syn.diedSense(ix.syn.respell(tokenize(Normalize(query))))
+	if need {
+		narr = ix.narration(toks)
 	}
-	toks = ix.syn.diedSense(toks)
+	toks, narr = capWords(toks, narr)
 	ctx = ix.syn.contextMask(toks)
 	for i := range toks {
 		if !ctx[i] {
 			toks[i] = ix.repair(toks[i])
 		}
 	}
-	return toks, ctx
+	return toks, ctx, narr
 }
 
 // queryBuilder is the state of analyse: the segments (typed words and replacements,
@@ -157,27 +166,35 @@ type expansion struct {
 
 // rewrite applies the synonym table's rules (replacements, aspect words, expansions) to
 // the tokens and builds the segments.
-func (b *queryBuilder) rewrite(toks []token, ctx []bool) {
+func (b *queryBuilder) rewrite(toks []token, ctx, narr []bool) {
+	// A narration word weighs like a context word in coverage and less as a term.
+	told := func(i int) bool { return narr != nil && narr[i] }
+	termW := func(i int) float32 {
+		if told(i) {
+			return narrTermWeight
+		}
+		return 1
+	}
 	for i := 0; i < len(toks); {
 		if toks[i].brk {
 			b.endSeg()
 		}
 		r := b.ix.syn.match(toks, i)
 		if r == nil {
-			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i]), 1, 1)
+			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i] || told(i)), termW(i), 1)
 			i++
 			continue
 		}
 		switch r.kind {
 		case ruleReplace:
-			b.replace(r)
+			b.replace(r, told(i), termW(i))
 		case ruleAspect:
 			if b.a.aspect == AspectNone {
 				b.a.aspect = r.aspect
 			}
 			b.endSeg()
 		case ruleExpand:
-			b.expand(r, toks[i:i+len(r.from)], ctx[i:])
+			b.expand(r, toks[i:i+len(r.from)], ctx[i:], told(i), termW(i))
 		}
 		i += len(r.from)
 	}
@@ -225,32 +242,33 @@ func (b *queryBuilder) newGroup(t token, scale float64, isCtx bool) uint64 {
 	return g
 }
 
-// replace puts a replacement's words in the place of the typed ones; an empty
-// replacement (a deleted phrase) ends the segment.
-func (b *queryBuilder) replace(r *rule) {
+// replace puts a replacement's words in the place of the typed ones (told: narration);
+// an empty replacement (a deleted phrase) ends the segment.
+func (b *queryBuilder) replace(r *rule, told bool, w float32) {
 	if len(r.to) == 0 {
 		b.endSeg()
 	}
-	// Replacement words weigh like typed words: scaling them down for long expansions of
-	// short abbreviations measured worse on the labelled queries.
-	w := float32(1)
+	// Replacement words weigh like typed words (w: 1, or less for narration): scaling
+	// them down for long expansions of short abbreviations measured worse on the labelled
+	// queries.
 	// In coverage, a long replacement of a short phrase ("sổ đỏ" → "giấy chứng nhận quyền
 	// sử dụng đất") must not outweigh the rest of the query.
 	cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
 	share := min(1, float32(len(r.from))/float32(max(1, len(r.to))))
 	for _, t := range r.to {
-		b.keep(t, b.newGroup(t, cs, b.ix.syn.isContext(t)), w, share)
+		b.keep(t, b.newGroup(t, cs, told || b.ix.syn.isContext(t)), w, share)
 	}
 }
 
-// expand keeps the typed words (ctx marks their context words) and notes the expansion
+// expand keeps the typed words (ctx marks their context words, told that they are
+// narration, w their term weight) and notes the expansion
 // to add after the segments, standing for the typed words' groups.
-func (b *queryBuilder) expand(r *rule, typed []token, ctx []bool) {
+func (b *queryBuilder) expand(r *rule, typed []token, ctx []bool, told bool, w float32) {
 	var gs uint64
 	for k, t := range typed {
-		g := b.newGroup(t, 1, ctx[k])
+		g := b.newGroup(t, 1, ctx[k] || told)
 		gs |= g
-		b.keep(t, g, 1, 1)
+		b.keep(t, g, w, 1)
 	}
 	b.extras = append(b.extras, expansion{toks: r.to, groups: gs})
 }

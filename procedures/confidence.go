@@ -72,6 +72,9 @@ type ConfidenceModel struct {
 	Features  []string  `json:"features"`
 	Weights   []float64 `json:"weights"`
 	Threshold float64   `json:"threshold"`
+	// Target is the precision the threshold was chosen for on the fitted sets (.995:
+	// cross-validated leave one set out, .99 kept .980 on held-out sets, .995 .988).
+	Target float64 `json:"target"`
 	// TrainedOn names the labelled sets and catalogues it was fitted on; Precision and
 	// Kept are measured on them at Threshold: the share of kept cards that were right,
 	// and the share of one-card answers kept.
@@ -157,7 +160,7 @@ func TrainConfidence(samples []ConfSample, target float64, trainedOn []string) (
 			w[i] -= rate * (grad[i]/float64(len(samples)) + reg)
 		}
 	}
-	m := &ConfidenceModel{Features: confFeatureNames, Weights: w, TrainedOn: trainedOn, Samples: len(samples)}
+	m := &ConfidenceModel{Features: confFeatureNames, Weights: w, Target: target, TrainedOn: trainedOn, Samples: len(samples)}
 	for i := range w {
 		w[i] = math.Round(w[i]*1e6) / 1e6 // a stable file
 	}

@@ -15,7 +15,7 @@ func TestShippedConfidenceModelLoads(t *testing.T) {
 		t.Fatal("confidence.json is missing or its features differ from confFeatureNames: retrain it (oabot procedures calibrate)")
 	}
 	for _, set := range defaultConfidence.TrainedOn {
-		for _, sealed := range []string{"blind5", "blind7", "blind8"} {
+		for _, sealed := range []string{"blind5", "blind7", "blind8", "blind10"} {
 			if strings.Contains(set, sealed) {
 				t.Errorf("the model was fitted on the sealed set %s", set)
 			}
@@ -37,7 +37,7 @@ func TestShippedConfidenceModelIsReproducible(t *testing.T) {
 		samples = append(samples, ix.ConfidenceSamples(qs, x)...)
 		names = append(names, name)
 	})
-	m, err := TrainConfidence(samples, 0.99, names)
+	m, err := TrainConfidence(samples, defaultConfidence.Target, names)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -532,8 +532,7 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 	if res, ok := ix.lookupCode(query); ok {
 		return res, confFeatures{}, false
 	}
-	a := ix.analyse(query)
-	st := ix.searchState(&a, limit, x, r != nil)
+	st := ix.queryState(query, limit, x, r != nil)
 	res, searchOne, best := st.res, st.searchOne, st.best
 	// The confidence model reads the answer in the search's order: the ranker keeps a
 	// card only when it leaves its hit first.
@@ -551,7 +550,7 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 		return res, confFeatures{}, true
 	}
-	f := confFeaturesOf(&a, &pre, searchOne, best)
+	f := confFeaturesOf(st.a, &pre, searchOne, best)
 	if m != nil && !st.taught() && m.prob(f) < m.Threshold {
 		res.Confidence = ConfidenceFew // not sure enough for a card: a list to choose from
 	}
@@ -568,6 +567,18 @@ type rankState struct {
 	nb        []Neighbour
 	best      exVote
 	searchOne bool
+}
+
+// queryState analyses query and runs searchState. When the need found in a long
+// message's story matches nothing, the whole message is read alike and searched again.
+func (ix *Index) queryState(query string, limit int, x AccountExamples, wide bool) rankState {
+	a := ix.analyse(query)
+	st := ix.searchState(&a, limit, x, wide)
+	if a.narrated && st.search.Abstain {
+		w := ix.analyseWhole(query)
+		st = ix.searchState(&w, limit, x, wide)
+	}
+	return st
 }
 
 // searchState runs the search and the examples' vote for the analysed message a; wide

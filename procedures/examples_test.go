@@ -116,9 +116,9 @@ func TestSearchWithExamples(t *testing.T) {
 		}
 	})
 	t.Run("nil examples", func(t *testing.T) {
-		// Without examples and without the learned ranker, SearchWith is Search.
+		// Without examples, the learned ranker and the confidence model, SearchWith is Search.
 		a := ix.Search("dang ky tam tru", 5)
-		b, _, _ := ix.searchRanked("dang ky tam tru", 5, AccountExamples{}, defaultConfidence, nil)
+		b, _, _ := ix.searchRanked("dang ky tam tru", 5, AccountExamples{}, nil, nil)
 		if fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Errorf("SearchWith(nil) = %+v, Search = %+v", b, a)
 		}

@@ -293,6 +293,29 @@ type token struct {
 	exact  string // normalised, with diacritics
 	folded string // folded and canonicalised (i/y)
 	brk    bool   // punctuation separates it from the previous word (no bigram)
+	end    uint8  // the strongest punctuation after it: endNone … endQuestion (need.go)
+}
+
+// Punctuation after a word (token.end), weakest first: clauses and sentences of a long
+// message are found by it.
+const (
+	endNone     uint8 = iota
+	endClause         // , : or a dash
+	endSentence       // . ! ; … (Normalize folds line breaks into spaces)
+	endQuestion       // ?
+)
+
+// punctEnd classifies a character between words.
+func punctEnd(r rune) uint8 {
+	switch r {
+	case ',', ':', '–', '—':
+		return endClause
+	case '.', '!', ';', '…':
+		return endSentence
+	case '?':
+		return endQuestion
+	}
+	return endNone
 }
 
 // tokenize splits a normalised string into syllables (runs of letters and digits) and
@@ -324,6 +347,9 @@ func tokenize(s string) []token {
 		emit(i)
 		if !unicode.IsSpace(r) {
 			brk = true
+		}
+		if n := len(toks); n > 0 {
+			toks[n-1].end = max(toks[n-1].end, punctEnd(r))
 		}
 	}
 	emit(len(s))

@@ -160,7 +160,12 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 		return res
 	}
 	a := ix.analyse(query)
-	return ix.searchAnalysed(&a, limit, dg)
+	res := ix.searchAnalysed(&a, limit, dg)
+	if a.narrated && res.Abstain { // as queryState
+		a = ix.analyseWhole(query)
+		res = ix.searchAnalysed(&a, limit, dg)
+	}
+	return res
 }
 
 // searchAnalysed is search after the code lookup and the analysis (SearchWith shares the

@@ -36,10 +36,17 @@ type Synonyms struct {
 	ctxPlain   map[string]bool  // one-word context entries written without diacritics
 	ctxPhrases [][]token        // context entries of several words ("hà nội", "gia đình")
 	ctxFirst   map[string][]int // folded first word → its ctxPhrases
-	verbs      [][]token        // administrative verbs ("đăng ký", "cấp", "nộp"…)
-	notVerbs   [][]token        // phrases whose verb is no administrative act ("làm việc")
-	consumer   [][]token        // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
-	states     []stateRule      // states of a document a citizen names ("hết hạn", "mất") and the actions that fit
+	// requests: phrases that make a clause of a long message ask (need.go), with the
+	// aspect phrases; reqFirst indexes them by folded first word, requestWords and
+	// requestPlain hold their words (with and without diacritics).
+	requests     [][]token
+	reqFirst     map[string][]int
+	requestWords map[string]bool
+	requestPlain map[string]bool
+	verbs        [][]token   // administrative verbs ("đăng ký", "cấp", "nộp"…)
+	notVerbs     [][]token   // phrases whose verb is no administrative act ("làm việc")
+	consumer     [][]token   // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
+	states       []stateRule // states of a document a citizen names ("hết hạn", "mất") and the actions that fit
 }
 
 type ruleKind int
@@ -70,6 +77,7 @@ type synonymsFile struct {
 	Verbs      []string            `yaml:"verbs"`
 	NotVerbs   []string            `yaml:"not_verbs"`
 	Consumer   []string            `yaml:"consumer"`
+	Requests   []string            `yaml:"requests"`
 	States     []stateEntry        `yaml:"states"`
 }
 
@@ -164,7 +172,8 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 		}
 	}
 	s := &Synonyms{rules: map[string][]*rule{}, spell: map[string][]*rule{}, stop: map[string]bool{},
-		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{}, ctxFirst: map[string][]int{}}
+		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{}, ctxFirst: map[string][]int{},
+		reqFirst: map[string][]int{}, requestWords: map[string]bool{}, requestPlain: map[string]bool{}}
 	var problems []string
 	claims := map[string]string{} // phrase as written → where a rule declares it
 	claim := func(where string, froms []string, lex bool) {
@@ -278,6 +287,22 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 	for _, v := range f.Verbs {
 		if seq := tokenize(Normalize(v)); len(seq) > 0 {
 			s.verbs = append(s.verbs, seq)
+		}
+	}
+	requests := append([]string(nil), f.Requests...)
+	for _, name := range keys(f.Aspects) {
+		requests = append(requests, f.Aspects[name]...)
+	}
+	for _, v := range requests {
+		if seq := tokenize(Normalize(v)); len(seq) > 0 {
+			s.reqFirst[seq[0].folded] = append(s.reqFirst[seq[0].folded], len(s.requests))
+			s.requests = append(s.requests, seq)
+			for _, t := range seq {
+				s.requestWords[t.exact] = true
+				if t.exact == t.folded {
+					s.requestPlain[t.folded] = true
+				}
+			}
 		}
 	}
 	for _, v := range f.Consumer {

@@ -1,0 +1,117 @@
+package procedures
+
+import (
+	"strings"
+	"testing"
+)
+
+const marriageStory = "Chào anh chị. Năm ngoái vợ chồng tôi đã đăng ký kết hôn ở xã bên vợ, cưới xong thì vợ tôi về ở hẳn với nhà tôi. Giờ muốn nhập hộ khẩu cho vợ vào nhà mình thì cần giấy tờ gì ạ"
+
+// Clauses split at commas and sentence ends; a request word makes its clause ask, a
+// question mark its whole sentence.
+func TestClauses(t *testing.T) {
+	syn := DefaultSynonyms()
+	for _, tc := range []struct {
+		text string
+		asks []bool
+	}{
+		{marriageStory, []bool{false, false, false, true}},
+		{"nhà tôi ở quê, con đi học xa, làm tạm trú ở phường nào?", []bool{true, true, true}},
+		{"con tôi mới sinh. dc ko a", []bool{false, true}},
+		{"tôi bị mất ví hôm qua", []bool{false}},
+	} {
+		cs := syn.clauses(tokenize(Normalize(tc.text)))
+		var got []bool
+		for _, c := range cs {
+			got = append(got, c.asks)
+		}
+		if len(got) != len(tc.asks) {
+			t.Errorf("%q: %d clauses %v, want %v", tc.text, len(got), got, tc.asks)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.asks[i] {
+				t.Errorf("%q: asks %v, want %v", tc.text, got, tc.asks)
+				break
+			}
+		}
+	}
+}
+
+// The narration of a long message is marked; a short message, one that asks with no
+// word of its own ("thủ tục thế nào ạ?") or that asks in every clause is read whole.
+func TestNarration(t *testing.T) {
+	ix := builtinIndex(t)
+	toks := tokenize(Normalize(marriageStory))
+	narr := ix.narration(toks)
+	if narr == nil {
+		t.Fatal("the story has no narration")
+	}
+	var told, asked []string
+	for i, tk := range toks {
+		if narr[i] {
+			told = append(told, tk.exact)
+		} else {
+			asked = append(asked, tk.exact)
+		}
+	}
+	if got := strings.Join(asked, " "); got != "giờ muốn nhập hộ khẩu cho vợ vào nhà mình thì cần giấy tờ gì ạ" {
+		t.Errorf("the need read: %q", got)
+	}
+	if !strings.Contains(strings.Join(told, " "), "đăng ký kết hôn") {
+		t.Errorf("the marriage is not narration: %q", told)
+	}
+	for _, whole := range []string{
+		"muốn nhập hộ khẩu cho vợ thì cần giấy tờ gì",
+		"Năm ngoái vợ chồng tôi đã đăng ký kết hôn ở xã bên vợ, cưới xong vợ tôi về ở hẳn nhà tôi, nay chuyển hộ khẩu về. Thủ tục thế nào ạ?",
+		"Cho em hỏi đăng ký tạm trú ở đâu, cần giấy tờ gì, mất bao lâu, làm online được không ạ?",
+	} {
+		if narr := ix.narration(tokenize(Normalize(whole))); narr != nil {
+			t.Errorf("%q: narration %v, want the message read whole", whole, narr)
+		}
+	}
+}
+
+// A story whose side words name another procedure (the marriage) gets the need it asks
+// (the residence) first; reading every word alike, as before, put the marriage first.
+func TestLongStoryFindsTheNeed(t *testing.T) {
+	ix := builtinIndex(t)
+	res := ix.Search(marriageStory, 5)
+	if len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004222" {
+		t.Fatalf("story: got %+v, want 1.004222 (thường trú) first", res.Hits)
+	}
+	whole := ix.analyseWhole(marriageStory)
+	if r := ix.searchAnalysed(&whole, 5, nil); len(r.Hits) == 0 || r.Hits[0].Record.Code != "1.000894" {
+		t.Errorf("read whole, the story no longer puts the marriage (1.000894) first: pick a story that shows what narration does")
+	}
+}
+
+// Of a message too long to read in full, narration goes from the start first, so the
+// need at the end is kept.
+func TestCapWordsDropsNarrationFirst(t *testing.T) {
+	story := strings.Repeat("hôm trước nhà tôi có việc, ", 20) + "giờ muốn đăng ký tạm trú cho cháu thì làm ở đâu ạ"
+	ix := builtinIndex(t)
+	toks := tokenize(Normalize(story))
+	narr := ix.narration(toks)
+	if narr == nil {
+		t.Fatal("no narration found")
+	}
+	kept, keptNarr := capWords(toks, narr)
+	if len(kept) != maxQueryWords || len(keptNarr) != maxQueryWords {
+		t.Fatalf("kept %d words (%d marks), want %d", len(kept), len(keptNarr), maxQueryWords)
+	}
+	var words []string
+	for _, tk := range kept {
+		words = append(words, tk.exact)
+	}
+	if got := strings.Join(words, " "); !strings.HasSuffix(got, "giờ muốn đăng ký tạm trú cho cháu thì làm ở đâu ạ") {
+		t.Errorf("the end was not kept: %q", got)
+	}
+	if keptNarr[len(keptNarr)-1] {
+		t.Error("the request is marked narration")
+	}
+	// Without narration marks the message is cut at its end, as before.
+	if kept, _ := capWords(toks, nil); kept[len(kept)-1].exact == "ạ" {
+		t.Error("a message without narration kept its end")
+	}
+}
