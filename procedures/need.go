@@ -43,11 +43,9 @@ func (s *Synonyms) clauses(toks []token) []clause {
 		}
 		c := clause{start: start, end: i + 1}
 		for p := c.start; p < c.end && !c.asks; p++ {
-			for _, r := range s.reqFirst[toks[p].folded] {
-				if ph := s.requests[r]; p+len(ph) <= c.end && phraseAt(toks, p, ph) {
-					c.asks = true
-					break
-				}
+			for range s.requests.at(toks[:c.end], p) {
+				c.asks = true
+				break
 			}
 		}
 		out = append(out, c)

@@ -3,6 +3,7 @@ package procedures
 import (
 	_ "embed"
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -27,20 +28,18 @@ type Synonyms struct {
 	// stopByFold: folded form → the one stopword with diacritics that folds to it ("duoc"
 	// → "được"); "" when several do.
 	stopByFold map[string]string
-	qualifiers [][]string       // folded token sequences, longest first
-	qualExact  [][]string       // the same, as written (normalised), for catalogue names
-	qualCore   [][]string       // folded words whose presence in a query mentions the qualifier
-	citizen    [][]string       // normalised phrases marking procedures for individuals
-	actions    [][]string       // folded action phrases ("cải chính", "cấp lại"), longest first
-	context    map[string]bool  // one-word context entries as written (people, ages, politeness)
-	ctxPlain   map[string]bool  // one-word context entries written without diacritics
-	ctxPhrases [][]token        // context entries of several words ("hà nội", "gia đình")
-	ctxFirst   map[string][]int // folded first word → its ctxPhrases
+	qualifiers [][]string      // folded token sequences, longest first
+	qualExact  [][]string      // the same, as written (normalised), for catalogue names
+	qualCore   [][]string      // folded words whose presence in a query mentions the qualifier
+	citizen    [][]string      // normalised phrases marking procedures for individuals
+	actions    [][]string      // folded action phrases ("cải chính", "cấp lại"), longest first
+	context    map[string]bool // one-word context entries as written (people, ages, politeness)
+	ctxPlain   map[string]bool // one-word context entries written without diacritics
+	ctxPhrases phraseSet       // context entries of several words ("hà nội", "gia đình")
 	// requests: phrases that make a clause of a long message ask (need.go), with the
-	// aspect phrases; reqFirst indexes them by folded first word, requestWords and
-	// requestPlain hold their words (with and without diacritics).
-	requests     [][]token
-	reqFirst     map[string][]int
+	// aspect phrases; requestWords and requestPlain hold their words (with and without
+	// diacritics).
+	requests     phraseSet
 	requestWords map[string]bool
 	requestPlain map[string]bool
 	verbs        [][]token   // administrative verbs ("đăng ký", "cấp", "nộp"…)
@@ -172,8 +171,8 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 		}
 	}
 	s := &Synonyms{rules: map[string][]*rule{}, spell: map[string][]*rule{}, stop: map[string]bool{},
-		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{}, ctxFirst: map[string][]int{},
-		reqFirst: map[string][]int{}, requestWords: map[string]bool{}, requestPlain: map[string]bool{}}
+		stopPlain: map[string]bool{}, context: map[string]bool{}, ctxPlain: map[string]bool{},
+		requestWords: map[string]bool{}, requestPlain: map[string]bool{}}
 	var problems []string
 	claims := map[string]string{} // phrase as written → where a rule declares it
 	claim := func(where string, froms []string, lex bool) {
@@ -280,8 +279,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 			}
 		case len(toks) > 1:
 			// A phrase: its words are context only together ("hộ" of "hộ em" is not).
-			s.ctxFirst[toks[0].folded] = append(s.ctxFirst[toks[0].folded], len(s.ctxPhrases))
-			s.ctxPhrases = append(s.ctxPhrases, toks)
+			s.ctxPhrases.add(toks)
 		}
 	}
 	for _, v := range f.Verbs {
@@ -295,8 +293,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 	}
 	for _, v := range requests {
 		if seq := tokenize(Normalize(v)); len(seq) > 0 {
-			s.reqFirst[seq[0].folded] = append(s.reqFirst[seq[0].folded], len(s.requests))
-			s.requests = append(s.requests, seq)
+			s.requests.add(seq)
 			for _, t := range seq {
 				s.requestWords[t.exact] = true
 				if t.exact == t.folded {
@@ -497,16 +494,40 @@ func (s *Synonyms) contextMask(toks []token) []bool {
 	for i, t := range toks {
 		m[i] = s.isContext(t)
 	}
-	for p, t := range toks {
-		for _, i := range s.ctxFirst[t.folded] { // a lookup per word, not a scan per phrase
-			if ph := s.ctxPhrases[i]; p+len(ph) <= len(toks) && phraseAt(toks, p, ph) {
-				for k := range ph {
-					m[p+k] = true
-				}
+	for p := range toks {
+		for n := range s.ctxPhrases.at(toks, p) {
+			for k := range n {
+				m[p+k] = true
 			}
 		}
 	}
 	return m
+}
+
+// phraseSet is a list of phrases indexed by their first folded word, so finding the ones
+// at a word is a lookup, not a scan of every phrase at every position.
+type phraseSet struct {
+	first map[string][][]token
+}
+
+func (ps *phraseSet) add(phrase []token) {
+	if ps.first == nil {
+		ps.first = map[string][][]token{}
+	}
+	k := phrase[0].folded
+	ps.first[k] = append(ps.first[k], phrase)
+}
+
+// at yields the length of each phrase of ps found in full at toks[p:] (typed diacritics
+// agreeing, as phraseAt).
+func (ps *phraseSet) at(toks []token, p int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for _, ph := range ps.first[toks[p].folded] {
+			if p+len(ph) <= len(toks) && phraseAt(toks, p, ph) && !yield(len(ph)) {
+				return
+			}
+		}
+	}
 }
 
 // hasVerb reports whether the query words name an administrative verb outside the
