@@ -569,16 +569,12 @@ type rankState struct {
 	searchOne bool
 }
 
-// queryState analyses query and runs searchState. When the need found in a long
-// message's story matches nothing, the whole message is read alike and searched again.
+// queryState analyses query and runs searchState, on the whole message when the need
+// found in a long one matches nothing (needFirst).
 func (ix *Index) queryState(query string, limit int, x AccountExamples, wide bool) rankState {
-	a := ix.analyse(query)
-	st := ix.searchState(&a, limit, x, wide)
-	if a.narrated && st.search.Abstain {
-		w := ix.analyseWhole(query)
-		st = ix.searchState(&w, limit, x, wide)
-	}
-	return st
+	return needFirst(ix, query,
+		func(a *analysed) rankState { return ix.searchState(a, limit, x, wide) },
+		func(st rankState) bool { return st.search.Abstain })
 }
 
 // searchState runs the search and the examples' vote for the analysed message a; wide

@@ -24,6 +24,19 @@ const (
 	maxQueryWords = 64
 )
 
+// needFirst runs search on query analysed for its need and, when a long message's need
+// matched nothing (abstained), again on the whole message read alike: narration never
+// turns an answer into a refusal. The one place the search paths take this decision.
+func needFirst[T any](ix *Index, query string, search func(*analysed) T, abstained func(T) bool) T {
+	a := ix.analyse(query)
+	out := search(&a)
+	if a.narrated && abstained(out) {
+		w := ix.analyseWhole(query)
+		out = search(&w)
+	}
+	return out
+}
+
 // clause is toks[start:end], ended by a comma or stronger punctuation.
 type clause struct {
 	start, end int

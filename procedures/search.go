@@ -159,13 +159,9 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	if res, ok := ix.lookupCode(query); ok {
 		return res
 	}
-	a := ix.analyse(query)
-	res := ix.searchAnalysed(&a, limit, dg)
-	if a.narrated && res.Abstain { // as queryState
-		a = ix.analyseWhole(query)
-		res = ix.searchAnalysed(&a, limit, dg)
-	}
-	return res
+	return needFirst(ix, query,
+		func(a *analysed) Result { return ix.searchAnalysed(a, limit, dg) },
+		func(r Result) bool { return r.Abstain })
 }
 
 // searchAnalysed is search after the code lookup and the analysis (SearchWith shares the
