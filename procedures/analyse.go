@@ -169,32 +169,26 @@ type expansion struct {
 func (b *queryBuilder) rewrite(toks []token, ctx, narr []bool) {
 	// A narration word weighs like a context word in coverage and less as a term.
 	told := func(i int) bool { return narr != nil && narr[i] }
-	termW := func(i int) float32 {
-		if told(i) {
-			return narrTermWeight
-		}
-		return 1
-	}
 	for i := 0; i < len(toks); {
 		if toks[i].brk {
 			b.endSeg()
 		}
 		r := b.ix.syn.match(toks, i)
 		if r == nil {
-			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i] || told(i)), termW(i), 1)
+			b.keep(toks[i], b.newGroup(toks[i], 1, ctx[i] || told(i)), termWeight(told(i)), 1)
 			i++
 			continue
 		}
 		switch r.kind {
 		case ruleReplace:
-			b.replace(r, told(i), termW(i))
+			b.replace(r, told(i))
 		case ruleAspect:
 			if b.a.aspect == AspectNone {
 				b.a.aspect = r.aspect
 			}
 			b.endSeg()
 		case ruleExpand:
-			b.expand(r, toks[i:i+len(r.from)], ctx[i:], told(i), termW(i))
+			b.expand(r, toks[i:i+len(r.from)], ctx[i:], told(i))
 		}
 		i += len(r.from)
 	}
@@ -244,13 +238,13 @@ func (b *queryBuilder) newGroup(t token, scale float64, isCtx bool) uint64 {
 
 // replace puts a replacement's words in the place of the typed ones (told: narration);
 // an empty replacement (a deleted phrase) ends the segment.
-func (b *queryBuilder) replace(r *rule, told bool, w float32) {
+func (b *queryBuilder) replace(r *rule, told bool) {
 	if len(r.to) == 0 {
 		b.endSeg()
 	}
-	// Replacement words weigh like typed words (w: 1, or less for narration): scaling
-	// them down for long expansions of short abbreviations measured worse on the labelled
-	// queries.
+	// Replacement words weigh like typed words: scaling them down for long expansions of
+	// short abbreviations measured worse on the labelled queries.
+	w := termWeight(told)
 	// In coverage, a long replacement of a short phrase ("sổ đỏ" → "giấy chứng nhận quyền
 	// sử dụng đất") must not outweigh the rest of the query.
 	cs := min(1, replaceCoverShare*float64(len(r.from))/float64(max(1, len(r.to))))
@@ -261,14 +255,14 @@ func (b *queryBuilder) replace(r *rule, told bool, w float32) {
 }
 
 // expand keeps the typed words (ctx marks their context words, told that they are
-// narration, w their term weight) and notes the expansion
+// narration) and notes the expansion
 // to add after the segments, standing for the typed words' groups.
-func (b *queryBuilder) expand(r *rule, typed []token, ctx []bool, told bool, w float32) {
+func (b *queryBuilder) expand(r *rule, typed []token, ctx []bool, told bool) {
 	var gs uint64
 	for k, t := range typed {
 		g := b.newGroup(t, 1, ctx[k] || told)
 		gs |= g
-		b.keep(t, g, w, 1)
+		b.keep(t, g, termWeight(told), 1)
 	}
 	b.extras = append(b.extras, expansion{toks: r.to, groups: gs})
 }

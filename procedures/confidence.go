@@ -72,8 +72,8 @@ type ConfidenceModel struct {
 	Features  []string  `json:"features"`
 	Weights   []float64 `json:"weights"`
 	Threshold float64   `json:"threshold"`
-	// Target is the precision the threshold was chosen for on the fitted sets (.995:
-	// cross-validated leave one set out, .99 kept .980 on held-out sets, .995 .988).
+	// Target is the precision the threshold was chosen for on the fitted sets (how the
+	// shipped one was chosen: docs/ranker.md).
 	Target float64 `json:"target"`
 	// TrainedOn names the labelled sets and catalogues it was fitted on; Precision and
 	// Kept are measured on them at Threshold: the share of kept cards that were right,

@@ -164,6 +164,15 @@ func capWords(toks []token, narr []bool) ([]token, []bool) {
 	return toks[:maxQueryWords], narr
 }
 
+// termWeight is a typed word's weight as a search term: narrTermWeight for narration
+// (told), else 1.
+func termWeight(told bool) float32 {
+	if told {
+		return narrTermWeight
+	}
+	return 1
+}
+
 // foldedOf is the folded forms of toks.
 func foldedOf(toks []token) []string {
 	out := make([]string, len(toks))
