@@ -254,12 +254,7 @@ func (ix *Index) candidates(a *analysed, mentioned qualSet, k int) []cand {
 		}
 		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
 			nameFull: s.name[d]&a.content == a.content}
-		if len(h) < k {
-			h.push(c)
-		} else if c.better(h[0]) {
-			h[0] = c
-			h.down(0)
-		}
+		h.keep(c, k)
 	}
 	return h
 }
@@ -720,6 +715,17 @@ func (c cand) better(o cand) bool {
 
 // candHeap is a min-heap of candidates (the worst on top) for top-k selection.
 type candHeap []cand
+
+// keep adds c when the heap holds fewer than k candidates, or in place of the worst
+// when c is better.
+func (h *candHeap) keep(c cand, k int) {
+	if len(*h) < k {
+		h.push(c)
+	} else if c.better((*h)[0]) {
+		(*h)[0] = c
+		h.down(0)
+	}
+}
 
 func (h *candHeap) push(c cand) {
 	*h = append(*h, c)

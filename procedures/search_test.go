@@ -811,12 +811,7 @@ func TestCandHeapKeepsBestK(t *testing.T) {
 	const k = 17
 	h := make(candHeap, 0, k)
 	for _, c := range all {
-		if len(h) < k {
-			h.push(c)
-		} else if c.better(h[0]) {
-			h[0] = c
-			h.down(0)
-		}
+		h.keep(c, k)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].better(all[j]) })
 	sort.Slice(h, func(i, j int) bool { return h[i].better(h[j]) })
