@@ -130,6 +130,7 @@ type Examples struct {
 	norm2    []float32        // squared length of each example's vector
 	accts    map[string]int32 // account → its number in postings ("" is 0)
 	unknownW float32          // weight of a query feature no example has
+	protos   prototypes       // the centroid of each procedure's examples (prototypes.go)
 	pool     sync.Pool
 	// Stale lists the examples whose code is not in the catalogue (left out).
 	Stale []Example
@@ -240,6 +241,7 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 			return ps[i].ex < ps[j].ex
 		})
 	}
+	x.buildPrototypes(vecs)
 	x.pool.New = func() any { return &exScratch{dot: make([]float32, len(x.exs))} }
 	return x
 }
@@ -317,11 +319,15 @@ func (a AccountExamples) Nearest(query string, k int) []Neighbour {
 
 // nearest is Nearest for a message already analysed.
 func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
-	x := a.x
-	if x.Len() == 0 || k <= 0 {
+	if a.x.Len() == 0 || k <= 0 {
 		return nil
 	}
-	qv := x.ix.features(an)
+	return a.nearestTo(a.x.ix.features(an), k)
+}
+
+// nearestTo is nearest for the message's features qv.
+func (a AccountExamples) nearestTo(qv map[string]float32, k int) []Neighbour {
+	x := a.x
 	if len(qv) == 0 {
 		return nil
 	}
@@ -567,6 +573,7 @@ type rankState struct {
 	nb        []Neighbour
 	best      exVote
 	searchOne bool
+	protos    protoMatch // the message against each procedure's prototype
 }
 
 // queryState analyses query and runs searchState, on the whole message when the need
@@ -593,7 +600,8 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 	st.res = st.search
 	st.searchOne = st.res.Confidence == ConfidenceOne
 	if x.Len() > 0 {
-		st.nb = x.nearest(a, exNeighbours)
+		qv := ix.features(a)
+		st.nb = x.nearestTo(qv, exNeighbours)
 		var second exVote
 		st.best, second = vote(st.nb)
 		if state := a.state; state >= 0 {
@@ -609,6 +617,8 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 			}
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
+		st.protos = x.protoScores(qv)
+		st.res = ix.applyPrototype(st.res, &st.protos, wide)
 	}
 	return st
 }

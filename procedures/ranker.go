@@ -44,9 +44,14 @@ var rankFeatureNames = []string{
 	"not_searched",    // the search did not find it (an example added it)
 	"name_words",      // words of its name / 20, capped at 1
 	"state_fit",       // the message names a state ("mất", "hết hạn"): +1 its action fits it, -1 a sibling's does and its does not
+	"proto_sim",       // similarity of the message to its procedure's prototype (prototypes.go)
+	"proto_top",       // its prototype is the most similar one
+	"proto_known",     // its procedure has a prototype (examples label it)
+	"proto_rel",       // proto_sim / the most similar prototype's
+	"proto_margin",    // its prototype is the most similar: by how much, as a share of its similarity, it leads the next
 }
 
-const numRankFeatures = 21
+const numRankFeatures = 26
 
 // RankerModel is the ranker's linear score over rankFeatureNames.
 type RankerModel struct {
@@ -176,6 +181,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	}
 	floor := math.Log(minRelativeScore)
 	state := a.state
+	protoTop := st.protos.sim(st.protos.best)
 	out := make([][]float64, len(st.res.Hits))
 	for i, h := range st.res.Hits {
 		f := make([]float64, numRankFeatures)
@@ -191,6 +197,19 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		}
 		if st.best.score > 0 && hitHas(h, st.best.code) {
 			f[17] = 1
+		}
+		for _, r := range append([]*Record{h.Record}, h.Variants...) {
+			if r == nil {
+				continue
+			}
+			f[21] = max(f[21], st.protos.sim(r.Code))
+			if r.Code == st.protos.best {
+				f[22] = 1
+				f[25] = st.protos.lead
+			}
+			if st.protos.has(r.Code) {
+				f[23] = 1
+			}
 		}
 		c, found := reps[h.Record]
 		d := int32(-1)
@@ -247,6 +266,9 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 			f[15] = 0.5
 		case ageMismatchPenalty:
 			f[15] = -0.5
+		}
+		if protoTop > 0 {
+			f[24] = f[21] / protoTop
 		}
 		f[19] = min(1, float64(len(di.key))/20)
 		if state >= 0 && di.family >= 0 {
