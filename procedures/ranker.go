@@ -198,10 +198,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		if st.best.score > 0 && hitHas(h, st.best.code) {
 			f[17] = 1
 		}
-		for _, r := range append([]*Record{h.Record}, h.Variants...) {
-			if r == nil {
-				continue
-			}
+		for _, r := range ix.protoRecords(h, state >= 0) {
 			f[21] = max(f[21], st.protos.sim(r.Code))
 			if r.Code == st.protos.best {
 				f[22] = 1
@@ -280,6 +277,22 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 				f[20] = -1
 			}
 		}
+	}
+	return out
+}
+
+// protoRecords are the records whose prototypes speak for hit h: its record and level
+// variants, and, when the message names a state ("mất", "hết hạn"), its siblings too. A
+// prototype knows the object people name, not which of its acts the state asks for
+// (state_fit tells that); the sibling that fits the state often has no examples.
+func (ix *Index) protoRecords(h Hit, state bool) []*Record {
+	out := make([]*Record, 0, 1+len(h.Variants))
+	if h.Record != nil {
+		out = append(out, h.Record)
+	}
+	out = append(out, h.Variants...)
+	if state && h.Record != nil {
+		out = append(out, ix.Siblings(h.Record.Code)...)
 	}
 	return out
 }

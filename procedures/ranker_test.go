@@ -91,6 +91,16 @@ func TestRankCandidatesFeatures(t *testing.T) {
 		t.Errorf("first hit: log_ratio %v, name_full %v, example_sim %v, example_top %v; want 0, 1, > 0.5, 1",
 			top.Features[0], top.Features[6], top.Features[16], top.Features[17])
 	}
+	// The seed examples label the birth registration: its prototype is the most similar
+	// and it leads the next (proto_sim, proto_top, proto_known, proto_rel, proto_margin).
+	if f := top.Features; f[21] <= 0.3 || f[22] != 1 || f[23] != 1 || f[24] != 1 || f[25] <= 0 {
+		t.Errorf("first hit's prototype features %v, want sim > 0.3, top, known, rel 1, margin > 0", f[21:26])
+	}
+	for _, c := range cs[1:] {
+		if f := c.Features; f[22] == 1 || f[24] >= 1 {
+			t.Errorf("%q: proto_top %v, proto_rel %v; only the first hit's prototype is the best", c.Hit.Record.Name, f[22], f[24])
+		}
+	}
 	// "Đăng ký lại khai sinh" names "lại", which the message does not: a shorter phrase run.
 	for _, c := range cs[1:] {
 		if c.Features[7] > top.Features[7] {

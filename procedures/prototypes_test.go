@@ -1,0 +1,88 @@
+package procedures
+
+import "testing"
+
+// A prototype pools a procedure's phrasings: a message that takes its words from two
+// phrasings is closest to their procedure's prototype.
+func TestPrototypePoolsPhrasings(t *testing.T) {
+	ix := builtinIndex(t)
+	x := ix.NewExamples([]Example{
+		{ID: "d1", Query: "làm giấy báo tử cho bà", Code: "1.000656"},
+		{ID: "d2", Query: "ông nội qua đời ở nhà thì phải làm gì", Code: "1.000656"},
+		{ID: "b1", Query: "làm giấy khai sinh cho con", Code: "1.001193"},
+		{ID: "b2", Query: "bé mới sinh ở bệnh viện cần làm gì", Code: "1.001193"},
+		{ID: "o", Query: "mất chó thì báo ai", Code: ""},
+		{ID: "i", Query: "mấy giờ mở cửa", Code: "@office_hours"},
+	}).For("")
+	q := "ông nội qua đời, xin giấy báo tử"
+	an := ix.analyse(q)
+	m := x.protoScores(ix.features(&an))
+	if m.best != "1.000656" || m.lead <= 0 {
+		t.Fatalf("best prototype %q (lead %.2f), want the death registration 1.000656", m.best, m.lead)
+	}
+	if !m.has("1.001193") || m.has("") || m.has("@office_hours") {
+		t.Error("out-of-scope and intent examples make no prototype; procedure examples do")
+	}
+	if m := x.protoScores(map[string]float32{"khongcotu": 1}); m.best != "" || m.sim("1.000656") != 0 {
+		t.Errorf("a message sharing no word with the examples: best %q", m.best)
+	}
+}
+
+// An officer's own examples make their account's prototypes, which no other account
+// sees; the shared ones every account sees.
+func TestPrototypeOfAnAccount(t *testing.T) {
+	ix := builtinIndex(t)
+	xs := ix.NewExamples([]Example{
+		{ID: "s", Query: "làm giấy khai sinh cho con", Code: "1.001193"},
+		{ID: "w", Account: "ward", Query: "xin giấy xác nhận độc thân để cưới", Code: "1.004873"},
+	})
+	q := ix.analyse("giấy độc thân để cưới vợ")
+	qv := ix.features(&q)
+	ward, other := xs.For("ward").protoScores(qv), xs.For("other").protoScores(qv)
+	if ward.best != "1.004873" || ward.sim("1.004873") <= 0.5 {
+		t.Errorf("ward: best %q (%.2f), want its own 1.004873", ward.best, ward.sim("1.004873"))
+	}
+	if other.has("1.004873") || other.sim("1.004873") != 0 || !other.has("1.001193") {
+		t.Error("another account sees the ward's prototype, or not the shared one")
+	}
+}
+
+// applyPrototype: a refusal becomes a list of the prototype's procedure only when it is
+// close and clearly ahead, never against an example saying "not ours"; otherwise, for
+// the ranker, a procedure the search did not find joins its hits last.
+func TestApplyPrototype(t *testing.T) {
+	ix := builtinIndex(t)
+	x := ix.NewExamples([]Example{{ID: "d", Query: "làm giấy báo tử", Code: "1.000656"}}).For("")
+	m := func(sim float32, lead float64) *protoMatch {
+		return &protoMatch{a: x, sims: []float32{sim}, best: "1.000656", lead: lead}
+	}
+	refusal := Result{Abstain: true, Confidence: ConfidenceNone}
+	got := ix.applyPrototype(refusal, m(protoRevive+0.05, protoReviveLead+0.1), false)
+	if got.Abstain || len(got.Hits) != 1 || got.Hits[0].Record.Code != "1.000656" || got.Confidence != ConfidenceFew {
+		t.Errorf("close, clear prototype on a refusal: %+v, want a list of 1.000656", got)
+	}
+	for name, c := range map[string]struct {
+		res Result
+		m   *protoMatch
+	}{
+		"not close":       {refusal, m(protoRevive-0.05, 0.9)},
+		"not ahead":       {refusal, m(0.9, protoReviveLead-0.05)},
+		"example says no": {Result{Abstain: true, Example: "o1"}, m(0.9, 0.9)},
+		"intent":          {Result{Abstain: true, Intent: IntentOfficeHours}, m(0.9, 0.9)},
+	} {
+		if got := ix.applyPrototype(c.res, c.m, true); !got.Abstain {
+			t.Errorf("%s: the refusal was revived", name)
+		}
+	}
+	r, _ := ix.cat.ByCode("1.001193")
+	found := Result{Hits: []Hit{{Record: r, Score: 3}}, Confidence: ConfidenceOne}
+	if got := ix.applyPrototype(found, m(protoJoin+0.01, 0), true); len(got.Hits) != 2 || got.Hits[1].Record.Code != "1.000656" || got.Hits[0].Record != r {
+		t.Errorf("wide: hits %v, want the search's first, then 1.000656", got.Hits)
+	}
+	if got := ix.applyPrototype(found, m(protoJoin+0.01, 0), false); len(got.Hits) != 1 {
+		t.Error("not wide: the prototype's procedure joined the hits")
+	}
+	if got := ix.applyPrototype(found, m(protoJoin-0.01, 0), true); len(got.Hits) != 1 {
+		t.Error("a prototype below protoJoin joined the hits")
+	}
+}
