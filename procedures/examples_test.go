@@ -39,6 +39,34 @@ func TestSeedExamplesMatchBuiltinCatalogue(t *testing.T) {
 	}
 }
 
+// Every shipped phrasing labels a procedure of the national catalogue (the built-in one
+// holds a subset), and every procedure labelled has at least 15 phrasings (issue 16).
+func TestSeedExamplesMatchNationalCatalogue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	c := realCatalog(t)
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range seed {
+		if _, intent := e.Intent(); intent || e.Code == "" {
+			continue
+		}
+		if _, ok := c.ByCode(e.Code); !ok {
+			t.Errorf("seed example %s labels %q, not in the national catalogue", e.ID, e.Code)
+		}
+		n[e.Code]++
+	}
+	for code, k := range n {
+		if k < 15 {
+			t.Errorf("%s has %d seed phrasings, want ≥ 15", code, k)
+		}
+	}
+}
+
 func TestNewExamplesReportsStaleCodes(t *testing.T) {
 	ix := builtinIndex(t)
 	x := ix.NewExamples([]Example{
