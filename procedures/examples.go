@@ -618,7 +618,12 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 		st.protos = x.protoScores(qv)
-		st.res = ix.applyPrototype(st.res, &st.protos, wide)
+		code := st.protos.best
+		if state := a.state; state >= 0 && code != "" {
+			// As for the examples: the prototype knows the object, the state the sibling.
+			code = ix.fitSibling(exVote{code: code}, state, ix.syn.findActions(a.seq[:a.typedLen]))
+		}
+		st.res = ix.applyPrototype(st.res, &st.protos, code, wide)
 	}
 	return st
 }

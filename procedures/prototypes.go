@@ -52,22 +52,23 @@ const (
 	protoReviveLead = 0.2
 )
 
-// applyPrototype lets the best prototype change res (after the examples' vote): a
-// search that found nothing gets its procedure as a list to confirm when it is close and
-// clearly ahead (protoRevive); otherwise, when wide (hits for the ranker), its procedure
-// joins the hits last if the search did not find it, for the ranker to weigh.
-func (ix *Index) applyPrototype(res Result, m *protoMatch, wide bool) Result {
-	best := m.best
+// applyPrototype lets the best prototype m.best change res (after the examples' vote),
+// answered by code (m.best, or its sibling that fits a state the message names): a
+// search that found nothing gets code as a list to confirm when the prototype is close
+// and clearly ahead (protoRevive); otherwise, when wide (hits for the ranker), code joins
+// the hits last if the search did not find it, for the ranker to weigh.
+func (ix *Index) applyPrototype(res Result, m *protoMatch, code string, wide bool) Result {
+	sim := m.sim(m.best)
 	switch {
-	case best == "" || res.Intent != "" || res.Clarify != nil:
+	case code == "" || res.Intent != "" || res.Clarify != nil:
 		return res
 	case res.Abstain:
-		if res.Example != "" || m.sim(best) < protoRevive || m.lead < protoReviveLead {
+		if res.Example != "" || sim < protoRevive || m.lead < protoReviveLead {
 			return res // an example said "not ours", or the prototype is not clear enough
 		}
-		return Result{Hits: []Hit{ix.hitFor(best, nil)}, Aspect: res.Aspect, Confidence: ConfidenceFew}
-	case wide && m.sim(best) >= protoJoin && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, best) }):
-		res.Hits = append(slices.Clip(res.Hits), ix.hitFor(best, nil))
+		return Result{Hits: []Hit{ix.hitFor(code, nil)}, Aspect: res.Aspect, Confidence: ConfidenceFew}
+	case wide && sim >= protoJoin && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, code) }):
+		res.Hits = append(slices.Clip(res.Hits), ix.hitFor(code, nil))
 	}
 	return res
 }

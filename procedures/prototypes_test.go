@@ -57,9 +57,13 @@ func TestApplyPrototype(t *testing.T) {
 		return &protoMatch{a: x, sims: []float32{sim}, best: "1.000656", lead: lead}
 	}
 	refusal := Result{Abstain: true, Confidence: ConfidenceNone}
-	got := ix.applyPrototype(refusal, m(protoRevive+0.05, protoReviveLead+0.1), false)
+	got := ix.applyPrototype(refusal, m(protoRevive+0.05, protoReviveLead+0.1), "1.000656", false)
 	if got.Abstain || len(got.Hits) != 1 || got.Hits[0].Record.Code != "1.000656" || got.Confidence != ConfidenceFew {
 		t.Errorf("close, clear prototype on a refusal: %+v, want a list of 1.000656", got)
+	}
+	// The code answered is the one given: the sibling that fits a state the message names.
+	if got := ix.applyPrototype(refusal, m(0.9, 0.9), "1.001193", false); len(got.Hits) != 1 || got.Hits[0].Record.Code != "1.001193" {
+		t.Errorf("revived with the sibling's code: %+v, want 1.001193", got.Hits)
 	}
 	for name, c := range map[string]struct {
 		res Result
@@ -70,19 +74,19 @@ func TestApplyPrototype(t *testing.T) {
 		"example says no": {Result{Abstain: true, Example: "o1"}, m(0.9, 0.9)},
 		"intent":          {Result{Abstain: true, Intent: IntentOfficeHours}, m(0.9, 0.9)},
 	} {
-		if got := ix.applyPrototype(c.res, c.m, true); !got.Abstain {
+		if got := ix.applyPrototype(c.res, c.m, "1.000656", true); !got.Abstain {
 			t.Errorf("%s: the refusal was revived", name)
 		}
 	}
 	r, _ := ix.cat.ByCode("1.001193")
 	found := Result{Hits: []Hit{{Record: r, Score: 3}}, Confidence: ConfidenceOne}
-	if got := ix.applyPrototype(found, m(protoJoin+0.01, 0), true); len(got.Hits) != 2 || got.Hits[1].Record.Code != "1.000656" || got.Hits[0].Record != r {
+	if got := ix.applyPrototype(found, m(protoJoin+0.01, 0), "1.000656", true); len(got.Hits) != 2 || got.Hits[1].Record.Code != "1.000656" || got.Hits[0].Record != r {
 		t.Errorf("wide: hits %v, want the search's first, then 1.000656", got.Hits)
 	}
-	if got := ix.applyPrototype(found, m(protoJoin+0.01, 0), false); len(got.Hits) != 1 {
+	if got := ix.applyPrototype(found, m(protoJoin+0.01, 0), "1.000656", false); len(got.Hits) != 1 {
 		t.Error("not wide: the prototype's procedure joined the hits")
 	}
-	if got := ix.applyPrototype(found, m(protoJoin-0.01, 0), true); len(got.Hits) != 1 {
+	if got := ix.applyPrototype(found, m(protoJoin-0.01, 0), "1.000656", true); len(got.Hits) != 1 {
 		t.Error("a prototype below protoJoin joined the hits")
 	}
 }
