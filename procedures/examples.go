@@ -617,7 +617,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 			}
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
-		st.protos = x.protoScores(qv)
+		st.protos = x.x.protoScores(qv)
 		code := st.protos.best
 		if state := a.state; state >= 0 && code != "" {
 			// As for the examples: the prototype knows the object, the state the sibling.

