@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -174,53 +175,57 @@ func TestValidateExample(t *testing.T) {
 }
 
 // TestLearningTrial teaches, over the national catalogue, one wording of every other need
-// (procedure) of an unsealed blind set as an account example and checks that the other wordings of the taught needs
-// are then answered first, and that the untaught needs do no worse (issue 16's trial).
+// (procedure) of an unsealed blind set as an account example and checks that the other
+// wordings of the taught needs are then answered first, and that the untaught needs do no
+// worse (issue 16's trial), on three sets: blind6, the long messages of blind9, blind4.
 func TestLearningTrial(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 2,642 records; skipped with -short")
 	}
-	c := realCatalog(t)
-	qs := readQueries(t, "testdata/queries-blind6.jsonl")
-	ix := NewIndex(c, Options{})
+	ix := NewIndex(realCatalog(t), Options{})
 	seed, _ := SeedExamples()
-	byCode := map[string][]EvalQuery{}
-	for _, q := range qs {
-		if len(q.Expect) > 0 {
-			byCode[q.Expect[0]] = append(byCode[q.Expect[0]], q)
+	before := ix.NewExamples(seed)
+	for _, set := range []string{"blind6", "blind9", "blind4"} {
+		qs := readQueries(t, "testdata/queries-"+set+".jsonl")
+		byCode := map[string][]EvalQuery{}
+		for _, q := range qs {
+			if len(q.Expect) > 0 {
+				byCode[q.Expect[0]] = append(byCode[q.Expect[0]], q)
+			}
 		}
-	}
-	codes := make([]string, 0, len(byCode))
-	for code, g := range byCode {
-		if len(g) >= 2 {
-			codes = append(codes, code)
+		codes := make([]string, 0, len(byCode))
+		for code, g := range byCode {
+			if len(g) >= 2 {
+				codes = append(codes, code)
+			}
 		}
-	}
-	sort.Strings(codes)
-	taught := seed
-	var rest, untaught []EvalQuery
-	for i, code := range codes {
-		g := byCode[code]
-		if i%2 == 0 {
-			taught = append(taught, Example{ID: fmt.Sprint("t", i), Account: "ward", Query: g[0].Query, Code: code})
-			rest = append(rest, g[1:]...)
-		} else {
-			untaught = append(untaught, g...)
+		sort.Strings(codes)
+		taught := slices.Clone(seed)
+		var rest, untaught []EvalQuery
+		for i, code := range codes {
+			g := byCode[code]
+			if i%2 == 0 {
+				taught = append(taught, Example{ID: fmt.Sprint("t", i), Account: "ward", Query: g[0].Query, Code: code})
+				rest = append(rest, g[1:]...)
+			} else {
+				untaught = append(untaught, g...)
+			}
 		}
-	}
-	before, after := ix.NewExamples(seed), ix.NewExamples(taught)
-	run := func(x *Examples, qs []EvalQuery) EvalReport {
-		return EvaluateFunc(qs, func(q string) Result { return ix.SearchWith(q, 5, x.For("ward")) })
-	}
-	tb, ta := run(before, rest), run(after, rest)
-	ub, ua := run(before, untaught), run(after, untaught)
-	t.Logf("taught needs, other wordings (%d): first %.3f → %.3f; untaught (%d): %.3f → %.3f",
-		len(rest), tb.Hit1, ta.Hit1, len(untaught), ub.Hit1, ua.Hit1)
-	// Issue 16 asks ≥ 0.95 for the taught needs; measured 0.789 → 0.789 (most of these
-	// needs already have seed examples, and the other wordings differ much from the one
-	// taught). Guarded here: teaching must not make either group worse.
-	if ta.Hit1 < tb.Hit1 || ua.Hit1 < ub.Hit1 {
-		t.Errorf("teaching made things worse")
+		after := ix.NewExamples(taught)
+		run := func(x *Examples, qs []EvalQuery) EvalReport {
+			return EvaluateFunc(qs, func(q string) Result { return ix.SearchWith(q, 5, x.For("ward")) })
+		}
+		tb, ta := run(before, rest), run(after, rest)
+		ub, ua := run(before, untaught), run(after, untaught)
+		t.Logf("%s: taught needs, other wordings (%d): first %.3f → %.3f; untaught (%d): %.3f → %.3f",
+			set, len(rest), tb.Hit1, ta.Hit1, len(untaught), ub.Hit1, ua.Hit1)
+		// Issue 16 asks ≥ 0.95 for the taught needs; measured (December 2026) blind6 .895 →
+		// .895, blind9 .667 → .697, blind4 1.0 → 1.0: most of these needs already have seed
+		// examples, and the other wordings differ much from the one taught. Guarded here:
+		// teaching must not make either group worse.
+		if ta.Hit1 < tb.Hit1 || ua.Hit1 < ub.Hit1 {
+			t.Errorf("%s: teaching made things worse", set)
+		}
 	}
 }
 
