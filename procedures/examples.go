@@ -604,11 +604,15 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		st.nb = x.nearestTo(qv, exNeighbours)
 		var second exVote
 		st.best, second = vote(st.nb)
+		st.protos = x.x.protoScores(qv)
+		protoCode := st.protos.best
 		if state := a.state; state >= 0 {
 			// A shared example near the message may be about a sibling that does not fit
-			// the state the message names ("mất" near an example about the first issue).
+			// the state the message names ("mất" near an example about the first issue);
+			// so may the best prototype, which knows the object, not the act.
 			typed := ix.syn.findActions(a.seq[:a.typedLen])
 			st.best.code, second.code = ix.fitSibling(st.best, state, typed), ix.fitSibling(second, state, typed)
+			protoCode = ix.fitSibling(exVote{code: protoCode}, state, typed)
 			if ix.stateFitsTop(st.res, state) && st.best.ex.Account == "" && !slices.ContainsFunc(st.res.Hits, func(h Hit) bool { return hitHas(h, st.best.code) }) {
 				// The search found the sibling that fits the state; a shared example about
 				// a procedure it did not find at all shares the state's words, not the
@@ -617,13 +621,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 			}
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
-		st.protos = x.x.protoScores(qv)
-		code := st.protos.best
-		if state := a.state; state >= 0 && code != "" {
-			// As for the examples: the prototype knows the object, the state the sibling.
-			code = ix.fitSibling(exVote{code: code}, state, ix.syn.findActions(a.seq[:a.typedLen]))
-		}
-		st.res = ix.applyPrototype(st.res, &st.protos, code, wide)
+		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
 	}
 	return st
 }

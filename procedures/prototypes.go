@@ -58,16 +58,15 @@ const (
 // and clearly ahead (protoRevive); otherwise, when wide (hits for the ranker), code joins
 // the hits last if the search did not find it, for the ranker to weigh.
 func (ix *Index) applyPrototype(res Result, m *protoMatch, code string, wide bool) Result {
-	sim := m.sim(m.best)
 	switch {
 	case code == "" || res.Intent != "" || res.Clarify != nil:
 		return res
 	case res.Abstain:
-		if res.Example != "" || sim < protoRevive || m.lead < protoReviveLead {
+		if res.Example != "" || m.top < protoRevive || m.lead < protoReviveLead {
 			return res // an example said "not ours", or the prototype is not clear enough
 		}
 		return Result{Hits: []Hit{ix.hitFor(code, nil)}, Aspect: res.Aspect, Confidence: ConfidenceFew}
-	case wide && sim >= protoJoin && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, code) }):
+	case wide && m.top >= protoJoin && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, code) }):
 		res.Hits = append(slices.Clip(res.Hits), ix.hitFor(code, nil))
 	}
 	return res
@@ -98,12 +97,13 @@ func (x *Examples) buildPrototypes(vecs []map[string]float32) {
 	}
 	x.protos.post = make([][]protoPosting, len(x.feats))
 	for p, s := range sums {
+		ids := slices.Sorted(maps.Keys(s)) // a fixed order: n2 is a float sum
 		var n2 float64
-		for _, w := range s {
-			n2 += w * w
+		for _, id := range ids {
+			n2 += s[id] * s[id]
 		}
 		inv := 1 / math.Sqrt(n2)
-		for _, id := range slices.Sorted(maps.Keys(s)) {
+		for _, id := range ids {
 			x.protos.post[id] = append(x.protos.post[id], protoPosting{int32(p), float32(s[id] * inv)})
 		}
 	}
@@ -115,7 +115,8 @@ type protoMatch struct {
 	x    *Examples
 	sims []float32 // by prototype (cosine); nil when no prototype shares a word
 	best string    // the most similar procedure's code
-	lead float64   // by how much it leads the next procedure, as a share of its similarity
+	top  float64   // its similarity
+	lead float64   // by how much it leads the next procedure, as a share of top
 }
 
 // sim is the similarity to code's prototype (0 when it has none).
@@ -138,9 +139,9 @@ func (m *protoMatch) has(code string) bool {
 	return ok
 }
 
-// protoScores compares the message's example features qv with every prototype (cosine). Words no example has do not count: the score says which
-// procedure the known words point to, not how much of the message they cover (the
-// search's coverage says that).
+// protoScores compares the message's example features qv with every prototype (cosine).
+// Words no example has do not count: the score says which procedure the known words point
+// to, not how much of the message they cover (the search's coverage says that).
 func (x *Examples) protoScores(qv map[string]float32) protoMatch {
 	m := protoMatch{x: x}
 	if x.Len() == 0 || len(x.protos.codes) == 0 {
@@ -174,7 +175,7 @@ func (x *Examples) protoScores(qv map[string]float32) protoMatch {
 			next = s
 		}
 	}
-	m.sims = sims
+	m.sims, m.top = sims, float64(best)
 	if best > 0 {
 		m.lead = float64((best - next) / best)
 	}

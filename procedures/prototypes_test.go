@@ -54,7 +54,7 @@ func TestApplyPrototype(t *testing.T) {
 	ix := builtinIndex(t)
 	x := ix.NewExamples([]Example{{ID: "d", Query: "làm giấy báo tử", Code: "1.000656"}})
 	m := func(sim float32, lead float64) *protoMatch {
-		return &protoMatch{x: x, sims: []float32{sim}, best: "1.000656", lead: lead}
+		return &protoMatch{x: x, sims: []float32{sim}, best: "1.000656", top: float64(sim), lead: lead}
 	}
 	refusal := Result{Abstain: true, Confidence: ConfidenceNone}
 	got := ix.applyPrototype(refusal, m(protoRevive+0.05, protoReviveLead+0.1), "1.000656", false)

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"sort"
@@ -181,7 +182,6 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	}
 	floor := math.Log(minRelativeScore)
 	state := a.state
-	protoTop := st.protos.sim(st.protos.best)
 	out := make([][]float64, len(st.res.Hits))
 	for i, h := range st.res.Hits {
 		f := make([]float64, numRankFeatures)
@@ -198,7 +198,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		if st.best.score > 0 && hitHas(h, st.best.code) {
 			f[17] = 1
 		}
-		for _, r := range ix.protoRecords(h, state >= 0) {
+		for r := range ix.protoRecords(h, state >= 0) {
 			f[21] = max(f[21], st.protos.sim(r.Code))
 			if r.Code == st.protos.best {
 				f[22] = 1
@@ -207,6 +207,9 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 			if st.protos.has(r.Code) {
 				f[23] = 1
 			}
+		}
+		if st.protos.top > 0 {
+			f[24] = f[21] / st.protos.top
 		}
 		c, found := reps[h.Record]
 		d := int32(-1)
@@ -264,9 +267,6 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		case ageMismatchPenalty:
 			f[15] = -0.5
 		}
-		if protoTop > 0 {
-			f[24] = f[21] / protoTop
-		}
 		f[19] = min(1, float64(len(di.key))/20)
 		if state >= 0 && di.family >= 0 {
 			rule := &ix.syn.states[state]
@@ -285,16 +285,24 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 // variants, and, when the message names a state ("mất", "hết hạn"), its siblings too. A
 // prototype knows the object people name, not which of its acts the state asks for
 // (state_fit tells that); the sibling that fits the state often has no examples.
-func (ix *Index) protoRecords(h Hit, state bool) []*Record {
-	out := make([]*Record, 0, 1+len(h.Variants))
-	if h.Record != nil {
-		out = append(out, h.Record)
+func (ix *Index) protoRecords(h Hit, state bool) iter.Seq[*Record] {
+	return func(yield func(*Record) bool) {
+		if h.Record != nil && !yield(h.Record) {
+			return
+		}
+		for _, r := range h.Variants {
+			if !yield(r) {
+				return
+			}
+		}
+		if state && h.Record != nil {
+			for r := range ix.siblings(h.Record.Code) {
+				if !yield(r) {
+					return
+				}
+			}
+		}
 	}
-	out = append(out, h.Variants...)
-	if state && h.Record != nil {
-		out = append(out, ix.Siblings(h.Record.Code)...)
-	}
-	return out
 }
 
 // docFor is the document of record r, or -1.

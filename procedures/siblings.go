@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"errors"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -281,18 +282,21 @@ func (s *Synonyms) isPlain(lead, key []string) bool {
 // Siblings returns the other records about the same object as the record code (other
 // actions, levels and variants of it), in catalogue order; nil when it has none or the
 // catalogue has no such code.
-func (ix *Index) Siblings(code string) []*Record {
-	d, ok := ix.docOf[code]
-	if !ok || ix.docs[d].family < 0 {
-		return nil
-	}
-	var out []*Record
-	for _, o := range ix.families[ix.docs[d].family] {
-		if o != d {
-			out = append(out, ix.docs[o].rec)
+func (ix *Index) Siblings(code string) []*Record { return slices.Collect(ix.siblings(code)) }
+
+// siblings is Siblings as a sequence (no allocation on the search's path).
+func (ix *Index) siblings(code string) iter.Seq[*Record] {
+	return func(yield func(*Record) bool) {
+		d, ok := ix.docOf[code]
+		if !ok || ix.docs[d].family < 0 {
+			return
+		}
+		for _, o := range ix.families[ix.docs[d].family] {
+			if o != d && !yield(ix.docs[o].rec) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // fitRank is how well document d's action fits state st: the index of the first fitting
