@@ -18,11 +18,7 @@ func parseObj(raw []byte) (jsonObj, bool) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, false
 	}
-	var o jsonObj
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return nil, false
-	}
-	return o, true
+	return scanObject(raw)
 }
 
 // str returns the value at key as a string. Strings are unquoted; numbers keep their exact
@@ -52,10 +48,7 @@ func (o jsonObj) arr(key string) []json.RawMessage {
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil
 	}
-	var a []json.RawMessage
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil
-	}
+	a, _ := scanArray(raw)
 	return a
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,27 @@ func BenchmarkIngestBareGin(b *testing.B) {
 	closedLoop(b, srv.URL+"/webhook", nil)
 }
 
+// burstProfile writes a CPU profile of the closed loop's burst alone (not the set-up, nor the
+// processing left after the last event) to $OABOT_BENCH_BURST_PROFILE, when it is set; the
+// returned function stops it.
+func burstProfile(b *testing.B) func() {
+	path := os.Getenv("OABOT_BENCH_BURST_PROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 // closedLoop sends b.N unique signed events (each from its own citizen, up to 100,000)
 // over ingestConns connections, each sending its next event when the previous one is
 // answered, and reports events/s, p50 and p99 of the webhook. With answered (citizens who
@@ -75,6 +97,7 @@ func closedLoop(b *testing.B, url string, answered func() int) {
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	b.ResetTimer()
+	stopProfile := burstProfile(b)
 	start := time.Now()
 	for c := range ingestConns {
 		wg.Add(1)
@@ -107,6 +130,7 @@ func closedLoop(b *testing.B, url string, answered func() int) {
 	}
 	wg.Wait()
 	took := time.Since(start)
+	stopProfile()
 	if answered != nil {
 		want := min(b.N, ingestCitizens)
 		deadline := time.Now().Add(5 * time.Minute)
