@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/oabot/oabot/bot"
 	"github.com/oabot/oabot/config"
@@ -23,6 +24,16 @@ type officeOutcome struct {
 	// procedure outside the office (the right answer); WrongCard: a card of this office's
 	// (it implies the office does it); List and Nothing: the rest.
 	Other, Referred, WrongCard, List, Nothing int
+	// Misses: the own messages whose procedure was not first, with what came instead.
+	Misses []officeMiss `json:"misses,omitempty"`
+}
+
+// officeMiss is one own message the office's bot did not answer with its procedure first.
+type officeMiss struct {
+	Query  string   `json:"query"`
+	Expect []string `json:"expect"`
+	Kind   string   `json:"kind"` // how the bot answered: card, list, question, referral, nothing
+	Got    []string `json:"got"`  // the codes it showed, in order (a referral's first)
 }
 
 func pct(n, d int) string {
@@ -36,7 +47,46 @@ func (o officeOutcome) text() string {
 	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s (listed after the referral %s)\n"+
 		"  another office's: %d messages, referral %s, card of this office %s, list %s, nothing %s\n",
 		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own), pct(o.OwnListed, o.Own),
-		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other))
+		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other)) +
+		o.missLines()
+}
+
+// missLines lists the misses like `procedures eval` does ("  miss: " lines), so that a
+// sealed set's misses can be filtered out unread in the same way.
+func (o officeOutcome) missLines() string {
+	var b strings.Builder
+	for _, m := range o.Misses {
+		fmt.Fprintf(&b, "  miss: %q expect %v %s %v\n", m.Query, m.Expect, m.Kind, m.Got)
+	}
+	return b.String()
+}
+
+// shown names how f answers and the codes it shows, in order.
+func shown(f bot.Found) (string, []string) {
+	var codes []string
+	add := func(rs ...*procedures.Record) {
+		for _, r := range rs {
+			if r != nil {
+				codes = append(codes, r.Code)
+			}
+		}
+	}
+	switch f.Kind {
+	case bot.FoundOne:
+		add(f.Hits...)
+		return "card", codes
+	case bot.FoundSeveral:
+		add(f.Hits...)
+		return "list", codes
+	case bot.FoundClarify:
+		add(f.Options...)
+		return "question", codes
+	case bot.FoundReferral:
+		add(f.Referral)
+		add(f.Hits...)
+		return "referral", codes
+	}
+	return "nothing", nil
 }
 
 // evalOffice runs the labelled queries through the bot's search narrowed to the scope of
@@ -78,6 +128,7 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 		f := bot.NarrowToScope(scope, search.(bot.ScopedSearcher).FindIn(id, q.Query, 5, scope))
 		if scope.Contains(want) {
 			out.Own++
+			first := out.OwnFirst
 			switch {
 			case f.Kind == bot.FoundReferral:
 				out.OwnReferred++
@@ -87,6 +138,10 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 			case len(f.Hits) > 0 && slices.Contains(q.Expect, f.Hits[0].Code),
 				f.Kind == bot.FoundClarify && len(f.Options) > 0 && slices.Contains(q.Expect, f.Options[0].Code):
 				out.OwnFirst++
+			}
+			if out.OwnFirst == first {
+				kind, got := shown(f)
+				out.Misses = append(out.Misses, officeMiss{Query: q.Query, Expect: q.Expect, Kind: kind, Got: got})
 			}
 			continue
 		}
