@@ -201,7 +201,38 @@ func detectOffice(text string) intent {
 			return r.intent
 		}
 	}
+	if asksWhenOpen(w) {
+		return intentOpenToday
+	}
 	return intentNone
+}
+
+// officeTimes name a day or a part of the day (folded). Words that fold to something else
+// too are left out or kept only in phrases: "sáng" (sang tên), "tối" (tôi), "lễ" (lệ phí).
+var officeTimes = []string{
+	"thu 2", "thu hai", "thu 3", "thu ba", "thu 4", "thu tu", "thu 5", "thu nam", "thu 6",
+	"thu sau", "thu 7", "thu bay", "t7", "chu nhat", "cuoi tuan", "ngay le", "nghi le", "dip le",
+	"tet", "hom nay", "ngay mai", "buoi sang", "buoi chieu", "buoi trua", "buoi toi",
+	"sang nay", "chieu nay", "trua nay", "toi nay", "sang mai", "chieu mai", "trua", "gio trua",
+	"bay gio", "gio nay",
+}
+
+// officeOpenAsk is a question whether the office works: a verb of working, opening or
+// closing, at most one word, then a question word ("có mở không", "làm việc ko",
+// "có ai trực không ạ", "nghỉ hông").
+var officeOpenAsk = regexp.MustCompile(`(^| )(lam|lam viec|mo|mo cua|truc|tiep dan|tiep nhan|nghi|dong cua|lam ca)( [a-z0-9]+)? (khong|ko|k|kh|hong|hk|hem|ha|chua)( a| ah| vay| z| nhi)?$`)
+
+// asksWhenOpen reports whether w (folded words) asks whether the office works at some
+// day or time, in any word order: "thứ bảy phường có mở không", "trưa có làm không anh",
+// "ubnd phuong chu nhat co ai truc ko". The question must end the message, so that a
+// story that mentions a day and a verb ("hôm nay em đi làm căn cước mà không mang…") is
+// not taken for one. (Issue 16 item 7: intents by meaning, not by fixed phrases.)
+func asksWhenOpen(w string) bool {
+	w = strings.TrimSpace(strings.TrimRight(w, "? "))
+	for _, suffix := range []string{" anh", " chi", " em", " ad", " admin", " a", " ah", " nhe"} {
+		w = strings.TrimSuffix(w, suffix)
+	}
+	return containsAny(w, officeTimes) && officeOpenAsk.MatchString(w)
 }
 
 // pickNumber reads a list choice: "2", "số 2", "2." → 2.

@@ -75,6 +75,16 @@ func TestDetectOffice(t *testing.T) {
 		{"hôm nay có làm việc không", intentOpenToday}, {"thứ 7 có làm không ạ", intentOpenToday},
 		{"địa chỉ ở đâu", intentOfficeAddress}, {"số điện thoại", intentOfficePhone},
 		{"sđt", intentOfficePhone}, {"làm căn cước", intentNone},
+		// By meaning: a day or time and a question whether the office works then, in any
+		// order and without diacritics.
+		{"thứ bảy phường có mở không", intentOpenToday}, {"trưa có làm không anh", intentOpenToday},
+		{"ubnd phuong chu nhat co ai truc ko a", intentOpenToday},
+		{"cuoi tuan cong an phuong co tiep dan hong?", intentOpenToday},
+		{"T7 có làm việc ko", intentOpenToday}, {"tết phường nghỉ chưa", intentOpenToday},
+		// … but not a story that mentions a day and a verb, nor fees or transfers.
+		{"hôm nay em đi làm căn cước mà không mang giấy tờ thì sao", intentNone},
+		{"làm cccd mất lệ phí không", intentNone}, {"sang tên xe máy có mất phí không", intentNone},
+		{"thứ 7 này em muốn làm hộ chiếu cho con được không", intentNone},
 	}
 	for _, tt := range tests {
 		if got := detectOffice(tt.in); got != tt.want {
