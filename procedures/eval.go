@@ -82,6 +82,9 @@ type EvalMiss struct {
 	Expect []string `json:"expect"`
 	Got    []string `json:"got"` // top codes; empty when abstained
 	Rank   int      `json:"rank"`
+	// Card: the answer was one card sent straight away (confident and wrong is worse than
+	// a list).
+	Card bool `json:"card,omitempty"`
 }
 
 // InCatalog keeps the queries whose expected procedures are all in c, and the
@@ -138,7 +141,7 @@ func EvaluateFunc(qs []EvalQuery, search func(query string) Result) EvalReport {
 			if res.Abstain {
 				abstainedOOS++
 			} else {
-				r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Got: got})
+				r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Got: got, Card: res.Confidence == ConfidenceOne})
 			}
 			continue
 		}
@@ -174,7 +177,7 @@ func EvaluateFunc(qs []EvalQuery, search func(query string) Result) EvalReport {
 			r.MRR += 1 / float64(rank)
 		}
 		if rank != 1 {
-			r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Expect: q.Expect, Got: got, Rank: rank})
+			r.Misses = append(r.Misses, EvalMiss{Query: q.Query, Expect: q.Expect, Got: got, Rank: rank, Card: res.Confidence == ConfidenceOne})
 		}
 	}
 	if r.Confident > 0 {
@@ -211,7 +214,11 @@ func (r EvalReport) Text() string {
 	fmt.Fprintf(&b, "cards %d, right %.3f; lists or questions %d, holding a right one %.3f (first %.3f)\n",
 		r.Confident, r.ConfidentPrecision, r.Listed, r.ListedPrecision, r.ListedFirst)
 	for _, m := range r.Misses {
-		fmt.Fprintf(&b, "  miss: %q expect %v got %v (rank %d)\n", m.Query, m.Expect, m.Got, m.Rank)
+		card := ""
+		if m.Card {
+			card = ", a card"
+		}
+		fmt.Fprintf(&b, "  miss: %q expect %v got %v (rank %d%s)\n", m.Query, m.Expect, m.Got, m.Rank, card)
 	}
 	return b.String()
 }
