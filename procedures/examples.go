@@ -647,13 +647,18 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 		return res
 	}
 	strong := best.score >= exStrong && best.score >= exMargin*second.score
+	sure := res.Confidence == ConfidenceOne && len(res.Hits) > 0
 	if in, ok := best.ex.Intent(); ok || best.code == "" {
-		if strong {
+		if strong && (ok || !sure || best.score >= exOverride) {
+			// "Not ours" overrules a search that is sure of a procedure only when very
+			// close, as a procedure's example does: a message sharing a place or a
+			// person with an out-of-scope example ("trường mầm non") may still ask for
+			// a procedure the search found whole.
 			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID}
 		}
 		return res
 	}
-	if res.Confidence == ConfidenceOne && len(res.Hits) > 0 && (!strong || best.score < exOverride) {
+	if sure && (!strong || best.score < exOverride) {
 		// The search is sure: an example overrules it only when it is very close.
 		return res
 	}

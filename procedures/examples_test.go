@@ -249,3 +249,31 @@ func TestCandidatesEvenWhenAbstaining(t *testing.T) {
 		t.Errorf("Candidates(no words) = %v", got)
 	}
 }
+
+// "Not ours" overrules a search sure of a procedure only when very close (exOverride), as
+// a procedure's example does; a search not sure of it yields to a strong one.
+func TestNotOursYieldsToASureSearch(t *testing.T) {
+	ix := builtinIndex(t)
+	r, _ := ix.cat.ByCode("1.010041")
+	sure := Result{Hits: []Hit{{Record: r, Score: 100}}, Confidence: ConfidenceOne}
+	unsure := Result{Hits: []Hit{{Record: r, Score: 10}}, Confidence: ConfidenceFew}
+	notOurs := func(score float64) exVote {
+		return exVote{code: "", score: score, ex: Example{ID: "kindergarten", Query: "trường mầm non còn nhận trẻ không"}}
+	}
+	for _, c := range []struct {
+		name    string
+		res     Result
+		vote    exVote
+		abstain bool
+	}{
+		{"sure search, strong not-ours", sure, notOurs(exStrong + 0.1), false},
+		{"sure search, very close not-ours", sure, notOurs(exOverride + 0.05), true},
+		{"unsure search, strong not-ours", unsure, notOurs(exStrong + 0.1), true},
+		{"sure search, weak not-ours", sure, notOurs(exWeak + 0.05), false},
+	} {
+		got := ix.applyExamples(c.res, c.vote, exVote{}, 5)
+		if got.Abstain != c.abstain {
+			t.Errorf("%s: abstain = %v, want %v (%+v)", c.name, got.Abstain, c.abstain, got)
+		}
+	}
+}

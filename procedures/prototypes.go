@@ -62,7 +62,7 @@ func (ix *Index) applyPrototype(res Result, m *protoMatch, code string, wide boo
 	case code == "" || res.Intent != "" || res.Clarify != nil:
 		return res
 	case res.Abstain:
-		if res.Example != "" || m.top < protoRevive || m.lead < protoReviveLead {
+		if res.Example != "" || m.top < protoRevive || m.objectLead(ix) < protoReviveLead {
 			return res // an example said "not ours", or the prototype is not clear enough
 		}
 		return Result{Hits: []Hit{ix.hitFor(code, nil)}, Aspect: res.Aspect, Confidence: ConfidenceFew}
@@ -128,6 +128,33 @@ func (m *protoMatch) sim(code string) float64 {
 		return float64(m.sims[p])
 	}
 	return 0
+}
+
+// objectLead is by how much, as a share of its similarity, the best prototype leads the
+// best one about another object: its siblings (other acts on the same document) and
+// level variants do not count. Whether the message is about this object is what a revived
+// answer needs to know; which act on it, the siblings' own vocabulary rarely tells
+// (a death: "khai tử" against "đăng ký lại khai tử").
+func (m *protoMatch) objectLead(ix *Index) float64 {
+	if m.top <= 0 {
+		return 0
+	}
+	d, ok := ix.docOf[m.best]
+	related := func(code string) bool {
+		if code == m.best {
+			return true
+		}
+		o, found := ix.docOf[code]
+		return ok && found && (ix.docs[o].group == ix.docs[d].group ||
+			ix.docs[d].family >= 0 && ix.docs[o].family == ix.docs[d].family)
+	}
+	var next float32
+	for p, code := range m.x.protos.codes {
+		if s := m.sims[p]; s > next && !related(code) {
+			next = s
+		}
+	}
+	return (m.top - float64(next)) / m.top
 }
 
 // has reports whether code has a prototype.

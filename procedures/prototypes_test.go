@@ -52,13 +52,29 @@ func TestPrototypesAreShared(t *testing.T) {
 // the ranker, a procedure the search did not find joins its hits last.
 func TestApplyPrototype(t *testing.T) {
 	ix := builtinIndex(t)
-	x := ix.NewExamples([]Example{{ID: "d", Query: "làm giấy báo tử", Code: "1.000656"}})
+	// Prototypes of the death registration, its sibling (registering a death again) and
+	// the birth registration, another object.
+	x := ix.NewExamples([]Example{{ID: "d", Query: "làm giấy báo tử", Code: "1.000656"},
+		{ID: "d2", Query: "đăng ký lại khai tử", Code: "1.005461"}, {ID: "b", Query: "làm giấy khai sinh", Code: "1.001193"}})
+	// m: the message is sim close to the death registration and lead ahead of the birth
+	// registration; the sibling is as close as the death registration itself.
 	m := func(sim float32, lead float64) *protoMatch {
-		return &protoMatch{x: x, sims: []float32{sim}, best: "1.000656", top: float64(sim), lead: lead}
+		sims := make([]float32, len(x.protos.codes))
+		for p, code := range x.protos.codes {
+			switch code {
+			case "1.000656", "1.005461":
+				sims[p] = sim
+			case "1.001193":
+				sims[p] = sim * float32(1-lead)
+			}
+		}
+		return &protoMatch{x: x, sims: sims, best: "1.000656", top: float64(sim), lead: 0}
 	}
 	refusal := Result{Abstain: true, Confidence: ConfidenceNone}
 	got := ix.applyPrototype(refusal, m(protoRevive+0.05, protoReviveLead+0.1), "1.000656", false)
 	if got.Abstain || len(got.Hits) != 1 || got.Hits[0].Record.Code != "1.000656" || got.Confidence != ConfidenceFew {
+		// Its sibling is as close (m's lead 0): which object the message is about is
+		// clear, and that is what a revived answer needs (objectLead).
 		t.Errorf("close, clear prototype on a refusal: %+v, want a list of 1.000656", got)
 	}
 	// The code answered is the one given: the sibling that fits a state the message names.
