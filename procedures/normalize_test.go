@@ -200,3 +200,22 @@ func TestMarksWithin(t *testing.T) {
 		}
 	}
 }
+
+// Telex decoded into marks that make no word we know ("ddoir": the "oo" of "đổi" left out
+// gives "đỏi") keeps its letters only, so the word reads like one typed without marks;
+// decoded into a real word, it keeps its marks.
+func TestRepairDropsMarksOfANonWord(t *testing.T) {
+	ix := builtinIndex(t)
+	for in, want := range map[string]token{
+		"ddoir":  {exact: "doi", folded: "doi"},
+		"ddooir": {exact: "đổi", folded: "doi"},
+	} {
+		if got := ix.repair(token{exact: in, folded: in}); got.exact != want.exact || got.folded != want.folded {
+			t.Errorf("repair(%q) = %q/%q, want %q/%q", in, got.exact, got.folded, want.exact, want.folded)
+		}
+	}
+	typo, plain := ix.Search("ddoir ten cho con", 5), ix.Search("doi ten cho con", 5)
+	if len(typo.Hits) == 0 || len(plain.Hits) == 0 || typo.Hits[0].Record.Code != plain.Hits[0].Record.Code || typo.Hits[0].Score != plain.Hits[0].Score {
+		t.Errorf("ddoir ten cho con = %v, doi ten cho con = %v: want the same answer", typo.Hits, plain.Hits)
+	}
+}
