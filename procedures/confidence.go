@@ -72,9 +72,15 @@ type ConfidenceModel struct {
 	Features  []string  `json:"features"`
 	Weights   []float64 `json:"weights"`
 	Threshold float64   `json:"threshold"`
-	// Target is the precision the threshold was chosen for on the fitted sets (how the
-	// shipped one was chosen: docs/ranker.md).
-	Target float64 `json:"target"`
+	// MinProb, when set, is the threshold: a card stands when the model gives it at least
+	// this probability of being right (CutAt). The shipped model is cut so: chosen by
+	// leaving one labelled set out (docs/ranker.md), it kept more held-out cards at the
+	// same precision than a threshold searched for Target on the fitted sets, and it does
+	// not swing with one or two wrong cards in training.
+	MinProb float64 `json:"min_prob,omitempty"`
+	// Target is the precision the threshold was chosen for on the fitted sets, when not
+	// cut at MinProb.
+	Target float64 `json:"target,omitempty"`
 	// TrainedOn names the labelled sets and catalogues it was fitted on; Precision and
 	// Kept are measured on them at Threshold: the share of kept cards that were right,
 	// and the share of one-card answers kept.
@@ -201,6 +207,15 @@ func TrainConfidence(samples []ConfSample, target float64, trainedOn []string) (
 	m.Kept = math.Round(float64(kept)/float64(len(ps))*1000) / 1000
 	m.Precision = math.Round(float64(keptRight)/float64(max(1, kept))*1000) / 1000
 	return m, nil
+}
+
+// CutAt sets m's threshold to the probability p (MinProb) instead of the one searched
+// for Target, and measures Kept and Precision again on the fitted samples.
+func (m *ConfidenceModel) CutAt(p float64, samples []ConfSample) {
+	m.MinProb, m.Threshold, m.Target = p, p, 0
+	kept, prec := SampleKept(samples, m)
+	m.Kept = math.Round(kept*1000) / 1000
+	m.Precision = math.Round(prec*1000) / 1000
 }
 
 // SampleKept is the share of samples m keeps as cards (nil: all) and their precision.

@@ -38,6 +38,9 @@ func TestShippedConfidenceModelIsReproducible(t *testing.T) {
 		names = append(names, name)
 	})
 	m, err := TrainConfidence(samples, defaultConfidence.Target, names)
+	if err == nil && defaultConfidence.MinProb > 0 {
+		m.CutAt(defaultConfidence.MinProb, samples)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +87,19 @@ func TestTrainConfidence(t *testing.T) {
 	}
 	if _, err := TrainConfidence(ss[:10], 0.97, nil); err == nil {
 		t.Error("10 samples: want an error")
+	}
+	// Cut at a probability: the threshold is that probability, and what it keeps is
+	// measured again. The clear half has a high probability, the close calls about 1/3.
+	m.CutAt(0.9, ss)
+	if m.Threshold != 0.9 || m.MinProb != 0.9 || m.Target != 0 {
+		t.Errorf("CutAt(0.9): threshold %v, min_prob %v, target %v", m.Threshold, m.MinProb, m.Target)
+	}
+	if kept, prec := SampleKept(ss, m); m.Kept != math.Round(kept*1000)/1000 || m.Precision != math.Round(prec*1000)/1000 || prec < 0.97 {
+		t.Errorf("CutAt(0.9): recorded kept %v precision %v, measured %v %v", m.Kept, m.Precision, kept, prec)
+	}
+	m.CutAt(0.2, ss)
+	if kept, _ := SampleKept(ss, m); kept < 0.99 {
+		t.Errorf("CutAt(0.2) keeps %.2f, want the close calls too", kept)
 	}
 }
 

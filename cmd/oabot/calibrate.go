@@ -22,6 +22,7 @@ func procCalibrate(args []string, stdout, stderr io.Writer) error {
 	test := fs.String("test", "", "labelled query files to report on, comma-separated (not fitted)")
 	catalogs := fs.String("catalogs", "builtin", `catalogues, comma-separated: "builtin" or a file/folder`)
 	target := fs.Float64("target", 0.97, "precision the kept cards must reach on the fitted sets")
+	minProb := fs.Float64("min-prob", 0, "cut at this probability of being right instead of searching for --target (the shipped model: docs/ranker.md)")
 	out := fs.String("out", "", "model file to write (procedures/confidence.json); empty: print it")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
@@ -60,6 +61,9 @@ func procCalibrate(args []string, stdout, stderr io.Writer) error {
 	m, err := procedures.TrainConfidence(train, *target, names)
 	if err != nil {
 		return err
+	}
+	if *minProb > 0 {
+		m.CutAt(*minProb, train)
 	}
 	_, before := procedures.SampleKept(train, nil)
 	fmt.Fprintf(stderr, "fitted on %d one-card answers: precision %.3f at threshold %.3f, %.1f%% of cards kept (before: precision %.3f)\n",
