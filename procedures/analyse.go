@@ -417,7 +417,7 @@ func (ix *Index) repair(t token) token {
 	if dec, ok := decodeTyping(f); ok {
 		df := canonSyllable(foldNormalized(dec))
 		if ix.vocab[df] > 0 || ix.known[df] {
-			if _, real := ix.terms["="+dec]; !real && !ix.knownExact[dec] {
+			if _, isWord := ix.terms["="+dec]; !isWord && !ix.knownExact[dec] {
 				// The marks decoded are no word we know ("ddoir" → "đỏi", the "oo" of
 				// "đổi" left out): keep the letters only, as if typed without marks.
 				dec = df

@@ -43,11 +43,12 @@ const (
 	// protoJoin: a prototype this similar to a message brings its procedure into the
 	// ranker's hits when the search did not find it.
 	protoJoin = 0.1
-	// protoRevive, protoReviveLead: a prototype this similar, leading the next procedure
-	// by this share, answers a message the search found nothing for with a list (one
-	// procedure to confirm, never a card). On the long-message development set (blind9,
-	// national) it turned 3 of 9 wrong refusals into right answers and answered none of
-	// the messages out of scope.
+	// protoRevive, protoReviveLead: a prototype this similar, leading the best prototype
+	// about another object by this share (objectLead), answers a message the search found
+	// nothing for with a list (one procedure to confirm, never a card). On the long-message
+	// development set (blind9, national) it turned 3 of 9 wrong refusals into right
+	// answers and answered none of the messages out of scope; counting the leader's
+	// siblings out turned 2 more (December 2026).
 	protoRevive     = 0.2
 	protoReviveLead = 0.2
 )
