@@ -195,27 +195,43 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 		x.exs = append(x.exs, e)
 		vecs = append(vecs, v)
 	}
-	df := map[string]int{}
-	for _, v := range vecs {
+	// Feature weights come from the shared examples alone, so that an office's own
+	// examples never move another office's answers: a word only officers taught weighs as
+	// a word one shared example has (the rarest). With no shared example at all, every
+	// example counts.
+	shared := 0
+	for _, e := range x.exs {
+		if e.Account == "" {
+			shared++
+		}
+	}
+	df, all := map[string]int{}, map[string]bool{}
+	for i, v := range vecs {
 		for f := range v {
-			df[f]++
+			all[f] = true
+			if shared == 0 || x.exs[i].Account == "" {
+				df[f]++
+			}
 		}
 	}
 	n := float64(len(vecs))
-	names := make([]string, 0, len(df))
-	for f := range df {
-		names = append(names, f)
+	if shared > 0 {
+		n = float64(shared)
 	}
-	sort.Strings(names) // deterministic ids
+	names := slices.Sorted(maps.Keys(all)) // deterministic ids
 	var sumIdf float64
+	known := 0
 	for _, f := range names {
 		x.feats[f] = int32(len(x.idf))
-		w := float32(math.Log(1+n/float64(df[f]))) * ix.informative(f)
+		w := float32(math.Log(1+n/float64(max(1, df[f])))) * ix.informative(f)
 		x.idf = append(x.idf, w)
-		sumIdf += float64(w)
+		if df[f] > 0 {
+			sumIdf += float64(w)
+			known++
+		}
 	}
-	if len(names) > 0 {
-		x.unknownW = float32(sumIdf / float64(len(names)))
+	if known > 0 {
+		x.unknownW = float32(sumIdf / float64(known))
 	}
 	x.post = make([][]exPosting, len(names))
 	x.norm2 = make([]float32, len(vecs))
@@ -291,14 +307,19 @@ func (x *Examples) For(account string) AccountExamples {
 // postings returns the postings of a feature this account reads: the shared examples'
 // and its own, each run ordered by example.
 func (a AccountExamples) postings(ps []exPosting) (shared, own []exPosting) {
-	n := sort.Search(len(ps), func(i int) bool { return ps[i].acct > 0 })
-	shared = ps[:n]
+	shared = sharedPostings(ps)
+	n := len(shared)
 	if a.acct > 0 {
 		lo := n + sort.Search(len(ps)-n, func(i int) bool { return ps[n+i].acct >= a.acct })
 		hi := lo + sort.Search(len(ps)-lo, func(i int) bool { return ps[lo+i].acct > a.acct })
 		own = ps[lo:hi]
 	}
 	return shared, own
+}
+
+// sharedPostings is the run of ps that belongs to the shared examples (account 0 first).
+func sharedPostings(ps []exPosting) []exPosting {
+	return ps[:sort.Search(len(ps), func(i int) bool { return ps[i].acct > 0 })]
 }
 
 // Len is the number of examples indexed (of every account).
@@ -345,9 +366,15 @@ func (a AccountExamples) nearestTo(qv map[string]float32, k int) []Neighbour {
 	for _, f := range slices.Sorted(maps.Keys(qv)) {
 		tf := qv[f]
 		id, ok := x.feats[f]
-		if !ok {
+		var shared, own []exPosting
+		if ok {
+			shared, own = a.postings(x.post[id])
+		}
+		if len(shared)+len(own) == 0 {
 			// A word no example has still makes the message less like every example; a
 			// two-word phrase no example has is mostly a chance pairing and counts half.
+			// So does a word only other offices' examples have: what they taught
+			// changes nothing here.
 			w := tf * x.unknownW * x.ix.informative(f)
 			if strings.Contains(f, " ") {
 				w *= exUnknownPhrase
@@ -357,7 +384,6 @@ func (a AccountExamples) nearestTo(qv map[string]float32, k int) []Neighbour {
 		}
 		wq := tf * x.idf[id]
 		qn2 += wq * wq
-		shared, own := a.postings(x.post[id])
 		for _, run := range [2][]exPosting{shared, own} {
 			for _, p := range run {
 				if s.dot[p.ex] == 0 {

@@ -277,3 +277,38 @@ func TestNotOursYieldsToASureSearch(t *testing.T) {
 		}
 	}
 }
+
+// What one office teaches never moves another office's answers: feature weights come from
+// the shared examples, and a word only another office taught weighs like a word no
+// example has.
+func TestTeachingIsolatedPerAccount(t *testing.T) {
+	ix, _ := seedIndex(t)
+	seed, _ := SeedExamples()
+	before := ix.NewExamples(seed)
+	after := ix.NewExamples(append(slices.Clone(seed),
+		Example{ID: "a1", Account: "office-a", Query: "xin giấy chứng tử cho bà nội ở quê", Code: "1.000656"},
+		Example{ID: "a2", Account: "office-a", Query: "khách trọ ở qua đêm báo công an xã", Code: "2.001159"},
+		Example{ID: "a3", Account: "office-a", Query: "quán karaoke hát hò ồn ào", Code: ""},
+	))
+	qs := readQueries(t, "testdata/queries-blind4.jsonl")
+	qs = append(qs, EvalQuery{Query: "bà nội mất xin giấy chứng tử ở đâu"}, EvalQuery{Query: "khách ở qua đêm có phải báo không"})
+	changed := 0
+	for _, q := range qs {
+		b := ix.SearchWith(q.Query, 5, before.For("office-b"))
+		a := ix.SearchWith(q.Query, 5, after.For("office-b"))
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%q: office-b's answer moved when office-a taught:\n before %+v\n after  %+v", q.Query, b, a)
+		}
+		// Not even the similarities move (answers at a knife edge would).
+		nb, na := before.For("office-b").Nearest(q.Query, 5), after.For("office-b").Nearest(q.Query, 5)
+		if fmt.Sprint(nb) != fmt.Sprint(na) {
+			t.Errorf("%q: office-b's neighbours moved when office-a taught:\n before %v\n after  %v", q.Query, nb, na)
+		}
+		if fmt.Sprint(ix.SearchWith(q.Query, 5, after.For("office-a"))) != fmt.Sprint(a) {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Error("office-a's own answers did not change either: the trial teaches nothing")
+	}
+}

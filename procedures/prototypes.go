@@ -168,7 +168,7 @@ func (m *protoMatch) has(code string) bool {
 }
 
 // protoScores compares the message's example features qv with every prototype (cosine).
-// Words no example has do not count: the score says which procedure the known words point
+// Words no shared example has do not count: the score says which procedure the known words point
 // to, not how much of the message they cover (the search's coverage says that).
 func (x *Examples) protoScores(qv map[string]float32) protoMatch {
 	m := protoMatch{x: x}
@@ -179,8 +179,8 @@ func (x *Examples) protoScores(qv map[string]float32) protoMatch {
 	var qn2 float32
 	for _, f := range slices.Sorted(maps.Keys(qv)) { // a fixed order: float sums
 		id, ok := x.feats[f]
-		if !ok {
-			continue
+		if !ok || len(sharedPostings(x.post[id])) == 0 {
+			continue // no shared example has it (prototypes are made of those alone)
 		}
 		wq := qv[f] * x.idf[id]
 		qn2 += wq * wq
