@@ -41,6 +41,8 @@ var lexiconPhrasings = map[string][]struct {
 		{"mở quán cà phê nhỏ", []string{"1.001612"}},
 		{"con đi học xa thuê phòng trọ", []string{"1.004194"}},
 		{"bố nhận con ngoài giá thú", []string{"1.001022"}},
+		{"nhà có khách ở lại qua đêm", []string{"2.001159"}},
+		{"người thân đến ở vài hôm", []string{"2.001159"}},
 	},
 	"states": {
 		{"thẻ căn cước bị mất", []string{"1.014064"}},
