@@ -19,17 +19,11 @@ type jsonScan struct {
 
 // scanObject reads raw (no surrounding white space) as one JSON object. The values share
 // raw's memory. As with encoding/json a later duplicate key wins, and a key that needs
-// decoding (escapes, invalid UTF-8) is decoded by encoding/json.
+// decoding (escapes, invalid UTF-8) is decoded like any string (rawString).
 func scanObject(raw []byte) (jsonObj, bool) {
 	sc := jsonScan{s: raw}
 	o := jsonObj{}
-	ok := sc.object(1, func(key []byte, v []byte) bool {
-		k, ok := objectKey(key)
-		if ok {
-			o[k] = v
-		}
-		return ok
-	})
+	ok := sc.object(1, func(key, v []byte) { o[rawString(key)] = v })
 	if !ok || !sc.end() {
 		return nil, false
 	}
@@ -50,18 +44,6 @@ func scanArray(raw []byte) ([]json.RawMessage, bool) {
 	return a, true
 }
 
-// objectKey turns a key's literal (with its quotes) into the key encoding/json would use.
-func objectKey(lit []byte) (string, bool) {
-	if s, ok := plainString(lit); ok {
-		return s, true
-	}
-	var k string
-	if err := json.Unmarshal(lit, &k); err != nil {
-		return "", false
-	}
-	return k, true
-}
-
 // end reports whether only white space is left.
 func (sc *jsonScan) end() bool {
 	sc.ws()
@@ -80,19 +62,44 @@ func (sc *jsonScan) ws() {
 	}
 }
 
-// object reads an object at sc.i (depth is its nesting level) and calls member for each
-// key literal and value; member returning false stops the scan as invalid.
-func (sc *jsonScan) object(depth int, member func(key, v []byte) bool) bool {
-	if depth > maxJSONDepth || sc.i >= len(sc.s) || sc.s[sc.i] != '{' {
+// container reads an object (open '{') or an array ('[') at sc.i, depth its nesting
+// level: item reads each member or element at sc.i and reports whether it is well formed;
+// commas, white space and the closing byte are read here.
+func (sc *jsonScan) container(depth int, open, close byte, item func() bool) bool {
+	if depth > maxJSONDepth || sc.i >= len(sc.s) || sc.s[sc.i] != open {
 		return false
 	}
 	sc.i++
 	sc.ws()
-	if sc.i < len(sc.s) && sc.s[sc.i] == '}' {
+	if sc.i < len(sc.s) && sc.s[sc.i] == close {
 		sc.i++
 		return true
 	}
 	for {
+		if !item() {
+			return false
+		}
+		sc.ws()
+		if sc.i >= len(sc.s) {
+			return false
+		}
+		switch sc.s[sc.i] {
+		case ',':
+			sc.i++
+			sc.ws()
+		case close:
+			sc.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// object reads an object at sc.i and calls member (if not nil) with each key literal
+// (quotes included) and value.
+func (sc *jsonScan) object(depth int, member func(key, v []byte)) bool {
+	return sc.container(depth, '{', '}', func() bool {
 		k0 := sc.i
 		if !sc.str() {
 			return false
@@ -108,38 +115,16 @@ func (sc *jsonScan) object(depth int, member func(key, v []byte) bool) bool {
 		if !sc.value(depth) {
 			return false
 		}
-		if member != nil && !member(key, sc.s[v0:sc.i]) {
-			return false
+		if member != nil {
+			member(key, sc.s[v0:sc.i])
 		}
-		sc.ws()
-		if sc.i >= len(sc.s) {
-			return false
-		}
-		switch sc.s[sc.i] {
-		case ',':
-			sc.i++
-			sc.ws()
-		case '}':
-			sc.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return true
+	})
 }
 
-// array reads an array at sc.i and calls elem (if not nil) for each value.
+// array reads an array at sc.i and calls elem (if not nil) with each value.
 func (sc *jsonScan) array(depth int, elem func(v []byte)) bool {
-	if depth > maxJSONDepth || sc.i >= len(sc.s) || sc.s[sc.i] != '[' {
-		return false
-	}
-	sc.i++
-	sc.ws()
-	if sc.i < len(sc.s) && sc.s[sc.i] == ']' {
-		sc.i++
-		return true
-	}
-	for {
+	return sc.container(depth, '[', ']', func() bool {
 		v0 := sc.i
 		if !sc.value(depth) {
 			return false
@@ -147,21 +132,8 @@ func (sc *jsonScan) array(depth int, elem func(v []byte)) bool {
 		if elem != nil {
 			elem(sc.s[v0:sc.i])
 		}
-		sc.ws()
-		if sc.i >= len(sc.s) {
-			return false
-		}
-		switch sc.s[sc.i] {
-		case ',':
-			sc.i++
-			sc.ws()
-		case ']':
-			sc.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return true
+	})
 }
 
 // value reads one value at sc.i; depth is the nesting level of its container.
