@@ -38,11 +38,11 @@ func TestShippedConfidenceModelIsReproducible(t *testing.T) {
 		names = append(names, name)
 	})
 	m, err := TrainConfidence(samples, defaultConfidence.Target, names)
-	if err == nil && defaultConfidence.MinProb > 0 {
-		m.CutAt(defaultConfidence.MinProb, samples)
-	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if defaultConfidence.MinProb > 0 {
+		m.CutAt(defaultConfidence.MinProb, samples)
 	}
 	// The file was fitted through the CLI on an imported catalogue file: sums may differ in
 	// the last digits.

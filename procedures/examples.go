@@ -205,20 +205,21 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 			shared++
 		}
 	}
-	df, all := map[string]int{}, map[string]bool{}
+	df := map[string]int{} // every feature, 0 for one no counted example has
 	for i, v := range vecs {
+		counted := 0
+		if shared == 0 || x.exs[i].Account == "" {
+			counted = 1
+		}
 		for f := range v {
-			all[f] = true
-			if shared == 0 || x.exs[i].Account == "" {
-				df[f]++
-			}
+			df[f] += counted
 		}
 	}
 	n := float64(len(vecs))
 	if shared > 0 {
 		n = float64(shared)
 	}
-	names := slices.Sorted(maps.Keys(all)) // deterministic ids
+	names := slices.Sorted(maps.Keys(df)) // deterministic ids
 	var sumIdf float64
 	known := 0
 	for _, f := range names {
@@ -673,19 +674,18 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 		return res
 	}
 	strong := best.score >= exStrong && best.score >= exMargin*second.score
-	sure := res.Confidence == ConfidenceOne && len(res.Hits) > 0
+	// The search is sure of a procedure: an example overrules it only when very close.
+	searchStands := res.Confidence == ConfidenceOne && len(res.Hits) > 0 && (!strong || best.score < exOverride)
 	if in, ok := best.ex.Intent(); ok || best.code == "" {
-		if strong && (ok || !sure || best.score >= exOverride) {
-			// "Not ours" overrules a search that is sure of a procedure only when very
-			// close, as a procedure's example does: a message sharing a place or a
-			// person with an out-of-scope example ("trường mầm non") may still ask for
-			// a procedure the search found whole.
+		// "Not ours" obeys searchStands as a procedure's example does: a message sharing a
+		// place or a person with an out-of-scope example ("trường mầm non") may still ask
+		// for a procedure the search found whole. An intent answers when strong.
+		if strong && (ok || !searchStands) {
 			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID}
 		}
 		return res
 	}
-	if sure && (!strong || best.score < exOverride) {
-		// The search is sure: an example overrules it only when it is very close.
+	if searchStands {
 		return res
 	}
 	hit := ix.hitFor(best.code, res.Hits)

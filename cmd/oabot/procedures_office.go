@@ -128,7 +128,6 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 		f := bot.NarrowToScope(scope, search.(bot.ScopedSearcher).FindIn(id, q.Query, 5, scope))
 		if scope.Contains(want) {
 			out.Own++
-			first := out.OwnFirst
 			switch {
 			case f.Kind == bot.FoundReferral:
 				out.OwnReferred++
@@ -138,11 +137,10 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 			case len(f.Hits) > 0 && slices.Contains(q.Expect, f.Hits[0].Code),
 				f.Kind == bot.FoundClarify && len(f.Options) > 0 && slices.Contains(q.Expect, f.Options[0].Code):
 				out.OwnFirst++
+				continue
 			}
-			if out.OwnFirst == first {
-				kind, got := shown(f)
-				out.Misses = append(out.Misses, officeMiss{Query: q.Query, Expect: q.Expect, Kind: kind, Got: got})
-			}
+			kind, got := shown(f)
+			out.Misses = append(out.Misses, officeMiss{Query: q.Query, Expect: q.Expect, Kind: kind, Got: got})
 			continue
 		}
 		out.Other++
