@@ -7,7 +7,7 @@ PKGS     ?= ./...
 APT_PKGS := redis-server chromium poppler-utils fonts-dejavu-core zbar-tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: rank-fit all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz image-check
+.PHONY: rank-fit calibrate all build test test-short lint fmt vet staticcheck bench tools redis run scaleout fuzz image-check
 
 all: lint test
 
@@ -84,3 +84,9 @@ RANK_SETS := ../shared/eval/queries-dev.jsonl $(addprefix procedures/testdata/qu
 rank-fit:
 	$(GO) run ./cmd/oabot procedures rank-fit --cv --catalogs builtin,$(NATIONAL) \
 		--queries $$(echo $(RANK_SETS) | tr ' ' ',') --out procedures/ranker.json
+
+# calibrate refits the confidence model (procedures/confidence.json) on the same sets; run it
+# after rank-fit, since the cards it judges come out of the ranker (docs/ranker.md).
+calibrate:
+	$(GO) run ./cmd/oabot procedures calibrate --catalogs builtin,$(NATIONAL) \
+		--queries $$(echo $(RANK_SETS) | tr ' ' ',') --min-prob 0.98 --out procedures/confidence.json

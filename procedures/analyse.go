@@ -31,7 +31,12 @@ type analysed struct {
 	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
 	verb     bool   // the query names an administrative verb or action
 	state    int    // the state the typed words name (Synonyms.states), or -1
-	narrated bool   // a long message's narration weighs like context (need.go)
+	// literalActs are the actions the citizen wrote in the catalogue's words, before the
+	// synonym table rewrote anything: "làm lại" becomes "cấp lại" in seq, but a citizen says
+	// it of a damaged card (cấp đổi) as much as of a lost one, so it does not override the
+	// state named beside it the way a typed "cấp lại" does.
+	literalActs []int
+	narrated    bool // a long message's narration weighs like context (need.go)
 	// segs and extras are the rewritten words (segments and synonym expansions), which
 	// the example matcher reads (exampleFeatures).
 	segs   [][]qtok
@@ -120,6 +125,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 	b.finish(toks)
 	b.a.segs, b.a.extras = b.segs, b.extras
 	b.a.state = ix.syn.namedState(b.a.seqTok[:b.a.typedLen])
+	b.a.literalActs = ix.syn.findActions(foldedOf(toks))
 	b.a.narrated = narr != nil
 	return b.a
 }

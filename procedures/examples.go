@@ -637,7 +637,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 			// A shared example near the message may be about a sibling that does not fit
 			// the state the message names ("mất" near an example about the first issue);
 			// so may the best prototype, which knows the object, not the act.
-			typed := ix.syn.findActions(a.seq[:a.typedLen])
+			typed := a.literalActs
 			st.best.code, second.code = ix.fitSibling(st.best, state, typed), ix.fitSibling(second, state, typed)
 			protoCode = ix.fitSibling(exVote{code: protoCode}, state, typed)
 			if ix.stateFitsTop(st.res, state) && st.best.ex.Account == "" && !slices.ContainsFunc(st.res.Hits, func(h Hit) bool { return hitHas(h, st.best.code) }) {

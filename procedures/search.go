@@ -204,7 +204,7 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	// A state of the document named ("hết hạn", "bị mất"): the sibling whose action fits it
 	// first.
 	if st := a.state; st >= 0 {
-		ix.preferFitting(cands, st, ix.syn.findActions(a.seq[:a.typedLen]))
+		ix.preferFitting(cands, st, a.literalActs)
 	}
 	var full []bool
 	var reps []cand

@@ -125,6 +125,11 @@ func TestSearchStatesBuiltin(t *testing.T) {
 		// A typed action stands beside a state: selling the car, the citizen asks about
 		// withdrawing the registration.
 		{"bán", "bán xe rồi thì thu hồi đăng ký xe ở đâu", "Thu hồi"},
+		// "làm lại" is said of a damaged card as of a lost one: the state decides, unlike
+		// a typed "cấp lại".
+		{"cong vênh", "thẻ căn cước bị cong vênh, con chip bong ra, làm lại ở đâu", "Cấp đổi thẻ căn cước"},
+		{"rách", "cà vẹt xe bị rách nát, muốn xin lại cái mới", "Đổi chứng nhận đăng ký xe"},
+		{"mất", "căn cước bị mất thì làm lại ở đâu", "Cấp lại thẻ căn cước"},
 	})
 }
 
