@@ -41,6 +41,7 @@ func needFirst[T any](ix *Index, query string, search func(*analysed) T, abstain
 type clause struct {
 	start, end int
 	asks       bool
+	done       bool // it tells of something done ("… làm ở xã bên vợ rồi"): it never asks
 }
 
 // clauses splits toks at commas, sentence ends and question marks, marking the clauses
@@ -55,24 +56,42 @@ func (s *Synonyms) clauses(toks []token) []clause {
 			continue
 		}
 		c := clause{start: start, end: i + 1}
-		for p := c.start; p < c.end && !c.asks; p++ {
+		done := tellsDone(toks[c.start:c.end])
+		for p := c.start; p < c.end && !c.asks && !done; p++ {
 			for range s.requests.at(toks[:c.end], p) {
 				c.asks = true
 				break
 			}
 		}
+		c.done = done
 		out = append(out, c)
 		start = i + 1
 		if t.end >= endSentence || last {
 			if t.end == endQuestion {
 				for k := sentence; k < len(out); k++ {
-					out[k].asks = true
+					out[k].asks = !out[k].done
 				}
 			}
 			sentence = len(out)
 		}
 	}
 	return out
+}
+
+// tellsDone reports whether a clause tells of something already done: it ends with "rồi"
+// (before a closing particle), as in "giấy đăng ký kết hôn làm ở xã bên vợ rồi". Its
+// request or place words ("làm ở") say where it was done, not what is asked.
+func tellsDone(toks []token) bool {
+	for i := len(toks) - 1; i >= 0; i-- {
+		switch toks[i].exact {
+		case "ạ", "a", "nha", "nhé", "mà":
+			continue
+		case "rồi":
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // narration marks the words of a long message outside the clauses that ask; nil when

@@ -19,6 +19,11 @@ func TestClauses(t *testing.T) {
 		{"nhà tôi ở quê, con đi học xa, làm tạm trú ở phường nào?", []bool{true, true, true}},
 		{"con tôi mới sinh. dc ko a", []bool{false, true}},
 		{"tôi bị mất ví hôm qua", []bool{false}},
+		// A clause telling what was done ("… rồi") does not ask, whatever its words
+		// ("làm ở") or the sentence's question mark.
+		{"giấy kết hôn làm ở xã bên vợ rồi. giờ nhập khẩu cho vợ thì cần gì", []bool{false, true}},
+		{"giấy kết hôn làm ở xã bên vợ rồi ạ, giờ nhập khẩu cho vợ thì cần gì?", []bool{false, true}},
+		{"hộ chiếu hết hạn rồi, làm lại ở đâu?", []bool{false, true}},
 	} {
 		cs := syn.clauses(tokenize(Normalize(tc.text)))
 		var got []bool
@@ -79,6 +84,11 @@ func TestLongStoryFindsTheNeed(t *testing.T) {
 	res := ix.Search(marriageStory, 5)
 	if len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004222" {
 		t.Fatalf("story: got %+v, want 1.004222 (thường trú) first", res.Hits)
+	}
+	// The marriage told as done ("… rồi") even with a place word ("làm ở").
+	const done = "Thằng út nhà tôi mới cưới vợ quê Nghệ An, giấy đăng ký kết hôn làm ở xã bên vợ rồi. Giờ con dâu về ở với gia đình tôi, muốn nhập hộ khẩu cho nó thì cần giấy tờ gì, chủ hộ có phải ký không ạ?"
+	if res := ix.Search(done, 5); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004222" {
+		t.Errorf("story told as done: got %+v, want 1.004222 (thường trú) first", res.Hits)
 	}
 	whole := ix.analyseWhole(marriageStory)
 	if r := ix.searchAnalysed(&whole, 5, nil); len(r.Hits) == 0 || r.Hits[0].Record.Code != "1.000894" {
