@@ -434,6 +434,12 @@ func (ix *Index) repair(t token) token {
 	if len(f) < 4 || !isASCII(f) {
 		return t
 	}
+	if t.exact != f && wellFormedSyllable(f) {
+		// Typed with its marks and spelt like a Vietnamese syllable, it is a word the
+		// catalogue lacks, not a typo: "giặt", "ngập", "ruộng", "trưa" are no "giấy",
+		// "nhập", "trường", "tra". A marked typo rarely makes a syllable ("chứg", "khôg").
+		return t
+	}
 	best, bestDF := "", int32(0)
 	consider := func(w string) {
 		if w == f || !withinOneEdit(f, w) {

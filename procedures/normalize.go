@@ -1,6 +1,7 @@
 package procedures
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -426,6 +427,13 @@ func canonSyllable(f string) string {
 	}
 	return f
 }
+
+// syllableShape is the spelling of a Vietnamese syllable, folded: an onset, one to three
+// vowels, and a coda.
+var syllableShape = regexp.MustCompile(`^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ng|nh|ch|[cmnpt])?$`)
+
+// wellFormedSyllable reports whether folded word f is spelt like a Vietnamese syllable.
+func wellFormedSyllable(f string) bool { return syllableShape.MatchString(f) }
 
 // marksWithin reports whether typed is target with some diacritics left out, none added
 // or changed: "đuoc" and "duoc" are within "được", "đỏ" is not within "đó" (another tone).

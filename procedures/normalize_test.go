@@ -219,3 +219,27 @@ func TestRepairDropsMarksOfANonWord(t *testing.T) {
 		t.Errorf("ddoir ten cho con = %v, doi ten cho con = %v: want the same answer", typo.Hits, plain.Hits)
 	}
 }
+
+// A word typed with its marks and spelt like a syllable is a word the catalogue lacks,
+// kept as typed: "ngập" (flooded) is no typo of "nhập" (of "nhập khẩu"), nor "giặt" of
+// "giấy". A marked typo that makes no syllable ("chứg", "khôg") is still repaired, and so
+// is a word typed without marks.
+func TestRepairKeepsMarkedWords(t *testing.T) {
+	ix := builtinIndex(t)
+	tok := func(w string) token { return tokenize(Normalize(w))[0] }
+	for _, w := range []string{"ngập", "giặt", "trưa", "ruộng", "tiệc"} {
+		if got := ix.repair(tok(w)); got.exact != w {
+			t.Errorf("repair(%q) = %q, want it kept", w, got.exact)
+		}
+	}
+	for in, want := range map[string]string{"chứg": "chung", "khôg": "khong", "giat": "giay"} {
+		if got := ix.repair(tok(in)); got.folded != want {
+			t.Errorf("repair(%q) = %q, want %q", in, got.folded, want)
+		}
+	}
+	for _, w := range []string{"giat", "chug", "nhuong", "ngap", "nguyen", "quyen", "nghieng", "oanh"} {
+		if want := w != "chug"; wellFormedSyllable(w) != want {
+			t.Errorf("wellFormedSyllable(%q) = %v, want %v", w, !want, want)
+		}
+	}
+}
