@@ -33,6 +33,7 @@ var lexiconPhrasings = map[string][]struct {
 		{"viết di chúc xong cần làm gì", []string{"2.001019"}},
 		{"tách khẩu ra ở riêng", []string{"1.010038"}},
 		{"đăng bộ nhà đất", []string{"1.013831"}},
+		{"đăng ký tạm trú rồi giờ muốn kéo dài thời hạn", []string{"1.002755"}},
 	},
 	"life-events": {
 		{"vợ mới sinh em bé", []string{"1.001193"}},
@@ -391,6 +392,25 @@ func TestLexiconFamiliesFindProcedures(t *testing.T) {
 	for name := range lexiconPhrasings {
 		if !slices.ContainsFunc(fams, func(f lexiconFamily) bool { return f.Family == name }) {
 			t.Errorf("phrasings for %q, no such family", name)
+		}
+	}
+}
+
+// Entries for procedures the built-in catalogue lacks, checked on the national one.
+func TestLexiconNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	for _, c := range []struct{ query, want string }{
+		// "chặt cây" for the permit to fell or move a street tree
+		{"cây xà cừ trước nhà sắp đổ, xin chặt cây ở đâu", "1.002693"},
+		// "kéo dài" of a stay is its extension, not a building's extended use
+		{"tạm trú của em sắp hết, xin kéo dài thêm được không", "1.002755"},
+	} {
+		res := ix.Search(c.query, 5)
+		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
+			t.Errorf("%q: got %v, want %s first", c.query, res.Hits, c.want)
 		}
 	}
 }
