@@ -30,6 +30,7 @@ var lexiconPhrasings = map[string][]struct {
 		{"bấm biển xe mới mua", []string{"1.013067", "1.012575"}},
 		{"báo vắng khi đi làm xa", []string{"1.003677"}},
 		{"công chứng chữ ký giấy ủy quyền", []string{"2.000884"}},
+		{"làm giấy ủy quyền cho con đi bán đất", []string{"2.000884"}},
 		{"viết di chúc xong cần làm gì", []string{"2.001019"}},
 		{"tách khẩu ra ở riêng", []string{"1.010038"}},
 		{"đăng bộ nhà đất", []string{"1.013831"}},
@@ -407,6 +408,9 @@ func TestLexiconNational(t *testing.T) {
 		{"cây xà cừ trước nhà sắp đổ, xin chặt cây ở đâu", "1.002693"},
 		// "kéo dài" of a stay is its extension, not a building's extended use
 		{"tạm trú của em sắp hết, xin kéo dài thêm được không", "1.002755"},
+		// a "giấy ủy quyền" is certified by its signature, not "Cấp văn bản ủy quyền cho tổ
+		// chức đăng kiểm"
+		{"làm giấy ủy quyền cho con đi bán đất", "2.000884"},
 	} {
 		res := ix.Search(c.query, 5)
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
