@@ -291,7 +291,8 @@ func TestTeachingIsolatedPerAccount(t *testing.T) {
 		Example{ID: "a3", Account: "office-a", Query: "quán karaoke hát hò ồn ào", Code: ""},
 	))
 	qs := readQueries(t, "testdata/queries-blind4.jsonl")
-	qs = append(qs, EvalQuery{Query: "bà nội mất xin giấy chứng tử ở đâu"}, EvalQuery{Query: "khách ở qua đêm có phải báo không"})
+	qs = append(qs, EvalQuery{Query: "bà nội mất xin giấy chứng tử ở đâu"}, EvalQuery{Query: "khách ở qua đêm có phải báo không"},
+		EvalQuery{Query: "quán karaoke hát hò ồn ào quá"})
 	changed := 0
 	for _, q := range qs {
 		b := ix.SearchWith(q.Query, 5, before.For("office-b"))

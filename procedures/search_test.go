@@ -623,6 +623,15 @@ func TestSearchDiedSense(t *testing.T) {
 		"em mất ví rồi":            false,
 		"con tôi mất hôm qua":      true,
 		"làm mất hộ chiếu của con": false,
+		// when, where and how after "mất" are no object; a clause opening with "mất"
+		// takes the subject of the clause before
+		"mẹ em mất tuần trước ở nhà":                true,
+		"ông nội em mất hơn năm rồi mà vẫn còn tên": true,
+		"chồng tôi quốc tịch pháp, mất tại nhà":     true,
+		"ông tôi mất vì bệnh":                       true,
+		"chồng em mất hết giấy tờ":                  false,
+		"mẹ mất ví tại chợ":                         false,
+		"bố mất đồ":                                 false,
 	} {
 		got := false
 		for _, tk := range syn.diedSense(tokenize(Normalize(q))) {

@@ -724,18 +724,32 @@ var (
 // đã) and the kin qualifiers nội, ngoại, đẻ.
 var justWords = map[string]bool{"moi": true, "vua": true, "da": true, "noi": true, "ngoai": true, "de": true}
 
+// whenExact and whenPlain may follow "mất" (died) where a lost thing would stand: when, where, how
+// ("mất tuần trước", "mất tại nhà", "mất hơn năm rồi", "mất cả rồi", "mất vì bệnh").
+// As with kin, typed without diacritics only where the spelling is no common noun ("vi"
+// is as often "ví", a wallet, as "vì"; "do" is "đồ", things).
+var (
+	whenExact = map[string]bool{"trước": true, "tại": true, "lúc": true, "vào": true, "khi": true, "cách": true,
+		"hơn": true, "cả": true, "luôn": true, "vì": true, "do": true, "bệnh": true, "đột": true, "ngột": true}
+	whenPlain = map[string]bool{"truoc": true, "tai": true, "luc": true, "vao": true, "khi": true, "cach": true,
+		"hon": true, "luon": true, "benh": true}
+)
+
 // diedSense reads "mất" as "qua đời" when its subject is a family member and it takes no
 // object: "bố em mới mất hôm qua" (died), not "bố mất giấy tờ" (lost). Up to three
-// stop or context words may stand between the person and "mất"; after it, up to the next
-// punctuation, only stop or context words (or "hết", "rồi").
+// stop or context words may stand between the person and "mất"; a "mất" that opens a
+// clause takes the subject of the clause before ("Chồng tôi quốc tịch Pháp, mất tại
+// nhà"). It must take no object: up to "rồi", a word of when, where or how (whenExact)
+// or the next punctuation, only stop or context words or "hết" follow it.
 func (s *Synonyms) diedSense(toks []token) []token {
+	isKin := func(k token) bool { return kinExact[k.exact] || (k.exact == k.folded && kinPlain[k.folded]) }
 	for i, t := range toks {
 		if t.folded != "mat" || (t.exact != t.folded && t.exact != "mất") {
 			continue
 		}
 		kin := false
 		for j := i - 1; j >= 0 && j >= i-4; j-- {
-			if k := toks[j]; kinExact[k.exact] || (k.exact == k.folded && kinPlain[k.folded]) {
+			if isKin(toks[j]) {
 				kin = true
 				break
 			}
@@ -743,12 +757,26 @@ func (s *Synonyms) diedSense(toks []token) []token {
 				break
 			}
 		}
+		if !kin && i > 0 && t.brk && toks[i-1].end == endClause {
+			// The clause before, of the same sentence, starts with its subject.
+			j := i - 1
+			for j > 0 && toks[j-1].end < endClause {
+				j--
+			}
+			kin = isKin(toks[j]) || j+1 < i && s.isStop(toks[j]) && isKin(toks[j+1])
+		}
 		if !kin {
 			continue
 		}
+		// The object of "mất" (lost) follows it: a word after it that is not a stop or
+		// context word or "hết", before any "rồi" or word of when, where or how.
 		object := false
 		for j := i + 1; j < len(toks) && !toks[j].brk; j++ {
-			if f := toks[j].folded; !(s.isStop(toks[j]) || s.isContext(toks[j]) || f == "het" || f == "roi") {
+			f := toks[j].folded
+			if f == "roi" || whenExact[toks[j].exact] || toks[j].exact == f && whenPlain[f] {
+				break
+			}
+			if !(s.isStop(toks[j]) || s.isContext(toks[j]) || f == "het") {
 				object = true
 				break
 			}
