@@ -647,6 +647,12 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 				st.best, second = exVote{}, exVote{}
 			}
 		}
+		if m := ix.mentionedQualifiers(a.seqTok); m.any() {
+			// So may a shared example about the plain act when the message names a variant
+			// ("chồng em là người Hàn Quốc … làm khai sinh" near "làm khai sinh cho bé").
+			st.best.code, second.code = ix.fitQualified(st.best, m), ix.fitQualified(second, m)
+			protoCode = ix.fitQualified(exVote{code: protoCode}, m)
+		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
 	}

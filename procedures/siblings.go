@@ -374,6 +374,38 @@ func (ix *Index) fitSibling(v exVote, st int, typed []int) string {
 	return ix.docs[best].rec.Code
 }
 
+// fitQualified is the code a shared example's vote stands for when the message mentions
+// qualifiers ("có yếu tố nước ngoài", "lưu động"): the sibling with the same action whose
+// name carries the most of them, the fewest others first; the example's own code when
+// none carries more than it does. An office's own example is its word and stands.
+func (ix *Index) fitQualified(v exVote, mentioned qualSet) string {
+	d, ok := ix.docOf[v.code]
+	if !ok || v.ex.Account != "" || ix.docs[d].family < 0 {
+		return v.code
+	}
+	fit := func(o int32) (has, others int) {
+		for _, q := range ix.docs[o].quals {
+			if mentioned.has(q) {
+				has++
+			} else {
+				others++
+			}
+		}
+		return has, others
+	}
+	best := d
+	bestHas, bestOthers := fit(d)
+	for _, o := range ix.families[ix.docs[d].family] {
+		if !slices.Equal(ix.docs[o].lead, ix.docs[d].lead) {
+			continue
+		}
+		if h, n := fit(o); h > bestHas || h == bestHas && h > 0 && n < bestOthers {
+			best, bestHas, bestOthers = o, h, n
+		}
+	}
+	return ix.docs[best].rec.Code
+}
+
 // stateFitsTop reports whether the search's first hit is a sibling whose action fits
 // state st (not only as a plain first issue).
 func (ix *Index) stateFitsTop(res Result, st int) bool {

@@ -235,3 +235,32 @@ func TestSearchInScopeNational(t *testing.T) {
 		t.Errorf("SearchIn changed the confidence: %s, was %s", res.Confidence, plain.Confidence)
 	}
 }
+
+// A shared example about the plain act speaks, for a message naming a variant's
+// qualifier ("người Hàn Quốc": a foreign element), for that variant with the same action;
+// not for one with another action (đăng ký lại), and an office's own example stands.
+func TestFitQualified(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	seq := func(q string) []token {
+		a := ix.analyse(q)
+		return a.seqTok
+	}
+	shared := exVote{code: "1.001193", ex: Example{Query: "làm khai sinh cho bé mới sinh ở đâu ạ", Code: "1.001193"}}
+	for _, c := range []struct {
+		vote  exVote
+		query string
+		want  string
+	}{
+		{shared, "chồng em là người Hàn Quốc, bé sinh ở Việt Nam thì làm khai sinh ở đâu", "2.000528"},
+		{shared, "làm khai sinh lưu động cho bé", "1.003583"},
+		{shared, "làm khai sinh cho bé ở đâu", "1.001193"},
+		{exVote{code: "1.001193", ex: Example{Account: "ward", Code: "1.001193"}}, "chồng em là người Hàn Quốc, làm khai sinh cho bé", "1.001193"},
+	} {
+		if got := ix.fitQualified(c.vote, ix.mentionedQualifiers(seq(c.query))); got != c.want {
+			t.Errorf("%q: the vote for %s stands for %s, want %s", c.query, c.vote.code, got, c.want)
+		}
+	}
+}
