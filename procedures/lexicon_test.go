@@ -411,6 +411,14 @@ func TestLexiconNational(t *testing.T) {
 		// a "giấy ủy quyền" is certified by its signature, not "Cấp văn bản ủy quyền cho tổ
 		// chức đăng kiểm"
 		{"làm giấy ủy quyền cho con đi bán đất", "2.000884"},
+		// bỏ, hủy, cắt tạm trú: its deregistration
+		{"em muốn hủy tạm trú ở phòng trọ cũ", "1.010028"},
+		// planning information, ground water, a mortgage
+		{"muốn biết thửa đất có dính quy hoạch làm đường không", "1.014159"},
+		{"đăng ký giếng khoan nước ngầm", "1.001662"},
+		{"thế chấp sổ hồng vay vốn thì đăng ký ở đâu", "1.011441"},
+		// a spouse's nationality is a foreign element
+		{"vợ tôi quốc tịch Mỹ, đăng ký kết hôn ở đâu", "2.000806"},
 	} {
 		res := ix.Search(c.query, 5)
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
