@@ -417,6 +417,9 @@ func TestLexiconNational(t *testing.T) {
 		{"muốn biết thửa đất có dính quy hoạch làm đường không", "1.014159"},
 		{"đăng ký giếng khoan nước ngầm", "1.001662"},
 		{"thế chấp sổ hồng vay vốn thì đăng ký ở đâu", "1.011441"},
+		// the licence or the registration handed back ends it; "valid until" is near expiry
+		{"xoá đăng ký xe máy cũ đã phá dỡ", "1.013065"},
+		{"thẻ căn cước hạn đến năm nay, làm thẻ mới thế nào", "1.014063"},
 		// a spouse's nationality is a foreign element
 		{"vợ tôi quốc tịch Mỹ, đăng ký kết hôn ở đâu", "2.000806"},
 	} {
