@@ -420,6 +420,8 @@ func TestLexiconNational(t *testing.T) {
 		// the licence or the registration handed back ends it; "valid until" is near expiry
 		{"xoá đăng ký xe máy cũ đã phá dỡ", "1.013065"},
 		{"thẻ căn cước hạn đến năm nay, làm thẻ mới thế nào", "1.014063"},
+		// the office kept no register: a re-registration
+		{"kết hôn năm 1980 ủy ban không còn lưu giấy tờ", "1.004746"},
 		// a spouse's nationality is a foreign element
 		{"vợ tôi quốc tịch Mỹ, đăng ký kết hôn ở đâu", "2.000806"},
 	} {
