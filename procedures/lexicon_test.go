@@ -422,7 +422,6 @@ func TestLexiconNational(t *testing.T) {
 		{"thẻ căn cước hạn đến năm nay, làm thẻ mới thế nào", "1.014063"},
 		// a shop's address or trade changed: the change of its registration
 		{"đổi địa chỉ kinh doanh trên giấy phép hộ kinh doanh", "2.000720"},
-		{"quán cơm muốn thêm ngành nghề bán nước giải khát", "2.000720"},
 		// the office kept no register: a re-registration
 		{"kết hôn năm 1980 ủy ban không còn lưu giấy tờ", "1.004746"},
 		// a spouse's nationality is a foreign element
