@@ -36,7 +36,8 @@ type analysed struct {
 	// it of a damaged card (cấp đổi) as much as of a lost one, so it does not override the
 	// state named beside it the way a typed "cấp lại" does.
 	literalActs []int
-	narrated    bool // a long message's narration weighs like context (need.go)
+	mentioned   qualSet // the qualifiers the message mentions (mentionedQualifiers)
+	narrated    bool    // a long message's narration weighs like context (need.go)
 	// segs and extras are the rewritten words (segments and synonym expansions), which
 	// the example matcher reads (exampleFeatures).
 	segs   [][]qtok
@@ -126,6 +127,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 	b.a.segs, b.a.extras = b.segs, b.extras
 	b.a.state = ix.syn.namedState(b.a.seqTok[:b.a.typedLen])
 	b.a.literalActs = ix.syn.findActions(foldedOf(toks))
+	b.a.mentioned = ix.mentionedQualifiers(b.a.seqTok)
 	b.a.narrated = narr != nil
 	return b.a
 }

@@ -647,7 +647,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 				st.best, second = exVote{}, exVote{}
 			}
 		}
-		if m := ix.mentionedQualifiers(a.seqTok); m.any() {
+		if m := a.mentioned; m.any() {
 			// So may a shared example about the plain act when the message names a variant
 			// ("chồng em là người Hàn Quốc … làm khai sinh" near "làm khai sinh cho bé").
 			st.best.code, second.code = ix.fitQualified(st.best, m), ix.fitQualified(second, m)

@@ -163,7 +163,7 @@ func (ix *Index) RankCandidates(query string, x AccountExamples) []RankCandidate
 func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	a := st.a
 	rq := ix.newRankQuery(a)
-	mentioned := ix.mentionedQualifiers(a.seqTok)
+	mentioned := a.mentioned
 	reps := map[*Record]cand{}
 	for i, h := range st.search.Hits {
 		if i < len(st.dg.reps) {

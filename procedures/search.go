@@ -186,7 +186,7 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 		res.Abstain, res.Confidence = true, ConfidenceNone
 		return res
 	}
-	mentioned := ix.mentionedQualifiers(a.seqTok)
+	mentioned := a.mentioned
 	cands := ix.candidates(&a, mentioned, pool)
 	acts := ix.rank(&a, cands)
 	if dg != nil {
