@@ -499,6 +499,8 @@ const (
 	exRevive = 0.45
 	// exOverride: an example this close overrules a search that is sure of another answer.
 	exOverride = 0.8
+	// exVerbatim: an example this close is the message itself (verbatim).
+	exVerbatim = 0.95
 )
 
 // exVote is the best neighbour of one code.
@@ -572,7 +574,7 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 	pre := res
 	if r != nil {
 		pre.Hits = pre.Hits[:min(limit, len(pre.Hits))]
-		if st.rerankable() {
+		if st.rerankable() && !st.verbatim() {
 			r.rerank(&res, ix.rankFeatures(&st))
 		}
 		res.Hits = res.Hits[:min(limit, len(res.Hits))]
@@ -663,6 +665,15 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 // office's word: the card stands and the ranker leaves it first.
 func (st *rankState) taught() bool {
 	return st.res.Example != "" && st.best.ex.Account != "" && st.best.score >= exOverride
+}
+
+// verbatim: the message is, but for a word or its marks, a shared example ("hộ chiếu hết
+// hạn làm lại cần mang gì" for "hộ chiếu hết hạn làm lại"), and the example decided the
+// answer: the ranker, fitted on messages that are never that close to an example, leaves
+// it first. Only the answer served is spared; the ranker's training reads every list
+// (rerankable).
+func (st *rankState) verbatim() bool {
+	return st.res.Example != "" && st.best.score >= exVerbatim
 }
 
 // rerankable: the ranker may reorder a list of several hits, not a clarifying question,
