@@ -233,11 +233,22 @@ func TestRankerKeepsCodesAndOfficerExamples(t *testing.T) {
 		fmt.Sprint(got.Hits) != fmt.Sprint(want.Hits) {
 		t.Errorf("officer's example: got %v (%s), want %s first as a card, in the search's order", got.Hits, got.Confidence, label.Code)
 	}
-	// The same example shared (not the office's own): the ranker may reorder it, and then
-	// the card becomes a list.
+	// The same example shared (not the office's own) is the message itself: it stands
+	// (verbatim).
 	sx := ix.NewExamples(append(seed, Example{ID: "s1", Query: msg, Code: label.Code}))
 	got, _, _ = ix.searchRanked(msg, 5, sx.For(""), defaultConfidence, adversarial)
+	if len(got.Hits) < 2 || got.Hits[0].Record.Code != label.Code || got.Example != "s1" {
+		t.Errorf("verbatim shared example under the adversarial ranker: got %v (%s, example %q), want %s first", got.Hits, got.Confidence, got.Example, label.Code)
+	}
+	// A shared example only close to the message: the ranker may reorder it, and then the
+	// card becomes a list.
+	const near = "xin cấp giấy phép cho quán karaoke nhỏ mới mở ở đầu hẻm nhà em"
+	nx := ix.NewExamples(append(seed, Example{ID: "s2", Query: near, Code: label.Code}))
+	if nb := nx.For("").Nearest(msg, 1); len(nb) == 0 || nb[0].Example.ID != "s2" || nb[0].Score >= exVerbatim || nb[0].Score < exStrong {
+		t.Fatalf("the near example must be the closest, strong but not verbatim: %v", nb)
+	}
+	got, _, _ = ix.searchRanked(msg, 5, nx.For(""), defaultConfidence, adversarial)
 	if len(got.Hits) < 2 || got.Hits[0].Record.Code == label.Code || got.Confidence != ConfidenceFew || got.Example != "" {
-		t.Errorf("shared example under the adversarial ranker: got %v (%s, example %q), want reordered, a list", got.Hits, got.Confidence, got.Example)
+		t.Errorf("near shared example under the adversarial ranker: got %v (%s, example %q), want reordered, a list", got.Hits, got.Confidence, got.Example)
 	}
 }
