@@ -81,12 +81,11 @@ image-check:
 # enabled only when that shows it helps (docs/ranker.md). NATIONAL: the imported portal catalogue.
 NATIONAL ?= /tmp/national.json
 RANK_SETS := ../shared/eval/queries-dev.jsonl $(addprefix procedures/testdata/queries-,$(addsuffix .jsonl,extra holdout holdout2 holdout-blind blind2 blind3 blind4 blind6))
+FIT_ARGS = --catalogs builtin,$(NATIONAL) --queries $$(echo $(RANK_SETS) | tr ' ' ',')
 rank-fit:
-	$(GO) run ./cmd/oabot procedures rank-fit --cv --catalogs builtin,$(NATIONAL) \
-		--queries $$(echo $(RANK_SETS) | tr ' ' ',') --out procedures/ranker.json
+	$(GO) run ./cmd/oabot procedures rank-fit --cv $(FIT_ARGS) --out procedures/ranker.json
 
 # calibrate refits the confidence model (procedures/confidence.json) on the same sets; run it
 # after rank-fit, since the cards it judges come out of the ranker (docs/ranker.md).
 calibrate:
-	$(GO) run ./cmd/oabot procedures calibrate --catalogs builtin,$(NATIONAL) \
-		--queries $$(echo $(RANK_SETS) | tr ' ' ',') --min-prob 0.98 --out procedures/confidence.json
+	$(GO) run ./cmd/oabot procedures calibrate $(FIT_ARGS) --min-prob 0.98 --out procedures/confidence.json

@@ -34,7 +34,8 @@ type analysed struct {
 	// literalActs are the actions the citizen wrote in the catalogue's words, before the
 	// synonym table rewrote anything: "làm lại" becomes "cấp lại" in seq, but a citizen says
 	// it of a damaged card (cấp đổi) as much as of a lost one, so it does not override the
-	// state named beside it the way a typed "cấp lại" does.
+	// state named beside it the way a typed "cấp lại" does. Read only beside a state
+	// (state ≥ 0), and found only then.
 	literalActs []int
 	mentioned   qualSet // the qualifiers the message mentions (mentionedQualifiers)
 	narrated    bool    // a long message's narration weighs like context (need.go)
@@ -126,7 +127,9 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 	b.finish(toks)
 	b.a.segs, b.a.extras = b.segs, b.extras
 	b.a.state = ix.syn.namedState(b.a.seqTok[:b.a.typedLen])
-	b.a.literalActs = ix.syn.findActions(foldedOf(toks))
+	if b.a.state >= 0 {
+		b.a.literalActs = ix.syn.findActions(foldedOf(toks))
+	}
 	b.a.mentioned = ix.mentionedQualifiers(b.a.seqTok)
 	b.a.narrated = narr != nil
 	return b.a

@@ -429,7 +429,7 @@ func TestLexiconNational(t *testing.T) {
 	} {
 		res := ix.Search(c.query, 5)
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
-			t.Errorf("%q: got %v, want %s first", c.query, res.Hits, c.want)
+			t.Errorf("%q: got %v, want %s first", c.query, hitCodes(res), c.want)
 		}
 	}
 }

@@ -55,15 +55,13 @@ func (s *Synonyms) clauses(toks []token) []clause {
 		if t.end < endClause && !last {
 			continue
 		}
-		c := clause{start: start, end: i + 1}
-		done := tellsDone(toks[c.start:c.end])
-		for p := c.start; p < c.end && !c.asks && !done; p++ {
+		c := clause{start: start, end: i + 1, done: tellsDone(toks[start : i+1])}
+		for p := c.start; p < c.end && !c.asks && !c.done; p++ {
 			for range s.requests.at(toks[:c.end], p) {
 				c.asks = true
 				break
 			}
 		}
-		c.done = done
 		out = append(out, c)
 		start = i + 1
 		if t.end >= endSentence || last {

@@ -244,10 +244,6 @@ func TestFitQualified(t *testing.T) {
 		t.Skip("imports 2,642 records; skipped with -short")
 	}
 	ix := NewIndex(realCatalog(t), Options{})
-	seq := func(q string) []token {
-		a := ix.analyse(q)
-		return a.seqTok
-	}
 	shared := exVote{code: "1.001193", ex: Example{Query: "làm khai sinh cho bé mới sinh ở đâu ạ", Code: "1.001193"}}
 	for _, c := range []struct {
 		vote  exVote
@@ -259,7 +255,7 @@ func TestFitQualified(t *testing.T) {
 		{shared, "làm khai sinh cho bé ở đâu", "1.001193"},
 		{exVote{code: "1.001193", ex: Example{Account: "ward", Code: "1.001193"}}, "chồng em là người Hàn Quốc, làm khai sinh cho bé", "1.001193"},
 	} {
-		if got := ix.fitQualified(c.vote, ix.mentionedQualifiers(seq(c.query))); got != c.want {
+		if got := ix.fitQualified(c.vote, ix.analyse(c.query).mentioned); got != c.want {
 			t.Errorf("%q: the vote for %s stands for %s, want %s", c.query, c.vote.code, got, c.want)
 		}
 	}

@@ -726,14 +726,22 @@ var justWords = map[string]bool{"moi": true, "vua": true, "da": true, "noi": tru
 
 // whenExact and whenPlain may follow "mất" (died) where a lost thing would stand: when, where, how
 // ("mất tuần trước", "mất tại nhà", "mất hơn năm rồi", "mất cả rồi", "mất vì bệnh").
-// As with kin, typed without diacritics only where the spelling is no common noun ("vi"
-// is as often "ví", a wallet, as "vì"; "do" is "đồ", things).
+// As with kin, whenPlain holds a word typed without diacritics only where that spelling is
+// no common noun ("vi" is as often "ví", a wallet, as "vì"). "do" (because) has no marks
+// to leave out, so it counts as typed, also where it was "đồ" (things) without its marks.
 var (
 	whenExact = map[string]bool{"trước": true, "tại": true, "lúc": true, "vào": true, "khi": true, "cách": true,
 		"hơn": true, "cả": true, "luôn": true, "vì": true, "do": true, "bệnh": true, "đột": true, "ngột": true}
 	whenPlain = map[string]bool{"truoc": true, "tai": true, "luc": true, "vao": true, "khi": true, "cach": true,
 		"hon": true, "luon": true, "benh": true}
 )
+
+// inMarkedSet reports whether t is a word of a set given as typed with its diacritics
+// (exact) and as typed without them (plain: only the spellings that are no other common
+// word).
+func inMarkedSet(t token, exact, plain map[string]bool) bool {
+	return exact[t.exact] || t.exact == t.folded && plain[t.folded]
+}
 
 // diedSense reads "mất" as "qua đời" when its subject is a family member and it takes no
 // object: "bố em mới mất hôm qua" (died), not "bố mất giấy tờ" (lost). Up to three
@@ -742,7 +750,7 @@ var (
 // nhà"). It must take no object: up to "rồi", a word of when, where or how (whenExact)
 // or the next punctuation, only stop or context words or "hết" follow it.
 func (s *Synonyms) diedSense(toks []token) []token {
-	isKin := func(k token) bool { return kinExact[k.exact] || (k.exact == k.folded && kinPlain[k.folded]) }
+	isKin := func(k token) bool { return inMarkedSet(k, kinExact, kinPlain) }
 	for i, t := range toks {
 		if t.folded != "mat" || (t.exact != t.folded && t.exact != "mất") {
 			continue
@@ -773,7 +781,7 @@ func (s *Synonyms) diedSense(toks []token) []token {
 		object := false
 		for j := i + 1; j < len(toks) && !toks[j].brk; j++ {
 			f := toks[j].folded
-			if f == "roi" || whenExact[toks[j].exact] || toks[j].exact == f && whenPlain[f] {
+			if f == "roi" || inMarkedSet(toks[j], whenExact, whenPlain) {
 				break
 			}
 			if !(s.isStop(toks[j]) || s.isContext(toks[j]) || f == "het") {
