@@ -61,8 +61,26 @@ var dialectSwaps = [][2]string{{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"
 
 // dialectRepair fixes a word of a two-word phrase the catalogue does not have when a
 // regional spelling variant of it makes a phrase the catalogue has ("tam chu" → "tam tru").
-func (ix *Index) dialectRepair(segs [][]qtok) {
+// In a message typed with marks, the variant must keep the word's marks and be a word the
+// catalogue has so ("tạm chú" → "tạm trú"): an unmarked "con" there is "con", not "công"
+// ("đổi họ cho con từ họ bố" is no "công tư"). The end-consonant swaps (n/ng, c/t) never
+// change a word the catalogue knows ("con", "học"), typed with marks or not.
+func (ix *Index) dialectRepair(segs [][]qtok, marked bool) {
 	has := func(a, b string) bool { _, ok := ix.terms[a+" "+b]; return ok }
+	variant := func(t qtok, ok func(string) bool) (token, bool) {
+		v, end := dialectVariant(t.folded, ok)
+		if v == "" || end && ix.vocab[t.folded] > 0 {
+			return token{}, false
+		}
+		if !marked {
+			return token{exact: v, folded: v}, true
+		}
+		ev, _ := dialectVariant(t.exact, func(x string) bool { return foldNormalized(x) == v })
+		if _, known := ix.terms["="+ev]; ev == "" || !known {
+			return token{}, false
+		}
+		return token{exact: ev, folded: v}, true
+	}
 	for _, seg := range segs {
 		for i := 1; i < len(seg); i++ {
 			a, b := seg[i-1].folded, seg[i].folded
@@ -73,35 +91,47 @@ func (ix *Index) dialectRepair(segs [][]qtok) {
 			// right ("khieu nai quyet": "nai" belongs to "khieu nai", not "lai quyet").
 			bFixed := i+1 < len(seg) && seg[i+1].group != 0 && has(b, seg[i+1].folded)
 			aFixed := i >= 2 && seg[i-2].group != 0 && has(seg[i-2].folded, a)
-			if v := dialectVariant(b, func(x string) bool { return has(a, x) }); v != "" && !bFixed {
-				seg[i].token = token{exact: v, folded: v}
-			} else if v := dialectVariant(a, func(x string) bool { return has(x, b) }); v != "" && !aFixed {
-				seg[i-1].token = token{exact: v, folded: v}
+			if v, ok := variant(seg[i], func(x string) bool { return has(a, x) }); ok && !bFixed {
+				seg[i].token = v
+			} else if v, ok := variant(seg[i-1], func(x string) bool { return has(x, b) }); ok && !aFixed {
+				seg[i-1].token = v
 			}
 		}
 	}
 }
 
-func dialectVariant(w string, ok func(string) bool) string {
+// typedWithMarks reports whether query has a letter with a diacritic (đ included).
+func typedWithMarks(query string) bool {
+	for _, r := range query {
+		if _, folded := foldRune(r); folded {
+			return true
+		}
+	}
+	return false
+}
+
+// dialectVariant is the first regional spelling variant of w that ok accepts ("" when
+// none), and whether it swapped the end consonant.
+func dialectVariant(w string, ok func(string) bool) (string, bool) {
 	try := func(v string) bool { return v != w && ok(v) }
 	for _, sw := range dialectSwaps {
 		if strings.HasPrefix(w, sw[0]) {
 			if v := sw[1] + w[len(sw[0]):]; try(v) {
-				return v
+				return v, false
 			}
 		}
 	}
 	switch {
 	case strings.HasSuffix(w, "ng") && try(w[:len(w)-1]):
-		return w[:len(w)-1]
+		return w[:len(w)-1], true
 	case strings.HasSuffix(w, "n") && try(w+"g"):
-		return w + "g"
+		return w + "g", true
 	case strings.HasSuffix(w, "c") && try(w[:len(w)-1]+"t"):
-		return w[:len(w)-1] + "t"
+		return w[:len(w)-1] + "t", true
 	case strings.HasSuffix(w, "t") && try(w[:len(w)-1]+"c"):
-		return w[:len(w)-1] + "c"
+		return w[:len(w)-1] + "c", true
 	}
-	return ""
+	return "", false
 }
 
 // analyse turns a query into weighted index terms, in phases: tokens (normalised, word
@@ -120,7 +150,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 	b := queryBuilder{ix: ix, weights: map[int32]int{}}
 	b.a.aspect = AspectNone
 	b.rewrite(toks, ctx, narr)
-	ix.dialectRepair(b.segs)
+	ix.dialectRepair(b.segs, typedWithMarks(query))
 	b.weighPhrases()
 	b.addTyped()
 	b.addExpansions()

@@ -534,6 +534,36 @@ func TestSearchDialectRepairKeepsPhrases(t *testing.T) {
 	}
 }
 
+// A dialect repair keeps a word the message means: in a message typed with marks, the
+// variant must carry the typed marks ("tạm chú" → "tạm trú", but an unmarked "con" is no
+// "công"); and an end-consonant swap never changes a word the catalogue knows ("cho con
+// từ" typed plain is no "công tư").
+func TestSearchDialectRepairKeepsMeantWords(t *testing.T) {
+	c, err := NewCatalog([]*Record{
+		{Code: "1.000001", Name: "Quỹ đầu tư công tư", Steps: []string{"Nộp đơn"}},
+		{Code: "1.000002", Name: "Đăng ký tạm trú", Steps: []string{"Nộp hồ sơ"}},
+		{Code: "1.000003", Name: "Thay đổi họ cho con", Steps: []string{"Nộp hồ sơ"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex(c, Options{})
+	for q, want := range map[string]string{
+		"đổi họ cho con từ họ bố sang họ mẹ": "con",
+		"doi ho cho con tu ho bo sang ho me": "con",
+		"tạm chú":                            "tru",
+		"đăng ký tạm chú":                    "tru",
+		"ddawng kys tam chu":                 "tru",
+	} {
+		if a := ix.analyse(q); !slices.Contains(a.seq, want) {
+			t.Errorf("%q analysed as %q: want %q", q, strings.Join(a.seq, " "), want)
+		}
+	}
+	if a := ix.analyse("đăng ký tạm chủ"); slices.Contains(a.seq, "tru") {
+		t.Errorf("đăng ký tạm chủ repaired to %q: the marks of chủ are not those of trú", strings.Join(a.seq, " "))
+	}
+}
+
 // Naming the channel ("trên vneid", "qua ứng dụng") asks how to file, not for a VNeID
 // procedure: it sets the online aspect and does not pull the account procedure first.
 func TestSearchChannelIsAspect(t *testing.T) {
