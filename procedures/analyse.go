@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -151,6 +152,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 	b.a.aspect = AspectNone
 	b.rewrite(toks, ctx, narr)
 	ix.dialectRepair(b.segs, typedWithMarks(query))
+	b.addUmbrellas()
 	b.weighPhrases()
 	b.addTyped()
 	b.addExpansions()
@@ -386,6 +388,50 @@ func (b *queryBuilder) push(t token) {
 // pushEnd ends a segment in the query's sequence with "|", so no phrase runs across it.
 func (b *queryBuilder) pushEnd() {
 	b.push(token{exact: "|", folded: "|"})
+}
+
+// addUmbrellas adds an umbrella's term (synonyms.yaml "umbrellas") as an expansion of
+// the member a message names when it also names a change to it, typed or implied by a
+// state: "sửa ngày sinh trong giấy khai sinh" adds "hộ tịch" for "khai sinh", so the
+// search finds "Thay đổi, cải chính, bổ sung thông tin hộ tịch", whose name holds the
+// change but not the document.
+func (b *queryBuilder) addUmbrellas() {
+	if len(b.ix.syn.umbrellas) == 0 {
+		return
+	}
+	var words []string
+	var groups []uint64
+	for _, seg := range b.segs {
+		for _, t := range seg {
+			words, groups = append(words, t.folded), append(groups, t.group)
+		}
+		words, groups = append(words, "|"), append(groups, 0)
+	}
+	implied := make([]string, 0, 8)
+	for _, e := range b.extras {
+		for _, t := range e.toks {
+			implied = append(implied, t.folded)
+		}
+		implied = append(implied, "|")
+	}
+	for _, u := range b.ix.syn.umbrellas {
+		if !slices.ContainsFunc(u.acts, func(a []string) bool { return containsSeq(words, a) || containsSeq(implied, a) }) {
+			continue
+		}
+		var gs uint64
+		for _, m := range u.members {
+			for i := 0; i+len(m) <= len(words); i++ {
+				if slices.Equal(words[i:i+len(m)], m) {
+					for _, g := range groups[i : i+len(m)] {
+						gs |= g
+					}
+				}
+			}
+		}
+		if gs != 0 {
+			b.extras = append(b.extras, expansion{toks: u.term, groups: gs})
+		}
+	}
 }
 
 // addWord adds a content word as a term.

@@ -53,6 +53,7 @@ var lexiconPhrasings = map[string][]struct {
 		{"tìm thấy hộ chiếu đã báo mất", []string{"1.010384"}},
 		{"bằng lái hết hạn", []string{"3.000347"}},
 		{"tạm trú sắp hết hạn", []string{"1.002755"}},
+		{"căn cước nát rồi", []string{"1.014063"}},
 		{"xe đổi chủ", []string{"1.013076"}},
 	},
 	"regional": {

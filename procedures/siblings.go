@@ -231,6 +231,39 @@ func (ix *Index) buildFamilies(objects []string) {
 			ix.docs[d].family = f
 		}
 	}
+	ix.joinUmbrellas(objects)
+}
+
+// joinUmbrellas adds to each family whose object holds an umbrella's member ("khai sinh")
+// the records that change the umbrella ("Thay đổi, cải chính, bổ sung thông tin hộ
+// tịch"): the sibling that fits a wrong birth certificate ("sai") is the correction of
+// civil status, although its name does not say "khai sinh".
+func (ix *Index) joinUmbrellas(objects []string) {
+	for _, u := range ix.syn.umbrellas {
+		term := foldedOf(u.term)
+		var changes []int32
+		for d, o := range objects {
+			if o != "" && containsSeq(strings.Fields(o), term) &&
+				slices.ContainsFunc(u.acts, func(a []string) bool { return containsSeq(ix.docs[d].lead, a) }) {
+				changes = append(changes, int32(d))
+			}
+		}
+		if len(changes) == 0 {
+			continue
+		}
+		for f, ds := range ix.families {
+			obj := strings.Fields(objects[ds[0]])
+			if containsSeq(obj, term) || !slices.ContainsFunc(u.members, func(m []string) bool { return containsSeq(obj, m) }) {
+				continue
+			}
+			ix.families[f] = append(ds, changes...)
+		}
+	}
+}
+
+// inFamily reports whether document d is a member of family f (its own or one it joined).
+func (ix *Index) inFamily(d int32, f int32) bool {
+	return ix.docs[d].family == f || slices.Contains(ix.families[f], d)
 }
 
 // namesHolding counts the names holding the words obj in a row, stopping past limit.
@@ -322,6 +355,7 @@ func (ix *Index) fitRank(d int32, st *stateRule) int {
 func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 	rule := &ix.syn.states[st]
 	done := map[int32]bool{}
+	moved := map[int32]bool{}
 	swapped := false
 	for i := range cands {
 		f := ix.docs[cands[i].doc].family
@@ -334,7 +368,7 @@ func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 		}
 		best, bestR := i, ix.fitRank(cands[i].doc, rule)
 		for j := i + 1; j < len(cands) && bestR > 0; j++ {
-			if ix.docs[cands[j].doc].family != f {
+			if !ix.inFamily(cands[j].doc, f) || moved[cands[j].doc] {
 				continue
 			}
 			if cands[j].cov < familyCovShare*cands[i].cov {
@@ -347,6 +381,9 @@ func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 		if best != i {
 			cands[i].score, cands[best].score = cands[best].score, cands[i].score
 			swapped = true
+			// A record joined to several families (joinUmbrellas) moves up once, for the
+			// best of them.
+			moved[cands[best].doc] = true
 		}
 	}
 	if swapped {

@@ -260,3 +260,51 @@ func TestFitQualified(t *testing.T) {
 		}
 	}
 }
+
+// A change to a civil-status record is filed under "hộ tịch" (synonyms.yaml umbrellas):
+// a wrong birth or marriage certificate is corrected by "Thay đổi, cải chính, bổ sung
+// thông tin hộ tịch", whose name does not say "khai sinh"; registering, or a lost
+// certificate, is not.
+func TestSearchUmbrellaChange(t *testing.T) {
+	recs := []*Record{
+		{Code: "1.001193", Name: "Thủ tục đăng ký khai sinh"},
+		{Code: "1.004884", Name: "Thủ tục đăng ký lại khai sinh"},
+		{Code: "2.000528", Name: "Thủ tục đăng ký khai sinh có yếu tố nước ngoài"},
+		{Code: "1.000894", Name: "Thủ tục đăng ký kết hôn"},
+		{Code: "1.000593", Name: "Thủ tục đăng ký kết hôn lưu động"},
+		{Code: "1.004859", Name: "Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc"},
+		{Code: "2.000748", Name: "Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc có yếu tố nước ngoài"},
+		{Code: "2.000635", Name: "Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh"},
+		{Code: "1.000001", Name: "Cấp lại giấy phép kinh doanh do bị mất"},
+	}
+	for _, r := range recs {
+		r.Steps = []string{"Nộp hồ sơ"}
+	}
+	c, err := NewCatalog(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex(c, Options{})
+	for q, want := range map[string]string{
+		"giấy khai sinh bị sai ngày sinh":       "1.004859",
+		"cải chính họ tên trong giấy khai sinh": "1.004859",
+		"giay ket hon ghi sai ten vo":           "1.004859",
+		"làm giấy khai sinh cho con":            "1.001193",
+		"đăng ký kết hôn cần gì":                "1.000894",
+	} {
+		if got := ix.Search(q, 5); len(got.Hits) == 0 || got.Hits[0].Record.Code != want {
+			t.Errorf("%q: first %v, want %s", q, codesOf(got), want)
+		}
+	}
+	if got := ix.Search("giấy khai sinh bị mất", 5); len(got.Hits) > 0 && got.Hits[0].Record.Code == "1.004859" {
+		t.Errorf("a lost birth certificate answered by the correction of civil status: %v", codesOf(got))
+	}
+}
+
+func codesOf(r Result) []string {
+	var cs []string
+	for _, h := range r.Hits {
+		cs = append(cs, h.Record.Code)
+	}
+	return cs
+}

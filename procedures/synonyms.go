@@ -46,6 +46,7 @@ type Synonyms struct {
 	notVerbs     [][]token   // phrases whose verb is no administrative act ("làm việc")
 	consumer     [][]token   // phrases of a shopping or opinion question ("rẻ nhất", "uy tín")
 	states       []stateRule // states of a document a citizen names ("hết hạn", "mất") and the actions that fit
+	umbrellas    []umbrella  // records a change to which the catalogue files under a broader name
 }
 
 type ruleKind int
@@ -78,6 +79,21 @@ type synonymsFile struct {
 	Consumer   []string            `yaml:"consumer"`
 	Requests   []string            `yaml:"requests"`
 	States     []stateEntry        `yaml:"states"`
+	Umbrellas  []umbrellaEntry     `yaml:"umbrellas"`
+}
+
+// umbrellaEntry is an umbrella of synonyms.yaml as written.
+type umbrellaEntry struct {
+	Term    string   `yaml:"term"`
+	Members []string `yaml:"members"`
+	Acts    []string `yaml:"acts"`
+}
+
+// umbrella: a change to one of members is filed under term (compiled umbrellaEntry).
+type umbrella struct {
+	term    []token
+	members [][]string // folded phrases
+	acts    [][]string // folded phrases
 }
 
 // lexiconFamily is one family of the citizen lexicon (lexicon.yaml): the catalogue's
@@ -354,6 +370,24 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 			continue
 		}
 		s.states = append(s.states, st)
+	}
+	for i, e := range f.Umbrellas {
+		u := umbrella{term: tokenize(Normalize(e.Term))}
+		for _, m := range e.Members {
+			if seq := foldedWords(m); len(seq) > 0 {
+				u.members = append(u.members, seq)
+			}
+		}
+		for _, a := range e.Acts {
+			if seq := foldedWords(a); len(seq) > 0 {
+				u.acts = append(u.acts, seq)
+			}
+		}
+		if len(u.term) == 0 || len(u.members) == 0 || len(u.acts) == 0 {
+			problems = append(problems, fmt.Sprintf("umbrellas[%d]: term, members and acts are required", i))
+			continue
+		}
+		s.umbrellas = append(s.umbrellas, u)
 	}
 	for k, rs := range s.rules {
 		// Longest phrase first; on equal length replace < aspect < expand (the order kinds
