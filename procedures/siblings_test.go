@@ -288,6 +288,7 @@ func TestSearchUmbrellaChange(t *testing.T) {
 	for q, want := range map[string]string{
 		"giấy khai sinh bị sai ngày sinh":       "1.004859",
 		"cải chính họ tên trong giấy khai sinh": "1.004859",
+		"sửa ngày sinh trong giấy khai sinh":    "1.004859",
 		"giay ket hon ghi sai ten vo":           "1.004859",
 		"làm giấy khai sinh cho con":            "1.001193",
 		"đăng ký kết hôn cần gì":                "1.000894",

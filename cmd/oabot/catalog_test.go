@@ -38,7 +38,7 @@ func TestCatalogueVersionLiveOnEveryReplica(t *testing.T) {
 			if code, out := postEvent(t, []string{a, b}[i%2]+"/webhook", body, sig); code != 200 {
 				t.Fatalf("webhook = %d %s", code, out)
 			}
-			waitFor(t, 10*time.Second, "the bot's reply", func() bool { return len(fake.SentTo(opsOAID, u)) > before })
+			waitFor(t, replyWait, "the bot's reply", func() bool { return len(fake.SentTo(opsOAID, u)) > before })
 			if strings.Contains(fake.SentTo(opsOAID, u)[before].Message.Text, where) {
 				got++
 			}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -34,7 +33,7 @@ func emulatorSay(t *testing.T, base, account, user, text string) string {
 	}
 	resp.Body.Close()
 	var reply string
-	waitFor(t, 10*time.Second, "the bot's reply in the emulator", func() bool {
+	waitFor(t, replyWait, "the bot's reply in the emulator", func() bool {
 		m := msgs()
 		if len(m) <= before {
 			return false

@@ -46,7 +46,7 @@ func TestTaughtExampleLiveOnEveryReplica(t *testing.T) {
 			if code, out := postEvent(t, base+"/webhook", body, sig); code != 200 {
 				t.Fatalf("webhook = %d %s", code, out)
 			}
-			waitFor(t, 10*time.Second, "the bot's reply", func() bool { return len(fake.SentTo(opsOAID, u)) > before })
+			waitFor(t, replyWait, "the bot's reply", func() bool { return len(fake.SentTo(opsOAID, u)) > before })
 			// A card (not a list that names it).
 			if r := fake.SentTo(opsOAID, u)[before].Message.Text; strings.HasPrefix(r, "📄") && strings.Contains(strings.ToLower(firstLine(r)), card) {
 				cards++

@@ -40,6 +40,11 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// replyWait is how long a test waits for the bot to answer a message: generous, since a
+// loaded 2-core machine running the whole suite (and the race detector) once took more
+// than 10 s; a reply that comes returns at once.
+const replyWait = 30 * time.Second
+
 // waitFor polls until cond holds or fails the test after timeout.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
