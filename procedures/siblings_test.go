@@ -261,6 +261,31 @@ func TestFitQualified(t *testing.T) {
 	}
 }
 
+// The ranker reads the examples near a message as the vote does: a shared example about
+// the plain act speaks for the variant the message names. Before, its example_sim went to
+// the plain birth registration, and the ranker put it back first for "chồng em người
+// Nhật … làm giấy khai sinh cho bé", although the vote had chosen the foreign-element one.
+func TestRankerReadsNeighboursAsTheVote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ix.NewExamples(seed).For("")
+	q := "Chồng em người Nhật, bé sinh ở Việt Nam tháng trước, muốn làm giấy khai sinh cho bé ở phường"
+	a := ix.analyse(q)
+	plain := Neighbour{Example: Example{Query: "làm giấy khai sinh cho con cần gì", Code: "1.001193"}, Score: 0.8}
+	if got := ix.neighbourCode(&a, plain); got != "2.000528" {
+		t.Errorf("the plain example near %q speaks for %s, want 2.000528", q, got)
+	}
+	if r := ix.SearchWith(q, 5, x); len(r.Hits) == 0 || r.Hits[0].Record.Code != "2.000528" {
+		t.Errorf("%q: first %v, want 2.000528", q, codesOf(r))
+	}
+}
+
 // A change to a civil-status record is filed under "hộ tịch" (synonyms.yaml umbrellas):
 // a wrong birth or marriage certificate is corrected by "Thay đổi, cải chính, bổ sung
 // thông tin hộ tịch", whose name does not say "khai sinh"; registering, or a lost
