@@ -65,12 +65,12 @@ var dialectSwaps = [][2]string{{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"
 // In a message typed with marks, the variant must keep the word's marks and be a word the
 // catalogue has so ("tạm chú" → "tạm trú"): an unmarked "con" there is "con", not "công"
 // ("đổi họ cho con từ họ bố" is no "công tư"). The end-consonant swaps (n/ng, c/t) never
-// change a word the catalogue knows ("con", "học"), typed with marks or not.
+// change a word the catalogue knows as typed ("con", "học"; but "thai sảng" → "thai sản").
 func (ix *Index) dialectRepair(segs [][]qtok, marked bool) {
 	has := func(a, b string) bool { _, ok := ix.terms[a+" "+b]; return ok }
 	variant := func(t qtok, ok func(string) bool) (token, bool) {
 		v, end := dialectVariant(t.folded, ok)
-		if v == "" || end && ix.vocab[t.folded] > 0 {
+		if v == "" || end && ix.knownAsTyped(t.token, marked) {
 			return token{}, false
 		}
 		if !marked {
@@ -99,6 +99,17 @@ func (ix *Index) dialectRepair(segs [][]qtok, marked bool) {
 			}
 		}
 	}
+}
+
+// knownAsTyped reports whether the catalogue has t as typed: its marked form when the
+// message carries marks and t has some ("sảng" is no catalogue word although "sang" is),
+// else its letters ("con").
+func (ix *Index) knownAsTyped(t token, marked bool) bool {
+	if marked && t.exact != t.folded {
+		_, ok := ix.terms["="+t.exact]
+		return ok
+	}
+	return ix.vocab[t.folded] > 0
 }
 
 // typedWithMarks reports whether query has a letter with a diacritic (đ included).

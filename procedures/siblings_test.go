@@ -301,6 +301,8 @@ func TestSearchUmbrellaChange(t *testing.T) {
 		{Code: "2.000748", Name: "Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc có yếu tố nước ngoài"},
 		{Code: "2.000635", Name: "Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh"},
 		{Code: "1.000001", Name: "Cấp lại giấy phép kinh doanh do bị mất"},
+		{Code: "1.009443", Name: "Đổi tên cảng, bến thủy nội địa, khu neo đậu"},
+		{Code: "1.001591", Name: "Thủ tục đề nghị chấp thuận thay đổi tên của tổ chức tài chính vi mô"},
 	}
 	for _, r := range recs {
 		r.Steps = []string{"Nộp hồ sơ"}
@@ -320,6 +322,12 @@ func TestSearchUmbrellaChange(t *testing.T) {
 	} {
 		if got := ix.Search(q, 5); len(got.Hits) == 0 || got.Hits[0].Record.Code != want {
 			t.Errorf("%q: first %v, want %s", q, codesOf(got), want)
+		}
+	}
+	// A person's name as the records hold it is a member too; a company's is not.
+	for q, want := range map[string]bool{"muốn đổi tên cho con": true, "đổi họ cho bé": true, "đổi tên công ty": false} {
+		if a := ix.analyse(q); slices.Contains(a.seq, "tich") != want {
+			t.Errorf("%q analysed as %q: 'hộ tịch' added %v, want %v", q, strings.Join(a.seq, " "), !want, want)
 		}
 	}
 	if got := ix.Search("giấy khai sinh bị mất", 5); len(got.Hits) > 0 && got.Hits[0].Record.Code == "1.004859" {
