@@ -437,6 +437,8 @@ func TestLexiconNational(t *testing.T) {
 		{"chị em tôi không nhận phần nhà mẹ để lại", "2.001016"},
 		{"nhà đã khá, xin ra khỏi diện cận nghèo", "1.011608"},
 		{"cần xác nhận chữ ký vào đơn ở phường", "2.000884"},
+		// no criminal record: the judicial record's extract
+		{"xin giấy chứng nhận không có tiền án để xin việc", "3.000333"},
 	} {
 		res := ix.Search(c.query, 5)
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
