@@ -112,9 +112,12 @@ type Index struct {
 	known    map[string]bool     // words of the synonym table (never "repaired")
 	// knownExact: the synonym table's words as written ("nhiêu" of "bao nhiêu").
 	knownExact map[string]bool
-	groups     [][]int32        // group → docs
-	families   [][]int32        // family → docs (siblings.go)
-	docOf      map[string]int32 // record code → doc
+	groups     [][]int32 // group → docs
+	families   [][]int32 // family → docs (siblings.go)
+	// umbrellaActs: a record that joined other families as an umbrella's change
+	// (joinUmbrellas) → the umbrella's acts; it fits only a state whose best action is one.
+	umbrellaActs map[int32][][]string
+	docOf        map[string]int32 // record code → doc
 	// keyWords numbers the words of every name's key (docInfo.keyID); keyStop marks the
 	// ones that are stopwords (a phrase run does not count them).
 	keyWords map[string]int32

@@ -258,7 +258,25 @@ func (ix *Index) joinUmbrellas(objects []string) {
 			}
 			ix.families[f] = append(ds, changes...)
 		}
+		if ix.umbrellaActs == nil {
+			ix.umbrellaActs = map[int32][][]string{}
+		}
+		for _, d := range changes {
+			ix.umbrellaActs[d] = u.acts
+		}
 	}
+}
+
+// fitsAsMember reports whether document d may be put first in family f for state st: a
+// record of the family may; one that joined it as an umbrella's change (joinUmbrellas)
+// only for a wrong-record state, whose best action is one of the umbrella's ("sai" →
+// "cải chính"): a torn birth certificate is not corrected, although "đổi" fits both.
+func (ix *Index) fitsAsMember(d, f int32, st *stateRule) bool {
+	if ix.docs[d].family == f {
+		return true
+	}
+	acts, joined := ix.umbrellaActs[d]
+	return joined && len(st.fits) > 0 && slices.ContainsFunc(acts, func(a []string) bool { return slices.Equal(a, st.fits[0]) })
 }
 
 // inFamily reports whether document d is a member of family f (its own or one it joined).
@@ -368,7 +386,7 @@ func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 		}
 		best, bestR := i, ix.fitRank(cands[i].doc, rule)
 		for j := i + 1; j < len(cands) && bestR > 0; j++ {
-			if !ix.inFamily(cands[j].doc, f) || moved[cands[j].doc] {
+			if !ix.inFamily(cands[j].doc, f) || moved[cands[j].doc] || !ix.fitsAsMember(cands[j].doc, f, rule) {
 				continue
 			}
 			if cands[j].cov < familyCovShare*cands[i].cov {
@@ -402,7 +420,11 @@ func (ix *Index) fitSibling(v exVote, st int, typed []int) string {
 	}
 	rule := &ix.syn.states[st]
 	best, bestR := d, ix.fitRank(d, rule)
-	for _, o := range ix.families[ix.docs[d].family] {
+	f := ix.docs[d].family
+	for _, o := range ix.families[f] {
+		if !ix.fitsAsMember(o, f, rule) {
+			continue
+		}
 		r := ix.fitRank(o, rule)
 		if r < bestR || r == bestR && best != d && ix.docs[o].levelRank > ix.docs[best].levelRank {
 			best, bestR = o, r
