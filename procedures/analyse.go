@@ -77,7 +77,7 @@ func (ix *Index) dialectRepair(segs [][]qtok, marked bool) {
 			return token{exact: v, folded: v}, true
 		}
 		ev, _ := dialectVariant(t.exact, func(x string) bool { return foldNormalized(x) == v })
-		if _, known := ix.terms["="+ev]; ev == "" || !known {
+		if ev == "" || !ix.hasMarked(ev) {
 			return token{}, false
 		}
 		return token{exact: ev, folded: v}, true
@@ -106,10 +106,16 @@ func (ix *Index) dialectRepair(segs [][]qtok, marked bool) {
 // else its letters ("con").
 func (ix *Index) knownAsTyped(t token, marked bool) bool {
 	if marked && t.exact != t.folded {
-		_, ok := ix.terms["="+t.exact]
-		return ok
+		return ix.hasMarked(t.exact)
 	}
 	return ix.vocab[t.folded] > 0
+}
+
+// hasMarked reports whether the catalogue writes w (normalised, with its diacritics) so:
+// the index keeps each marked word as the term "=" + w beside its folded form.
+func (ix *Index) hasMarked(w string) bool {
+	_, ok := ix.terms["="+w]
+	return ok
 }
 
 // typedWithMarks reports whether query has a letter with a diacritic (đ included).
@@ -447,7 +453,7 @@ func (b *queryBuilder) addUmbrellas() {
 
 // addWord adds a content word as a term.
 func (b *queryBuilder) addWord(t qtok) {
-	if _, ok := b.ix.terms["="+t.exact]; ok && t.exact != t.folded {
+	if t.exact != t.folded && b.ix.hasMarked(t.exact) {
 		// Typed with diacritics: trust them ("đổi" is not "đối"), keep the folded form as
 		// a weaker fallback (catalogue typos).
 		b.addTerm("="+t.exact, exactWeight*t.weight, t.group, false)
@@ -504,7 +510,7 @@ func (ix *Index) repair(t token) token {
 	// content. Another tone ("đỏ", not "đó") is another word.
 	if t.exact != f && !ix.syn.stop[t.exact] {
 		if w := ix.syn.stopByFold[f]; w != "" && marksWithin(t.exact, w) {
-			if _, known := ix.terms["="+t.exact]; !known && !ix.knownExact[t.exact] {
+			if !ix.hasMarked(t.exact) && !ix.knownExact[t.exact] {
 				return token{exact: w, folded: f, brk: t.brk}
 			}
 		}
@@ -515,7 +521,7 @@ func (ix *Index) repair(t token) token {
 	if dec, ok := decodeTyping(f); ok {
 		df := canonSyllable(foldNormalized(dec))
 		if ix.vocab[df] > 0 || ix.known[df] {
-			if _, isWord := ix.terms["="+dec]; !isWord && !ix.knownExact[dec] {
+			if !ix.hasMarked(dec) && !ix.knownExact[dec] {
 				// The marks decoded are no word we know ("ddoir" → "đỏi", the "oo" of
 				// "đổi" left out): keep the letters only, as if typed without marks.
 				dec = df

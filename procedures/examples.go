@@ -635,30 +635,37 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		st.best, second = vote(st.nb)
 		st.protos = x.x.protoScores(qv)
 		protoCode := st.protos.best
-		if state := a.state; state >= 0 {
-			// A shared example near the message may be about a sibling that does not fit
-			// the state the message names ("mất" near an example about the first issue);
-			// so may the best prototype, which knows the object, not the act.
-			typed := a.literalActs
-			st.best.code, second.code = ix.fitSibling(st.best, state, typed), ix.fitSibling(second, state, typed)
-			protoCode = ix.fitSibling(exVote{code: protoCode}, state, typed)
-			if ix.stateFitsTop(st.res, state) && st.best.ex.Account == "" && !slices.ContainsFunc(st.res.Hits, func(h Hit) bool { return hitHas(h, st.best.code) }) {
-				// The search found the sibling that fits the state; a shared example about
-				// a procedure it did not find at all shares the state's words, not the
-				// object ("thất lạc" of another document).
-				st.best, second = exVote{}, exVote{}
-			}
-		}
-		if m := a.mentioned; m.any() {
-			// So may a shared example about the plain act when the message names a variant
-			// ("chồng em là người Hàn Quốc … làm khai sinh" near "làm khai sinh cho bé").
-			st.best.code, second.code = ix.fitQualified(st.best, m), ix.fitQualified(second, m)
-			protoCode = ix.fitQualified(exVote{code: protoCode}, m)
+		// A shared example near the message may be about a sibling that does not fit the
+		// state the message names ("mất" near an example about the first issue), or about
+		// the plain act when the message names a variant ("chồng em là người Hàn Quốc …
+		// làm khai sinh" near "làm khai sinh cho bé"); so may the best prototype, which
+		// knows the object, not the act.
+		st.best.code, second.code = ix.speaksFor(a, st.best), ix.speaksFor(a, second)
+		protoCode = ix.speaksFor(a, exVote{code: protoCode})
+		if a.state >= 0 && ix.stateFitsTop(st.res, a.state) && st.best.ex.Account == "" && !slices.ContainsFunc(st.res.Hits, func(h Hit) bool { return hitHas(h, st.best.code) }) {
+			// The search found the sibling that fits the state; a shared example about a
+			// procedure it did not find at all shares the state's words, not the object
+			// ("thất lạc" of another document).
+			st.best, second = exVote{}, exVote{}
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
 	}
 	return st
+}
+
+// speaksFor is the code a shared example's vote (or the best prototype) stands for in
+// message a: the sibling that fits the state a names (fitSibling), then the variant with
+// the qualifiers it mentions (fitQualified). An office's own example, an intent or "not
+// ours" stands as labelled.
+func (ix *Index) speaksFor(a *analysed, v exVote) string {
+	if a.state >= 0 {
+		v.code = ix.fitSibling(v, a.state, a.literalActs)
+	}
+	if a.mentioned.any() {
+		v.code = ix.fitQualified(v, a.mentioned)
+	}
+	return v.code
 }
 
 // taught: an officer's own label, matched closely, decided the answer. It is the

@@ -126,28 +126,6 @@ func (m *RankerModel) rerank(res *Result, fs [][]float64) {
 	res.Hits = hits
 }
 
-// neighbourCode is the procedure an example near the message speaks for, as the examples'
-// vote reads it (searchState): the sibling that fits the state the message names, the
-// variant with the qualifiers it mentions. "chồng em người Nhật … làm giấy khai sinh" is
-// close to "làm giấy khai sinh cho con", which speaks for the foreign-element birth
-// registration here, not the plain one.
-func (ix *Index) neighbourCode(a *analysed, n Neighbour) string {
-	v := exVote{code: n.Example.Code, score: n.Score, ex: n.Example}
-	if v.code == "" {
-		return ""
-	}
-	if _, intent := v.ex.Intent(); intent {
-		return v.code
-	}
-	if a.state >= 0 {
-		v.code = ix.fitSibling(v, a.state, a.literalActs)
-	}
-	if a.mentioned.any() {
-		v.code = ix.fitQualified(v, a.mentioned)
-	}
-	return v.code
-}
-
 // RankCandidate is one hit of a search with the ranker's features (named by
 // RankFeatureNames).
 type RankCandidate struct {
@@ -196,9 +174,12 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	if len(st.search.Hits) > 0 {
 		top = st.search.Hits[0].Score
 	}
+	// An example near the message speaks for the procedure the vote reads it for
+	// (speaksFor): "chồng em người Nhật … làm giấy khai sinh" is close to "làm giấy khai
+	// sinh cho con", which speaks for the foreign-element registration here.
 	exSim := map[string]float64{}
 	for _, n := range st.nb {
-		if code := ix.neighbourCode(a, n); code != "" && n.Score > exSim[code] {
+		if code := ix.speaksFor(a, exVote{code: n.Example.Code, score: n.Score, ex: n.Example}); code != "" && n.Score > exSim[code] {
 			exSim[code] = n.Score
 		}
 	}

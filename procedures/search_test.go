@@ -21,6 +21,22 @@ func testIndex(t testing.TB) *Index {
 	return NewIndex(c, Options{})
 }
 
+// recordsIndex indexes a small catalogue of recs; a record without steps gets one (a
+// catalogue refuses a record without steps).
+func recordsIndex(t testing.TB, recs []*Record) *Index {
+	t.Helper()
+	for _, r := range recs {
+		if len(r.Steps) == 0 {
+			r.Steps = []string{"Nộp hồ sơ"}
+		}
+	}
+	c, err := NewCatalog(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewIndex(c, Options{})
+}
+
 func topCode(r Result) string {
 	if len(r.Hits) == 0 {
 		return ""
@@ -214,14 +230,10 @@ func TestSearchConfidence(t *testing.T) {
 }
 
 func TestSearchShortCodeAndCode(t *testing.T) {
-	c, err := NewCatalog([]*Record{
+	ix := recordsIndex(t, []*Record{
 		{Code: "1.004222", ShortCode: "12", Name: "Đăng ký thường trú", Steps: []string{"Nộp hồ sơ"}},
 		{Code: "1.004194", Name: "Đăng ký tạm trú", Steps: []string{"Nộp hồ sơ"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := NewIndex(c, Options{})
 	for _, q := range []string{"#12", "# 12", "mã #12 cần gì"} {
 		if r := ix.Search(q, 5); topCode(r) != "1.004222" || r.Confidence != ConfidenceOne {
 			t.Errorf("Search(%q) = %v %s", q, hitCodes(r), r.Confidence)
@@ -517,15 +529,11 @@ func TestSynonymsHasActionOutsideNotVerbs(t *testing.T) {
 // neighbour: "khiếu nại quyết định" typed plain keeps "nai" (of "khieu nai") although
 // "lai quyet" (of "lại quyết định") is a catalogue phrase.
 func TestSearchDialectRepairKeepsPhrases(t *testing.T) {
-	c, err := NewCatalog([]*Record{
+	ix := recordsIndex(t, []*Record{
 		{Code: "1.000001", Name: "Giải quyết khiếu nại về quyết định hành chính", Steps: []string{"Nộp đơn"}},
 		{Code: "1.000002", Name: "Đề nghị xem xét lại quyết định xử phạt", Steps: []string{"Nộp đơn"}},
 		{Code: "1.000003", Name: "Đăng ký tạm trú", Steps: []string{"Nộp hồ sơ"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := NewIndex(c, Options{})
 	if a := ix.analyse("khieu nai quyet dinh"); !strings.Contains(strings.Join(a.seq, " "), "nai") {
 		t.Errorf("khieu nai quyet dinh analysed as %q: nai repaired away", strings.Join(a.seq, " "))
 	}
@@ -539,17 +547,13 @@ func TestSearchDialectRepairKeepsPhrases(t *testing.T) {
 // "công"); and an end-consonant swap never changes a word the catalogue knows ("cho con
 // từ" typed plain is no "công tư").
 func TestSearchDialectRepairKeepsMeantWords(t *testing.T) {
-	c, err := NewCatalog([]*Record{
+	ix := recordsIndex(t, []*Record{
 		{Code: "1.000001", Name: "Quỹ đầu tư công tư", Steps: []string{"Nộp đơn"}},
 		{Code: "1.000002", Name: "Đăng ký tạm trú", Steps: []string{"Nộp hồ sơ"}},
 		{Code: "1.000003", Name: "Thay đổi họ cho con", Steps: []string{"Nộp hồ sơ"}},
 		{Code: "1.000004", Name: "Giải quyết hưởng chế độ thai sản", Steps: []string{"Nộp hồ sơ"}},
 		{Code: "1.000005", Name: "Sang tên xe", Steps: []string{"Nộp hồ sơ"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := NewIndex(c, Options{})
 	for q, want := range map[string]string{
 		"đổi họ cho con từ họ bố sang họ mẹ": "con",
 		"doi ho cho con tu ho bo sang ho me": "con",
@@ -617,7 +621,7 @@ func TestSearchQualifierWordsPickSibling(t *testing.T) {
 			t.Errorf("Search(%q) = %v (abstain %v), want %s first", q, hitCodes(r), r.Abstain, want)
 		}
 	}
-	c, err := NewCatalog([]*Record{
+	small := recordsIndex(t, []*Record{
 		{Code: "1.000001", Name: "Thủ tục đăng ký lại khai sinh", Steps: []string{"Nộp"}},
 		{Code: "1.000002", Name: "Thủ tục đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch", Steps: []string{"Nộp"}},
 		{Code: "1.000003", Name: "Thủ tục đăng ký khai sinh", Steps: []string{"Nộp"}},
@@ -627,10 +631,6 @@ func TestSearchQualifierWordsPickSibling(t *testing.T) {
 		{Code: "1.000007", Name: "Đăng ký tạm trú", Steps: []string{"Nộp"}},
 		{Code: "1.000008", Name: "Đăng ký kết hôn", Steps: []string{"Nộp"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	small := NewIndex(c, Options{})
 	for q, want := range map[string]string{
 		"hộ chiếu báo mất rồi giờ lại tìm thấy, có dùng lại được ko": "1.000005",
 	} {
@@ -679,17 +679,13 @@ func TestSearchDiedSense(t *testing.T) {
 
 // Adding the father's name to a child's papers is the recognition of a parent.
 func TestSearchRecognitionWords(t *testing.T) {
-	c, err := NewCatalog([]*Record{
+	ix := recordsIndex(t, []*Record{
 		{Code: "1.000001", Name: "Thủ tục đăng ký nhận cha, mẹ, con", Steps: []string{"Nộp"}},
 		{Code: "1.000002", Name: "Thủ tục đăng ký khai sinh", Steps: []string{"Nộp"}},
 		{Code: "1.000003", Name: "Thủ tục đăng ký kết hôn", Steps: []string{"Nộp"}},
 		{Code: "1.000004", Name: "Đăng ký tạm trú", Steps: []string{"Nộp"}},
 		{Code: "1.000005", Name: "Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch", Steps: []string{"Nộp"}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := NewIndex(c, Options{})
 	for _, q := range []string{"muốn bổ sung tên bố cho con", "them ten cha cho be duoc ko"} {
 		if r := ix.Search(q, 5); r.Abstain || topCode(r) != "1.000001" {
 			t.Errorf("Search(%q) = %v (abstain %v), want 1.000001 first", q, hitCodes(r), r.Abstain)

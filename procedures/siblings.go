@@ -267,21 +267,17 @@ func (ix *Index) joinUmbrellas(objects []string) {
 	}
 }
 
-// fitsAsMember reports whether document d may be put first in family f for state st: a
+// fitsInFamily reports whether document d may be put first in family f for state st: a
 // record of the family may; one that joined it as an umbrella's change (joinUmbrellas)
 // only for a wrong-record state, whose best action is one of the umbrella's ("sai" →
 // "cải chính"): a torn birth certificate is not corrected, although "đổi" fits both.
-func (ix *Index) fitsAsMember(d, f int32, st *stateRule) bool {
+func (ix *Index) fitsInFamily(d, f int32, st *stateRule) bool {
 	if ix.docs[d].family == f {
 		return true
 	}
 	acts, joined := ix.umbrellaActs[d]
-	return joined && len(st.fits) > 0 && slices.ContainsFunc(acts, func(a []string) bool { return slices.Equal(a, st.fits[0]) })
-}
-
-// inFamily reports whether document d is a member of family f (its own or one it joined).
-func (ix *Index) inFamily(d int32, f int32) bool {
-	return ix.docs[d].family == f || slices.Contains(ix.families[f], d)
+	return joined && len(st.fits) > 0 && slices.Contains(ix.families[f], d) &&
+		slices.ContainsFunc(acts, func(a []string) bool { return slices.Equal(a, st.fits[0]) })
 }
 
 // namesHolding counts the names holding the words obj in a row, stopping past limit.
@@ -386,7 +382,7 @@ func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 		}
 		best, bestR := i, ix.fitRank(cands[i].doc, rule)
 		for j := i + 1; j < len(cands) && bestR > 0; j++ {
-			if !ix.inFamily(cands[j].doc, f) || moved[cands[j].doc] || !ix.fitsAsMember(cands[j].doc, f, rule) {
+			if moved[cands[j].doc] || !ix.fitsInFamily(cands[j].doc, f, rule) {
 				continue
 			}
 			if cands[j].cov < familyCovShare*cands[i].cov {
@@ -422,7 +418,7 @@ func (ix *Index) fitSibling(v exVote, st int, typed []int) string {
 	best, bestR := d, ix.fitRank(d, rule)
 	f := ix.docs[d].family
 	for _, o := range ix.families[f] {
-		if !ix.fitsAsMember(o, f, rule) {
+		if !ix.fitsInFamily(o, f, rule) {
 			continue
 		}
 		r := ix.fitRank(o, rule)
