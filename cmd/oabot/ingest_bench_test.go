@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/oabot/oabot/bot/redisstore"
 	"github.com/oabot/oabot/bot/redisstore/redistest"
 	"github.com/oabot/oabot/zalo"
 	"github.com/oabot/oabot/zalo/zalotest"
@@ -56,6 +58,33 @@ func BenchmarkIngestBareGin(b *testing.B) {
 	e := gin.New()
 	e.POST("/webhook", func(c *gin.Context) {
 		_, _ = io.ReadAll(c.Request.Body)
+		c.JSON(200, gin.H{"status": "ok"})
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	closedLoop(b, srv.URL+"/webhook", nil)
+}
+
+// BenchmarkIngestBareRedis is the floor of any durable intake on this machine: the bare gin
+// handler plus one XADD of the body to Redis (no signature, parsing, dedupe nor processing)
+// before it answers 200. When it is itself near half the bare handler's rate, the gap to
+// BenchmarkIngestService is what the service adds; the rest is the machine's.
+func BenchmarkIngestBareRedis(b *testing.B) {
+	rdb, err := redisstore.Open(context.Background(), redistest.URL(b), redisstore.OpenOptions{MinPoolSize: ingestConns})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rdb.Close()
+	key := fmt.Sprintf("oabot-bench-%d:stream", time.Now().UnixNano())
+	defer rdb.Del(context.Background(), key)
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.POST("/webhook", func(c *gin.Context) {
+		body, _ := io.ReadAll(c.Request.Body)
+		if err := rdb.Do(c.Request.Context(), "XADD", key, "MAXLEN", "~", 100000, "*", "r", body).Err(); err != nil {
+			c.JSON(503, gin.H{"status": "unavailable"})
+			return
+		}
 		c.JSON(200, gin.H{"status": "ok"})
 	})
 	srv := httptest.NewServer(e)
