@@ -370,9 +370,16 @@ const (
 	rankL2    = 1e-3
 )
 
+// rankNonNegative are the features whose weight may not fall below zero: a message that
+// types the record's action or names the state it fits is never evidence against it.
+// Unconstrained, the fit made action_typed negative once the dev sets joined the training
+// (it overlaps action_expanded and name_phrase), and "bán xe rồi thì thu hồi đăng ký xe"
+// got the transfer of ownership instead of the withdrawal it names.
+var rankNonNegative = []string{"action_typed", "state_fit"}
+
 // TrainRanker fits the weights by gradient descent on the listwise softmax loss (minus the
 // log of the probability the softmax over a list's scores gives its right hits) with a
-// little L2; deterministic: zero start, fixed steps, samples in the order given. The model
+// little L2, the weights of rankNonNegative kept at zero or above; deterministic: zero start, fixed steps, samples in the order given. The model
 // is returned disabled.
 func TrainRanker(samples []RankSample, trainedOn []string) (*RankerModel, error) {
 	if len(samples) < 30 {
@@ -380,6 +387,10 @@ func TrainRanker(samples []RankSample, trainedOn []string) (*RankerModel, error)
 	}
 	n := numRankFeatures
 	w := make([]float64, n)
+	var floor []int
+	for _, name := range rankNonNegative {
+		floor = append(floor, slices.Index(rankFeatureNames, name))
+	}
 	grad := make([]float64, n)
 	var p []float64
 	for range rankSteps {
@@ -416,6 +427,9 @@ func TrainRanker(samples []RankSample, trainedOn []string) (*RankerModel, error)
 		}
 		for i := range n {
 			w[i] -= rankRate * (grad[i]/float64(len(samples)) + rankL2*w[i])
+		}
+		for _, i := range floor {
+			w[i] = max(w[i], 0) // projected gradient: the constraint holds at every step
 		}
 	}
 	for i := range w {

@@ -252,3 +252,30 @@ func TestRankerKeepsCodesAndOfficerExamples(t *testing.T) {
 		t.Errorf("near shared example under the adversarial ranker: got %v (%s, example %q), want reordered, a list", got.Hits, got.Confidence, got.Example)
 	}
 }
+
+// A feature of rankNonNegative that the labelled lists would weigh against the right hit
+// keeps a zero weight; a free feature with the same values goes negative.
+func TestTrainRankerNonNegative(t *testing.T) {
+	typed := slices.Index(rankFeatureNames, "action_typed")
+	free := slices.Index(rankFeatureNames, "name_phrase")
+	var ss []RankSample
+	for i := range 90 {
+		s := RankSample{}
+		for j := range 3 {
+			f := make([]float64, numRankFeatures)
+			if j != i%3 { // the wrong hits carry both features
+				f[typed], f[free] = 1, 1
+			}
+			s.f = append(s.f, f)
+			s.right = append(s.right, j == i%3)
+		}
+		ss = append(ss, s)
+	}
+	m, err := TrainRanker(ss, []string{"synthetic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Weights[typed] != 0 || m.Weights[free] >= -0.5 {
+		t.Errorf("action_typed %v (want 0), name_phrase %v (want clearly negative)", m.Weights[typed], m.Weights[free])
+	}
+}
