@@ -329,7 +329,7 @@ func tokenize(s string) []token {
 		if start < 0 {
 			return
 		}
-		w := collapseRepeats(s[start:end])
+		w := restoreDroppedN(collapseRepeats(s[start:end]))
 		start = -1
 		if w == "" {
 			return
@@ -355,6 +355,30 @@ func tokenize(s string) []token {
 	}
 	emit(len(s))
 	return toks
+}
+
+// restoreDroppedN puts back the n that chat spelling drops from a final "ng" ("bằg lái",
+// "côg an", "thằg cháu", "hoàg tất"): no Vietnamese syllable ends in a vowel and a bare g,
+// so a word typed with Vietnamese marks that does is read with "ng". Left alone, the
+// repairs downstream read such a word as a wrong one ("thằg" became "tham"). Words without
+// marks keep their spelling: "blog", "tag" are borrowed words as often as a dropped n.
+func restoreDroppedN(w string) string {
+	n := len(w)
+	if n < 2 || w[n-1] != 'g' || isASCII(w) {
+		return w
+	}
+	prev, _ := utf8.DecodeLastRuneInString(w[:n-1])
+	if f, ok := foldRune(prev); ok {
+		prev = f
+	}
+	if !strings.ContainsRune("aeiouy", prev) {
+		return w
+	}
+	fixed := w[:n-1] + "ng"
+	if !wellFormedSyllable(foldNormalized(fixed)) {
+		return w
+	}
+	return fixed
 }
 
 // canonNumber writes numbers one way, so "mức độ 01" matches "mức 1" and "công ty một

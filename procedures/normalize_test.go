@@ -243,3 +243,20 @@ func TestRepairKeepsMarkedWords(t *testing.T) {
 		}
 	}
 }
+
+// A final "ng" typed without its n is read back with it when the word carries Vietnamese
+// marks; plain words keep their spelling.
+func TestRestoreDroppedN(t *testing.T) {
+	for in, want := range map[string]string{
+		"bằg": "bằng", "côg": "công", "thằg": "thằng", "đăg": "đăng", "hoàg": "hoàng",
+		"bằng": "bằng", "blog": "blog", "tag": "tag", "sag": "sag", "kg": "kg", "g": "g",
+		"nướcg": "nướcg", // not a syllable with "ng" either: left as typed
+	} {
+		if got := restoreDroppedN(in); got != want {
+			t.Errorf("restoreDroppedN(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if toks := tokenize(Normalize("Bằg lái của thằg cháu")); toks[0].exact != "bằng" || toks[3].exact != "thằng" {
+		t.Errorf("tokenize: %+v", toks)
+	}
+}
