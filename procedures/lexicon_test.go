@@ -448,3 +448,26 @@ func TestLexiconNational(t *testing.T) {
 		}
 	}
 }
+
+// Grammar words in chat spelling (lm, ms, r, mún, e) read as the stopwords they are, and
+// "thằg" as "thằng": as the bot searches (seed examples, ranker), both messages were
+// refused, their need watered down by words the search did not know.
+func TestChatShorthandNational(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ix.NewExamples(seed).For("")
+	for _, q := range []string{
+		"ba má con bé mất hết r, e là dì ruột, e mún lm ng giám hộ cho nó thì lm ở đâu, bé ms 7t",
+		"bố mẹ thằg bé mất trg vụ tai nạn r, e mún đứng ra lm ng giám hộ cho nó thì lm sao, nó ms 8t",
+	} {
+		if res := ix.SearchWith(q, 5, x); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004837" {
+			t.Errorf("%q: got %v, want 1.004837 (đăng ký giám hộ) first", q, hitCodes(res))
+		}
+	}
+}
