@@ -334,6 +334,13 @@ func tokenize(s string) []token {
 		if w == "" {
 			return
 		}
+		if n, ok := chatAge(w); ok {
+			// "bé 6t": an age, read as "6 tuổi" (queryAge)
+			toks = append(toks, token{exact: n, folded: canonSyllable(n), brk: brk && len(toks) > 0},
+				token{exact: "tuổi", folded: "tuoi"})
+			brk = false
+			return
+		}
 		w = canonNumber(w)
 		toks = append(toks, token{exact: w, folded: canonSyllable(foldNormalized(w)), brk: brk && len(toks) > 0})
 		brk = false
@@ -355,6 +362,16 @@ func tokenize(s string) []token {
 	}
 	emit(len(s))
 	return toks
+}
+
+// chatAge reads an age typed the chat way, a number of at most three digits glued to a t
+// ("6t", "18t"), and returns the number.
+func chatAge(w string) (string, bool) {
+	n := len(w) - 1
+	if n < 1 || n > 3 || w[n] != 't' || !isDigits(w[:n]) {
+		return "", false
+	}
+	return canonNumber(w[:n]), true
 }
 
 // restoreDroppedN puts back the n that chat spelling drops from a final "ng" ("bằg lái",

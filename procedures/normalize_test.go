@@ -260,3 +260,19 @@ func TestRestoreDroppedN(t *testing.T) {
 		t.Errorf("tokenize: %+v", toks)
 	}
 }
+
+// An age typed the chat way ("bé 6t") is read as "6 tuổi", so the age-ranged variant
+// (căn cước dưới 14 tuổi) can be told; other words ending in t, and longer numbers, are not.
+func TestChatAge(t *testing.T) {
+	var got []string
+	for _, tk := range tokenize(Normalize("làm căn cước cho bé 6t, anh nó 18t, xe 2023t, 06t")) {
+		got = append(got, tk.folded)
+	}
+	want := "lam can cuoc cho be 6 tuoi anh no 18 tuoi xe 2023t 6 tuoi"
+	if strings.Join(got, " ") != want {
+		t.Errorf("tokens %q, want %q", strings.Join(got, " "), want)
+	}
+	if age := queryAge(strings.Fields(want)); age != 6 {
+		t.Errorf("queryAge = %d, want 6", age)
+	}
+}
