@@ -17,6 +17,21 @@ var (
 	realErr  error
 )
 
+// nationalSeeded is the national catalogue's index with the shipped seed examples, as the
+// bot searches it; skipped with -short (it imports 2,642 records).
+func nationalSeeded(t *testing.T) (*Index, AccountExamples) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix, ix.NewExamples(seed).For("")
+}
+
 // realCatalog imports the shared portal crawl once per test binary.
 func realCatalog(tb testing.TB) *Catalog {
 	tb.Helper()

@@ -319,12 +319,7 @@ func TestTeachingIsolatedPerAccount(t *testing.T) {
 // hạn" before the passport for "hộ chiếu hết hạn làm lại" although a seed example says
 // "hộ chiếu hết hạn làm lại cần mang gì".
 func TestVerbatimExampleStands(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports 2,642 records; skipped with -short")
-	}
-	ix := NewIndex(realCatalog(t), Options{})
-	seed, _ := SeedExamples()
-	x := ix.NewExamples(seed).For("")
+	ix, x := nationalSeeded(t)
 	res := ix.SearchWith("hộ chiếu hết hạn làm lại", 5, x)
 	if len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.001456" {
 		t.Errorf("got %v, want Cấp hộ chiếu (1.001456) first", hitCodes(res))

@@ -453,15 +453,7 @@ func TestLexiconNational(t *testing.T) {
 // "thằg" as "thằng": as the bot searches (seed examples, ranker), both messages were
 // refused, their need watered down by words the search did not know.
 func TestChatShorthandNational(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports 2,642 records; skipped with -short")
-	}
-	ix := NewIndex(realCatalog(t), Options{})
-	seed, err := SeedExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := ix.NewExamples(seed).For("")
+	ix, x := nationalSeeded(t)
 	for _, q := range []string{
 		"ba má con bé mất hết r, e là dì ruột, e mún lm ng giám hộ cho nó thì lm ở đâu, bé ms 7t",
 		"bố mẹ thằg bé mất trg vụ tai nạn r, e mún đứng ra lm ng giám hộ cho nó thì lm sao, nó ms 8t",

@@ -334,15 +334,15 @@ func tokenize(s string) []token {
 		if w == "" {
 			return
 		}
-		if n, ok := chatAge(w); ok {
-			// "bé 6t": an age, read as "6 tuổi" (queryAge)
-			toks = append(toks, token{exact: n, folded: canonSyllable(n), brk: brk && len(toks) > 0},
-				token{exact: "tuổi", folded: "tuoi"})
-			brk = false
-			return
+		age, isAge := chatAge(w)
+		if isAge {
+			w = age
 		}
 		w = canonNumber(w)
 		toks = append(toks, token{exact: w, folded: canonSyllable(foldNormalized(w)), brk: brk && len(toks) > 0})
+		if isAge { // "bé 6t": an age, read as "6 tuổi" (queryAge)
+			toks = append(toks, token{exact: "tuổi", folded: "tuoi"})
+		}
 		brk = false
 	}
 	for i, r := range s {
@@ -365,13 +365,13 @@ func tokenize(s string) []token {
 }
 
 // chatAge reads an age typed the chat way, a number of at most three digits glued to a t
-// ("6t", "18t"), and returns the number.
+// ("6t", "18t"), and returns the number's digits.
 func chatAge(w string) (string, bool) {
 	n := len(w) - 1
 	if n < 1 || n > 3 || w[n] != 't' || !isDigits(w[:n]) {
 		return "", false
 	}
-	return canonNumber(w[:n]), true
+	return w[:n], true
 }
 
 // restoreDroppedN puts back the n that chat spelling drops from a final "ng" ("bằg lái",

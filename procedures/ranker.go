@@ -379,8 +379,8 @@ var rankNonNegative = []string{"action_typed", "state_fit"}
 
 // TrainRanker fits the weights by gradient descent on the listwise softmax loss (minus the
 // log of the probability the softmax over a list's scores gives its right hits) with a
-// little L2, the weights of rankNonNegative kept at zero or above; deterministic: zero start, fixed steps, samples in the order given. The model
-// is returned disabled.
+// little L2, the weights of rankNonNegative kept at zero or above; deterministic: zero
+// start, fixed steps, samples in the order given. The model is returned disabled.
 func TrainRanker(samples []RankSample, trainedOn []string) (*RankerModel, error) {
 	if len(samples) < 30 {
 		return nil, fmt.Errorf("rank-fit: %d hit lists, want at least 30", len(samples))
@@ -389,7 +389,11 @@ func TrainRanker(samples []RankSample, trainedOn []string) (*RankerModel, error)
 	w := make([]float64, n)
 	var floor []int
 	for _, name := range rankNonNegative {
-		floor = append(floor, slices.Index(rankFeatureNames, name))
+		i := slices.Index(rankFeatureNames, name)
+		if i < 0 {
+			return nil, fmt.Errorf("rank-fit: non-negative feature %q is no ranker feature", name)
+		}
+		floor = append(floor, i)
 	}
 	grad := make([]float64, n)
 	var p []float64

@@ -121,20 +121,12 @@ func (ix *Index) searchAnalysedQuery(q string, k int) Result {
 func TestTrainRanker(t *testing.T) {
 	// Lists of three hits where the right one is the one with feature 5 (name_phrase),
 	// placed first, second or third; recip_rank says nothing.
-	var ss []RankSample
-	for i := range 90 {
-		s := RankSample{}
-		for j := range 3 {
-			f := make([]float64, numRankFeatures)
-			f[2] = 1 / float64(j+1)
-			if j == i%3 {
-				f[5] = 1
-			}
-			s.f = append(s.f, f)
-			s.right = append(s.right, j == i%3)
+	ss := threeHitLists(func(f []float64, j int, right bool) {
+		f[2] = 1 / float64(j+1)
+		if right {
+			f[5] = 1
 		}
-		ss = append(ss, s)
-	}
+	})
 	m, err := TrainRanker(ss, []string{"synthetic"})
 	if err != nil {
 		t.Fatal(err)
@@ -258,19 +250,11 @@ func TestRankerKeepsCodesAndOfficerExamples(t *testing.T) {
 func TestTrainRankerNonNegative(t *testing.T) {
 	typed := slices.Index(rankFeatureNames, "action_typed")
 	free := slices.Index(rankFeatureNames, "name_phrase")
-	var ss []RankSample
-	for i := range 90 {
-		s := RankSample{}
-		for j := range 3 {
-			f := make([]float64, numRankFeatures)
-			if j != i%3 { // the wrong hits carry both features
-				f[typed], f[free] = 1, 1
-			}
-			s.f = append(s.f, f)
-			s.right = append(s.right, j == i%3)
+	ss := threeHitLists(func(f []float64, _ int, right bool) {
+		if !right { // the wrong hits carry both features
+			f[typed], f[free] = 1, 1
 		}
-		ss = append(ss, s)
-	}
+	})
 	m, err := TrainRanker(ss, []string{"synthetic"})
 	if err != nil {
 		t.Fatal(err)
@@ -278,4 +262,21 @@ func TestTrainRankerNonNegative(t *testing.T) {
 	if m.Weights[typed] != 0 || m.Weights[free] >= -0.5 {
 		t.Errorf("action_typed %v (want 0), name_phrase %v (want clearly negative)", m.Weights[typed], m.Weights[free])
 	}
+}
+
+// threeHitLists makes 90 synthetic hit lists of three hits, the right one at position i%3
+// of list i; set fills the features of hit j.
+func threeHitLists(set func(f []float64, j int, right bool)) []RankSample {
+	var ss []RankSample
+	for i := range 90 {
+		s := RankSample{}
+		for j := range 3 {
+			f := make([]float64, numRankFeatures)
+			set(f, j, j == i%3)
+			s.f = append(s.f, f)
+			s.right = append(s.right, j == i%3)
+		}
+		ss = append(ss, s)
+	}
+	return ss
 }

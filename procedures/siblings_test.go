@@ -266,15 +266,7 @@ func TestFitQualified(t *testing.T) {
 // the plain birth registration, and the ranker put it back first for "chồng em người
 // Nhật … làm giấy khai sinh cho bé", although the vote had chosen the foreign-element one.
 func TestRankerReadsNeighboursAsTheVote(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports 2,642 records; skipped with -short")
-	}
-	ix := NewIndex(realCatalog(t), Options{})
-	seed, err := SeedExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := ix.NewExamples(seed).For("")
+	ix, x := nationalSeeded(t)
 	q := "Chồng em người Nhật, bé sinh ở Việt Nam tháng trước, muốn làm giấy khai sinh cho bé ở phường"
 	a := ix.analyse(q)
 	plain := Neighbour{Example: Example{Query: "làm giấy khai sinh cho con cần gì", Code: "1.001193"}, Score: 0.8}

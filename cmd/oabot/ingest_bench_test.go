@@ -54,15 +54,10 @@ func BenchmarkIngestService(b *testing.B) {
 
 // BenchmarkIngestBareGin is the baseline: a gin handler that reads the body and answers 200.
 func BenchmarkIngestBareGin(b *testing.B) {
-	gin.SetMode(gin.ReleaseMode)
-	e := gin.New()
-	e.POST("/webhook", func(c *gin.Context) {
+	closedLoopGin(b, func(c *gin.Context) {
 		_, _ = io.ReadAll(c.Request.Body)
 		c.JSON(200, gin.H{"status": "ok"})
 	})
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	closedLoop(b, srv.URL+"/webhook", nil)
 }
 
 // BenchmarkIngestBareRedis is the floor of any durable intake on this machine: the bare gin
@@ -77,9 +72,7 @@ func BenchmarkIngestBareRedis(b *testing.B) {
 	defer rdb.Close()
 	key := fmt.Sprintf("oabot-bench-%d:stream", time.Now().UnixNano())
 	defer rdb.Del(context.Background(), key)
-	gin.SetMode(gin.ReleaseMode)
-	e := gin.New()
-	e.POST("/webhook", func(c *gin.Context) {
+	closedLoopGin(b, func(c *gin.Context) {
 		body, _ := io.ReadAll(c.Request.Body)
 		if err := rdb.Do(c.Request.Context(), "XADD", key, "MAXLEN", "~", 100000, "*", "r", body).Err(); err != nil {
 			c.JSON(503, gin.H{"status": "unavailable"})
@@ -87,6 +80,13 @@ func BenchmarkIngestBareRedis(b *testing.B) {
 		}
 		c.JSON(200, gin.H{"status": "ok"})
 	})
+}
+
+// closedLoopGin runs the closed loop against a bare gin server whose one route is h.
+func closedLoopGin(b *testing.B, h gin.HandlerFunc) {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.POST("/webhook", h)
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	closedLoop(b, srv.URL+"/webhook", nil)
