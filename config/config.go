@@ -259,8 +259,8 @@ type Queue struct {
 	MaxEventAge time.Duration `yaml:"max_event_age" json:"max_event_age"`
 	// EnqueueTimeout bounds the atomic dedupe+enqueue step; Zalo waits ≈2 s for the answer.
 	EnqueueTimeout time.Duration `yaml:"enqueue_timeout" json:"enqueue_timeout"`
-	// IngestFirst makes workers wait (at most 20 ms per job) while the webhook has more than
-	// 8 requests in flight: when a replica is saturated, answering Zalo within its ≈2 s
+	// IngestFirst makes workers wait (at most 200 ms per job) while the webhook has a
+	// request in flight (queue.Ingest): when a replica is saturated, answering Zalo within its ≈2 s
 	// comes before answering citizens a moment sooner; the events wait in the queue
 	// (default true).
 	IngestFirst bool `yaml:"ingest_first" json:"ingest_first"`

@@ -61,3 +61,33 @@ func TestIngestYield(t *testing.T) {
 	defer none.Begin()()
 	none.Yield(ctx)
 }
+
+// By default a single request in flight is a burst: the handler holds each for well under a
+// millisecond, so even a fully loaded webhook has only a few in flight at any moment.
+func TestIngestYieldDefault(t *testing.T) {
+	var in Ingest
+	ctx := context.Background()
+	in.Yield(ctx)
+	if in.Yielded() != 0 {
+		t.Fatal("a worker waited for a quiet webhook")
+	}
+	end := in.Begin()
+	done := make(chan struct{})
+	go func() {
+		in.Yield(ctx)
+		close(done)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for in.Yielded() != 1 { // the worker waits for the one request
+		if time.Now().After(deadline) {
+			t.Fatal("with one request in flight the worker did not wait")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	end()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the worker still waits after the request was answered")
+	}
+}

@@ -157,8 +157,9 @@ func newE2E(t testing.TB, mod func(*config.Account)) *e2e {
 		t.Fatal(err)
 	}
 	jobs := newJobCounter()
+	ingest := new(queue.Ingest) // workers yield to the webhook, as serve's default (queue.ingest_first)
 	queue, err := redisstore.NewQueue(rdb, redisstore.QueueOptions{Prefix: prefix, Partitions: 4,
-		Block: 50 * time.Millisecond, Observer: jobs, ClaimIdle: time.Second})
+		Block: 50 * time.Millisecond, Observer: jobs, ClaimIdle: time.Second, Ingest: ingest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func newE2E(t testing.TB, mod func(*config.Account)) *e2e {
 	}
 	srv, err := httpapi.New(httpapi.Options{
 		Accounts: []httpapi.Account{{ID: e2eSlug, OAID: e2eOA, OASecretKey: e2eSecret}},
-		Queue:    queue, Now: clock.Now,
+		Queue:    queue, Now: clock.Now, Ingest: ingest,
 	})
 	if err != nil {
 		t.Fatal(err)
