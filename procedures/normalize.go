@@ -374,14 +374,16 @@ func chatAge(w string) (string, bool) {
 	return w[:n], true
 }
 
-// restoreDroppedN puts back the n that chat spelling drops from a final "ng" ("bằg lái",
-// "côg an", "thằg cháu", "hoàg tất"): no Vietnamese syllable ends in a vowel and a bare g,
-// so a word typed with Vietnamese marks that does is read with "ng". Left alone, the
-// repairs downstream read such a word as a wrong one ("thằg" became "tham"). Words without
-// marks keep their spelling: "blog", "tag" are borrowed words as often as a dropped n.
+// restoreDroppedN puts back the n that chat spelling drops from a final "ng" or "nh"
+// ("bằg lái", "côg an", "thằg cháu", "hoàg tất"; "thàh 1 sổ", "bệh viện", "mìh"): no
+// Vietnamese syllable ends in a vowel and a bare g or h, so a word typed with Vietnamese
+// marks that does is read with the n. Left alone, the repairs downstream read such a word
+// as a wrong one ("thằg" became "tham"). Words without marks keep their spelling: "blog",
+// "tag", "yeah" are borrowed words as often as a dropped n; and so do the interjections
+// without a first consonant ("ạh", "àh", "ừh"), which are not a dropped n at all.
 func restoreDroppedN(w string) string {
 	n := len(w)
-	if n < 2 || w[n-1] != 'g' || isASCII(w) {
+	if n < 2 || (w[n-1] != 'g' && w[n-1] != 'h') || isASCII(w) {
 		return w
 	}
 	prev, _ := utf8.DecodeLastRuneInString(w[:n-1])
@@ -391,7 +393,16 @@ func restoreDroppedN(w string) string {
 	if !strings.ContainsRune("aeiouy", prev) {
 		return w
 	}
-	fixed := w[:n-1] + "ng"
+	if w[n-1] == 'h' {
+		first, _ := utf8.DecodeRuneInString(w)
+		if f, ok := foldRune(first); ok {
+			first = f
+		}
+		if strings.ContainsRune("aeiouy", first) {
+			return w
+		}
+	}
+	fixed := w[:n-1] + "n" + w[n-1:]
 	if !wellFormedSyllable(foldNormalized(fixed)) {
 		return w
 	}

@@ -244,13 +244,15 @@ func TestRepairKeepsMarkedWords(t *testing.T) {
 	}
 }
 
-// A final "ng" typed without its n is read back with it when the word carries Vietnamese
-// marks; plain words keep their spelling.
+// A final "ng" or "nh" typed without its n is read back with it when the word carries
+// Vietnamese marks; plain words and interjections keep their spelling.
 func TestRestoreDroppedN(t *testing.T) {
 	for in, want := range map[string]string{
 		"bằg": "bằng", "côg": "công", "thằg": "thằng", "đăg": "đăng", "hoàg": "hoàng",
 		"bằng": "bằng", "blog": "blog", "tag": "tag", "sag": "sag", "kg": "kg", "g": "g",
 		"nướcg": "nướcg", // not a syllable with "ng" either: left as typed
+		"thàh": "thành", "bệh": "bệnh", "mìh": "mình", "nhah": "nhah", "đìh": "đình",
+		"ạh": "ạh", "àh": "àh", "yeah": "yeah", "ưh": "ưh", "sách": "sách", "thích": "thích",
 	} {
 		if got := restoreDroppedN(in); got != want {
 			t.Errorf("restoreDroppedN(%q) = %q, want %q", in, got, want)
