@@ -131,6 +131,7 @@ type Examples struct {
 	accts    map[string]int32 // account → its number in postings ("" is 0)
 	unknownW float32          // weight of a query feature no example has
 	protos   prototypes       // the centroid of each procedure's examples (prototypes.go)
+	clf      *classifier      // which procedure the shared examples' words tell (classifier.go)
 	pool     sync.Pool
 	// Stale lists the examples whose code is not in the catalogue (left out).
 	Stale []Example
@@ -259,6 +260,7 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 		})
 	}
 	x.buildPrototypes(vecs)
+	x.buildClassifier(vecs)
 	x.pool.New = func() any { return &exScratch{dot: make([]float32, len(x.exs))} }
 	return x
 }
@@ -603,6 +605,7 @@ type rankState struct {
 	best      exVote
 	searchOne bool
 	protos    protoMatch // the message against each procedure's prototype
+	clf       clfMatch   // the classifier's reading of the message
 }
 
 // queryState analyses query and runs searchState, on the whole message when the need
@@ -634,6 +637,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		var second exVote
 		st.best, second = vote(st.nb)
 		st.protos = x.x.protoScores(qv)
+		st.clf = x.x.classify(qv)
 		protoCode := st.protos.best
 		// A shared example near the message may be about a sibling that does not fit the
 		// state the message names ("mất" near an example about the first issue), or about
@@ -650,6 +654,9 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
+		if clfCode := ix.speaksFor(a, exVote{code: st.clf.best}); wide && st.clf.top >= clfJoin {
+			st.res = ix.joinHits(st.res, clfCode)
+		}
 	}
 	return st
 }

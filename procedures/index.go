@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Options tune an Index. The zero value is the recommended setting.
@@ -98,6 +99,9 @@ type docInfo struct {
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
 type Index struct {
+	// clfCache is the classifier last trained over this index (classifier.go).
+	clfCache atomic.Pointer[clfModel]
+
 	cat      *Catalog
 	syn      *Synonyms
 	opts     Options

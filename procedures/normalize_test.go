@@ -251,7 +251,7 @@ func TestRestoreDroppedN(t *testing.T) {
 		"bằg": "bằng", "côg": "công", "thằg": "thằng", "đăg": "đăng", "hoàg": "hoàng",
 		"bằng": "bằng", "blog": "blog", "tag": "tag", "sag": "sag", "kg": "kg", "g": "g",
 		"nướcg": "nướcg", // not a syllable with "ng" either: left as typed
-		"thàh": "thành", "bệh": "bệnh", "mìh": "mình", "nhah": "nhah", "đìh": "đình",
+		"thàh":  "thành", "bệh": "bệnh", "mìh": "mình", "nhah": "nhah", "đìh": "đình",
 		"ạh": "ạh", "àh": "àh", "yeah": "yeah", "ưh": "ưh", "sách": "sách", "thích": "thích",
 	} {
 		if got := restoreDroppedN(in); got != want {

@@ -50,9 +50,11 @@ var rankFeatureNames = []string{
 	"proto_known",     // its procedure has a prototype (examples label it)
 	"proto_rel",       // proto_sim / the most similar prototype's
 	"proto_margin",    // its prototype is the most similar: by how much, as a share of its similarity, it leads the next
+	"clf_prob",        // the classifier's probability of its procedure (classifier.go)
+	"clf_top",         // its procedure is the classifier's most probable
 }
 
-const numRankFeatures = 26
+const numRankFeatures = 28
 
 // RankerModel is the ranker's linear score over rankFeatureNames.
 type RankerModel struct {
@@ -210,6 +212,10 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 			if st.protos.has(r.Code) {
 				f[23] = 1
 			}
+			f[26] = max(f[26], st.clf.prob(r.Code))
+			if r.Code == st.clf.best {
+				f[27] = 1
+			}
 		}
 		if st.protos.top > 0 {
 			f[24] = f[21] / st.protos.top
@@ -274,6 +280,10 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		if state >= 0 && di.family >= 0 {
 			rule := &ix.syn.states[state]
 			switch r := ix.fitRank(d, rule); {
+			case ix.typedLead(d, a.literalActs):
+				// The citizen typed its action: a state named beside it does not override
+				// it ("bán xe rồi thì thu hồi đăng ký xe"), as in preferFitting.
+				f[20] = 1
 			case r < len(rule.fits):
 				f[20] = 1
 			case r > len(rule.fits):
