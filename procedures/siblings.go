@@ -60,7 +60,7 @@ func (s *Synonyms) namedState(seq []token) int {
 	for i, st := range s.states {
 		for _, w := range st.when {
 			for p := 0; p < bestPos && p+len(w) <= len(seq); p++ {
-				if statePhraseAt(seq, p, w) {
+				if statePhraseAt(seq, p, w) && !costsAt(seq, p, w) {
 					best, bestPos = i, p
 					break
 				}
@@ -68,6 +68,23 @@ func (s *Synonyms) namedState(seq []token) int {
 		}
 	}
 	return best
+}
+
+// costWords follow a "mất" that asks what a procedure costs or how long it takes, not
+// about a lost document: "làm cccd mất bao lâu", "mất mấy ngày", "có mất phí không", "mất
+// tiền không", "mất khoảng 1 tuần".
+var costWords = map[string]bool{"bao": true, "mấy": true, "phí": true, "lệ": true, "tiền": true,
+	"chi": true, "thời": true, "khoảng": true, "tầm": true, "chừng": true, "nhiều": true,
+	"hết": true, "cả": true, "vài": true, "một": true, "hai": true, "ba": true, "ít": true, "công": true}
+
+// costsAt reports whether the one word "mất" at p asks about a cost or a duration (it is
+// followed by one of costWords or a number): no state of a document.
+func costsAt(seq []token, p int, w []token) bool {
+	if len(w) != 1 || seq[p].exact != "mất" || p+1 >= len(seq) {
+		return false
+	}
+	next := seq[p+1].exact
+	return costWords[next] || isDigits(next)
 }
 
 // statePhraseAt reports whether seq names state phrase w at p. A one-word phrase must be

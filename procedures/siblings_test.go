@@ -172,6 +172,12 @@ func TestNamedState(t *testing.T) {
 		"cắt khẩu cho người đã mất":        "cap",
 		"đổi bằng lái mất bao lâu":         "", // "mất bao lâu" asks the time
 		"hôm qua tôi làm mất căn cước rồi": "cap",
+		// "mất" before a cost or a duration asks what it takes, whatever the words after
+		"làm hộ chiếu mất mấy ngày":   "",
+		"đăng ký tạm trú có mất phí":  "",
+		"làm căn cước mất tiền không": "",
+		"cấp lại bằng lái mất 7 ngày": "",
+		"em bị mất hộ chiếu mấy hôm":  "cap",
 	} {
 		if got := name(q); got != want {
 			t.Errorf("state of %q: fits %q, want %q", q, got, want)
