@@ -11,16 +11,9 @@ import (
 // examples have, trains the same weights every time, and is trained once per index for
 // the same shared examples: an officer's example reuses it.
 func TestClassifier(t *testing.T) {
-	shared := []Example{
-		{ID: "d1", Query: "làm giấy báo tử cho bà", Code: "1.000656"},
-		{ID: "d2", Query: "ông nội qua đời ở nhà thì phải làm gì", Code: "1.000656"},
-		{ID: "d3", Query: "bố mất tuần trước cần giấy tờ gì", Code: "1.000656"},
-		{ID: "b1", Query: "làm giấy khai sinh cho con", Code: "1.001193"},
-		{ID: "b2", Query: "bé mới sinh ở bệnh viện cần làm gì", Code: "1.001193"},
-		{ID: "b3", Query: "vợ sinh con trai tháng trước đi làm giấy", Code: "1.001193"},
-		{ID: "o", Query: "mất chó thì báo ai", Code: ""},
-		{ID: "i", Query: "mấy giờ mở cửa", Code: "@office_hours"},
-	}
+	shared := append(deathAndBirthExamples(),
+		Example{ID: "d3", Query: "bố mất tuần trước cần giấy tờ gì", Code: "1.000656"},
+		Example{ID: "b3", Query: "vợ sinh con trai tháng trước đi làm giấy", Code: "1.001193"})
 	ix := builtinIndex(t)
 	x := ix.NewExamples(shared)
 	read := func(x *Examples, q string) clfMatch {

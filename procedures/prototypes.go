@@ -67,9 +67,20 @@ func (ix *Index) applyPrototype(res Result, m *protoMatch, code string, wide boo
 			return res // an example said "not ours", or the prototype is not clear enough
 		}
 		return Result{Hits: []Hit{ix.hitFor(code, nil)}, Aspect: res.Aspect, Confidence: ConfidenceFew}
-	case wide && m.top >= protoJoin && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, code) }):
-		res.Hits = append(slices.Clip(res.Hits), ix.hitFor(code, nil))
+	case wide && m.top >= protoJoin:
+		return ix.joinHits(res, code)
 	}
+	return res
+}
+
+// joinHits adds code's record to res's hits, last, for the ranker to weigh, unless res
+// holds it already, is no list of hits, or code is empty.
+func (ix *Index) joinHits(res Result, code string) Result {
+	if code == "" || res.Abstain || res.Intent != "" || res.Clarify != nil || len(res.Hits) == 0 ||
+		slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, code) }) {
+		return res
+	}
+	res.Hits = append(slices.Clip(res.Hits), ix.hitFor(code, nil))
 	return res
 }
 

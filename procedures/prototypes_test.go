@@ -6,14 +6,7 @@ import "testing"
 // phrasings is closest to their procedure's prototype.
 func TestPrototypePoolsPhrasings(t *testing.T) {
 	ix := builtinIndex(t)
-	x := ix.NewExamples([]Example{
-		{ID: "d1", Query: "làm giấy báo tử cho bà", Code: "1.000656"},
-		{ID: "d2", Query: "ông nội qua đời ở nhà thì phải làm gì", Code: "1.000656"},
-		{ID: "b1", Query: "làm giấy khai sinh cho con", Code: "1.001193"},
-		{ID: "b2", Query: "bé mới sinh ở bệnh viện cần làm gì", Code: "1.001193"},
-		{ID: "o", Query: "mất chó thì báo ai", Code: ""},
-		{ID: "i", Query: "mấy giờ mở cửa", Code: "@office_hours"},
-	})
+	x := ix.NewExamples(deathAndBirthExamples())
 	q := "ông nội qua đời, xin giấy báo tử"
 	an := ix.analyse(q)
 	m := x.protoScores(ix.features(&an))
@@ -104,5 +97,18 @@ func TestApplyPrototype(t *testing.T) {
 	}
 	if got := ix.applyPrototype(found, m(protoJoin-0.01, 0), "1.000656", true); len(got.Hits) != 1 {
 		t.Error("a prototype below protoJoin joined the hits")
+	}
+}
+
+// deathAndBirthExamples are two phrasings each of the death and the birth registration,
+// one "not ours" and one intent: the examples of the prototype and classifier tests.
+func deathAndBirthExamples() []Example {
+	return []Example{
+		{ID: "d1", Query: "làm giấy báo tử cho bà", Code: "1.000656"},
+		{ID: "d2", Query: "ông nội qua đời ở nhà thì phải làm gì", Code: "1.000656"},
+		{ID: "b1", Query: "làm giấy khai sinh cho con", Code: "1.001193"},
+		{ID: "b2", Query: "bé mới sinh ở bệnh viện cần làm gì", Code: "1.001193"},
+		{ID: "o", Query: "mất chó thì báo ai", Code: ""},
+		{ID: "i", Query: "mấy giờ mở cửa", Code: "@office_hours"},
 	}
 }
