@@ -130,6 +130,7 @@ type Examples struct {
 	norm2    []float32        // squared length of each example's vector
 	accts    map[string]int32 // account → its number in postings ("" is 0)
 	unknownW float32          // weight of a query feature no example has
+	said     []qualSet        // the qualifiers each example mentions, when its procedure's name has some (unsaidQualifier)
 	protos   prototypes       // the centroid of each procedure's examples (prototypes.go)
 	clf      *classifier      // which procedure the shared examples' words tell (classifier.go)
 	pool     sync.Pool
@@ -183,18 +184,21 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 				continue
 			}
 		}
-		v := ix.exampleFeatures(e.Query)
+		a := ix.analyse(truncateQuery(e.Query))
+		v := ix.features(&a)
 		if len(v) == 0 {
 			continue
 		}
+		said := ix.saidQualifiers(e, &a)
 		key := e.Key()
 		if i, ok := seen[key]; ok {
-			x.exs[i], vecs[i] = e, v
+			x.exs[i], vecs[i], x.said[i] = e, v, said
 			continue
 		}
 		seen[key] = len(x.exs)
 		x.exs = append(x.exs, e)
 		vecs = append(vecs, v)
+		x.said = append(x.said, said)
 	}
 	// Feature weights come from the shared examples alone, so that an office's own
 	// examples never move another office's answers: a word only officers taught weighs as
@@ -277,6 +281,7 @@ func (x *Examples) Len() int {
 type Neighbour struct {
 	Example Example
 	Score   float64
+	said    qualSet // the qualifiers the example mentions (Examples.said)
 }
 
 type exScratch struct {
@@ -420,7 +425,7 @@ func (a AccountExamples) nearestTo(qv map[string]float32, k int) []Neighbour {
 		if j == k {
 			continue
 		}
-		out, idx = slices.Insert(out, j, Neighbour{Example: x.exs[i], Score: sc}), slices.Insert(idx, j, i)
+		out, idx = slices.Insert(out, j, Neighbour{Example: x.exs[i], Score: sc, said: x.said[i]}), slices.Insert(idx, j, i)
 		if len(out) > k {
 			out, idx = out[:k], idx[:k]
 		}
@@ -445,11 +450,16 @@ func (ix *Index) informative(f string) float32 {
 
 // exampleFeatures is the form a message is compared by (features of its analysis).
 func (ix *Index) exampleFeatures(query string) map[string]float32 {
-	if len(query) > 2000 {
-		query = query[:2000]
-	}
-	a := ix.analyse(query)
+	a := ix.analyse(truncateQuery(query))
 	return ix.features(&a)
+}
+
+// truncateQuery cuts a message to the 2,000 bytes the search reads.
+func truncateQuery(q string) string {
+	if len(q) > 2000 {
+		return q[:2000]
+	}
+	return q
 }
 
 // features: the analysed message's content words (context words weigh exCtxWeight) and
@@ -510,6 +520,7 @@ type exVote struct {
 	code  string
 	score float64
 	ex    Example
+	said  qualSet // the qualifiers the example mentions
 }
 
 // vote ranks the codes of the neighbours by their closest example.
@@ -518,9 +529,9 @@ func vote(nb []Neighbour) (best, second exVote) {
 		switch {
 		case n.Example.Code == best.code && best.score > 0:
 		case n.Score > best.score:
-			best, second = exVote{n.Example.Code, n.Score, n.Example}, best
+			best, second = exVote{n.Example.Code, n.Score, n.Example, n.said}, best
 		case n.Example.Code != best.code && n.Score > second.score && n.Example.Code != second.code:
-			second = exVote{n.Example.Code, n.Score, n.Example}
+			second = exVote{n.Example.Code, n.Score, n.Example, n.said}
 		}
 	}
 	return best, second
@@ -671,6 +682,9 @@ func (ix *Index) speaksFor(a *analysed, v exVote) string {
 	}
 	if a.mentioned.any() {
 		v.code = ix.fitQualified(v, a.mentioned)
+	}
+	if v.said != nil {
+		v.code = ix.unsaidQualifier(v, a.mentioned)
 	}
 	return v.code
 }

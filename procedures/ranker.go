@@ -181,7 +181,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	// sinh cho con", which speaks for the foreign-element registration here.
 	exSim := map[string]float64{}
 	for _, n := range st.nb {
-		if code := ix.speaksFor(a, exVote{code: n.Example.Code, score: n.Score, ex: n.Example}); code != "" && n.Score > exSim[code] {
+		if code := ix.speaksFor(a, exVote{code: n.Example.Code, score: n.Score, ex: n.Example, said: n.said}); code != "" && n.Score > exSim[code] {
 			exSim[code] = n.Score
 		}
 	}

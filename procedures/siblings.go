@@ -491,3 +491,57 @@ func (ix *Index) stateFitsTop(res Result, st int) bool {
 	rule := &ix.syn.states[st]
 	return ix.fitRank(d, rule) < len(rule.fits)
 }
+
+// saidQualifiers is what Examples keeps of a shared example's own qualifiers (a.mentioned,
+// a its analysis) for unsaidQualifier: the set, when the example mentions a qualifier of
+// its procedure's name ("nhận cha con với người nước ngoài" of the foreign-element
+// registration); nil otherwise, and for an office's own example, which is its word.
+func (ix *Index) saidQualifiers(e Example, a *analysed) qualSet {
+	if e.Account != "" || e.Code == "" {
+		return nil
+	}
+	d, ok := ix.docOf[e.Code]
+	if !ok || ix.docs[d].family < 0 {
+		return nil
+	}
+	if slices.ContainsFunc(ix.docs[d].quals, a.mentioned.has) {
+		return a.mentioned
+	}
+	return nil
+}
+
+// unsaidQualifier is the code a shared example's vote stands for when the example names
+// a qualifier of its procedure that the message does not: the example is close for the
+// words they share, and the qualifier that made it the variant's is not in the message
+// ("thủ tục nhận cha mẹ con" near "thủ tục nhận cha mẹ con với người nước ngoài mất bao
+// lâu"). It is the sibling with the same action without those qualifiers, keeping the
+// ones the message names, the fewest others first; the example's own code when there
+// is none.
+func (ix *Index) unsaidQualifier(v exVote, mentioned qualSet) string {
+	d, ok := ix.docOf[v.code]
+	if !ok || ix.docs[d].family < 0 {
+		return v.code
+	}
+	said := func(q int16) bool { return v.said.has(q) && !mentioned.has(q) }
+	if !slices.ContainsFunc(ix.docs[d].quals, said) {
+		return v.code
+	}
+	best, bestOthers := int32(-1), 0
+	for _, o := range ix.families[ix.docs[d].family] {
+		od := &ix.docs[o]
+		if o == d || !slices.Equal(od.lead, ix.docs[d].lead) || slices.ContainsFunc(od.quals, said) {
+			continue
+		}
+		keeps := !slices.ContainsFunc(ix.docs[d].quals, func(q int16) bool { return mentioned.has(q) && !slices.Contains(od.quals, q) })
+		if !keeps {
+			continue
+		}
+		if others := len(od.quals); best < 0 || others < bestOthers {
+			best, bestOthers = o, others
+		}
+	}
+	if best < 0 {
+		return v.code
+	}
+	return ix.docs[best].rec.Code
+}

@@ -329,3 +329,53 @@ func TestSearchUmbrellaChange(t *testing.T) {
 		}
 	}
 }
+
+// A shared example that names its procedure's qualifier ("với người nước ngoài") speaks,
+// for a message that does not name it, for the sibling without that qualifier: the two
+// share the act, and what made the example the variant's is not in the message. Before,
+// "thủ tục nhận cha mẹ con" got the foreign-element registration first, through the
+// example "thủ tục nhận cha mẹ con với người nước ngoài mất bao lâu". A message that
+// names the qualifier, and an office's own example, keep the variant.
+func TestUnsaidQualifier(t *testing.T) {
+	ix := recordsIndex(t, []*Record{
+		{Code: "1.001022", Name: "Thủ tục đăng ký nhận cha, mẹ, con", Field: "Hộ tịch"},
+		{Code: "2.000779", Name: "Thủ tục đăng ký nhận cha, mẹ, con có yếu tố nước ngoài", Field: "Hộ tịch"},
+		{Code: "1.000894", Name: "Thủ tục đăng ký kết hôn", Field: "Hộ tịch"},
+	})
+	foreign := "thủ tục nhận cha mẹ con với người nước ngoài mất bao lâu ạ"
+	x := ix.NewExamples([]Example{
+		{ID: "s1", Query: foreign, Code: "2.000779", Source: "seed"},
+		{ID: "s2", Query: "đăng ký kết hôn cần giấy gì", Code: "1.000894", Source: "seed"},
+	})
+	own := ix.NewExamples([]Example{{ID: "o1", Account: "ward", Query: foreign, Code: "2.000779"}})
+	for _, c := range []struct {
+		x     AccountExamples
+		query string
+		want  string
+	}{
+		{x.For(""), "thủ tục nhận cha mẹ con mất bao lâu", "1.001022"},
+		{x.For(""), "thủ tục nhận cha mẹ con với người hàn quốc mất bao lâu", "2.000779"},
+		{own.For("ward"), "thủ tục nhận cha mẹ con mất bao lâu", "2.000779"},
+	} {
+		a := ix.analyse(c.query)
+		nb := c.x.nearestTo(ix.features(&a), exNeighbours)
+		if len(nb) == 0 || nb[0].Example.Code != "2.000779" {
+			t.Fatalf("%q: the foreign-element example is not the nearest: %+v", c.query, nb)
+		}
+		v := exVote{code: nb[0].Example.Code, score: nb[0].Score, ex: nb[0].Example, said: nb[0].said}
+		if got := ix.speaksFor(&a, v); got != c.want {
+			t.Errorf("%q: the example speaks for %s, want %s", c.query, got, c.want)
+		}
+		if st := ix.queryState(c.query, 5, c.x, true); st.best.code != c.want {
+			t.Errorf("%q: the examples' vote is for %s, want %s", c.query, st.best.code, c.want)
+		}
+	}
+	// On the national catalogue with the seed examples, the search answers it.
+	if testing.Short() {
+		return
+	}
+	nix, nx := nationalSeeded(t)
+	if r := nix.SearchWith("thủ tục nhận cha mẹ con", 5, nx); topCode(r) != "1.001022" {
+		t.Errorf("national: first %v, want 1.001022", hitCodes(r))
+	}
+}
