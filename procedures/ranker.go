@@ -52,9 +52,10 @@ var rankFeatureNames = []string{
 	"proto_margin",    // its prototype is the most similar: by how much, as a share of its similarity, it leads the next
 	"clf_prob",        // the classifier's probability of its procedure (classifier.go)
 	"clf_top",         // its procedure is the classifier's most probable
+	"qual_typed",      // qualifiers of its name the message mentions / 2
 }
 
-const numRankFeatures = 28
+const numRankFeatures = 29
 
 // RankerModel is the ranker's linear score over rankFeatureNames.
 type RankerModel struct {
@@ -203,7 +204,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		if st.best.score > 0 && hitHas(h, st.best.code) {
 			f[17] = 1
 		}
-		for r := range ix.protoRecords(h, state >= 0) {
+		for r := range ix.protoRecords(h, state >= 0, mentioned) {
 			f[21] = max(f[21], st.protos.sim(r.Code))
 			if r.Code == st.protos.best {
 				f[22] = 1
@@ -259,13 +260,16 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 		if len(di.ends) > 0 && !slices.ContainsFunc(di.ends, func(e int16) bool { return slices.Contains(rq.acts, int(e)) }) {
 			f[11] = 1
 		}
-		n := 0
+		n, typed := 0, 0
 		for _, q := range di.quals {
-			if !mentioned.has(q) {
+			if mentioned.has(q) {
+				typed++
+			} else {
 				n++
 			}
 		}
 		f[12] = float64(min(n, maxPenalties)) / maxPenalties
+		f[28] = float64(min(typed, maxPenalties)) / maxPenalties
 		f[13] = float64(di.levelRank) / 3
 		if di.citizen {
 			f[14] = 1
@@ -297,8 +301,11 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 // protoRecords are the records whose prototypes speak for hit h: its record and level
 // variants, and, when the message names a state ("mất", "hết hạn"), its siblings too. A
 // prototype knows the object people name, not which of its acts the state asks for
-// (state_fit tells that); the sibling that fits the state often has no examples.
-func (ix *Index) protoRecords(h Hit, state bool) iter.Seq[*Record] {
+// (state_fit tells that); the sibling that fits the state often has no examples. So, for
+// a hit whose name carries a qualifier the message mentions ("đổi bằng lái nước ngoài"
+// for the licence "của người nước ngoài"), do its siblings with the same action: the
+// examples are mostly about the plain act, and qual_typed tells the variant.
+func (ix *Index) protoRecords(h Hit, state bool, mentioned qualSet) iter.Seq[*Record] {
 	return func(yield func(*Record) bool) {
 		if h.Record != nil && !yield(h.Record) {
 			return
@@ -308,11 +315,24 @@ func (ix *Index) protoRecords(h Hit, state bool) iter.Seq[*Record] {
 				return
 			}
 		}
-		if state && h.Record != nil {
+		if h.Record == nil {
+			return
+		}
+		if state {
 			for r := range ix.siblings(h.Record.Code) {
 				if !yield(r) {
 					return
 				}
+			}
+			return
+		}
+		d := ix.docFor(h.Record)
+		if d < 0 || ix.docs[d].family < 0 || !slices.ContainsFunc(ix.docs[d].quals, mentioned.has) {
+			return
+		}
+		for _, o := range ix.families[ix.docs[d].family] {
+			if o != d && slices.Equal(ix.docs[o].lead, ix.docs[d].lead) && !yield(ix.docs[o].rec) {
+				return
 			}
 		}
 	}

@@ -379,3 +379,47 @@ func TestUnsaidQualifier(t *testing.T) {
 		t.Errorf("national: first %v, want 1.001022", hitCodes(r))
 	}
 }
+
+// A hit whose name carries a qualifier the message mentions reads qual_typed, and the
+// examples of its siblings with the same action (the plain act, which has the
+// examples) through protoRecords, as a hit fitting a named state does. Before, "đổi bằng
+// lái nước ngoài sang bằng việt nam" got the plain licence exchange first: only it had
+// examples, and the classifier put .91 on it.
+func TestQualifierTyped(t *testing.T) {
+	ix := recordsIndex(t, []*Record{
+		{Code: "3.000347", Name: "Đổi giấy phép lái xe"},
+		{Code: "3.000351", Name: "Đổi giấy phép lái xe hoặc bằng lái xe của người nước ngoài"},
+		{Code: "3.000346", Name: "Cấp giấy phép lái xe"},
+	})
+	a := ix.analyse("đổi bằng lái nước ngoài sang bằng việt nam")
+	plain, _ := ix.cat.ByCode("3.000347")
+	foreign, _ := ix.cat.ByCode("3.000351")
+	var got []string
+	for r := range ix.protoRecords(Hit{Record: foreign}, false, a.mentioned) {
+		got = append(got, r.Code)
+	}
+	if !slices.Equal(got, []string{"3.000351", "3.000347"}) {
+		t.Errorf("the foreign licence's prototypes: %v, want itself and the plain exchange", got)
+	}
+	// "đổi" is a qualifier too (cấp đổi); the foreign one's name carries one more the
+	// message types.
+	st := ix.queryState("đổi bằng lái nước ngoài sang bằng việt nam", 5, AccountExamples{}, true)
+	fs := ix.rankFeatures(&st)
+	q := slices.Index(rankFeatureNames, "qual_typed")
+	typed := map[*Record]float64{}
+	for i, h := range st.res.Hits {
+		typed[h.Record] = fs[i][q]
+	}
+	if typed[foreign] <= typed[plain] {
+		t.Errorf("qual_typed: foreign %v, plain %v; want the foreign one higher", typed[foreign], typed[plain])
+	}
+	if testing.Short() {
+		return
+	}
+	nix, nx := nationalSeeded(t)
+	for _, q := range []string{"doi bang lai nuoc ngoai sang bang vn o dau", "đổi bằng lái nước ngoài sang bằng việt nam"} {
+		if r := nix.SearchWith(q, 5, nx); topCode(r) != "3.000351" {
+			t.Errorf("national %q: first %v, want 3.000351", q, hitCodes(r))
+		}
+	}
+}
