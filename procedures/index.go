@@ -77,6 +77,7 @@ type docInfo struct {
 	rec       *Record
 	group     int32   // index into Index.groups: records sharing a name across levels
 	levelRank int8    // 3 Cấp xã, 2 Cấp tỉnh, 1 Cấp bộ, 0 other
+	nameLevel int8    // the level its name's marker says (nameLevelRank), for a tie of levelRank
 	quals     []int16 // qualifiers found in the name (indexes into Synonyms.qualifiers)
 	qualBits  uint64  // quals as bits, when every one is below 64 (qualsLow)
 	qualsLow  bool
@@ -270,7 +271,7 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 	for i, t := range nameToks {
 		nameExact[i] = t.exact
 	}
-	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), key: keyToks, keyID: make([]int32, len(keyToks))}
+	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), nameLevel: nameLevelRank(r.Name), key: keyToks, keyID: make([]int32, len(keyToks))}
 	for i, w := range keyToks {
 		id, ok := b.ix.keyWords[w]
 		if !ok {
@@ -553,6 +554,26 @@ func levelRank(levels []string) int8 {
 		}
 	}
 	return best
+}
+
+// nameLevelRank is how local the level marker ending name says the record is: 4 "(thực
+// hiện tại cấp xã)", 3 "cấp huyện", 2 "cấp tỉnh", 1 "cấp trung ương" or "cấp bộ", 0 no
+// marker; for several levels, the most local. The portal still lists records "(thực hiện
+// tại cấp huyện)" whose Levels field says "Cấp xã" beside their commune twins; districts
+// are gone since July 2025, so the commune's is the one a citizen goes to.
+func nameLevelRank(name string) int8 {
+	m := levelSuffix.FindString(Normalize(name))
+	switch {
+	case m == "":
+		return 0
+	case strings.Contains(m, "xã"):
+		return 4
+	case strings.Contains(m, "huyện"):
+		return 3
+	case strings.Contains(m, "tỉnh"):
+		return 2
+	}
+	return 1
 }
 
 // levelSuffix matches the level markers that distinguish otherwise identical procedure

@@ -496,11 +496,12 @@ func (ix *Index) groupByName(cands []cand) (order []int32, groups map[int32]*nam
 
 // groupRep is the record a group answers with: the most local level among members
 // scoring close to the group's best (like levelPrior, this prefers procedures done close
-// to citizens).
+// to citizens); of one level, the most local by its name's marker (nameLevelRank).
 func (ix *Index) groupRep(gr *nameGroup) cand {
 	rep := gr.members[0]
 	for _, m := range gr.members[1:] {
-		if m.score >= 0.9*gr.best && ix.docs[m.doc].levelRank > ix.docs[rep.doc].levelRank {
+		md, rd := &ix.docs[m.doc], &ix.docs[rep.doc]
+		if m.score >= 0.9*gr.best && (md.levelRank > rd.levelRank || md.levelRank == rd.levelRank && md.nameLevel > rd.nameLevel) {
 			rep = m
 		}
 	}

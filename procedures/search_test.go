@@ -858,3 +858,23 @@ func TestCandHeapKeepsBestK(t *testing.T) {
 		t.Fatalf("heap kept %v, want %v", h, all[:k])
 	}
 }
+
+// Of two records of one procedure at the same level by their Levels field, the one whose
+// name says "(thực hiện tại cấp xã)" answers, the "(… cấp huyện)" one is its variant:
+// the portal still lists district records beside their commune twins, and districts are
+// gone. Before, the order of the catalogue decided.
+func TestGroupRepByNameLevel(t *testing.T) {
+	for _, order := range [][2]int{{0, 1}, {1, 0}} {
+		recs := []*Record{
+			{Code: "1.010385", Name: "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp huyện)", Levels: []string{"Cấp xã"}},
+			{Code: "1.010386", Name: "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp xã)", Levels: []string{"Cấp xã"}},
+			{Code: "1.000894", Name: "Thủ tục đăng ký kết hôn", Levels: []string{"Cấp xã"}},
+		}
+		recs[0], recs[1] = recs[order[0]], recs[order[1]]
+		ix := recordsIndex(t, recs)
+		r := ix.Search("báo mất hộ chiếu", 5)
+		if topCode(r) != "1.010386" || len(r.Hits[0].Variants) != 1 || r.Hits[0].Variants[0].Code != "1.010385" {
+			t.Errorf("order %v: first %v, want 1.010386 with the district record as its variant", order, hitCodes(r))
+		}
+	}
+}
