@@ -41,7 +41,7 @@ type analysed struct {
 	mentioned   qualSet // the qualifiers the message mentions (mentionedQualifiers)
 	narrated    bool    // a long message's narration weighs like context (need.go)
 	// segs and extras are the rewritten words (segments and synonym expansions), which
-	// the example matcher reads (exampleFeatures).
+	// the example matcher reads (Index.features).
 	segs   [][]qtok
 	extras []expansion
 }

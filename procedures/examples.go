@@ -448,12 +448,6 @@ func (ix *Index) informative(f string) float32 {
 	return float32(0.2 + 0.8*min(1, float64(ix.idf[id])/ix.maxIdf))
 }
 
-// exampleFeatures is the form a message is compared by (features of its analysis).
-func (ix *Index) exampleFeatures(query string) map[string]float32 {
-	a := ix.analyse(truncateQuery(query))
-	return ix.features(&a)
-}
-
 // truncateQuery cuts a message to the 2,000 bytes the search reads.
 func truncateQuery(q string) string {
 	if len(q) > 2000 {
@@ -574,9 +568,7 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 	if limit <= 0 {
 		limit = 5
 	}
-	if len(query) > 2000 {
-		query = query[:2000]
-	}
+	query = truncateQuery(query)
 	if res, ok := ix.lookupCode(query); ok {
 		return res, confFeatures{}, false
 	}
