@@ -52,9 +52,12 @@ const (
 	clfBiasRate = 0.1  // a class's bias moves slower than its words: a frequent class must not win on prior alone
 	clfL2       = 1e-5
 	clfMinW     = 1e-3 // smaller weights are dropped from the postings (memory, speed)
-	// clfJoin: a procedure the classifier finds this probable joins the ranker's hits
-	// when the search did not find it.
-	clfJoin = 0.3
+	// clfJoin: the classifier's two most probable procedures join the ranker's hits, when
+	// the search did not find them, if they are this probable. Chosen by the ranker's
+	// cross-validation (docs/ranker.md): 0.3 for the first alone read 2278 right first
+	// and 2471 in the first five, 0.2 2282 / 2474, 0.1 2283 / 2480, 0.05 2283 / 2483,
+	// and 0.05 for both 2282 / 2488.
+	clfJoin = 0.05
 )
 
 // buildClassifier gives x the classifier of its shared procedure examples (vecs are the
@@ -236,6 +239,9 @@ type clfMatch struct {
 	probs []float64 // by class; nil when the classifier knows none of its words
 	best  string    // the most probable procedure's code
 	top   float64   // its probability
+	// second and secondP: the next most probable procedure and its probability
+	second  string
+	secondP float64
 }
 
 // classify reads the message's example features qv.
@@ -265,6 +271,15 @@ func (x *Examples) classify(qv map[string]float32) clfMatch {
 		}
 	}
 	m.probs, m.best, m.top = p, x.protos.codes[best], p[best]
+	second := -1
+	for c := range p {
+		if c != best && (second < 0 || p[c] > p[second]) {
+			second = c
+		}
+	}
+	if second >= 0 {
+		m.second, m.secondP = x.protos.codes[second], p[second]
+	}
 	return m
 }
 

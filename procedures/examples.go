@@ -660,6 +660,9 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		if clfCode := ix.speaksFor(a, exVote{code: st.clf.best}); wide && st.clf.top >= clfJoin {
 			st.res = ix.joinHits(st.res, clfCode)
 		}
+		if clfCode := ix.speaksFor(a, exVote{code: st.clf.second}); wide && st.clf.second != "" && st.clf.secondP >= clfJoin {
+			st.res = ix.joinHits(st.res, clfCode)
+		}
 	}
 	return st
 }
