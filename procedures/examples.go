@@ -657,11 +657,10 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
-		if clfCode := ix.speaksFor(a, exVote{code: st.clf.best}); wide && st.clf.top >= clfJoin {
-			st.res = ix.joinHits(st.res, clfCode)
-		}
-		if clfCode := ix.speaksFor(a, exVote{code: st.clf.second}); wide && st.clf.second != "" && st.clf.secondP >= clfJoin {
-			st.res = ix.joinHits(st.res, clfCode)
+		for _, code := range st.clf.joins {
+			if wide {
+				st.res = ix.joinHits(st.res, ix.speaksFor(a, exVote{code: code}))
+			}
 		}
 	}
 	return st
