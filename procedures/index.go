@@ -559,8 +559,9 @@ func levelRank(levels []string) int8 {
 // nameLevelRank is how local the level marker ending name says the record is: 4 "(thực
 // hiện tại cấp xã)", 3 "cấp huyện", 2 "cấp tỉnh", 1 "cấp trung ương" or "cấp bộ", 0 no
 // marker; for several levels, the most local. The portal still lists records "(thực hiện
-// tại cấp huyện)" whose Levels field says "Cấp xã" beside their commune twins; districts
-// are gone since July 2025, so the commune's is the one a citizen goes to.
+// tại cấp huyện)" beside their commune twins, and the importer maps their level to "Cấp
+// xã" (districts are gone since July 2025; level_district warnings), so the two tie on
+// levelRank; the commune's is the one a citizen goes to.
 func nameLevelRank(name string) int8 {
 	m := levelSuffix.FindString(Normalize(name))
 	switch {
