@@ -517,15 +517,20 @@ type exVote struct {
 	said  qualSet // the qualifiers the example mentions
 }
 
+// vote is the neighbour's example as a vote for its code.
+func (n Neighbour) vote() exVote {
+	return exVote{code: n.Example.Code, score: n.Score, ex: n.Example, said: n.said}
+}
+
 // vote ranks the codes of the neighbours by their closest example.
 func vote(nb []Neighbour) (best, second exVote) {
 	for _, n := range nb {
 		switch {
 		case n.Example.Code == best.code && best.score > 0:
 		case n.Score > best.score:
-			best, second = exVote{n.Example.Code, n.Score, n.Example, n.said}, best
+			best, second = n.vote(), best
 		case n.Example.Code != best.code && n.Score > second.score && n.Example.Code != second.code:
-			second = exVote{n.Example.Code, n.Score, n.Example, n.said}
+			second = n.vote()
 		}
 	}
 	return best, second
@@ -657,8 +662,8 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		}
 		st.res = ix.applyExamples(st.res, st.best, second, k)
 		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
-		for _, code := range st.clf.joins {
-			if wide {
+		if wide {
+			for _, code := range st.clf.joins {
 				st.res = ix.joinHits(st.res, ix.speaksFor(a, exVote{code: code}))
 			}
 		}

@@ -271,7 +271,7 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 	for i, t := range nameToks {
 		nameExact[i] = t.exact
 	}
-	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), nameLevel: nameLevelRank(r.Name), key: keyToks, keyID: make([]int32, len(keyToks))}
+	di := docInfo{rec: r, group: b.group(key, d), levelRank: levelRank(r.Levels), nameLevel: nameLevelRank(name), key: keyToks, keyID: make([]int32, len(keyToks))}
 	for i, w := range keyToks {
 		id, ok := b.ix.keyWords[w]
 		if !ok {
@@ -556,14 +556,14 @@ func levelRank(levels []string) int8 {
 	return best
 }
 
-// nameLevelRank is how local the level marker ending name says the record is: 4 "(thực
+// nameLevelRank is how local the level marker ending name (normalised) says the record is: 4 "(thực
 // hiện tại cấp xã)", 3 "cấp huyện", 2 "cấp tỉnh", 1 "cấp trung ương" or "cấp bộ", 0 no
 // marker; for several levels, the most local. The portal still lists records "(thực hiện
 // tại cấp huyện)" beside their commune twins, and the importer maps their level to "Cấp
 // xã" (districts are gone since July 2025; level_district warnings), so the two tie on
 // levelRank; the commune's is the one a citizen goes to.
 func nameLevelRank(name string) int8 {
-	m := levelSuffix.FindString(Normalize(name))
+	m := levelSuffix.FindString(name)
 	switch {
 	case m == "":
 		return 0

@@ -182,7 +182,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 	// sinh cho con", which speaks for the foreign-element registration here.
 	exSim := map[string]float64{}
 	for _, n := range st.nb {
-		if code := ix.speaksFor(a, exVote{code: n.Example.Code, score: n.Score, ex: n.Example, said: n.said}); code != "" && n.Score > exSim[code] {
+		if code := ix.speaksFor(a, n.vote()); code != "" && n.Score > exSim[code] {
 			exSim[code] = n.Score
 		}
 	}
@@ -327,11 +327,11 @@ func (ix *Index) protoRecords(h Hit, state bool, mentioned qualSet) iter.Seq[*Re
 			return
 		}
 		d := ix.docFor(h.Record)
-		if d < 0 || ix.docs[d].family < 0 || !slices.ContainsFunc(ix.docs[d].quals, mentioned.has) {
+		if d < 0 || !slices.ContainsFunc(ix.docs[d].quals, mentioned.has) {
 			return
 		}
-		for _, o := range ix.families[ix.docs[d].family] {
-			if o != d && slices.Equal(ix.docs[o].lead, ix.docs[d].lead) && !yield(ix.docs[o].rec) {
+		for o := range ix.sameAction(d) {
+			if !yield(ix.docs[o].rec) {
 				return
 			}
 		}

@@ -101,14 +101,14 @@ func (ix *Index) preferInScope(res *Result, s Scope) {
 // there is none.
 func (ix *Index) levelSibling(r *Record, s Scope) *Record {
 	d, ok := ix.docOf[r.Code]
-	if !ok || ix.docs[d].family < 0 {
+	if !ok {
 		return nil
 	}
 	di := &ix.docs[d]
 	best := int32(-1)
-	for _, o := range ix.families[di.family] {
+	for o := range ix.sameAction(d) {
 		od := &ix.docs[o]
-		if o == d || !slices.Equal(od.lead, di.lead) || !slices.Equal(od.quals, di.quals) || !s.Contains(od.rec) {
+		if !slices.Equal(od.quals, di.quals) || !s.Contains(od.rec) {
 			continue
 		}
 		if best < 0 || od.levelRank > ix.docs[best].levelRank {

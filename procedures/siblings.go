@@ -363,6 +363,23 @@ func (ix *Index) siblings(code string) iter.Seq[*Record] {
 	}
 }
 
+// sameAction yields the other documents of d's family with the same leading actions
+// (the variants of one act: its levels, agencies and qualifiers); nothing when d has no
+// family.
+func (ix *Index) sameAction(d int32) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		di := &ix.docs[d]
+		if di.family < 0 {
+			return
+		}
+		for _, o := range ix.families[di.family] {
+			if o != d && slices.Equal(ix.docs[o].lead, di.lead) && !yield(o) {
+				return
+			}
+		}
+	}
+}
+
 // fitRank is how well document d's action fits state st: the index of the first fitting
 // action, len(st.fits) for a plain first issue when that fits, more when nothing does. An
 // action of one word ("đổi") fits only as the name's leading action; a longer one ("sang
@@ -467,10 +484,7 @@ func (ix *Index) fitQualified(v exVote, mentioned qualSet) string {
 	}
 	best := d
 	bestHas, bestOthers := fit(d)
-	for _, o := range ix.families[ix.docs[d].family] {
-		if !slices.Equal(ix.docs[o].lead, ix.docs[d].lead) {
-			continue
-		}
+	for o := range ix.sameAction(d) {
 		if h, n := fit(o); h > bestHas || h == bestHas && h > 0 && n < bestOthers {
 			best, bestHas, bestOthers = o, h, n
 		}
@@ -519,7 +533,7 @@ func (ix *Index) saidQualifiers(e Example, a *analysed) qualSet {
 // is none.
 func (ix *Index) unsaidQualifier(v exVote, mentioned qualSet) string {
 	d, ok := ix.docOf[v.code]
-	if !ok || ix.docs[d].family < 0 {
+	if !ok {
 		return v.code
 	}
 	said := func(q int16) bool { return v.said.has(q) && !mentioned.has(q) }
@@ -527,14 +541,11 @@ func (ix *Index) unsaidQualifier(v exVote, mentioned qualSet) string {
 		return v.code
 	}
 	best, bestOthers := int32(-1), 0
-	for _, o := range ix.families[ix.docs[d].family] {
+	for o := range ix.sameAction(d) {
 		od := &ix.docs[o]
-		if o == d || !slices.Equal(od.lead, ix.docs[d].lead) || slices.ContainsFunc(od.quals, said) {
-			continue
-		}
-		keeps := !slices.ContainsFunc(ix.docs[d].quals, func(q int16) bool { return mentioned.has(q) && !slices.Contains(od.quals, q) })
-		if !keeps {
-			continue
+		drops := func(q int16) bool { return mentioned.has(q) && !slices.Contains(od.quals, q) }
+		if slices.ContainsFunc(od.quals, said) || slices.ContainsFunc(ix.docs[d].quals, drops) {
+			continue // it has the unsaid qualifier too, or lacks one the message names
 		}
 		if others := len(od.quals); best < 0 || others < bestOthers {
 			best, bestOthers = o, others
