@@ -269,6 +269,11 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 	return x
 }
 
+// With returns a new index of x's examples and exs (an office teaching more).
+func (x *Examples) With(exs ...Example) *Examples {
+	return x.ix.NewExamples(append(slices.Clone(x.exs), exs...))
+}
+
 // Len is the number of examples indexed.
 func (x *Examples) Len() int {
 	if x == nil {

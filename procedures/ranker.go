@@ -482,6 +482,8 @@ type RankerCVRow struct {
 	Base5   int    `json:"base_hit5"`
 	Ranked1 int    `json:"ranked_hit1"`
 	Ranked5 int    `json:"ranked_hit5"`
+	// Trial is the learning trial on the held-out set with the same ranker.
+	Trial *TrialResult `json:"trial,omitempty"`
 }
 
 // RankHits counts the in-scope queries of qs answered right first and within the first

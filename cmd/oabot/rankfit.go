@@ -69,7 +69,7 @@ func procRankFit(args []string, stdout, stderr io.Writer) error {
 	}
 	var rows []procedures.RankerCVRow
 	if *cv {
-		fmt.Fprintf(stderr, "%-32s %9s %15s %15s\n", "held-out set", "in scope", "hit@1 base→rank", "hit@5 base→rank")
+		fmt.Fprintf(stderr, "%-32s %9s %15s %15s   %s\n", "held-out set", "in scope", "hit@1 base→rank", "hit@5 base→rank", "trial: taught before→after, untaught before→after")
 		for i := range files {
 			m, err := fit(i)
 			if err != nil {
@@ -78,20 +78,30 @@ func procRankFit(args []string, stdout, stderr io.Writer) error {
 			for j, s := range setups {
 				n, b1, b5 := s.ix.RankHits(qs[i][j], s.ex, nil)
 				_, r1, r5 := s.ix.RankHits(qs[i][j], s.ex, m)
-				row := procedures.RankerCVRow{Set: names[i*len(setups)+j], InScope: n, Base1: b1, Base5: b5, Ranked1: r1, Ranked5: r5}
+				tr := s.ix.RunTrial(procedures.NewLearningTrial(qs[i][j]), s.ex.Snapshot(), m)
+				row := procedures.RankerCVRow{Set: names[i*len(setups)+j], InScope: n, Base1: b1, Base5: b5, Ranked1: r1, Ranked5: r5, Trial: &tr}
 				rows = append(rows, row)
-				fmt.Fprintf(stderr, "%-32s %9d %7d → %-5d %7d → %-5d\n", row.Set, n, b1, r1, b5, r5)
+				fmt.Fprintf(stderr, "%-32s %9d %7d → %-5d %7d → %-5d   %d/%d → %d, %d/%d → %d\n", row.Set, n, b1, r1, b5, r5,
+					tr.TaughtBefore, tr.Taught, tr.TaughtAfter, tr.UntaughtBefore, tr.Untaught, tr.UntaughtAfter)
 			}
 		}
 		var t procedures.RankerCVRow
+		var tt procedures.TrialResult
 		for _, r := range rows {
+			tt.Taught += r.Trial.Taught
+			tt.TaughtBefore += r.Trial.TaughtBefore
+			tt.TaughtAfter += r.Trial.TaughtAfter
+			tt.Untaught += r.Trial.Untaught
+			tt.UntaughtBefore += r.Trial.UntaughtBefore
+			tt.UntaughtAfter += r.Trial.UntaughtAfter
 			t.InScope += r.InScope
 			t.Base1 += r.Base1
 			t.Base5 += r.Base5
 			t.Ranked1 += r.Ranked1
 			t.Ranked5 += r.Ranked5
 		}
-		fmt.Fprintf(stderr, "%-32s %9d %7d → %-5d %7d → %-5d\n", "total", t.InScope, t.Base1, t.Ranked1, t.Base5, t.Ranked5)
+		fmt.Fprintf(stderr, "%-32s %9d %7d → %-5d %7d → %-5d   %d/%d → %d, %d/%d → %d\n", "total", t.InScope, t.Base1, t.Ranked1, t.Base5, t.Ranked5,
+			tt.TaughtBefore, tt.Taught, tt.TaughtAfter, tt.UntaughtBefore, tt.Untaught, tt.UntaughtAfter)
 	}
 	m, err := fit(-1)
 	if err != nil {
