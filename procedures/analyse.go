@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // qterm is an index term of the query: its weight and the content groups it stands for.
@@ -189,7 +191,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 // they are and never "repaired" into catalogue words ("bình dương" is no typo of
 // "sinh …"). narr marks the narration of a long message (need.go), or is nil.
 func (ix *Index) queryTokens(query string, need bool) (toks []token, ctx, narr []bool) {
-	toks = ix.syn.diedSense(ix.syn.respell(tokenize(Normalize(query))))
+	toks = ix.syn.diedSense(ix.syn.respell(ix.undouble(tokenize(Normalize(query)))))
 	if need {
 		narr = ix.narration(toks)
 	}
@@ -563,6 +565,35 @@ func (ix *Index) repair(t token) token {
 		return t
 	}
 	return token{exact: best, folded: best}
+}
+
+// undouble drops the last letter of a word typed twice ("mấtt", "đâuu"; no Vietnamese
+// syllable ends so) when the word without it is one we know. The word keeps its marks:
+// repair's edit would find "mat" and "dau" and lose them ("mất" is a state, "đâu" no
+// content word).
+func (ix *Index) undouble(toks []token) []token {
+	for i, t := range toks {
+		if ix.vocab[t.folded] > 0 || ix.known[t.folded] {
+			continue
+		}
+		if w, ok := dropDoubledEnd(t.exact); ok {
+			wf := canonSyllable(foldNormalized(w))
+			if ix.vocab[wf] > 0 || ix.known[wf] || ix.syn.stopByFold[wf] != "" {
+				toks[i].exact, toks[i].folded = w, wf
+			}
+		}
+	}
+	return toks
+}
+
+// dropDoubledEnd returns w without its last letter when that letter is typed twice.
+func dropDoubledEnd(w string) (string, bool) {
+	last, n := utf8.DecodeLastRuneInString(w)
+	prev, _ := utf8.DecodeLastRuneInString(w[:len(w)-n])
+	if n == 0 || prev != last || !unicode.IsLetter(last) || len(w) <= 2*n {
+		return "", false
+	}
+	return w[:len(w)-n], true
 }
 
 // withinOneEdit reports whether a and b differ by one insertion, deletion, substitution

@@ -278,3 +278,25 @@ func TestChatAge(t *testing.T) {
 		t.Errorf("queryAge = %d, want 6", age)
 	}
 }
+
+// A last letter typed twice ("mấtt", "đâuu") is dropped when the word without it is one
+// we know, and the word keeps its marks: "mất" names a state, "đâu" is no content word.
+// Before, repair's edit made them "mat" and "dau", and "giấy chứng nhận hkd bị mấtt, xin
+// lại ở đâuu" lost the state that picks the re-issue.
+func TestUndoubleKeepsMarks(t *testing.T) {
+	ix := builtinIndex(t)
+	toks := ix.undouble(tokenize(Normalize("bị mấtt ở đâuu ạ, xoong mm 100mm hhh")))
+	var got []string
+	for _, t := range toks {
+		got = append(got, t.exact)
+	}
+	if want := "bị mất ở đâu ạ xoong mm 100mm h"; strings.Join(got, " ") != want {
+		t.Errorf("undouble = %q, want %q", strings.Join(got, " "), want)
+	}
+	nat := func() *Index { return NewIndex(realCatalog(t), Options{}) }()
+	typo := nat.Search("giấy chứng nhận hkd bị mấtt, xin lại ở đâuu", 5)
+	plain := nat.Search("giấy chứng nhận hkd bị mất, xin lại ở đâu", 5)
+	if len(typo.Hits) == 0 || len(plain.Hits) == 0 || typo.Hits[0].Record.Code != plain.Hits[0].Record.Code {
+		t.Errorf("elongated: %v; plain: %v; want the same first", hitCodes(typo), hitCodes(plain))
+	}
+}
