@@ -73,9 +73,11 @@ const (
 type Found struct {
 	Kind FoundKind
 	Hits []*procedures.Record
-	// Scores are the search's scores of Hits (FoundOne and FoundSeveral), for narrowing a
-	// list to an office's scope.
+	// Scores are how strongly the search holds each of Hits (FoundOne and FoundSeveral),
+	// for narrowing a list to an office's scope: the learned ranker's probabilities when
+	// it ordered the list (Ranked), else the search's scores.
 	Scores []float64
+	Ranked bool
 	// Variants are, for FoundOne, the same procedure as Hits[0] at other levels or
 	// agencies (procedures.Hit.Variants); the card names them.
 	Variants []*procedures.Record

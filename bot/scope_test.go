@@ -87,6 +87,18 @@ func TestNarrowToScopeLists(t *testing.T) {
 	if f.Kind != FoundSeveral || len(f.Hits) != 1 || f.Hits[0] != ours {
 		t.Errorf("list led by this office's procedure → %+v, want it alone", f)
 	}
+	// The ranker's probabilities are read with their own margin: 0.4 of the leader's is
+	// close, although as search scores it would be far.
+	f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.5, 0.2}, Ranked: true})
+	if f.Kind != FoundSeveral || len(f.Hits) != 1 || f.Hits[0] != ours {
+		t.Errorf("close ranker probabilities → %+v, want this office's list", f)
+	}
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.5, 0.2}}); f.Kind != FoundReferral {
+		t.Errorf("the same as search scores → %+v, want the referral", f)
+	}
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.8, 0.1}, Ranked: true}); f.Kind != FoundReferral {
+		t.Errorf("far ranker probabilities → %+v, want the referral", f)
+	}
 }
 
 // The best match at another level than this office's, with a variant this office does:

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"time"
 
 	"github.com/oabot/oabot/procedures"
@@ -54,6 +55,7 @@ func found(res procedures.Result) Found {
 	f := Found{Aspect: aspectSection(res.Aspect), Intent: res.Intent}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
 	scores := make([]float64, 0, len(res.Hits))
+	probs := make([]float64, 0, len(res.Hits))
 	var first []*procedures.Record // variants of hits[0]
 	for _, h := range res.Hits {
 		if h.Record != nil {
@@ -61,9 +63,13 @@ func found(res procedures.Result) Found {
 				first = h.Variants
 			}
 			hits, scores = append(hits, h.Record), append(scores, h.Score)
+			probs = append(probs, h.Prob)
 		}
 	}
 	f.Scores = scores
+	if len(probs) > 0 && !slices.Contains(probs, 0) {
+		f.Scores, f.Ranked = probs, true // the learned ranker ordered the list
+	}
 	switch {
 	case res.Abstain || len(hits) == 0 && res.Clarify == nil:
 		f.Kind = FoundNothing

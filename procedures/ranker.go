@@ -113,6 +113,11 @@ func (m *RankerModel) rerank(res *Result, fs [][]float64) {
 	for i := range fs {
 		idx[i], sc[i] = i, m.score(fs[i])
 	}
+	prob := slices.Clone(sc)
+	softmax(prob)
+	for i, p := range prob {
+		res.Hits[i].Prob = p
+	}
 	sort.SliceStable(idx, func(i, j int) bool { return sc[idx[i]] > sc[idx[j]] })
 	if idx[0] == 0 && slices.IsSorted(idx) {
 		return

@@ -280,3 +280,44 @@ func threeHitLists(set func(f []float64, j int, right bool)) []RankSample {
 	}
 	return ss
 }
+
+// A list the ranker ordered carries its probabilities (Hit.Prob, for the office scope's
+// referral margin): in its order, summing to at most one; a card by code carries none.
+func TestRankerProbabilities(t *testing.T) {
+	if activeRanker() == nil {
+		t.Skip("the shipped ranker is disabled")
+	}
+	ix, x := seedIndex(t)
+	ranked := 0
+	for _, q := range []string{"làm giấy tờ cho con", "mất giấy tờ xe", "đăng ký cho con", "xin giấy xác nhận"} {
+		res := ix.SearchWith(q, 5, x.For(""))
+		if len(res.Hits) < 2 || res.Hits[0].Prob == 0 {
+			continue
+		}
+		ranked++
+		sum := 0.0
+		for i, h := range res.Hits {
+			sum += h.Prob
+			if h.Prob <= 0 || i > 0 && h.Prob > res.Hits[i-1].Prob {
+				t.Errorf("%q: probabilities %v", q, probs(res))
+			}
+		}
+		if sum > 1+1e-9 {
+			t.Errorf("%q: probabilities sum to %v", q, sum)
+		}
+	}
+	if ranked == 0 {
+		t.Error("no list carried the ranker's probabilities")
+	}
+	if res := ix.SearchWith("1.004194", 5, x.For("")); len(res.Hits) != 1 || res.Hits[0].Prob != 0 {
+		t.Errorf("by code: %+v", res.Hits)
+	}
+}
+
+func probs(res Result) []float64 {
+	var out []float64
+	for _, h := range res.Hits {
+		out = append(out, h.Prob)
+	}
+	return out
+}

@@ -49,6 +49,9 @@ type Hit struct {
 	Record   *Record
 	Score    float64
 	Variants []*Record
+	// Prob is the learned ranker's probability that this hit is the one asked for, of the
+	// list it ordered (a softmax over its scores); 0 when no ranker read the list.
+	Prob float64
 }
 
 // Clarify is a clarifying question the bot can ask: which of Options does the citizen
