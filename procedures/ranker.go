@@ -84,6 +84,10 @@ var defaultRanker = func() *RankerModel {
 	return &m
 }()
 
+// ShippedRanker is the ranker the search uses: the shipped one when it is enabled, else
+// nil (the search's own order).
+func ShippedRanker() *RankerModel { return activeRanker() }
+
 // activeRanker is the shipped ranker when it is enabled, else nil.
 func activeRanker() *RankerModel {
 	if defaultRanker == nil || !defaultRanker.Enabled {

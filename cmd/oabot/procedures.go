@@ -238,6 +238,7 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 	inCatalog := fs.Bool("in-catalog", false, "only the queries whose expected procedure is in the catalogue (and the out-of-scope ones)")
 	office := fs.String("office", "", "answer as this account's bot (its scope): own procedures found, other offices' referred")
 	cfgPath := fs.String("config", "", "with --office: the configuration holding the account (default: the demo's accounts)")
+	trial := fs.Bool("trial", false, "run issue 16's learning trial: teach one wording of every other need as an office's example, count the other wordings answered first before and after")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -268,6 +269,16 @@ func procEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if *office != "" {
 		return evalOffice(*cfgPath, *office, c, ix, ex, qs, stdout)
+	}
+	if *trial {
+		if ex.Snapshot() == nil {
+			return fmt.Errorf("oabot procedures eval: --trial teaches examples; it needs --examples")
+		}
+		tr := procedures.NewLearningTrial(qs)
+		r := ix.RunTrial(tr, ex.Snapshot(), procedures.ShippedRanker())
+		_, err := fmt.Fprintf(stdout, "learning trial: %d needs taught\n  taught needs, other wordings: %d, right first %d → %d\n  untaught needs: %d, right first %d → %d\n",
+			len(tr.Teach), r.Taught, r.TaughtBefore, r.TaughtAfter, r.Untaught, r.UntaughtBefore, r.UntaughtAfter)
+		return err
 	}
 	rep := procedures.EvaluateFunc(qs, func(q string) procedures.Result { return ix.SearchWith(q, 5, ex) })
 	if *asJSON {

@@ -116,3 +116,30 @@ func TestProceduresEvalOffice(t *testing.T) {
 		t.Error("an unknown office was accepted")
 	}
 }
+
+// eval --trial teaches the first wording of every other need (two wordings or more) and
+// counts the others before and after; the wording taught is answered as taught.
+func TestProceduresEvalTrial(t *testing.T) {
+	dir := t.TempDir()
+	q := filepath.Join(dir, "q.jsonl")
+	if err := os.WriteFile(q, []byte(`{"query":"nhà có khách quê lên ở qua đêm","expect":["1.004194"]}
+{"query":"đăng ký tạm trú cho sinh viên thuê trọ","expect":["1.004194"]}
+{"query":"đăng ký khai sinh cho con","expect":["1.001193"]}
+{"query":"làm giấy khai sinh cho bé mới sinh","expect":["1.001193"]}
+{"query":"mất con chó","expect":[]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"procedures", "eval", "--trial", "--queries", q}, os.Getenv, &out, &errb); err != nil {
+		t.Fatalf("eval --trial: %v\n%s", err, errb.String())
+	}
+	for _, w := range []string{"learning trial: 1 needs taught", "taught needs, other wordings: 1, right first", "untaught needs: 2, right first"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	if err := run(context.Background(), []string{"procedures", "eval", "--trial", "--examples=false", "--queries", q}, os.Getenv, &out, &errb); err == nil {
+		t.Error("a trial without examples was accepted")
+	}
+}
