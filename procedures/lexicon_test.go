@@ -448,6 +448,13 @@ func TestLexiconNational(t *testing.T) {
 		{"hai nhà tranh chấp ranh giới, muốn ủy ban đứng ra hòa giải", "1.012812"},
 		{"cha mẹ mất không để lại di chúc, mấy chị em muốn chia tài sản", "2.001406"},
 		{"ông tôi muốn viết giấy để lại nhà cho cháu, xã chứng thực được không", "2.001019"},
+		// two plots made one title; a plot measured larger than its title; farmland made
+		// residential ("đất thổ"); a dispute the ward could not reconcile (after the
+		// misses of the fitted sets; these phrasings are fresh)
+		{"nhà có 2 mảnh đất liền nhau, muốn gộp 2 mảnh làm một sổ", "1.012784"},
+		{"đo đạc lại thấy dư diện tích so với sổ đỏ, làm sao đưa vào sổ", "1.012781"},
+		{"xin lên đất thổ để làm nhà trên đất vườn", "1.013949"},
+		{"tranh chấp đất với nhà bên cạnh, ra xã hòa giải không thành, giờ làm sao", "1.013967"},
 	} {
 		res := ix.Search(c.query, 5)
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
