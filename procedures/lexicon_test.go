@@ -477,3 +477,15 @@ func TestChatShorthandNational(t *testing.T) {
 		}
 	}
 }
+
+// Grammar phrases typed without marks ("can gap", "de lam") read as the words they stand
+// for, not as content: the message without marks then weighs its need ("bản sao giấy khai
+// sinh") as the one with marks does.
+func TestPlainGrammarPhrases(t *testing.T) {
+	ix := builtinIndex(t)
+	marked := ix.analyse("xin bản sao giấy khai sinh, cần gấp để làm hồ sơ")
+	plain := ix.analyse("xin ban sao giay khai sinh, can gap de lam ho so")
+	if plain.nContent != marked.nContent {
+		t.Errorf("content words: %d without marks, %d with", plain.nContent, marked.nContent)
+	}
+}
