@@ -1,9 +1,12 @@
 package procedures
 
 import (
+	"cmp"
 	"crypto/sha256"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 )
 
 // The classifier is a multinomial logistic regression over the example matcher's features,
@@ -87,6 +90,7 @@ func (x *Examples) buildClassifier(vecs []map[string]float32) {
 		}
 	}
 	x.clf = c
+	x.buildClassSays()
 }
 
 // clfKey names x's shared examples, in order (those that label no procedure too: cheap,
@@ -243,6 +247,9 @@ type clfMatch struct {
 	best  string    // the most probable procedure's code
 	top   float64   // its probability
 	joins []string  // the procedures that join the ranker's hits (clfJoin, clfJoinK)
+	// byCode, when set, is each procedure's probability after unsaid moved some; it
+	// replaces probs.
+	byCode map[string]float64
 }
 
 // classify reads the message's example features qv.
@@ -290,6 +297,9 @@ func (x *Examples) classify(qv map[string]float32) clfMatch {
 
 // prob is code's probability (0 when it is no class).
 func (m *clfMatch) prob(code string) float64 {
+	if m.byCode != nil {
+		return m.byCode[code]
+	}
 	if m.probs == nil {
 		return 0
 	}
@@ -297,4 +307,95 @@ func (m *clfMatch) prob(code string) float64 {
 		return m.probs[c]
 	}
 	return 0
+}
+
+// clfUnsaidMin: classes less probable than this are not moved by unsaid (they weigh
+// nothing in the ranker, and the move costs a look at their siblings).
+const clfUnsaidMin = 1e-3
+
+// unsaid moves the probability of each procedure whose name carries a qualifier most of
+// its examples name ("có yếu tố nước ngoài": "ba bé người Pháp") and the message does not
+// to its sibling with the same action without it (withoutUnsaid), as the examples' vote
+// reads one such example (unsaidQualifier): the variant's other words ("giấy khai sinh
+// bỏ trống tên cha … muốn nhận con") are the plain act's too. best, top and joins follow.
+func (m *clfMatch) unsaid(ix *Index, mentioned qualSet) {
+	if m.probs == nil || len(m.x.classSays) == 0 {
+		return
+	}
+	var byCode map[string]float64
+	for c, p := range m.probs {
+		if p < clfUnsaidMin {
+			continue
+		}
+		code := m.x.protos.codes[c]
+		to := code
+		if says := m.x.classSays[code]; len(says) > 0 {
+			to = ix.withoutUnsaid(code, func(q int16) bool { return slices.Contains(says, q) }, mentioned)
+		}
+		if to == code && byCode == nil {
+			continue
+		}
+		if byCode == nil {
+			byCode = map[string]float64{}
+			for c2, p2 := range m.probs[:c] {
+				if p2 >= clfUnsaidMin {
+					byCode[m.x.protos.codes[c2]] += p2
+				}
+			}
+		}
+		byCode[to] += p
+	}
+	if byCode == nil {
+		return
+	}
+	m.byCode = byCode
+	codes := slices.SortedFunc(maps.Keys(byCode), func(a, b string) int {
+		if c := cmp.Compare(byCode[b], byCode[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	m.best, m.top, m.joins = codes[0], byCode[codes[0]], nil
+	for _, code := range codes {
+		if len(m.joins) == clfJoinK || byCode[code] < clfJoin {
+			break
+		}
+		m.joins = append(m.joins, code)
+	}
+}
+
+// buildClassSays sets x.classSays: for each procedure of the shared examples, the
+// qualifiers of its name that more than half of its examples name (Examples.said).
+func (x *Examples) buildClassSays() {
+	n := map[string]int{}
+	cnt := map[string]map[int16]int{}
+	for i, e := range x.exs {
+		if e.Account != "" || e.Code == "" {
+			continue
+		}
+		n[e.Code]++
+		if x.said[i] == nil {
+			continue
+		}
+		d, ok := x.ix.docOf[e.Code]
+		if !ok {
+			continue
+		}
+		for _, q := range x.ix.docs[d].quals {
+			if x.said[i].has(q) {
+				if cnt[e.Code] == nil {
+					cnt[e.Code] = map[int16]int{}
+				}
+				cnt[e.Code][q]++
+			}
+		}
+	}
+	x.classSays = map[string][]int16{}
+	for code, qs := range cnt {
+		for q, k := range qs {
+			if 2*k > n[code] {
+				x.classSays[code] = append(x.classSays[code], q)
+			}
+		}
+	}
 }

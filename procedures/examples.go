@@ -122,18 +122,19 @@ func SeedExamples() ([]Example, error) {
 // look alike — weighted by how rare they are among the examples. Immutable; safe for
 // concurrent use.
 type Examples struct {
-	ix       *Index
-	exs      []Example
-	feats    map[string]int32
-	idf      []float32
-	post     [][]exPosting    // feature → examples holding it
-	norm2    []float32        // squared length of each example's vector
-	accts    map[string]int32 // account → its number in postings ("" is 0)
-	unknownW float32          // weight of a query feature no example has
-	said     []qualSet        // the qualifiers each example mentions, when its procedure's name has some (unsaidQualifier)
-	protos   prototypes       // the centroid of each procedure's examples (prototypes.go)
-	clf      *classifier      // which procedure the shared examples' words tell (classifier.go)
-	pool     sync.Pool
+	ix        *Index
+	exs       []Example
+	feats     map[string]int32
+	idf       []float32
+	post      [][]exPosting      // feature → examples holding it
+	norm2     []float32          // squared length of each example's vector
+	accts     map[string]int32   // account → its number in postings ("" is 0)
+	unknownW  float32            // weight of a query feature no example has
+	said      []qualSet          // the qualifiers each example mentions, when its procedure's name has some (unsaidQualifier)
+	protos    prototypes         // the centroid of each procedure's examples (prototypes.go)
+	clf       *classifier        // which procedure the shared examples' words tell (classifier.go)
+	classSays map[string][]int16 // procedure → qualifiers of its name most of its examples name (buildClassSays)
+	pool      sync.Pool
 	// Stale lists the examples whose code is not in the catalogue (left out).
 	Stale []Example
 }
@@ -651,6 +652,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		st.best, second = vote(st.nb)
 		st.protos = x.x.protoScores(qv)
 		st.clf = x.x.classify(qv)
+		st.clf.unsaid(ix, a.mentioned)
 		protoCode := st.protos.best
 		// A shared example near the message may be about a sibling that does not fit the
 		// state the message names ("mất" near an example about the first issue), or about

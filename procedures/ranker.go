@@ -44,7 +44,7 @@ var rankFeatureNames = []string{
 	"example_top",     // the examples' vote labels it
 	"not_searched",    // the search did not find it (an example added it)
 	"name_words",      // words of its name / 20, capped at 1
-	"state_fit",       // the message names a state ("mất", "hết hạn"): +1 its action fits it, -1 a sibling's does and its does not
+	"state_fit",       // the message names a state ("mất", "hết hạn"): +1 its action fits it (0 when another sibling's action is typed), -1 a sibling's does and its does not
 	"proto_sim",       // similarity of the message to its procedure's prototype (prototypes.go)
 	"proto_top",       // its prototype is the most similar one
 	"proto_known",     // its procedure has a prototype (examples label it)
@@ -297,6 +297,9 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 				// The citizen typed its action: a state named beside it does not override
 				// it ("bán xe rồi thì thu hồi đăng ký xe"), as in preferFitting.
 				f[20] = 1
+			case slices.ContainsFunc(ix.families[di.family], func(o int32) bool { return ix.typedLead(o, a.literalActs) }):
+				// … nor does it speak for the siblings it fits: the transfer of ownership
+				// that "bán xe" fits is not what "thu hồi" asks.
 			case r < len(rule.fits):
 				f[20] = 1
 			case r > len(rule.fits):

@@ -532,13 +532,18 @@ func (ix *Index) saidQualifiers(e Example, a *analysed) qualSet {
 // ones the message names, the fewest others first; the example's own code when there
 // is none.
 func (ix *Index) unsaidQualifier(v exVote, mentioned qualSet) string {
-	d, ok := ix.docOf[v.code]
+	return ix.withoutUnsaid(v.code, v.said.has, mentioned)
+}
+
+// withoutUnsaid is unsaidQualifier for the qualifiers of code's name that says holds.
+func (ix *Index) withoutUnsaid(code string, says func(q int16) bool, mentioned qualSet) string {
+	d, ok := ix.docOf[code]
 	if !ok {
-		return v.code
+		return code
 	}
-	said := func(q int16) bool { return v.said.has(q) && !mentioned.has(q) }
+	said := func(q int16) bool { return says(q) && !mentioned.has(q) }
 	if !slices.ContainsFunc(ix.docs[d].quals, said) {
-		return v.code
+		return code
 	}
 	best, bestOthers := int32(-1), 0
 	for o := range ix.sameAction(d) {
@@ -552,7 +557,7 @@ func (ix *Index) unsaidQualifier(v exVote, mentioned qualSet) string {
 		}
 	}
 	if best < 0 {
-		return v.code
+		return code
 	}
 	return ix.docs[best].rec.Code
 }

@@ -423,3 +423,35 @@ func TestQualifierTyped(t *testing.T) {
 		}
 	}
 }
+
+// The classifier reads a variant's qualifier as the vote does (clfMatch.unsaid): the
+// foreign-element recognition's examples name the foreign father, and their other words
+// ("giấy khai sinh … để trống tên cha … muốn nhận con") are the plain recognition's too.
+// A message that names no foreigner gives their probability to the plain recognition.
+func TestClassifierUnsaidQualifier(t *testing.T) {
+	ix, x := nationalSeeded(t)
+	const q = "giấy khai sinh của bé để trống tên cha, nay ba bé muốn nhận con thì làm thủ tục gì"
+	a := ix.analyse(q)
+	qv := ix.features(&a)
+	raw := x.x.classify(qv)
+	moved := x.x.classify(qv)
+	moved.unsaid(ix, a.mentioned)
+	if raw.prob("2.000779") < 0.05 {
+		t.Skipf("the seeds no longer make the foreign-element recognition likely (%.3f)", raw.prob("2.000779"))
+	}
+	if moved.prob("2.000779") != 0 || moved.prob("1.001022") < raw.prob("1.001022")+raw.prob("2.000779")-1e-9 {
+		t.Errorf("foreign %.3f → %.3f, plain %.3f → %.3f: want the foreign one's moved to the plain one",
+			raw.prob("2.000779"), moved.prob("2.000779"), raw.prob("1.001022"), moved.prob("1.001022"))
+	}
+	if res := ix.SearchWith(q, 5, x); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.001022" {
+		t.Errorf("got %v, want 1.001022 (nhận cha, mẹ, con) first", hitCodes(res))
+	}
+	// Naming the foreigner keeps the variant's probability (other variants' may join it).
+	b := ix.analyse("chồng em người Pháp muốn nhận con, giấy khai sinh của bé để trống tên cha")
+	m := x.x.classify(ix.features(&b))
+	before := m.prob("2.000779")
+	m.unsaid(ix, b.mentioned)
+	if m.prob("2.000779") < before {
+		t.Errorf("a message naming the foreigner: foreign %.3f → %.3f", before, m.prob("2.000779"))
+	}
+}
