@@ -517,12 +517,12 @@ func (ix *Index) repair(t token) token {
 			}
 		}
 	}
-	if ix.vocab[f] > 0 || ix.known[f] || isDigits(f) {
+	if ix.knownWord(f) || isDigits(f) {
 		return t
 	}
 	if dec, ok := decodeTyping(f); ok {
 		df := canonSyllable(foldNormalized(dec))
-		if ix.vocab[df] > 0 || ix.known[df] {
+		if ix.knownWord(df) {
 			if !ix.hasMarked(dec) && !ix.knownExact[dec] {
 				// The marks decoded are no word we know ("ddoir" → "đỏi", the "oo" of
 				// "đổi" left out): keep the letters only, as if typed without marks.
@@ -573,18 +573,22 @@ func (ix *Index) repair(t token) token {
 // content word).
 func (ix *Index) undouble(toks []token) []token {
 	for i, t := range toks {
-		if ix.vocab[t.folded] > 0 || ix.known[t.folded] {
+		if ix.knownWord(t.folded) {
 			continue
 		}
 		if w, ok := dropDoubledEnd(t.exact); ok {
 			wf := canonSyllable(foldNormalized(w))
-			if ix.vocab[wf] > 0 || ix.known[wf] || ix.syn.stopByFold[wf] != "" {
+			if ix.knownWord(wf) || ix.syn.stopByFold[wf] != "" {
 				toks[i].exact, toks[i].folded = w, wf
 			}
 		}
 	}
 	return toks
 }
+
+// knownWord reports whether the folded word f is one the catalogue or the synonym tables
+// hold.
+func (ix *Index) knownWord(f string) bool { return ix.vocab[f] > 0 || ix.known[f] }
 
 // dropDoubledEnd returns w without its last letter when that letter is typed twice.
 func dropDoubledEnd(w string) (string, bool) {

@@ -90,7 +90,6 @@ func (x *Examples) buildClassifier(vecs []map[string]float32) {
 		}
 	}
 	x.clf = c
-	x.buildClassSays()
 }
 
 // clfKey names x's shared examples, in order (those that label no procedure too: cheap,
@@ -322,31 +321,30 @@ func (m *clfMatch) unsaid(ix *Index, mentioned qualSet) {
 	if m.probs == nil || len(m.x.classSays) == 0 {
 		return
 	}
-	var byCode map[string]float64
-	for c, p := range m.probs {
-		if p < clfUnsaidMin {
-			continue
-		}
+	// to is where class c's probability goes: its plain sibling, or itself.
+	to := func(c int) string {
 		code := m.x.protos.codes[c]
-		to := code
-		if says := m.x.classSays[code]; len(says) > 0 {
-			to = ix.withoutUnsaid(code, func(q int16) bool { return slices.Contains(says, q) }, mentioned)
+		says := m.x.classSays[code]
+		if len(says) == 0 {
+			return code
 		}
-		if to == code && byCode == nil {
-			continue
-		}
-		if byCode == nil {
-			byCode = map[string]float64{}
-			for c2, p2 := range m.probs[:c] {
-				if p2 >= clfUnsaidMin {
-					byCode[m.x.protos.codes[c2]] += p2
-				}
-			}
-		}
-		byCode[to] += p
+		return ix.withoutUnsaid(code, func(q int16) bool { return slices.Contains(says, q) }, mentioned)
 	}
-	if byCode == nil {
-		return
+	moves := false
+	for c, p := range m.probs {
+		if p >= clfUnsaidMin && to(c) != m.x.protos.codes[c] {
+			moves = true
+			break
+		}
+	}
+	if !moves {
+		return // the common case: no map
+	}
+	byCode := map[string]float64{}
+	for c, p := range m.probs {
+		if p >= clfUnsaidMin {
+			byCode[to(c)] += p
+		}
 	}
 	m.byCode = byCode
 	codes := slices.SortedFunc(maps.Keys(byCode), func(a, b string) int {

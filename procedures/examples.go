@@ -266,6 +266,7 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 	}
 	x.buildPrototypes(vecs)
 	x.buildClassifier(vecs)
+	x.buildClassSays()
 	x.pool.New = func() any { return &exScratch{dot: make([]float32, len(x.exs))} }
 	return x
 }

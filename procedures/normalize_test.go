@@ -287,13 +287,13 @@ func TestUndoubleKeepsMarks(t *testing.T) {
 	ix := builtinIndex(t)
 	toks := ix.undouble(tokenize(Normalize("bị mấtt ở đâuu ạ, xoong mm 100mm hhh")))
 	var got []string
-	for _, t := range toks {
-		got = append(got, t.exact)
+	for _, tok := range toks {
+		got = append(got, tok.exact)
 	}
 	if want := "bị mất ở đâu ạ xoong mm 100mm h"; strings.Join(got, " ") != want {
 		t.Errorf("undouble = %q, want %q", strings.Join(got, " "), want)
 	}
-	nat := func() *Index { return NewIndex(realCatalog(t), Options{}) }()
+	nat := NewIndex(realCatalog(t), Options{})
 	typo := nat.Search("giấy chứng nhận hkd bị mấtt, xin lại ở đâuu", 5)
 	plain := nat.Search("giấy chứng nhận hkd bị mất, xin lại ở đâu", 5)
 	if len(typo.Hits) == 0 || len(plain.Hits) == 0 || typo.Hits[0].Record.Code != plain.Hits[0].Record.Code {

@@ -297,7 +297,7 @@ func (ix *Index) rankFeatures(st *rankState) [][]float64 {
 				// The citizen typed its action: a state named beside it does not override
 				// it ("bán xe rồi thì thu hồi đăng ký xe"), as in preferFitting.
 				f[20] = 1
-			case slices.ContainsFunc(ix.families[di.family], func(o int32) bool { return ix.typedLead(o, a.literalActs) }):
+			case ix.familyTyped(d, a.literalActs):
 				// … nor does it speak for the siblings it fits: the transfer of ownership
 				// that "bán xe" fits is not what "thu hồi" asks.
 			case r < len(rule.fits):

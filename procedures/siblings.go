@@ -110,6 +110,13 @@ func (ix *Index) typedLead(d int32, typed []int) bool {
 	return slices.ContainsFunc(typed, func(a int) bool { return containsSeq(ix.docs[d].lead, ix.syn.actions[a]) })
 }
 
+// familyTyped reports whether the citizen typed the leading action of a record of d's
+// family (d itself included); false when d has no family.
+func (ix *Index) familyTyped(d int32, typed []int) bool {
+	f := ix.docs[d].family
+	return f >= 0 && slices.ContainsFunc(ix.families[f], func(o int32) bool { return ix.typedLead(o, typed) })
+}
+
 // familyLeads are the words a name may start with before its object besides the actions
 // of synonyms.yaml: the plain issue and registration verbs.
 var familyLeads = [][]string{{"dang", "ky"}, {"cap"}, {"doi"}, {"lam"}}

@@ -431,6 +431,9 @@ func TestQualifierTyped(t *testing.T) {
 func TestClassifierUnsaidQualifier(t *testing.T) {
 	ix, x := nationalSeeded(t)
 	const q = "giấy khai sinh của bé để trống tên cha, nay ba bé muốn nhận con thì làm thủ tục gì"
+	if res := ix.SearchWith(q, 5, x); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.001022" {
+		t.Errorf("got %v, want 1.001022 (nhận cha, mẹ, con) first", hitCodes(res))
+	}
 	a := ix.analyse(q)
 	qv := ix.features(&a)
 	raw := x.x.classify(qv)
@@ -442,9 +445,6 @@ func TestClassifierUnsaidQualifier(t *testing.T) {
 	if moved.prob("2.000779") != 0 || moved.prob("1.001022") < raw.prob("1.001022")+raw.prob("2.000779")-1e-9 {
 		t.Errorf("foreign %.3f → %.3f, plain %.3f → %.3f: want the foreign one's moved to the plain one",
 			raw.prob("2.000779"), moved.prob("2.000779"), raw.prob("1.001022"), moved.prob("1.001022"))
-	}
-	if res := ix.SearchWith(q, 5, x); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.001022" {
-		t.Errorf("got %v, want 1.001022 (nhận cha, mẹ, con) first", hitCodes(res))
 	}
 	// Naming the foreigner keeps the variant's probability (other variants' may join it).
 	b := ix.analyse("chồng em người Pháp muốn nhận con, giấy khai sinh của bé để trống tên cha")

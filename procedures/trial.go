@@ -61,6 +61,16 @@ type TrialResult struct {
 	UntaughtAfter  int `json:"untaught_after"`
 }
 
+// Add adds o's counts to t's (a total over several sets).
+func (t *TrialResult) Add(o TrialResult) {
+	t.Taught += o.Taught
+	t.TaughtBefore += o.TaughtBefore
+	t.TaughtAfter += o.TaughtAfter
+	t.Untaught += o.Untaught
+	t.UntaughtBefore += o.UntaughtBefore
+	t.UntaughtAfter += o.UntaughtAfter
+}
+
 // RunTrial runs the trial over shared examples x with ranker r (nil: the search's order).
 func (ix *Index) RunTrial(tr LearningTrial, x *Examples, r *RankerModel) TrialResult {
 	after := x.With(tr.Teach...)

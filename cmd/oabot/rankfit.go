@@ -88,12 +88,7 @@ func procRankFit(args []string, stdout, stderr io.Writer) error {
 		var t procedures.RankerCVRow
 		var tt procedures.TrialResult
 		for _, r := range rows {
-			tt.Taught += r.Trial.Taught
-			tt.TaughtBefore += r.Trial.TaughtBefore
-			tt.TaughtAfter += r.Trial.TaughtAfter
-			tt.Untaught += r.Trial.Untaught
-			tt.UntaughtBefore += r.Trial.UntaughtBefore
-			tt.UntaughtAfter += r.Trial.UntaughtAfter
+			tt.Add(*r.Trial)
 			t.InScope += r.InScope
 			t.Base1 += r.Base1
 			t.Base5 += r.Base5
