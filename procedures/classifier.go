@@ -1,12 +1,9 @@
 package procedures
 
 import (
-	"cmp"
 	"crypto/sha256"
-	"maps"
 	"math"
 	"slices"
-	"strings"
 )
 
 // The classifier is a multinomial logistic regression over the example matcher's features,
@@ -129,7 +126,13 @@ func (x *Examples) trainClassifier(vecs []map[string]float32) *clfModel {
 		if !ok {
 			continue
 		}
-		ids, ws := x.weighted(v)
+		ids := make([]int32, 0, len(v))
+		for f := range v {
+			if id, ok := x.feats[f]; ok {
+				ids = append(ids, id)
+			}
+		}
+		ids, ws := x.weighted(ids)
 		if len(ids) > 0 {
 			train = append(train, sample{ids, ws, int(y)})
 		}
@@ -190,18 +193,14 @@ func (x *Examples) trainClassifier(vecs []map[string]float32) *clfModel {
 	return m
 }
 
-// weighted is v's features weighted by idf and scaled to unit length (ids ascending).
-// Unlike the prototypes, it does not apply v's own weights (context words .3, expansion
-// words .5): the shipped model and ranker were fitted so; applying them is untried.
-// Features no shared example has are left out: the classifier knows only those, and an
-// officer's own words must not move what it says to other accounts.
-func (x *Examples) weighted(v map[string]float32) ([]int32, []float32) {
-	ids := make([]int32, 0, len(v))
-	for f := range v {
-		if id, ok := x.feats[f]; ok && len(sharedPostings(x.post[id])) > 0 {
-			ids = append(ids, id)
-		}
-	}
+// weighted is the features ids (any order; -1 for one no example has) weighted by idf
+// and scaled to unit length (ids ascending). Unlike the prototypes, it does not apply the
+// message's own weights (context words .3, expansion words .5): the shipped model and
+// ranker were fitted so; applying them is untried. Features no shared example has are
+// left out: the classifier knows only those, and an officer's own words must not move
+// what it says to other accounts. ids is reused.
+func (x *Examples) weighted(ids []int32) ([]int32, []float32) {
+	ids = slices.DeleteFunc(ids, func(id int32) bool { return id < 0 || len(sharedPostings(x.post[id])) == 0 })
 	slices.Sort(ids)
 	ws := make([]float32, len(ids))
 	var n2 float32
@@ -252,12 +251,16 @@ type clfMatch struct {
 }
 
 // classify reads the message's example features qv.
-func (x *Examples) classify(qv map[string]float32) clfMatch {
+func (x *Examples) classify(qv []qfeat) clfMatch {
 	m := clfMatch{x: x}
 	if x.Len() == 0 || x.clf == nil {
 		return m
 	}
-	ids, ws := x.weighted(qv)
+	ids := make([]int32, len(qv))
+	for i, q := range qv {
+		ids[i] = q.id
+	}
+	ids, ws := x.weighted(ids)
 	if len(ids) == 0 {
 		return m
 	}
@@ -347,18 +350,27 @@ func (m *clfMatch) unsaid(ix *Index, mentioned qualSet) {
 		}
 	}
 	m.byCode = byCode
-	codes := slices.SortedFunc(maps.Keys(byCode), func(a, b string) int {
-		if c := cmp.Compare(byCode[b], byCode[a]); c != 0 {
-			return c
+	// The most probable code first, ties to the smaller code (ahead); the joins as
+	// classify picks them. A pass over the few codes for each (sorting them took most of
+	// this function).
+	ahead := func(a, b string) bool { return byCode[a] > byCode[b] || byCode[a] == byCode[b] && a < b }
+	first := func(skip []string) string {
+		out := ""
+		for code := range byCode {
+			if (out == "" || ahead(code, out)) && !slices.Contains(skip, code) {
+				out = code
+			}
 		}
-		return strings.Compare(a, b)
-	})
-	m.best, m.top, m.joins = codes[0], byCode[codes[0]], nil
-	for _, code := range codes {
-		if len(m.joins) == clfJoinK || byCode[code] < clfJoin {
+		return out
+	}
+	m.best = first(nil)
+	m.top, m.joins = byCode[m.best], nil
+	for len(m.joins) < clfJoinK {
+		next := first(m.joins)
+		if next == "" || byCode[next] < clfJoin {
 			break
 		}
-		m.joins = append(m.joins, code)
+		m.joins = append(m.joins, next)
 	}
 }
 

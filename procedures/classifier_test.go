@@ -18,7 +18,7 @@ func TestClassifier(t *testing.T) {
 	x := ix.NewExamples(shared)
 	read := func(x *Examples, q string) clfMatch {
 		an := ix.analyse(q)
-		return x.classify(ix.features(&an))
+		return x.classify(x.vector(ix.features(&an)))
 	}
 	m := read(x, "ông nội qua đời, cần làm giấy gì")
 	if m.best != "1.000656" || m.top <= 0.5 {
@@ -30,7 +30,7 @@ func TestClassifier(t *testing.T) {
 	if m.prob("") != 0 || m.prob("@office_hours") != 0 {
 		t.Error("out-of-scope and intent examples make no class")
 	}
-	if m := x.classify(map[string]float32{"khongcotu": 1}); m.best != "" || m.probs != nil {
+	if m := x.classify(x.vector(map[string]float32{"khongcotu": 1})); m.best != "" || m.probs != nil {
 		t.Errorf("a message sharing no word with the examples: best %q", m.best)
 	}
 
@@ -77,7 +77,7 @@ func TestClassifierBeatsPrototypes(t *testing.T) {
 			}
 			n++
 			an := ix.analyse(q.Query)
-			qv := ix.features(&an)
+			qv := x.vector(ix.features(&an))
 			if m := x.classify(qv); slices.Contains(q.Expect, m.best) {
 				clf++
 			}

@@ -358,11 +358,11 @@ func (a AccountExamples) nearest(an *analysed, k int) []Neighbour {
 	if a.x.Len() == 0 || k <= 0 {
 		return nil
 	}
-	return a.nearestTo(a.x.ix.features(an), k)
+	return a.nearestTo(a.x.vector(a.x.ix.features(an)), k)
 }
 
 // nearestTo is nearest for the message's features qv.
-func (a AccountExamples) nearestTo(qv map[string]float32, k int) []Neighbour {
+func (a AccountExamples) nearestTo(qv []qfeat, k int) []Neighbour {
 	x := a.x
 	if len(qv) == 0 {
 		return nil
@@ -376,13 +376,10 @@ func (a AccountExamples) nearestTo(qv map[string]float32, k int) []Neighbour {
 		x.pool.Put(s)
 	}()
 	var qn2 float32
-	// In a fixed order: float32 sums in map order differ in the last digits from run to
-	// run, and so would ties between examples.
-	for _, f := range slices.Sorted(maps.Keys(qv)) {
-		tf := qv[f]
-		id, ok := x.feats[f]
+	for _, q := range qv { // in a fixed order (vector)
+		f, tf, id := q.f, q.tf, q.id
 		var shared, own []exPosting
-		if ok {
+		if id >= 0 {
 			shared, own = a.postings(x.post[id])
 		}
 		if len(shared)+len(own) == 0 {
@@ -499,6 +496,30 @@ func (ix *Index) features(a *analysed) map[string]float32 {
 		}
 	}
 	return v
+}
+
+// qfeat is one feature of a message's vector: its weight tf and its id among the
+// examples' features (-1 when no example has it).
+type qfeat struct {
+	f  string
+	tf float32
+	id int32
+}
+
+// vector turns the features v into a vector over x's features, ordered by feature: float32
+// sums taken in map order would differ in their last digits from run to run, and so would
+// ties. Made once per message, it serves the neighbours, the prototypes and the classifier.
+func (x *Examples) vector(v map[string]float32) []qfeat {
+	qv := make([]qfeat, 0, len(v))
+	for f, tf := range v {
+		id, ok := x.feats[f]
+		if !ok {
+			id = -1
+		}
+		qv = append(qv, qfeat{f: f, tf: tf, id: id})
+	}
+	slices.SortFunc(qv, func(a, b qfeat) int { return strings.Compare(a.f, b.f) })
+	return qv
 }
 
 // Thresholds of SearchWith (measured on the unsealed labelled sets).
@@ -647,7 +668,7 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 	st.res = st.search
 	st.searchOne = st.res.Confidence == ConfidenceOne
 	if x.Len() > 0 {
-		qv := ix.features(a)
+		qv := x.x.vector(ix.features(a))
 		st.nb = x.nearestTo(qv, exNeighbours)
 		var second exVote
 		st.best, second = vote(st.nb)

@@ -181,19 +181,19 @@ func (m *protoMatch) has(code string) bool {
 // protoScores compares the message's example features qv with every prototype (cosine).
 // Words no shared example has do not count: the score says which procedure the known words point
 // to, not how much of the message they cover (the search's coverage says that).
-func (x *Examples) protoScores(qv map[string]float32) protoMatch {
+func (x *Examples) protoScores(qv []qfeat) protoMatch {
 	m := protoMatch{x: x}
 	if x.Len() == 0 || len(x.protos.codes) == 0 {
 		return m
 	}
 	sims := make([]float32, len(x.protos.codes))
 	var qn2 float32
-	for _, f := range slices.Sorted(maps.Keys(qv)) { // a fixed order: float sums
-		id, ok := x.feats[f]
-		if !ok || len(sharedPostings(x.post[id])) == 0 {
+	for _, q := range qv { // in a fixed order (vector): float sums
+		id := q.id
+		if id < 0 || len(sharedPostings(x.post[id])) == 0 {
 			continue // no shared example has it (prototypes are made of those alone)
 		}
-		wq := qv[f] * x.idf[id]
+		wq := q.tf * x.idf[id]
 		qn2 += wq * wq
 		for _, p := range x.protos.post[id] {
 			sims[p.proto] += wq * p.w

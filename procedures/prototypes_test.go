@@ -9,14 +9,14 @@ func TestPrototypePoolsPhrasings(t *testing.T) {
 	x := ix.NewExamples(deathAndBirthExamples())
 	q := "ông nội qua đời, xin giấy báo tử"
 	an := ix.analyse(q)
-	m := x.protoScores(ix.features(&an))
+	m := x.protoScores(x.vector(ix.features(&an)))
 	if m.best != "1.000656" || m.lead <= 0 {
 		t.Fatalf("best prototype %q (lead %.2f), want the death registration 1.000656", m.best, m.lead)
 	}
 	if !m.has("1.001193") || m.has("") || m.has("@office_hours") {
 		t.Error("out-of-scope and intent examples make no prototype; procedure examples do")
 	}
-	if m := x.protoScores(map[string]float32{"khongcotu": 1}); m.best != "" || m.sim("1.000656") != 0 {
+	if m := x.protoScores(x.vector(map[string]float32{"khongcotu": 1})); m.best != "" || m.sim("1.000656") != 0 {
 		t.Errorf("a message sharing no word with the examples: best %q", m.best)
 	}
 }
@@ -31,7 +31,7 @@ func TestPrototypesAreShared(t *testing.T) {
 		{ID: "w", Account: "ward", Query: "xin giấy xác nhận độc thân để cưới", Code: "1.004873"},
 	})
 	q := ix.analyse("giấy độc thân để cưới vợ")
-	m := xs.protoScores(ix.features(&q))
+	m := xs.protoScores(xs.vector(ix.features(&q)))
 	if m.has("1.004873") || m.sim("1.004873") != 0 || !m.has("1.001193") {
 		t.Errorf("prototypes: own example's code %v, shared example's code %v; want false, true", m.has("1.004873"), m.has("1.001193"))
 	}

@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -387,7 +386,7 @@ func (ix *Index) rank(a *analysed, cands []cand) []int {
 	for i := range cands {
 		ix.rankCand(&cands[i], a, &rq)
 	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
+	slices.SortFunc(cands, cand.compare)
 	return rq.acts
 }
 
@@ -449,6 +448,7 @@ func phraseFactor(l int, start bool) float64 {
 
 // nameGroup is the candidates of one procedure name across levels, best first.
 type nameGroup struct {
+	id      int32 // docInfo.group
 	best    float64
 	members []cand
 }
@@ -459,16 +459,8 @@ type nameGroup struct {
 // record names every content word of the query; reps[i] is the candidate hit i answers
 // with.
 func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool, reps []cand) {
-	order, groups := ix.groupByName(cands)
-	for _, g := range order {
-		if len(hits) == limit {
-			break
-		}
-		gr := groups[g]
-		if gr.best < minRelativeScore*cands[0].score {
-			break
-		}
-		rep := ix.groupRep(gr)
+	for _, gr := range ix.groupByName(cands, limit) {
+		rep := ix.groupRep(&gr)
 		hit := Hit{Record: ix.docs[rep.doc].rec, Score: round3(gr.best)}
 		for _, m := range gr.members {
 			if m.doc != rep.doc {
@@ -482,19 +474,28 @@ func (ix *Index) groupHits(cands []cand, limit int) (hits []Hit, full []bool, re
 	return hits, full, reps
 }
 
-// groupByName groups ranked candidates by name; order lists the groups by their best
-// member.
-func (ix *Index) groupByName(cands []cand) (order []int32, groups map[int32]*nameGroup) {
-	groups = map[int32]*nameGroup{}
+// groupByName groups ranked candidates by name, in the order the groups first appear
+// (their best member): the first limit groups whose best is not noise (below
+// minRelativeScore of the best candidate). A candidate of a later group is not kept, so a
+// search ranking 90 candidates builds a handful of groups, found by a scan of those few
+// rather than a map.
+func (ix *Index) groupByName(cands []cand, limit int) []nameGroup {
+	var groups []nameGroup
+	closed := false // a group was left out: every later one is too
 	for _, c := range cands {
 		g := ix.docs[c.doc].group
-		if groups[g] == nil {
-			groups[g] = &nameGroup{best: c.score}
-			order = append(order, g)
+		i := slices.IndexFunc(groups, func(gr nameGroup) bool { return gr.id == g })
+		if i < 0 {
+			if closed || len(groups) == limit || c.score < minRelativeScore*cands[0].score {
+				closed = true
+				continue
+			}
+			groups = append(groups, nameGroup{id: g, best: c.score})
+			i = len(groups) - 1
 		}
-		groups[g].members = append(groups[g].members, c)
+		groups[i].members = append(groups[i].members, c)
 	}
-	return order, groups
+	return groups
 }
 
 // groupRep is the record a group answers with: the most local level among members
@@ -715,6 +716,17 @@ func (c cand) better(o cand) bool {
 		return c.score > o.score
 	}
 	return c.code < o.code
+}
+
+// compare orders candidates best first (better), for slices.SortFunc.
+func (c cand) compare(o cand) int {
+	switch {
+	case c.better(o):
+		return -1
+	case o.better(c):
+		return 1
+	}
+	return 0
 }
 
 // candHeap is a min-heap of candidates (the worst on top) for top-k selection.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"iter"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -442,7 +441,7 @@ func (ix *Index) preferFitting(cands []cand, st int, typed []int) {
 		}
 	}
 	if swapped {
-		sort.Slice(cands, func(i, j int) bool { return cands[i].better(cands[j]) })
+		slices.SortFunc(cands, cand.compare)
 	}
 }
 

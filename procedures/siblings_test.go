@@ -358,7 +358,7 @@ func TestUnsaidQualifier(t *testing.T) {
 		{own.For("ward"), "thủ tục nhận cha mẹ con mất bao lâu", "2.000779"},
 	} {
 		a := ix.analyse(c.query)
-		nb := c.x.nearestTo(ix.features(&a), exNeighbours)
+		nb := c.x.nearestTo(c.x.x.vector(ix.features(&a)), exNeighbours)
 		if len(nb) == 0 || nb[0].Example.Code != "2.000779" {
 			t.Fatalf("%q: the foreign-element example is not the nearest: %+v", c.query, nb)
 		}
@@ -435,7 +435,7 @@ func TestClassifierUnsaidQualifier(t *testing.T) {
 		t.Errorf("got %v, want 1.001022 (nhận cha, mẹ, con) first", hitCodes(res))
 	}
 	a := ix.analyse(q)
-	qv := ix.features(&a)
+	qv := x.x.vector(ix.features(&a))
 	raw := x.x.classify(qv)
 	moved := x.x.classify(qv)
 	moved.unsaid(ix, a.mentioned)
@@ -448,7 +448,7 @@ func TestClassifierUnsaidQualifier(t *testing.T) {
 	}
 	// Naming the foreigner keeps the variant's probability (other variants' may join it).
 	b := ix.analyse("chồng em người Pháp muốn nhận con, giấy khai sinh của bé để trống tên cha")
-	m := x.x.classify(ix.features(&b))
+	m := x.x.classify(x.x.vector(ix.features(&b)))
 	before := m.prob("2.000779")
 	m.unsaid(ix, b.mentioned)
 	if m.prob("2.000779") < before {
