@@ -132,10 +132,17 @@ type Index struct {
 
 // scratch is per-query working memory, reused through a sync.Pool.
 type scratch struct {
-	score   []float32
-	mask    []uint64
-	name    []uint64
+	acc     []docAcc // by document
 	touched []int32
+}
+
+// docAcc is what a query's terms add up for one document: its score, the query's word
+// groups it matched (mask) and those it matched in its name or aliases (name, with
+// bigramBit). Side by side, a posting reads and writes one cache line, not three.
+type docAcc struct {
+	score float32
+	mask  uint64
+	name  uint64
 }
 
 // NewIndex builds the search index of c in three passes over the records: terms and the
@@ -167,7 +174,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	ix.collectKnown()
 	ix.buildDeletes()
 	ix.pool.New = func() any {
-		return &scratch{score: make([]float32, n), mask: make([]uint64, n), name: make([]uint64, n)}
+		return &scratch{acc: make([]docAcc, n)}
 	}
 	return ix
 }

@@ -131,7 +131,7 @@ const (
 	longMinCoverage = 0.2
 )
 
-// bigramBit marks, in scratch.name, documents whose name/aliases matched a query bigram.
+// bigramBit marks, in docAcc.name, documents whose name/aliases matched a query bigram.
 const bigramBit = uint64(1) << 63
 
 // Search finds the procedures a citizen message asks about. limit ≤ 0 means 5.
@@ -254,8 +254,8 @@ func (ix *Index) candidates(a *analysed, mentioned qualSet, k int) []cand {
 		if !ok || len(h) == k && sc < h[0].score {
 			continue // cannot enter: its record (code, for ties) is not even read
 		}
-		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.name[d]&bigramBit != 0,
-			nameFull: s.name[d]&a.content == a.content}
+		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.acc[d].name&bigramBit != 0,
+			nameFull: s.acc[d].name&a.content == a.content}
 		h.keep(c, k)
 	}
 	return h
@@ -281,14 +281,15 @@ func (ix *Index) gather(s *scratch, a *analysed) {
 // aliases match no content word: matches only in the field or the results are
 // incidental.
 func (ix *Index) scoreCand(s *scratch, a *analysed, mentioned qualSet, d int32) (sc, cov float64, ok bool) {
-	if s.name[d]&a.content == 0 {
+	acc := &s.acc[d]
+	if acc.name&a.content == 0 {
 		return 0, 0, false
 	}
 	di := &ix.docs[d]
-	cov = a.coverage(s.mask[d])
+	cov = a.coverage(acc.mask)
 	// The score falls with the share of the query covered (cov^1.5: cov² punished a
 	// query with one unmatched word too hard).
-	sc = float64(s.score[d]) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[di.levelRank]
+	sc = float64(acc.score) * (0.2 + 0.8*cov*math.Sqrt(cov)) * levelPrior[di.levelRank]
 	sc *= ageFactor(a.age, di)
 	if di.citizen {
 		sc *= citizenBonus
@@ -601,18 +602,19 @@ func (ix *Index) coreCovered(a *analysed, c cand) bool {
 // documents some earlier term already matched.
 func (ix *Index) accumulate(s *scratch, t qterm, onlyKnown bool) {
 	for _, p := range ix.postings[t.id] {
-		if s.score[p.doc] == 0 && s.mask[p.doc] == 0 {
+		acc := &s.acc[p.doc]
+		if acc.score == 0 && acc.mask == 0 {
 			if onlyKnown {
 				continue
 			}
 			s.touched = append(s.touched, p.doc)
 		}
-		s.score[p.doc] += t.weight * p.w
-		s.mask[p.doc] |= t.groups
+		acc.score += t.weight * p.w
+		acc.mask |= t.groups
 		if p.inName {
-			s.name[p.doc] |= t.groups
+			acc.name |= t.groups
 			if t.bigram {
-				s.name[p.doc] |= bigramBit
+				acc.name |= bigramBit
 			}
 		}
 	}
@@ -624,7 +626,7 @@ func round3(f float64) float64 {
 
 func (ix *Index) release(s *scratch) {
 	for _, d := range s.touched {
-		s.score[d], s.mask[d], s.name[d] = 0, 0, 0
+		s.acc[d] = docAcc{}
 	}
 	s.touched = s.touched[:0]
 	ix.pool.Put(s)
