@@ -289,6 +289,7 @@ type Neighbour struct {
 	Example Example
 	Score   float64
 	said    qualSet // the qualifiers the example mentions (Examples.said)
+	covers  float64 // the share of the message the example covers (cq in nearestTo)
 }
 
 type exScratch struct {
@@ -429,7 +430,7 @@ func (a AccountExamples) nearestTo(qv []qfeat, k int) []Neighbour {
 		if j == k {
 			continue
 		}
-		out, idx = slices.Insert(out, j, Neighbour{Example: x.exs[i], Score: sc, said: x.said[i]}), slices.Insert(idx, j, i)
+		out, idx = slices.Insert(out, j, Neighbour{Example: x.exs[i], Score: sc, said: x.said[i], covers: cq}), slices.Insert(idx, j, i)
 		if len(out) > k {
 			out, idx = out[:k], idx[:k]
 		}
@@ -535,19 +536,23 @@ const (
 	exOverride = 0.8
 	// exVerbatim: an example this close is the message itself (verbatim).
 	exVerbatim = 0.95
+	// exNotOursCovers: the share of the message a "not ours" example must cover to refuse
+	// a list the search found.
+	exNotOursCovers = 0.5
 )
 
 // exVote is the best neighbour of one code.
 type exVote struct {
-	code  string
-	score float64
-	ex    Example
-	said  qualSet // the qualifiers the example mentions
+	code   string
+	score  float64
+	ex     Example
+	said   qualSet // the qualifiers the example mentions
+	covers float64 // the share of the message the example covers
 }
 
 // vote is the neighbour's example as a vote for its code.
 func (n Neighbour) vote() exVote {
-	return exVote{code: n.Example.Code, score: n.Score, ex: n.Example, said: n.said}
+	return exVote{code: n.Example.Code, score: n.Score, ex: n.Example, said: n.said, covers: n.covers}
 }
 
 // vote ranks the codes of the neighbours by their closest example.
@@ -752,8 +757,13 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 	if in, ok := best.ex.Intent(); ok || best.code == "" {
 		// "Not ours" obeys searchStands as a procedure's example does: a message sharing a
 		// place or a person with an out-of-scope example ("trường mầm non") may still ask
-		// for a procedure the search found whole. An intent answers when strong.
-		if strong && (ok || !searchStands) {
+		// for a procedure the search found whole. Nor does it refuse a list the search
+		// found when it covers less than half of the message: a short question
+		// ("ai là chủ tịch phường") inside a story that asks for something else ("hòa giải
+		// không thành … nộp đơn lên chủ tịch phường giải quyết"). An intent answers when
+		// strong.
+		notOurs := !searchStands && (res.Abstain || len(res.Hits) == 0 || best.covers >= exNotOursCovers)
+		if strong && (ok || notOurs) {
 			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID}
 		}
 		return res

@@ -235,14 +235,16 @@ func TestCandidatesEvenWhenAbstaining(t *testing.T) {
 }
 
 // "Not ours" overrules a search sure of a procedure only when very close (exOverride), as
-// a procedure's example does; a search not sure of it yields to a strong one.
+// a procedure's example does; a search not sure of it yields to a strong one that covers
+// at least half of the message (exNotOursCovers).
 func TestNotOursYieldsToASureSearch(t *testing.T) {
 	ix := builtinIndex(t)
 	r, _ := ix.cat.ByCode("1.010041")
 	sure := Result{Hits: []Hit{{Record: r, Score: 100}}, Confidence: ConfidenceOne}
 	unsure := Result{Hits: []Hit{{Record: r, Score: 10}}, Confidence: ConfidenceFew}
-	notOurs := func(score float64) exVote {
-		return exVote{code: "", score: score, ex: Example{ID: "kindergarten", Query: "trường mầm non còn nhận trẻ không"}}
+	none := Result{Abstain: true}
+	notOurs := func(score, covers float64) exVote {
+		return exVote{code: "", score: score, covers: covers, ex: Example{ID: "kindergarten", Query: "trường mầm non còn nhận trẻ không"}}
 	}
 	for _, c := range []struct {
 		name    string
@@ -250,15 +252,32 @@ func TestNotOursYieldsToASureSearch(t *testing.T) {
 		vote    exVote
 		abstain bool
 	}{
-		{"sure search, strong not-ours", sure, notOurs(exStrong + 0.1), false},
-		{"sure search, very close not-ours", sure, notOurs(exOverride + 0.05), true},
-		{"unsure search, strong not-ours", unsure, notOurs(exStrong + 0.1), true},
-		{"sure search, weak not-ours", sure, notOurs(exWeak + 0.05), false},
+		{"sure search, strong not-ours", sure, notOurs(exStrong+0.1, 1), false},
+		{"sure search, very close not-ours", sure, notOurs(exOverride+0.05, 1), true},
+		{"unsure search, strong not-ours", unsure, notOurs(exStrong+0.1, 0.8), true},
+		{"unsure search, strong not-ours covering little of a story", unsure, notOurs(exStrong+0.1, 0.4), false},
+		{"nothing found, strong not-ours covering little", none, notOurs(exStrong+0.1, 0.4), true},
+		{"sure search, weak not-ours", sure, notOurs(exWeak+0.05, 1), false},
 	} {
 		got := ix.applyExamples(c.res, c.vote, exVote{}, 5)
 		if got.Abstain != c.abstain {
 			t.Errorf("%s: abstain = %v, want %v (%+v)", c.name, got.Abstain, c.abstain, got)
 		}
+	}
+}
+
+// A short "not ours" question inside a story does not refuse what the story asks, and it
+// still refuses itself.
+func TestNotOursInsideAStory(t *testing.T) {
+	ix := NewIndex(realCatalog(t), Options{})
+	seed, _ := SeedExamples()
+	x := ix.NewExamples(seed).For("")
+	story := "hòa giải đất với hàng xóm không thành, giờ nộp đơn lên chủ tịch phường giải quyết được không"
+	if got := ix.SearchWith(story, 5, x); got.Abstain || !slices.Contains(hitCodes(got), "1.013967") {
+		t.Errorf("%q: abstain %v, hits %v; want the land dispute settled by the chairman (1.013967) listed", story, got.Abstain, hitCodes(got))
+	}
+	if got := ix.SearchWith("ai là chủ tịch phường vậy ạ", 5, x); !got.Abstain {
+		t.Errorf("who the chairman is: hits %v, want a refusal", hitCodes(got))
 	}
 }
 
