@@ -191,7 +191,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 // they are and never "repaired" into catalogue words ("bình dương" is no typo of
 // "sinh …"). narr marks the narration of a long message (need.go), or is nil.
 func (ix *Index) queryTokens(query string, need bool) (toks []token, ctx, narr []bool) {
-	toks = ix.syn.diedSense(ix.syn.respell(ix.undouble(tokenize(Normalize(query)))))
+	toks = ix.syn.diedSense(ix.syn.respell(ix.undouble(tokenize(Normalize(breakLines(query))))))
 	if need {
 		narr = ix.narration(toks)
 	}

@@ -1,6 +1,7 @@
 package procedures
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -123,5 +124,40 @@ func TestCapWordsDropsNarrationFirst(t *testing.T) {
 	// Without narration marks the message is cut at its end, as before.
 	if kept, _ := capWords(toks, nil); kept[len(kept)-1].exact == "ạ" {
 		t.Error("a message without narration kept its end")
+	}
+}
+
+// A line break ends a sentence unless punctuation already ends it.
+func TestBreakLines(t *testing.T) {
+	for in, want := range map[string]string{
+		"không xuống dòng":          "không xuống dòng",
+		"bà em mất\nlàm giấy ở đâu": "bà em mất. làm giấy ở đâu",
+		"hỏi chút ạ?\ncần gì":       "hỏi chút ạ? cần gì",
+		"xe cũ,\r\nsang tên":        "xe cũ,  sang tên",
+		"\nđầu dòng\n\ncuối\n":      " đầu dòng.  cuối. ",
+		"a\u2028b":                  "a. b",
+	} {
+		if got := breakLines(in); got != want {
+			t.Errorf("breakLines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A message written as lines, as on a phone, is read as the same message with a full stop
+// at the end of each line: its clauses, narration and need are found alike.
+func TestLinesReadAsSentences(t *testing.T) {
+	ix := NewIndex(realCatalog(t), Options{})
+	seed, _ := SeedExamples()
+	x := ix.NewExamples(seed).For("")
+	for _, lines := range []string{
+		"em chào anh chị\nem mới mua xe máy cũ của người quen\nxe vẫn đứng tên chủ cũ\nem muốn sang tên thì làm sao ạ",
+		"Chào anh chị\nBà nội em mất hôm qua ở nhà\nGiờ nhà em phải làm giấy báo tử ở đâu ạ",
+		"dạ cho em hỏi\ncon em 14 tuổi\nlàm căn cước cho cháu cần mang gì\nem cảm ơn",
+	} {
+		stops := strings.ReplaceAll(lines, "\n", ". ")
+		got, want := ix.SearchWith(lines, 5, x), ix.SearchWith(stops, 5, x)
+		if !slices.Equal(hitCodes(got), hitCodes(want)) || got.Confidence != want.Confidence || got.Abstain != want.Abstain {
+			t.Errorf("%q: %v %s, want %v %s as with full stops", lines, hitCodes(got), got.Confidence, hitCodes(want), want.Confidence)
+		}
 	}
 }

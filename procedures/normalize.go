@@ -306,6 +306,35 @@ const (
 	endQuestion       // ?
 )
 
+// breakLines ends a clause at each line break no punctuation ends: on a phone, a message
+// is often written as lines ("bà nội em mất hôm qua⏎giờ làm giấy báo tử ở đâu"), and
+// Normalize folds a line break into a space, which would make the lines one clause.
+func breakLines(s string) string {
+	if !strings.ContainsAny(s, "\n\r\u2028\u2029") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	ended := true // at the start, or after punctuation
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			if !ended {
+				b.WriteByte('.')
+				ended = true
+			}
+			b.WriteByte(' ')
+			continue
+		case punctEnd(r) != endNone:
+			ended = true
+		case !unicode.IsSpace(r):
+			ended = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // punctEnd classifies a character between words.
 func punctEnd(r rune) uint8 {
 	switch r {
