@@ -149,6 +149,32 @@ func connect(t testing.TB, url string) *redis.Client {
 	return nil
 }
 
+// Forget deletes the keys under prefix on the server at url when the test ends, for code
+// that opens its own client on a prefix the test chose (a whole service). Call it before
+// starting that code: cleanups run last first, so the keys go after the code stopped. A
+// server the test left stopped or frozen keeps them, and so do Sentinel and Cluster URLs:
+// those are the test's own private servers, gone with it.
+func Forget(t testing.TB, url, prefix string) {
+	t.Helper()
+	if prefix == "" {
+		t.Fatal("redistest.Forget: an empty prefix would delete every key")
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return
+	}
+	t.Cleanup(func() {
+		opts.DialTimeout, opts.ReadTimeout, opts.MaxRetries = time.Second, time.Second, -1
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if rdb.Ping(ctx).Err() == nil {
+			deleteKeys(rdb, prefix)
+		}
+	})
+}
+
 func deleteKeys(rdb *redis.Client, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
