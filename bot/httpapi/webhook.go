@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -93,15 +94,25 @@ func (s *Server) webhook(c *gin.Context) {
 	defer s.o.Ingest.Begin()()
 	start := s.o.Now()
 	account, outcome, err := s.ingest(c)
-	code := StatusCode(outcome)
 	s.o.Observer.WebhookHandled(account, outcome, time.Since(start))
 	s.logOutcome(account, outcome, err)
-	if code == http.StatusOK {
-		c.JSON(code, gin.H{"status": string(outcome)})
-		return
-	}
-	c.JSON(code, gin.H{"error": string(outcome)})
+	c.Data(StatusCode(outcome), "application/json; charset=utf-8", outcomeBodies[outcome])
 }
+
+// outcomeBodies holds each outcome's answer, {"status": …} for a 200 and {"error": …}
+// otherwise, encoded once: the webhook answers thousands of times a second under a burst,
+// and encoding a map each time cost about a fifth of its own time (pprof).
+var outcomeBodies = func() map[Outcome][]byte {
+	m := map[Outcome][]byte{}
+	for _, o := range Outcomes {
+		key := "error"
+		if StatusCode(o) == http.StatusOK {
+			key = "status"
+		}
+		m[o], _ = json.Marshal(map[string]string{key: string(o)})
+	}
+	return m
+}()
 
 func (s *Server) ingest(c *gin.Context) (account string, _ Outcome, _ error) {
 	if s.draining.Load() {
