@@ -455,6 +455,10 @@ func TestLexiconNational(t *testing.T) {
 		{"đo đạc lại thấy dư diện tích so với sổ đỏ, làm sao đưa vào sổ", "1.012781"},
 		{"xin lên đất thổ để làm nhà trên đất vườn", "1.013949"},
 		{"tranh chấp đất với nhà bên cạnh, ra xã hòa giải không thành, giờ làm sao", "1.013967"},
+		// a grown person who never had a birth certificate (after the misses of the
+		// fitted sets; these phrasings are fresh)
+		{"mẹ tôi 60 tuổi chưa bao giờ có giấy khai sinh, chỉ có căn cước, giờ làm sao", "1.004772"},
+		{"bác tôi hồi đó không ai đi khai sinh, nay cần giấy khai sinh để làm sổ hưu", "1.004772"},
 	} {
 		res := ix.Search(c.query, 5)
 		if len(res.Hits) == 0 || res.Hits[0].Record.Code != c.want {
