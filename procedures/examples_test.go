@@ -328,3 +328,18 @@ func TestVerbatimExampleStands(t *testing.T) {
 		t.Errorf("got %v, want Cấp hộ chiếu (1.001456) first", hitCodes(res))
 	}
 }
+
+// A plain request for a card is its first issue, not its re-issue: the re-issue's seeds
+// ("mat cccd lam lai o dau") share "làm" and "cccd" with it. "lam cccd o dau" is the
+// developers' guide's own example of what citizens type.
+func TestPlainRequestIsTheFirstIssue(t *testing.T) {
+	ix, x := seedIndex(t)
+	for _, q := range []string{"lam cccd o dau", "làm cccd cần giấy tờ gì"} {
+		if got := hitCodes(ix.SearchWith(q, 5, x.For(""))); len(got) == 0 || got[0] != "1.014061" {
+			t.Errorf("%q: %v, want the first issue (1.014061) first", q, got)
+		}
+	}
+	if got := hitCodes(ix.SearchWith("mat cccd lam lai o dau", 5, x.For(""))); len(got) == 0 || got[0] != "1.014064" {
+		t.Errorf("lost card: %v, want the re-issue (1.014064) first", got)
+	}
+}
