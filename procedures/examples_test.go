@@ -269,9 +269,7 @@ func TestNotOursYieldsToASureSearch(t *testing.T) {
 // A short "not ours" question inside a story does not refuse what the story asks, and it
 // still refuses itself.
 func TestNotOursInsideAStory(t *testing.T) {
-	ix := NewIndex(realCatalog(t), Options{})
-	seed, _ := SeedExamples()
-	x := ix.NewExamples(seed).For("")
+	ix, x := nationalSeeded(t)
 	story := "hòa giải đất với hàng xóm không thành, giờ nộp đơn lên chủ tịch phường giải quyết được không"
 	if got := ix.SearchWith(story, 5, x); got.Abstain || !slices.Contains(hitCodes(got), "1.013967") {
 		t.Errorf("%q: abstain %v, hits %v; want the land dispute settled by the chairman (1.013967) listed", story, got.Abstain, hitCodes(got))

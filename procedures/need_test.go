@@ -146,9 +146,7 @@ func TestBreakLines(t *testing.T) {
 // A message written as lines, as on a phone, is read as the same message with a full stop
 // at the end of each line: its clauses, narration and need are found alike.
 func TestLinesReadAsSentences(t *testing.T) {
-	ix := NewIndex(realCatalog(t), Options{})
-	seed, _ := SeedExamples()
-	x := ix.NewExamples(seed).For("")
+	ix, x := nationalSeeded(t)
 	for _, lines := range []string{
 		"em chào anh chị\nem mới mua xe máy cũ của người quen\nxe vẫn đứng tên chủ cũ\nem muốn sang tên thì làm sao ạ",
 		"Chào anh chị\nBà nội em mất hôm qua ở nhà\nGiờ nhà em phải làm giấy báo tử ở đâu ạ",

@@ -306,11 +306,15 @@ const (
 	endQuestion       // ?
 )
 
-// breakLines ends a clause at each line break no punctuation ends: on a phone, a message
-// is often written as lines ("bà nội em mất hôm qua⏎giờ làm giấy báo tử ở đâu"), and
-// Normalize folds a line break into a space, which would make the lines one clause.
+// lineBreaks are the characters that end a line.
+const lineBreaks = "\n\r\u2028\u2029"
+
+// breakLines ends a sentence (a full stop) at each line break no punctuation ends: on a
+// phone, a message is often written as lines ("bà nội em mất hôm qua⏎giờ làm giấy báo tử
+// ở đâu"), and Normalize folds a line break into a space, which would make the lines one
+// clause.
 func breakLines(s string) string {
-	if !strings.ContainsAny(s, "\n\r\u2028\u2029") {
+	if !strings.ContainsAny(s, lineBreaks) {
 		return s
 	}
 	var b strings.Builder
@@ -318,7 +322,7 @@ func breakLines(s string) string {
 	ended := true // at the start, or after punctuation
 	for _, r := range s {
 		switch {
-		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+		case strings.ContainsRune(lineBreaks, r):
 			if !ended {
 				b.WriteByte('.')
 				ended = true
