@@ -42,6 +42,7 @@ type analysed struct {
 	literalActs []int
 	mentioned   qualSet // the qualifiers the message mentions (mentionedQualifiers)
 	narrated    bool    // a long message's narration weighs like context (need.go)
+	part        bool    // one sentence of a story that matched nothing whole: a list at most (needFirst)
 	// segs and extras are the rewritten words (segments and synonym expansions), which
 	// the example matcher reads (Index.features).
 	segs   [][]qtok

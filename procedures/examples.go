@@ -654,7 +654,7 @@ type rankState struct {
 func (ix *Index) queryState(query string, limit int, x AccountExamples, wide bool) rankState {
 	return needFirst(ix, query,
 		func(a *analysed) rankState { return ix.searchState(a, limit, x, wide) },
-		func(st rankState) bool { return st.search.Abstain })
+		func(st rankState) float64 { return st.search.strength() })
 }
 
 // searchState runs the search and the examples' vote for the analysed message a; wide

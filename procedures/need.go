@@ -1,5 +1,11 @@
 package procedures
 
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // A long message is a story with one need in it: "Thằng út nhà tôi mới cưới vợ, giấy đăng
 // ký kết hôn làm ở xã bên vợ rồi. Giờ muốn nhập hộ khẩu cho con dâu thì cần giấy tờ gì?"
 // asks about the residence, not the marriage. The clauses that ask (a question mark, or a
@@ -25,15 +31,55 @@ const (
 )
 
 // needFirst runs search on query analysed for its need and, when a long message's need
-// matched nothing (abstained), again on the whole message read alike: narration never
-// turns an answer into a refusal. The one place the search paths take this decision.
-func needFirst[T any](ix *Index, query string, search func(*analysed) T, abstained func(T) bool) T {
+// matched nothing, again on the whole message read alike: narration never turns an
+// answer into a refusal. When the whole matches nothing either, each sentence is searched
+// alone. strength is how strongly an outcome holds its best hit (0: it abstained). The one
+// place the search paths take this decision.
+func needFirst[T any](ix *Index, query string, search func(*analysed) T, strength func(T) float64) T {
 	a := ix.analyse(query)
 	out := search(&a)
-	if a.narrated && abstained(out) {
-		w := ix.analyseWhole(query)
-		out = search(&w)
+	if !a.narrated || strength(out) > 0 {
+		return out
 	}
+	w := ix.analyseWhole(query)
+	if out = search(&w); strength(out) > 0 {
+		return out
+	}
+	// Read whole, a story's many words cover too little of any name; its need may still
+	// be one sentence ("Tôi muốn viết sẵn giấy để lại căn nhà cho thằng út …" among the
+	// age, the health and the question whether an officer comes home). The sentence whose
+	// best hit is strongest answers, with a list at most (analysed.part).
+	sents := sentences(query)
+	best := 0.0
+	for i := 0; i < len(sents) && len(sents) > 1; i++ {
+		p := ix.analyseWhole(sents[i])
+		p.part = true
+		if o := search(&p); strength(o) > best {
+			out, best = o, strength(o)
+		}
+	}
+	return out
+}
+
+// sentences splits a message at its sentence ends and question marks (line breaks end a
+// sentence too, breakLines), keeping the punctuation; a run of punctuation alone is no
+// sentence.
+func sentences(query string) []string {
+	query = breakLines(query)
+	var out []string
+	add := func(s string) {
+		if strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			out = append(out, strings.TrimSpace(s))
+		}
+	}
+	start := 0
+	for i, r := range query {
+		if punctEnd(r) >= endSentence {
+			add(query[start : i+utf8.RuneLen(r)])
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	add(query[start:])
 	return out
 }
 

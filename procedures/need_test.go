@@ -159,3 +159,42 @@ func TestLinesReadAsSentences(t *testing.T) {
 		}
 	}
 }
+
+func TestSentences(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Chào anh chị. Bà muốn làm di chúc! Có được không?", []string{"Chào anh chị.", "Bà muốn làm di chúc!", "Có được không?"}},
+		{"dòng một\ndòng hai; dòng ba… ", []string{"dòng một.", "dòng hai;", "dòng ba…"}},
+		{"một câu, hai vế", []string{"một câu, hai vế"}},
+		{" . ? ", nil},
+	} {
+		if got := sentences(tc.text); !slices.Equal(got, tc.want) {
+			t.Errorf("sentences(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
+// A story that matches nothing read whole, nor by its asking clauses, is answered by its
+// strongest sentence — with a list, never a card — and a story that is no procedure of
+// ours stays refused.
+func TestStorySentenceAnswers(t *testing.T) {
+	ix, x := nationalSeeded(t)
+	const student = "Chào anh chị. Em là sinh viên năm hai, quê ở Quảng Ngãi, hồi đó đi học sớm nên chưa kịp làm căn cước. Giờ em ở ký túc xá trên thành phố. Em làm ở công an phường gần trường được không ạ?"
+	a, w := ix.analyse(student), ix.analyseWhole(student)
+	if !a.narrated || !ix.searchAnalysed(&a, 5, nil).Abstain || !ix.searchAnalysed(&w, 5, nil).Abstain {
+		t.Fatal("the story is found by its asking clauses or whole: pick one that shows the sentence fallback")
+	}
+	res := ix.SearchWith(student, 5, x)
+	if res.Abstain || len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.014061" {
+		t.Errorf("student: %v abstain %v, want 1.014061 (the first identity card) first", hitCodes(res), res.Abstain)
+	}
+	if res.Confidence == ConfidenceOne {
+		t.Errorf("student: a card from one sentence of a story, want a list")
+	}
+	const flood = "Em chào anh chị ạ. Nhà em ở cuối hẻm, mấy năm nay cứ mưa lớn là nước ngập tới gối, em góp ý với tổ dân phố hoài mà chưa thấy ai sửa. Hôm qua con em còn bị té xe vì ổ gà. Em phải gửi đơn cho ai ạ?"
+	if res := ix.SearchWith(flood, 5, x); !res.Abstain {
+		t.Errorf("flooded lane: %v, want a refusal", hitCodes(res))
+	}
+}

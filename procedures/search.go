@@ -163,7 +163,7 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	}
 	return needFirst(ix, query,
 		func(a *analysed) Result { return ix.searchAnalysed(a, limit, dg) },
-		func(r Result) bool { return r.Abstain })
+		func(r Result) float64 { return r.strength() })
 }
 
 // searchAnalysed is search after the code lookup and the analysis (SearchWith shares the
@@ -217,7 +217,19 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	res.topFull = len(full) > 0 && full[0]
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && !mentioned.any())
+	if a.part && res.Confidence == ConfidenceOne {
+		res.Confidence = ConfidenceFew
+	}
 	return res
+}
+
+// strength is how strongly r holds its best hit: the search's score, 0 when it abstained
+// (needFirst).
+func (r Result) strength() float64 {
+	if r.Abstain || len(r.Hits) == 0 {
+		return 0
+	}
+	return r.Hits[0].Score
 }
 
 // lookupCode answers a message carrying a national procedure code ("1.004222") or a
