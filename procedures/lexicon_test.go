@@ -425,6 +425,8 @@ func TestLexiconNational(t *testing.T) {
 		{"đổi địa chỉ kinh doanh trên giấy phép hộ kinh doanh", "2.000720"},
 		// the office kept no register: a re-registration
 		{"kết hôn năm 1980 ủy ban không còn lưu giấy tờ", "1.004746"},
+		// "giá thú", the old Southern word for a marriage
+		{"hai đứa muốn làm giấy giá thú thì ra xã làm sao", "1.000894"},
 		// a spouse's nationality is a foreign element
 		{"vợ tôi quốc tịch Mỹ, đăng ký kết hôn ở đâu", "2.000806"},
 		// the title pawned and redeemed; a plot cut in two; a household of one's own; an
@@ -479,6 +481,16 @@ func TestChatShorthandNational(t *testing.T) {
 		if res := ix.SearchWith(q, 5, x); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004837" {
 			t.Errorf("%q: got %v, want 1.004837 (đăng ký giám hộ) first", q, hitCodes(res))
 		}
+	}
+}
+
+// "Chiếc Honda" alone is a motorbike, and "đổi tên chủ" a change of its owner: as the bot
+// searches, the message found a port's change of name.
+func TestHondaChangesOwner(t *testing.T) {
+	ix, x := nationalSeeded(t)
+	const q = "đổi tên chủ chiếc honda"
+	if res := ix.SearchWith(q, 5, x); len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.013076" {
+		t.Errorf("%q: got %v, want 1.013076 (sang tên xe) first", q, hitCodes(res))
 	}
 }
 
