@@ -553,6 +553,8 @@ func TestSearchDialectRepairKeepsMeantWords(t *testing.T) {
 		{Code: "1.000003", Name: "Thay đổi họ cho con", Steps: []string{"Nộp hồ sơ"}},
 		{Code: "1.000004", Name: "Giải quyết hưởng chế độ thai sản", Steps: []string{"Nộp hồ sơ"}},
 		{Code: "1.000005", Name: "Sang tên xe", Steps: []string{"Nộp hồ sơ"}},
+		{Code: "1.000006", Name: "Tuyển chọn công dân thực hiện nghĩa vụ tham gia Công an nhân dân", Steps: []string{"Nộp hồ sơ"}},
+		{Code: "1.000007", Name: "Cấp lại giấy tờ tùy thân", Steps: []string{"Nộp hồ sơ"}},
 	})
 	for q, want := range map[string]string{
 		"đổi họ cho con từ họ bố sang họ mẹ": "con",
@@ -562,6 +564,9 @@ func TestSearchDialectRepairKeepsMeantWords(t *testing.T) {
 		"ddawng kys tam chu":                 "tru",
 		// "sang" is a catalogue word, "sảng" is not: the southern n/ng of "thai sản"
 		"nhận tiền thai sảng": "san",
+		// teencode's z, which starts no Vietnamese word, for v and gi
+		"đi nghĩa zụ công an": "vu",
+		"mất zấy tờ tùy thân": "giay",
 	} {
 		if a := ix.analyse(q); !slices.Contains(a.seq, want) {
 			t.Errorf("%q analysed as %q: want %q", q, strings.Join(a.seq, " "), want)
