@@ -62,8 +62,11 @@ type qtok struct {
 // dialectSwaps are spelling confusions of regional pronunciation (tr/ch, s/x, d/gi/r,
 // l/n at the start; n/ng, c/t at the end): "tạm chú" for "tạm trú". Teencode's "z", which
 // starts no Vietnamese word, stands for v, gi or d: "nghĩa zụ", "zấy tờ".
-var dialectSwaps = [][2]string{{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"}, {"gi", "d"}, {"d", "gi"}, {"r", "d"}, {"d", "r"}, {"r", "gi"}, {"gi", "r"}, {"l", "n"}, {"n", "l"},
-	{"z", "v"}, {"z", "gi"}, {"z", "d"}}
+var dialectSwaps = [][2]string{
+	{"ch", "tr"}, {"tr", "ch"}, {"x", "s"}, {"s", "x"}, {"gi", "d"}, {"d", "gi"},
+	{"r", "d"}, {"d", "r"}, {"r", "gi"}, {"gi", "r"}, {"l", "n"}, {"n", "l"},
+	{"z", "v"}, {"z", "gi"}, {"z", "d"},
+}
 
 // dialectRepair fixes a word of a two-word phrase the catalogue does not have when a
 // regional spelling variant of it makes a phrase the catalogue has ("tam chu" → "tam tru").

@@ -50,12 +50,16 @@ func needFirst[T any](ix *Index, query string, search func(*analysed) T, strengt
 	// age, the health and the question whether an officer comes home). The sentence whose
 	// best hit is strongest answers, with a list at most (analysed.part).
 	sents := sentences(query)
+	if len(sents) < 2 {
+		return out
+	}
 	best := 0.0
-	for i := 0; i < len(sents) && len(sents) > 1; i++ {
-		p := ix.analyseWhole(sents[i])
+	for _, sent := range sents {
+		p := ix.analyseWhole(sent)
 		p.part = true
-		if o := search(&p); strength(o) > best {
-			out, best = o, strength(o)
+		o := search(&p)
+		if st := strength(o); st > best {
+			out, best = o, st
 		}
 	}
 	return out
@@ -75,8 +79,9 @@ func sentences(query string) []string {
 	start := 0
 	for i, r := range query {
 		if punctEnd(r) >= endSentence {
-			add(query[start : i+utf8.RuneLen(r)])
-			start = i + utf8.RuneLen(r)
+			end := i + utf8.RuneLen(r)
+			add(query[start:end])
+			start = end
 		}
 	}
 	add(query[start:])

@@ -564,7 +564,8 @@ func TestSearchDialectRepairKeepsMeantWords(t *testing.T) {
 		"ddawng kys tam chu":                 "tru",
 		// "sang" is a catalogue word, "sảng" is not: the southern n/ng of "thai sản"
 		"nhận tiền thai sảng": "san",
-		// teencode's z, which starts no Vietnamese word, for v and gi
+		// teencode's z, which starts no Vietnamese word, for v (and for gi, which the
+		// typo repair already read right before dialectSwaps knew z)
 		"đi nghĩa zụ công an": "vu",
 		"mất zấy tờ tùy thân": "giay",
 	} {
