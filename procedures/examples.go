@@ -625,6 +625,11 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 	if s != nil && !s.Empty() {
 		ix.preferInScope(&res, *s)
 	}
+	if st.a.part && res.Confidence == ConfidenceOne {
+		// One sentence of a story answered (needFirst): a list, even when an example of
+		// the sentence voted for a card.
+		res.Confidence = ConfidenceFew
+	}
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
 		return res, confFeatures{}, true
 	}

@@ -160,6 +160,8 @@ func TestLinesReadAsSentences(t *testing.T) {
 	}
 }
 
+// A message splits into sentences at full stops, exclamation and question marks,
+// semicolons, ellipses and line breaks, keeping its punctuation; commas do not split.
 func TestSentences(t *testing.T) {
 	for _, tc := range []struct {
 		text string
@@ -193,8 +195,36 @@ func TestStorySentenceAnswers(t *testing.T) {
 	if res.Confidence == ConfidenceOne {
 		t.Errorf("student: a card from one sentence of a story, want a list")
 	}
+	// Not even when an office taught the sentence itself, which alone answers with a card.
+	sentence := "Em là sinh viên năm hai, quê ở Quảng Ngãi, hồi đó đi học sớm nên chưa kịp làm căn cước."
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	taught := ix.NewExamples(append(seed, Example{ID: "s1", Account: "ward", Query: sentence, Code: "1.014061"})).For("ward")
+	if res := ix.SearchWith(sentence, 5, taught); res.Confidence != ConfidenceOne {
+		t.Fatalf("the sentence alone: %s, want a card (the office's example)", res.Confidence)
+	}
+	if res := ix.SearchWith(student, 5, taught); res.Confidence == ConfidenceOne {
+		t.Errorf("student, with the office's example of its sentence: a card, want a list")
+	}
 	const flood = "Em chào anh chị ạ. Nhà em ở cuối hẻm, mấy năm nay cứ mưa lớn là nước ngập tới gối, em góp ý với tổ dân phố hoài mà chưa thấy ai sửa. Hôm qua con em còn bị té xe vì ổ gà. Em phải gửi đơn cho ai ạ?"
 	if res := ix.SearchWith(flood, 5, x); !res.Abstain {
 		t.Errorf("flooded lane: %v, want a refusal", hitCodes(res))
+	}
+}
+
+// Explain shows the reading a story was answered with: with the sentence search, the
+// last sentence tried is not always the one that answers.
+func TestExplainShowsTheSentenceAnswered(t *testing.T) {
+	ix, _ := nationalSeeded(t)
+	const story = "Tôi năm nay 78 tuổi, sức khỏe yếu dần. Tôi muốn viết sẵn giấy để lại căn nhà cho thằng út vì nó ở với tôi chăm sóc, tránh sau này các con tranh giành. Tôi đi lại khó khăn, cán bộ phường có thể đến tận nhà xác nhận cho tôi được không?"
+	var dg diag
+	res := ix.search(story, 5, &dg)
+	if res.Abstain || len(dg.cands) == 0 {
+		t.Fatalf("the story was refused (%s): pick one the sentence search answers", dg.reason)
+	}
+	if got, want := dg.cands[0].code, res.Hits[0].Record.Code; got != want {
+		t.Errorf("diagnosis leads with %s, the answer with %s", got, want)
 	}
 }

@@ -161,9 +161,24 @@ func (ix *Index) search(query string, limit int, dg *diag) Result {
 	if res, ok := ix.lookupCode(query); ok {
 		return res
 	}
-	return needFirst(ix, query,
-		func(a *analysed) Result { return ix.searchAnalysed(a, limit, dg) },
-		func(r Result) float64 { return r.strength() })
+	if dg == nil {
+		return needFirst(ix, query, func(a *analysed) Result { return ix.searchAnalysed(a, limit, nil) }, Result.strength)
+	}
+	// Each reading keeps its own diagnosis, so that Explain shows the one answered with,
+	// not the last one tried.
+	type explained struct {
+		res Result
+		dg  diag
+	}
+	out := needFirst(ix, query,
+		func(a *analysed) explained {
+			var e explained
+			e.res = ix.searchAnalysed(a, limit, &e.dg)
+			return e
+		},
+		func(e explained) float64 { return e.res.strength() })
+	*dg = out.dg
+	return out.res
 }
 
 // searchAnalysed is search after the code lookup and the analysis (SearchWith shares the
