@@ -18,8 +18,10 @@ type officeOutcome struct {
 	Office string `json:"office"`
 	// Own: messages whose procedure the office handles; OwnFirst: that procedure is the
 	// card or first in the list; OwnReferred: sent elsewhere by mistake, OwnListed among
-	// them: the procedure is in the list that follows the referral.
-	Own, OwnFirst, OwnReferred, OwnListed int
+	// them: the procedure is in the list that follows the referral; OwnShown: the procedure
+	// is anywhere in what the bot shows (the card, the list of up to five, the question's
+	// options, the list after a referral) — issue 16's "top 5" in an office's scope.
+	Own, OwnFirst, OwnReferred, OwnListed, OwnShown int
 	// Other: messages whose procedure is another office's; Referred: a referral naming a
 	// procedure outside the office (the right answer); WrongCard: a card of this office's
 	// (it implies the office does it); List and Nothing: the rest.
@@ -44,9 +46,9 @@ func pct(n, d int) string {
 }
 
 func (o officeOutcome) text() string {
-	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s (listed after the referral %s)\n"+
+	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s (listed after the referral %s), shown at all %s\n"+
 		"  another office's: %d messages, referral %s, card of this office %s, list %s, nothing %s\n",
-		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own), pct(o.OwnListed, o.Own),
+		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own), pct(o.OwnListed, o.Own), pct(o.OwnShown, o.Own),
 		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other)) +
 		o.missLines()
 }
@@ -128,6 +130,9 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 		f := bot.NarrowToScope(scope, search.(bot.ScopedSearcher).FindIn(id, q.Query, 5, scope))
 		if scope.Contains(want) {
 			out.Own++
+			if _, got := shown(f); slices.ContainsFunc(got, func(c string) bool { return slices.Contains(q.Expect, c) }) {
+				out.OwnShown++
+			}
 			switch {
 			case f.Kind == bot.FoundReferral:
 				out.OwnReferred++
