@@ -536,6 +536,9 @@ const (
 	exRevive = 0.45
 	// exOverride: an example this close overrules a search that is sure of another answer.
 	exOverride = 0.8
+	// exTaughtCovers: an officer's own example covering this share of a message decides it
+	// from exStrong on (rankState.taught).
+	exTaughtCovers = 0.95
 	// exVerbatim: an example this close is the message itself (verbatim).
 	exVerbatim = 0.95
 	// exNotOursCovers: the share of the message a "not ours" example must cover to refuse
@@ -730,9 +733,15 @@ func (ix *Index) speaksFor(a *analysed, v exVote) string {
 }
 
 // taught: an officer's own label, matched closely, decided the answer. It is the
-// office's word: the card stands and the ranker leaves it first.
+// office's word: the card stands and the ranker leaves it first. An own example that
+// holds the whole message (exTaughtCovers) counts as close from exStrong on: the message
+// is the officer's words less some ("xin to giay con son" after the officer labelled
+// "xin tờ giấy còn son cho em, em tên Lan …"), however much the rest of the example weighs.
 func (st *rankState) taught() bool {
-	return st.res.Example != "" && st.best.ex.Account != "" && st.best.score >= exOverride
+	if st.res.Example == "" || st.best.ex.Account == "" {
+		return false
+	}
+	return st.best.score >= exOverride || st.best.score >= exStrong && st.best.covers >= exTaughtCovers
 }
 
 // verbatim: the message is, but for a word or its marks, a shared example ("hộ chiếu hết

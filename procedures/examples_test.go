@@ -103,6 +103,28 @@ func TestNearestToleratesHowPeopleType(t *testing.T) {
 	}
 }
 
+// An officer's own example that holds the whole message decides it, as a close one does,
+// although the rest of the example (a name, a masked phone number) weighs enough to keep
+// its score under exOverride: the console's "answer an unanswered question" teaches the
+// message as it was asked, and the citizen's next message drops the personal part. The
+// ranker does not put a "sơn xe" (a vehicle repainted) seed's procedure before it.
+func TestOwnExampleHoldingTheMessageDecides(t *testing.T) {
+	ix := builtinIndex(t)
+	seed, _ := SeedExamples()
+	x := ix.NewExamples(append(seed, Example{ID: "taught", Account: "ward",
+		Query: "xin to giay con son cho em em ten lan #### ### ###", Code: "1.004873"}))
+	for _, q := range []string{"xin to giay con son", "Dạ cho em xin tờ giấy còn son ạ"} {
+		res := ix.SearchWith(q, 5, x.For("ward"))
+		if len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004873" || res.Confidence != ConfidenceOne || res.Example != "taught" {
+			t.Errorf("%q: got %+v, want the taught card", q, res)
+		}
+	}
+	// Another account's message is not decided by it.
+	if res := ix.SearchWith("xin to giay con son", 5, x.For("police")); res.Example == "taught" {
+		t.Errorf("police answered by the ward's example: %+v", res)
+	}
+}
+
 func TestSearchWithExamples(t *testing.T) {
 	ix := builtinIndex(t)
 	seed, _ := SeedExamples()
