@@ -130,21 +130,22 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 		f := bot.NarrowToScope(scope, search.(bot.ScopedSearcher).FindIn(id, q.Query, 5, scope))
 		if scope.Contains(want) {
 			out.Own++
-			if _, got := shown(f); slices.ContainsFunc(got, func(c string) bool { return slices.Contains(q.Expect, c) }) {
+			expected := func(code string) bool { return slices.Contains(q.Expect, code) }
+			kind, got := shown(f)
+			if slices.ContainsFunc(got, expected) {
 				out.OwnShown++
 			}
 			switch {
 			case f.Kind == bot.FoundReferral:
 				out.OwnReferred++
-				if slices.ContainsFunc(f.Hits, func(r *procedures.Record) bool { return slices.Contains(q.Expect, r.Code) }) {
+				if slices.ContainsFunc(f.Hits, func(r *procedures.Record) bool { return expected(r.Code) }) {
 					out.OwnListed++
 				}
-			case len(f.Hits) > 0 && slices.Contains(q.Expect, f.Hits[0].Code),
-				f.Kind == bot.FoundClarify && len(f.Options) > 0 && slices.Contains(q.Expect, f.Options[0].Code):
+			case len(f.Hits) > 0 && expected(f.Hits[0].Code),
+				f.Kind == bot.FoundClarify && len(f.Options) > 0 && expected(f.Options[0].Code):
 				out.OwnFirst++
 				continue
 			}
-			kind, got := shown(f)
 			out.Misses = append(out.Misses, officeMiss{Query: q.Query, Expect: q.Expect, Kind: kind, Got: got})
 			continue
 		}
