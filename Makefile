@@ -88,4 +88,4 @@ rank-fit:
 # calibrate refits the confidence model (procedures/confidence.json) on the same sets; run it
 # after rank-fit, since the cards it judges come out of the ranker (docs/ranker.md).
 calibrate:
-	$(GO) run ./cmd/oabot procedures calibrate $(FIT_ARGS) --min-prob 0.98 --out procedures/confidence.json
+	$(GO) run ./cmd/oabot procedures calibrate $(FIT_ARGS) --min-prob 0.985 --out procedures/confidence.json

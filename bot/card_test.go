@@ -161,10 +161,18 @@ func TestCardVariantsLine(t *testing.T) {
 }
 
 // IndexSearcher passes the first hit's variants on, and the conversation's card names them.
+// The search has the seed examples, as `serve` gives it: without them the confidence model
+// may send even a procedure's own name as a list.
 func TestIndexSearcherVariants(t *testing.T) {
 	cat := loadTestCatalog(t)
 	ix := procedures.NewIndex(cat.Catalog, procedures.Options{})
-	f := IndexSearcher(func() *procedures.Index { return ix }, nil, nil).Find("", "cấp đổi thẻ căn cước", 5)
+	seed, err := procedures.SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ix.NewExamples(seed)
+	examples := func(string) procedures.AccountExamples { return x.For("") }
+	f := IndexSearcher(func() *procedures.Index { return ix }, examples, nil).Find("", "cấp đổi thẻ căn cước", 5)
 	if f.Kind != FoundOne || len(f.Variants) == 0 {
 		t.Fatalf("Find = kind %v, %d variants; want one hit with variants", f.Kind, len(f.Variants))
 	}
