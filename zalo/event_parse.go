@@ -27,7 +27,7 @@ func ParseEvent(raw []byte) (Event, error) {
 		return nil, errors.Join(ErrMalformedEvent, errors.New("body is not a JSON object"))
 	}
 	env := envelopeOf(o, raw)
-	if name := bytes.TrimSpace(o["event_name"]); env.EventName == "" || name[0] != '"' {
+	if name := bytes.TrimSpace(o.get("event_name")); env.EventName == "" || name[0] != '"' {
 		return nil, errors.Join(ErrMalformedEvent, errors.New("no event_name"))
 	}
 	name := env.EventName
@@ -131,7 +131,7 @@ func attachmentOf(raw json.RawMessage) Attachment {
 		// Some compilations put latitude/longitude directly in the payload [?].
 		att.Location = locationOf(p)
 	}
-	if raw := o["payload"]; len(raw) > 0 {
+	if raw := o.get("payload"); len(raw) > 0 {
 		att.Payload = append([]byte(nil), raw...)
 	}
 	// A business card's description is itself JSON with phone and qrCodeUrl (§1.6);
@@ -160,10 +160,10 @@ func locationOf(o jsonObj) *Location {
 }
 
 func submitInfoOf(env Envelope, o jsonObj) *SubmitInfoEvent {
-	infoRaw := o["info"]
+	infoRaw := o.get("info")
 	info := o.obj("info")
 	if info == nil { // tolerate message.info
-		infoRaw = o.obj("message")["info"]
+		infoRaw = o.obj("message").get("info")
 		info = o.obj("message").obj("info")
 	}
 	si := SubmittedInfo{

@@ -10,7 +10,44 @@ import (
 // than through fixed structs so that a field arriving in an unexpected shape (an id as a
 // number, a payload that is a string) never makes a whole event undecodable
 // (zalo-oa.md "accept every reported shape").
-type jsonObj map[string]json.RawMessage
+//
+// It is a list of members rather than a map: an event's objects hold a handful of keys,
+// a scan of them is as quick as hashing one, and building a map per object was most of
+// the allocations of the webhook's parse (pprof of BenchmarkIngestService).
+type jsonObj []jsonMember
+
+// jsonMember is one key and its raw value; key is the key's raw JSON literal, quotes
+// included.
+type jsonMember struct {
+	key []byte
+	v   json.RawMessage
+}
+
+// lookup returns the value at key, the last one when a key repeats (as encoding/json
+// decodes a repeated key into a map).
+func (o jsonObj) lookup(key string) (json.RawMessage, bool) {
+	for i := len(o) - 1; i >= 0; i-- {
+		if keyIs(o[i].key, key) {
+			return o[i].v, true
+		}
+	}
+	return nil, false
+}
+
+// get is lookup's value (nil when absent).
+func (o jsonObj) get(key string) json.RawMessage {
+	v, _ := o.lookup(key)
+	return v
+}
+
+// keyIs reports whether the raw key literal raw decodes to key; a key without escapes,
+// in valid UTF-8, is compared in place.
+func keyIs(raw []byte, key string) bool {
+	if n := len(raw); n >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1:n-1]) == key
+	}
+	return rawString(raw) == key
+}
 
 // parseObj decodes raw as a JSON object; it reports false for anything else.
 func parseObj(raw []byte) (jsonObj, bool) {
@@ -24,27 +61,18 @@ func parseObj(raw []byte) (jsonObj, bool) {
 // str returns the value at key as a string. Strings are unquoted; numbers keep their exact
 // literal (ids exceed 2^53, zalo-oa.md §1.3 note); anything else is "".
 func (o jsonObj) str(key string) string {
-	if o == nil {
-		return ""
-	}
-	return rawString(o[key])
+	return rawString(o.get(key))
 }
 
 // obj returns the object at key, or nil.
 func (o jsonObj) obj(key string) jsonObj {
-	if o == nil {
-		return nil
-	}
-	v, _ := parseObj(o[key])
+	v, _ := parseObj(o.get(key))
 	return v
 }
 
 // arr returns the array at key, or nil.
 func (o jsonObj) arr(key string) []json.RawMessage {
-	if o == nil {
-		return nil
-	}
-	raw := bytes.TrimSpace(o[key])
+	raw := bytes.TrimSpace(o.get(key))
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil
 	}
@@ -54,7 +82,7 @@ func (o jsonObj) arr(key string) []json.RawMessage {
 
 // has reports whether key is present and not null.
 func (o jsonObj) has(key string) bool {
-	v, ok := o[key]
+	v, ok := o.lookup(key)
 	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
 }
 

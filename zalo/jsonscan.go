@@ -22,8 +22,8 @@ type jsonScan struct {
 // decoding (escapes, invalid UTF-8) is decoded like any string (rawString).
 func scanObject(raw []byte) (jsonObj, bool) {
 	sc := jsonScan{s: raw}
-	o := jsonObj{}
-	ok := sc.object(1, func(key, v []byte) { o[rawString(key)] = v })
+	o := make(jsonObj, 0, 8)
+	ok := sc.object(1, func(key, v []byte) { o = append(o, jsonMember{key, v}) })
 	if !ok || !sc.end() {
 		return nil, false
 	}

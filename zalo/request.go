@@ -170,7 +170,7 @@ func checkResponse(path string, status int, raw []byte) (json.RawMessage, error)
 	if !ok {
 		return nil, &APIError{Message: "response is not a JSON object", Endpoint: path, HTTPStatus: status}
 	}
-	return o["data"], nil
+	return o.get("data"), nil
 }
 
 // appSecretProof is hex(HMAC-SHA256(key=appSecret, msg=accessToken)) (zalo-oa.md §4).

@@ -54,8 +54,8 @@ func (c *Client) UserDetail(ctx context.Context, userID string) (UserDetail, err
 		UserExternalID:  o.str("user_external_id"),
 		DisplayName:     o.str("display_name"),
 		UserAlias:       o.str("user_alias"),
-		IsFollower:      rawBool(o["user_is_follower"]),
-		IsSensitive:     rawBool(o["is_sensitive"]),
+		IsFollower:      rawBool(o.get("user_is_follower")),
+		IsSensitive:     rawBool(o.get("is_sensitive")),
 		LastInteraction: o.str("user_last_interaction_date"),
 		Avatar:          o.str("avatar"),
 		DynamicParam:    o.str("dynamic_param"),
@@ -64,7 +64,8 @@ func (c *Client) UserDetail(ctx context.Context, userID string) (UserDetail, err
 	}
 	if av := o.obj("avatars"); av != nil {
 		d.Avatars = map[string]string{}
-		for k := range av {
+		for _, m := range av {
+			k := rawString(m.key)
 			d.Avatars[k] = av.str(k)
 		}
 	}
@@ -211,7 +212,7 @@ func (c *Client) OAInfo(ctx context.Context) (OAInfo, error) {
 	}
 	o, _ := parseObj(raw)
 	return OAInfo{OAID: o.str("oa_id"), Name: o.str("name"), Description: o.str("description"),
-		Avatar: o.str("avatar"), IsVerified: rawBool(o["is_verified"]), PackageName: o.str("package_name"),
+		Avatar: o.str("avatar"), IsVerified: rawBool(o.get("is_verified")), PackageName: o.str("package_name"),
 		NumFollower: atoi(o.str("num_follower")), Raw: raw}, nil
 }
 
