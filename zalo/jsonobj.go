@@ -12,8 +12,8 @@ import (
 // (zalo-oa.md "accept every reported shape").
 //
 // It is a list of members rather than a map: an event's objects hold a handful of keys,
-// a scan of them is as quick as hashing one, and building a map per object was most of
-// the allocations of the webhook's parse (pprof of BenchmarkIngestService).
+// which a scan finds quickly, and building a map per object was half the allocations of
+// the webhook's parse (BenchmarkParseEvent: 29 → 14 per event without the maps).
 type jsonObj []jsonMember
 
 // jsonMember is one key and its raw value; key is the key's raw JSON literal, quotes

@@ -161,10 +161,9 @@ func (s *Server) ingest(c *gin.Context) (account string, _ Outcome, _ error) {
 }
 
 // readBody reads a request body of announced length n (-1: unknown) and at most max
-// bytes. With a length it allocates once, at that size: io.ReadAll grows its buffer from
-// 512 bytes, copying as it goes, and that was a third of the webhook's allocations under a
-// burst (pprof of BenchmarkIngestService). The server ends the body after n bytes; a
-// shorter one is an error, as with io.ReadAll.
+// bytes. With a length it allocates once, at that size, where io.ReadAll grows its buffer
+// from 512 bytes, copying as it goes. The server ends the body after n bytes; a shorter
+// one is an error, as with io.ReadAll.
 func readBody(r io.Reader, n, max int64) ([]byte, error) {
 	if n < 0 || n > max {
 		return io.ReadAll(r)
