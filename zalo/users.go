@@ -64,9 +64,8 @@ func (c *Client) UserDetail(ctx context.Context, userID string) (UserDetail, err
 	}
 	if av := o.obj("avatars"); av != nil {
 		d.Avatars = map[string]string{}
-		for _, m := range av {
-			k := rawString(m.key)
-			d.Avatars[k] = av.str(k)
+		for _, m := range av { // in order: a repeated key keeps its last value
+			d.Avatars[rawString(m.key)] = rawString(m.v)
 		}
 	}
 	si := o.obj("shared_info")

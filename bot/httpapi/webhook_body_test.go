@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// readBody reads what the length announces in one allocation, and fails as io.ReadAll
+// readBody reads the body whether its length is announced or not, and fails as io.ReadAll
 // would on a body shorter than announced or longer than allowed.
 func TestReadBody(t *testing.T) {
 	const body = `{"event_name":"user_send_text"}`
