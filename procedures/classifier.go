@@ -156,12 +156,17 @@ func (x *Examples) trainClassifier(vecs []map[string]float32) *clfModel {
 	for epoch := range clfEpochs {
 		for k := range n {
 			s := &train[(k*step+epoch*31)%n]
+			// Feature by feature, each reading its row of nc weights in a run (class by
+			// class, a feature's weight for the next class sat a row away): the same sums
+			// in the same order per class, so the same model, in less time.
 			for c := range nc {
-				z := float64(bias[c])
-				for i, id := range s.ids {
-					z += float64(w[int(id)*nc+c] * s.ws[i])
+				p[c] = float64(bias[c])
+			}
+			for i, id := range s.ids {
+				row := w[int(id)*nc : int(id+1)*nc]
+				for c, wc := range row {
+					p[c] += float64(wc * s.ws[i])
 				}
-				p[c] = z
 			}
 			softmax(p)
 			for c := range nc {
@@ -169,10 +174,13 @@ func (x *Examples) trainClassifier(vecs []map[string]float32) *clfModel {
 				if c == s.y {
 					g--
 				}
+				p[c] = float64(g)
 				bias[c] -= rate * clfBiasRate * g
-				for i, id := range s.ids {
-					wc := &w[int(id)*nc+c]
-					*wc -= rate * (g*s.ws[i] + clfL2**wc)
+			}
+			for i, id := range s.ids {
+				row := w[int(id)*nc : int(id+1)*nc]
+				for c := range row {
+					row[c] -= rate * (float32(p[c])*s.ws[i] + clfL2*row[c])
 				}
 			}
 		}
