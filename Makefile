@@ -19,9 +19,13 @@ run:
 
 # test: unit, integration (real Redis) and browser tests. Tests that need Redis fail instead of
 # skipping when OABOT_REQUIRE_REDIS=1; tests that need chromium/poppler/fonts fail instead of
-# skipping when OABOT_REQUIRE_TOOLS=1 (CI sets both).
+# skipping when OABOT_REQUIRE_TOOLS=1 (CI sets both). The procedures package's tests over the
+# national catalogue (../shared/data) skip under -race — they are single-goroutine quality
+# checks that run more than ten times slower with it — so a second pass runs that package
+# without -race.
 test: redis
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+	$(GO) test -count=1 -timeout 30m ./procedures
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)

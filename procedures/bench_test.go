@@ -15,26 +15,42 @@ var (
 	realOnce sync.Once
 	realCat  *Catalog
 	realErr  error
+
+	seededOnce sync.Once
+	seededIx   *Index
+	seededX    AccountExamples
+	seededErr  error
 )
 
 // nationalSeeded is the national catalogue's index with the shipped seed examples, as the
-// bot searches it; skipped with -short (it imports 2,642 records).
+// bot searches it; skipped with -short (it imports 2,642 records). It is built once per
+// test binary (training the classifier takes seconds) and shared: an Index and its
+// examples are read-only once built, as the bot shares them across goroutines.
 func nationalSeeded(t *testing.T) (*Index, AccountExamples) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("imports 2,642 records; skipped with -short")
 	}
-	ix := NewIndex(realCatalog(t), Options{})
-	seed, err := SeedExamples()
-	if err != nil {
-		t.Fatal(err)
+	cat := realCatalog(t)
+	seededOnce.Do(func() {
+		seed, err := SeedExamples()
+		if err != nil {
+			seededErr = err
+			return
+		}
+		seededIx = NewIndex(cat, Options{})
+		seededX = seededIx.NewExamples(seed).For("")
+	})
+	if seededErr != nil {
+		t.Fatal(seededErr)
 	}
-	return ix, ix.NewExamples(seed).For("")
+	return seededIx, seededX
 }
 
 // realCatalog imports the shared portal crawl once per test binary.
 func realCatalog(tb testing.TB) *Catalog {
 	tb.Helper()
+	skipNationalUnderRace(tb)
 	realOnce.Do(func() {
 		f, err := os.Open(realDataPath)
 		if err != nil {

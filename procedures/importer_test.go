@@ -157,6 +157,7 @@ func TestImportDVCGzip(t *testing.T) {
 
 // TestImportDVCReal imports the whole shared crawl: every record, valid output.
 func TestImportDVCReal(t *testing.T) {
+	skipNationalUnderRace(t)
 	f, err := os.Open(realDataPath)
 	if err != nil {
 		t.Skipf("real data not present: %v", err)
