@@ -796,7 +796,8 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 	}
 	if !strong {
 		out.Confidence = ConfidenceFew
-		if second.score >= exWeak && second.code != "" && !hitHas(hit, second.code) {
+		// The second example's procedure may be the search's best, already first above.
+		if second.score >= exWeak && second.code != "" && !slices.ContainsFunc(out.Hits, func(o Hit) bool { return hitHas(o, second.code) }) {
 			if _, intent := second.ex.Intent(); !intent {
 				out.Hits = append(out.Hits, ix.hitFor(second.code, res.Hits))
 			}

@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 )
@@ -173,6 +174,61 @@ func TestSearchWithExamples(t *testing.T) {
 			t.Errorf("SearchWith(nil) = %+v, Search = %+v", b, a)
 		}
 	})
+}
+
+// A fair example vote puts its procedure beside the search's best; a second vote for that
+// same best procedure must not list it again (it did: "chứng thực hợp đồng bán đất … ghi
+// lộn số thửa" showed 2.001035 first and second).
+func TestExamplesVoteListsEachProcedureOnce(t *testing.T) {
+	ix := builtinIndex(t)
+	recs := ix.cat.All()
+	a, b, c := recs[0].Code, recs[1].Code, recs[2].Code
+	res := Result{Hits: []Hit{ix.hitFor(a, nil), ix.hitFor(b, nil)}, Confidence: ConfidenceFew}
+	fair := (exWeak + exStrong) / 2
+	out := ix.applyExamples(res, exVote{code: c, score: fair}, exVote{code: a, score: exWeak}, 5)
+	if got := hitCodes(out); !slices.Equal(got, []string{a, c, b}) {
+		t.Errorf("hits %v, want %v: the search's best, the example's, then the rest, each once", got, []string{a, c, b})
+	}
+}
+
+// No answer lists one procedure twice, whatever path built it (search, examples' vote,
+// prototypes, ranker), over every open labelled set, on the built-in catalogue and, when
+// present, the national one.
+func TestAnswersListEachProcedureOnce(t *testing.T) {
+	var qs []string
+	for _, set := range []string{"extra", "holdout", "holdout2", "holdout-blind", "blind2", "blind3", "blind4", "blind6", "blind9", "blind11", "blind14", "train16", "train17", "train18"} {
+		for _, q := range readQueries(t, "testdata/queries-"+set+".jsonl") {
+			qs = append(qs, q.Query)
+		}
+	}
+	check := func(name string, ix *Index, x AccountExamples) {
+		for _, q := range qs {
+			res := ix.SearchWith(q, 5, x)
+			seen := map[*Record]bool{}
+			for _, h := range res.Hits {
+				if seen[h.Record] {
+					t.Errorf("%s: %q lists %s twice: %v", name, q, h.Record.Code, hitCodes(res))
+					break
+				}
+				seen[h.Record] = true
+			}
+		}
+	}
+	ix := builtinIndex(t)
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("built-in", ix, ix.NewExamples(seed).For(""))
+	if testing.Short() || raceEnabled {
+		return
+	}
+	if _, err := os.Stat(realDataPath); err != nil {
+		t.Logf("national catalogue not present (%s): checked on the built-in catalogue only", realDataPath)
+		return
+	}
+	nix, nx := nationalSeeded(t)
+	check("national", nix, nx)
 }
 
 func TestValidateExample(t *testing.T) {
