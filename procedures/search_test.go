@@ -300,6 +300,39 @@ func TestSearchConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+// The examples' search shares scratch buffers (a pool) and the classifier across
+// goroutines, as every replica's workers do; under -race this is where a data race would
+// show (the national-catalogue tests, single-goroutine, skip under -race).
+func TestSearchWithExamplesConcurrent(t *testing.T) {
+	ix := builtinIndex(t)
+	seed, err := SeedExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ix.NewExamples(append(seed, Example{ID: "own", Account: "ward", Query: "xin giấy xác nhận độc thân", Code: "1.004873"})).For("ward")
+	queries := []string{"dang ky tam tru", "mat cavet xe", "ubnd phuong lam viec thu 7 ko", "xin giay xac nhan doc than",
+		"Chào anh chị, vợ chồng em mới cưới, muốn nhập hộ khẩu cho vợ về nhà chồng thì cần giấy tờ gì ạ?", "nhà em bị mất con chó"}
+	want := make([]string, len(queries))
+	for i, q := range queries {
+		want[i] = fmt.Sprint(ix.SearchWith(q, 5, x))
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				k := (g + i) % len(queries)
+				if got := fmt.Sprint(ix.SearchWith(queries[k], 5, x)); got != want[k] {
+					t.Errorf("concurrent SearchWith(%q) = %s, want %s", queries[k], got, want[k])
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
 func TestSynonymsExpansion(t *testing.T) {
 	ix := testIndex(t)
 	tests := []struct {
