@@ -54,8 +54,13 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 	case FoundSeveral:
 		hits := keep(f.Hits)
 		if len(hits) == 0 || !s.Contains(f.Hits[0]) && !ownIsClose(s, f) {
-			// The search was unsure: the referral first, then this office's matches.
-			return Found{Kind: FoundReferral, Referral: f.Hits[0], Hits: hits, Aspect: f.Aspect}
+			// The search was unsure: the referral first, then this office's matches among
+			// the list's first page only. The bot searches maxListed deep (for "xem
+			// thêm"), and this office's procedures far down that list share a word with
+			// the question at most: a birth registration asked of the police listed
+			// five police procedures nobody asked for after the referral. (`procedures
+			// eval --office` searches one page deep, so its figures are unchanged.)
+			return Found{Kind: FoundReferral, Referral: f.Hits[0], Hits: keep(f.Hits[:min(len(f.Hits), pageSize)]), Aspect: f.Aspect}
 		}
 		f.Hits = hits
 	case FoundClarify:

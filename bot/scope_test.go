@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,18 @@ func TestNarrowToScopeLists(t *testing.T) {
 	}
 	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.8, 0.1}, Ranked: true}); f.Kind != FoundReferral {
 		t.Errorf("far ranker probabilities → %+v, want the referral", f)
+	}
+	// After the referral, this office's matches on the list's first page only: further
+	// down (the bot searches four pages deep) they are noise.
+	deep := []*procedures.Record{theirs}
+	for i := 1; i < pageSize; i++ {
+		deep = append(deep, &procedures.Record{Code: fmt.Sprint("2.", i), Name: "Theirs too", Agency: "UBND cấp xã"})
+	}
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: append(deep, ours)}); f.Kind != FoundReferral || len(f.Hits) != 0 {
+		t.Errorf("this office's match sixth → %+v, want the referral alone", f)
+	}
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: append(deep[:pageSize-1:pageSize-1], ours)}); f.Kind != FoundReferral || len(f.Hits) != 1 || f.Hits[0] != ours {
+		t.Errorf("this office's match fifth → %+v, want the referral, then it", f)
 	}
 }
 
