@@ -133,6 +133,12 @@ func ownIsClose(s procedures.Scope, f Found) bool {
 	}
 	for i, r := range f.Hits {
 		if s.Contains(r) {
+			if !f.Ranked && slices.ContainsFunc(f.Scores[1:i+1], func(sc float64) bool { return sc > f.Scores[0] }) {
+				// The search's scores did not order the list: an example's vote put the
+				// leader first over a higher-scored hit ("mất giấy khai sinh … xin lại"
+				// over re-issues of vehicle papers), and said which office it is.
+				return false
+			}
 			m := ReferralMargin
 			if f.Ranked {
 				m = ReferralMarginRanked

@@ -100,6 +100,11 @@ func TestNarrowToScopeLists(t *testing.T) {
 	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.8, 0.1}, Ranked: true}); f.Kind != FoundReferral {
 		t.Errorf("far ranker probabilities → %+v, want the referral", f)
 	}
+	// An example's vote put the leader first over a higher-scored hit of this office's:
+	// the search's scores did not order the list, so they say nothing of closeness.
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{12, 28}}); f.Kind != FoundReferral {
+		t.Errorf("leader promoted over this office's higher score → %+v, want the referral", f)
+	}
 	// After the referral, this office's matches on the list's first page only: further
 	// down (the bot searches four pages deep) they are noise.
 	deep := []*procedures.Record{theirs}
