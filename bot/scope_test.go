@@ -105,6 +105,14 @@ func TestNarrowToScopeLists(t *testing.T) {
 	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{12, 28}}); f.Kind != FoundReferral {
 		t.Errorf("leader promoted over this office's higher score → %+v, want the referral", f)
 	}
+	// Ranked, a match far below the leader (under ReferralAlsoRanked of its probability)
+	// is not listed after the referral; one within it is.
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.8, 0.01}, Ranked: true}); f.Kind != FoundReferral || len(f.Hits) != 0 {
+		t.Errorf("ranked, this office's match at 0.01 of 0.8 → %+v, want the referral alone", f)
+	}
+	if f = NarrowToScope(s, Found{Kind: FoundSeveral, Hits: []*procedures.Record{theirs, ours}, Scores: []float64{0.8, 0.05}, Ranked: true}); f.Kind != FoundReferral || len(f.Hits) != 1 {
+		t.Errorf("ranked, this office's match at 0.05 of 0.8 → %+v, want the referral, then it", f)
+	}
 	// After the referral, this office's matches on the list's first page only: further
 	// down (the bot searches four pages deep) they are noise.
 	deep := []*procedures.Record{theirs}

@@ -23,9 +23,10 @@ type officeOutcome struct {
 	// options, the list after a referral) — issue 16's "top 5" in an office's scope.
 	Own, OwnFirst, OwnReferred, OwnListed, OwnShown int
 	// Other: messages whose procedure is another office's; Referred: a referral naming a
-	// procedure outside the office (the right answer); WrongCard: a card of this office's
-	// (it implies the office does it); List and Nothing: the rest.
-	Other, Referred, WrongCard, List, Nothing int
+	// procedure outside the office (the right answer), ReferredListed among them: followed
+	// by a list of this office's procedures (which nobody asked for); WrongCard: a card of
+	// this office's (it implies the office does it); List and Nothing: the rest.
+	Other, Referred, ReferredListed, WrongCard, List, Nothing int
 	// Misses: the own messages whose procedure was not first, with what came instead.
 	Misses []officeMiss `json:"misses,omitempty"`
 }
@@ -47,9 +48,9 @@ func pct(n, d int) string {
 
 func (o officeOutcome) text() string {
 	return fmt.Sprintf("office %s\n  own procedures:   %d messages, right procedure first %s, referred by mistake %s (listed after the referral %s), shown at all %s\n"+
-		"  another office's: %d messages, referral %s, card of this office %s, list %s, nothing %s\n",
+		"  another office's: %d messages, referral %s, card of this office %s, list %s, nothing %s; this office's list after the referral %s\n",
 		o.Office, o.Own, pct(o.OwnFirst, o.Own), pct(o.OwnReferred, o.Own), pct(o.OwnListed, o.Own), pct(o.OwnShown, o.Own),
-		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other)) +
+		o.Other, pct(o.Referred, o.Other), pct(o.WrongCard, o.Other), pct(o.List, o.Other), pct(o.Nothing, o.Other), pct(o.ReferredListed, o.Other)) +
 		o.missLines()
 }
 
@@ -153,6 +154,9 @@ func evalOffice(cfgPath, id string, c *procedures.Catalog, ix *procedures.Index,
 		switch f.Kind {
 		case bot.FoundReferral:
 			out.Referred++
+			if len(f.Hits) > 0 {
+				out.ReferredListed++
+			}
 		case bot.FoundOne:
 			out.WrongCard++
 		case bot.FoundSeveral, bot.FoundClarify:

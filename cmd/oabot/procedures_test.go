@@ -106,7 +106,7 @@ func TestProceduresEvalOffice(t *testing.T) {
 	if err := run(context.Background(), []string{"procedures", "eval", "--queries", q, "--office", "ca-demo"}, os.Getenv, &out, &errb); err != nil {
 		t.Fatalf("eval --office: %v\n%s", err, errb.String())
 	}
-	want := []string{"office ca-demo", "own procedures:   1 messages, right procedure first 100.0 %", "shown at all 100.0 %", "another office's: 1 messages, referral 100.0 %, card of this office 0.0 %"}
+	want := []string{"office ca-demo", "own procedures:   1 messages, right procedure first 100.0 %", "shown at all 100.0 %", "another office's: 1 messages, referral 100.0 %, card of this office 0.0 %", "this office's list after the referral 0.0 %"}
 	for _, w := range want {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, out.String())
