@@ -54,12 +54,11 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 	case FoundSeveral:
 		hits := keep(f.Hits)
 		if len(hits) == 0 || !s.Contains(f.Hits[0]) && !ownIsClose(s, f) {
-			// The search was unsure: the referral first, then this office's matches among
-			// the list's first page only. The bot searches maxListed deep (for "xem
-			// thêm"), and this office's procedures far down that list share a word with
-			// the question at most: a birth registration asked of the police listed
-			// five police procedures nobody asked for after the referral. (`procedures
-			// eval --office` searches one page deep, so its figures are unchanged.)
+			// The search was unsure: the referral first, then this office's likely
+			// matches (alsoListed). The bot searches maxListed deep (for "xem thêm"), and
+			// this office's procedures far down that list share a word with the question
+			// at most: a birth registration asked of the police listed five police
+			// procedures nobody asked for after the referral.
 			return Found{Kind: FoundReferral, Referral: f.Hits[0], Hits: alsoListed(s, f), Aspect: f.Aspect}
 		}
 		f.Hits = hits
@@ -133,7 +132,8 @@ const (
 const ReferralAlsoRanked = 0.02
 
 // alsoListed is this office's matches listed after a referral: those on the list's first
-// page and, when the ranker ordered it, not far below the leader (ReferralAlsoRanked).
+// page (as `procedures eval --office`, which searches one page deep, reads them) and, when
+// the ranker ordered it, not far below the leader (ReferralAlsoRanked).
 func alsoListed(s procedures.Scope, f Found) []*procedures.Record {
 	var out []*procedures.Record
 	for i, r := range f.Hits[:min(len(f.Hits), pageSize)] {
