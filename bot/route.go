@@ -64,7 +64,8 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
-	found := inScope(acc, b.find(acc, text, maxListed))
+	raw := b.find(acc, text, maxListed)
+	found := inScope(acc, raw)
 	// A labelled example said what the text is: the office's hours, or a person.
 	switch found.Intent {
 	case procedures.IntentOfficeHours:
@@ -78,7 +79,10 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	}
 	if found.Aspect != SectionCard && conv.Current != "" {
 		cur, ok := b.catalog.ByCode(conv.Current)
-		if ok && !namesOther(found, conv.Current) {
+		// A referral the office's scope made of a sure answer (or a question) about
+		// another office's procedure names that procedure too: "làm hộ chiếu ở đâu" after
+		// a ward's card is a new question, not the card's place.
+		if ok && !namesOther(found, conv.Current) && !(found.Kind == FoundReferral && namesOther(raw, conv.Current)) {
 			p.route = "follow_up"
 			b.show(acc, cur, found.Aspect, p)
 			return

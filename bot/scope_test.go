@@ -47,6 +47,23 @@ func TestReferralOutsideScope(t *testing.T) {
 	}
 }
 
+// An aspect question that surely names another office's procedure, after a card of this
+// office's, is referred — not answered with the card's own section (it was: "làm hộ chiếu
+// ở đâu" after a ward's card got the ward procedure's place). A bare aspect question stays
+// a follow-up.
+func TestAspectNamingAnotherOfficesProcedure(t *testing.T) {
+	h := newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.014061", "1.014062", "1.014063"}} })
+	h.text("lam can cuoc")
+	msgs := h.text("hộ chiếu cần giấy tờ gì")
+	if len(msgs) == 0 || !strings.Contains(msgs[0].Text, "không thuộc phạm vi") || strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị") {
+		t.Errorf("another office's procedure with an aspect = %s, want the referral", describe(msgs))
+	}
+	h.text("lam can cuoc")
+	if msgs := h.text("cần giấy tờ gì"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị") {
+		t.Errorf("bare aspect question after the card = %s, want its documents", describe(msgs))
+	}
+}
+
 // An account with a scope and no quick topics of its own offers its own common procedures.
 func TestScopedDefaultQuickTopics(t *testing.T) {
 	h := newHarness(t, func(a *Account) {
