@@ -131,6 +131,11 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 	case FoundReferral:
 		p.route = "referral"
 		p.stats.Referrals = 1
+		// The citizen has moved on to another office's procedure: a bare "lệ phí bao
+		// nhiêu" next is about that one, not the card shown before it.
+		if conv.Current != "" {
+			p.change(func(c *Conversation) { c.Current = "" })
+		}
 		p.say(b.referral(acc, found.Referral))
 		if len(found.Hits) > 0 { // a list the search was not sure of: this office's matches too
 			b.list(acc, found.Hits, found.Aspect, fill(t.ReferralAlso, "office", acc.Name), t.ListFooter, p)

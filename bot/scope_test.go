@@ -58,6 +58,10 @@ func TestAspectNamingAnotherOfficesProcedure(t *testing.T) {
 	if len(msgs) == 0 || !strings.Contains(msgs[0].Text, "không thuộc phạm vi") || strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị") {
 		t.Errorf("another office's procedure with an aspect = %s, want the referral", describe(msgs))
 	}
+	// After the referral, a bare aspect question is not about the card shown before it.
+	if msgs := h.text("lệ phí bao nhiêu"); len(msgs) == 0 || strings.Contains(msgs[0].Text, "1.014061") || strings.Contains(msgs[0].Text, "Lệ phí và thời gian") {
+		t.Errorf("bare aspect question after the referral = %s, want no answer about the earlier card", describe(msgs))
+	}
 	h.text("lam can cuoc")
 	if msgs := h.text("cần giấy tờ gì"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị") {
 		t.Errorf("bare aspect question after the card = %s, want its documents", describe(msgs))
