@@ -2,7 +2,6 @@ package procedures
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 )
@@ -214,17 +213,9 @@ func TestAnswersListEachProcedureOnce(t *testing.T) {
 			}
 		}
 	}
-	ix := builtinIndex(t)
-	seed, err := SeedExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
-	check("built-in", ix, ix.NewExamples(seed).For(""))
-	if testing.Short() || raceEnabled {
-		return
-	}
-	if _, err := os.Stat(realDataPath); err != nil {
-		t.Logf("national catalogue not present (%s): checked on the built-in catalogue only", realDataPath)
+	ix, x := seedIndex(t)
+	check("built-in", ix, x.For(""))
+	if testing.Short() || nationalCatalogue(t) == nil {
 		return
 	}
 	nix, nx := nationalSeeded(t)

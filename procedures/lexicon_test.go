@@ -195,11 +195,11 @@ func rulePhraseSet(t *testing.T) map[string]bool {
 func nationalCatalogue(t *testing.T) *Catalog {
 	t.Helper()
 	if _, err := os.Stat(realDataPath); os.IsNotExist(err) {
-		t.Logf("national catalogue not present (%s): targets checked against the built-in catalogue only", realDataPath)
+		t.Logf("national catalogue not present (%s): checked against the built-in catalogue only", realDataPath)
 		return nil
 	}
 	if raceEnabled {
-		t.Log("national catalogue not searched under -race: targets checked against the built-in catalogue only (make test's second pass checks them)")
+		t.Log("national catalogue not searched under -race: checked against the built-in catalogue only (make test's second pass checks them)")
 		return nil
 	}
 	return realCatalog(t)

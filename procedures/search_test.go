@@ -278,26 +278,8 @@ func TestSearchDeterministic(t *testing.T) {
 
 func TestSearchConcurrent(t *testing.T) {
 	ix := testIndex(t)
-	queries := []string{"dang ky tam tru", "căn cước", "mat cavet xe", "alo", "đổi bằng lái ở đâu", "1.004222"}
-	want := make([]string, len(queries))
-	for i, q := range queries {
-		want[i] = fmt.Sprint(hitCodes(ix.Search(q, 5)))
-	}
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; i < 200; i++ {
-				k := (g + i) % len(queries)
-				if got := fmt.Sprint(hitCodes(ix.Search(queries[k], 5))); got != want[k] {
-					t.Errorf("concurrent Search(%q) = %s, want %s", queries[k], got, want[k])
-					return
-				}
-			}
-		}(g)
-	}
-	wg.Wait()
+	searchConcurrently(t, 8, 200, []string{"dang ky tam tru", "căn cước", "mat cavet xe", "alo", "đổi bằng lái ở đâu", "1.004222"},
+		func(q string) string { return fmt.Sprint(hitCodes(ix.Search(q, 5))) })
 }
 
 // The examples' search shares scratch buffers (a pool) and the classifier across
@@ -310,25 +292,32 @@ func TestSearchWithExamplesConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := ix.NewExamples(append(seed, Example{ID: "own", Account: "ward", Query: "xin giấy xác nhận độc thân", Code: "1.004873"})).For("ward")
-	queries := []string{"dang ky tam tru", "mat cavet xe", "ubnd phuong lam viec thu 7 ko", "xin giay xac nhan doc than",
-		"Chào anh chị, vợ chồng em mới cưới, muốn nhập hộ khẩu cho vợ về nhà chồng thì cần giấy tờ gì ạ?", "nhà em bị mất con chó"}
+	searchConcurrently(t, 4, 30, []string{"dang ky tam tru", "mat cavet xe", "ubnd phuong lam viec thu 7 ko", "xin giay xac nhan doc than",
+		"Chào anh chị, vợ chồng em mới cưới, muốn nhập hộ khẩu cho vợ về nhà chồng thì cần giấy tờ gì ạ?", "nhà em bị mất con chó"},
+		func(q string) string { return fmt.Sprint(ix.SearchWith(q, 5, x)) })
+}
+
+// searchConcurrently answers each query once alone, then from goroutines goroutines,
+// rounds times each, and fails when a concurrent answer differs from the one alone.
+func searchConcurrently(t *testing.T, goroutines, rounds int, queries []string, answer func(string) string) {
+	t.Helper()
 	want := make([]string, len(queries))
 	for i, q := range queries {
-		want[i] = fmt.Sprint(ix.SearchWith(q, 5, x))
+		want[i] = answer(q)
 	}
 	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
+	for g := range goroutines {
 		wg.Add(1)
-		go func(g int) {
+		go func() {
 			defer wg.Done()
-			for i := 0; i < 30; i++ {
+			for i := range rounds {
 				k := (g + i) % len(queries)
-				if got := fmt.Sprint(ix.SearchWith(queries[k], 5, x)); got != want[k] {
-					t.Errorf("concurrent SearchWith(%q) = %s, want %s", queries[k], got, want[k])
+				if got := answer(queries[k]); got != want[k] {
+					t.Errorf("concurrent answer to %q = %s, want %s", queries[k], got, want[k])
 					return
 				}
 			}
-		}(g)
+		}()
 	}
 	wg.Wait()
 }
