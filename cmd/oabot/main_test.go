@@ -81,8 +81,11 @@ func mustRunMainEnv(t testing.TB, args []string, env map[string]string) (base st
 			if err != nil {
 				t.Errorf("run returned %v\nstderr:\n%s", err, stderr)
 			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("service did not stop within 15s")
+		case <-time.After(60 * time.Second):
+			// Generous: the check is that the service exits cleanly, not how fast. Under
+			// -race on a loaded 2-core CI, a browser test's shutdown (HTTP drain, then the
+			// workers) once took longer than the 15 s this was.
+			t.Errorf("service did not stop within 60s")
 		}
 		logs := stderr.String()
 		if strings.Contains(logs, "thu tuc") {
