@@ -224,6 +224,8 @@ type queryBuilder struct {
 	nextGroup int
 	scales    [64]float64   // coverage scale of each content group
 	weights   map[int32]int // term id → index in a.terms
+	// aspectAsks says a.aspect came from a phrase that asks (rule.asks).
+	aspectAsks bool
 }
 
 // expansion is a synonym expansion: words added beside the typed words they stand for.
@@ -251,8 +253,13 @@ func (b *queryBuilder) rewrite(toks []token, ctx, narr []bool) {
 		case ruleReplace:
 			b.replace(r, told(i))
 		case ruleAspect:
-			if b.a.aspect == AspectNone {
-				b.a.aspect = r.aspect
+			// The first phrase that asks decides; a phrase that only names a part
+			// ("hồ sơ", "lệ phí") decides when none asks.
+			// A phrase followed by a question word asks too ("lệ phí bao nhiêu", "nộp ở
+			// đâu").
+			asks := r.asks || asksAfter(r.aspect, toks[i+len(r.from):])
+			if b.a.aspect == AspectNone || asks && !b.aspectAsks {
+				b.a.aspect, b.aspectAsks = r.aspect, asks
 			}
 			b.endSeg()
 		case ruleExpand:

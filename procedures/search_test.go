@@ -322,6 +322,35 @@ func searchConcurrently(t *testing.T, goroutines, rounds int, queries []string, 
 	wg.Wait()
 }
 
+// The aspect is the part the message asks for, not the first part it names: "hồ sơ",
+// "lệ phí" or "online" are often only what the message speaks of ("nộp hồ sơ ở đâu"
+// asks the place). A phrase asks when it holds a question word or one follows it; a form
+// named is what is wanted; with no phrase that asks, the first named decides.
+func TestAspectAsked(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		query string
+		want  Aspect
+	}{
+		{"đăng ký kết hôn nộp hồ sơ ở đâu", AspectPlace},
+		{"chứng thực bản sao giấy tờ mất bao nhiêu tiền", AspectFee},
+		{"làm giấy tờ cho con mất mấy ngày", AspectTime},
+		{"xin trợ giúp pháp lý miễn phí ở đâu", AspectPlace},
+		{"lệ phí đăng ký thường trú bao nhiêu, nộp trên vneid có rẻ hơn ko", AspectFee},
+		{"mẫu đơn đăng ký kết hôn lấy ở đâu", AspectForms},
+		{"đăng ký tạm trú làm online ở đâu", AspectOnline},
+		{"đổi bằng lái trên mạng được không, lệ phí bao nhiêu", AspectOnline},
+		{"đi báo tử thì mang theo những gì, làm trên mạng được không", AspectDocuments},
+		{"hồ sơ đăng ký tạm trú gồm những gì", AspectDocuments},
+		{"lệ phí đăng ký kết hôn", AspectFee},
+	}
+	for _, tt := range tests {
+		if got := ix.analyse(tt.query).aspect; got != tt.want {
+			t.Errorf("analyse(%q).aspect = %s, want %s", tt.query, got, tt.want)
+		}
+	}
+}
+
 func TestSynonymsExpansion(t *testing.T) {
 	ix := testIndex(t)
 	tests := []struct {

@@ -63,7 +63,51 @@ type rule struct {
 	kind   ruleKind
 	to     []token // replacement / expansion
 	aspect Aspect
+	// asks is set for an aspect phrase that asks (asksAspect): it says which part of a
+	// procedure is wanted even when a phrase that only names a part came first.
+	asks bool
 }
+
+// interrogatives are the folded words that make an aspect phrase a question ("giấy tờ
+// gì", "ở đâu", "bao nhiêu tiền", "mấy ngày", "làm sao", "lâu không").
+var interrogatives = map[string]bool{"gi": true, "dau": true, "nao": true, "bao": true, "may": true, "sao": true, "khong": true}
+
+// asksAspect reports whether an aspect phrase asks for its part rather than only naming
+// something the message speaks of: "nộp hồ sơ ở đâu" names the documents but asks the
+// place, "chứng thực giấy tờ mất bao nhiêu tiền" asks the fee. A form named is what is
+// wanted ("mẫu đơn lấy ở đâu" wants the form), so it asks too. (A phrase followed by a
+// question word asks as well: asksAfter.)
+func asksAspect(a Aspect, from []string) bool {
+	if a == AspectForms {
+		return true
+	}
+	for _, w := range from {
+		if interrogatives[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// asksAfter reports whether the words after a phrase of aspect a make it a question: a
+// question word next, or after one small word ("lệ phí bao nhiêu", "mang theo những
+// gì", "thời gian là bao lâu", "trên mạng được không"; for the online channel also
+// "làm online ở đâu", which asks where online, not the office's address).
+func asksAfter(a Aspect, toks []token) bool {
+	for i, t := range toks {
+		switch {
+		case interrogatives[t.folded]:
+			return true
+		case i == 0 && (asksFiller[t.folded] || a == AspectOnline && t.folded == "o"):
+			continue
+		}
+		return false
+	}
+	return false
+}
+
+// asksFiller are the words asksAfter skips between an aspect phrase and its question word.
+var asksFiller = map[string]bool{"nhung": true, "cac": true, "la": true, "khoang": true, "tam": true, "duoc": true, "dc": true}
 
 type synonymsFile struct {
 	Replace    map[string][]string `yaml:"replace"`
@@ -221,6 +265,7 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 				r.from = append(r.from, t.folded)
 				r.exact = append(r.exact, t.exact)
 			}
+			r.asks = kind == ruleAspect && asksAspect(asp, r.from)
 			into[r.from[0]] = append(into[r.from[0]], r)
 		}
 	}
