@@ -99,6 +99,11 @@ func testSearch(c *testCatalog) fakeSearch {
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
 		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace},
 		"giay to can cuoc":        {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
+		// Unsure lists for aspect questions: one naming its own object, one bare (noise),
+		// one naming an object whose list holds the current card.
+		"lam so ho ngheo o dau":  {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Named: true},
+		"cho em hoi nop o dau a": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace},
+		"can cuoc lan dau o dau": {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Named: true},
 		// A card with other candidates (for "không phải").
 		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},
 		"lam tam tru lan 2": {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755")},

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,19 +98,19 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 }
 
 // namesOther reports whether a search points at procedures other than current: one
-// confident hit, or a clarifying question, that does not include it. A short list for a
-// bare aspect question ("nộp ở đâu") is noise and does not count.
+// confident hit, a clarifying question, or a list for a text that names what it asks
+// about ("làm sổ hộ nghèo ở đâu"), none of which includes current. A list for a bare
+// aspect question ("nộp ở đâu", "vậy cần mang theo giấy tờ gì ạ") is noise and does not
+// count.
 func namesOther(f Found, current string) bool {
+	isCurrent := func(r *procedures.Record) bool { return r.Code == current }
 	switch f.Kind {
 	case FoundOne:
 		return f.Hits[0].Code != current
 	case FoundClarify:
-		for _, r := range f.Options {
-			if r.Code == current {
-				return false
-			}
-		}
-		return true
+		return !slices.ContainsFunc(f.Options, isCurrent)
+	case FoundSeveral:
+		return f.Named && !slices.ContainsFunc(f.Hits, isCurrent)
 	}
 	return false
 }

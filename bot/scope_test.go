@@ -49,8 +49,9 @@ func TestReferralOutsideScope(t *testing.T) {
 
 // An aspect question that surely names another office's procedure, after a card of this
 // office's, is referred — not answered with the card's own section (it was: "làm hộ chiếu
-// ở đâu" after a ward's card got the ward procedure's place). A bare aspect question stays
-// a follow-up.
+// ở đâu" after a ward's card got the ward procedure's place), and so is one the search is
+// unsure of when the question names its own object. A bare aspect question stays a
+// follow-up.
 func TestAspectNamingAnotherOfficesProcedure(t *testing.T) {
 	h := newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.014061", "1.014062", "1.014063"}} })
 	h.text("lam can cuoc")
@@ -65,6 +66,12 @@ func TestAspectNamingAnotherOfficesProcedure(t *testing.T) {
 	h.text("lam can cuoc")
 	if msgs := h.text("cần giấy tờ gì"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị") {
 		t.Errorf("bare aspect question after the card = %s, want its documents", describe(msgs))
+	}
+	// An unsure list for a question that names its own object, led by another office's
+	// procedure: the referral, not the card's place.
+	h.text("lam can cuoc")
+	if msgs := h.text("làm sổ hộ nghèo ở đâu"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "không thuộc phạm vi") || strings.Contains(msgs[0].Text, "1.014061") {
+		t.Errorf("an unsure list naming its object after the card = %s, want the referral", describe(msgs))
 	}
 }
 

@@ -72,6 +72,11 @@ type Result struct {
 	Intent string
 	// Example is the ID of the labelled example that decided the answer, if any.
 	Example string
+	// Named says the message names what it asks about besides its aspect phrase
+	// (namedMinCore core words or more): "làm sổ hộ nghèo ở đâu" does, "cho em hỏi nộp ở
+	// đâu ạ" does not. A list found for a message that names nothing is noise; for one
+	// that does, it is a new question, not a follow-up on the procedure shown before.
+	Named bool
 
 	topFull bool // the first hit's name holds every content word of the query (calibration)
 }
@@ -129,6 +134,10 @@ const (
 	longMinCore     = 6
 	longCoverIdf    = 0.9
 	longMinCoverage = 0.2
+	// namedMinCore core words name what a message asks about (Result.Named): follow-ups
+	// such as "vậy em phải mang theo những giấy tờ gì ạ" or "thứ 7 có nộp được không, nộp
+	// ở đâu" keep two or fewer once the aspect phrase and the small words are gone.
+	namedMinCore = 3
 )
 
 // bigramBit marks, in docAcc.name, documents whose name/aliases matched a query bigram.
@@ -195,7 +204,7 @@ func candidatePool(limit int) int { return limit*6 + 30 }
 // cost a tenth of a search for hits that are rarely the answer).
 func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	a := *ap
-	res := Result{Aspect: a.aspect}
+	res := Result{Aspect: a.aspect, Named: a.nCore >= namedMinCore}
 	if a.nContent == 0 || len(a.terms) == 0 {
 		if dg != nil {
 			dg.a, dg.reason = a, "no content words"
@@ -265,7 +274,7 @@ func (ix *Index) lookupCode(query string) (Result, bool) {
 		return Result{}, false
 	}
 	a := ix.analyse(query)
-	return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne}, true
+	return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne, Named: true}, true
 }
 
 // candidates scores the documents the query's terms reach and keeps the best k in a

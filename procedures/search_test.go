@@ -935,3 +935,39 @@ func TestGroupRepByNameLevel(t *testing.T) {
 		}
 	}
 }
+
+// Result.Named tells a question that names its own object from a bare follow-up on the
+// card shown before: the bot reads a list found for the first as a new question and the
+// second as noise around "nộp ở đâu".
+func TestResultNamed(t *testing.T) {
+	ix, x := seedIndex(t)
+	named := []string{
+		"e ơi cho c hỏi làm sổ hộ nghèo ở đâu",
+		"xin giấy xác nhận độc thân ở đâu",
+		"làm lý lịch tư pháp mất bao lâu",
+		"đăng ký xe máy mới cần giấy tờ gì",
+		"cho hỏi tách hộ khẩu nộp hồ sơ ở đâu",
+	}
+	bare := []string{
+		"dạ cho em hỏi thêm là cái này nộp ở đâu ạ",
+		"vậy em phải mang theo những giấy tờ gì ạ",
+		"thế làm mất bao lâu thì có hả anh",
+		"nếu tôi đang ở trọ thì nộp ở đâu",
+		"con tôi mới 3 tuổi thì cần giấy tờ gì",
+		"tôi ở xa có làm online được không",
+		"phí bao nhiêu vậy chị",
+		"chồng tôi đi làm xa, tôi đi một mình được không, cần mang gì",
+		"thứ 7 có nộp được không, nộp ở đâu",
+		"làm ở phường mình hay phải lên quận",
+	}
+	for _, q := range named {
+		if r := ix.SearchWith(q, 5, x.For("")); !r.Named {
+			t.Errorf("SearchWith(%q).Named = false, want true", q)
+		}
+	}
+	for _, q := range bare {
+		if r := ix.SearchWith(q, 5, x.For("")); r.Named {
+			t.Errorf("SearchWith(%q).Named = true, want false", q)
+		}
+	}
+}
