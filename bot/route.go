@@ -94,7 +94,35 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		p.say(officeInfo(acc, off, now))
 		return
 	}
+	// An aspect question naming nothing the search knows, with no card to follow up:
+	// "cần giấy tờ gì" asks about a procedure the citizen has not named yet, or about one
+	// of the list on screen. Saying "not found" would be wrong; ask which one.
+	if found.Aspect != SectionCard && raw.Kind == FoundNothing && found.Kind == FoundNothing {
+		b.askWhich(acc, conv, found.Aspect, p)
+		return
+	}
 	b.answerSearch(acc, conv, text, found, now, p)
+}
+
+// askWhich answers an aspect question that names no procedure when there is no card to
+// follow up: with a numbered list on screen, that list again, its buttons and a number
+// typed next showing the part asked; else a request to name the procedure.
+func (b *Bot) askWhich(acc *account, conv Conversation, s Section, p *plan) {
+	t := &acc.texts
+	var recs []*procedures.Record
+	for _, code := range conv.LastList {
+		if r, ok := b.catalog.ByCode(code); ok {
+			recs = append(recs, r)
+		}
+	}
+	if len(recs) <= conv.Page*pageSize || len(recs) != len(conv.LastList) {
+		p.route = "ask_which"
+		p.say(reply{Text: t.AskWhich, Buttons: b.menuButtons(acc)})
+		return
+	}
+	p.route = "list_which"
+	p.change(func(c *Conversation) { c.ListSection = int(s) })
+	p.say(renderList(t, recs, conv.Page, s, t.ListWhich, t.ListFooter))
 }
 
 // namesOther reports whether a search points at procedures other than current: one
@@ -218,11 +246,12 @@ func (b *Bot) list(acc *account, recs []*procedures.Record, s Section, intro, fo
 		codes[i] = r.Code
 	}
 	p.change(func(c *Conversation) { c.LastList, c.Page, c.ListSection = codes, 0, int(s) })
-	p.say(renderList(&acc.texts, recs, 0, intro, footer))
+	p.say(renderList(&acc.texts, recs, 0, s, intro, footer))
 }
 
-// renderList renders page page of recs.
-func renderList(t *Texts, recs []*procedures.Record, page int, intro, footer string) reply {
+// renderList renders page page of recs; a button shows its procedure's part s (the part
+// the question asked, as a number typed does).
+func renderList(t *Texts, recs []*procedures.Record, page int, s Section, intro, footer string) reply {
 	if intro == "" {
 		intro = t.ListIntro
 	}
@@ -233,7 +262,7 @@ func renderList(t *Texts, recs []*procedures.Record, page int, intro, footer str
 		n := strconv.Itoa(i - from + 1)
 		name := oneLine(recs[i].Name)
 		lines = append(lines, n+". "+truncate(name, 250)+" ("+recs[i].Code+")")
-		bs = append(bs, query(n+". "+name, payloadFor(recs[i].Code, SectionCard)))
+		bs = append(bs, query(n+". "+name, payloadFor(recs[i].Code, s)))
 	}
 	lines = append(lines, footer)
 	if len(recs) > from+pageSize {
@@ -282,7 +311,7 @@ func (b *Bot) nextPage(acc *account, conv Conversation, p *plan) {
 		codes[i] = r.Code
 	}
 	p.change(func(c *Conversation) { c.LastList, c.Page = codes, next })
-	p.say(renderList(&acc.texts, recs, next, acc.texts.ListNext, acc.texts.ListFooter))
+	p.say(renderList(&acc.texts, recs, next, Section(conv.ListSection), acc.texts.ListNext, acc.texts.ListFooter))
 }
 
 // handoff tells the citizen an officer will answer, and mutes the bot for the quiet time.

@@ -144,7 +144,8 @@ func TestRouting(t *testing.T) {
 		{"more", []string{"căn cước"}, "xem thêm", "more", ""},
 		{"aspect follow-up", []string{"làm căn cước"}, "cần giấy tờ gì", "follow_up", "1.014061"},
 		{"aspect names another procedure", []string{"làm căn cước"}, "hộ chiếu cần giấy tờ gì", "search_one", "1.001456"},
-		{"aspect without current procedure", nil, "cần giấy tờ gì", "not_found", ""},
+		{"aspect without current procedure", nil, "cần giấy tờ gì", "ask_which", ""},
+		{"aspect after a list", []string{"căn cước"}, "cần giấy tờ gì", "list_which", ""},
 		{"place follow-up beats office address", []string{"làm căn cước"}, "nộp ở đâu", "follow_up", "1.014061"},
 		{"aspect list naming its own object", []string{"làm căn cước"}, "làm sổ hộ nghèo ở đâu", "search_list", ""},
 		{"aspect list for a bare question", []string{"làm căn cước"}, "cho em hỏi nộp ở đâu ạ", "follow_up", "1.014061"},
@@ -452,5 +453,54 @@ func TestOverrideChecks(t *testing.T) {
 	got, err := DefaultTexts().Override(map[string]string{"welcome": "Chào {office}"})
 	if err != nil || got.Welcome != "Chào {office}" {
 		t.Errorf("Override = %q, %v", got.Welcome, err)
+	}
+}
+
+// An aspect question that names no procedure, with no card to follow up, was answered
+// "not found" (and counted as an unanswered question for the officers). With a list on
+// screen it is about one of them: the list again, whose buttons — and a number typed
+// next — show the part asked. With nothing on screen the citizen is asked to name the
+// procedure.
+func TestAspectQuestionWithoutCard(t *testing.T) {
+	h := newHarness(t)
+	h.text("căn cước")
+	msgs := h.text("cần giấy tờ gì")
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, h.b.byID["benthanh"].texts.ListWhich) || len(msgs[0].Buttons) == 0 {
+		t.Fatalf("aspect question after a list = %s, want the list again", describe(msgs))
+	}
+	for _, bt := range msgs[0].Buttons {
+		if !strings.HasSuffix(bt.Payload, " GIAYTO") {
+			t.Errorf("button %q payload %q, want the documents of its procedure", bt.Title, bt.Payload)
+		}
+	}
+	if msgs := h.text("2"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị – ") || !strings.Contains(msgs[0].Text, "dưới 14 tuổi") {
+		t.Errorf("2 after the list shown again = %s, want the second procedure's documents", describe(msgs))
+	}
+	for _, d := range h.stats.deltas {
+		if d.Unmatched != "" {
+			t.Errorf("unanswered question recorded: %q, want none", d.Unmatched)
+		}
+	}
+
+	h = newHarness(t)
+	msgs = h.text("cần giấy tờ gì")
+	if len(msgs) != 1 || msgs[0].Text != h.b.byID["benthanh"].texts.AskWhich || len(msgs[0].Buttons) == 0 {
+		t.Errorf("aspect question with nothing on screen = %s, want to be asked which procedure", describe(msgs))
+	}
+}
+
+// A list for a question that asked a part of a procedure opens that part from its
+// buttons too, as a number typed does: tapping "1." after "hộ chiếu cần giấy tờ gì"
+// showed the card.
+func TestListButtonsShowThePartAsked(t *testing.T) {
+	h := newHarness(t)
+	msgs := h.text("giấy tờ căn cước")
+	if len(msgs) == 0 || len(msgs[0].Buttons) == 0 {
+		t.Fatalf("list = %s", describe(msgs))
+	}
+	for _, bt := range msgs[0].Buttons {
+		if !strings.HasSuffix(bt.Payload, " GIAYTO") {
+			t.Errorf("button %q payload %q, want the documents of its procedure", bt.Title, bt.Payload)
+		}
 	}
 }

@@ -47,6 +47,8 @@ type Texts struct {
 	NotThisNone    string // "không phải" with no other candidate
 	ListNext       string // heading of the next pages ("xem thêm")
 	ListFooter     string // how to pick
+	ListWhich      string // heading of the list shown again for an aspect question that names no procedure
+	AskWhich       string // an aspect question that names no procedure, with no card nor list to follow up
 	ListMore       string // there is a next page
 	ClarifyFooter  string // below a clarifying question
 	ClarifyDefault string // question when the options share no topic
@@ -165,8 +167,11 @@ func DefaultTexts() Texts {
 		NotThisIntro:          "Xin lỗi bạn. Có phải bạn cần một trong các thủ tục sau?",
 		NotThisNone: "Xin lỗi bạn. Bạn vui lòng nhắn rõ hơn việc cần làm (ví dụ: \"đăng ký tạm trú cho người thuê trọ\"), " +
 			"hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
-		ListNext:       "Các thủ tục tiếp theo:",
-		ListFooter:     "Nhắn số thứ tự (ví dụ: 1) hoặc bấm nút để xem chi tiết.",
+		ListNext:   "Các thủ tục tiếp theo:",
+		ListFooter: "Nhắn số thứ tự (ví dụ: 1) hoặc bấm nút để xem chi tiết.",
+		ListWhich:  "Bạn hỏi về thủ tục nào trong danh sách? Bạn chọn thủ tục để xem phần bạn hỏi:",
+		AskWhich: "Bạn muốn hỏi về thủ tục nào? Bạn nhắn tên thủ tục kèm câu hỏi " +
+			"(ví dụ: \"làm căn cước cần giấy tờ gì\"), hoặc chọn một chủ đề bên dưới.",
 		ListMore:       "Nhắn \"xem thêm\" để xem các thủ tục khác.",
 		ClarifyFooter:  "Bạn chọn trường hợp bên dưới hoặc nhắn số thứ tự.",
 		ClarifyDefault: "Bạn đang hỏi về trường hợp nào dưới đây?",
@@ -293,6 +298,7 @@ func (t *Texts) fields() map[string]*string {
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
 		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
+		"list_which": &t.ListWhich, "ask_which": &t.AskWhich,
 		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
 		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
 		"referral": &t.Referral, "referral_other": &t.ReferralOther, "referral_none": &t.ReferralNone,

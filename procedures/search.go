@@ -72,10 +72,11 @@ type Result struct {
 	Intent string
 	// Example is the ID of the labelled example that decided the answer, if any.
 	Example string
-	// Named says the message names what it asks about besides its aspect phrase
-	// (namedMinCore core words or more): "làm sổ hộ nghèo ở đâu" does, "cho em hỏi nộp ở
-	// đâu ạ" does not. A list found for a message that names nothing is noise; for one
-	// that does, it is a new question, not a follow-up on the procedure shown before.
+	// Named says the message names what it asks about besides its aspect phrase:
+	// namedMinCore core words or more ("làm sổ hộ nghèo ở đâu"), or the words of the best
+	// match's name ("hộ chiếu cần giấy tờ gì"); "cho em hỏi nộp ở đâu ạ" names nothing. A
+	// list found for a message that names nothing is noise; for one that does, it is a new
+	// question, not a follow-up on the procedure shown before.
 	Named bool
 
 	topFull bool // the first hit's name holds every content word of the query (calibration)
@@ -239,6 +240,7 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 		dg.reps = reps
 	}
 	res.topFull = len(full) > 0 && full[0]
+	res.Named = res.Named || res.topFull
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && !mentioned.any())
 	if a.part && res.Confidence == ConfidenceOne {
