@@ -94,11 +94,14 @@ func testSearch(c *testCatalog) fakeSearch {
 		"doi the can cuoc":        {Kind: FoundOne, Hits: c.records("1.014063"), Variants: c.records("2.001195")},
 		"can cuoc":                {Kind: FoundSeveral, Hits: idcards},
 		"doi can cuoc":            {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
-		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs},
-		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee},
+		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs, Bare: true},
+		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee, Bare: true},
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
-		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace},
-		"giay to can cuoc":        {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
+		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace, Bare: true},
+		// Not found, naming something the catalogue lacks; a list made of words of talk.
+		"xe bi phat nguoi tra o dau": {Kind: FoundNothing, Aspect: SectionPlace},
+		"phi bao nhieu vay chi":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionFee, Bare: true},
+		"giay to can cuoc":           {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
 		// Unsure lists for aspect questions: one naming its own object, one bare (noise),
 		// one naming an object whose list holds the current card.
 		"lam so ho ngheo o dau":  {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Named: true},

@@ -100,6 +100,9 @@ type Found struct {
 	// Named says the text names what it asks about besides an aspect phrase
 	// (procedures.Result.Named): its list is a new question, not noise around a follow-up.
 	Named bool
+	// Bare says the text is an aspect question naming no procedure at all
+	// (procedures.Result.Bare): "cần giấy tờ gì".
+	Bare bool
 }
 
 // JobProgress is the per-citizen record of the last job handled (see Bot.HandleJob).

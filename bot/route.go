@@ -94,10 +94,12 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		p.say(officeInfo(acc, off, now))
 		return
 	}
-	// An aspect question naming nothing the search knows, with no card to follow up:
-	// "cần giấy tờ gì" asks about a procedure the citizen has not named yet, or about one
-	// of the list on screen. Saying "not found" would be wrong; ask which one.
-	if found.Aspect != SectionCard && raw.Kind == FoundNothing && found.Kind == FoundNothing {
+	// An aspect question that names no procedure, with no card to follow up: "cần giấy
+	// tờ gì" asks about a procedure the citizen has not named yet, or about one of the
+	// list on screen. "Not found", or a list the search made of its words of talk, would
+	// be the wrong answer; ask which one. (A message naming something the catalogue lacks,
+	// "xe bị phạt nguội tra ở đâu", is not bare: it is not found.)
+	if raw.Bare && found.Aspect != SectionCard && (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) {
 		b.askWhich(acc, conv, found.Aspect, p)
 		return
 	}

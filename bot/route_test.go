@@ -146,6 +146,8 @@ func TestRouting(t *testing.T) {
 		{"aspect names another procedure", []string{"làm căn cước"}, "hộ chiếu cần giấy tờ gì", "search_one", "1.001456"},
 		{"aspect without current procedure", nil, "cần giấy tờ gì", "ask_which", ""},
 		{"aspect after a list", []string{"căn cước"}, "cần giấy tờ gì", "list_which", ""},
+		{"aspect list of words of talk", nil, "phí bao nhiêu vậy chị", "ask_which", ""},
+		{"aspect naming what the catalogue lacks", []string{"căn cước"}, "xe bị phạt nguội tra ở đâu", "not_found", ""},
 		{"place follow-up beats office address", []string{"làm căn cước"}, "nộp ở đâu", "follow_up", "1.014061"},
 		{"aspect list naming its own object", []string{"làm căn cước"}, "làm sổ hộ nghèo ở đâu", "search_list", ""},
 		{"aspect list for a bare question", []string{"làm căn cước"}, "cho em hỏi nộp ở đâu ạ", "follow_up", "1.014061"},

@@ -30,6 +30,7 @@ type analysed struct {
 	stripped string // normalised query without aspect words (for logging/debug)
 	nCore    int    // content words that are not context words
 	core     uint64 // their groups
+	nObject  int    // content words that are not words of talk (talkWords)
 	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
 	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
 	verb     bool   // the query names an administrative verb or action
@@ -301,6 +302,9 @@ func (b *queryBuilder) newGroup(t token, scale float64, isCtx bool) uint64 {
 	} else {
 		a.nCore++
 		a.core |= uint64(1) << b.nextGroup
+	}
+	if !talkWords[t.folded] {
+		a.nObject++
 	}
 	w *= scale
 	b.scales[b.nextGroup] = scale
@@ -638,3 +642,18 @@ func withinOneEdit(a, b string) bool {
 	}
 	return a[i+1:] == b[i:]
 }
+
+// talkWords are words (folded) that name nothing a citizen asks about: question words,
+// pronouns and forms of address, demonstratives, particles and the bare verbs of asking
+// ("nộp", "làm", "xin"). A message whose content words are all of them besides its aspect
+// phrase ("dạ cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao nhiêu vậy chị") names no
+// procedure (Result.Bare). They are not stopwords: the search still reads them.
+var talkWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`dau bao nhieu may gi sao nao the vay cai nay do kia ay ha a ah nhe nha thi la co
+		mat them lam nop xin di len ra den mang can phai hoi cho anh chi em chu bac ong ba toi minh ban da vang oi
+		duoc khong ko k roi chua nua giup voi o tai nhu luc khi neu con hay hoac va ma thoi ne zay z j dc hok hem`) {
+		m[w] = true
+	}
+	return m
+}()

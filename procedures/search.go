@@ -78,6 +78,10 @@ type Result struct {
 	// list found for a message that names nothing is noise; for one that does, it is a new
 	// question, not a follow-up on the procedure shown before.
 	Named bool
+	// Bare says the message holds an aspect phrase and words of talk only ("cần giấy tờ
+	// gì", "phí bao nhiêu vậy chị"): it asks about a procedure it does not name, so a
+	// list found for it is noise and "not found" would be the wrong answer.
+	Bare bool
 
 	topFull bool // the first hit's name holds every content word of the query (calibration)
 }
@@ -205,7 +209,7 @@ func candidatePool(limit int) int { return limit*6 + 30 }
 // cost a tenth of a search for hits that are rarely the answer).
 func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	a := *ap
-	res := Result{Aspect: a.aspect, Named: a.nCore >= namedMinCore}
+	res := Result{Aspect: a.aspect, Named: a.nCore >= namedMinCore, Bare: a.aspect != AspectNone && a.nObject == 0}
 	if a.nContent == 0 || len(a.terms) == 0 {
 		if dg != nil {
 			dg.a, dg.reason = a, "no content words"

@@ -975,3 +975,40 @@ func TestResultNamed(t *testing.T) {
 		}
 	}
 }
+
+// Result.Bare marks an aspect question made of words of talk only: the bot asks which
+// procedure instead of answering "not found" or listing what those words matched. A
+// message naming anything else — even what the catalogue lacks — is not bare.
+func TestResultBare(t *testing.T) {
+	ix, x := seedIndex(t)
+	bare := []string{
+		"cần giấy tờ gì",
+		"phí bao nhiêu vậy chị",
+		"dạ cho em hỏi thêm là cái này nộp ở đâu ạ",
+		"vậy em phải mang theo những giấy tờ gì ạ",
+		"thế làm mất bao lâu thì có hả anh",
+		"cái đó làm ở đâu",
+		"nộp hồ sơ ở đâu vậy",
+		"có làm online được không",
+		"mất mấy ngày thì có",
+	}
+	named := []string{
+		"xe bị phạt nguội tra ở đâu",
+		"phạt nguội ở đâu",
+		"mua vé tàu ở đâu",
+		"hộ chiếu cần giấy tờ gì",
+		"con tôi mới 3 tuổi thì cần giấy tờ gì",
+		"cấp cứu gọi số mấy",
+		"làm căn cước",
+	}
+	for _, q := range bare {
+		if r := ix.SearchWith(q, 5, x.For("")); !r.Bare {
+			t.Errorf("SearchWith(%q).Bare = false, want true", q)
+		}
+	}
+	for _, q := range named {
+		if r := ix.SearchWith(q, 5, x.For("")); r.Bare {
+			t.Errorf("SearchWith(%q).Bare = true, want false", q)
+		}
+	}
+}
