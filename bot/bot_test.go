@@ -98,6 +98,10 @@ func testSearch(c *testCatalog) fakeSearch {
 		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee, Bare: true},
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
 		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace, Bare: true},
+		// A crime told: nothing found; an unsure list; a sure card.
+		"nha em bi trom xe may toi qua bao cong an o dau a": {Kind: FoundNothing, Aspect: SectionPlace},
+		"xe bi trom mat luon muon huy dang ky xe":           {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194")},
+		"bi trom mat can cuoc lam lai o dau":                {Kind: FoundOne, Hits: c.records("1.014064"), Aspect: SectionPlace},
 		// Not found, naming something the catalogue lacks; a list made of words of talk.
 		"xe bi phat nguoi tra o dau": {Kind: FoundNothing, Aspect: SectionPlace},
 		"phi bao nhieu vay chi":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionFee, Bare: true},

@@ -207,6 +207,23 @@ func detectOffice(text string) intent {
 	return intentNone
 }
 
+// incidentPhrases (folded) tell of a crime — a theft, a fraud, a fight, a threat — which
+// no procedure answers: the citizen is told how to report it. They are read only when the
+// search is not sure of a procedure, so "bị trộm mất căn cước, làm lại ở đâu" still gets
+// the re-issue. Left out: what also asks for papers after the event or folds to another
+// word — "mất" ("mất ví"), a fire or an accident (new papers, insurance), "bí danh"
+// (an alias) beside "bị đánh", "mất tích" (a court's declaration).
+var incidentPhrases = []string{
+	"bi trom", "trom xe", "trom cap", "mat trom", "an trom", "ke trom", "tro lap", "dot nhap",
+	"bi cuop", "cuop giat", "an cuop", "giat do", "giat dien thoai", "giat tui",
+	"lua dao", "bi lua", "chiem doat", "danh nhau", "hanh hung", "gay roi", "de doa",
+	"doa giet", "bat coc", "bao luc gia dinh", "chong danh", "to giac", "danh bac", "co bac",
+	"cho vay nang lai", "tin dung den",
+}
+
+// isIncident reports whether text tells of a crime (incidentPhrases).
+func isIncident(text string) bool { return containsAny(words(text), incidentPhrases) }
+
 // officeTimes name a day or a part of the day (folded). Words that fold to something else
 // too are left out or kept only in phrases: "sáng" (sang tên), "tối" (tôi), "lễ" (lệ phí).
 var officeTimes = []string{

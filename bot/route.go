@@ -89,6 +89,17 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
+	// A theft, a fraud, a fight told: no procedure answers the crime itself, so say how to
+	// report it — alone when the search found nothing, else before the list it was unsure
+	// of (papers to make again after a theft are often what is asked too).
+	if (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) && isIncident(text) {
+		p.say(reply{Text: acc.texts.Incident, Buttons: []button{
+			query(acc.texts.BtnOfficer, payloadOfficer), query(acc.texts.BtnMenu, payloadMenu)}})
+		if raw.Kind == FoundNothing {
+			p.route = "incident"
+			return
+		}
+	}
 	if off := detectOffice(text); off != intentNone {
 		p.route = "office"
 		p.say(officeInfo(acc, off, now))

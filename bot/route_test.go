@@ -506,3 +506,23 @@ func TestListButtonsShowThePartAsked(t *testing.T) {
 		}
 	}
 }
+
+// A crime told (a theft, a fraud, a fight) gets how to report it: alone when the search
+// found nothing (it got "not found"), before the list when the search was unsure (papers
+// made again after a theft), and not at all when a procedure was found surely.
+func TestIncidentTold(t *testing.T) {
+	h := newHarness(t)
+	incident := h.b.byID["benthanh"].texts.Incident
+	msgs := h.text("nha em bi trom xe may toi qua bao cong an o dau a")
+	if len(msgs) != 1 || msgs[0].Text != incident {
+		t.Errorf("theft, nothing found = %s, want how to report it", describe(msgs))
+	}
+	msgs = h.text("xe bị trộm mất luôn muốn hủy đăng ký xe")
+	if len(msgs) != 2 || msgs[0].Text != incident || !strings.Contains(msgs[1].Text, "1.004222") {
+		t.Errorf("theft, an unsure list = %s, want how to report it, then the list", describe(msgs))
+	}
+	msgs = h.text("bị trộm mất căn cước làm lại ở đâu")
+	if len(msgs) == 0 || msgs[0].Text == incident || !strings.Contains(msgs[0].Text, "Cấp lại thẻ căn cước") {
+		t.Errorf("theft, a sure card = %s, want the card's place", describe(msgs))
+	}
+}

@@ -23,6 +23,7 @@ type Texts struct {
 	HandoffPhone   string // {phone}
 	HandoffNoPhone string
 	NotFound       string // search found nothing
+	Incident       string // a crime told (isIncident): how to report it
 	NotUnderstood  string // an empty or unusable text
 	ReadsTextOnly  string // stickers, images, …
 	RateLimited    string
@@ -147,6 +148,9 @@ func DefaultTexts() Texts {
 		NotFound: "Xin lỗi, chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn.\n" +
 			"Bạn thử nhắn ngắn gọn tên thủ tục (ví dụ: \"cấp lại căn cước\"), " +
 			"xem menu hoặc nhờ cán bộ hỗ trợ.",
+		Incident: "Nếu sự việc đang xảy ra hoặc cần giúp ngay, bạn gọi 113 (Cảnh sát); cháy nổ gọi 114, cấp cứu gọi 115.\n" +
+			"Để trình báo, tố giác, bạn đến cơ quan Công an gần nhất (Công an xã, phường) " +
+			"hoặc bấm \"Gặp cán bộ\" để được hướng dẫn.",
 		NotUnderstood: "Xin lỗi, chưa hiểu tin nhắn của bạn. Bạn vui lòng nhắn tên thủ tục cần hỏi.",
 		ReadsTextOnly: "Cảm ơn bạn. Trợ lý tự động hiện chỉ đọc được tin nhắn chữ. " +
 			"Bạn vui lòng nhắn tên thủ tục cần hỏi, hoặc chọn một chủ đề bên dưới.",
@@ -293,7 +297,7 @@ func (t *Texts) fields() map[string]*string {
 	return map[string]*string{
 		"welcome": &t.Welcome, "greeting": &t.Greeting, "menu_help": &t.MenuHelp,
 		"signature": &t.Signature, "handoff": &t.Handoff, "handoff_phone": &t.HandoffPhone,
-		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound,
+		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound, "incident": &t.Incident,
 		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
