@@ -11,8 +11,9 @@ import (
 
 // routeText answers a citizen's text, in the order: (1) deep links and our own
 // payloads, (2) menu and greetings, (3) asking for a person, (4) a number answering the last
-// list or "xem thêm", (5) follow-ups about the current procedure, (6) office information,
-// (7) search.
+// list or "xem thêm", (5) follow-ups about the current procedure, then a crime told (how
+// to report it), (6) office information, an aspect question naming no procedure (which
+// one?), (7) search.
 func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.Time, p *plan) {
 	t := &acc.texts
 	text = strings.TrimSpace(text)
@@ -122,12 +123,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 // typed next showing the part asked; else a request to name the procedure.
 func (b *Bot) askWhich(acc *account, conv Conversation, s Section, p *plan) {
 	t := &acc.texts
-	var recs []*procedures.Record
-	for _, code := range conv.LastList {
-		if r, ok := b.catalog.ByCode(code); ok {
-			recs = append(recs, r)
-		}
-	}
+	recs := b.listed(conv)
 	if len(recs) <= conv.Page*pageSize || len(recs) != len(conv.LastList) {
 		p.route = "ask_which"
 		p.say(reply{Text: t.AskWhich, Buttons: b.menuButtons(acc)})
@@ -309,12 +305,7 @@ func (b *Bot) nextPage(acc *account, conv Conversation, p *plan) {
 		p.say(reply{Text: acc.texts.NoMoreItems, Buttons: b.menuButtons(acc)})
 		return
 	}
-	var recs []*procedures.Record
-	for _, code := range conv.LastList {
-		if r, ok := b.catalog.ByCode(code); ok {
-			recs = append(recs, r)
-		}
-	}
+	recs := b.listed(conv)
 	if len(recs) <= next*pageSize {
 		p.say(reply{Text: acc.texts.NoMoreItems, Buttons: b.menuButtons(acc)})
 		return
@@ -325,6 +316,17 @@ func (b *Bot) nextPage(acc *account, conv Conversation, p *plan) {
 	}
 	p.change(func(c *Conversation) { c.LastList, c.Page = codes, next })
 	p.say(renderList(&acc.texts, recs, next, Section(conv.ListSection), acc.texts.ListNext, acc.texts.ListFooter))
+}
+
+// listed is the records of the last list shown that the catalogue still holds.
+func (b *Bot) listed(conv Conversation) []*procedures.Record {
+	var recs []*procedures.Record
+	for _, code := range conv.LastList {
+		if r, ok := b.catalog.ByCode(code); ok {
+			recs = append(recs, r)
+		}
+	}
+	return recs
 }
 
 // handoff tells the citizen an officer will answer, and mutes the bot for the quiet time.

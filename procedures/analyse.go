@@ -254,10 +254,9 @@ func (b *queryBuilder) rewrite(toks []token, ctx, narr []bool) {
 		case ruleReplace:
 			b.replace(r, told(i))
 		case ruleAspect:
-			// The first phrase that asks decides; a phrase that only names a part
-			// ("hồ sơ", "lệ phí") decides when none asks.
-			// A phrase followed by a question word asks too ("lệ phí bao nhiêu", "nộp ở
-			// đâu").
+			// The first phrase that asks (one followed by a question word too: "lệ phí
+			// bao nhiêu") decides; a phrase that only names a part ("hồ sơ", "lệ phí")
+			// decides when none asks.
 			asks := r.asks || asksAfter(r.aspect, toks[i+len(r.from):])
 			if b.a.aspect == AspectNone || asks && !b.aspectAsks {
 				b.a.aspect, b.aspectAsks = r.aspect, asks
