@@ -57,19 +57,34 @@ func TestFeedbackNotThis(t *testing.T) {
 	}
 }
 
-// "không phải" with no card before it is an ordinary message; after a list it is too.
+// "không phải" with no card before it, after a list, or after the other candidates were
+// offered asks the citizen to say more (or ask an officer): it is not searched, so it
+// never reaches the officers' unanswered questions as "khong phai".
 func TestFeedbackWithoutCard(t *testing.T) {
 	h := newHarness(t)
+	more := h.b.byID["benthanh"].texts.NotThisNone
 	msgs := h.text("không phải")
-	if h.conv().Feedback.Pending || len(msgs) == 0 || strings.Contains(msgs[0].Text, "Xin lỗi bạn. Có phải") {
-		t.Errorf("'không phải' without a card = %s", describe(msgs))
+	if h.conv().Feedback.Pending || len(msgs) != 1 || msgs[0].Text != more {
+		t.Errorf("'không phải' without a card = %s, want to be asked for more", describe(msgs))
 	}
 	h.text("lam tam tru")
 	h.text("can cuoc") // a list replaces the card
 	if fb := h.conv().Feedback; fb.Shown != "" {
 		t.Errorf("feedback after a list = %+v, want the card forgotten", fb)
 	}
-	if msgs := h.text("không phải"); len(msgs) > 0 && strings.Contains(msgs[0].Text, "Xin lỗi bạn. Có phải") {
-		t.Errorf("'không phải' after a list offered the old card's alternatives")
+	if msgs := h.text("không phải"); len(msgs) != 1 || msgs[0].Text != more {
+		t.Errorf("'không phải' after a list = %s, want to be asked for more", describe(msgs))
+	}
+	// After the other candidates: not the same list again.
+	h.now = h.now.Add(2 * time.Hour)
+	h.text("lam tam tru")
+	h.text("không phải")
+	if msgs := h.text("không phải"); len(msgs) != 1 || msgs[0].Text != more {
+		t.Errorf("a second 'không phải' = %s, want to be asked for more", describe(msgs))
+	}
+	for _, d := range h.stats.deltas {
+		if d.Unmatched == "khong phai" {
+			t.Errorf("'không phải' recorded as an unanswered question")
+		}
 	}
 }

@@ -215,7 +215,8 @@ func detectOffice(text string) intent {
 // (an alias) beside "bị đánh", "mất tích" (a court's declaration).
 var incidentPhrases = []string{
 	"bi trom", "trom xe", "trom cap", "mat trom", "an trom", "ke trom", "tro lap", "dot nhap",
-	"bi cuop", "cuop giat", "an cuop", "giat do", "giat dien thoai", "giat tui",
+	"mat cap", "an cap", "bi moc tui", "moc tui", "bi quyt",
+	"bi cuop", "cuop giat", "an cuop", "cuop xe", "giat do", "giat dien thoai", "giat tui",
 	"lua dao", "bi lua", "chiem doat", "danh nhau", "hanh hung", "gay roi", "de doa",
 	"doa giet", "bat coc", "bao luc gia dinh", "chong danh", "to giac", "danh bac", "co bac",
 	"cho vay nang lai", "tin dung den",

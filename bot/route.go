@@ -31,8 +31,17 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.routeDeepLink(acc, dl, p)
 		return
 	}
-	if conv.Feedback.Shown != "" && isNotThis(text) {
-		b.notThis(acc, conv, p)
+	if isNotThis(text) {
+		if conv.Feedback.Shown != "" && !conv.Feedback.Pending {
+			b.notThis(acc, conv, p)
+			return
+		}
+		// None of a list either (the other candidates already offered, or a search's
+		// list), or nothing shown: ask for more words, or an officer. Searching "không
+		// phải" found nothing and filled the officers' unanswered questions with it.
+		p.route = "not_this_more"
+		p.say(reply{Text: t.NotThisNone, Buttons: []button{query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
+		p.change(forget)
 		return
 	}
 	switch detectIntent(text) {

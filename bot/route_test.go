@@ -521,6 +521,11 @@ func TestIncidentTold(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].Text != incident || !strings.Contains(msgs[1].Text, "1.004222") {
 		t.Errorf("theft, an unsure list = %s, want how to report it, then the list", describe(msgs))
 	}
+	for _, told := range []string{"bị móc túi ở chợ", "hom qua nha ben danh nhau om soi ad oi", "e bị lừa đảo qua mạng mất 20 triệu"} {
+		if msgs := h.text(told); len(msgs) != 1 || msgs[0].Text != incident {
+			t.Errorf("%q = %s, want how to report it", told, describe(msgs))
+		}
+	}
 	msgs = h.text("bị trộm mất căn cước làm lại ở đâu")
 	if len(msgs) == 0 || msgs[0].Text == incident || !strings.Contains(msgs[0].Text, "Cấp lại thẻ căn cước") {
 		t.Errorf("theft, a sure card = %s, want the card's place", describe(msgs))
