@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oabot/oabot/bot/queue"
+	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -94,23 +95,31 @@ func testSearch(c *testCatalog) fakeSearch {
 		"doi the can cuoc":        {Kind: FoundOne, Hits: c.records("1.014063"), Variants: c.records("2.001195")},
 		"can cuoc":                {Kind: FoundSeveral, Hits: idcards},
 		"doi can cuoc":            {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
-		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs, Bare: true},
-		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee, Bare: true},
+		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs, Said: procedures.Said{Bare: true}},
+		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee, Said: procedures.Said{Bare: true}},
 		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
-		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace, Bare: true},
+		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace, Said: procedures.Said{Bare: true}},
 		// A crime told: nothing found; an unsure list; a sure card.
 		"nha em bi trom xe may toi qua bao cong an o dau a": {Kind: FoundNothing, Aspect: SectionPlace},
 		"xe bi trom mat luon muon huy dang ky xe":           {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194")},
 		"bi trom mat can cuoc lam lai o dau":                {Kind: FoundOne, Hits: c.records("1.014064"), Aspect: SectionPlace},
 		// Not found, naming something the catalogue lacks; a list made of words of talk.
 		"xe bi phat nguoi tra o dau": {Kind: FoundNothing, Aspect: SectionPlace},
-		"phi bao nhieu vay chi":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionFee, Bare: true},
+		"phi bao nhieu vay chi":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionFee, Said: procedures.Said{Bare: true}},
 		"giay to can cuoc":           {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
 		// Unsure lists for aspect questions: one naming its own object, one bare (noise),
 		// one naming an object whose list holds the current card.
-		"lam so ho ngheo o dau":  {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Named: true},
-		"cho em hoi nop o dau a": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace},
-		"can cuoc lan dau o dau": {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Named: true},
+		"lam so ho ngheo o dau": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "ngheo"}}},
+		// "Does it need a birth certificate?": the search is sure of another procedure
+		// (1.012564 stands in for the birth registration), and the permanent-residence card
+		// names the paper among its documents.
+		"co can giay khai sinh khong": {Kind: FoundOne, Hits: c.records("1.012564"), Said: procedures.Said{Named: true, Objects: []string{"giay", "khai", "sinh"}}},
+		// Named, but only by what the current card (the identity card) tells of itself: a
+		// yes/no question about it, and a question about the thing itself.
+		"ban chinh cong chung o dau":  {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"ban", "chinh"}}},
+		"co can mang ban chinh khong": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionDocs, Said: procedures.Said{Named: true, Objects: []string{"ban", "chinh"}}},
+		"cho em hoi nop o dau a":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace},
+		"can cuoc lan dau o dau":      {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true}},
 		// A card with other candidates (for "không phải").
 		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},
 		"lam tam tru lan 2": {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755")},

@@ -97,12 +97,9 @@ type Found struct {
 	// Intent is set (with FoundNothing) when an officer's or a seed example says the text
 	// is one of the bot's own intents (procedures.IntentOfficeHours, …).
 	Intent string
-	// Named says the text names what it asks about besides an aspect phrase
-	// (procedures.Result.Named): its list is a new question, not noise around a follow-up.
-	Named bool
-	// Bare says the text is an aspect question naming no procedure at all
-	// (procedures.Result.Bare): "cần giấy tờ gì".
-	Bare bool
+	// Said is what the text says of itself (procedures.Said): whether it names what it
+	// asks about, or only asks ("cần giấy tờ gì"), and the words it names things by.
+	Said procedures.Said
 }
 
 // JobProgress is the per-citizen record of the last job handled (see Bot.HandleJob).

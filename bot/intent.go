@@ -207,6 +207,45 @@ func detectOffice(text string) intent {
 	return intentNone
 }
 
+// asksWhether reports whether text is a yes/no question: its last word, before particles
+// and forms of address, asks "không", "chưa" ("có cần mang bản chính không", "bản sao
+// được không ạ", "cần hộ khẩu ko anh").
+func asksWhether(text string) bool {
+	f := strings.Fields(strings.ReplaceAll(words(text), "?", " "))
+	for len(f) > 0 && questionTail[f[len(f)-1]] {
+		f = f[:len(f)-1]
+	}
+	return len(f) > 0 && yesNoWords[f[len(f)-1]]
+}
+
+// yesNoWords end a yes/no question; questionTail are the particles and forms of address
+// that may follow them.
+var (
+	yesNoWords   = map[string]bool{"khong": true, "ko": true, "k": true, "kh": true, "hong": true, "hok": true, "hk": true, "hem": true, "chua": true}
+	questionTail = map[string]bool{"a": true, "ah": true, "ak": true, "vay": true, "z": true, "nhi": true, "nhe": true, "nha": true, "ha": true,
+		"anh": true, "chi": true, "em": true, "ad": true, "oi": true, "co": true, "chu": true, "bac": true, "ban": true, "ta": true}
+)
+
+// asksNeed reports whether text asks whether something is needed: "có cần", "cần
+// mang", "phải có", "bắt buộc" ("có căn cước" folds like "có cần" and is told apart by
+// the word after it).
+func asksNeed(text string) bool {
+	f := strings.Fields(words(text))
+	for i := 0; i+1 < len(f); i++ {
+		if needPairs[[2]string{f[i], f[i+1]}] && !(i+2 < len(f) && f[i+2] == "cuoc") {
+			return true
+		}
+	}
+	return false
+}
+
+// needPairs are the two-word phrases (folded) of asksNeed.
+var needPairs = map[[2]string]bool{
+	{"co", "can"}: true, {"can", "mang"}: true, {"can", "co"}: true, {"can", "phai"}: true,
+	{"phai", "mang"}: true, {"phai", "co"}: true, {"phai", "nop"}: true, {"can", "nop"}: true,
+	{"bat", "buoc"}: true, {"can", "giay"}: true, {"can", "ban"}: true,
+}
+
 // incidentPhrases (folded) tell of a crime — a theft, a fraud, a fight, a threat — which
 // no procedure answers: the citizen is told how to report it. They are read only when the
 // search is not sure of a procedure, so "bị trộm mất căn cước, làm lại ở đâu" still gets

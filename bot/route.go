@@ -88,14 +88,10 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.handoff(acc, now, p)
 		return
 	}
-	if found.Aspect != SectionCard && conv.Current != "" {
-		cur, ok := b.catalog.ByCode(conv.Current)
-		// A referral the office's scope made of a sure answer (or a question) about
-		// another office's procedure names that procedure too: "làm hộ chiếu ở đâu" after
-		// a ward's card is a new question, not the card's place.
-		if ok && !namesOther(found, conv.Current) && !(found.Kind == FoundReferral && namesOther(raw, conv.Current)) {
+	if cur, ok := b.catalog.ByCode(conv.Current); ok && conv.Current != "" {
+		if sec, ok := followUp(cur, text, raw, found); ok {
 			p.route = "follow_up"
-			b.show(acc, cur, found.Aspect, p)
+			b.show(acc, cur, sec, p)
 			return
 		}
 	}
@@ -120,7 +116,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	// list on screen. "Not found", or a list the search made of its words of talk, would
 	// be the wrong answer; ask which one. (A message naming something the catalogue lacks,
 	// "xe bị phạt nguội tra ở đâu", is not bare: it is not found.)
-	if raw.Bare && found.Aspect != SectionCard && (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) {
+	if raw.Said.Bare && found.Aspect != SectionCard && (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) {
 		b.askWhich(acc, conv, found.Aspect, p)
 		return
 	}
@@ -143,20 +139,41 @@ func (b *Bot) askWhich(acc *account, conv Conversation, s Section, p *plan) {
 	p.say(renderList(t, recs, conv.Page, s, t.ListWhich, t.ListFooter))
 }
 
+// followUp reports whether text asks about cur, the procedure on screen, and which
+// part: an aspect question that names no other procedure ("cần giấy tờ gì", "nộp ở
+// đâu"), or a yes/no question whether cur needs a paper its documents name ("có cần giấy
+// khai sinh không", "có cần mang bản chính không": its documents), whatever the search
+// made of that paper's words.
+func followUp(cur *procedures.Record, text string, raw, found Found) (Section, bool) {
+	if asksWhether(text) && asksNeed(text) && cur.DocumentsMention(raw.Said.Objects) {
+		return SectionDocs, true
+	}
+	if found.Aspect == SectionCard {
+		return SectionCard, false
+	}
+	// A referral the office's scope made of a sure answer (or a question) about another
+	// office's procedure names that procedure too: "làm hộ chiếu ở đâu" after a ward's
+	// card is a new question, not the card's place.
+	if namesOther(found, cur) || found.Kind == FoundReferral && namesOther(raw, cur) {
+		return SectionCard, false
+	}
+	return found.Aspect, true
+}
+
 // namesOther reports whether a search points at procedures other than current: one
 // confident hit, a clarifying question, or a list for a text that names what it asks
-// about ("làm sổ hộ nghèo ở đâu"), none of which includes current. A list for a bare
-// aspect question ("nộp ở đâu", "vậy cần mang theo giấy tờ gì ạ") is noise and does not
-// count.
-func namesOther(f Found, current string) bool {
-	isCurrent := func(r *procedures.Record) bool { return r.Code == current }
+// about ("làm sổ hộ nghèo ở đâu", "hộ chiếu cần giấy tờ gì"), none of which includes
+// current. A list for a bare aspect question ("nộp ở đâu", "vậy cần mang theo giấy tờ gì
+// ạ") is noise and does not count.
+func namesOther(f Found, current *procedures.Record) bool {
+	isCurrent := func(r *procedures.Record) bool { return r.Code == current.Code }
 	switch f.Kind {
 	case FoundOne:
-		return f.Hits[0].Code != current
+		return !isCurrent(f.Hits[0])
 	case FoundClarify:
 		return !slices.ContainsFunc(f.Options, isCurrent)
 	case FoundSeveral:
-		return f.Named && !slices.ContainsFunc(f.Hits, isCurrent)
+		return f.Said.Named && !slices.ContainsFunc(f.Hits, isCurrent)
 	}
 	return false
 }

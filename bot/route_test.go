@@ -152,6 +152,10 @@ func TestRouting(t *testing.T) {
 		{"aspect list naming its own object", []string{"làm căn cước"}, "làm sổ hộ nghèo ở đâu", "search_list", ""},
 		{"aspect list for a bare question", []string{"làm căn cước"}, "cho em hỏi nộp ở đâu ạ", "follow_up", "1.014061"},
 		{"aspect list holding the current card", []string{"làm căn cước"}, "căn cước lần đầu ở đâu", "follow_up", "1.014061"},
+		{"yes/no question about what the card tells of", []string{"làm căn cước"}, "có cần mang bản chính không", "follow_up", "1.014061"},
+		{"whether the card needs a paper it names", []string{"đăng ký thường trú"}, "có cần giấy khai sinh không", "follow_up", "1.004222"},
+		{"whether another card needs it", []string{"làm căn cước"}, "có cần giấy khai sinh không", "search_one", "1.012564"},
+		{"question about what the card names in passing", []string{"làm căn cước"}, "bản chính công chứng ở đâu", "search_list", ""},
 		{"office info", nil, "giờ làm việc", "office", ""},
 		{"search one", nil, "đăng ký thường trú", "search_one", "1.004222"},
 		{"search list", nil, "căn cước", "search_list", ""},
@@ -529,5 +533,42 @@ func TestIncidentTold(t *testing.T) {
 	msgs = h.text("bị trộm mất căn cước làm lại ở đâu")
 	if len(msgs) == 0 || msgs[0].Text == incident || !strings.Contains(msgs[0].Text, "Cấp lại thẻ căn cước") {
 		t.Errorf("theft, a sure card = %s, want the card's place", describe(msgs))
+	}
+}
+
+func TestAsksWhetherAndNeed(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{
+		{"có cần giấy khai sinh không", true},
+		{"cần mang bản sao ko ạ", true},
+		{"có bắt buộc phải có ảnh không", true},
+		{"có căn cước rồi thì làm lại được không", false},
+		{"nộp online được không", false},
+	} {
+		if got := asksWhether(tt.text) && asksNeed(tt.text); got != tt.want {
+			t.Errorf("asksWhether && asksNeed(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestAsksWhether(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{
+		{"có cần mang bản chính không", true},
+		{"bản sao được không ạ", true},
+		{"cần hộ khẩu ko anh?", true},
+		{"nộp online được chưa vậy", true},
+		{"hộ chiếu cần giấy tờ gì", false},
+		{"làm sổ hộ nghèo ở đâu", false},
+		{"không", true},
+		{"", false},
+	} {
+		if got := asksWhether(tt.text); got != tt.want {
+			t.Errorf("asksWhether(%q) = %v, want %v", tt.text, got, tt.want)
+		}
 	}
 }

@@ -27,14 +27,14 @@ type analysed struct {
 	nContent int
 	groupW   [64]float64 // weight of each content group (idf of its word)
 	totalW   float64
-	stripped string // normalised query without aspect words (for logging/debug)
-	nCore    int    // content words that are not context words
-	core     uint64 // their groups
-	nObject  int    // content words that are not words of talk (talkWords)
-	age      int    // the age the query gives in years ("bé 5 tuổi"), or -1
-	typedLen int    // seq[:typedLen] is what was typed (after rewriting); expansions follow
-	verb     bool   // the query names an administrative verb or action
-	state    int    // the state the typed words name (Synonyms.states), or -1
+	stripped string   // normalised query without aspect words (for logging/debug)
+	nCore    int      // content words that are not context words
+	core     uint64   // their groups
+	objects  []string // folded content words that are not words of talk (talkWords)
+	age      int      // the age the query gives in years ("bé 5 tuổi"), or -1
+	typedLen int      // seq[:typedLen] is what was typed (after rewriting); expansions follow
+	verb     bool     // the query names an administrative verb or action
+	state    int      // the state the typed words name (Synonyms.states), or -1
 	// literalActs are the actions the citizen wrote in the catalogue's words, before the
 	// synonym table rewrote anything: "làm lại" becomes "cấp lại" in seq, but a citizen says
 	// it of a damaged card (cấp đổi) as much as of a lost one, so it does not override the
@@ -303,7 +303,7 @@ func (b *queryBuilder) newGroup(t token, scale float64, isCtx bool) uint64 {
 		a.core |= uint64(1) << b.nextGroup
 	}
 	if !talkWords[t.folded] {
-		a.nObject++
+		a.objects = append(a.objects, t.folded)
 	}
 	w *= scale
 	b.scales[b.nextGroup] = scale
@@ -646,7 +646,7 @@ func withinOneEdit(a, b string) bool {
 // pronouns and forms of address, demonstratives, particles and the bare verbs of asking
 // ("nộp", "làm", "xin"). A message whose content words are all of them besides its aspect
 // phrase ("dạ cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao nhiêu vậy chị") names no
-// procedure (Result.Bare). They are not stopwords: the search still reads them.
+// procedure (Said.Bare). They are not stopwords: the search still reads them.
 var talkWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`dau bao nhieu may gi sao nao the vay cai nay do kia ay ha a ah nhe nha thi la co

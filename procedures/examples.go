@@ -780,7 +780,7 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 		// strong.
 		notOurs := !searchStands && (res.Abstain || len(res.Hits) == 0 || best.covers >= exNotOursCovers)
 		if strong && (ok || notOurs) {
-			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID, Named: res.Named, Bare: res.Bare}
+			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID, Said: res.Said}
 		}
 		return res
 	}
@@ -788,7 +788,7 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 		return res
 	}
 	hit := ix.hitFor(best.code, res.Hits)
-	out := Result{Hits: []Hit{hit}, Aspect: res.Aspect, Confidence: ConfidenceOne, Example: best.ex.ID, Named: res.Named, Bare: res.Bare}
+	out := Result{Hits: []Hit{hit}, Aspect: res.Aspect, Confidence: ConfidenceOne, Example: best.ex.ID, Said: res.Said}
 	if !strong && len(res.Hits) > 0 && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, best.code) }) {
 		// A fair match the search did not find at all: second in the list, after the
 		// search's best.

@@ -3,6 +3,7 @@ package procedures
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // Lookup finds a record by its national code ("1.004222") or its poster short code ("12").
@@ -34,4 +35,34 @@ func (c *Catalog) Pick(list string) ([]*Record, error) {
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// DocumentsMention reports whether the record's documents name every one of words
+// (folded, as Said.Objects), "bản chính" and "bản sao" included when it asks for them:
+// "có cần mang bản chính không" or "có cần giấy khai sinh không" after a card asks whether
+// that card needs the paper.
+func (r *Record) DocumentsMention(words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	var parts []string
+	for _, d := range r.Documents {
+		parts = append(parts, d.Name, d.Form, d.Case)
+		if d.Originals > 0 {
+			parts = append(parts, "bản chính")
+		}
+		if d.Copies > 0 {
+			parts = append(parts, "bản sao")
+		}
+	}
+	named := map[string]bool{}
+	for _, w := range strings.FieldsFunc(Fold(strings.Join(parts, " ")), func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }) {
+		named[w] = true
+	}
+	for _, w := range words {
+		if !named[w] {
+			return false
+		}
+	}
+	return true
 }

@@ -38,3 +38,26 @@ func TestLookupAndPick(t *testing.T) {
 		t.Error("Pick with an unknown code: no error")
 	}
 }
+
+// DocumentsMention tells a question about a card's own papers ("có cần mang bản chính
+// không") from one naming something else ("hộ chiếu", the procedure's own name).
+func TestRecordDocumentsMention(t *testing.T) {
+	r := &Record{Name: "Chứng thực di chúc", Steps: []string{"Người yêu cầu nộp hồ sơ"},
+		Documents: []Document{{Name: "Dự thảo di chúc", Originals: 1}, {Name: "Giấy tờ tùy thân", Copies: 1}}}
+	for _, tt := range []struct {
+		words []string
+		want  bool
+	}{
+		{[]string{"ban", "chinh"}, true},
+		{[]string{"ban", "sao"}, true},
+		{[]string{"du", "thao"}, true},
+		{[]string{"nop", "ho", "so"}, false}, // the steps are not the papers
+		{[]string{"ho", "chieu"}, false},
+		{[]string{"ban", "chinh", "ngheo"}, false},
+		{nil, false},
+	} {
+		if got := r.DocumentsMention(tt.words); got != tt.want {
+			t.Errorf("DocumentsMention(%q) = %v, want %v", tt.words, got, tt.want)
+		}
+	}
+}

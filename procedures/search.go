@@ -72,18 +72,29 @@ type Result struct {
 	Intent string
 	// Example is the ID of the labelled example that decided the answer, if any.
 	Example string
-	// Named says the message names what it asks about besides its aspect phrase:
+	// Said is what the message itself says, beside what was found: for the bot's
+	// conversation (a follow-up on the card shown, or a new question).
+	Said Said
+
+	topFull bool // the first hit's name holds every content word of the query (calibration)
+}
+
+// Said is what a message says of itself, whatever the search found.
+type Said struct {
+	// Named: the message names what it asks about besides its aspect phrase —
 	// namedMinCore core words or more ("làm sổ hộ nghèo ở đâu"), or the words of the best
 	// match's name ("hộ chiếu cần giấy tờ gì"); "cho em hỏi nộp ở đâu ạ" names nothing. A
-	// list found for a message that names nothing is noise; for one that does, it is a new
-	// question, not a follow-up on the procedure shown before.
+	// list found for a message that names nothing is noise; for one that does, it is a
+	// new question.
 	Named bool
-	// Bare says the message holds an aspect phrase and words of talk only ("cần giấy tờ
+	// Bare: the message holds an aspect phrase and words of talk only ("cần giấy tờ
 	// gì", "phí bao nhiêu vậy chị"): it asks about a procedure it does not name, so a
 	// list found for it is noise and "not found" would be the wrong answer.
 	Bare bool
-
-	topFull bool // the first hit's name holds every content word of the query (calibration)
+	// Objects are the folded words it names things by: its content words that are not
+	// words of talk ("ban", "chinh" in "có cần mang bản chính không";
+	// Record.DocumentsMention).
+	Objects []string
 }
 
 var (
@@ -139,7 +150,7 @@ const (
 	longMinCore     = 6
 	longCoverIdf    = 0.9
 	longMinCoverage = 0.2
-	// namedMinCore core words name what a message asks about (Result.Named): follow-ups
+	// namedMinCore core words name what a message asks about (Said.Named): follow-ups
 	// such as "vậy em phải mang theo những giấy tờ gì ạ" or "thứ 7 có nộp được không, nộp
 	// ở đâu" keep two or fewer once the aspect phrase and the small words are gone.
 	namedMinCore = 3
@@ -209,7 +220,7 @@ func candidatePool(limit int) int { return limit*6 + 30 }
 // cost a tenth of a search for hits that are rarely the answer).
 func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 	a := *ap
-	res := Result{Aspect: a.aspect, Named: a.nCore >= namedMinCore, Bare: a.aspect != AspectNone && a.nObject == 0}
+	res := Result{Aspect: a.aspect, Said: Said{Named: a.nCore >= namedMinCore, Bare: a.aspect != AspectNone && len(a.objects) == 0, Objects: a.objects}}
 	if a.nContent == 0 || len(a.terms) == 0 {
 		if dg != nil {
 			dg.a, dg.reason = a, "no content words"
@@ -244,7 +255,7 @@ func (ix *Index) searchPool(ap *analysed, limit, pool int, dg *diag) Result {
 		dg.reps = reps
 	}
 	res.topFull = len(full) > 0 && full[0]
-	res.Named = res.Named || res.topFull
+	res.Said.Named = res.Said.Named || res.topFull
 	// Only a bare topic may need a clarifying question: no action and no qualifier named.
 	ix.decide(&res, &a, full, len(acts) == 0 && !mentioned.any())
 	if a.part && res.Confidence == ConfidenceOne {
@@ -280,7 +291,7 @@ func (ix *Index) lookupCode(query string) (Result, bool) {
 		return Result{}, false
 	}
 	a := ix.analyse(query)
-	return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne, Named: true}, true
+	return Result{Hits: []Hit{{Record: r, Score: 100}}, Aspect: a.aspect, Confidence: ConfidenceOne, Said: Said{Named: true, Objects: a.objects}}, true
 }
 
 // candidates scores the documents the query's terms reach and keeps the best k in a

@@ -936,7 +936,7 @@ func TestGroupRepByNameLevel(t *testing.T) {
 	}
 }
 
-// Result.Named tells a question that names its own object from a bare follow-up on the
+// Said.Named tells a question that names its own object from a bare follow-up on the
 // card shown before: the bot reads a list found for the first as a new question and the
 // second as noise around "nộp ở đâu".
 func TestResultNamed(t *testing.T) {
@@ -965,18 +965,18 @@ func TestResultNamed(t *testing.T) {
 		"làm ở phường mình hay phải lên quận",
 	}
 	for _, q := range named {
-		if r := ix.SearchWith(q, 5, x.For("")); !r.Named {
-			t.Errorf("SearchWith(%q).Named = false, want true", q)
+		if r := ix.SearchWith(q, 5, x.For("")); !r.Said.Named {
+			t.Errorf("SearchWith(%q).Said.Named = false, want true", q)
 		}
 	}
 	for _, q := range bare {
-		if r := ix.SearchWith(q, 5, x.For("")); r.Named {
-			t.Errorf("SearchWith(%q).Named = true, want false", q)
+		if r := ix.SearchWith(q, 5, x.For("")); r.Said.Named {
+			t.Errorf("SearchWith(%q).Said.Named = true, want false", q)
 		}
 	}
 }
 
-// Result.Bare marks an aspect question made of words of talk only: the bot asks which
+// Said.Bare marks an aspect question made of words of talk only: the bot asks which
 // procedure instead of answering "not found" or listing what those words matched. A
 // message naming anything else — even what the catalogue lacks — is not bare.
 func TestResultBare(t *testing.T) {
@@ -1002,13 +1002,13 @@ func TestResultBare(t *testing.T) {
 		"làm căn cước",
 	}
 	for _, q := range bare {
-		if r := ix.SearchWith(q, 5, x.For("")); !r.Bare {
-			t.Errorf("SearchWith(%q).Bare = false, want true", q)
+		if r := ix.SearchWith(q, 5, x.For("")); !r.Said.Bare {
+			t.Errorf("SearchWith(%q).Said.Bare = false, want true", q)
 		}
 	}
 	for _, q := range named {
-		if r := ix.SearchWith(q, 5, x.For("")); r.Bare {
-			t.Errorf("SearchWith(%q).Bare = true, want false", q)
+		if r := ix.SearchWith(q, 5, x.For("")); r.Said.Bare {
+			t.Errorf("SearchWith(%q).Said.Bare = true, want false", q)
 		}
 	}
 }
