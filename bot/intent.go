@@ -131,13 +131,43 @@ var greetings = map[string]bool{
 	"chao chi": true, "xin chao ban": true, "hey": true, "hi ban": true,
 }
 
-// thanks are whole messages that close an exchange ("cảm ơn", "ok"): answered kindly, not
-// searched and not recorded as unanswered.
-var thanks = map[string]bool{
-	"cam on": true, "cam on ban": true, "cam on nhieu": true, "cam on ad": true, "xin cam on": true,
-	"da cam on": true, "cam on a": true, "thank": true, "thanks": true, "thank you": true,
-	"ok": true, "oke": true, "okay": true, "ok a": true, "ok cam on": true, "vang": true,
-	"vang a": true, "da": true, "da vang": true, "tks": true, "thanks ban": true, "cam on nhe": true,
+// isThanks reports whether w (after words()) only closes an exchange ("cảm ơn", "ok",
+// "thôi cảm ơn nha", "dạ em hiểu rồi ạ"): answered kindly, not searched and not recorded
+// as unanswered. Every word is a word of closing, and one of them thanks or agrees.
+func isThanks(w string) bool {
+	f := strings.Fields(strings.ReplaceAll(w, "?", " "))
+	if len(f) == 0 {
+		return false
+	}
+	marked := false
+	for i, x := range f {
+		if !closingWords[x] {
+			return false
+		}
+		switch {
+		case thanksMarks[x], x == "on" && i > 0 && f[i-1] == "cam",
+			x == "roi" && i > 0 && (f[i-1] == "hieu" || f[i-1] == "biet" || f[i-1] == "duoc"):
+			marked = true
+		}
+	}
+	return marked
+}
+
+// closingWords may make up a closing message; thanksMarks are those that thank or agree
+// by themselves ("cảm ơn" and "hiểu rồi" are read as pairs in isThanks).
+var (
+	closingWords = wordSet(`cam on camon thank thanks you tks ok oke okay vang da thoi nha nhe nhieu a ah ak
+		ad admin anh chi em ban co chu bac xin hieu biet duoc roi vay nhe nhi luon lam nhung ma`)
+	thanksMarks = wordSet(`thank thanks tks ok oke okay vang da camon`)
+)
+
+// wordSet is the set of the space-separated words of s.
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
 }
 
 // handoffPhrases ask for a human.
@@ -184,7 +214,7 @@ func detectIntent(text string) intent {
 	if morePhrases[w] || strings.EqualFold(strings.TrimSpace(text), payloadMore) {
 		return intentMore
 	}
-	if thanks[strings.TrimRight(w, " ?")] {
+	if isThanks(w) {
 		return intentThanks
 	}
 	return intentNone

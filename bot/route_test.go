@@ -58,6 +58,11 @@ func TestDetectIntent(t *testing.T) {
 		{"Cảm ơn bạn!", intentThanks}, {"ok", intentThanks}, {"dạ", intentThanks},
 		{"làm căn cước", intentNone}, {"hi vọng được cấp căn cước", intentNone},
 		{"cảm ơn, cho hỏi làm hộ chiếu", intentNone},
+		// Closing messages as people type them: "thôi cảm ơn nha" was searched and
+		// answered "not found".
+		{"thôi cảm ơn nha", intentThanks}, {"dạ em hiểu rồi ạ", intentThanks}, {"ok cam on ad nhieu", intentThanks},
+		{"được rồi, cảm ơn chị", intentThanks}, {"vâng ạ", intentThanks}, {"camon", intentThanks},
+		{"có", intentNone}, {"vậy à", intentNone}, {"ok nhưng lệ phí bao nhiêu", intentNone},
 	}
 	for _, tt := range tests {
 		if got := detectIntent(tt.in); got != tt.want {
