@@ -213,6 +213,17 @@ func docCount(t *Texts, docs []procedures.Document) string {
 	return fill(t.CardDocsCases, "n", strconv.Itoa(always), "extra", strconv.Itoa(extra))
 }
 
+// partButtons are up to n of r's card buttons that open a part of it (not its QR code).
+func partButtons(t *Texts, r *procedures.Record, n int) []button {
+	var bs []button
+	for _, b := range cardButtons(t, r) {
+		if len(bs) < n && b.Payload != payloadFor(r.Code, SectionQR) {
+			bs = append(bs, b)
+		}
+	}
+	return bs
+}
+
 func cardButtons(t *Texts, r *procedures.Record) []button {
 	var bs []button
 	if len(r.Documents) > 0 {

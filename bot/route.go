@@ -214,6 +214,14 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 	default:
 		p.route = "not_found"
 		p.stats.Unmatched = maskQuery(text)
+		if cur, ok := b.catalog.ByCode(conv.Current); ok && conv.Current != "" {
+			// Right after a card, what the bot cannot answer is most likely about that
+			// card ("có phải thi lại không" after a licence's re-issue): its parts, and an
+			// officer for the rest.
+			p.say(reply{Text: fill(t.NotFoundAbout, "name", truncate(oneLine(cur.Name), maxHeadingNameRunes)),
+				Buttons: append(partButtons(t, cur, maxButtons-1), query(t.BtnOfficer, payloadOfficer))})
+			return
+		}
 		p.say(reply{Text: t.NotFound, Buttons: []button{
 			query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
 	}

@@ -577,3 +577,31 @@ func TestAsksWhether(t *testing.T) {
 		}
 	}
 }
+
+// What the bot cannot answer right after a card is most likely about that card: the
+// card's parts and an officer are offered, not the generic "not found", and the message
+// still reaches the officers' unanswered questions.
+func TestNotFoundAfterCard(t *testing.T) {
+	h := newHarness(t)
+	h.text("làm căn cước")
+	msgs := h.text("có phải thi lại không")
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Cấp thẻ căn cước") || msgs[0].Text == h.b.byID["benthanh"].texts.NotFound {
+		t.Fatalf("not found after a card = %s, want the card's parts offered", describe(msgs))
+	}
+	var docs, officer bool
+	for _, bt := range msgs[0].Buttons {
+		docs = docs || bt.Payload == "#TTHC 1.014061 GIAYTO"
+		officer = officer || bt.Payload == payloadOfficer
+	}
+	if !docs || !officer || len(msgs[0].Buttons) > 5 {
+		t.Errorf("buttons = %+v, want the card's documents and the officer, at most 5", msgs[0].Buttons)
+	}
+	if last := h.stats.deltas[len(h.stats.deltas)-1]; last.Unmatched == "" {
+		t.Errorf("not recorded as unanswered: %+v", last)
+	}
+	// Without a card: the generic answer.
+	h = newHarness(t)
+	if msgs := h.text("có phải thi lại không"); len(msgs) != 1 || msgs[0].Text != h.b.byID["benthanh"].texts.NotFound {
+		t.Errorf("not found without a card = %s", describe(msgs))
+	}
+}
