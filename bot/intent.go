@@ -157,7 +157,8 @@ func isThanks(w string) bool {
 // by themselves ("cảm ơn" and "hiểu rồi" are read as pairs in isThanks).
 var (
 	closingWords = wordSet(`cam on camon thank thanks you tks ok oke okay vang da thoi nha nhe nhieu a ah ak
-		ad admin anh chi em ban co chu bac xin hieu biet duoc roi vay nhe nhi luon lam nhung ma`)
+		ad admin anh chi em ban co chu bac xin hieu biet duoc roi vay nhe nhi luon lam nhung ma
+		e c mk minh toi tui chau`)
 	thanksMarks = wordSet(`thank thanks tks ok oke okay vang da camon`)
 )
 

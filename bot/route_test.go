@@ -62,6 +62,7 @@ func TestDetectIntent(t *testing.T) {
 		// answered "not found".
 		{"thôi cảm ơn nha", intentThanks}, {"dạ em hiểu rồi ạ", intentThanks}, {"ok cam on ad nhieu", intentThanks},
 		{"được rồi, cảm ơn chị", intentThanks}, {"vâng ạ", intentThanks}, {"camon", intentThanks},
+		{"ok e cảm ơn", intentThanks}, {"cháu cảm ơn ạ", intentThanks},
 		{"có", intentNone}, {"vậy à", intentNone}, {"ok nhưng lệ phí bao nhiêu", intentNone},
 	}
 	for _, tt := range tests {
