@@ -88,7 +88,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.handoff(acc, now, p)
 		return
 	}
-	if cur, ok := b.catalog.ByCode(conv.Current); ok && conv.Current != "" {
+	if cur, ok := b.catalog.ByCode(conv.Current); conv.Current != "" && ok {
 		if sec, ok := followUp(cur, text, raw, found); ok {
 			p.route = "follow_up"
 			b.show(acc, cur, sec, p)
@@ -99,8 +99,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	// report it — alone when the search found nothing, else before the list it was unsure
 	// of (papers to make again after a theft are often what is asked too).
 	if (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) && isIncident(text) {
-		p.say(reply{Text: acc.texts.Incident, Buttons: []button{
-			query(acc.texts.BtnOfficer, payloadOfficer), query(acc.texts.BtnMenu, payloadMenu)}})
+		p.say(reply{Text: t.Incident, Buttons: []button{query(t.BtnOfficer, payloadOfficer), query(t.BtnMenu, payloadMenu)}})
 		if raw.Kind == FoundNothing {
 			p.route = "incident"
 			return
