@@ -102,6 +102,9 @@ type Found struct {
 	Said procedures.Said
 }
 
+// unsure reports whether the search found nothing or only a list it was not sure of.
+func (f Found) unsure() bool { return f.Kind == FoundNothing || f.Kind == FoundSeveral }
+
 // JobProgress is the per-citizen record of the last job handled (see Bot.HandleJob).
 type JobProgress struct {
 	// Key is the job's dedupe key.

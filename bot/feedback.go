@@ -79,12 +79,18 @@ func (b *Bot) notThis(acc *account, conv Conversation, p *plan) {
 		}
 	}
 	if len(recs) == 0 {
-		p.say(reply{Text: t.NotThisNone, Buttons: []button{query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
-		p.change(forget)
+		askForMore(t, p)
 		return
 	}
 	b.list(acc, recs, SectionCard, t.NotThisIntro, t.ListFooter, p)
 	p.change(func(c *Conversation) { c.Feedback.Pending = true })
+}
+
+// askForMore answers "không phải" when there is nothing else to offer: a request to write
+// more, or to ask an officer; the remembered card is dropped.
+func askForMore(t *Texts, p *plan) {
+	p.say(reply{Text: t.NotThisNone, Buttons: menuAndOfficer(t)})
+	p.change(forget)
 }
 
 // recordPick notes, after "không phải", which of the other candidates the citizen chose:

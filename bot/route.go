@@ -40,8 +40,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		// list), or nothing shown: ask for more words, or an officer. Searching "không
 		// phải" found nothing and filled the officers' unanswered questions with it.
 		p.route = "not_this_more"
-		p.say(reply{Text: t.NotThisNone, Buttons: []button{query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
-		p.change(forget)
+		askForMore(t, p)
 		return
 	}
 	switch detectIntent(text) {
@@ -88,7 +87,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.handoff(acc, now, p)
 		return
 	}
-	if cur, ok := b.catalog.ByCode(conv.Current); conv.Current != "" && ok {
+	if cur, ok := b.current(conv); ok {
 		if sec, ok := followUp(cur, text, raw, found); ok {
 			p.route = "follow_up"
 			b.show(acc, cur, sec, p)
@@ -98,7 +97,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	// A theft, a fraud, a fight told: no procedure answers the crime itself, so say how to
 	// report it — alone when the search found nothing, else before the list it was unsure
 	// of (papers to make again after a theft are often what is asked too).
-	if (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) && isIncident(text) {
+	if raw.unsure() && isIncident(text) {
 		p.say(reply{Text: t.Incident, Buttons: []button{query(t.BtnOfficer, payloadOfficer), query(t.BtnMenu, payloadMenu)}})
 		if raw.Kind == FoundNothing {
 			p.route = "incident"
@@ -115,7 +114,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	// list on screen. "Not found", or a list the search made of its words of talk, would
 	// be the wrong answer; ask which one. (A message naming something the catalogue lacks,
 	// "xe bị phạt nguội tra ở đâu", is not bare: it is not found.)
-	if raw.Said.Bare && found.Aspect != SectionCard && (raw.Kind == FoundNothing || raw.Kind == FoundSeveral) {
+	if raw.Said.Bare && found.Aspect != SectionCard && raw.unsure() {
 		b.askWhich(acc, conv, found.Aspect, p)
 		return
 	}
@@ -213,7 +212,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 	default:
 		p.route = "not_found"
 		p.stats.Unmatched = maskQuery(text)
-		if cur, ok := b.catalog.ByCode(conv.Current); ok && conv.Current != "" {
+		if cur, ok := b.current(conv); ok {
 			// Right after a card, what the bot cannot answer is most likely about that
 			// card ("có phải thi lại không" after a licence's re-issue): its parts, and an
 			// officer for the rest.
@@ -221,8 +220,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 				Buttons: append(partButtons(t, cur, maxButtons-1), query(t.BtnOfficer, payloadOfficer))})
 			return
 		}
-		p.say(reply{Text: t.NotFound, Buttons: []button{
-			query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}})
+		p.say(reply{Text: t.NotFound, Buttons: menuAndOfficer(t)})
 	}
 }
 
@@ -349,6 +347,19 @@ func (b *Bot) nextPage(acc *account, conv Conversation, p *plan) {
 	}
 	p.change(func(c *Conversation) { c.LastList, c.Page = codes, next })
 	p.say(renderList(&acc.texts, recs, next, Section(conv.ListSection), acc.texts.ListNext, acc.texts.ListFooter))
+}
+
+// current is the procedure on screen (the last card shown), if the catalogue holds it.
+func (b *Bot) current(conv Conversation) (*procedures.Record, bool) {
+	if conv.Current == "" {
+		return nil, false
+	}
+	return b.catalog.ByCode(conv.Current)
+}
+
+// menuAndOfficer are the buttons of an answer that could not help: the menu and an officer.
+func menuAndOfficer(t *Texts) []button {
+	return []button{query(t.BtnMenu, payloadMenu), query(t.BtnOfficer, payloadOfficer)}
 }
 
 // listed is the records of the last list shown that the catalogue still holds.

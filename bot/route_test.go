@@ -543,27 +543,17 @@ func TestIncidentTold(t *testing.T) {
 }
 
 func TestAsksWhetherAndNeed(t *testing.T) {
-	for _, tt := range []struct {
-		text string
-		want bool
-	}{
+	checkText(t, "asksWhether && asksNeed", func(s string) bool { return asksWhether(s) && asksNeed(s) }, []textCase{
 		{"có cần giấy khai sinh không", true},
 		{"cần mang bản sao ko ạ", true},
 		{"có bắt buộc phải có ảnh không", true},
 		{"có căn cước rồi thì làm lại được không", false},
 		{"nộp online được không", false},
-	} {
-		if got := asksWhether(tt.text) && asksNeed(tt.text); got != tt.want {
-			t.Errorf("asksWhether && asksNeed(%q) = %v, want %v", tt.text, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestAsksWhether(t *testing.T) {
-	for _, tt := range []struct {
-		text string
-		want bool
-	}{
+	checkText(t, "asksWhether", asksWhether, []textCase{
 		{"có cần mang bản chính không", true},
 		{"bản sao được không ạ", true},
 		{"cần hộ khẩu ko anh?", true},
@@ -572,9 +562,21 @@ func TestAsksWhether(t *testing.T) {
 		{"làm sổ hộ nghèo ở đâu", false},
 		{"không", true},
 		{"", false},
-	} {
-		if got := asksWhether(tt.text); got != tt.want {
-			t.Errorf("asksWhether(%q) = %v, want %v", tt.text, got, tt.want)
+	})
+}
+
+// textCase is a text and what a predicate on texts says of it.
+type textCase struct {
+	text string
+	want bool
+}
+
+// checkText checks predicate f (named name) on every case.
+func checkText(t *testing.T, name string, f func(string) bool, cases []textCase) {
+	t.Helper()
+	for _, c := range cases {
+		if got := f(c.text); got != c.want {
+			t.Errorf("%s(%q) = %v, want %v", name, c.text, got, c.want)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package procedures
 import (
 	"fmt"
 	"strings"
-	"unicode"
 )
 
 // Lookup finds a record by its national code ("1.004222") or its poster short code ("12").
@@ -55,9 +54,11 @@ func (r *Record) DocumentsMention(words []string) bool {
 			parts = append(parts, "bản sao")
 		}
 	}
+	// The query's own tokenizer, so that the words compare in the form Said.Objects has
+	// (folded and respelled by canonSyllable).
 	named := map[string]bool{}
-	for _, w := range strings.FieldsFunc(Fold(strings.Join(parts, " ")), func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }) {
-		named[w] = true
+	for _, t := range tokenize(Normalize(strings.Join(parts, " "))) {
+		named[t.folded] = true
 	}
 	for _, w := range words {
 		if !named[w] {

@@ -964,14 +964,18 @@ func TestResultNamed(t *testing.T) {
 		"thứ 7 có nộp được không, nộp ở đâu",
 		"làm ở phường mình hay phải lên quận",
 	}
-	for _, q := range named {
-		if r := ix.SearchWith(q, 5, x.For("")); !r.Said.Named {
-			t.Errorf("SearchWith(%q).Said.Named = false, want true", q)
-		}
-	}
-	for _, q := range bare {
-		if r := ix.SearchWith(q, 5, x.For("")); r.Said.Named {
-			t.Errorf("SearchWith(%q).Said.Named = true, want false", q)
+	checkSaid(t, ix, x.For(""), "Named", func(s Said) bool { return s.Named }, named, bare)
+}
+
+// checkSaid checks one flag of Said on the real search: set for every message of yes,
+// clear for every one of no.
+func checkSaid(t *testing.T, ix *Index, x AccountExamples, flag string, get func(Said) bool, yes, no []string) {
+	t.Helper()
+	for want, qs := range map[bool][]string{true: yes, false: no} {
+		for _, q := range qs {
+			if got := get(ix.SearchWith(q, 5, x).Said); got != want {
+				t.Errorf("SearchWith(%q).Said.%s = %v, want %v", q, flag, got, want)
+			}
 		}
 	}
 }
@@ -1001,14 +1005,5 @@ func TestResultBare(t *testing.T) {
 		"cấp cứu gọi số mấy",
 		"làm căn cước",
 	}
-	for _, q := range bare {
-		if r := ix.SearchWith(q, 5, x.For("")); !r.Said.Bare {
-			t.Errorf("SearchWith(%q).Said.Bare = false, want true", q)
-		}
-	}
-	for _, q := range named {
-		if r := ix.SearchWith(q, 5, x.For("")); r.Said.Bare {
-			t.Errorf("SearchWith(%q).Said.Bare = true, want false", q)
-		}
-	}
+	checkSaid(t, ix, x.For(""), "Bare", func(s Said) bool { return s.Bare }, bare, named)
 }
