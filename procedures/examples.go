@@ -780,7 +780,9 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 		// strong.
 		notOurs := !searchStands && (res.Abstain || len(res.Hits) == 0 || best.covers >= exNotOursCovers)
 		if strong && (ok || notOurs) {
-			return Result{Abstain: true, Aspect: res.Aspect, Confidence: ConfidenceNone, Intent: in, Example: best.ex.ID, Said: res.Said}
+			out := res.answerAs(nil, ConfidenceNone)
+			out.Abstain, out.Intent, out.Example = true, in, best.ex.ID
+			return out
 		}
 		return res
 	}
@@ -788,7 +790,8 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 		return res
 	}
 	hit := ix.hitFor(best.code, res.Hits)
-	out := Result{Hits: []Hit{hit}, Aspect: res.Aspect, Confidence: ConfidenceOne, Example: best.ex.ID, Said: res.Said}
+	out := res.answerAs([]Hit{hit}, ConfidenceOne)
+	out.Example = best.ex.ID
 	if !strong && len(res.Hits) > 0 && !slices.ContainsFunc(res.Hits, func(h Hit) bool { return hitHas(h, best.code) }) {
 		// A fair match the search did not find at all: second in the list, after the
 		// search's best.

@@ -66,7 +66,7 @@ func (ix *Index) applyPrototype(res Result, m *protoMatch, code string, wide boo
 		if res.Example != "" || m.top < protoRevive || m.objectLead(ix) < protoReviveLead {
 			return res // an example said "not ours", or the prototype is not clear enough
 		}
-		return Result{Hits: []Hit{ix.hitFor(code, nil)}, Aspect: res.Aspect, Confidence: ConfidenceFew, Said: res.Said}
+		return res.answerAs([]Hit{ix.hitFor(code, nil)}, ConfidenceFew)
 	case wide && m.top >= protoJoin:
 		return ix.joinHits(res, code)
 	}

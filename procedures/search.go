@@ -79,6 +79,13 @@ type Result struct {
 	topFull bool // the first hit's name holds every content word of the query (calibration)
 }
 
+// answerAs is a new answer to the same message: hits with confidence c, keeping what
+// belongs to the message rather than to an answer (its aspect and what it says of
+// itself), as the examples' vote and the prototypes remake the search's answer.
+func (r Result) answerAs(hits []Hit, c Confidence) Result {
+	return Result{Hits: hits, Aspect: r.Aspect, Said: r.Said, Confidence: c}
+}
+
 // Said is what a message says of itself, whatever the search found.
 type Said struct {
 	// Named: the message names what it asks about besides its aspect phrase —
