@@ -120,6 +120,8 @@ func testSearch(c *testCatalog) fakeSearch {
 		"co can mang ban chinh khong": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionDocs, Said: procedures.Said{Named: true, Objects: []string{"ban", "chinh"}}},
 		"cho em hoi nop o dau a":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace},
 		"can cuoc lan dau o dau":      {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true}},
+		// A procedure the catalogue lacks, named by its seed examples.
+		"xin giay phep xay nha o dau": {Kind: FoundNothing, Aspect: SectionPlace, Lacked: procedures.Elsewhere{Code: "1.013225", Name: "Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV và nhà ở riêng lẻ"}},
 		// A card with other candidates (for "không phải").
 		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},
 		"lam tam tru lan 2": {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755")},

@@ -76,6 +76,33 @@ func truncate(s string, n int) string {
 // oneLine collapses runs of white space (portal fields carry stray newlines) into one space.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// nameInText is a procedure's name said in a sentence, at most n characters: on one
+// line and, when longer, without its parenthesised lists (national names list the kinds
+// of works or cases they cover: "Cấp giấy phép xây dựng mới đối với công trình cấp III,
+// cấp IV (Công trình không theo tuyến/…/Dự án) và nhà ở riêng lẻ"), then cut.
+func nameInText(name string, n int) string {
+	s := oneLine(name)
+	if textLen(s) <= n {
+		return zalo.NFC(s)
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	if short := oneLine(b.String()); depth == 0 && textLen(short) >= 10 {
+		s = strings.ReplaceAll(short, " ,", ",")
+	}
+	return truncate(s, n)
+}
+
 // splitSection turns a heading and its lines into messages of at most limit characters,
 // splitting only at line boundaries (a single over-long line is cut at a space). When more
 // than one message is needed each heading gets the part suffix ("(1/2)", "(2/2)").

@@ -161,7 +161,8 @@ func followUp(cur *procedures.Record, text string, raw, found Found) (Section, b
 // namesOther reports whether a search points at procedures other than current: one
 // confident hit, a clarifying question, or a list for a text that names what it asks
 // about ("làm sổ hộ nghèo ở đâu", "hộ chiếu cần giấy tờ gì"), none of which includes
-// current. A list for a bare aspect question ("nộp ở đâu", "vậy cần mang theo giấy tờ gì
+// current, or a procedure the catalogue lacks (Found.Lacked: "xin giấy phép xây nhà ở
+// đâu"). A list for a bare aspect question ("nộp ở đâu", "vậy cần mang theo giấy tờ gì
 // ạ") is noise and does not count.
 func namesOther(f Found, current *procedures.Record) bool {
 	isCurrent := func(r *procedures.Record) bool { return r.Code == current.Code }
@@ -172,6 +173,8 @@ func namesOther(f Found, current *procedures.Record) bool {
 		return !slices.ContainsFunc(f.Options, isCurrent)
 	case FoundSeveral:
 		return f.Said.Named && !slices.ContainsFunc(f.Hits, isCurrent)
+	case FoundNothing:
+		return f.Lacked.Code != ""
 	}
 	return false
 }
@@ -212,6 +215,14 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 	default:
 		p.route = "not_found"
 		p.stats.Unmatched = maskQuery(text)
+		if l := found.Lacked; l.Code != "" {
+			// A procedure the catalogue does not hold: named, so the citizen knows what to
+			// look for on the portal or ask an officer about, and recorded as unanswered,
+			// so the office sees what its catalogue lacks.
+			p.say(reply{Text: fill(t.NotInCatalog, "procedure", nameInText(l.Name, maxHeadingNameRunes), "office", acc.Name),
+				Buttons: menuAndOfficer(t)})
+			return
+		}
 		if cur, ok := b.current(conv); ok {
 			// Right after a card, what the bot cannot answer is most likely about that
 			// card ("có phải thi lại không" after a licence's re-issue): its parts, and an

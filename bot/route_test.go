@@ -608,3 +608,50 @@ func TestNotFoundAfterCard(t *testing.T) {
 		t.Errorf("not found without a card = %s", describe(msgs))
 	}
 }
+
+// A question about a procedure the catalogue does not hold gets that procedure named
+// (not "not found", nor another procedure's parts after a card), an officer offered, and
+// is recorded among the unanswered questions: the office sees what its catalogue lacks.
+func TestNotInCatalog(t *testing.T) {
+	for _, after := range []string{"", "làm căn cước"} {
+		h := newHarness(t)
+		if after != "" {
+			h.text(after)
+		}
+		msgs := h.text("xin giấy phép xây nhà ở đâu")
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Cấp giấy phép xây dựng mới") || !strings.Contains(msgs[0].Text, "chưa có hướng dẫn") ||
+			strings.Contains(msgs[0].Text, "Cấp thẻ căn cước") {
+			t.Fatalf("after %q: a procedure the catalogue lacks = %s, want it named", after, describe(msgs))
+		}
+		officer := false
+		for _, bt := range msgs[0].Buttons {
+			officer = officer || bt.Payload == payloadOfficer
+		}
+		if !officer {
+			t.Errorf("after %q: buttons = %+v, want the officer", after, msgs[0].Buttons)
+		}
+		if last := h.stats.deltas[len(h.stats.deltas)-1]; last.Unmatched == "" {
+			t.Errorf("after %q: not recorded as unanswered: %+v", after, last)
+		}
+	}
+}
+
+func TestNameInText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int
+		want string
+	}{
+		{"Đăng ký  tạm trú\n", 150, "Đăng ký tạm trú"},
+		// Short enough: the parentheses stay.
+		{"Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)", 150, "Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)"},
+		{"Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV (Công trình không theo tuyến/Theo tuyến trong đô thị/Tín ngưỡng, tôn giáo/Tượng đài, tranh hoành tráng/Theo giai đoạn cho công trình không theo tuyến/Theo giai đoạn cho công trình theo tuyến trong đô thị/Dự án) và nhà ở riêng lẻ", 150,
+			"Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV và nhà ở riêng lẻ"},
+		// Unbalanced: cut as it is.
+		{"Thủ tục rất dài (không đóng ngoặc " + strings.Repeat("chữ ", 50), 40, "Thủ tục rất dài (không đóng ngoặc chữ c…"},
+	} {
+		if got := nameInText(tc.name, tc.n); got != tc.want {
+			t.Errorf("nameInText(%q, %d) = %q, want %q", tc.name, tc.n, got, tc.want)
+		}
+	}
+}

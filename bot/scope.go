@@ -83,7 +83,7 @@ func (b *Bot) referral(acc *account, r *procedures.Record) reply {
 	if agency == "" {
 		agency = t.ReferralAgencyUnknown
 	}
-	lines := []string{fill(t.Referral, "procedure", truncate(oneLine(r.Name), 200), "agency", truncate(oneLine(agency), 150), "office", acc.Name)}
+	lines := []string{fill(t.Referral, "procedure", nameInText(r.Name, 200), "agency", truncate(oneLine(agency), 150), "office", acc.Name)}
 	var bs []button
 	if other := b.handledBy(acc, r); other != nil {
 		lines = append(lines, fill(t.ReferralOther, "other", other.Name))

@@ -52,7 +52,7 @@ func (s indexSearcher) FindIn(account, text string, limit int, sc procedures.Sco
 
 // found maps one search result to the bot's terms.
 func found(res procedures.Result) Found {
-	f := Found{Aspect: aspectSection(res.Aspect), Intent: res.Intent, Said: res.Said}
+	f := Found{Aspect: aspectSection(res.Aspect), Intent: res.Intent, Said: res.Said, Lacked: res.Elsewhere}
 	hits := make([]*procedures.Record, 0, len(res.Hits))
 	scores := make([]float64, 0, len(res.Hits))
 	probs := make([]float64, 0, len(res.Hits))

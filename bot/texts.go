@@ -23,6 +23,7 @@ type Texts struct {
 	HandoffPhone   string // {phone}
 	HandoffNoPhone string
 	NotFound       string // search found nothing
+	NotInCatalog   string // the text asks for a procedure the catalogue does not hold ({procedure}, {office})
 	NotFoundAbout  string // search found nothing right after a card; {name}
 	Incident       string // a crime told (isIncident): how to report it
 	NotUnderstood  string // an empty or unusable text
@@ -149,6 +150,9 @@ func DefaultTexts() Texts {
 		NotFound: "Xin lỗi, chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn.\n" +
 			"Bạn thử nhắn ngắn gọn tên thủ tục (ví dụ: \"cấp lại căn cước\"), " +
 			"xem menu hoặc nhờ cán bộ hỗ trợ.",
+		NotInCatalog: "Có thể bạn hỏi về thủ tục \"{procedure}\". Trợ lý của {office} chưa có hướng dẫn cho thủ tục này.\n" +
+			"Bạn có thể tìm tên thủ tục trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) " +
+			"hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
 		NotFoundAbout: "Xin lỗi, trợ lý chưa trả lời được câu hỏi này. Nếu bạn hỏi về thủ tục \"{name}\", " +
 			"bạn xem chi tiết bên dưới hoặc bấm \"Gặp cán bộ\" để cán bộ trả lời.",
 		Incident: "Nếu sự việc đang xảy ra hoặc cần giúp ngay, bạn gọi 113 (Cảnh sát); cháy nổ gọi 114, cấp cứu gọi 115.\n" +
@@ -300,7 +304,7 @@ func (t *Texts) fields() map[string]*string {
 	return map[string]*string{
 		"welcome": &t.Welcome, "greeting": &t.Greeting, "menu_help": &t.MenuHelp,
 		"signature": &t.Signature, "handoff": &t.Handoff, "handoff_phone": &t.HandoffPhone,
-		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound, "not_found_about": &t.NotFoundAbout, "incident": &t.Incident,
+		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound, "not_in_catalog": &t.NotInCatalog, "not_found_about": &t.NotFoundAbout, "incident": &t.Incident,
 		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,

@@ -26,6 +26,9 @@ type Example struct {
 	Source  string    `json:"source,omitempty"` // "seed", "officer", "feedback"
 	By      string    `json:"by,omitempty"`     // the officer who labelled it
 	At      time.Time `json:"at,omitzero"`
+
+	// name is a seed's procedure name (seed-national.yaml).
+	name string
 }
 
 // Intent returns the intent an example labels ("office_hours") and true, or "" and false
@@ -101,6 +104,7 @@ func SeedExamples() ([]Example, error) {
 	}{{"seed.yaml", seedYAML}, {"seed-national.yaml", seedNationalYAML}} {
 		var groups []struct {
 			Code      string   `yaml:"code"`
+			Name      string   `yaml:"name"`
 			Phrasings []string `yaml:"phrasings"`
 		}
 		if err := yaml.Unmarshal(file.data, &groups); err != nil {
@@ -108,7 +112,7 @@ func SeedExamples() ([]Example, error) {
 		}
 		for _, g := range groups {
 			for _, p := range g.Phrasings {
-				out = append(out, Example{ID: fmt.Sprintf("seed-%d", len(out)+1), Query: p, Code: g.Code, Source: "seed"})
+				out = append(out, Example{ID: fmt.Sprintf("seed-%d", len(out)+1), Query: p, Code: g.Code, Source: "seed", name: g.Name})
 			}
 		}
 	}
@@ -135,6 +139,8 @@ type Examples struct {
 	clf       *classifier        // which procedure the shared examples' words tell (classifier.go)
 	classSays map[string][]int16 // procedure → qualifiers of its name most of its examples name (buildClassSays)
 	pool      sync.Pool
+	// lacked indexes the seed examples of procedures the catalogue lacks (nil: none).
+	lacked *lacked
 	// Stale lists the examples whose code is not in the catalogue (left out).
 	Stale []Example
 }
@@ -173,14 +179,19 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 	}
 	x := &Examples{ix: ix, feats: map[string]int32{}}
 	vecs := make([]map[string]float32, 0, len(exs))
+	var lack []Example
 	seen := map[string]int{}
 	for _, e := range exs {
 		if _, intent := e.Intent(); !intent && e.Code != "" {
 			if _, ok := ix.cat.ByCode(e.Code); !ok {
 				// Shipped examples cover more procedures than a deployment may hold
-				// (seed-national.yaml over the built-in catalogue): unused, not stale.
-				if e.Source != "seed" {
+				// (seed-national.yaml over the built-in catalogue): not stale; those that
+				// name their procedure go to the index of what the catalogue lacks.
+				switch {
+				case e.Source != "seed":
 					x.Stale = append(x.Stale, e)
+				case e.name != "":
+					lack = append(lack, e)
 				}
 				continue
 			}
@@ -263,6 +274,9 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 			}
 			return ps[i].ex < ps[j].ex
 		})
+	}
+	if len(lack) > 0 {
+		x.lacked = newLacked(ix, lack)
 	}
 	x.buildPrototypes(vecs)
 	x.buildClassifier(vecs)
@@ -636,11 +650,12 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 		res.Confidence = ConfidenceFew
 	}
 	if res.Confidence != ConfidenceOne || res.Abstain || len(res.Hits) == 0 {
-		return res, confFeatures{}, true
+		return st.lacking(x, res), confFeatures{}, true
 	}
 	f := confFeaturesOf(st.a, &pre, searchOne, best)
 	if m != nil && !st.taught() && m.prob(f) < m.Threshold {
 		res.Confidence = ConfidenceFew // not sure enough for a card: a list to choose from
+		res = st.lacking(x, res)
 	}
 	return res, f, true
 }

@@ -37,6 +37,9 @@ type QuestionsSource interface {
 	Suggest(account, text string, n int) []Procedure
 	// Procedure finds a procedure by code.
 	Procedure(code string) (Procedure, bool)
+	// Lacks names the national procedure a text asks for when the office's catalogue
+	// does not hold it (the bot told the citizen so); false when it is none.
+	Lacks(account, text string) (Procedure, bool)
 	// Teach stores the officer's decision as a labelled example (code "" = not this
 	// office's business) and removes the question from the list.
 	Teach(ctx context.Context, account string, by Officer, text, code string) error
@@ -105,6 +108,7 @@ type answerModel struct {
 	Find       string // what the officer searched for
 	Hint       string // the code the citizen picked, offered first
 	Candidates []Procedure
+	Lacked     *Procedure // the procedure the question asks for, not in the catalogue
 	Form       *Form
 }
 
@@ -142,6 +146,9 @@ func (q *Questions) renderAnswer(w http.ResponseWriter, s *Session, account, tex
 	}
 	m := answerModel{Page: s.Page("Trả lời câu hỏi"), Text: text, Find: find, Form: f,
 		Candidates: q.Source.Suggest(account, search, 8)}
+	if p, ok := q.Source.Lacks(account, text); ok {
+		m.Lacked = &p
+	}
 	if p, ok := q.Source.Procedure(f.Get("hint")); ok && f.Get("hint") != "" {
 		m.Hint = p.Code
 		m.Candidates = append([]Procedure{p}, slices.DeleteFunc(m.Candidates, func(c Procedure) bool { return c.Code == p.Code })...)

@@ -37,6 +37,13 @@ func (f *fakeQuestions) Suggest(_, text string, n int) []Procedure {
 	return testProcedures[:min(n, len(testProcedures))]
 }
 
+func (f *fakeQuestions) Lacks(_, text string) (Procedure, bool) {
+	if strings.Contains(text, "xay nha") {
+		return Procedure{Code: "1.013225", Name: "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ"}, true
+	}
+	return Procedure{}, false
+}
+
 func (f *fakeQuestions) Procedure(code string) (Procedure, bool) {
 	for _, p := range testProcedures {
 		if p.Code == code {
@@ -145,5 +152,21 @@ func TestQuestionsEditorAnswers(t *testing.T) {
 	want := []string{"phuong-a|lan|xin to giay con son|1.004873", "phuong-a|lan|cho hoi cach nuoi ca koi|"}
 	if strings.Join(src.taught, "\n") != strings.Join(want, "\n") {
 		t.Errorf("taught %q, want %q", src.taught, want)
+	}
+}
+
+// A question about a procedure the catalogue lacks names it on its answer page, with what
+// the office can do; other questions show no such notice.
+func TestQuestionsNameALackedProcedure(t *testing.T) {
+	e, src := questionsEnv(t)
+	src.list["phuong-a"] = append(src.list["phuong-a"], Question{Text: "xin phep xay nha o dau", Count: 2, Last: time.Now()})
+	b := e.browser()
+	b.signIn("lan", "mật khẩu dài")
+	if resp := b.get("/questions/answer?q=" + url.QueryEscape("xin phep xay nha o dau")); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(b.body, "Thủ tục chưa có trong danh mục") || !strings.Contains(b.body, "“Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ”") {
+		t.Fatalf("answer page of a lacked procedure = %d:\n%s", resp.StatusCode, b.body)
+	}
+	if b.get("/questions/answer?q=" + url.QueryEscape("xin to giay con son")); strings.Contains(b.body, "Thủ tục chưa có trong danh mục") {
+		t.Errorf("a question the catalogue answers shows the lacked notice:\n%s", b.body)
 	}
 }

@@ -55,6 +55,14 @@ func (q *questionsSource) Suggest(account, text string, n int) []console.Procedu
 	return out
 }
 
+func (q *questionsSource) Lacks(account, text string) (console.Procedure, bool) {
+	res := q.index().SearchIn(text, 5, q.examples.For(account), q.scope(account))
+	if res.Elsewhere.Code == "" {
+		return console.Procedure{}, false
+	}
+	return console.Procedure{Code: res.Elsewhere.Code, Name: res.Elsewhere.Name}, true
+}
+
 func (q *questionsSource) Procedure(code string) (console.Procedure, bool) {
 	r, ok := q.index().Catalog().ByCode(code)
 	if !ok {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -143,6 +144,19 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	consoleWaitJS(t, ctx, "questions on the desktop", `document.querySelectorAll(".question").length >= 1`)
 	consoleCheckLayout(t, ctx, 1280)
 	consoleShot(t, ctx, "console-questions-1280.png")
+
+	// A question about a procedure the built-in catalogue lacks (adoption): the bot names
+	// it, and the question's answer page in the console says the catalogue lacks it.
+	if r := emulatorSay(t, base, account, "3000000000000000046", "e muốn nhận nuôi đứa cháu mồ côi làm con nuôi"); !strings.Contains(r, "nuôi con nuôi") || !strings.Contains(r, "chưa có hướng dẫn") {
+		t.Errorf("a procedure the catalogue lacks = %q, want it named", r)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/questions/answer?q="+url.QueryEscape("e muon nhan nuoi dua chau mo coi lam con nuoi"))); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the lacked procedure named", `document.querySelector("#lacked-title") &&
+		document.querySelector("#lacked-title").parentElement.innerText.includes("nuôi con nuôi")`)
+	consoleCheckLayout(t, ctx, 1280)
+	consoleShot(t, ctx, "console-answer-lacked-1280.png")
 
 	// Tổng quan: the figures of the chosen account (the messages above, a QR scan from a
 	// poster), the chart, the numbers and the CSV.

@@ -126,6 +126,8 @@ type searchLine struct {
 	Aspect     string         `json:"aspect"`
 	Confidence string         `json:"confidence"`
 	Clarify    *clarifyOut    `json:"clarify,omitempty"`
+	// Lacks is the code of the procedure the catalogue lacks that the query asks for.
+	Lacks string `json:"lacks,omitempty"`
 }
 
 type searchResult struct {
@@ -149,6 +151,7 @@ func toSearchLine(q string, res procedures.Result) searchLine {
 		}
 		out.Results = append(out.Results, sr)
 	}
+	out.Lacks = res.Elsewhere.Code
 	if res.Clarify != nil {
 		c := &clarifyOut{Topic: res.Clarify.Topic}
 		for _, o := range res.Clarify.Options {
@@ -215,6 +218,9 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 func printResult(w io.Writer, res procedures.Result) {
 	if res.Abstain {
 		fmt.Fprintf(w, "(no procedure; aspect %s)\n", res.Aspect)
+		if e := res.Elsewhere; e.Code != "" {
+			fmt.Fprintf(w, "asks for %s  %s, which the catalogue lacks\n", e.Code, e.Name)
+		}
 		return
 	}
 	fmt.Fprintf(w, "aspect %s, confidence %s\n", res.Aspect, res.Confidence)

@@ -1,0 +1,87 @@
+package procedures
+
+// A deployment's catalogue may hold a few dozen procedures (the built-in one, or an
+// office's own copy of it) while citizens ask for hundreds. A question about one it
+// lacks still shares words with those it holds ("đăng ký giám hộ" with "Đăng ký tạm
+// trú"), and the search then offers them as a list. The seed examples written for the
+// national procedures a ward office meets most (seed-national.yaml) know those
+// questions: when a message is close to the examples of a procedure the catalogue
+// lacks, and closer to them than to any of the catalogue's, the search says it has no
+// answer, and names the procedure it is most likely about (Result.Elsewhere).
+
+// Elsewhere is a national procedure the catalogue lacks, named by the seed examples
+// written for it.
+type Elsewhere struct {
+	Code string
+	Name string
+}
+
+// lacked indexes the seed examples of the procedures a catalogue lacks, each as "not
+// ours" (so prototypes and the classifier, which read procedures, leave them out), in
+// an index of their own: the catalogue's examples, their weights and so every other
+// answer stay as they are without them.
+type lacked struct {
+	x     *Examples
+	about map[string]Elsewhere // example ID → the procedure it was written for
+}
+
+func newLacked(ix *Index, exs []Example) *lacked {
+	l := &lacked{about: make(map[string]Elsewhere, len(exs))}
+	plain := make([]Example, len(exs))
+	for i, e := range exs {
+		l.about[e.ID] = Elsewhere{Code: e.Code, Name: e.name}
+		e.Code = ""
+		plain[i] = e
+	}
+	l.x = ix.NewExamples(plain)
+	return l
+}
+
+// asks returns the procedure the catalogue lacks that message features v ask for, when
+// one of its examples is a strong match (exStrong), clearly closer than the best of the
+// catalogue's examples (exMargin over best) and covers at least half of the message
+// (exNotOursCovers, as for "not ours": a story that asks for something else besides).
+func (l *lacked) asks(v map[string]float32, best exVote) (Elsewhere, bool) {
+	nb := l.x.For("").nearestTo(l.x.vector(v), 1)
+	if len(nb) == 0 {
+		return Elsewhere{}, false
+	}
+	n := nb[0]
+	if n.Score < exStrong || n.Score < exMargin*best.score || n.covers < exNotOursCovers {
+		return Elsewhere{}, false
+	}
+	return l.about[n.Example.ID], true
+}
+
+// lackedMaxStrength: a message whose best record matches at least this many times the
+// least score of an answer (Index.minScore) names what the catalogue holds, however close
+// it is to the examples of a procedure it lacks. On the unsealed sets over the built-in
+// catalogue (December 2026), the in-catalogue questions such an example would have
+// refused had their right procedure first at 2.7–16 times, the other questions refused
+// mostly under 5 times (171 of 177 under 12).
+const lackedMaxStrength = 12
+
+// lacking turns res, an answer the search was not sure of (a list, or no answer), into
+// "no answer: it is about a procedure the catalogue lacks" when the message asks for one
+// (lacked.asks) and the records match it weakly (lackedMaxStrength). A card, an intent,
+// a clarifying question or an answer an officer's example decided stands, and so does a
+// first hit that fits the state the message names: an example of another document lost
+// ("sổ đỏ bị thất lạc") shares the state's words, not the object ("cà vẹt bị thất lạc"),
+// as in searchState.
+func (st *rankState) lacking(x AccountExamples, res Result) Result {
+	if x.x == nil || x.x.lacked == nil || res.Confidence == ConfidenceOne || res.Confidence == ConfidenceClarify ||
+		res.Intent != "" || st.taught() {
+		return res
+	}
+	ix := x.x.ix
+	if st.search.strength() >= lackedMaxStrength*ix.minScore || st.a.state >= 0 && ix.stateFitsTop(res, st.a.state) {
+		return res
+	}
+	e, ok := x.x.lacked.asks(ix.features(st.a), st.best)
+	if !ok {
+		return res
+	}
+	out := res.answerAs(nil, ConfidenceNone)
+	out.Abstain, out.Elsewhere = true, e
+	return out
+}

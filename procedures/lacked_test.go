@@ -1,0 +1,40 @@
+package procedures
+
+import "testing"
+
+// Over the built-in catalogue, a question about a national procedure it lacks is refused
+// and names that procedure (the seed examples written for it decided), instead of a list
+// of the catalogue's procedures that share a word with it; questions about what the
+// catalogue holds are answered as before.
+func TestSearchLackedProcedure(t *testing.T) {
+	ix, x := seedIndex(t)
+	for q, code := range map[string]string{
+		"e muốn đăng ký giám hộ cho em trai bị tâm thần": "1.004837", // was "Đăng ký tạm trú" first
+		"xin giay phep xay nha o dau":                    "1.013225", // was a list of land and business procedures
+		"e muốn nhận nuôi đứa cháu mồ côi làm con nuôi":  "2.001263",
+	} {
+		res := ix.SearchWith(q, 5, x.For(""))
+		if !res.Abstain || res.Elsewhere.Code != code || res.Elsewhere.Name == "" {
+			t.Errorf("SearchWith(%q) = %v (abstain %v, elsewhere %+v), want no answer naming %s", q, hitCodes(res), res.Abstain, res.Elsewhere, code)
+		}
+	}
+	for q, code := range map[string]string{
+		"làm lại cà vẹt xe bị mất":   "1.013080",
+		"đăng ký tạm trú cho con":    "1.004194",
+		"xin giấy xác nhận độc thân": "1.004873",
+	} {
+		res := ix.SearchWith(q, 5, x.For(""))
+		if got := hitCodes(res); res.Elsewhere.Code != "" || len(got) == 0 || got[0] != code {
+			t.Errorf("SearchWith(%q) = %v (elsewhere %+v), want %s first", q, got, res.Elsewhere, code)
+		}
+	}
+	// Only procedures the catalogue lacks are indexed so.
+	if x.lacked == nil || len(x.lacked.about) < 1000 {
+		t.Fatalf("the lacked index holds %d examples, want the national seeds the built-in catalogue lacks", len(x.lacked.about))
+	}
+	for _, e := range x.lacked.about {
+		if _, ok := ix.cat.ByCode(e.Code); ok {
+			t.Errorf("%s is in the catalogue but indexed as lacked", e.Code)
+		}
+	}
+}
