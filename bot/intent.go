@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/oabot/oabot/procedures"
+	"github.com/oabot/oabot/zalo"
 )
 
 // fold lower-cases s, removes Vietnamese tone and vowel marks (đ → d), and collapses white
@@ -15,11 +16,13 @@ import (
 func fold(s string) string { return procedures.Fold(s) }
 
 // words folds s and keeps letters, digits, '#' and '?' as words separated by one space.
-func words(s string) string {
-	f := fold(s)
+func words(s string) string { return keepWords(fold(s)) }
+
+// keepWords keeps s's letters, digits, '#' and '?' as words separated by one space.
+func keepWords(s string) string {
 	var b strings.Builder
 	space := true
-	for _, r := range f {
+	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '#' || r == '?' || r == '.' {
 			if r == '.' && space {
 				continue
@@ -355,8 +358,21 @@ func containsAny(w string, phrases []string) bool {
 // dates: any run of numbers (one word, or several in a row such as "0903 123 456")
 // holding maskMinDigits digits or more. Short numbers stay readable: "thu 7", "lop 1",
 // "14 tuoi", "nam 2016".
-func maskQuery(text string) string {
-	toks := strings.Fields(words(text))
+func maskQuery(text string) string { return maskNumbers(words(text)) }
+
+// maskTyped is maskQuery keeping the diacritics (lower case, NFC): the question as
+// officers read it. Its maskQuery is the question's maskQuery.
+func maskTyped(text string) string {
+	return maskNumbers(keepWords(zalo.NFC(strings.ToLower(text))))
+}
+
+// UnansweredKey is the key an unanswered question is kept under (maskQuery) for its text
+// as recorded, typed (maskTyped) or folded.
+func UnansweredKey(text string) string { return maskQuery(text) }
+
+// maskNumbers masks, in words ws, the runs of numbers that could identify a person.
+func maskNumbers(ws string) string {
+	toks := strings.Fields(ws)
 	for i := 0; i < len(toks); {
 		if !hasDigit(toks[i]) {
 			i++

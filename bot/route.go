@@ -214,7 +214,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		b.list(acc, found.Options, found.Aspect, q, t.ClarifyFooter, p)
 	default:
 		p.route = "not_found"
-		p.stats.Unmatched = maskQuery(text)
+		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
 		if l := found.Lacked; l.Code != "" {
 			// A procedure the catalogue does not hold: named, so the citizen knows what to
 			// look for on the portal or ask an officer about, and recorded as unanswered,

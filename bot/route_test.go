@@ -122,6 +122,17 @@ func TestPickNumberAndMask(t *testing.T) {
 			t.Errorf("maskQuery(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// As typed: the diacritics stay, the numbers are masked alike, and the key of what
+	// is kept is the key of the message.
+	for in, want := range map[string]string{
+		"Mất CCCD số 079123456789, gọi 0903 123 456!": "mất cccd số ############ gọi #### ### ###",
+		"Xin tờ giấy còn son":                         "xin tờ giấy còn son",
+		"cccd số 079.123.456":                         "cccd số ###.###.###",
+	} {
+		if got := maskTyped(in); got != want || UnansweredKey(got) != maskQuery(in) {
+			t.Errorf("maskTyped(%q) = %q (key %q), want %q (key %q)", in, got, UnansweredKey(got), want, maskQuery(in))
+		}
+	}
 }
 
 // TestRouting checks which step answers, in the order, through the whole handler.

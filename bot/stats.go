@@ -21,8 +21,10 @@ type Stats interface {
 type StatsDelta struct {
 	// Views lists procedure codes shown (a card or a section).
 	Views []string
-	// Unmatched is a query nobody could answer, already masked (maskQuery).
-	Unmatched string
+	// Unmatched is a query nobody could answer, already masked (maskQuery); UnmatchedTyped
+	// is the same query as the citizen typed it, masked too (maskTyped), for officers to
+	// read ("" when not known).
+	Unmatched, UnmatchedTyped string
 	// Follows and Unfollows count follow / unfollow events.
 	Follows, Unfollows int
 	// Messages counts citizen messages.
@@ -48,7 +50,10 @@ func (d StatsDelta) Empty() bool {
 // Unanswered is a question the bot could not answer, as officers review it: the masked
 // text (maskQuery: folded, identifying numbers masked), how often and when last asked.
 type Unanswered struct {
-	Text  string    `json:"text"`
+	Text string `json:"text"`
+	// Typed is the text as last typed, with its diacritics (maskTyped); "" when not
+	// recorded. Text, its folded form, is the question's key.
+	Typed string    `json:"typed,omitempty"`
 	Count int64     `json:"count"`
 	Last  time.Time `json:"last"`
 	// Chosen is the procedure a citizen picked from the other candidates after saying the

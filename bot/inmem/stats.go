@@ -23,6 +23,7 @@ type accountStats struct {
 	views, unmatched   map[string]int64
 	lastAsked          map[string]time.Time // unmatched query → last asked
 	hints              map[string]string    // unmatched query → the citizen's pick
+	typed              map[string]string    // unmatched query → as last typed
 	follows, unfollows int64
 	referrals          int64
 	msgs               map[string]int64 // Vietnam day → messages
@@ -55,7 +56,7 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 	a := s.accounts[account]
 	if a == nil {
 		a = &accountStats{views: map[string]int64{}, unmatched: map[string]int64{}, lastAsked: map[string]time.Time{},
-			hints: map[string]string{}, msgs: map[string]int64{}}
+			hints: map[string]string{}, typed: map[string]string{}, msgs: map[string]int64{}}
 		s.accounts[account] = a
 	}
 	for _, code := range d.Views {
@@ -76,6 +77,12 @@ func (s *Stats) Record(_ context.Context, account string, d bot.StatsDelta, at t
 				}
 			}
 			delete(a.lastAsked, oldest)
+		}
+		if d.UnmatchedTyped != "" {
+			a.typed[d.Unmatched] = d.UnmatchedTyped
+			if len(a.typed) > s.maxUnmatched {
+				a.typed = map[string]string{} // as Redis: dropped whole past the cap
+			}
 		}
 	}
 	if c := d.Chosen; c != nil && c.Query != "" && c.Code != "" {
@@ -193,7 +200,7 @@ func (s *Stats) Unanswered(_ context.Context, account string, n int) ([]bot.Unan
 		return out, nil
 	}
 	for k, t := range a.lastAsked {
-		out = append(out, bot.Unanswered{Text: k, Count: max(1, a.unmatched[k]), Last: t, Chosen: a.hints[k]})
+		out = append(out, bot.Unanswered{Text: k, Typed: a.typed[k], Count: max(1, a.unmatched[k]), Last: t, Chosen: a.hints[k]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Last.Equal(out[j].Last) {
@@ -213,6 +220,7 @@ func (s *Stats) DropUnanswered(_ context.Context, account string, texts ...strin
 			delete(a.unmatched, t)
 			delete(a.lastAsked, t)
 			delete(a.hints, t)
+			delete(a.typed, t)
 		}
 	}
 	return nil

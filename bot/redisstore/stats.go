@@ -17,6 +17,9 @@ import (
 //
 //	stats:{a}:views      sorted set, procedure code → views
 //	stats:{a}:unmatched  sorted set, masked query → times asked (capped, see MaxUnmatched)
+//	stats:{a}:unmatched:last   sorted set, masked query → when last asked (capped)
+//	stats:{a}:unmatched:typed  hash, masked query → as last typed (dropped whole past the cap)
+//	stats:{a}:unmatched:hint   hash, masked query → the citizen's pick (dropped whole past the cap)
 //	stats:{a}:follow     hash, "follows" / "unfollows"
 //	stats:{a}:msgs       hash, Vietnam day (YYYY-MM-DD) → citizen messages
 type Stats struct {
@@ -78,6 +81,12 @@ func (s *Stats) Record(ctx context.Context, account string, d bot.StatsDelta, at
 			kl := s.key(account, "unmatched:last")
 			p.ZAdd(ctx, kl, redis.Z{Score: float64(at.Unix()), Member: d.Unmatched})
 			p.ZRemRangeByRank(ctx, kl, 0, -(s.maxUnmatched + 1))
+			if d.UnmatchedTyped != "" {
+				// As typed, for reading; bounded as the hints are.
+				kt := s.key(account, "unmatched:typed")
+				p.HSet(ctx, kt, d.Unmatched, d.UnmatchedTyped)
+				dropPastCapScript.Eval(ctx, p, []string{kt}, s.maxUnmatched)
+			}
 		}
 		if c := d.Chosen; c != nil && c.Query != "" && c.Code != "" {
 			// The citizen's pick after "không phải"; the hash is bounded by dropping it
@@ -165,17 +174,19 @@ func (s *Stats) Unanswered(ctx context.Context, account string, n int) ([]bot.Un
 		members[i], _ = z.Member.(string)
 	}
 	var counts *redis.FloatSliceCmd
-	var hints *redis.SliceCmd
+	var hints, typed *redis.SliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		counts = p.ZMScore(ctx, s.key(account, "unmatched"), members...)
 		hints = p.HMGet(ctx, s.key(account, "unmatched:hint"), members...)
+		typed = p.HMGet(ctx, s.key(account, "unmatched:typed"), members...)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("read unanswered: %w", err)
 	}
 	for i, z := range zs {
 		hint, _ := hints.Val()[i].(string)
-		out = append(out, bot.Unanswered{Text: members[i], Count: max(1, int64(counts.Val()[i])), Last: time.Unix(int64(z.Score), 0).UTC(), Chosen: hint})
+		as, _ := typed.Val()[i].(string)
+		out = append(out, bot.Unanswered{Text: members[i], Typed: as, Count: max(1, int64(counts.Val()[i])), Last: time.Unix(int64(z.Score), 0).UTC(), Chosen: hint})
 	}
 	return out, nil
 }
@@ -193,6 +204,7 @@ func (s *Stats) DropUnanswered(ctx context.Context, account string, texts ...str
 		p.ZRem(ctx, s.key(account, "unmatched"), members...)
 		p.ZRem(ctx, s.key(account, "unmatched:last"), members...)
 		p.HDel(ctx, s.key(account, "unmatched:hint"), texts...)
+		p.HDel(ctx, s.key(account, "unmatched:typed"), texts...)
 		return nil
 	})
 	if err != nil {

@@ -23,8 +23,10 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	ctx := context.Background()
 	s := newStore(t, 3)
 	t0 := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	// As typed, with diacritics, where known: the last typing is the one kept.
+	typed := map[string]string{"con cho bi lac": "con chó bị lạc", "gia dat bao nhieu": "giá đất bao nhiêu"}
 	for i, q := range []string{"con cho bi lac", "thu 7 co lam viec ko", "con cho bi lac", "gia dat bao nhieu", "xin viec lam"} {
-		if err := s.Record(ctx, "ward", bot.StatsDelta{Unmatched: q}, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+		if err := s.Record(ctx, "ward", bot.StatsDelta{Unmatched: q, UnmatchedTyped: typed[q]}, t0.Add(time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,8 +44,8 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	// "thu 7 …" was the least recently asked of four: over the cap of 3 it went.
 	want := []bot.Unanswered{
 		{Text: "xin viec lam", Count: 1, Last: t0.Add(4 * time.Minute)},
-		{Text: "gia dat bao nhieu", Count: 1, Last: t0.Add(3 * time.Minute), Chosen: "1.013978"},
-		{Text: "con cho bi lac", Count: 2, Last: t0.Add(2 * time.Minute)},
+		{Text: "gia dat bao nhieu", Typed: "giá đất bao nhiêu", Count: 1, Last: t0.Add(3 * time.Minute), Chosen: "1.013978"},
+		{Text: "con cho bi lac", Typed: "con chó bị lạc", Count: 2, Last: t0.Add(2 * time.Minute)},
 	}
 	if !equal(got, want) {
 		t.Errorf("Unanswered = %+v, want %+v", got, want)
@@ -60,12 +62,12 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 	if err := s.DropUnanswered(ctx, "ward", "gia dat bao nhieu"); err != nil {
 		t.Fatal(err)
 	}
-	// Asked again after it was dealt with: no stale hint.
+	// Asked again after it was dealt with: no stale hint, nor the old typing.
 	if err := s.Record(ctx, "ward", bot.StatsDelta{Unmatched: "gia dat bao nhieu"}, t0.Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Unanswered(ctx, "ward", 10)
-	if len(got) != 2 || got[0].Text != "gia dat bao nhieu" || got[0].Chosen != "" {
+	if len(got) != 2 || got[0].Text != "gia dat bao nhieu" || got[0].Chosen != "" || got[0].Typed != "" {
 		t.Errorf("after drop: %+v", got)
 	}
 	sum, _ := s.Summary(ctx, "ward", bot.StatsQuery{Now: t0})
@@ -96,7 +98,7 @@ func equal(a, b []bot.Unanswered) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Text != b[i].Text || a[i].Count != b[i].Count || !a[i].Last.Equal(b[i].Last) || a[i].Chosen != b[i].Chosen {
+		if a[i].Text != b[i].Text || a[i].Typed != b[i].Typed || a[i].Count != b[i].Count || !a[i].Last.Equal(b[i].Last) || a[i].Chosen != b[i].Chosen {
 			return false
 		}
 	}

@@ -39,7 +39,13 @@ func (q *questionsSource) Unanswered(ctx context.Context, account string, n int)
 	}
 	out := make([]console.Question, len(list))
 	for i, u := range list {
-		out[i] = console.Question{Text: u.Text, Count: u.Count, Last: u.Last, Chosen: u.Chosen}
+		// The officer reads, and teaches, the question as typed (diacritics tell "mất"
+		// from "mặt"); the store keeps it under its folded key (Drop).
+		text := u.Typed
+		if text == "" {
+			text = u.Text
+		}
+		out[i] = console.Question{Text: text, Count: u.Count, Last: u.Last, Chosen: u.Chosen}
 	}
 	return out, nil
 }
@@ -85,11 +91,16 @@ func (q *questionsSource) Teach(ctx context.Context, account string, by console.
 	if err != nil {
 		return err
 	}
-	return q.stats.DropUnanswered(ctx, account, text)
+	return q.drop(ctx, account, text)
 }
 
 func (q *questionsSource) Dismiss(ctx context.Context, account, text string) error {
-	return q.stats.DropUnanswered(ctx, account, text)
+	return q.drop(ctx, account, text)
+}
+
+// drop forgets a question shown as text (typed or folded) under its key.
+func (q *questionsSource) drop(ctx context.Context, account, text string) error {
+	return q.stats.DropUnanswered(ctx, account, bot.UnansweredKey(text))
 }
 
 // record writes an audit entry for a console decision: who, what, which example — never

@@ -81,7 +81,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Readable, masked where it identifies a person, counted.
-	const shown = "xin to giay con son cho em em ten lan #### ### ###"
+	const shown = "xin tờ giấy còn son cho em em tên lan #### ### ###"
 	consoleWaitJS(t, ctx, "the question listed", `document.querySelector(".question-text") &&
 		document.querySelector(".question-text").textContent == "“`+shown+`”" &&
 		document.querySelector(".question-meta").textContent.startsWith("Hỏi 2 lần")`)
@@ -113,7 +113,8 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	consoleWaitJS(t, ctx, "saved", `location.pathname == "/console/questions" && document.querySelector(".flash-ok") &&
-		document.querySelector(".flash-ok").textContent.includes("tình trạng hôn nhân") && !document.body.innerText.includes("còn son")`)
+		document.querySelector(".flash-ok").textContent.includes("tình trạng hôn nhân") &&
+		![...document.querySelectorAll(".question-text")].some(e => e.textContent.includes("còn son"))`)
 	consoleCheckLayout(t, ctx, 360)
 
 	// The bot has learnt: the same words, and the same need worded a little differently.
@@ -150,7 +151,7 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 	if r := emulatorSay(t, base, account, "3000000000000000046", "e muốn nhận nuôi đứa cháu mồ côi làm con nuôi"); !strings.Contains(r, "nuôi con nuôi") || !strings.Contains(r, "chưa có hướng dẫn") {
 		t.Errorf("a procedure the catalogue lacks = %q, want it named", r)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/questions/answer?q="+url.QueryEscape("e muon nhan nuoi dua chau mo coi lam con nuoi"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console/questions/answer?q="+url.QueryEscape("e muốn nhận nuôi đứa cháu mồ côi làm con nuôi"))); err != nil {
 		t.Fatal(err)
 	}
 	consoleWaitJS(t, ctx, "the lacked procedure named", `document.querySelector("#lacked-title") &&
