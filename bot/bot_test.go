@@ -122,6 +122,9 @@ func testSearch(c *testCatalog) fakeSearch {
 		"can cuoc lan dau o dau":      {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true}},
 		// A procedure the catalogue lacks, named by its seed examples.
 		"xin giay phep xay nha o dau": {Kind: FoundNothing, Aspect: SectionPlace, Lacked: procedures.Elsewhere{Code: "1.013225", Name: "Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV và nhà ở riêng lẻ"}},
+		// The same, beside a list of what the catalogue holds sharing a word with it.
+		"nhan con nuoi o dau": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194", "1.014061", "1.014062"), Aspect: SectionPlace,
+			Lacked: procedures.Elsewhere{Code: "2.001263", Name: "Đăng ký việc nuôi con nuôi trong nước"}},
 		// A card with other candidates (for "không phải").
 		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},
 		"lam tam tru lan 2": {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755")},

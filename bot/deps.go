@@ -100,9 +100,10 @@ type Found struct {
 	// Said is what the text says of itself (procedures.Said): whether it names what it
 	// asks about, or only asks ("cần giấy tờ gì"), and the words it names things by.
 	Said procedures.Said
-	// Lacked is set (with FoundNothing; its Code is "" otherwise) when the text asks for
-	// a national procedure the catalogue does not hold (procedures.Result.Elsewhere): the
-	// bot names it rather than offering the catalogue's procedures that share a word.
+	// Lacked is set (with FoundNothing, or FoundSeveral: what the search found beside it;
+	// its Code is "" otherwise) when the text asks for a national procedure the catalogue
+	// does not hold (procedures.Result.Elsewhere): the bot names it before anything the
+	// catalogue holds that shares a word with the text.
 	Lacked procedures.Elsewhere
 }
 

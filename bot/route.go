@@ -172,7 +172,7 @@ func namesOther(f Found, current *procedures.Record) bool {
 	case FoundClarify:
 		return !slices.ContainsFunc(f.Options, isCurrent)
 	case FoundSeveral:
-		return f.Said.Named && !slices.ContainsFunc(f.Hits, isCurrent)
+		return f.Lacked.Code != "" || f.Said.Named && !slices.ContainsFunc(f.Hits, isCurrent)
 	case FoundNothing:
 		return f.Lacked.Code != ""
 	}
@@ -191,6 +191,11 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		b.showVariants(acc, found.Hits[0], found.Variants, found.Aspect, p)
 		b.rememberCard(acc, conv, text, found.Hits[0], found.Others, now, p)
 	case FoundSeveral:
+		if found.Lacked.Code != "" {
+			b.notInCatalog(acc, text, found.Lacked, p)
+			b.list(acc, found.Hits[:min(len(found.Hits), lackedAlsoListed)], found.Aspect, t.LackedAlso, t.ListFooter, p)
+			return
+		}
 		p.route = "search_list"
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
 	case FoundReferral:
@@ -213,16 +218,12 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		}
 		b.list(acc, found.Options, found.Aspect, q, t.ClarifyFooter, p)
 	default:
-		p.route = "not_found"
-		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
-		if l := found.Lacked; l.Code != "" {
-			// A procedure the catalogue does not hold: named, so the citizen knows what to
-			// look for on the portal or ask an officer about, and recorded as unanswered,
-			// so the office sees what its catalogue lacks.
-			p.say(reply{Text: fill(t.NotInCatalog, "procedure", nameInText(l.Name, maxHeadingNameRunes), "office", acc.Name),
-				Buttons: menuAndOfficer(t)})
+		if found.Lacked.Code != "" {
+			b.notInCatalog(acc, text, found.Lacked, p)
 			return
 		}
+		p.route = "not_found"
+		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
 		if cur, ok := b.current(conv); ok {
 			// Right after a card, what the bot cannot answer is most likely about that
 			// card ("có phải thi lại không" after a licence's re-issue): its parts, and an
@@ -233,6 +234,21 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		}
 		p.say(reply{Text: t.NotFound, Buttons: menuAndOfficer(t)})
 	}
+}
+
+// lackedAlsoListed: after naming a procedure the catalogue lacks, at most this many of
+// what the search found besides are listed (the citizen may have meant one of them).
+const lackedAlsoListed = 3
+
+// notInCatalog names the procedure the catalogue lacks that text asks for (Found.Lacked),
+// so the citizen knows what to look for on the portal or ask an officer about, and records
+// text as unanswered, so the office sees what its catalogue lacks.
+func (b *Bot) notInCatalog(acc *account, text string, l procedures.Elsewhere, p *plan) {
+	t := &acc.texts
+	p.route = "not_in_catalog"
+	p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
+	p.say(reply{Text: fill(t.NotInCatalog, "procedure", nameInText(l.Name, maxHeadingNameRunes), "office", acc.Name),
+		Buttons: menuAndOfficer(t)})
 }
 
 // routeDeepLink answers "#TTHC <code> [SECTION]", "#<short code>" and bare codes.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
 )
 
@@ -644,6 +645,26 @@ func TestNotInCatalog(t *testing.T) {
 		if last := h.stats.deltas[len(h.stats.deltas)-1]; last.Unmatched == "" {
 			t.Errorf("after %q: not recorded as unanswered: %+v", after, last)
 		}
+	}
+	// Beside a list of what the catalogue holds: named first, then at most three of them
+	// in case the citizen meant one, recorded as unanswered.
+	h := newHarness(t)
+	msgs := h.text("nhận con nuôi ở đâu")
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "nuôi con nuôi trong nước") || !strings.Contains(msgs[1].Text, "Nếu bạn hỏi việc khác") ||
+		!strings.Contains(msgs[1].Text, "1.014061") || strings.Contains(msgs[1].Text, "1.014062") {
+		t.Fatalf("a lacked procedure beside a list = %s", describe(msgs))
+	}
+	if last := h.stats.deltas[len(h.stats.deltas)-1]; last.Unmatched == "" {
+		t.Errorf("beside a list: not recorded as unanswered: %+v", last)
+	}
+	// Its second entry, by number: the list shown is the one picked from.
+	if msgs := h.text("2"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") {
+		t.Errorf("after the lacked naming, \"2\" = %s, want the second listed", describe(msgs))
+	}
+	// An office whose scope holds none of the list: the naming alone, no referral.
+	h = newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.001456"}} })
+	if msgs := h.text("nhận con nuôi ở đâu"); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "nuôi con nuôi trong nước") || strings.Contains(msgs[0].Text, "không thuộc phạm vi") {
+		t.Errorf("scoped office, a lacked procedure = %s, want the naming alone", describe(msgs))
 	}
 }
 

@@ -53,6 +53,15 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 		f.Variants = keep(f.Variants)
 	case FoundSeveral:
 		hits := keep(f.Hits)
+		if f.Lacked.Code != "" {
+			// Named as a procedure the catalogue lacks: no office of it to refer to; this
+			// office's matches stay, in case the citizen meant one.
+			if len(hits) == 0 {
+				return Found{Kind: FoundNothing, Lacked: f.Lacked, Aspect: f.Aspect, Said: f.Said}
+			}
+			f.Hits = hits
+			return f
+		}
 		if len(hits) == 0 || !s.Contains(f.Hits[0]) && !ownIsClose(s, f) {
 			// The search was unsure: the referral first, then this office's likely
 			// matches (alsoListed). The bot searches maxListed deep (for "xem thêm"), and

@@ -24,6 +24,7 @@ type Texts struct {
 	HandoffNoPhone string
 	NotFound       string // search found nothing
 	NotInCatalog   string // the text asks for a procedure the catalogue does not hold ({procedure}, {office})
+	LackedAlso     string // introduces what the search found beside it (NotInCatalog)
 	NotFoundAbout  string // search found nothing right after a card; {name}
 	Incident       string // a crime told (isIncident): how to report it
 	NotUnderstood  string // an empty or unusable text
@@ -153,6 +154,7 @@ func DefaultTexts() Texts {
 		NotInCatalog: "Có thể bạn hỏi về thủ tục \"{procedure}\". Trợ lý của {office} chưa có hướng dẫn cho thủ tục này.\n" +
 			"Bạn có thể tìm tên thủ tục trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) " +
 			"hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
+		LackedAlso: "Nếu bạn hỏi việc khác, có thể là một trong các thủ tục sau:",
 		NotFoundAbout: "Xin lỗi, trợ lý chưa trả lời được câu hỏi này. Nếu bạn hỏi về thủ tục \"{name}\", " +
 			"bạn xem chi tiết bên dưới hoặc bấm \"Gặp cán bộ\" để cán bộ trả lời.",
 		Incident: "Nếu sự việc đang xảy ra hoặc cần giúp ngay, bạn gọi 113 (Cảnh sát); cháy nổ gọi 114, cấp cứu gọi 115.\n" +
@@ -304,7 +306,7 @@ func (t *Texts) fields() map[string]*string {
 	return map[string]*string{
 		"welcome": &t.Welcome, "greeting": &t.Greeting, "menu_help": &t.MenuHelp,
 		"signature": &t.Signature, "handoff": &t.Handoff, "handoff_phone": &t.HandoffPhone,
-		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound, "not_in_catalog": &t.NotInCatalog, "not_found_about": &t.NotFoundAbout, "incident": &t.Incident,
+		"handoff_no_phone": &t.HandoffNoPhone, "not_found": &t.NotFound, "not_in_catalog": &t.NotInCatalog, "lacked_also": &t.LackedAlso, "not_found_about": &t.NotFoundAbout, "incident": &t.Incident,
 		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,

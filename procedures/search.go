@@ -72,8 +72,9 @@ type Result struct {
 	Intent string
 	// Example is the ID of the labelled example that decided the answer, if any.
 	Example string
-	// Elsewhere is set (with Abstain) when the message asks for a national procedure
-	// the catalogue lacks (seed examples written for it decided); its Code is "" otherwise.
+	// Elsewhere is set when the message asks for a national procedure the catalogue
+	// lacks (seed examples written for it decided), beside an unsure list of what the
+	// search found or with no answer (Abstain); its Code is "" otherwise.
 	Elsewhere Elsewhere
 	// Said is what the message itself says, beside what was found: for the bot's
 	// conversation (a follow-up on the card shown, or a new question).

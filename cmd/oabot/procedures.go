@@ -216,11 +216,11 @@ func procSearch(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 func printResult(w io.Writer, res procedures.Result) {
+	if e := res.Elsewhere; e.Code != "" {
+		fmt.Fprintf(w, "asks for %s  %s, which the catalogue lacks\n", e.Code, e.Name)
+	}
 	if res.Abstain {
 		fmt.Fprintf(w, "(no procedure; aspect %s)\n", res.Aspect)
-		if e := res.Elsewhere; e.Code != "" {
-			fmt.Fprintf(w, "asks for %s  %s, which the catalogue lacks\n", e.Code, e.Name)
-		}
 		return
 	}
 	fmt.Fprintf(w, "aspect %s, confidence %s\n", res.Aspect, res.Confidence)
