@@ -276,7 +276,7 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 		})
 	}
 	if len(lack) > 0 {
-		x.lacked = newLacked(ix, lack)
+		x.lacked = ix.lackedFor(lack)
 	}
 	x.buildPrototypes(vecs)
 	x.buildClassifier(vecs)
@@ -287,7 +287,11 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 
 // With returns a new index of x's examples and exs (an office teaching more).
 func (x *Examples) With(exs ...Example) *Examples {
-	return x.ix.NewExamples(append(slices.Clone(x.exs), exs...))
+	all := slices.Clone(x.exs)
+	if x.lacked != nil {
+		all = append(all, x.lacked.src...)
+	}
+	return x.ix.NewExamples(append(all, exs...))
 }
 
 // Len is the number of examples indexed.

@@ -102,6 +102,8 @@ type docInfo struct {
 type Index struct {
 	// clfCache is the classifier last trained over this index (classifier.go).
 	clfCache atomic.Pointer[clfModel]
+	// lackedCache is the index of lacked procedures' seeds last built over it (lacked.go).
+	lackedCache atomic.Pointer[lacked]
 
 	cat      *Catalog
 	syn      *Synonyms

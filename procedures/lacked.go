@@ -1,5 +1,7 @@
 package procedures
 
+import "crypto/sha256"
+
 // A deployment's catalogue may hold a few dozen procedures (the built-in one, or an
 // office's own copy of it) while citizens ask for hundreds. A question about one it
 // lacks still shares words with those it holds ("đăng ký giám hộ" with "Đăng ký tạm
@@ -25,12 +27,36 @@ type Elsewhere struct {
 // an index of their own: the catalogue's examples, their weights and so every other
 // answer stay as they are without them.
 type lacked struct {
+	key   string    // the examples it holds (lackedFor)
+	src   []Example // as given, for Examples.With
 	x     *Examples
 	about map[string]Elsewhere // example ID → the procedure it was written for
 }
 
+// lackedFor is the index of exs, the seeds of procedures ix's catalogue lacks: the one
+// ix built last when it holds the same examples. Only shipped seeds go there, so every
+// rebuild for an officer's example would otherwise analyse the same ~4,000 again (a
+// rebuild over the built-in catalogue took about 3 times as long).
+func (ix *Index) lackedFor(exs []Example) *lacked {
+	h := sha256.New()
+	for _, e := range exs {
+		for _, s := range []string{e.ID, e.Code, e.name, e.Query} {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+	}
+	key := string(h.Sum(nil))
+	if l := ix.lackedCache.Load(); l != nil && l.key == key {
+		return l
+	}
+	l := newLacked(ix, exs)
+	l.key = key
+	ix.lackedCache.Store(l)
+	return l
+}
+
 func newLacked(ix *Index, exs []Example) *lacked {
-	l := &lacked{about: make(map[string]Elsewhere, len(exs))}
+	l := &lacked{src: exs, about: make(map[string]Elsewhere, len(exs))}
 	plain := make([]Example, len(exs))
 	for i, e := range exs {
 		l.about[e.ID] = Elsewhere{Code: e.Code, Name: e.name}

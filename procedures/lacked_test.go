@@ -47,3 +47,19 @@ func TestSearchLackedProcedure(t *testing.T) {
 		}
 	}
 }
+
+// An officer's example does not rebuild the index of lacked procedures: the seeds in it
+// are the same, and analysing them again tripled a rebuild over the built-in catalogue.
+func TestLackedIndexReused(t *testing.T) {
+	ix, x := seedIndex(t)
+	taught := x.With(Example{ID: "o1", Account: "office-a", Query: "xin tờ giấy còn son", Code: "1.004873"})
+	if x.lacked == nil || taught.lacked != x.lacked {
+		t.Errorf("the lacked index was rebuilt for an officer's example")
+	}
+	// Other seeds: another index.
+	seed, _ := SeedExamples()
+	fewer := ix.NewExamples(seed[:len(seed)-20])
+	if fewer.lacked == nil || fewer.lacked == x.lacked || len(fewer.lacked.about) != len(x.lacked.about)-20 {
+		t.Errorf("fewer lacked seeds: %d examples (same index %v), want %d", len(fewer.lacked.about), fewer.lacked == x.lacked, len(x.lacked.about)-20)
+	}
+}
