@@ -273,6 +273,25 @@ func asksNeed(text string) bool {
 	return false
 }
 
+// namesPaper reports whether objects (procedures.Said.Objects, folded) start with a
+// paper: "giấy …", "sổ …", "bản …", "thẻ …", "ảnh", "đơn", "hộ khẩu", "căn cước" …
+func namesPaper(objects []string) bool {
+	if len(objects) == 0 {
+		return false
+	}
+	if len(objects) >= 2 && paperPairs[[2]string{objects[0], objects[1]}] {
+		return true
+	}
+	return paperWords[objects[0]]
+}
+
+// paperWords and paperPairs (folded) begin the name of a paper a citizen brings.
+var (
+	paperWords = map[string]bool{"giay": true, "so": true, "ban": true, "the": true, "hinh": true, "anh": true, "don": true,
+		"to": true, "hop": true, "bang": true, "cccd": true, "cmnd": true, "photo": true, "sao": true}
+	paperPairs = map[[2]string]bool{{"ho", "khau"}: true, {"ho", "chieu"}: true, {"can", "cuoc"}: true, {"chung", "minh"}: true}
+)
+
 // needPairs are the two-word phrases (folded) of asksNeed.
 var needPairs = map[[2]string]bool{
 	{"co", "can"}: true, {"can", "mang"}: true, {"can", "co"}: true, {"can", "phai"}: true,

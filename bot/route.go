@@ -139,11 +139,12 @@ func (b *Bot) askWhich(acc *account, conv Conversation, s Section, p *plan) {
 
 // followUp reports whether text asks about cur, the procedure on screen, and which
 // part: an aspect question that names no other procedure ("cần giấy tờ gì", "nộp ở
-// đâu"), or a yes/no question whether cur needs a paper its documents name ("có cần giấy
-// khai sinh không", "có cần mang bản chính không": its documents), whatever the search
-// made of that paper's words.
+// đâu"), or a yes/no question whether cur needs a paper ("có cần giấy khai sinh không",
+// "có cần mang bản chính không", "có cần sổ hộ khẩu không": its documents, which answer
+// it whether they name the paper or not), whatever the search made of that paper's
+// words. Whether it needs an act ("có cần làm tạm trú không") is the search's question.
 func followUp(cur *procedures.Record, text string, raw, found Found) (Section, bool) {
-	if asksWhether(text) && asksNeed(text) && cur.DocumentsMention(raw.Said.Objects) {
+	if asksWhether(text) && asksNeed(text) && (cur.DocumentsMention(raw.Said.Objects) || namesPaper(raw.Said.Objects)) {
 		return SectionDocs, true
 	}
 	if found.Aspect == SectionCard {

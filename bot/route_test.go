@@ -172,7 +172,12 @@ func TestRouting(t *testing.T) {
 		{"aspect list holding the current card", []string{"làm căn cước"}, "căn cước lần đầu ở đâu", "follow_up", "1.014061"},
 		{"yes/no question about what the card tells of", []string{"làm căn cước"}, "có cần mang bản chính không", "follow_up", "1.014061"},
 		{"whether the card needs a paper it names", []string{"đăng ký thường trú"}, "có cần giấy khai sinh không", "follow_up", "1.004222"},
-		{"whether another card needs it", []string{"làm căn cước"}, "có cần giấy khai sinh không", "search_one", "1.012564"},
+		// A paper the card does not name: its documents answer it all the same ("no"),
+		// rather than the procedure the search made of the paper's words.
+		{"whether the card needs a paper it does not name", []string{"làm căn cước"}, "có cần giấy khai sinh không", "follow_up", "1.014061"},
+		{"whether the card needs the abolished household book", []string{"làm căn cước"}, "có cần sổ hộ khẩu không", "follow_up", "1.014061"},
+		// Whether an act is needed: the search's question.
+		{"whether another act is needed", []string{"làm căn cước"}, "có cần làm tạm trú không", "search_one", "1.004194"},
 		{"question about what the card names in passing", []string{"làm căn cước"}, "bản chính công chứng ở đâu", "search_list", ""},
 		{"office info", nil, "giờ làm việc", "office", ""},
 		{"search one", nil, "đăng ký thường trú", "search_one", "1.004222"},
@@ -684,6 +689,28 @@ func TestNameInText(t *testing.T) {
 	} {
 		if got := nameInText(tc.name, tc.n); got != tc.want {
 			t.Errorf("nameInText(%q, %d) = %q, want %q", tc.name, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestNamesPaper(t *testing.T) {
+	for _, tc := range []struct {
+		objects []string
+		want    bool
+	}{
+		{[]string{"so", "ho", "khau"}, true},
+		{[]string{"ho", "khau"}, true},
+		{[]string{"giay", "khai", "sinh"}, true},
+		{[]string{"ban", "chinh"}, true},
+		{[]string{"hinh"}, true},
+		{[]string{"ho", "ngheo"}, false},
+		{[]string{"tam", "tru"}, false},
+		{[]string{"dat", "lich", "truoc"}, false},
+		{[]string{"chong", "cung"}, false},
+		{nil, false},
+	} {
+		if got := namesPaper(tc.objects); got != tc.want {
+			t.Errorf("namesPaper(%q) = %v, want %v", tc.objects, got, tc.want)
 		}
 	}
 }
