@@ -127,6 +127,10 @@ func testSearch(c *testCatalog) fakeSearch {
 		// The same, beside a list of what the catalogue holds sharing a word with it.
 		"nhan con nuoi o dau": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194", "1.014061", "1.014062"), Aspect: SectionPlace,
 			Lacked: procedures.Elsewhere{Code: "2.001263", Name: "Đăng ký việc nuôi con nuôi trong nước"}},
+		// Yes/no questions the search half matched: one listing the temporary residence
+		// among its guesses, one naming something else.
+		"chu nha co phai di cung khong": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Said: procedures.Said{Objects: []string{"chu", "nha", "cung"}}},
+		"lam so ho ngheo duoc khong":    {Kind: FoundSeveral, Hits: c.records("1.004222", "1.014061"), Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "ngheo"}}},
 		// A card with other candidates (for "không phải").
 		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},
 		"lam tam tru lan 2": {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755")},

@@ -197,6 +197,14 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			b.list(acc, found.Hits[:min(len(found.Hits), lackedAlsoListed)], found.Aspect, t.LackedAlso, t.ListFooter, p)
 			return
 		}
+		if cur, ok := b.current(conv); ok && asksWhether(text) && found.Aspect == SectionCard && !namesOther(found, cur) {
+			// A yes/no question after a card that the search only half matched, naming
+			// nothing else or listing the card among its guesses ("chủ nhà có phải đi
+			// cùng không" after the temporary residence): about the card, which no part
+			// answers for sure — its parts and an officer, not a list of guesses.
+			b.notFoundAbout(acc, cur, text, p)
+			return
+		}
 		p.route = "search_list"
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
 	case FoundReferral:
@@ -223,18 +231,26 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			b.notInCatalog(acc, text, found.Lacked, p)
 			return
 		}
-		p.route = "not_found"
-		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
 		if cur, ok := b.current(conv); ok {
 			// Right after a card, what the bot cannot answer is most likely about that
-			// card ("có phải thi lại không" after a licence's re-issue): its parts, and an
-			// officer for the rest.
-			p.say(reply{Text: fill(t.NotFoundAbout, "name", truncate(oneLine(cur.Name), maxHeadingNameRunes)),
-				Buttons: append(partButtons(t, cur, maxButtons-1), query(t.BtnOfficer, payloadOfficer))})
+			// card ("có phải thi lại không" after a licence's re-issue).
+			b.notFoundAbout(acc, cur, text, p)
 			return
 		}
+		p.route = "not_found"
+		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
 		p.say(reply{Text: t.NotFound, Buttons: menuAndOfficer(t)})
 	}
+}
+
+// notFoundAbout answers what the bot cannot answer about cur, the card on screen: its
+// parts, and an officer for the rest; text is recorded as unanswered.
+func (b *Bot) notFoundAbout(acc *account, cur *procedures.Record, text string, p *plan) {
+	t := &acc.texts
+	p.route = "not_found"
+	p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
+	p.say(reply{Text: fill(t.NotFoundAbout, "name", nameInText(cur.Name, maxHeadingNameRunes)),
+		Buttons: append(partButtons(t, cur, maxButtons-1), query(t.BtnOfficer, payloadOfficer))})
 }
 
 // lackedAlsoListed: after naming a procedure the catalogue lacks, at most this many of

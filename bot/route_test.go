@@ -176,6 +176,10 @@ func TestRouting(t *testing.T) {
 		// rather than the procedure the search made of the paper's words.
 		{"whether the card needs a paper it does not name", []string{"làm căn cước"}, "có cần giấy khai sinh không", "follow_up", "1.014061"},
 		{"whether the card needs the abolished household book", []string{"làm căn cước"}, "có cần sổ hộ khẩu không", "follow_up", "1.014061"},
+		// A yes/no question after a card, half matched: about the card (its parts, an
+		// officer), unless it names something the card is not.
+		{"yes/no question the search half matched", []string{"làm tạm trú"}, "chủ nhà có phải đi cùng không", "not_found", ""},
+		{"yes/no question naming another thing", []string{"làm tạm trú"}, "làm sổ hộ nghèo được không", "search_list", ""},
 		// Whether an act is needed: the search's question.
 		{"whether another act is needed", []string{"làm căn cước"}, "có cần làm tạm trú không", "search_one", "1.004194"},
 		{"question about what the card names in passing", []string{"làm căn cước"}, "bản chính công chứng ở đâu", "search_list", ""},
@@ -618,6 +622,13 @@ func TestNotFoundAfterCard(t *testing.T) {
 	}
 	if last := h.stats.deltas[len(h.stats.deltas)-1]; last.Unmatched == "" {
 		t.Errorf("not recorded as unanswered: %+v", last)
+	}
+	// A yes/no question the search only half matched, its guesses holding the card: the
+	// same answer about the card, not the list of guesses.
+	h = newHarness(t)
+	h.text("làm tạm trú")
+	if msgs := h.text("chủ nhà có phải đi cùng không"); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") || strings.Contains(msgs[0].Text, "1.004222") {
+		t.Errorf("half-matched yes/no question after a card = %s, want the card's parts offered", describe(msgs))
 	}
 	// Without a card: the generic answer.
 	h = newHarness(t)
