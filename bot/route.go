@@ -193,6 +193,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		b.rememberCard(acc, conv, text, found.Hits[0], found.Others, now, p)
 	case FoundSeveral:
 		if found.Lacked.Code != "" {
+			leaveCard(conv, p)
 			b.notInCatalog(acc, text, found.Lacked, p)
 			b.list(acc, found.Hits[:min(len(found.Hits), lackedAlsoListed)], found.Aspect, t.LackedAlso, t.ListFooter, p)
 			return
@@ -206,15 +207,12 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			return
 		}
 		p.route = "search_list"
+		leaveCard(conv, p)
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
 	case FoundReferral:
 		p.route = "referral"
 		p.stats.Referrals = 1
-		// The citizen has moved on to another office's procedure: a bare "lệ phí bao
-		// nhiêu" next is about that one, not the card shown before it.
-		if conv.Current != "" {
-			p.change(func(c *Conversation) { c.Current = "" })
-		}
+		leaveCard(conv, p)
 		p.say(b.referral(acc, found.Referral))
 		if len(found.Hits) > 0 { // a list the search was not sure of: this office's matches too
 			b.list(acc, found.Hits, found.Aspect, fill(t.ReferralAlso, "office", acc.Name), t.ListFooter, p)
@@ -225,9 +223,11 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		if topic := oneLine(found.Topic); topic != "" {
 			q = fill(t.ClarifyTopic, "topic", truncate(topic, 100))
 		}
+		leaveCard(conv, p)
 		b.list(acc, found.Options, found.Aspect, q, t.ClarifyFooter, p)
 	default:
 		if found.Lacked.Code != "" {
+			leaveCard(conv, p)
 			b.notInCatalog(acc, text, found.Lacked, p)
 			return
 		}
@@ -240,6 +240,16 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		p.route = "not_found"
 		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
 		p.say(reply{Text: t.NotFound, Buttons: menuAndOfficer(t)})
+	}
+}
+
+// leaveCard forgets the card on screen when the answer is about something else — a list
+// for a new question, a referral, a procedure the catalogue lacks: a bare "lệ phí bao
+// nhiêu" next is about what was answered last (the list is asked which), not the card
+// shown before it.
+func leaveCard(conv Conversation, p *plan) {
+	if conv.Current != "" {
+		p.change(func(c *Conversation) { c.Current = "" })
 	}
 }
 

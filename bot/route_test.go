@@ -725,3 +725,15 @@ func TestNamesPaper(t *testing.T) {
 		}
 	}
 }
+
+// A list answering a new question leaves the card shown before it: the next bare aspect
+// question asks which of the list, not the old card's part.
+func TestListLeavesTheCard(t *testing.T) {
+	h := newHarness(t)
+	h.text("làm tạm trú")
+	h.text("căn cước")
+	msgs := h.text("lệ phí bao nhiêu")
+	if len(msgs) == 0 || strings.Contains(msgs[0].Text, "Đăng ký tạm trú") || !strings.Contains(msgs[0].Text, "1.014061") {
+		t.Errorf("bare fee question after a card then a list = %s, want the list asked which", describe(msgs))
+	}
+}
