@@ -94,6 +94,10 @@ func testSearch(c *testCatalog) fakeSearch {
 		"dang ky thuong tru":      {Kind: FoundOne, Hits: c.records("1.004222")},
 		"doi the can cuoc":        {Kind: FoundOne, Hits: c.records("1.014063"), Variants: c.records("2.001195")},
 		"can cuoc":                {Kind: FoundSeveral, Hits: idcards},
+		// A list for a question naming its object, and one of guesses for a question
+		// naming nothing.
+		"can cuoc bi mat lam lai o dau": {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"can", "cuoc"}}},
+		"mang ban goc theo ha":          {Kind: FoundSeveral, Hits: idcards, Said: procedures.Said{Objects: []string{"ban", "goc"}}},
 		"doi can cuoc":            {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
 		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs, Said: procedures.Said{Bare: true}},
 		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee, Said: procedures.Said{Bare: true}},

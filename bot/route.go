@@ -207,7 +207,11 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			return
 		}
 		p.route = "search_list"
-		leaveCard(conv, p)
+		if cur, ok := b.current(conv); ok && namesOther(found, cur) {
+			// A new question's list; a list of guesses for one that names nothing
+			// ("mang bản gốc theo hả" after a certification) keeps the card.
+			leaveCard(conv, p)
+		}
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
 	case FoundReferral:
 		p.route = "referral"
@@ -223,7 +227,9 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		if topic := oneLine(found.Topic); topic != "" {
 			q = fill(t.ClarifyTopic, "topic", truncate(topic, 100))
 		}
-		leaveCard(conv, p)
+		if cur, ok := b.current(conv); ok && namesOther(found, cur) {
+			leaveCard(conv, p)
+		}
 		b.list(acc, found.Options, found.Aspect, q, t.ClarifyFooter, p)
 	default:
 		if found.Lacked.Code != "" {
@@ -244,9 +250,9 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 }
 
 // leaveCard forgets the card on screen when the answer is about something else — a list
-// for a new question, a referral, a procedure the catalogue lacks: a bare "lệ phí bao
-// nhiêu" next is about what was answered last (the list is asked which), not the card
-// shown before it.
+// for a new question (namesOther), a referral, a procedure the catalogue lacks: a bare
+// "lệ phí bao nhiêu" next is about what was answered last (the list is asked which), not
+// the card shown before it.
 func leaveCard(conv Conversation, p *plan) {
 	if conv.Current != "" {
 		p.change(func(c *Conversation) { c.Current = "" })

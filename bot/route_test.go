@@ -727,13 +727,20 @@ func TestNamesPaper(t *testing.T) {
 }
 
 // A list answering a new question leaves the card shown before it: the next bare aspect
-// question asks which of the list, not the old card's part.
+// question asks which of the list, not the old card's part. A list of guesses for a
+// question that names nothing keeps the card.
 func TestListLeavesTheCard(t *testing.T) {
 	h := newHarness(t)
 	h.text("làm tạm trú")
-	h.text("căn cước")
+	h.text("căn cước bị mất làm lại ở đâu")
 	msgs := h.text("lệ phí bao nhiêu")
 	if len(msgs) == 0 || strings.Contains(msgs[0].Text, "Đăng ký tạm trú") || !strings.Contains(msgs[0].Text, "1.014061") {
-		t.Errorf("bare fee question after a card then a list = %s, want the list asked which", describe(msgs))
+		t.Errorf("bare fee question after a card then a new question's list = %s, want the list asked which", describe(msgs))
+	}
+	h = newHarness(t)
+	h.text("làm tạm trú")
+	h.text("mang bản gốc theo hả")
+	if msgs := h.text("lệ phí bao nhiêu"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") {
+		t.Errorf("bare fee question after a card then a list of guesses = %s, want the card's fee", describe(msgs))
 	}
 }
