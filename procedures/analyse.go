@@ -643,15 +643,18 @@ func withinOneEdit(a, b string) bool {
 }
 
 // talkWords are words (folded) that name nothing a citizen asks about: question words,
-// pronouns and forms of address, demonstratives, particles and the bare verbs of asking
-// ("nộp", "làm", "xin"). A message whose content words are all of them besides its aspect
-// phrase ("dạ cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao nhiêu vậy chị") names no
-// procedure (Said.Bare). They are not stopwords: the search still reads them.
+// pronouns and forms of address, demonstratives, particles, the bare verbs of asking
+// ("nộp", "làm", "xin") and where, in general ("ở phường khác", "tỉnh khác cũng được
+// không"). A message whose content words are all of them besides its aspect phrase ("dạ
+// cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao nhiêu vậy chị", "có được làm ở phường
+// khác không") names no procedure (Said.Bare). They are not stopwords: the search still
+// reads them.
 var talkWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`dau bao nhieu may gi sao nao the vay cai nay do kia ay ha a ah nhe nha thi la co
 		mat them lam nop xin di len ra den mang can phai hoi cho anh chi em chu bac ong ba toi minh ban da vang oi
-		duoc khong ko k roi chua nua giup voi o tai nhu luc khi neu con hay hoac va ma thoi ne zay z j dc hok hem`) {
+		duoc khong ko k roi chua nua giup voi o tai nhu luc khi neu con hay hoac va ma thoi ne zay z j dc hok hem
+		phuong xa quan huyen tinh khac cung noi`) {
 		m[w] = true
 	}
 	return m

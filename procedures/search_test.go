@@ -995,8 +995,11 @@ func TestResultBare(t *testing.T) {
 		"nộp hồ sơ ở đâu vậy",
 		"có làm online được không",
 		"mất mấy ngày thì có",
+		"có được làm ở phường khác không",
 	}
 	named := []string{
+		"công an phường ở đâu",
+		"xin xác nhận ở xã",
 		"xe bị phạt nguội tra ở đâu",
 		"phạt nguội ở đâu",
 		"mua vé tàu ở đâu",
