@@ -90,19 +90,19 @@ func testSearch(c *testCatalog) fakeSearch {
 	ids := []string{"1.014061", "1.014062", "1.014063", "1.014064", "3.000228", "1.012564", "1.001456"}
 	var idcards = c.records(ids...)
 	return fakeSearch{
-		"lam can cuoc":            {Kind: FoundOne, Hits: c.records("1.014061")},
-		"dang ky thuong tru":      {Kind: FoundOne, Hits: c.records("1.004222")},
-		"doi the can cuoc":        {Kind: FoundOne, Hits: c.records("1.014063"), Variants: c.records("2.001195")},
-		"can cuoc":                {Kind: FoundSeveral, Hits: idcards},
+		"lam can cuoc":       {Kind: FoundOne, Hits: c.records("1.014061")},
+		"dang ky thuong tru": {Kind: FoundOne, Hits: c.records("1.004222")},
+		"doi the can cuoc":   {Kind: FoundOne, Hits: c.records("1.014063"), Variants: c.records("2.001195")},
+		"can cuoc":           {Kind: FoundSeveral, Hits: idcards},
 		// A list for a question naming its object, and one of guesses for a question
 		// naming nothing.
 		"can cuoc bi mat lam lai o dau": {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"can", "cuoc"}}},
 		"mang ban goc theo ha":          {Kind: FoundSeveral, Hits: idcards, Said: procedures.Said{Objects: []string{"ban", "goc"}}},
-		"doi can cuoc":            {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
-		"can giay to gi":          {Kind: FoundNothing, Aspect: SectionDocs, Said: procedures.Said{Bare: true}},
-		"le phi bao nhieu":        {Kind: FoundNothing, Aspect: SectionFee, Said: procedures.Said{Bare: true}},
-		"ho chieu can giay to gi": {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
-		"nop o dau":               {Kind: FoundNothing, Aspect: SectionPlace, Said: procedures.Said{Bare: true}},
+		"doi can cuoc":                  {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
+		"can giay to gi":                {Kind: FoundNothing, Aspect: SectionDocs, Said: procedures.Said{Bare: true}},
+		"le phi bao nhieu":              {Kind: FoundNothing, Aspect: SectionFee, Said: procedures.Said{Bare: true}},
+		"ho chieu can giay to gi":       {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
+		"nop o dau":                     {Kind: FoundNothing, Aspect: SectionPlace, Said: procedures.Said{Bare: true}},
 		// A crime told: nothing found; an unsure list; a sure card.
 		"nha em bi trom xe may toi qua bao cong an o dau a": {Kind: FoundNothing, Aspect: SectionPlace},
 		"xe bi trom mat luon muon huy dang ky xe":           {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194")},

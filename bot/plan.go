@@ -37,6 +37,12 @@ func (p *plan) mutate(c *Conversation) {
 
 func (p *plan) say(rs ...reply) { p.replies = append(p.replies, rs...) }
 
+// unanswered records text among the questions nobody could answer, masked (maskQuery)
+// and as typed (maskTyped), for the officers.
+func (p *plan) unanswered(text string) {
+	p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
+}
+
 // plan decides the answer to ev from the stored conversation. It has no side effects, so
 // a retried job plans the same replies (see HandleJob).
 func (b *Bot) plan(acc *account, conv Conversation, ev zalo.Event, now time.Time) *plan {

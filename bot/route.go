@@ -207,11 +207,9 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			return
 		}
 		p.route = "search_list"
-		if cur, ok := b.current(conv); ok && namesOther(found, cur) {
-			// A new question's list; a list of guesses for one that names nothing
-			// ("mang bản gốc theo hả" after a certification) keeps the card.
-			leaveCard(conv, p)
-		}
+		// A new question's list leaves the card; a list of guesses for one that names
+		// nothing ("mang bản gốc theo hả" after a certification) keeps it.
+		b.leaveCardFor(conv, found, p)
 		b.list(acc, found.Hits, found.Aspect, "", t.ListFooter, p)
 	case FoundReferral:
 		p.route = "referral"
@@ -227,9 +225,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		if topic := oneLine(found.Topic); topic != "" {
 			q = fill(t.ClarifyTopic, "topic", truncate(topic, 100))
 		}
-		if cur, ok := b.current(conv); ok && namesOther(found, cur) {
-			leaveCard(conv, p)
-		}
+		b.leaveCardFor(conv, found, p)
 		b.list(acc, found.Options, found.Aspect, q, t.ClarifyFooter, p)
 	default:
 		if found.Lacked.Code != "" {
@@ -244,7 +240,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			return
 		}
 		p.route = "not_found"
-		p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
+		p.unanswered(text)
 		p.say(reply{Text: t.NotFound, Buttons: menuAndOfficer(t)})
 	}
 }
@@ -259,12 +255,20 @@ func leaveCard(conv Conversation, p *plan) {
 	}
 }
 
+// leaveCardFor leaves the card on screen when found, a list or a question, is about
+// something else (namesOther).
+func (b *Bot) leaveCardFor(conv Conversation, found Found, p *plan) {
+	if cur, ok := b.current(conv); ok && namesOther(found, cur) {
+		leaveCard(conv, p)
+	}
+}
+
 // notFoundAbout answers what the bot cannot answer about cur, the card on screen: its
 // parts, and an officer for the rest; text is recorded as unanswered.
 func (b *Bot) notFoundAbout(acc *account, cur *procedures.Record, text string, p *plan) {
 	t := &acc.texts
 	p.route = "not_found"
-	p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
+	p.unanswered(text)
 	p.say(reply{Text: fill(t.NotFoundAbout, "name", nameInText(cur.Name, maxHeadingNameRunes)),
 		Buttons: append(partButtons(t, cur, maxButtons-1), query(t.BtnOfficer, payloadOfficer))})
 }
@@ -279,7 +283,7 @@ const lackedAlsoListed = 3
 func (b *Bot) notInCatalog(acc *account, text string, l procedures.Elsewhere, p *plan) {
 	t := &acc.texts
 	p.route = "not_in_catalog"
-	p.stats.Unmatched, p.stats.UnmatchedTyped = maskQuery(text), maskTyped(text)
+	p.unanswered(text)
 	p.say(reply{Text: fill(t.NotInCatalog, "procedure", nameInText(l.Name, maxHeadingNameRunes), "office", acc.Name),
 		Buttons: menuAndOfficer(t)})
 }
