@@ -118,6 +118,7 @@ func testSearch(c *testCatalog) fakeSearch {
 		// (1.012564 stands in for the birth registration), and the permanent-residence card
 		// names the paper among its documents.
 		"co can giay khai sinh khong": {Kind: FoundOne, Hits: c.records("1.012564"), Said: procedures.Said{Named: true, Objects: []string{"giay", "khai", "sinh"}}},
+		"co can anh khong":            {Kind: FoundNothing, Said: procedures.Said{Objects: []string{"anh"}}},
 		"co can so ho khau khong":     {Kind: FoundReferral, Referral: c.records("1.004222")[0], Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "khau"}}},
 		"co can lam tam tru khong":    {Kind: FoundOne, Hits: c.records("1.004194"), Said: procedures.Said{Named: true, Objects: []string{"tam", "tru"}}},
 		// Named, but only by what the current card (the identity card) tells of itself: a

@@ -176,6 +176,7 @@ func TestRouting(t *testing.T) {
 		// rather than the procedure the search made of the paper's words.
 		{"whether the card needs a paper it does not name", []string{"làm căn cước"}, "có cần giấy khai sinh không", "follow_up", "1.014061"},
 		{"whether the card needs the abolished household book", []string{"làm căn cước"}, "có cần sổ hộ khẩu không", "follow_up", "1.014061"},
+		{"whether the card needs a photo", []string{"làm căn cước"}, "có cần ảnh không", "follow_up", "1.014061"},
 		// A yes/no question after a card, half matched: about the card (its parts, an
 		// officer), unless it names something the card is not.
 		{"yes/no question the search half matched", []string{"làm tạm trú"}, "chủ nhà có phải đi cùng không", "not_found", ""},

@@ -302,7 +302,7 @@ func (b *queryBuilder) newGroup(t token, scale float64, isCtx bool) uint64 {
 		a.nCore++
 		a.core |= uint64(1) << b.nextGroup
 	}
-	if !talkWords[t.folded] {
+	if !talkWords[t.folded] || thingsTyped[t.exact] {
 		a.objects = append(a.objects, t.folded)
 	}
 	w *= scale
@@ -641,6 +641,11 @@ func withinOneEdit(a, b string) bool {
 	}
 	return a[i+1:] == b[i:]
 }
+
+// thingsTyped are papers whose folded spelling is a word of talk ("ảnh" → "anh", a form of
+// address; "bản" → "ban", "bạn"; "thẻ" → "the", "thế"): typed with their marks, they are
+// objects ("có cần ảnh không").
+var thingsTyped = map[string]bool{"ảnh": true, "bản": true, "thẻ": true}
 
 // talkWords are words (folded) that name nothing a citizen asks about: question words,
 // pronouns and forms of address, demonstratives, particles, the bare verbs of asking

@@ -1010,3 +1010,22 @@ func TestResultBare(t *testing.T) {
 	}
 	checkSaid(t, ix, x.For(""), "Bare", func(s Said) bool { return s.Bare }, bare, named)
 }
+
+// A paper whose folded spelling is a word of talk is an object when typed with its marks
+// ("ảnh", not "anh" the form of address).
+func TestSaidObjectsTypedThings(t *testing.T) {
+	ix, x := seedIndex(t)
+	for _, tc := range []struct {
+		q, paper string
+		want     bool
+	}{
+		{"có cần ảnh không", "anh", true},
+		{"anh ơi cho em hỏi nộp ở đâu", "anh", false},
+		{"co can anh khong", "anh", false}, // typed without marks: the form of address
+	} {
+		objs := ix.SearchWith(tc.q, 5, x.For("")).Said.Objects
+		if got := slices.Contains(objs, tc.paper); got != tc.want {
+			t.Errorf("Said.Objects(%q) = %q, holding %q %v, want %v", tc.q, objs, tc.paper, got, tc.want)
+		}
+	}
+}
