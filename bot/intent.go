@@ -134,6 +134,33 @@ var greetings = map[string]bool{
 	"chao chi": true, "xin chao ban": true, "hey": true, "hi ban": true,
 }
 
+// isGreeting reports whether w (after words()) only greets, as people type it around
+// "chào" ("e chào chị ạ", "dạ cháu chào cô", "chào buổi sáng ad"): every word is a word
+// of greeting or address, and one of them greets. "Chào" also takes leave: with thanks
+// ("cảm ơn, chào chị") it closes the exchange (isThanks) instead.
+func isGreeting(w string) bool {
+	f := strings.Fields(strings.ReplaceAll(w, "?", " "))
+	if len(f) == 0 {
+		return false
+	}
+	marked := false
+	for i, x := range f {
+		if !greetingWords[x] && !closingWords[x] || thankWords[x] || x == "on" && i > 0 && f[i-1] == "cam" {
+			return false
+		}
+		marked = marked || greetingMarks[x]
+	}
+	return marked
+}
+
+// greetingWords may make up a greeting besides the closing words (forms of address,
+// particles); greetingMarks are those that greet.
+var (
+	greetingWords = wordSet(`chao hi hello helo hey alo xin oi moi nguoi mn ca buoi sang trua chieu toi`)
+	greetingMarks = wordSet(`chao hi hello helo hey alo`)
+	thankWords    = wordSet(`thank thanks tks camon`)
+)
+
 // isThanks reports whether w (after words()) only closes an exchange ("cảm ơn", "ok",
 // "thôi cảm ơn nha", "dạ em hiểu rồi ạ"): answered kindly, not searched and not recorded
 // as unanswered. Every word is a word of closing, and one of them thanks or agrees.
@@ -161,7 +188,7 @@ func isThanks(w string) bool {
 var (
 	closingWords = wordSet(`cam on camon thank thanks you tks ok oke okay vang da thoi nha nhe nhieu a ah ak
 		ad admin anh chi em ban co chu bac xin hieu biet duoc roi vay nhe nhi luon lam nhung ma
-		e c mk minh toi tui chau`)
+		e c mk minh toi tui chau chao`)
 	thanksMarks = wordSet(`thank thanks tks ok oke okay vang da camon`)
 )
 
@@ -209,7 +236,7 @@ func detectIntent(text string) intent {
 	if strings.TrimSpace(text) == "?" {
 		return intentMenu
 	}
-	if greetings[w] || strings.EqualFold(strings.TrimSpace(text), payloadMenu) {
+	if greetings[w] || isGreeting(w) || strings.EqualFold(strings.TrimSpace(text), payloadMenu) {
 		return intentMenu
 	}
 	if containsAny(w, handoffPhrases) || strings.EqualFold(strings.TrimSpace(text), payloadOfficer) {

@@ -118,7 +118,21 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.askWhich(acc, conv, found.Aspect, p)
 		return
 	}
+	if cur, ok := b.current(conv); ok && halfMatched(text, raw, cur) {
+		b.notFoundAbout(acc, cur, text, p)
+		return
+	}
 	b.answerSearch(acc, conv, text, found, now, p)
+}
+
+// halfMatched reports whether text, after cur's card, is a yes/no question the search
+// only half matched (a list, raw: before the office's scope made a referral of it),
+// naming nothing else or listing the card among its guesses ("chủ nhà có phải đi cùng
+// không" after the temporary residence, "có cần bố đi cùng không" after a signature's
+// certification): about the card, which no part answers for sure — its parts and an
+// officer, not a list of guesses or a referral made of them.
+func halfMatched(text string, raw Found, cur *procedures.Record) bool {
+	return raw.Kind == FoundSeveral && asksWhether(text) && raw.Aspect == SectionCard && !namesOther(raw, cur)
 }
 
 // askWhich answers an aspect question that names no procedure when there is no card to
@@ -196,14 +210,6 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 			leaveCard(conv, p)
 			b.notInCatalog(acc, text, found.Lacked, p)
 			b.list(acc, found.Hits[:min(len(found.Hits), lackedAlsoListed)], found.Aspect, t.LackedAlso, t.ListFooter, p)
-			return
-		}
-		if cur, ok := b.current(conv); ok && asksWhether(text) && found.Aspect == SectionCard && !namesOther(found, cur) {
-			// A yes/no question after a card that the search only half matched, naming
-			// nothing else or listing the card among its guesses ("chủ nhà có phải đi
-			// cùng không" after the temporary residence): about the card, which no part
-			// answers for sure — its parts and an officer, not a list of guesses.
-			b.notFoundAbout(acc, cur, text, p)
 			return
 		}
 		p.route = "search_list"

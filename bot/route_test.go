@@ -53,6 +53,9 @@ func TestDetectIntent(t *testing.T) {
 		{"menu", intentMenu}, {"MENU", intentMenu}, {"Bắt đầu", intentMenu}, {"hi", intentMenu},
 		{"Xin chào!", intentMenu}, {"xin chao", intentMenu}, {"help", intentMenu}, {"?", intentMenu},
 		{"Xin chào", intentMenu}, // NFD input
+		// Greetings as people type them around "chào"; a greeting before a question is the question.
+		{"e chào chị ạ", intentMenu}, {"dạ cháu chào cô", intentMenu}, {"chào buổi sáng ad", intentMenu},
+		{"alo alo", intentMenu}, {"chào ad, cho e hỏi làm căn cước", intentNone}, {"cảm ơn, chào chị", intentThanks},
 		{"cho tôi gặp cán bộ", intentHandoff}, {"Tư vấn viên", intentHandoff},
 		{"tôi muốn nói chuyện với người", intentHandoff}, {"#CANBO", intentHandoff},
 		{"xem thêm", intentMore}, {"Xem them", intentMore}, {"#XEMTHEM", intentMore},
@@ -630,6 +633,16 @@ func TestNotFoundAfterCard(t *testing.T) {
 	h.text("làm tạm trú")
 	if msgs := h.text("chủ nhà có phải đi cùng không"); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") || strings.Contains(msgs[0].Text, "1.004222") {
 		t.Errorf("half-matched yes/no question after a card = %s, want the card's parts offered", describe(msgs))
+	}
+	// The same when the office's scope would make a referral of the guesses (the list is
+	// led by the police's 1.004222): about the card, and the card stays.
+	h = newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.004194", "1.014061"}} })
+	h.text("làm tạm trú")
+	if msgs := h.text("có cần bố đi cùng không"); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") || strings.Contains(msgs[0].Text, "không thuộc phạm vi") {
+		t.Errorf("half-matched yes/no question, scoped office = %s, want the card's parts offered", describe(msgs))
+	}
+	if msgs := h.text("lệ phí bao nhiêu"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") {
+		t.Errorf("the card after a half-matched question = %s, want its fee", describe(msgs))
 	}
 	// Without a card: the generic answer.
 	h = newHarness(t)
