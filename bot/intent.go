@@ -2,6 +2,7 @@ package bot
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -125,13 +126,11 @@ const (
 	intentOpenToday
 )
 
-// greetings are whole messages (after words()) that mean "show me the menu".
+// greetings are whole messages (after words()) that mean "show me the menu" besides the
+// greetings isGreeting reads ("xin chào", "chào ad", "hello").
 var greetings = map[string]bool{
-	"menu": true, "bat dau": true, "hi": true, "hello": true, "helo": true, "xin chao": true,
-	"chao": true, "chao ban": true, "chao ad": true, "chao admin": true, "alo": true,
-	"help": true, "?": true, "tro giup": true, "huong dan": true, "start": true,
-	"get started": true, "bat dau lai": true, "#menu": true, "chao em": true, "chao anh": true,
-	"chao chi": true, "xin chao ban": true, "hey": true, "hi ban": true,
+	"menu": true, "bat dau": true, "help": true, "?": true, "tro giup": true, "huong dan": true,
+	"start": true, "get started": true, "bat dau lai": true, "#menu": true,
 }
 
 // isGreeting reports whether w (after words()) only greets, as people type it around
@@ -139,57 +138,63 @@ var greetings = map[string]bool{
 // of greeting or address, and one of them greets. "Chào" also takes leave: with thanks
 // ("cảm ơn, chào chị") it closes the exchange (isThanks) instead.
 func isGreeting(w string) bool {
-	f := strings.Fields(strings.ReplaceAll(w, "?", " "))
-	if len(f) == 0 {
-		return false
-	}
-	marked := false
-	for i, x := range f {
-		if !greetingWords[x] && !closingWords[x] || thankWords[x] || x == "on" && i > 0 && f[i-1] == "cam" {
-			return false
-		}
-		marked = marked || greetingMarks[x]
-	}
-	return marked
+	f := questionWords(w)
+	return allIn(f, greetingWords, closingWords) && anyAt(f, func(i int) bool { return greetingMarks[f[i]] }) &&
+		!anyAt(f, func(i int) bool { return thanksAt(f, i) })
 }
-
-// greetingWords may make up a greeting besides the closing words (forms of address,
-// particles); greetingMarks are those that greet.
-var (
-	greetingWords = wordSet(`chao hi hello helo hey alo xin oi moi nguoi mn ca buoi sang trua chieu toi`)
-	greetingMarks = wordSet(`chao hi hello helo hey alo`)
-	thankWords    = wordSet(`thank thanks tks camon`)
-)
 
 // isThanks reports whether w (after words()) only closes an exchange ("cảm ơn", "ok",
 // "thôi cảm ơn nha", "dạ em hiểu rồi ạ"): answered kindly, not searched and not recorded
 // as unanswered. Every word is a word of closing, and one of them thanks or agrees.
 func isThanks(w string) bool {
-	f := strings.Fields(strings.ReplaceAll(w, "?", " "))
-	if len(f) == 0 {
-		return false
-	}
-	marked := false
-	for i, x := range f {
-		if !closingWords[x] {
-			return false
-		}
-		switch {
-		case thanksMarks[x], x == "on" && i > 0 && f[i-1] == "cam",
-			x == "roi" && i > 0 && (f[i-1] == "hieu" || f[i-1] == "biet" || f[i-1] == "duoc"):
-			marked = true
-		}
-	}
-	return marked
+	f := questionWords(w)
+	return allIn(f, closingWords) && anyAt(f, func(i int) bool { return thanksAt(f, i) || agreesAt(f, i) })
 }
 
-// closingWords may make up a closing message; thanksMarks are those that thank or agree
-// by themselves ("cảm ơn" and "hiểu rồi" are read as pairs in isThanks).
+// thanksAt reports whether word i of f thanks ("thanks", the "ơn" of "cảm ơn");
+// agreesAt whether it agrees ("ok", "vâng", "dạ", the "rồi" of "hiểu rồi").
+func thanksAt(f []string, i int) bool {
+	return thankWords[f[i]] || f[i] == "on" && i > 0 && f[i-1] == "cam"
+}
+
+func agreesAt(f []string, i int) bool {
+	return agreeWords[f[i]] || f[i] == "roi" && i > 0 && (f[i-1] == "hieu" || f[i-1] == "biet" || f[i-1] == "duoc")
+}
+
+// questionWords are the words of w (after words()), a question mark counting as a space.
+func questionWords(w string) []string { return strings.Fields(strings.ReplaceAll(w, "?", " ")) }
+
+// allIn reports whether f has words and every one is in one of sets.
+func allIn(f []string, sets ...map[string]bool) bool {
+	for _, x := range f {
+		if !slices.ContainsFunc(sets, func(s map[string]bool) bool { return s[x] }) {
+			return false
+		}
+	}
+	return len(f) > 0
+}
+
+// anyAt reports whether at holds for some word of f, by index.
+func anyAt(f []string, at func(i int) bool) bool {
+	for i := range f {
+		if at(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// closingWords may make up a closing message; greetingWords a greeting besides them;
+// thankWords, agreeWords and greetingMarks are those that thank, agree or greet by
+// themselves ("cảm ơn" and "hiểu rồi" are read as pairs: thanksAt, agreesAt).
 var (
 	closingWords = wordSet(`cam on camon thank thanks you tks ok oke okay vang da thoi nha nhe nhieu a ah ak
 		ad admin anh chi em ban co chu bac xin hieu biet duoc roi vay nhe nhi luon lam nhung ma
 		e c mk minh toi tui chau chao`)
-	thanksMarks = wordSet(`thank thanks tks ok oke okay vang da camon`)
+	greetingWords = wordSet(`hi hello helo hey alo oi moi nguoi mn ca buoi sang trua chieu`)
+	thankWords    = wordSet(`thank thanks tks camon`)
+	agreeWords    = wordSet(`ok oke okay vang da`)
+	greetingMarks = wordSet(`chao hi hello helo hey alo`)
 )
 
 // wordSet is the set of the space-separated words of s.
@@ -272,7 +277,7 @@ func detectOffice(text string) intent {
 // and forms of address, asks "không", "chưa" ("có cần mang bản chính không", "bản sao
 // được không ạ", "cần hộ khẩu ko anh").
 func asksWhether(text string) bool {
-	f := strings.Fields(strings.ReplaceAll(words(text), "?", " "))
+	f := questionWords(words(text))
 	for len(f) > 0 && questionTail[f[len(f)-1]] {
 		f = f[:len(f)-1]
 	}

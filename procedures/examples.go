@@ -674,8 +674,9 @@ type rankState struct {
 	nb        []Neighbour
 	best      exVote
 	searchOne bool
-	protos    protoMatch // the message against each procedure's prototype
-	clf       clfMatch   // the classifier's reading of the message
+	protos    protoMatch         // the message against each procedure's prototype
+	clf       clfMatch           // the classifier's reading of the message
+	feats     map[string]float32 // the message's example features (Index.features), with examples
 }
 
 // queryState analyses query and runs searchState, on the whole message when the need
@@ -702,7 +703,8 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 	st.res = st.search
 	st.searchOne = st.res.Confidence == ConfidenceOne
 	if x.Len() > 0 {
-		qv := x.x.vector(ix.features(a))
+		st.feats = ix.features(a)
+		qv := x.x.vector(st.feats)
 		st.nb = x.nearestTo(qv, exNeighbours)
 		var second exVote
 		st.best, second = vote(st.nb)

@@ -99,7 +99,7 @@ const lackedMaxStrength = 12
 // ("sổ đỏ bị thất lạc") shares the state's words, not the object ("cà vẹt bị thất lạc"),
 // as in searchState.
 func (st *rankState) lacking(x AccountExamples, res Result) Result {
-	if x.x == nil || x.x.lacked == nil || res.Confidence == ConfidenceOne || res.Confidence == ConfidenceClarify ||
+	if x.x == nil || x.x.lacked == nil || st.feats == nil || res.Confidence == ConfidenceOne || res.Confidence == ConfidenceClarify ||
 		res.Intent != "" || st.taught() {
 		return res
 	}
@@ -107,7 +107,7 @@ func (st *rankState) lacking(x AccountExamples, res Result) Result {
 	if st.search.strength() >= lackedMaxStrength*ix.minScore || st.a.state >= 0 && ix.stateFitsTop(res, st.a.state) {
 		return res
 	}
-	e, ok := x.x.lacked.asks(ix.features(st.a), st.best)
+	e, ok := x.x.lacked.asks(st.feats, st.best)
 	if !ok {
 		return res
 	}
