@@ -158,6 +158,15 @@ func TestConsoleQuestionsInChromium(t *testing.T) {
 		document.querySelector("#lacked-title").parentElement.innerText.includes("nuôi con nuôi")`)
 	consoleCheckLayout(t, ctx, 1280)
 	consoleShot(t, ctx, "console-answer-lacked-1280.png")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	consoleWaitJS(t, ctx, "the lacked procedure on a phone", `document.querySelector("#lacked-title") != null`)
+	consoleCheckLayout(t, ctx, 360)
+	consoleShot(t, ctx, "console-answer-lacked-360.png")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
 
 	// Tổng quan: the figures of the chosen account (the messages above, a QR scan from a
 	// poster), the chart, the numbers and the CSV.
