@@ -93,7 +93,10 @@ type Found struct {
 	Others []*procedures.Record
 	// Referral is set (with FoundReferral) when the best match is a procedure this office
 	// does not handle (Account.Scope): the bot says who does instead of showing a card.
+	// Guess is set when it led a list the search was not sure of: the bot says the
+	// citizen may be asking about it, not that they are.
 	Referral *procedures.Record
+	Guess    bool
 	// Intent is set (with FoundNothing) when an officer's or a seed example says the text
 	// is one of the bot's own intents (procedures.IntentOfficeHours, …).
 	Intent string

@@ -221,7 +221,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		p.route = "referral"
 		p.stats.Referrals = 1
 		leaveCard(conv, p)
-		p.say(b.referral(acc, found.Referral))
+		p.say(b.referral(acc, found.Referral, found.Guess))
 		if len(found.Hits) > 0 { // a list the search was not sure of: this office's matches too
 			b.list(acc, found.Hits, found.Aspect, fill(t.ReferralAlso, "office", acc.Name), t.ListFooter, p)
 		}

@@ -68,7 +68,7 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 			// this office's procedures far down that list share a word with the question
 			// at most: a birth registration asked of the police listed five police
 			// procedures nobody asked for after the referral.
-			return Found{Kind: FoundReferral, Referral: f.Hits[0], Hits: alsoListed(s, f), Aspect: f.Aspect}
+			return Found{Kind: FoundReferral, Referral: f.Hits[0], Guess: true, Hits: alsoListed(s, f), Aspect: f.Aspect}
 		}
 		f.Hits = hits
 	case FoundClarify:
@@ -85,14 +85,21 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 }
 
 // referral tells the citizen which office does r and, when another OA of this deployment
-// handles it, offers a button that opens that OA in Zalo.
-func (b *Bot) referral(acc *account, r *procedures.Record) reply {
+// handles it, offers a button that opens that OA in Zalo. A guess (the first of a list the
+// search was unsure of) is said as one: "Tách hộ" led the list for "làm sổ hộ nghèo ở
+// đâu" at a ward, and the citizen was told, as a fact, that what they asked for was the
+// police's.
+func (b *Bot) referral(acc *account, r *procedures.Record, guess bool) reply {
 	t := &acc.texts
 	agency := strings.TrimSpace(r.Agency)
 	if agency == "" {
 		agency = t.ReferralAgencyUnknown
 	}
-	lines := []string{fill(t.Referral, "procedure", nameInText(r.Name, 200), "agency", truncate(oneLine(agency), 150), "office", acc.Name)}
+	say := t.Referral
+	if guess {
+		say = t.ReferralMaybe
+	}
+	lines := []string{fill(say, "procedure", nameInText(r.Name, 200), "agency", truncate(oneLine(agency), 150), "office", acc.Name)}
 	var bs []button
 	if other := b.handledBy(acc, r); other != nil {
 		lines = append(lines, fill(t.ReferralOther, "other", other.Name))

@@ -30,6 +30,10 @@ func TestReferralOutsideScope(t *testing.T) {
 		!strings.Contains(msgs[0].Text, "UBND phường Bến Thành") {
 		t.Fatalf("referral = %s", describe(msgs))
 	}
+	// The search was sure of it: said as a fact.
+	if !strings.HasPrefix(msgs[0].Text, "Thủ tục \"Đăng ký thường trú\" do") {
+		t.Errorf("a sure referral = %q, want it said as a fact", msgs[0].Text)
+	}
 	if bt := msgs[0].Buttons[0]; bt.Type != zalo.ButtonOpenURL || bt.URL != "https://zalo.me/5000000000000000005" {
 		t.Errorf("first button = %+v, want one opening the ward's OA", bt)
 	}
@@ -171,8 +175,9 @@ type fixedSearch struct{ f Found }
 
 func (s fixedSearch) Find(string, string, int) Found { return s.f }
 
-// An unsure list led by another office's procedure: the referral, then this office's
-// matches as a numbered list the citizen can pick from.
+// An unsure list led by another office's procedure: the referral, said as a guess (it
+// only led a list), then this office's matches as a numbered list the citizen can pick
+// from.
 func TestReferralThenOwnMatches(t *testing.T) {
 	h := newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.014061"}} })
 	residence, _ := h.cat.ByCode("1.004222")
@@ -185,7 +190,8 @@ func TestReferralThenOwnMatches(t *testing.T) {
 	}
 	h.b = b
 	msgs := h.text("mot cau hoi mo ho")
-	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "không thuộc phạm vi") || !strings.Contains(msgs[1].Text, "Nếu bạn hỏi việc do") ||
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0].Text, "Có thể bạn hỏi về thủ tục \"Đăng ký thường trú\". Thủ tục này do") ||
+		!strings.Contains(msgs[0].Text, "không thuộc phạm vi") || !strings.Contains(msgs[1].Text, "Nếu bạn hỏi việc do") ||
 		!strings.Contains(msgs[1].Text, idcard.Name) || strings.Contains(msgs[1].Text, residence.Name) {
 		t.Fatalf("replies = %s", describe(msgs))
 	}

@@ -39,8 +39,10 @@ type Texts struct {
 	FeedbackPrompt string // after a card, at most once an hour: how to say it is not the one
 	// Referral answers a question about a procedure another office handles; {procedure},
 	// {agency}, {office}. ReferralOther names an OA of this deployment that handles it
-	// ({other}); ReferralNone is said when none does.
+	// ({other}); ReferralNone is said when none does. ReferralMaybe replaces Referral when
+	// the procedure only led a list the search was not sure of.
 	Referral              string
+	ReferralMaybe         string
 	ReferralOther         string
 	ReferralNone          string
 	ReferralAgencyUnknown string
@@ -173,6 +175,7 @@ func DefaultTexts() Texts {
 		ListIntro:             "Có một số thủ tục gần với câu hỏi của bạn:",
 		FeedbackPrompt:        "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
 		Referral:              "Thủ tục \"{procedure}\" do {agency} giải quyết, không thuộc phạm vi của {office}.",
+		ReferralMaybe:         "Có thể bạn hỏi về thủ tục \"{procedure}\". Thủ tục này do {agency} giải quyết, không thuộc phạm vi của {office}.",
 		ReferralOther:         "Bạn có thể nhắn cho {other} để được hướng dẫn.",
 		ReferralNone:          "Bạn vui lòng liên hệ cơ quan đó hoặc xem hướng dẫn trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn).",
 		ReferralAgencyUnknown: "cơ quan khác",
@@ -314,7 +317,7 @@ func (t *Texts) fields() map[string]*string {
 		"list_which": &t.ListWhich, "ask_which": &t.AskWhich,
 		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
 		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
-		"referral": &t.Referral, "referral_other": &t.ReferralOther, "referral_none": &t.ReferralNone,
+		"referral": &t.Referral, "referral_maybe": &t.ReferralMaybe, "referral_other": &t.ReferralOther, "referral_none": &t.ReferralNone,
 		"referral_agency_unknown": &t.ReferralAgencyUnknown, "referral_also": &t.ReferralAlso,
 		"list_more": &t.ListMore, "clarify_footer": &t.ClarifyFooter,
 		"clarify_default": &t.ClarifyDefault, "clarify_topic": &t.ClarifyTopic, "notice_heading": &t.NoticeHeading,
