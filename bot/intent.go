@@ -344,6 +344,11 @@ var incidentPhrases = []string{
 	"lua dao", "bi lua", "chiem doat", "danh nhau", "hanh hung", "gay roi", "de doa",
 	"doa giet", "bat coc", "bao luc gia dinh", "chong danh", "to giac", "danh bac", "co bac",
 	"cho vay nang lai", "tin dung den",
+	// Extortion, robbery in the street, stabbing, sexual abuse, an account hacked. Not
+	// "tống tiền" alone (it folds to "tổng tiền", a fee asked), nor "lừa" alone ("lúa").
+	"bi tong tien", "tran lot", "cuong doat", "cuop tien", "lua tien", "bi dam", "bi chem",
+	"xam hai", "hiep dam", "bi quay roi", "quay roi tinh duc",
+	"bi hack", "hack tai khoan", "hack nick", "hack zalo", "hack facebook", "hack fb",
 }
 
 // isIncident reports whether text tells of a crime (incidentPhrases).

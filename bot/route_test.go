@@ -556,7 +556,8 @@ func TestIncidentTold(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].Text != incident || !strings.Contains(msgs[1].Text, "1.004222") {
 		t.Errorf("theft, an unsure list = %s, want how to report it, then the list", describe(msgs))
 	}
-	for _, told := range []string{"bị móc túi ở chợ", "hom qua nha ben danh nhau om soi ad oi", "e bị lừa đảo qua mạng mất 20 triệu"} {
+	for _, told := range []string{"bị móc túi ở chợ", "hom qua nha ben danh nhau om soi ad oi", "e bị lừa đảo qua mạng mất 20 triệu",
+		"e bị tống tiền qua zalo phải làm sao", "tối qua đi làm về bị trấn lột hết tiền", "nick fb của e bị hack rồi nó nhắn vay tiền bạn bè"} {
 		if msgs := h.text(told); len(msgs) != 1 || msgs[0].Text != incident {
 			t.Errorf("%q = %s, want how to report it", told, describe(msgs))
 		}
@@ -757,4 +758,15 @@ func TestListLeavesTheCard(t *testing.T) {
 	if msgs := h.text("lệ phí bao nhiêu"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") {
 		t.Errorf("bare fee question after a card then a list of guesses = %s, want the card's fee", describe(msgs))
 	}
+}
+
+func TestIsIncident(t *testing.T) {
+	checkText(t, "isIncident", isIncident, []textCase{
+		{"e bị tống tiền", true},
+		{"bị trấn lột ở cầu", true},
+		{"tài khoản zalo bị hack", true},
+		{"tổng tiền hết bao nhiêu ạ", false},
+		{"ruộng lúa mất mùa muốn chuyển đổi", false},
+		{"bí danh ghi trong giấy khai sinh", false},
+	})
 }
