@@ -95,6 +95,9 @@ type StatsSummary struct {
 type Count struct {
 	Key   string `json:"key"`
 	Count int64  `json:"count"`
+	// Typed is, for an unanswered question (StatsSummary.Unmatched), the text as last
+	// typed (Unanswered.Typed): "" when not recorded.
+	Typed string `json:"typed,omitempty"`
 }
 
 // DayCount is a count for one Vietnam day (YYYY-MM-DD).

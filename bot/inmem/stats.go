@@ -109,6 +109,9 @@ func (s *Stats) Summary(_ context.Context, account string, q bot.StatsQuery) (bo
 	a := s.accounts[account]
 	if a != nil {
 		out.Views, out.Unmatched = top(a.views, q.Top), top(a.unmatched, q.Top)
+		for i, c := range out.Unmatched {
+			out.Unmatched[i].Typed = a.typed[c.Key]
+		}
 		out.Follows, out.Unfollows, out.Referrals = a.follows, a.unfollows, a.referrals
 	}
 	for _, day := range bot.StatsDays(q) {

@@ -133,6 +133,19 @@ func (s *Stats) Summary(ctx context.Context, account string, q bot.StatsQuery) (
 		return bot.StatsSummary{}, fmt.Errorf("read stats: %w", err)
 	}
 	out := bot.StatsSummary{Views: counts(views.Val()), Unmatched: counts(unmatched.Val())}
+	if len(out.Unmatched) > 0 {
+		keys := make([]string, len(out.Unmatched))
+		for i, c := range out.Unmatched {
+			keys[i] = c.Key
+		}
+		typed, err := s.rdb.HMGet(ctx, s.key(account, "unmatched:typed"), keys...).Result()
+		if err != nil {
+			return bot.StatsSummary{}, fmt.Errorf("read stats: %w", err)
+		}
+		for i, v := range typed {
+			out.Unmatched[i].Typed, _ = v.(string)
+		}
+	}
 	f := follow.Val()
 	out.Follows, _ = strconv.ParseInt(f["follows"], 10, 64)
 	out.Unfollows, _ = strconv.ParseInt(f["unfollows"], 10, 64)

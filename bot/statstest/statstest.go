@@ -76,6 +76,18 @@ func Unanswered(t *testing.T, newStore func(t *testing.T, max int) Store) {
 			t.Errorf("a dropped question still counts in the summary: %+v", sum.Unmatched)
 		}
 	}
+	// The summary's unanswered questions carry their typing, as the list does.
+	if err := s.Record(ctx, "ward", bot.StatsDelta{Unmatched: "mat so do", UnmatchedTyped: "mất sổ đỏ"}, t0.Add(6*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	sum, _ = s.Summary(ctx, "ward", bot.StatsQuery{Now: t0})
+	typings := map[string]string{}
+	for _, c := range sum.Unmatched {
+		typings[c.Key] = c.Typed
+	}
+	if len(typings) != 3 || typings["mat so do"] != "mất sổ đỏ" || typings["xin viec lam"] != "" {
+		t.Errorf("summary unmatched = %+v, want each with its typing (none for one recorded untyped)", sum.Unmatched)
+	}
 	if got, _ := s.Unanswered(ctx, "police", 10); len(got) != 1 || got[0].Text != "mat xe dap" {
 		t.Errorf("police = %+v", got)
 	}

@@ -135,12 +135,18 @@ func printStats(w io.Writer, id, name string, s bot.StatsSummary) error {
 	for _, c := range s.Views {
 		fmt.Fprintf(tw, "  %s\t%d\n", c.Key, c.Count)
 	}
-	fmt.Fprintln(tw, "\nunanswered questions (normalised, digits masked)")
+	// As the console lists them: as last typed, with their diacritics; the folded key
+	// (which groups a question typed with and without them) where no typing was kept.
+	fmt.Fprintln(tw, "\nunanswered questions (as last typed, identifying numbers masked)")
 	if len(s.Unmatched) == 0 {
 		fmt.Fprintln(tw, "  (none)")
 	}
 	for _, c := range s.Unmatched {
-		fmt.Fprintf(tw, "  %d\t%s\n", c.Count, c.Key)
+		text := c.Typed
+		if text == "" {
+			text = c.Key
+		}
+		fmt.Fprintf(tw, "  %d\t%s\n", c.Count, text)
 	}
 	return tw.Flush()
 }
