@@ -111,6 +111,7 @@ func testSearch(c *testCatalog) fakeSearch {
 		"xe bi phat nguoi tra o dau": {Kind: FoundNothing, Aspect: SectionPlace},
 		"phi bao nhieu vay chi":      {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionFee, Said: procedures.Said{Bare: true}},
 		"giay to can cuoc":           {Kind: FoundSeveral, Hits: idcards, Aspect: SectionDocs},
+		"tam tru cho nguoi moi den":  {Kind: FoundSeveral, Hits: c.records("1.004194")},
 		// Unsure lists for aspect questions: one naming its own object, one bare (noise),
 		// one naming an object whose list holds the current card.
 		"lam so ho ngheo o dau": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "ngheo"}}},

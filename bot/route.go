@@ -146,6 +146,13 @@ func (b *Bot) askWhich(acc *account, conv Conversation, s Section, p *plan) {
 		p.say(reply{Text: t.AskWhich, Buttons: b.menuButtons(acc)})
 		return
 	}
+	if len(recs) == 1 {
+		// A list of one (this office's match after a referral, say): nothing to choose
+		// from; its part is the answer.
+		p.route = "list_which_one"
+		b.show(acc, recs[0], s, p)
+		return
+	}
 	p.route = "list_which"
 	p.change(func(c *Conversation) { c.ListSection = int(s) })
 	p.say(renderList(t, recs, conv.Page, s, t.ListWhich, t.ListFooter))

@@ -524,6 +524,17 @@ func TestAspectQuestionWithoutCard(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].Text != h.b.byID["benthanh"].texts.AskWhich || len(msgs[0].Buttons) == 0 {
 		t.Errorf("aspect question with nothing on screen = %s, want to be asked which procedure", describe(msgs))
 	}
+
+	// A list of one: nothing to choose from, its part is the answer (it was "Bạn hỏi về
+	// thủ tục nào trong danh sách?" over a list of one).
+	h = newHarness(t)
+	h.text("tạm trú cho người mới đến")
+	if msgs := h.text("cần giấy tờ gì"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị – Đăng ký tạm trú") {
+		t.Errorf("aspect question after a list of one = %s, want its documents", describe(msgs))
+	}
+	if h.conv().Current != "1.004194" {
+		t.Errorf("current card = %q, want the procedure of the list of one", h.conv().Current)
+	}
 }
 
 // A list for a question that asked a part of a procedure opens that part from its
