@@ -15,7 +15,11 @@ const maxOfficesShown = 3
 
 // officeInfo answers questions about the office (routing step 6): address, hours and
 // phone of each office, and for "hôm nay có làm việc không" whether it is open today.
-func officeInfo(acc *account, which intent, now time.Time) reply {
+//
+// A question about some day ("thứ 7 có làm không", "chủ nhật có ai trực ko", "mai phường có
+// mở không") names it: days are the dates asked about (askedDays), and each office's block
+// says whether it works then, instead of only today.
+func officeInfo(acc *account, which intent, now time.Time, days ...time.Time) reply {
 	t := &acc.texts
 	if len(acc.Offices) == 0 {
 		return reply{Text: t.OfficeNone, Buttons: []button{query(t.BtnOfficer, payloadOfficer)}}
@@ -29,8 +33,8 @@ func officeInfo(acc *account, which intent, now time.Time) reply {
 		block := officeBlock(t, o)
 		// Say "today" once for offices that keep the main office's hours.
 		if (which == intentOpenToday || which == intentOfficeHours) && (i == 0 || !sameHours(o.Hours, acc.Offices[0].Hours)) {
-			if today := todayLine(t, o, now); today != "" {
-				block += "\n" + today
+			for _, line := range dayLines(t, o, now, days) {
+				block += "\n" + line
 			}
 		}
 		blocks = append(blocks, block)
@@ -177,6 +181,76 @@ func dayRange(t *Texts, days []time.Weekday) string {
 }
 
 // todayLine says whether the office works today and whether it is open now.
+// dayLines say whether o works on each of days (dates in Vietnam) — today's line, with
+// whether it is open now, for today — or, with no days asked, today.
+func dayLines(t *Texts, o *Office, now time.Time, days []time.Time) []string {
+	if len(o.Hours) == 0 {
+		return nil
+	}
+	local := now.In(zalo.Vietnam)
+	if len(days) == 0 {
+		days = []time.Time{local}
+	}
+	var lines []string
+	for _, d := range days {
+		d = d.In(zalo.Vietnam)
+		if d.YearDay() == local.YearDay() && d.Year() == local.Year() {
+			lines = append(lines, todayLine(t, o, now))
+			continue
+		}
+		day := t.Weekdays[d.Weekday()] + ", " + d.Format("02/01")
+		ivs := o.intervalsOn(d.Weekday())
+		if len(ivs) == 0 {
+			lines = append(lines, fill(t.DayClosed, "day", day))
+			continue
+		}
+		lines = append(lines, fill(t.DayOpen, "day", day, "intervals", spans(ivs)))
+	}
+	return lines
+}
+
+// spans writes opening intervals as "7:30–11:30, 13:30–17:00".
+func spans(ivs []OpeningHours) string {
+	out := make([]string, len(ivs))
+	for i, h := range ivs {
+		out[i] = clock(h.From) + "–" + clock(h.To)
+	}
+	return strings.Join(out, ", ")
+}
+
+// typedWeekdays name the days of the week as typed (folded words); "t7", "cn" too.
+var typedWeekdays = []struct {
+	words []string
+	day   time.Weekday
+}{
+	{[]string{"thu 2", "thu hai", "t2"}, time.Monday},
+	{[]string{"thu 3", "thu ba", "t3"}, time.Tuesday},
+	{[]string{"thu 4", "thu tu", "t4"}, time.Wednesday},
+	{[]string{"thu 5", "thu nam", "t5"}, time.Thursday},
+	{[]string{"thu 6", "thu sau", "t6"}, time.Friday},
+	{[]string{"thu 7", "thu bay", "t7", "cuoi tuan"}, time.Saturday},
+	{[]string{"chu nhat", "cn", "cuoi tuan"}, time.Sunday},
+}
+
+// askedDays are the dates a question about the office's hours names, the next of each
+// weekday named (today when it is that day) and tomorrow for "mai", in the order of the
+// week; none when it names no day (or only today).
+func askedDays(text string, now time.Time) []time.Time {
+	w := words(text)
+	local := now.In(zalo.Vietnam)
+	var days []time.Time
+	if containsAny(w, []string{"ngay mai", "sang mai", "chieu mai", "mai co", "mai phuong", "mai cong an", "mai xa"}) {
+		days = append(days, local.AddDate(0, 0, 1))
+	}
+	for _, d := range typedWeekdays {
+		if containsAny(w, d.words) {
+			ahead := (int(d.day) - int(local.Weekday()) + 7) % 7
+			days = append(days, local.AddDate(0, 0, ahead))
+		}
+	}
+	return days
+}
+
 func todayLine(t *Texts, o *Office, now time.Time) string {
 	if len(o.Hours) == 0 {
 		return ""
@@ -187,15 +261,11 @@ func todayLine(t *Texts, o *Office, now time.Time) string {
 	if len(ivs) == 0 {
 		return fill(t.ClosedToday, "day", day)
 	}
-	spans := make([]string, len(ivs))
-	for i, h := range ivs {
-		spans[i] = clock(h.From) + "–" + clock(h.To)
-	}
 	tmpl := t.ClosedNow
 	if o.openAt(now) {
 		tmpl = t.OpenNow
 	}
-	return fill(tmpl, "day", day, "intervals", strings.Join(spans, ", "))
+	return fill(tmpl, "day", day, "intervals", spans(ivs))
 }
 
 // haversineKm is the great-circle distance between two WGS84 points.

@@ -80,7 +80,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	switch found.Intent {
 	case procedures.IntentOfficeHours:
 		p.route = "office"
-		p.say(officeInfo(acc, intentOfficeHours, now))
+		p.say(officeInfo(acc, intentOfficeHours, now, askedDays(text, now)...))
 		return
 	case procedures.IntentTalkToOfficer:
 		p.route = "handoff"
@@ -106,7 +106,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	}
 	if off := detectOffice(text); off != intentNone {
 		p.route = "office"
-		p.say(officeInfo(acc, off, now))
+		p.say(officeInfo(acc, off, now, askedDays(text, now)...))
 		return
 	}
 	// An aspect question that names no procedure, with no card to follow up: "cần giấy

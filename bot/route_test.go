@@ -781,3 +781,22 @@ func TestIsIncident(t *testing.T) {
 		{"bí danh ghi trong giấy khai sinh", false},
 	})
 }
+
+// A question about the office's hours on some day answers for that day, not only today
+// ("thứ 7 phường có làm ko" was answered with today's hours).
+func TestOfficeHoursOnTheDayAsked(t *testing.T) {
+	h := newHarness(t) // Tuesday 1 December 2026, 9:00; T2–T6 all day, T7 mornings
+	for _, c := range []struct{ text, want, not string }{
+		{"chủ nhật có ai trực ko ạ", "Chủ nhật, 06/12: cơ quan không làm việc.", "Hôm nay"},
+		{"thứ 7 phường có làm ko", "Thứ Bảy, 05/12: cơ quan làm việc 7:30–11:30.", "Hôm nay"},
+		{"cuối tuần có làm việc không", "Thứ Bảy, 05/12: cơ quan làm việc 7:30–11:30.\nChủ nhật, 06/12: cơ quan không làm việc.", "Hôm nay"},
+		{"mai có làm việc không", "Thứ Tư, 02/12: cơ quan làm việc 7:30–11:30, 13:30–17:00.", "Hôm nay"},
+		{"thứ 3 có làm không", "Hôm nay (Thứ Ba, 01/12) cơ quan làm việc", "02/12"},
+		{"hôm nay có làm việc không", "Hôm nay (Thứ Ba, 01/12) cơ quan làm việc", "05/12"},
+	} {
+		msgs := h.text(c.text)
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, c.want) || strings.Contains(msgs[0].Text, c.not) {
+			t.Errorf("%q = %s, want %q (and no %q)", c.text, describe(msgs), c.want, c.not)
+		}
+	}
+}

@@ -129,6 +129,8 @@ type Texts struct {
 	OpenNow       string // {day} {intervals}
 	ClosedNow     string // {day} {intervals}
 	ClosedToday   string // {day}
+	DayOpen       string // another day asked about ("thứ 7 có làm không"); {day} {intervals}
+	DayClosed     string // {day}
 	Nearest       string // {name} {distance}
 	Weekdays      [7]string
 }
@@ -260,6 +262,8 @@ func DefaultTexts() Texts {
 		OpenNow:       "Hôm nay ({day}) cơ quan làm việc: {intervals}. Hiện đang trong giờ làm việc.",
 		ClosedNow:     "Hôm nay ({day}) cơ quan làm việc: {intervals}. Hiện đang ngoài giờ làm việc.",
 		ClosedToday:   "Hôm nay ({day}) cơ quan không làm việc.",
+		DayOpen:       "{day}: cơ quan làm việc {intervals}.",
+		DayClosed:     "{day}: cơ quan không làm việc.",
 		Nearest:       "📍 Cơ quan gần bạn nhất: {name} (cách khoảng {distance})",
 		Weekdays: [7]string{"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm",
 			"Thứ Sáu", "Thứ Bảy"},
