@@ -137,6 +137,7 @@ func testSearch(c *testCatalog) fakeSearch {
 		// among its guesses, one naming something else.
 		"chu nha co phai di cung khong": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Said: procedures.Said{Objects: []string{"chu", "nha", "cung"}}},
 		"co can bo di cung khong":       {Kind: FoundSeveral, Hits: c.records("1.004222", "1.014061"), Said: procedures.Said{Objects: []string{"bo", "cung"}}},
+		"chu cu o tinh khac thi sao a":  {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Said: procedures.Said{Objects: []string{"chu", "cu", "tinh", "khac"}}},
 		"lam so ho ngheo duoc khong":    {Kind: FoundSeveral, Hits: c.records("1.004222", "1.014061"), Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "ngheo"}}},
 		// A card with other candidates (for "không phải").
 		"lam tam tru":       {Kind: FoundOne, Hits: c.records("1.004194"), Others: c.records("1.002755", "1.004222")},

@@ -284,6 +284,23 @@ func asksWhether(text string) bool {
 	return len(f) > 0 && yesNoWords[f[len(f)-1]]
 }
 
+// asksWhatIf reports whether text asks what happens in a case it tells: it ends, before
+// particles and forms of address, in "thì sao", "thì làm sao", "thì thế nào", "thì như
+// nào", "thì ra sao" ("chủ cũ ở tỉnh khác thì sao", "xe mua giấy tay thì làm thế nào").
+func asksWhatIf(text string) bool {
+	f := questionWords(words(text))
+	for len(f) > 0 && questionTail[f[len(f)-1]] {
+		f = f[:len(f)-1]
+	}
+	tail := strings.Join(f[max(0, len(f)-4):], " ")
+	for _, end := range []string{"thi sao", "thi lam sao", "thi phai lam sao", "thi the nao", "thi lam the nao", "thi nhu nao", "thi ra sao"} {
+		if strings.HasSuffix(" "+tail, " "+end) {
+			return true
+		}
+	}
+	return false
+}
+
 // yesNoWords end a yes/no question; questionTail are the particles and forms of address
 // that may follow them.
 var (

@@ -125,14 +125,15 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	b.answerSearch(acc, conv, text, found, now, p)
 }
 
-// halfMatched reports whether text, after cur's card, is a yes/no question the search
-// only half matched (a list, raw: before the office's scope made a referral of it),
-// naming nothing else or listing the card among its guesses ("chủ nhà có phải đi cùng
-// không" after the temporary residence, "có cần bố đi cùng không" after a signature's
-// certification): about the card, which no part answers for sure — its parts and an
-// officer, not a list of guesses or a referral made of them.
+// halfMatched reports whether text, after cur's card, is a yes/no or what-if question
+// the search only half matched (a list, raw: before the office's scope made a referral
+// of it), naming nothing else or listing the card among its guesses ("chủ nhà có phải đi
+// cùng không" after the temporary residence, "có cần bố đi cùng không" after a
+// signature's certification, "chủ cũ ở tỉnh khác thì sao" after a vehicle's transfer):
+// about the card, which no part answers for sure — its parts and an officer, not a list
+// of guesses or a referral made of them.
 func halfMatched(text string, raw Found, cur *procedures.Record) bool {
-	return raw.Kind == FoundSeveral && asksWhether(text) && raw.Aspect == SectionCard && !namesOther(raw, cur)
+	return raw.Kind == FoundSeveral && (asksWhether(text) || asksWhatIf(text)) && raw.Aspect == SectionCard && !namesOther(raw, cur)
 }
 
 // askWhich answers an aspect question that names no procedure when there is no card to

@@ -184,6 +184,8 @@ func TestRouting(t *testing.T) {
 		// officer), unless it names something the card is not.
 		{"yes/no question the search half matched", []string{"làm tạm trú"}, "chủ nhà có phải đi cùng không", "not_found", ""},
 		{"yes/no question naming another thing", []string{"làm tạm trú"}, "làm sổ hộ nghèo được không", "search_list", ""},
+		{"what-if question the search half matched", []string{"làm tạm trú"}, "chủ cũ ở tỉnh khác thì sao ạ", "not_found", ""},
+		{"what-if question without a card", nil, "chủ cũ ở tỉnh khác thì sao ạ", "search_list", ""},
 		// Whether an act is needed: the search's question.
 		{"whether another act is needed", []string{"làm căn cước"}, "có cần làm tạm trú không", "search_one", "1.004194"},
 		{"question about what the card names in passing", []string{"làm căn cước"}, "bản chính công chứng ở đâu", "search_list", ""},
@@ -577,6 +579,17 @@ func TestIncidentTold(t *testing.T) {
 	if len(msgs) == 0 || msgs[0].Text == incident || !strings.Contains(msgs[0].Text, "Cấp lại thẻ căn cước") {
 		t.Errorf("theft, a sure card = %s, want the card's place", describe(msgs))
 	}
+}
+
+func TestAsksWhatIf(t *testing.T) {
+	checkText(t, "asksWhatIf", asksWhatIf, []textCase{
+		{"chủ cũ ở tỉnh khác thì sao", true},
+		{"xe mua giấy tay thì làm thế nào ạ", true},
+		{"nếu quá hạn thì phải làm sao anh", true},
+		{"làm sao để đăng ký tạm trú", false},
+		{"thi lại bằng lái ở đâu", false},
+		{"tại sao", false},
+	})
 }
 
 func TestAsksWhetherAndNeed(t *testing.T) {
