@@ -158,7 +158,8 @@ func thanksAt(f []string, i int) bool {
 }
 
 func agreesAt(f []string, i int) bool {
-	return agreeWords[f[i]] || f[i] == "roi" && i > 0 && (f[i-1] == "hieu" || f[i-1] == "biet" || f[i-1] == "duoc")
+	return agreeWords[f[i]] || f[i] == "roi" && i > 0 && (f[i-1] == "hieu" || f[i-1] == "biet" || f[i-1] == "duoc") ||
+		f[i] == "thoi" && i == 0 // "thôi để mai em ra", "thôi em hỏi sau": leaving
 }
 
 // questionWords are the words of w (after words()), a question mark counting as a space.
@@ -186,11 +187,12 @@ func anyAt(f []string, at func(i int) bool) bool {
 
 // closingWords may make up a closing message; greetingWords a greeting besides them;
 // thankWords, agreeWords and greetingMarks are those that thank, agree or greet by
-// themselves ("cảm ơn" and "hiểu rồi" are read as pairs: thanksAt, agreesAt).
+// themselves ("cảm ơn" and "hiểu rồi" are read as pairs: thanksAt, agreesAt; "thôi"
+// opening a message of leaving agrees too: "thôi để mai em ra").
 var (
 	closingWords = wordSet(`cam on camon thank thanks you tks ok oke okay vang da thoi nha nhe nhieu a ah ak
 		ad admin anh chi em ban co chu bac xin hieu biet duoc roi vay nhe nhi luon lam nhung ma
-		e c mk minh toi tui chau chao`)
+		e c mk minh toi tui chau chao de mai ra sau khac lan hom hoi day`)
 	greetingWords = wordSet(`hi hello helo hey alo oi moi nguoi mn ca buoi sang trua chieu`)
 	thankWords    = wordSet(`thank thanks tks camon`)
 	agreeWords    = wordSet(`ok oke okay vang da`)

@@ -68,6 +68,9 @@ func TestDetectIntent(t *testing.T) {
 		{"được rồi, cảm ơn chị", intentThanks}, {"vâng ạ", intentThanks}, {"camon", intentThanks},
 		{"ok e cảm ơn", intentThanks}, {"cháu cảm ơn ạ", intentThanks},
 		{"có", intentNone}, {"vậy à", intentNone}, {"ok nhưng lệ phí bao nhiêu", intentNone},
+		// Leaving ("not found" before): "thôi" opening words of closing.
+		{"thôi để mai e ra", intentThanks}, {"thôi e hỏi sau", intentThanks}, {"thôi để hôm khác cháu ra ạ", intentThanks},
+		{"để mai ra có kịp không", intentNone}, {"mai ra", intentNone}, {"hỏi sau", intentNone},
 	}
 	for _, tt := range tests {
 		if got := detectIntent(tt.in); got != tt.want {
