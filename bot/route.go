@@ -67,12 +67,18 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			b.pick(acc, conv, n, p)
 			return
 		}
-		// No list on screen: a poster code typed without its "#" ("12").
-		if r, ok := b.catalog.ByShortCode(strconv.Itoa(n)); ok {
+		// No list on screen: a poster code typed without its "#" ("12"), of a procedure
+		// this office does (its posters show no other).
+		if r, ok := b.catalog.ByShortCode(strconv.Itoa(n)); ok && (acc.Scope.Empty() || acc.Scope.Contains(r)) {
 			p.route = "short_code_number"
 			b.show(acc, r, SectionCard, p)
 			return
 		}
+		// Nothing to pick from: say what a number means here. Searched, it was "not
+		// found", and the officers' unanswered questions filled with bare numbers.
+		p.route = "number_no_list"
+		p.say(reply{Text: t.NumberNoList, Buttons: b.menuButtons(acc)})
+		return
 	}
 	raw := b.find(acc, text, maxListed)
 	found := inScope(acc, raw)

@@ -164,7 +164,7 @@ func TestRouting(t *testing.T) {
 		{"number picks from list", []string{"căn cước"}, "3", "pick", "1.014063"},
 		{"number keeps the list's aspect", []string{"giấy tờ căn cước"}, "2", "pick", "1.014062"},
 		{"number without list is a poster code", nil, "10", "short_code_number", "1.014061"},
-		{"number without list or code searches", nil, "99", "not_found", ""},
+		{"number without list or code", nil, "99", "number_no_list", ""},
 		{"more", []string{"căn cước"}, "xem thêm", "more", ""},
 		{"aspect follow-up", []string{"làm căn cước"}, "cần giấy tờ gì", "follow_up", "1.014061"},
 		{"aspect names another procedure", []string{"làm căn cước"}, "hộ chiếu cần giấy tờ gì", "search_one", "1.001456"},

@@ -44,6 +44,18 @@ func TestReferralOutsideScope(t *testing.T) {
 	if msgs := h.text("lam can cuoc"); !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.014061") {
 		t.Errorf("own procedure = %s", describe(msgs))
 	}
+	// A number with no list on screen is a poster code only of its own procedures (its
+	// posters show no other): "10" is the ID card's; another office's code is not one.
+	if msgs := h.text("10"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.014061") {
+		t.Errorf("own poster code typed bare = %s", describe(msgs))
+	}
+	residence, _ := h.cat.ByCode("1.004222")
+	if residence.ShortCode == "" {
+		t.Fatal("the test catalogue's 1.004222 has no short code")
+	}
+	if msgs := h.text(residence.ShortCode); len(msgs) != 1 || msgs[0].Text != h.b.byID["benthanh"].texts.NumberNoList {
+		t.Errorf("another office's poster code typed bare = %s, want what a number means here", describe(msgs))
+	}
 	// A list keeps only this office's procedures.
 	msgs = h.text("can cuoc")
 	if strings.Contains(msgs[0].Text, "1.014064") || strings.Contains(msgs[0].Text, "3.000228") || !strings.Contains(msgs[0].Text, "1.014063") {

@@ -35,6 +35,7 @@ type Texts struct {
 	UnknownCode    string // a deep link or code that is not in the catalogue; {code}
 	NoMoreItems    string // "xem thêm" with nothing more
 	PickNumber     string // a number outside the last list; {max}
+	NumberNoList   string // a number with no list on screen, and no poster code of this office
 	ListIntro      string // numbered list heading
 	FeedbackPrompt string // after a card, at most once an hour: how to say it is not the one
 	// Referral answers a question about a procedure another office handles; {procedure},
@@ -174,6 +175,7 @@ func DefaultTexts() Texts {
 		UnknownCode:           "Không tìm thấy thủ tục có mã {code}. Bạn vui lòng kiểm tra lại mã hoặc nhắn tên thủ tục.",
 		NoMoreItems:           "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
 		PickNumber:            "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
+		NumberNoList:          "Bạn nhắn số thứ tự khi có danh sách thủ tục trên màn hình, hoặc mã in trên áp phích của cơ quan (ví dụ: #12). Bạn cũng có thể nhắn tên thủ tục hoặc xem menu.",
 		ListIntro:             "Có một số thủ tục gần với câu hỏi của bạn:",
 		FeedbackPrompt:        "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
 		Referral:              "Thủ tục \"{procedure}\" do {agency} giải quyết, không thuộc phạm vi của {office}.",
@@ -317,7 +319,7 @@ func (t *Texts) fields() map[string]*string {
 		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
-		"pick_number": &t.PickNumber, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
+		"pick_number": &t.PickNumber, "number_no_list": &t.NumberNoList, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
 		"list_which": &t.ListWhich, "ask_which": &t.AskWhich,
 		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
 		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
