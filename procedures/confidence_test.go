@@ -1,9 +1,11 @@
 package procedures
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -165,5 +167,58 @@ func forEachFittedSet(t *testing.T, trainedOn []string, visit func(ix *Index, x 
 			}
 			visit(s.ix, s.x, q, file+"@"+[]string{"builtin", "national.json"}[i])
 		}
+	}
+}
+
+// Over the national catalogue, a list whose first hit the learned ranker is sure of
+// (rankerSureProb) is that hit's card: the search alone listed these; and no list the
+// bot shows leads with a hit the ranker is that sure of. Over the built-in catalogue,
+// which lacks most of what citizens ask, the ranker's certainty decides nothing.
+func TestRankerSureMakesCard(t *testing.T) {
+	ix, x := nationalSeeded(t)
+	for q, code := range map[string]string{
+		"e muon tach hk rieng voi bo me dc ko a": "1.010038",
+		"Tui ở xã giáp Trung Quốc, muốn làm giấy thông hành qua chợ biên giới bên kia thì xin ở đâu?": "1.003133",
+	} {
+		if own, _, _ := ix.searchWith(q, 5, x, nil, nil); own.Confidence != ConfidenceFew {
+			t.Fatalf("the search alone answers %q with %s, want a list (the case this test is about)", q, own.Confidence)
+		}
+		res := ix.SearchWith(q, 5, x)
+		if res.Confidence != ConfidenceOne || len(res.Hits) == 0 || res.Hits[0].Record.Code != code || res.Hits[0].Prob < rankerSureProb {
+			t.Errorf("SearchWith(%q) = %s %v, want the card of %s", q, res.Confidence, hitCodes(res), code)
+		}
+	}
+	f, err := os.Open("testdata/golden-queries.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	lists := 0
+	for sc.Scan() {
+		q := strings.TrimSpace(sc.Text())
+		if q == "" || strings.HasPrefix(q, "#") {
+			continue
+		}
+		res := ix.SearchWith(q, 5, x)
+		if res.Confidence == ConfidenceFew && len(res.Hits) > 0 {
+			lists++
+			if res.Hits[0].Prob >= rankerSureProb {
+				t.Errorf("SearchWith(%q): a list led by a hit the ranker gives %.4f", q, res.Hits[0].Prob)
+			}
+		}
+	}
+	if lists == 0 {
+		t.Error("no golden query was answered with a list: the check above checked nothing")
+	}
+
+	bix, bx := seedIndex(t)
+	q := "giấy phép xd bị mất r, xin cấp lạii đc k" // a building permit: the built-in catalogue has none
+	res := bix.SearchWith(q, 5, bx.For(""))
+	if len(res.Hits) == 0 || res.Hits[0].Prob < rankerSureProb {
+		t.Fatalf("built-in SearchWith(%q) = %v, the ranker no longer sure of its first hit: pick another message", q, hitCodes(res))
+	}
+	if res.Confidence == ConfidenceOne {
+		t.Errorf("built-in SearchWith(%q) = the card of %s, want a list: the catalogue lacks what is asked", q, res.Hits[0].Record.Code)
 	}
 }
