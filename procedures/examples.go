@@ -666,6 +666,11 @@ func (ix *Index) searchFull(query string, limit int, x AccountExamples, m *Confi
 	f := confFeaturesOf(st.a, &pre, searchOne, best)
 	if m != nil && !st.taught() && m.prob(f) < m.Threshold && !sure {
 		res.Confidence = ConfidenceFew // not sure enough for a card: a list to choose from
+	}
+	if m != nil {
+		// Over a small catalogue a card can be for what it holds while the message asks
+		// for what it lacks ("nuôi con nuôi" got the permanent residence's card): named,
+		// a list (lacking).
 		res = st.lacking(x, res)
 	}
 	return res, f, true

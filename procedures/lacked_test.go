@@ -63,3 +63,25 @@ func TestLackedIndexReused(t *testing.T) {
 		t.Errorf("fewer lacked seeds: %d examples (same index %v), want %d", len(fewer.lacked.about), fewer.lacked == x.lacked, len(x.lacked.about)-20)
 	}
 }
+
+// A card for what the catalogue holds, for a message that asks for what it lacks, gives
+// way to the naming, the card's procedure kept first in the list below it: "nuôi con
+// nuôi" was the permanent residence's card over the built-in catalogue.
+func TestLackedNamedInsteadOfACard(t *testing.T) {
+	ix, x := seedIndex(t)
+	alone := x.With()
+	alone.lacked = nil
+	for _, q := range []string{"nuôi con nuôi", "đăng ký chấm dứt giám hộ"} {
+		was := ix.SearchWith(q, 5, alone.For(""))
+		if was.Confidence != ConfidenceOne {
+			t.Fatalf("without the lacked index SearchWith(%q) = %s %v, want the (wrong) card this test is about", q, was.Confidence, hitCodes(was))
+		}
+		res := ix.SearchWith(q, 5, x.For(""))
+		if res.Elsewhere.Code == "" || res.Confidence == ConfidenceOne {
+			t.Errorf("SearchWith(%q) = %s %v (elsewhere %+v), want a procedure the catalogue lacks named, and no card", q, res.Confidence, hitCodes(res), res.Elsewhere)
+		}
+		if got := hitCodes(res); len(got) == 0 || got[0] != hitCodes(was)[0] {
+			t.Errorf("SearchWith(%q) = %v, want the card's procedure first in the list kept", q, got)
+		}
+	}
+}
