@@ -91,7 +91,9 @@ func NarrowToScope(s procedures.Scope, f Found) Found {
 // police's.
 func (b *Bot) referral(acc *account, r *procedures.Record, guess bool) reply {
 	t := &acc.texts
-	agency := strings.TrimSpace(r.Agency)
+	// The portal's agency often ends in a full stop ("Ủy ban Nhân dân xã, phường, thị
+	// trấn."), which the sentence goes on after.
+	agency := strings.TrimRight(strings.TrimSpace(r.Agency), ".;, ")
 	if agency == "" {
 		agency = t.ReferralAgencyUnknown
 	}

@@ -246,3 +246,14 @@ func TestSearchWithTheOfficesScope(t *testing.T) {
 		t.Errorf("searched with scope %+v, want the office's %+v", got, sc)
 	}
 }
+
+// The portal's agency ends in a full stop more often than not; the referral's sentence
+// goes on after it.
+func TestReferralAgencyFullStop(t *testing.T) {
+	h := newHarness(t)
+	r := &procedures.Record{Code: "2.001263", Name: "Đăng ký việc nuôi con nuôi trong nước", Agency: "Ủy ban Nhân dân xã, phường, thị trấn. "}
+	got := h.b.referral(h.b.byID["benthanh"], r, false).Text
+	if !strings.Contains(got, "do Ủy ban Nhân dân xã, phường, thị trấn giải quyết") {
+		t.Errorf("referral = %q", got)
+	}
+}
