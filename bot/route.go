@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/oabot/oabot/procedures"
 )
@@ -492,14 +494,58 @@ func (b *Bot) welcome(acc *account) reply {
 	if len(bs) == 0 {
 		bs = b.menuButtons(acc)
 	}
-	return reply{Text: signed(t, fill(t.Welcome, "office", acc.Name)), Buttons: bs}
+	examples, _ := b.typeExamples(acc)
+	return reply{Text: signed(t, fill(t.Welcome, "office", acc.Name, "example", examples[0])), Buttons: bs}
 }
 
 // menu is the greeting with what the citizen can type, quick topics and the officer.
 func (b *Bot) menu(acc *account) reply {
 	t := &acc.texts
-	text := fill(t.Greeting, "office", acc.Name) + "\n\n" + t.MenuHelp
+	examples, code := b.typeExamples(acc)
+	help := t.MenuHelp
+	if code == "" {
+		// No poster code to show (a catalogue without short codes): no line about them.
+		lines := strings.Split(help, "\n")
+		help = strings.Join(slices.DeleteFunc(lines, func(l string) bool { return strings.Contains(l, "{code}") }), "\n")
+	}
+	text := fill(t.Greeting, "office", acc.Name) + "\n\n" + fill(help, "examples", strings.Join(examples, ", "), "code", code)
 	return reply{Text: signed(t, text), Buttons: b.menuButtons(acc)}
+}
+
+// typeExamples are what the menu and the welcome suggest typing, taken from the office's
+// own quick topics: two procedure names ("đăng ký khai sinh", quoted) and the poster code
+// of the first. A ward's menu suggested "làm căn cước" and "#12", the police's.
+func (b *Bot) typeExamples(acc *account) (examples []string, code string) {
+	for _, q := range acc.QuickTopics {
+		dl, ok := parseDeepLink(q.Payload)
+		title := strings.TrimSpace(q.Title)
+		if title == "" || !ok && strings.HasPrefix(strings.TrimSpace(q.Payload), "#") {
+			continue // the office's hours, an officer, the menu
+		}
+		if len(examples) < 2 {
+			r, size := utf8.DecodeRuneInString(title)
+			examples = append(examples, `"`+string(unicode.ToLower(r))+title[size:]+`"`)
+		}
+		if code != "" || !ok {
+			continue
+		}
+		r, found := b.catalog.ByCode(dl.Code)
+		if dl.Code == "" {
+			r, found = b.catalog.ByShortCode(dl.Short)
+		}
+		if found && r.ShortCode != "" && (acc.Scope.Empty() || acc.Scope.Contains(r)) {
+			code = r.ShortCode
+		}
+	}
+	if len(examples) == 0 {
+		examples = []string{`"làm căn cước"`, `"đăng ký thường trú"`}
+	}
+	if code == "" {
+		if r, ok := b.catalog.ByShortCode("12"); ok && (acc.Scope.Empty() || acc.Scope.Contains(r)) {
+			code = r.ShortCode
+		}
+	}
+	return examples, code
 }
 
 // menuButtons are up to four quick topics and "Gặp cán bộ".

@@ -816,3 +816,21 @@ func TestOfficeHoursOnTheDayAsked(t *testing.T) {
 		}
 	}
 }
+
+// The menu and the welcome suggest what this office does: a ward's menu suggested the
+// police's "làm căn cước" and poster code #12.
+func TestMenuSuggestsTheOfficesOwn(t *testing.T) {
+	h := newHarness(t, func(a *Account) {
+		a.Scope = procedures.Scope{Codes: []string{"1.004222"}}
+		a.QuickTopics = []QuickTopic{{Title: "Đăng ký thường trú", Payload: "#TTHC 1.004222"}, {Title: "Giờ làm việc", Payload: payloadOffice}}
+	})
+	residence, _ := h.cat.ByCode("1.004222")
+	msgs := h.text("xin chào")
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, `ví dụ: "đăng ký thường trú"`) || !strings.Contains(msgs[0].Text, "ví dụ: #"+residence.ShortCode+"\n") ||
+		strings.Contains(msgs[0].Text, "làm căn cước") || strings.Contains(msgs[0].Text, "#12") || strings.Contains(msgs[0].Text, "{") {
+		t.Errorf("menu = %s, want this office's procedure and poster code as examples", describe(msgs))
+	}
+	if msgs := h.follow(true); len(msgs) == 0 || !strings.Contains(msgs[0].Text, `(ví dụ: "đăng ký thường trú")`) {
+		t.Errorf("welcome = %s, want this office's procedure as the example", describe(msgs))
+	}
+}

@@ -17,7 +17,7 @@ import (
 type Texts struct {
 	Welcome        string // follow; {office}
 	Greeting       string // chat-now, "menu", "xin chào"; {office}
-	MenuHelp       string // the list of things to type, below the greeting
+	MenuHelp       string // the list of things to type, below the greeting; {examples} {code}
 	Signature      string // appended to welcome, greeting and handoff; empty = none
 	Handoff        string // asking for a person; {phone_line}
 	HandoffPhone   string // {phone}
@@ -142,11 +142,11 @@ func DefaultTexts() Texts {
 		Welcome: "Cảm ơn bạn đã quan tâm {office}.\n" +
 			"Đây là trợ lý tự động trả lời về thủ tục hành chính: hồ sơ cần chuẩn bị, " +
 			"các bước, lệ phí và thời gian giải quyết.\n" +
-			"Bạn hãy nhắn tên thủ tục (ví dụ: \"làm căn cước\") hoặc chọn một chủ đề bên dưới.",
+			"Bạn hãy nhắn tên thủ tục (ví dụ: {example}) hoặc chọn một chủ đề bên dưới.",
 		Greeting: "Xin chào! Đây là trợ lý tự động của {office}.",
 		MenuHelp: "Bạn có thể nhắn:\n" +
-			"- Tên thủ tục, ví dụ: \"làm căn cước\", \"đăng ký thường trú\"\n" +
-			"- Mã in trên áp phích, ví dụ: #12\n" +
+			"- Tên thủ tục, ví dụ: {examples}\n" +
+			"- Mã in trên áp phích, ví dụ: #{code}\n" +
 			"- \"Giờ làm việc\" hoặc \"địa chỉ\" để xem thông tin cơ quan\n" +
 			"- \"Gặp cán bộ\" để được cán bộ hỗ trợ",
 		Handoff: "Đã chuyển yêu cầu của bạn đến cán bộ. Cán bộ sẽ trả lời bạn tại đây " +
