@@ -79,7 +79,8 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		// Nothing to pick from: say what a number means here. Searched, it was "not
 		// found", and the officers' unanswered questions filled with bare numbers.
 		p.route = "number_no_list"
-		p.say(reply{Text: t.NumberNoList, Buttons: b.menuButtons(acc)})
+		_, code := b.typeExamples(acc)
+		p.say(reply{Text: withCode(t.NumberNoList, code), Buttons: b.menuButtons(acc)})
 		return
 	}
 	raw := b.find(acc, text, maxListed)
@@ -502,14 +503,28 @@ func (b *Bot) welcome(acc *account) reply {
 func (b *Bot) menu(acc *account) reply {
 	t := &acc.texts
 	examples, code := b.typeExamples(acc)
-	help := t.MenuHelp
-	if code == "" {
-		// No poster code to show (a catalogue without short codes): no line about them.
-		lines := strings.Split(help, "\n")
-		help = strings.Join(slices.DeleteFunc(lines, func(l string) bool { return strings.Contains(l, "{code}") }), "\n")
-	}
-	text := fill(t.Greeting, "office", acc.Name) + "\n\n" + fill(help, "examples", strings.Join(examples, ", "), "code", code)
+	text := fill(t.Greeting, "office", acc.Name) + "\n\n" + fill(withCode(t.MenuHelp, code), "examples", strings.Join(examples, ", "))
 	return reply{Text: signed(t, text), Buttons: b.menuButtons(acc)}
+}
+
+// withCode fills {code} in tmpl with a poster code; with none (a catalogue without short
+// codes), the parenthesis holding it goes, or else its line.
+func withCode(tmpl, code string) string {
+	if code != "" {
+		return fill(tmpl, "code", code)
+	}
+	lines := strings.Split(tmpl, "\n")
+	for i, l := range lines {
+		if at := strings.Index(l, "{code}"); at >= 0 {
+			open, end := strings.LastIndex(l[:at], "("), strings.Index(l[at:], ")")
+			if open >= 0 && end >= 0 {
+				lines[i] = strings.TrimRight(l[:open], " ") + l[at+end+1:]
+			} else {
+				lines[i] = "\x00"
+			}
+		}
+	}
+	return strings.Join(slices.DeleteFunc(lines, func(l string) bool { return l == "\x00" }), "\n")
 }
 
 // typeExamples are what the menu and the welcome suggest typing, taken from the office's

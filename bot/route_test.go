@@ -584,6 +584,19 @@ func TestIncidentTold(t *testing.T) {
 	}
 }
 
+func TestWithCode(t *testing.T) {
+	for _, c := range []struct{ tmpl, code, want string }{
+		{"- a\n- Mã, ví dụ: #{code}\n- b", "30", "- a\n- Mã, ví dụ: #30\n- b"},
+		{"- a\n- Mã, ví dụ: #{code}\n- b", "", "- a\n- b"},
+		{"Nhắn số, hoặc mã (ví dụ: #{code}). Hoặc tên.", "", "Nhắn số, hoặc mã. Hoặc tên."},
+		{"Không có mã.", "", "Không có mã."},
+	} {
+		if got := withCode(c.tmpl, c.code); got != c.want {
+			t.Errorf("withCode(%q, %q) = %q, want %q", c.tmpl, c.code, got, c.want)
+		}
+	}
+}
+
 func TestAsksWhatIf(t *testing.T) {
 	checkText(t, "asksWhatIf", asksWhatIf, []textCase{
 		{"chủ cũ ở tỉnh khác thì sao", true},

@@ -53,7 +53,9 @@ func TestReferralOutsideScope(t *testing.T) {
 	if residence.ShortCode == "" {
 		t.Fatal("the test catalogue's 1.004222 has no short code")
 	}
-	if msgs := h.text(residence.ShortCode); len(msgs) != 1 || msgs[0].Text != h.b.byID["benthanh"].texts.NumberNoList {
+	acc := h.b.byID["benthanh"]
+	_, code := h.b.typeExamples(acc)
+	if msgs := h.text(residence.ShortCode); len(msgs) != 1 || msgs[0].Text != withCode(acc.texts.NumberNoList, code) || code == residence.ShortCode || !strings.Contains(msgs[0].Text, "#"+code+")") {
 		t.Errorf("another office's poster code typed bare = %s, want what a number means here", describe(msgs))
 	}
 	// A list keeps only this office's procedures.

@@ -35,7 +35,7 @@ type Texts struct {
 	UnknownCode    string // a deep link or code that is not in the catalogue; {code}
 	NoMoreItems    string // "xem thêm" with nothing more
 	PickNumber     string // a number outside the last list; {max}
-	NumberNoList   string // a number with no list on screen, and no poster code of this office
+	NumberNoList   string // a number with no list on screen, and no poster code of this office; {code}
 	ListIntro      string // numbered list heading
 	FeedbackPrompt string // after a card, at most once an hour: how to say it is not the one
 	// Referral answers a question about a procedure another office handles; {procedure},
@@ -175,7 +175,7 @@ func DefaultTexts() Texts {
 		UnknownCode:           "Không tìm thấy thủ tục có mã {code}. Bạn vui lòng kiểm tra lại mã hoặc nhắn tên thủ tục.",
 		NoMoreItems:           "Đã hết danh sách. Bạn có thể nhắn tên thủ tục khác để tìm.",
 		PickNumber:            "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
-		NumberNoList:          "Bạn nhắn số thứ tự khi có danh sách thủ tục trên màn hình, hoặc mã in trên áp phích của cơ quan (ví dụ: #12). Bạn cũng có thể nhắn tên thủ tục hoặc xem menu.",
+		NumberNoList:          "Bạn nhắn số thứ tự khi có danh sách thủ tục trên màn hình, hoặc mã in trên áp phích của cơ quan (ví dụ: #{code}). Bạn cũng có thể nhắn tên thủ tục hoặc xem menu.",
 		ListIntro:             "Có một số thủ tục gần với câu hỏi của bạn:",
 		FeedbackPrompt:        "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
 		Referral:              "Thủ tục \"{procedure}\" do {agency} giải quyết, không thuộc phạm vi của {office}.",
