@@ -5,15 +5,16 @@ import "crypto/sha256"
 // A deployment's catalogue may hold a few dozen procedures (the built-in one, or an
 // office's own copy of it) while citizens ask for hundreds. A question about one it
 // lacks still shares words with those it holds ("đăng ký giám hộ" with "Đăng ký tạm
-// trú"), and the search then offers them as a list. The seed examples written for the
-// national procedures a ward office meets most (seed-national.yaml) know those
-// questions: when a message is close to the examples of a procedure the catalogue
+// trú"), and the search then offers them as a list, or even a card. The seed examples
+// written for the national procedures a ward office meets most (seed-national.yaml) know
+// those questions: when a message is close to the examples of a procedure the catalogue
 // lacks, and closer to them than to any of the catalogue's, the search names the
 // procedure it is most likely about (Result.Elsewhere) beside what it found, which it
-// keeps. Over the sealed sets and the built-in catalogue (December 2026) it named 151 of
-// the 610 questions whose procedure the catalogue lacks, 131 of them right; 17 of the
-// 1,070 questions it holds were named wrongly, each with its right procedure still first
-// in the list kept beside the naming.
+// keeps (a card as a list). Over the sealed sets and the built-in catalogue (December
+// 2026, before cards were read too: see lacking) it named 151 of the 610 questions whose
+// procedure the catalogue lacks, 131 of them right; 17 of the 1,070 questions it holds
+// were named wrongly, each with its right procedure still first in the list kept beside
+// the naming.
 
 // Elsewhere is a national procedure the catalogue lacks, named by the seed examples
 // written for it.
