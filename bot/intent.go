@@ -303,6 +303,13 @@ func asksWhatIf(text string) bool {
 	return false
 }
 
+// byPostPhrases (folded) ask about the post: the result sent home, the file sent in.
+var byPostPhrases = []string{"gui ve nha", "gui ve tan nha", "gui tan nha", "tra ve nha", "tra tai nha",
+	"nhan tai nha", "nhan o nha", "ship ve", "buu dien", "buu chinh", "chuyen phat"}
+
+// asksByPost reports whether text asks whether something goes by post (byPostPhrases).
+func asksByPost(text string) bool { return containsAny(words(text), byPostPhrases) }
+
 // yesNoWords end a yes/no question; questionTail are the particles and forms of address
 // that may follow them.
 var (

@@ -178,6 +178,12 @@ func followUp(cur *procedures.Record, text string, raw, found Found) (Section, b
 	if asksWhether(text) && asksNeed(text) && (cur.DocumentsMention(raw.Said.Objects) || namesPaper(raw.Said.Objects)) {
 		return SectionDocs, true
 	}
+	// Whether the result can come home by post, or the file go by post ("có gửi về nhà
+	// không", "nộp qua bưu điện được không"): its ways of doing it, each with its time and
+	// fee, say so (no part of a procedure says more). It was "not found about the card".
+	if asksByPost(text) && !namesOther(found, cur) {
+		return SectionFee, true
+	}
 	if found.Aspect == SectionCard {
 		return SectionCard, false
 	}

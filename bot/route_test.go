@@ -183,6 +183,8 @@ func TestRouting(t *testing.T) {
 		{"whether the card needs a paper it does not name", []string{"làm căn cước"}, "có cần giấy khai sinh không", "follow_up", "1.014061"},
 		{"whether the card needs the abolished household book", []string{"làm căn cước"}, "có cần sổ hộ khẩu không", "follow_up", "1.014061"},
 		{"whether the card needs a photo", []string{"làm căn cước"}, "có cần ảnh không", "follow_up", "1.014061"},
+		{"whether the result comes home by post", []string{"làm căn cước"}, "có gửi về nhà không ạ", "follow_up", "1.014061"},
+		{"whether the file can go by post", []string{"làm căn cước"}, "nộp qua bưu điện được ko", "follow_up", "1.014061"},
 		// A yes/no question after a card, half matched: about the card (its parts, an
 		// officer), unless it names something the card is not.
 		{"yes/no question the search half matched", []string{"làm tạm trú"}, "chủ nhà có phải đi cùng không", "not_found", ""},
@@ -595,6 +597,20 @@ func TestWithCode(t *testing.T) {
 			t.Errorf("withCode(%q, %q) = %q, want %q", c.tmpl, c.code, got, c.want)
 		}
 	}
+}
+
+// "có gửi về nhà không" after a card gets its ways of doing it, each with time and fee
+// (the post among them when there is one).
+func TestByPostAfterCard(t *testing.T) {
+	h := newHarness(t)
+	h.text("làm căn cước")
+	if msgs := h.text("có gửi về nhà không ạ"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Lệ phí và thời gian – ") {
+		t.Errorf("by post after a card = %s, want its ways of doing it with time and fee", describe(msgs))
+	}
+	checkText(t, "asksByPost", asksByPost, []textCase{
+		{"có gửi về nhà không", true}, {"nhận qua bưu điện được ko", true}, {"có chuyển phát nhanh không", true},
+		{"nhà em ở xa", false}, {"gửi hồ sơ ở đâu", false},
+	})
 }
 
 func TestAsksWhatIf(t *testing.T) {
