@@ -279,21 +279,25 @@ func detectOffice(text string) intent {
 // and forms of address, asks "không", "chưa" ("có cần mang bản chính không", "bản sao
 // được không ạ", "cần hộ khẩu ko anh").
 func asksWhether(text string) bool {
+	f := questionEnd(text)
+	return len(f) > 0 && yesNoWords[f[len(f)-1]]
+}
+
+// questionEnd is the words of text up to the particles and forms of address that may
+// close a question (questionTail): "… không ạ anh" ends in "không".
+func questionEnd(text string) []string {
 	f := questionWords(words(text))
 	for len(f) > 0 && questionTail[f[len(f)-1]] {
 		f = f[:len(f)-1]
 	}
-	return len(f) > 0 && yesNoWords[f[len(f)-1]]
+	return f
 }
 
 // asksWhatIf reports whether text asks what happens in a case it tells: it ends, before
 // particles and forms of address, in "thì sao", "thì làm sao", "thì thế nào", "thì như
 // nào", "thì ra sao" ("chủ cũ ở tỉnh khác thì sao", "xe mua giấy tay thì làm thế nào").
 func asksWhatIf(text string) bool {
-	f := questionWords(words(text))
-	for len(f) > 0 && questionTail[f[len(f)-1]] {
-		f = f[:len(f)-1]
-	}
+	f := questionEnd(text)
 	tail := strings.Join(f[max(0, len(f)-4):], " ")
 	for _, end := range []string{"thi sao", "thi lam sao", "thi phai lam sao", "thi the nao", "thi lam the nao", "thi nhu nao", "thi ra sao"} {
 		if strings.HasSuffix(" "+tail, " "+end) {

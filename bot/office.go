@@ -198,7 +198,7 @@ func dayLines(t *Texts, o *Office, now time.Time, days []time.Time) []string {
 			lines = append(lines, todayLine(t, o, now))
 			continue
 		}
-		day := t.Weekdays[d.Weekday()] + ", " + d.Format("02/01")
+		day := dayLabel(t, d)
 		ivs := o.intervalsOn(d.Weekday())
 		if len(ivs) == 0 {
 			lines = append(lines, fill(t.DayClosed, "day", day))
@@ -207,6 +207,12 @@ func dayLines(t *Texts, o *Office, now time.Time, days []time.Time) []string {
 		lines = append(lines, fill(t.DayOpen, "day", day, "intervals", spans(ivs)))
 	}
 	return lines
+}
+
+// dayLabel names the day of d (in Vietnam's time) as the office lines say it: "Thứ
+// Bảy, 12/12".
+func dayLabel(t *Texts, d time.Time) string {
+	return t.Weekdays[d.Weekday()] + ", " + d.Format("02/01")
 }
 
 // spans writes opening intervals as "7:30–11:30, 13:30–17:00".
@@ -256,7 +262,7 @@ func todayLine(t *Texts, o *Office, now time.Time) string {
 		return ""
 	}
 	local := now.In(zalo.Vietnam)
-	day := t.Weekdays[local.Weekday()] + ", " + local.Format("02/01")
+	day := dayLabel(t, local)
 	ivs := o.intervalsOn(local.Weekday())
 	if len(ivs) == 0 {
 		return fill(t.ClosedToday, "day", day)

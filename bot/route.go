@@ -71,7 +71,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		}
 		// No list on screen: a poster code typed without its "#" ("12"), of a procedure
 		// this office does (its posters show no other).
-		if r, ok := b.catalog.ByShortCode(strconv.Itoa(n)); ok && (acc.Scope.Empty() || acc.Scope.Contains(r)) {
+		if r, ok := b.catalog.ByShortCode(strconv.Itoa(n)); ok && acc.Scope.Contains(r) {
 			p.route = "short_code_number"
 			b.show(acc, r, SectionCard, p)
 			return
@@ -519,18 +519,18 @@ func withCode(tmpl, code string) string {
 	if code != "" {
 		return fill(tmpl, "code", code)
 	}
-	lines := strings.Split(tmpl, "\n")
-	for i, l := range lines {
-		if at := strings.Index(l, "{code}"); at >= 0 {
-			open, end := strings.LastIndex(l[:at], "("), strings.Index(l[at:], ")")
-			if open >= 0 && end >= 0 {
-				lines[i] = strings.TrimRight(l[:open], " ") + l[at+end+1:]
-			} else {
-				lines[i] = "\x00"
-			}
+	var kept []string
+	for _, l := range strings.Split(tmpl, "\n") {
+		at := strings.Index(l, "{code}")
+		if at < 0 {
+			kept = append(kept, l)
+			continue
+		}
+		if open, end := strings.LastIndex(l[:at], "("), strings.Index(l[at:], ")"); open >= 0 && end >= 0 {
+			kept = append(kept, strings.TrimRight(l[:open], " ")+l[at+end+1:])
 		}
 	}
-	return strings.Join(slices.DeleteFunc(lines, func(l string) bool { return l == "\x00" }), "\n")
+	return strings.Join(kept, "\n")
 }
 
 // typeExamples are what the menu and the welcome suggest typing, taken from the office's
@@ -554,7 +554,7 @@ func (b *Bot) typeExamples(acc *account) (examples []string, code string) {
 		if dl.Code == "" {
 			r, found = b.catalog.ByShortCode(dl.Short)
 		}
-		if found && r.ShortCode != "" && (acc.Scope.Empty() || acc.Scope.Contains(r)) {
+		if found && r.ShortCode != "" && acc.Scope.Contains(r) {
 			code = r.ShortCode
 		}
 	}
@@ -562,7 +562,7 @@ func (b *Bot) typeExamples(acc *account) (examples []string, code string) {
 		examples = []string{`"làm căn cước"`, `"đăng ký thường trú"`}
 	}
 	if code == "" {
-		if r, ok := b.catalog.ByShortCode("12"); ok && (acc.Scope.Empty() || acc.Scope.Contains(r)) {
+		if r, ok := b.catalog.ByShortCode("12"); ok && acc.Scope.Contains(r) {
 			code = r.ShortCode
 		}
 	}
