@@ -40,6 +40,8 @@ func TestConsoleSettingsInChromium(t *testing.T) {
 	}
 	if w := follow("3000000000000000091"); strings.Contains(w, welcome) {
 		t.Fatalf("the welcome is already %q", w)
+	} else if strings.Contains(w, "{") || !strings.Contains(w, `(ví dụ: "làm căn cước")`) {
+		t.Errorf("the default welcome = %q, want its example filled from the office's quick topics", w)
 	}
 
 	consoleSignIn(t, ctx, link)
@@ -48,7 +50,9 @@ func TestConsoleSettingsInChromium(t *testing.T) {
 	}
 	consoleWaitJS(t, ctx, "the settings page", `document.querySelector("#f-welcome") != null`)
 	consoleCheckLayout(t, ctx, 360)
+	consoleWaitJS(t, ctx, "the welcome's hint naming {example}", `document.body.innerText.includes("{example} để chèn tên một thủ tục của đơn vị")`)
 	consoleShot(t, ctx, "console-settings-360.png")
+	consoleDesktopShot(t, ctx, "console-settings-1280.png")
 	// By keyboard: the welcome, the first button's text, then preview.
 	// By keyboard: clear the fields, type the welcome and the first button, then preview.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { for (const id of ["f-welcome", "f-topic_title_0", "f-topic_payload_0"]) document.getElementById(id).value = ""; return true; })()`)); err != nil {
