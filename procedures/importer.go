@@ -574,20 +574,84 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 }
 
 // splitFormFile splits "<paper name><form file name>" glued together, e.g. "Văn bản đề
-// nghị (NA20).Mau NA20-BCA.docx" or "…(Mẫu CT01 …);1.MuCT01.doc". The file name starts
-// after the last ")" or ";" when that leaves a short tail, else it is the last word.
+// nghị (NA20).Mau NA20-BCA.docx", "…(Mẫu CT01 …);1.MuCT01.doc", "…của Bộ Công
+// an.NA5 (1).doc" or "…thẻ bảo hiểm y tếMau01-ĐN(BHYT) (1).doc". The file name starts at
+// the last glue point that leaves a file name of its own (formFileName, at most 80
+// letters), trying in turn: after ";" or after a ")" with no space behind; after a
+// sentence's full stop (a small letter or ")" before it and a letter or digit after it,
+// or a capital or digit before it and a capitalised word after it, "NĐ-CP.Mẫu"; file
+// names hold dots of their own, "Mẫu I.1.8.a.docx", "Phụ lục V.VI.docx"); where a
+// capitalised word is glued to the word before ("tếMau01", "BNNMTMẫu", "2026Mẫu"); else
+// the file name is the last word. A copy counter the portal's uploads
+// carry (" (1)" before the extension) is dropped from the file name.
 func splitFormFile(text string) (name, form string) {
 	text = strings.TrimSpace(text)
-	if i := strings.LastIndexAny(text, ");"); i >= 0 && i+1 < len(text) {
-		tail := strings.TrimLeft(text[i+1:], ". ")
-		if tail != "" && utf8.RuneCountInString(tail) <= 80 {
-			return strings.TrimSpace(text[:i+1]), tail
+	file := func(i int) (string, bool) {
+		tail := strings.TrimLeft(text[i:], ". ")
+		return dropCopyCounter(tail), formFileName(tail) && utf8.RuneCountInString(tail) <= 80
+	}
+	glues := []func(i int) bool{
+		func(i int) bool { return text[i-1] == ';' || text[i-1] == ')' && text[i] != ' ' },
+		func(i int) bool {
+			if text[i-1] != '.' || i < 2 {
+				return false
+			}
+			before, _ := utf8.DecodeLastRuneInString(text[:i-1])
+			after, n := utf8.DecodeRuneInString(text[i:])
+			next, _ := utf8.DecodeRuneInString(text[i+n:])
+			return (unicode.IsLower(before) || before == ')') && (unicode.IsLetter(after) || unicode.IsDigit(after)) ||
+				(unicode.IsUpper(before) || unicode.IsDigit(before)) && unicode.IsUpper(after) && unicode.IsLower(next)
+		},
+		func(i int) bool {
+			before, _ := utf8.DecodeLastRuneInString(text[:i])
+			after, n := utf8.DecodeRuneInString(text[i:])
+			next, _ := utf8.DecodeRuneInString(text[i+n:])
+			return (unicode.IsLetter(before) || unicode.IsDigit(before)) && unicode.IsUpper(after) && unicode.IsLower(next)
+		},
+	}
+	for _, glue := range glues {
+		for i := len(text) - 1; i > 0; i-- {
+			if !utf8.RuneStart(text[i]) || !glue(i) {
+				continue
+			}
+			if f, ok := file(i); ok {
+				return strings.TrimSpace(text[:i]), f
+			}
 		}
 	}
+	text = dropCopyCounter(text)
 	if i := strings.LastIndexByte(text, ' '); i > 0 {
 		return strings.TrimSpace(text[:i]), text[i+1:]
 	}
 	return text, ""
+}
+
+// copyCounterRe is the " (1)" an uploaded file's copy carries before its extension.
+var copyCounterRe = regexp.MustCompile(` ?\(\d{1,2}\)(\.[A-Za-z]{3,4})$`)
+
+func dropCopyCounter(file string) string { return copyCounterRe.ReplaceAllString(file, "$1") }
+
+// formFileName reports whether s can be a form's file name alone: something besides its
+// extension and its copy counter, and no ")" it does not open.
+func formFileName(s string) bool {
+	s = dropCopyCounter(s)
+	base := s[:max(0, strings.LastIndexByte(s, '.'))]
+	if strings.IndexFunc(base, unicode.IsLetter) < 0 {
+		return false
+	}
+	depth := 0
+	for _, r := range base {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			if depth == 0 {
+				return false
+			}
+			depth--
+		}
+	}
+	return true
 }
 
 // hasFormExt reports whether text ends with a form file extension.
