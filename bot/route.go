@@ -340,6 +340,12 @@ func (b *Bot) routeDeepLink(acc *account, dl deepLink, p *plan) {
 		return
 	}
 	b.show(acc, r, dl.Section, p)
+	if dl.Section == SectionCard && !acc.Scope.Contains(r) {
+		// A code is never narrowed to the office's scope (the citizen named the
+		// procedure), but another office's card alone reads as this office's ("#12" at a
+		// ward showed the police's ID card): who does it follows, as in a referral.
+		p.say(b.referral(acc, r, false))
+	}
 }
 
 // show sends the card or one section of r and makes r the current procedure.

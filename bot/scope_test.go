@@ -58,6 +58,16 @@ func TestReferralOutsideScope(t *testing.T) {
 	if msgs := h.text(residence.ShortCode); len(msgs) != 1 || msgs[0].Text != withCode(acc.texts.NumberNoList, code) || code == residence.ShortCode || !strings.Contains(msgs[0].Text, "#"+code+")") {
 		t.Errorf("another office's poster code typed bare = %s, want what a number means here", describe(msgs))
 	}
+	// Another office's procedure named by its code (never narrowed): its card, then who
+	// does it (the ward showed the police's card as its own).
+	msgs = h.text("#" + residence.ShortCode)
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.004222") || !strings.Contains(msgs[1].Text, "không thuộc phạm vi của Công an phường Bến Thành") ||
+		msgs[1].Buttons[0].URL != "https://zalo.me/5000000000000000005" {
+		t.Errorf("another office's code = %s, want its card and where it is done", describe(msgs))
+	}
+	if msgs := h.text("#10"); len(msgs) != 1 {
+		t.Errorf("own code = %s, want the card alone", describe(msgs))
+	}
 	// A list keeps only this office's procedures.
 	msgs = h.text("can cuoc")
 	if strings.Contains(msgs[0].Text, "1.014064") || strings.Contains(msgs[0].Text, "3.000228") || !strings.Contains(msgs[0].Text, "1.014063") {
