@@ -247,6 +247,8 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 		p.say(b.referral(acc, found.Referral, found.Guess))
 		if len(found.Hits) > 0 { // a list the search was not sure of: this office's matches too
 			b.list(acc, found.Hits, found.Aspect, fill(t.ReferralAlso, "office", acc.Name), t.ListFooter, p)
+		} else {
+			leaveList(conv, p)
 		}
 	case FoundClarify:
 		p.route = "clarify"
@@ -259,6 +261,7 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 	default:
 		if found.Lacked.Code != "" {
 			leaveCard(conv, p)
+			leaveList(conv, p)
 			b.notInCatalog(acc, text, found.Lacked, p)
 			return
 		}
@@ -281,6 +284,16 @@ func (b *Bot) answerSearch(acc *account, conv Conversation, text string, found F
 func leaveCard(conv Conversation, p *plan) {
 	if conv.Current != "" {
 		p.change(func(c *Conversation) { c.Current = "" })
+	}
+}
+
+// leaveList forgets the list shown before an answer about something else that shows
+// none (a referral, a procedure the catalogue lacks): a number typed next is not a pick
+// from a list two answers up ("1" after "nuôi con nuôi" was named showed the land
+// registration listed before it); it gets what a number means here.
+func leaveList(conv Conversation, p *plan) {
+	if len(conv.LastList) > 0 {
+		p.change(func(c *Conversation) { c.LastList, c.Page, c.ListSection = nil, 0, 0 })
 	}
 }
 

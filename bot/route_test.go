@@ -748,6 +748,15 @@ func TestNotInCatalog(t *testing.T) {
 	if msgs := h.text("2"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Đăng ký tạm trú") {
 		t.Errorf("after the lacked naming, \"2\" = %s, want the second listed", describe(msgs))
 	}
+	// A list, then a naming with none: a number typed next is not a pick from the list two
+	// answers up (its third is the identity card, 1.014061); it is what a number means
+	// with no list on screen, a poster code (#3 is 1.002755).
+	h = newHarness(t)
+	h.text("nhận con nuôi ở đâu")
+	h.text("xin giấy phép xây nhà ở đâu")
+	if msgs := h.text("3"); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Mã thủ tục: 1.002755") {
+		t.Errorf("a number after a naming with no list = %s, want the poster code's card, not a pick from the list before it", describe(msgs))
+	}
 	// An office whose scope holds none of the list: the naming alone, no referral.
 	h = newHarness(t, func(a *Account) { a.Scope = procedures.Scope{Codes: []string{"1.001456"}} })
 	if msgs := h.text("nhận con nuôi ở đâu"); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "nuôi con nuôi trong nước") || strings.Contains(msgs[0].Text, "không thuộc phạm vi") {
