@@ -98,11 +98,15 @@ func testSearch(c *testCatalog) fakeSearch {
 		// naming nothing.
 		"can cuoc bi mat lam lai o dau": {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"can", "cuoc"}}},
 		"mang ban goc theo ha":          {Kind: FoundSeveral, Hits: idcards, Said: procedures.Said{Objects: []string{"ban", "goc"}}},
-		"doi can cuoc":                  {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
-		"can giay to gi":                {Kind: FoundNothing, Aspect: SectionDocs, Said: procedures.Said{Bare: true}},
-		"le phi bao nhieu":              {Kind: FoundNothing, Aspect: SectionFee, Said: procedures.Said{Bare: true}},
-		"ho chieu can giay to gi":       {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
-		"nop o dau":                     {Kind: FoundNothing, Aspect: SectionPlace, Said: procedures.Said{Bare: true}},
+		// Questions about a procedure holding a phrase that reads as one about the office.
+		"lam can cuoc o dau vay":              {Kind: FoundSeveral, Hits: idcards, Aspect: SectionPlace, Said: procedures.Said{Named: true}},
+		"thay doi dia chi tren the can cuoc":  {Kind: FoundOne, Hits: c.records("1.014063"), Said: procedures.Said{Named: true}},
+		"cho em so dien thoai cong an phuong": {Kind: FoundSeveral, Hits: idcards, Said: procedures.Said{Named: true}},
+		"doi can cuoc":                        {Kind: FoundClarify, Options: c.records("1.014063", "1.014064")},
+		"can giay to gi":                      {Kind: FoundNothing, Aspect: SectionDocs, Said: procedures.Said{Bare: true}},
+		"le phi bao nhieu":                    {Kind: FoundNothing, Aspect: SectionFee, Said: procedures.Said{Bare: true}},
+		"ho chieu can giay to gi":             {Kind: FoundOne, Hits: c.records("1.001456"), Aspect: SectionDocs},
+		"nop o dau":                           {Kind: FoundNothing, Aspect: SectionPlace, Said: procedures.Said{Bare: true}},
 		// A crime told: nothing found; an unsure list; a sure card.
 		"nha em bi trom xe may toi qua bao cong an o dau a": {Kind: FoundNothing, Aspect: SectionPlace},
 		"xe bi trom mat luon muon huy dang ky xe":           {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194")},

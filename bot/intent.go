@@ -231,7 +231,7 @@ var officeRules = []struct {
 		"dang lam viec khong", "con lam viec khong", "mo cua khong"}, intentOpenToday},
 	{[]string{"gio lam viec", "may gio", "gio mo cua", "gio dong cua", "lich lam viec",
 		"thoi gian lam viec", "lam viec luc nao", "gio tiep dan", "lich tiep dan"}, intentOfficeHours},
-	{[]string{"so dien thoai", "sdt", "hotline", "duong day nong", "goi dien", "dien thoai"}, intentOfficePhone},
+	{[]string{"so dien thoai", "sdt", "so dt", "so lien he", "so lien lac", "hotline", "duong day nong", "goi dien", "dien thoai"}, intentOfficePhone},
 	{[]string{"dia chi", "tru so", "co quan o dau", "van phong o dau", "o dau vay", "cho nao",
 		"#coquan", "ban do", "chi duong"}, intentOfficeAddress},
 }
@@ -272,7 +272,61 @@ func detectOffice(text string) intent {
 	if asksWhenOpen(w) {
 		return intentOpenToday
 	}
+	if asksWhereOffice(text) {
+		return intentOfficeAddress
+	}
 	return intentNone
+}
+
+// officeTalk are the words a question about the office is made of besides its phrase
+// (officeRules) and its days and times (officeTimes): the office's names, words of
+// asking, address and closing ("cho em xin số điện thoại trực ban của công an phường
+// mình với ạ").
+var officeTalk = wordSet(`cong an ca phuong xa ubnd uy ban nhan dan tru so co quan van phong bo phan mot cua
+	diem tiep dan truc minh nay do cua la gi bao nhieu nao so may o dau nam duong cho vay the the
+	z k ko khong hong hk co duoc dc lien he voi goi nghi mo dong lam viec thi tu den luc`)
+
+// officeRest is what text says besides a question about the office: its folded words
+// that are not an office phrase, a day or time, a word of officeTalk or of closing.
+func officeRest(text string) []string {
+	w := " " + words(text) + " "
+	for _, r := range officeRules {
+		for _, ph := range r.phrases {
+			w = strings.ReplaceAll(w, " "+ph+" ", " ")
+		}
+	}
+	for _, ph := range officeTimes {
+		w = strings.ReplaceAll(w, " "+ph+" ", " ")
+	}
+	var rest []string
+	for _, x := range questionWords(w) {
+		if !officeTalk[x] && !closingWords[x] && !greetingWords[x] {
+			rest = append(rest, x)
+		}
+	}
+	return rest
+}
+
+// officeWhere is a sentence asking where the office is, by meaning: the office named
+// after nothing but a greeting or "cho em hỏi", then at most three words, then where
+// ("công an phường mình nằm ở đường nào ạ", "ubnd xa o cho nao vay"). A sentence that
+// names an act before the office ("làm căn cước ở công an ở đâu") is a procedure's
+// question, for the search.
+var officeWhere = regexp.MustCompile(`^((da|cho|em|e|toi|tui|minh|hoi|xin|chao|anh|chi|ad|admin|oi|a|ah|vay|the|cac|ban)( |$))*` +
+	`(cong an|ca|ubnd|uy ban|phuong|xa|tru so|co quan|van phong|mot cua|bo phan mot cua|diem tiep dan)` +
+	`( [a-z0-9]+){0,3} (nam |o |la )?(o dau|o duong nao|duong nao|cho nao|so may|so nha may|so nha bao nhieu|huong nao|dia chi)` +
+	`( (a|ah|vay|z|nhi|nhe|the|ha|ad|admin|anh|chi|em|oi|ban))*$`)
+
+// asksWhereOffice reports whether a sentence of text asks where the office is
+// (officeWhere); the sentences are read apart, since a question about the office comes
+// with a story or thanks around it ("… em mới chuyển đến. Em cảm ơn").
+func asksWhereOffice(text string) bool {
+	for _, s := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(".,?!;\n", r) }) {
+		if officeWhere.MatchString(words(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // asksWhether reports whether text is a yes/no question: its last word, before particles

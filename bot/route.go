@@ -113,7 +113,7 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
-	if off := detectOffice(text); off != intentNone {
+	if off := askedOffice(text, raw); off != intentNone {
 		p.route = "office"
 		p.say(officeInfo(acc, off, now, askedDays(text, now)...))
 		return
@@ -285,6 +285,24 @@ func leaveCard(conv Conversation, p *plan) {
 	if conv.Current != "" {
 		p.change(func(c *Conversation) { c.Current = "" })
 	}
+}
+
+// askedOffice is the question about the office text asks (detectOffice), unless the
+// phrase that reads as one is part of a question about a procedure: "làm căn cước ở đâu
+// vậy", "thay đổi địa chỉ trên thẻ căn cước", "đăng ký tạm trú mất mấy giờ", "điện
+// thoại bị mất, khoá căn cước điện tử thế nào" all got the office's address and hours.
+// The office's phrase decides when the rest of the message is talk (officeRest) or the
+// search found nothing for it; a day asked ("thứ bảy phường có mở không") and where the
+// office is ("công an phường mình nằm ở đường nào") are read by meaning and decide alone.
+func askedOffice(text string, raw Found) intent {
+	off := detectOffice(text)
+	if off == intentNone || asksWhenOpen(words(text)) || asksWhereOffice(text) || strings.EqualFold(strings.TrimSpace(text), payloadOffice) {
+		return off
+	}
+	if len(officeRest(text)) == 0 || raw.Kind == FoundNothing && raw.Lacked.Code == "" {
+		return off
+	}
+	return intentNone
 }
 
 // leaveList forgets the list shown before an answer about something else that shows

@@ -98,6 +98,15 @@ func TestDetectOffice(t *testing.T) {
 		{"hôm nay em đi làm căn cước mà không mang giấy tờ thì sao", intentNone},
 		{"làm cccd mất lệ phí không", intentNone}, {"sang tên xe máy có mất phí không", intentNone},
 		{"thứ 7 này em muốn làm hộ chiếu cho con được không", intentNone},
+		// Where the office is, by meaning, inside what is said around it ("a list of
+		// procedures" before); a procedure's place is the search's.
+		{"Dạ cho em hỏi công an phường mình nằm ở đường nào ạ, em mới chuyển đến. Em cảm ơn.", intentOfficeAddress},
+		{"ubnd xa o cho nao vay ad", intentOfficeAddress}, {"trụ sở công an phường số mấy", intentOfficeAddress},
+		{"chào anh, phường mình ở đâu thế", intentOfficeAddress},
+		{"làm căn cước ở công an ở đâu", intentNone}, {"đăng ký tạm trú ở phường nào", intentNone},
+		{"công an phường có làm hộ chiếu không", intentNone},
+		// Its phone, as typed ("not found" before).
+		{"so dt cua phuong la gi", intentOfficePhone},
 	}
 	for _, tt := range tests {
 		if got := detectOffice(tt.in); got != tt.want {
@@ -838,6 +847,24 @@ func TestIsIncident(t *testing.T) {
 
 // A question about the office's hours on some day answers for that day, not only today
 // ("thứ 7 phường có làm ko" was answered with today's hours).
+// A phrase that reads as a question about the office ("ở đâu vậy", "địa chỉ", "mấy giờ",
+// "điện thoại") inside a question about a procedure is the procedure's: "làm căn cước ở
+// đâu vậy" got the office's address and hours. The office's own answer stays for the
+// questions that ask nothing else, whatever the search made of them.
+func TestOfficePhraseInAProcedureQuestion(t *testing.T) {
+	h := newHarness(t)
+	for _, q := range []string{"làm căn cước ở đâu vậy", "thay đổi địa chỉ trên thẻ căn cước"} {
+		if msgs := h.text(q); len(msgs) == 0 || strings.Contains(msgs[0].Text, "🏢") || !strings.Contains(msgs[0].Text, "1.01406") {
+			t.Errorf("%q = %s, want its procedure", q, describe(msgs))
+		}
+	}
+	for _, q := range []string{"cho em số điện thoại công an phường", "số điện thoại của phường là gì", "giờ làm việc", "địa chỉ ở đâu"} {
+		if msgs := h.text(q); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "🏢") {
+			t.Errorf("%q = %s, want the office's information", q, describe(msgs))
+		}
+	}
+}
+
 func TestOfficeHoursOnTheDayAsked(t *testing.T) {
 	h := newHarness(t) // Tuesday 1 December 2026, 9:00; T2–T6 all day, T7 mornings
 	for _, c := range []struct{ text, want, not string }{
