@@ -73,15 +73,29 @@ func truncate(s string, n int) string {
 	return cut + "…"
 }
 
+// cutPrefixFold is strings.CutPrefix ignoring case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
 // oneLine collapses runs of white space (portal fields carry stray newlines) into one space.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // nameInText is a procedure's name said in a sentence, at most n characters: on one
 // line and, when longer, without its parenthesised lists (national names list the kinds
 // of works or cases they cover: "Cấp giấy phép xây dựng mới đối với công trình cấp III,
-// cấp IV (Công trình không theo tuyến/…/Dự án) và nhà ở riêng lẻ"), then cut.
+// cấp IV (Công trình không theo tuyến/…/Dự án) và nhà ở riêng lẻ"), then cut. The
+// sentences say "thủ tục" before the name, so a name that starts with it ("Thủ tục đăng
+// ký khai sinh", as many of the portal's do) loses it: not "thủ tục "Thủ tục đăng ký…"".
 func nameInText(name string, n int) string {
 	s := oneLine(name)
+	if rest, ok := cutPrefixFold(s, "thủ tục "); ok && rest != "" {
+		r := []rune(rest)
+		s = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
 	if textLen(s) <= n {
 		return zalo.NFC(s)
 	}

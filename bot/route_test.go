@@ -780,12 +780,15 @@ func TestNameInText(t *testing.T) {
 		want string
 	}{
 		{"Đăng ký  tạm trú\n", 150, "Đăng ký tạm trú"},
+		// Said after "thủ tục": the portal's own "Thủ tục" goes.
+		{"Thủ tục đăng ký kết hôn có yếu tố nước ngoài", 150, "Đăng ký kết hôn có yếu tố nước ngoài"},
+		{"THỦ TỤC đăng ký khai sinh", 150, "Đăng ký khai sinh"},
 		// Short enough: the parentheses stay.
 		{"Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)", 150, "Cấp lại thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)"},
 		{"Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV (Công trình không theo tuyến/Theo tuyến trong đô thị/Tín ngưỡng, tôn giáo/Tượng đài, tranh hoành tráng/Theo giai đoạn cho công trình không theo tuyến/Theo giai đoạn cho công trình theo tuyến trong đô thị/Dự án) và nhà ở riêng lẻ", 150,
 			"Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV và nhà ở riêng lẻ"},
 		// Unbalanced: cut as it is.
-		{"Thủ tục rất dài (không đóng ngoặc " + strings.Repeat("chữ ", 50), 40, "Thủ tục rất dài (không đóng ngoặc chữ c…"},
+		{"Một tên rất dài (không đóng ngoặc " + strings.Repeat("chữ ", 50), 40, "Một tên rất dài (không đóng ngoặc chữ c…"},
 	} {
 		if got := nameInText(tc.name, tc.n); got != tc.want {
 			t.Errorf("nameInText(%q, %d) = %q, want %q", tc.name, tc.n, got, tc.want)
