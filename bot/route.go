@@ -424,6 +424,9 @@ func (b *Bot) list(acc *account, recs []*procedures.Record, s Section, intro, fo
 func renderList(t *Texts, recs []*procedures.Record, page int, s Section, intro, footer string) reply {
 	if intro == "" {
 		intro = t.ListIntro
+		if len(recs) == 1 {
+			intro = t.ListIntroOne
+		}
 	}
 	lines := []string{intro}
 	var bs []button

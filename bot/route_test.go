@@ -544,7 +544,10 @@ func TestAspectQuestionWithoutCard(t *testing.T) {
 	// A list of one: nothing to choose from, its part is the answer (it was "Bạn hỏi về
 	// thủ tục nào trong danh sách?" over a list of one).
 	h = newHarness(t)
-	h.text("tạm trú cho người mới đến")
+	// Introduced as one, not as "một số thủ tục".
+	if msgs := h.text("tạm trú cho người mới đến"); len(msgs) != 1 || !strings.HasPrefix(msgs[0].Text, h.b.byID["benthanh"].texts.ListIntroOne+"\n1. ") {
+		t.Errorf("a list of one = %s", describe(msgs))
+	}
 	if msgs := h.text("cần giấy tờ gì"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Hồ sơ cần chuẩn bị – Đăng ký tạm trú") {
 		t.Errorf("aspect question after a list of one = %s, want its documents", describe(msgs))
 	}

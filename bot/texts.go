@@ -37,6 +37,7 @@ type Texts struct {
 	PickNumber     string // a number outside the last list; {max}
 	NumberNoList   string // a number with no list on screen, and no poster code of this office; {code}
 	ListIntro      string // numbered list heading
+	ListIntroOne   string // … of a list of one ("một số thủ tục" would be wrong)
 	FeedbackPrompt string // after a card, at most once an hour: how to say it is not the one
 	// Referral answers a question about a procedure another office handles; {procedure},
 	// {agency}, {office}. ReferralOther names an OA of this deployment that handles it
@@ -177,6 +178,7 @@ func DefaultTexts() Texts {
 		PickNumber:            "Bạn vui lòng nhắn một số từ 1 đến {max} để chọn thủ tục trong danh sách.",
 		NumberNoList:          "Bạn nhắn số thứ tự khi có danh sách thủ tục trên màn hình, hoặc mã in trên áp phích của cơ quan (ví dụ: #{code}). Bạn cũng có thể nhắn tên thủ tục hoặc xem menu.",
 		ListIntro:             "Có một số thủ tục gần với câu hỏi của bạn:",
+		ListIntroOne:          "Có thể bạn hỏi về thủ tục này:",
 		FeedbackPrompt:        "Nếu đây không phải thủ tục bạn cần, bấm “Không phải” để xem các thủ tục gần giống.",
 		Referral:              "Thủ tục \"{procedure}\" do {agency} giải quyết, không thuộc phạm vi của {office}.",
 		ReferralMaybe:         "Có thể bạn hỏi về thủ tục \"{procedure}\". Thủ tục này do {agency} giải quyết, không thuộc phạm vi của {office}.",
@@ -319,7 +321,7 @@ func (t *Texts) fields() map[string]*string {
 		"not_understood": &t.NotUnderstood, "reads_text_only": &t.ReadsTextOnly,
 		"rate_limited": &t.RateLimited, "info_thanks": &t.InfoThanks, "you_are_welcome": &t.YouAreWelcome,
 		"unknown_code": &t.UnknownCode, "no_more_items": &t.NoMoreItems,
-		"pick_number": &t.PickNumber, "number_no_list": &t.NumberNoList, "list_intro": &t.ListIntro, "list_footer": &t.ListFooter,
+		"pick_number": &t.PickNumber, "number_no_list": &t.NumberNoList, "list_intro": &t.ListIntro, "list_intro_one": &t.ListIntroOne, "list_footer": &t.ListFooter,
 		"list_which": &t.ListWhich, "ask_which": &t.AskWhich,
 		"feedback_prompt": &t.FeedbackPrompt, "not_this_intro": &t.NotThisIntro, "not_this_none": &t.NotThisNone,
 		"btn_not_this": &t.BtnNotThis, "list_next": &t.ListNext, "btn_open_oa": &t.BtnOpenOA,
