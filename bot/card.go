@@ -393,7 +393,9 @@ func docLabel(t *Texts, d procedures.Document) string {
 	if len(counts) > 0 {
 		label += " – " + strings.Join(counts, ", ")
 	}
-	if d.Optional {
+	// The name may say it already ("… thường trú trước đây (nếu có)"), as 171 of the
+	// national catalogue's do.
+	if d.Optional && !strings.HasSuffix(fold(oneLine(d.Name)), fold(strings.TrimSpace(t.DocOptional))) {
 		label += t.DocOptional
 	}
 	return label

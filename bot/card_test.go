@@ -184,3 +184,21 @@ func TestIndexSearcherVariants(t *testing.T) {
 		t.Errorf("hit and variants (-want +got):\n%s", diff)
 	}
 }
+
+// An optional paper is marked "(nếu có)" once, also when its name says so already.
+func TestDocLabelOptional(t *testing.T) {
+	tx := DefaultTexts()
+	for _, tc := range []struct {
+		d    procedures.Document
+		want string
+	}{
+		{procedures.Document{Name: "Giấy tờ chứng minh tình trạng hôn nhân ở nơi thường trú trước đây (nếu có)", Optional: true},
+			"Giấy tờ chứng minh tình trạng hôn nhân ở nơi thường trú trước đây (nếu có)"},
+		{procedures.Document{Name: "Giấy ủy quyền", Optional: true}, "Giấy ủy quyền (nếu có)"},
+		{procedures.Document{Name: "Giấy ủy quyền", Originals: 1}, "Giấy ủy quyền – 1 bản chính"},
+	} {
+		if got := docLabel(&tx, tc.d); got != tc.want {
+			t.Errorf("docLabel(%q) = %q, want %q", tc.d.Name, got, tc.want)
+		}
+	}
+}
