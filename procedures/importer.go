@@ -577,13 +577,17 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 // nghị (NA20).Mau NA20-BCA.docx", "…(Mẫu CT01 …);1.MuCT01.doc", "…của Bộ Công
 // an.NA5 (1).doc" or "…thẻ bảo hiểm y tếMau01-ĐN(BHYT) (1).doc". The file name starts at
 // the last glue point that leaves a file name of its own (formFileName, at most 80
-// letters), trying in turn: after ";" or after a ")" with no space behind; after a
-// sentence's full stop (a small letter or ")" before it and a letter or digit after it,
-// or a capital or digit before it and a capitalised word after it, "NĐ-CP.Mẫu"; file
-// names hold dots of their own, "Mẫu I.1.8.a.docx", "Phụ lục V.VI.docx"); where a
-// capitalised word is glued to the word before ("tếMau01", "BNNMTMẫu", "2026Mẫu"); else
-// the file name is the last word. A copy counter the portal's uploads
-// carry (" (1)" before the extension) is dropped from the file name.
+// letters; the paper's name loses its closing full stop or semicolon). Glue points, tried in turn:
+//   - after ";", after a ")" with no space behind, or after a sentence's full stop: a
+//     small letter or ")" before it and a letter or digit after it, or a capital or
+//     digit before it and a capitalised word after it ("NĐ-CP.Mẫu"); file names hold
+//     dots of their own ("Mẫu I.1.8.a.docx", "Phụ lục V.VI.docx");
+//   - where a capitalised word is glued to the word before ("tếMau01", "BNNMTMẫu",
+//     "2026Mẫu");
+//   - else the file name is the last word.
+//
+// A copy counter the portal's uploads carry (" (1)" before the extension) is dropped
+// from the file name.
 func splitFormFile(text string) (name, form string) {
 	text = strings.TrimSpace(text)
 	file := func(i int) (string, bool) {
@@ -591,8 +595,10 @@ func splitFormFile(text string) (name, form string) {
 		return dropCopyCounter(tail), formFileName(tail) && utf8.RuneCountInString(tail) <= 80
 	}
 	glues := []func(i int) bool{
-		func(i int) bool { return text[i-1] == ';' || text[i-1] == ')' && text[i] != ' ' },
 		func(i int) bool {
+			if text[i-1] == ';' || text[i-1] == ')' && text[i] != ' ' {
+				return true
+			}
 			if text[i-1] != '.' || i < 2 {
 				return false
 			}
@@ -615,7 +621,7 @@ func splitFormFile(text string) (name, form string) {
 				continue
 			}
 			if f, ok := file(i); ok {
-				return strings.TrimSpace(text[:i]), f
+				return strings.TrimRight(text[:i], ".; "), f
 			}
 		}
 	}

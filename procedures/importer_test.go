@@ -210,17 +210,20 @@ func FuzzImportDVC(f *testing.F) {
 func TestSplitFormFile(t *testing.T) {
 	for _, c := range []struct{ text, name, form string }{
 		{"Văn bản đề nghị (NA20).Mau NA20-BCA.docx", "Văn bản đề nghị (NA20)", "Mau NA20-BCA.docx"},
-		{"Tờ khai (Mẫu CT01);Mau CT01.docx", "Tờ khai (Mẫu CT01);", "Mau CT01.docx"},
+		{"Tờ khai (Mẫu CT01);Mau CT01.docx", "Tờ khai (Mẫu CT01)", "Mau CT01.docx"},
 		// A copy counter, and brackets inside the file name.
-		{"Đơn đề nghị cấp lại thẻ bảo hiểm y tế;Mau01-ĐN(BHYT) (1).doc", "Đơn đề nghị cấp lại thẻ bảo hiểm y tế;", "Mau01-ĐN(BHYT).doc"},
+		{"Đơn đề nghị cấp lại thẻ bảo hiểm y tế;Mau01-ĐN(BHYT) (1).doc", "Đơn đề nghị cấp lại thẻ bảo hiểm y tế", "Mau01-ĐN(BHYT).doc"},
 		{"Đơn đề nghị cấp đổi thẻ bảo hiểm y tếMau01-ĐN(BHYT) (1).doc", "Đơn đề nghị cấp đổi thẻ bảo hiểm y tế", "Mau01-ĐN(BHYT).doc"},
-		{"Tờ khai theo mẫu ban hành kèm theo Thông tư của Bộ Công an.NA5 (1).doc", "Tờ khai theo mẫu ban hành kèm theo Thông tư của Bộ Công an.", "NA5.doc"},
-		{"Đơn trình báo mất thẻ của Thủ tướng Chính phủ.Đơn trình báo mất thẻ ABTC (mẫu TK07) (1).pdf", "Đơn trình báo mất thẻ của Thủ tướng Chính phủ.", "Đơn trình báo mất thẻ ABTC (mẫu TK07).pdf"},
+		{"Tờ khai theo mẫu ban hành kèm theo Thông tư của Bộ Công an.NA5 (1).doc", "Tờ khai theo mẫu ban hành kèm theo Thông tư của Bộ Công an", "NA5.doc"},
+		{"Đơn trình báo mất thẻ của Thủ tướng Chính phủ.Đơn trình báo mất thẻ ABTC (mẫu TK07) (1).pdf", "Đơn trình báo mất thẻ của Thủ tướng Chính phủ", "Đơn trình báo mất thẻ ABTC (mẫu TK07).pdf"},
 		// A sentence's full stop, not the dots of a file name.
 		{"Văn bản đề nghị điều chỉnh dự án đầu tưMẫu I.1.8.a.docx", "Văn bản đề nghị điều chỉnh dự án đầu tư", "Mẫu I.1.8.a.docx"},
-		{"Ban hành kèm theo Nghị định số 41/2026/NĐ-CP.Mẫu số 02.docx", "Ban hành kèm theo Nghị định số 41/2026/NĐ-CP.", "Mẫu số 02.docx"},
+		{"Ban hành kèm theo Nghị định số 41/2026/NĐ-CP.Mẫu số 02.docx", "Ban hành kèm theo Nghị định số 41/2026/NĐ-CP", "Mẫu số 02.docx"},
 		{"Theo Thông tư số 07/2026/TT-BNNMTMẫu số 29.docx", "Theo Thông tư số 07/2026/TT-BNNMT", "Mẫu số 29.docx"},
-		{"Tờ khai 01 ảnh màu cỡ 4x6 cm có nền màu trắng.mau so 12 (1).doc", "Tờ khai 01 ảnh màu cỡ 4x6 cm có nền màu trắng.", "mau so 12.doc"},
+		{"Tờ khai 01 ảnh màu cỡ 4x6 cm có nền màu trắng.mau so 12 (1).doc", "Tờ khai 01 ảnh màu cỡ 4x6 cm có nền màu trắng", "mau so 12.doc"},
+		// The last glue point, not the first ";" that leaves a short tail.
+		{"Văn bản của các đơn vị trực thuộc Trung ương; doanh nghiệp thuộc Bộ Công an.Mau02-ĐN(BHYT) (1).doc",
+			"Văn bản của các đơn vị trực thuộc Trung ương; doanh nghiệp thuộc Bộ Công an", "Mau02-ĐN(BHYT).doc"},
 		// Nothing glued: the last word.
 		{"Tờ khai TK01.doc", "Tờ khai", "TK01.doc"},
 	} {
