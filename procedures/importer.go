@@ -155,6 +155,9 @@ func importLine(line int, raw []byte) (rec *Record, warns []Warning) {
 	if clean != strings.TrimSpace(name) && strings.ContainsAny(name, "\n\r\t") {
 		warn(WarnNameNewline, "line breaks removed from the name")
 	}
+	// A title: the portal ends 75 names with a full stop ("Tách thửa hoặc hợp thửa đất."),
+	// which the card's heading and the sentences that quote the name go on after.
+	clean = strings.TrimRight(clean, ". ")
 	if clean == "" {
 		warn(WarnMissingName, "no name; record skipped")
 		return nil, warns

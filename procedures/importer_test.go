@@ -112,7 +112,7 @@ func TestImportDVCMessyInput(t *testing.T) {
 		`{"ma_thu_tuc": 12, "ten_thu_tuc": "Số thay vì chuỗi"}`,
 		`{"ten_thu_tuc": "Không có mã"}`,
 		`{"ma_thu_tuc": "1.000002"}`,
-		`{"ma_thu_tuc": "1.000003", "ten_thu_tuc": "Hợp lệ", "detail_url": "javascript:alert(1)", "cach_thuc_thuc_hien": "Trực tiếp120 VNĐ"}`,
+		`{"ma_thu_tuc": "1.000003", "ten_thu_tuc": "Hợp lệ.", "detail_url": "javascript:alert(1)", "cach_thuc_thuc_hien": "Trực tiếp120 VNĐ"}`,
 		`{"ma_thu_tuc": "1.000003", "ten_thu_tuc": "Trùng mã"}`,
 		dvcLine(t, map[string]any{"ma_thu_tuc": "1.000004", "ten_thu_tuc": strings.Repeat("Tên ", 100), "trinh_tu_thuc_hien": long, "thanh_phan_ho_so": long + "1 bản chính"}),
 		`{"ma_thu_tuc": "1.000005", "ten_thu_tuc": "\u0000\ufffd lạ", "cap_thuc_hien": "Cấp vũ trụ", "cach_thuc_thuc_hien": [1,2], "thanh_phan_ho_so": {"a": 1}}`,
@@ -129,6 +129,10 @@ func TestImportDVCMessyInput(t *testing.T) {
 	}
 	if got := strings.Join(codes, ","); got != "12,1.000003,1.000004,1.000005" {
 		t.Errorf("imported %s", got)
+	}
+	// A title loses the portal's closing full stop.
+	if recs[1].Name != "Hợp lệ" {
+		t.Errorf("name %q, want it without its full stop", recs[1].Name)
 	}
 	kinds := WarningCounts(warns)
 	for _, k := range []string{WarnBadLine, WarnMissingCode, WarnMissingName, WarnDuplicateCode, WarnBadURL, WarnChannelUnparsed, WarnNameTooLong, WarnStepSplit, WarnDocumentCut, WarnLevelUnknown, WarnStepsMissing} {
