@@ -463,7 +463,7 @@ func importChannels(s string, warn func(kind, msg string, args ...any)) []Channe
 				ch.Fee = "Miễn phí"
 			case fm[0] == noInfo:
 			default:
-				ch.Fee = fm[1] + " " + currency(fm[2]) + strings.TrimSpace(fm[3])
+				ch.Fee = feeAmount(fm[1], fm[2]) + " " + currency(fm[2]) + strings.Trim(strings.TrimSpace(fm[3]), "()")
 			}
 		}
 		note := cleanSpaces(strings.Trim(strings.TrimSpace(rest), "()"))
@@ -489,6 +489,19 @@ func importChannels(s string, warn func(kind, msg string, args ...any)) []Channe
 		warn(WarnFeeContradiction, `fee column says "Miễn phí" but the note gives a price`)
 	}
 	return out
+}
+
+// thousandsRe is an amount grouped by thousands with commas, as the portal writes most
+// of its fees ("70,000", "1,200,000").
+var thousandsRe = regexp.MustCompile(`^\d{1,3}(,\d{3})+$`)
+
+// feeAmount is an amount in đồng as Vietnamese writes it: thousands grouped by dots
+// ("70,000" → "70.000"; the citizen reads "70,000" as seventy). Dollars keep theirs.
+func feeAmount(amount, unit string) string {
+	if unit == "USD" || !thousandsRe.MatchString(amount) {
+		return amount
+	}
+	return strings.ReplaceAll(amount, ",", ".")
 }
 
 func currency(c string) string {

@@ -29,7 +29,7 @@ func TestImportDVCParsesTables(t *testing.T) {
 		"linh_vuc":            "Đăng ký, quản lý cư trú",
 		"co_quan_thuc_hien":   "Không có thông tin",
 		"trinh_tu_thuc_hien":  "Bước 1: Chuẩn bị hồ sơ.\nGhi rõ thông tin.\nBước 2: Nộp hồ sơ.\n\nBước 3: Nhận kết quả.",
-		"cach_thuc_thuc_hien": "Hình thức nộpThời gianPhí, lệ phíMô tảTrực tuyến7 Ngày làm việc10,000 Việt Nam Đồng(Nộp qua cổng: 10.000 đồng/lần.)Trực tiếp7 Ngày làm việc20,000 Việt Nam Đồng(Trực tiếp tại Công an cấp xã.)Dịch vụ bưu chính1Miễn phí(Lệ phí 135.000 đồng/lần.)",
+		"cach_thuc_thuc_hien": "Hình thức nộpThời gianPhí, lệ phíMô tảTrực tuyến7 Ngày làm việc10,000 Việt Nam Đồng(Nộp qua cổng: 10.000 đồng/lần.)Trực tiếp7 Ngày làm việc20,000 Việt Nam Đồng(/lần)(Trực tiếp tại Công an cấp xã.)Dịch vụ bưu chính1Miễn phí(Lệ phí 135.000 đồng/lần.)",
 		"thanh_phan_ho_so":    "Trường hợp nhà của mìnhTên giấy tờMẫu đơn, tờ khaiSố lượngTờ khai thay đổi thông tin cư trú (Mẫu CT01)Mau CT01.docx1 bản chínhGiấy tờ chứng minh chỗ ở hợp pháp1 bản chính,1 bản saoTrường hợp nhà thuêTên giấy tờMẫu đơn, tờ khaiSố lượngHợp đồng thuê nhà0 bản chính,1 bản sao",
 		"can_cu_phap_ly":      "Tên văn bản pháp lýMã văn bảnLuật Cư trú68/2020/QH14Nghị định 154/2024/NĐ-CP154/2024/NĐ-CP",
 		"ket_qua_xu_ly":       "Cập nhật thông tin trong Cơ sở dữ liệu quốc gia về dân cưMã: KQ.G01.000064Thông báo kết quảMã: KQ.G01.000065Từ khóathường trú, hộ khẩuMô tảKhông có thông tin",
@@ -57,10 +57,10 @@ func TestImportDVCParsesTables(t *testing.T) {
 	if len(r.Channels) != 3 {
 		t.Fatalf("channels %+v", r.Channels)
 	}
-	if c := r.Channels[0]; c.Kind != ChannelOnline || c.Time != "7 ngày làm việc" || c.Fee != "10,000 đồng" || !strings.Contains(c.Note, "Nộp qua cổng") {
+	if c := r.Channels[0]; c.Kind != ChannelOnline || c.Time != "7 ngày làm việc" || c.Fee != "10.000 đồng" || !strings.Contains(c.Note, "Nộp qua cổng") {
 		t.Errorf("online channel %+v", c)
 	}
-	if c := r.Channels[1]; c.Kind != ChannelDirect || c.Fee != "20,000 đồng" {
+	if c := r.Channels[1]; c.Kind != ChannelDirect || c.Fee != "20.000 đồng/lần" {
 		t.Errorf("direct channel %+v", c)
 	}
 	if c := r.Channels[2]; c.Kind != ChannelPost || c.Time != "1" || c.Fee != "Miễn phí" {
