@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -186,10 +187,32 @@ func timeFeeLines(t *Texts, r *procedures.Record) []string {
 			fill(t.CardFee, "fee", truncate(orUnknown(t, c.Fee), 200)),
 		}
 	}
+	// One line per way of doing it: the portal lists a way twice for two cases (the
+	// absence declaration: online in 1 day, or 2 when complex), which read as a
+	// contradiction on two lines of the same name; the fee part tells the cases apart.
 	out := []string{t.CardChannels}
+	var kinds []string
+	times, fees := map[string][]string{}, map[string][]string{}
+	n := map[string]int{}
 	for _, c := range r.Channels {
-		out = append(out, fill(t.CardChannelLine, "channel", t.channelName(c.Kind),
-			"time", truncate(orUnknown(t, c.Time), 150), "fee", truncate(orUnknown(t, c.Fee), 150)))
+		if n[c.Kind] == 0 {
+			kinds = append(kinds, c.Kind)
+		}
+		n[c.Kind]++
+		if tm := oneLine(orUnknown(t, c.Time)); !slices.Contains(times[c.Kind], tm) {
+			times[c.Kind] = append(times[c.Kind], tm)
+		}
+		if f := oneLine(orUnknown(t, c.Fee)); !slices.Contains(fees[c.Kind], f) {
+			fees[c.Kind] = append(fees[c.Kind], f)
+		}
+	}
+	for _, k := range kinds {
+		line := t.CardChannelLine
+		if n[k] > 1 {
+			line = t.CardChannelCases
+		}
+		out = append(out, fill(line, "channel", t.channelName(k),
+			"time", truncate(strings.Join(times[k], t.CardOr), 150), "fee", truncate(strings.Join(fees[k], t.CardOr), 150)))
 	}
 	return out
 }

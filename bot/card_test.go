@@ -142,7 +142,7 @@ func TestCardVariantsLine(t *testing.T) {
 	long := *r
 	long.Channels = append([]procedures.Channel(nil), r.Channels...)
 	for i := 0; textLen(renderCard(&tx, &long).Text) < maxTextRunes-textLen(line)/2 && i < 1000; i++ {
-		long.Channels = append(long.Channels, procedures.Channel{Kind: "post", Time: fmt.Sprintf("%d ngày", i), Fee: "lệ phí"})
+		long.Channels = append(long.Channels, procedures.Channel{Kind: fmt.Sprintf("cách %d", i), Time: fmt.Sprintf("%d ngày", i), Fee: "lệ phí"})
 	}
 	base := renderCard(&tx, &long)
 	if n := textLen(base.Text); n > maxTextRunes || n+1+textLen(line) <= maxTextRunes {
@@ -200,5 +200,21 @@ func TestDocLabelOptional(t *testing.T) {
 		if got := docLabel(&tx, tc.d); got != tc.want {
 			t.Errorf("docLabel(%q) = %q, want %q", tc.d.Name, got, tc.want)
 		}
+	}
+}
+
+// A way of doing it the portal lists twice, by case, is one line on the card: two lines
+// "Trực tuyến" with two times read as a contradiction.
+func TestTimeFeeLinesMergeCases(t *testing.T) {
+	tx := DefaultTexts()
+	r := &procedures.Record{Code: "1.003677", Name: "Khai báo tạm vắng", Channels: []procedures.Channel{
+		{Kind: procedures.ChannelOnline, Time: "1 ngày làm việc"},
+		{Kind: procedures.ChannelOnline, Time: "2 ngày làm việc", Note: "trường hợp phức tạp"},
+		{Kind: procedures.ChannelDirect, Time: "1 ngày làm việc", Fee: "Miễn phí"},
+	}}
+	got := strings.Join(timeFeeLines(&tx, r), "\n")
+	want := tx.CardChannels + "\n- Trực tuyến: 1 ngày làm việc hoặc 2 ngày làm việc; " + tx.Unknown + " (tùy trường hợp)\n- Trực tiếp: 1 ngày làm việc; Miễn phí"
+	if got != want {
+		t.Errorf("timeFeeLines =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -71,6 +71,8 @@ type Texts struct {
 	CardFee          string // {fee}
 	CardChannels     string // heading of per-channel time/fee lines
 	CardChannelLine  string // {channel} {time} {fee}
+	CardChannelCases string // {channel} {times} {fees}: the portal gives one way of doing it several times, by case
+	CardOr           string // joins the times or fees of those cases
 	CardDocs         string // {n}
 	CardDocsCases    string // {n} always-needed papers, {extra} depending on the case or optional
 	CardDocsAllCases string // {extra}: every paper depends on the case
@@ -207,6 +209,8 @@ func DefaultTexts() Texts {
 		CardFee:          "Lệ phí: {fee}",
 		CardChannels:     "Thời gian và lệ phí:",
 		CardChannelLine:  "- {channel}: {time}; {fee}",
+		CardChannelCases: "- {channel}: {time}; {fee} (tùy trường hợp)",
+		CardOr:           " hoặc ",
 		CardDocs:         "Hồ sơ: {n} loại giấy tờ",
 		CardDocsCases:    "Hồ sơ: {n} loại giấy tờ, thêm {extra} loại tùy trường hợp",
 		CardDocsAllCases: "Hồ sơ: {extra} loại giấy tờ tùy trường hợp",
