@@ -548,7 +548,9 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 				d.Name, d.Form = splitFormFile(text)
 				text = d.Name
 			}
-			d.Name = strings.TrimSpace(strings.TrimLeft(text, "-+•* "))
+			// An item of a list, without the list's punctuation: the card goes on after
+			// it ("Đề nghị khai báo tạm vắng; – 1 bản chính").
+			d.Name = strings.TrimRight(strings.TrimSpace(strings.TrimLeft(text, "-+•* ")), ";,. ")
 			if d.Name == "" {
 				d.Name, d.Form = d.Form, ""
 			}
