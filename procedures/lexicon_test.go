@@ -518,3 +518,25 @@ func TestPlainGrammarPhrases(t *testing.T) {
 		t.Errorf("content words: %d without marks, %d with", plain.nContent, marked.nContent)
 	}
 }
+
+// A lexicon phrase matches as chat types its grammar words ("ko" for "không"): "không
+// để lại di chúc" names the division of an estate, and so does "ko de lai di chuc"; the
+// message was refused.
+func TestChatVariantsOfLexiconPhrases(t *testing.T) {
+	short := chatShorthands(lexiconFamilies(t))
+	vs := chatVariants("không để lại di chúc", short)
+	if !slices.Contains(vs, "ko để lại di chúc") || !slices.Contains(vs, "k để lại di chúc") || slices.Contains(vs, "không để lại di chúc") {
+		t.Errorf("chatVariants(không để lại di chúc) = %q", vs)
+	}
+	if vs := chatVariants("vay vốn", short); len(vs) != 0 {
+		t.Errorf("chatVariants(vay vốn) = %q, want none (vay is no vậy)", vs)
+	}
+	if vs := chatVariants("không", short); len(vs) != 0 {
+		t.Errorf("one word has its own rule: %q", vs)
+	}
+	ix, x := seedIndex(t)
+	const q = "ba noi mat ko de lai di chuc, chia dat cho con chau lam sao"
+	if got := hitCodes(ix.SearchWith(q, 5, x.For(""))); !slices.Contains(got, "2.001406") {
+		t.Errorf("%q: got %v, want the division of an estate (2.001406) listed", q, got)
+	}
+}

@@ -176,6 +176,84 @@ func parseLexicon(data []byte) ([]lexiconFamily, error) {
 	return fams, nil
 }
 
+// chatShorthands are the one-word shorthands of one grammar word the lexicon's grammar
+// families replace ("không": k, ko, kh, hok…; "được": dc, đc; "vợ": vk), by the word
+// (Normalize'd, so "vậy" is not "vay" of a loan).
+func chatShorthands(fams []lexiconFamily) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range fams {
+		if f.Targets != "grammar" {
+			continue
+		}
+		for to, froms := range f.Replace {
+			if len(strings.Fields(to)) != 1 {
+				continue
+			}
+			for _, from := range froms {
+				if len(strings.Fields(from)) == 1 {
+					out[Normalize(to)] = append(out[Normalize(to)], from)
+				}
+			}
+		}
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	return out
+}
+
+// maxChatVariants bounds the variants of one phrase: every word in chat spelling at once
+// while they are few, else one word at a time.
+const maxChatVariants = 32
+
+// chatVariants are phrase's other spellings with its grammar words in chat shorthand
+// (short), phrase itself excluded; a phrase of one word has none (the shorthand's own
+// rule reads it).
+func chatVariants(phrase string, short map[string][]string) []string {
+	words := strings.Fields(phrase)
+	if len(words) < 2 {
+		return nil
+	}
+	opts := make([][]string, len(words))
+	total := 1
+	for i, w := range words {
+		opts[i] = append([]string{w}, short[Normalize(w)]...)
+		total *= len(opts[i])
+	}
+	if total == 1 {
+		return nil
+	}
+	var out []string
+	if total <= maxChatVariants+1 {
+		idx := make([]int, len(words))
+		for {
+			k := len(idx) - 1
+			for k >= 0 && idx[k] == len(opts[k])-1 {
+				idx[k] = 0
+				k--
+			}
+			if k < 0 {
+				break
+			}
+			idx[k]++
+			v := make([]string, len(words))
+			for i := range words {
+				v[i] = opts[i][idx[i]]
+			}
+			out = append(out, strings.Join(v, " "))
+		}
+		return out
+	}
+	for i := range words {
+		for _, alt := range opts[i][1:] {
+			v := slices.Clone(words)
+			v[i] = alt
+			out = append(out, strings.Join(v, " "))
+		}
+	}
+	return out
+}
+
 // DefaultSynonyms returns the built-in table (procedures/synonyms.yaml) with the citizen
 // lexicon (procedures/lexicon.yaml).
 func DefaultSynonyms() *Synonyms {
@@ -315,6 +393,32 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 		for _, to := range keys(fam.Expand) {
 			claim("lexicon "+fam.Family+" expand "+to, fam.Expand[to], true)
 			addRule(ruleExpand, to, fam.Expand[to], AspectNone)
+		}
+	}
+	// A lexicon phrase also matches as chat types its grammar words: "không để lại di
+	// chúc" is "ko de lai di chuc" too (chatVariants). Variants a rule declares already
+	// keep that rule.
+	short := chatShorthands(fams)
+	for _, fam := range fams {
+		if fam.Targets == "grammar" {
+			continue
+		}
+		for _, sec := range []struct {
+			kind ruleKind
+			m    map[string][]string
+		}{{ruleReplace, fam.Replace}, {ruleExpand, fam.Expand}} {
+			for _, to := range keys(sec.m) {
+				var vs []string
+				for _, from := range sec.m[to] {
+					for _, v := range chatVariants(from, short) {
+						if k := phraseKey(v); claims[k] == "" {
+							claims[k] = "lexicon " + fam.Family + " chat variant of " + from
+							vs = append(vs, v)
+						}
+					}
+				}
+				addRule(sec.kind, to, vs, AspectNone)
+			}
 		}
 	}
 	s.stopByFold = map[string]string{}

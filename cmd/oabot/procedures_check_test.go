@@ -121,7 +121,7 @@ func TestProceduresRefresh(t *testing.T) {
 	if err := runProcedures(ctx, []string{"refresh", "--catalog", national, "--dvc", v2}, os.Getenv, &out, &errb); err != nil {
 		t.Fatalf("refresh: %v %s", err, errb.String())
 	}
-	for _, w := range []string{"+ 1.000004 Thủ tục mới", "~ 1.000001 Đăng ký thường trú", `channels[0].fee: "20,000 đồng" → "25,000 đồng"`,
+	for _, w := range []string{"+ 1.000004 Thủ tục mới", "~ 1.000001 Đăng ký thường trú", `channels[0].fee: "20.000 đồng" → "25.000 đồng"`,
 		"- 1.000003 Thủ tục đã bãi bỏ", "1 new, 1 changed, 1 gone, 1 unchanged"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, out.String())
@@ -132,8 +132,8 @@ func TestProceduresRefresh(t *testing.T) {
 		accept, out string
 		want        map[string]string // code → direct fee after the refresh
 	}{
-		{"1.000001", "one.yaml", map[string]string{"1.000001": "25,000 đồng", "1.000002": "15,000 đồng", "1.000003": "5,000 đồng"}},
-		{"all", "all.json", map[string]string{"1.000001": "25,000 đồng", "1.000002": "15,000 đồng", "1.000004": "10,000 đồng"}},
+		{"1.000001", "one.yaml", map[string]string{"1.000001": "25.000 đồng", "1.000002": "15.000 đồng", "1.000003": "5.000 đồng"}},
+		{"all", "all.json", map[string]string{"1.000001": "25.000 đồng", "1.000002": "15.000 đồng", "1.000004": "10.000 đồng"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
