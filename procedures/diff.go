@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // FieldChange is one difference between two versions of a record, at a field path in the
@@ -25,6 +27,18 @@ func (c FieldChange) String() string {
 		return fmt.Sprintf("%s: − %q", c.Field, c.Old)
 	}
 	return fmt.Sprintf("%s: %q → %q", c.Field, c.Old, c.New)
+}
+
+// Wording reports whether the change is one of writing only: the same words and numbers
+// once case, punctuation and spacing are set aside ("70,000 đồng" → "70.000 đồng", "Đề
+// nghị khai báo tạm vắng;" → "… tạm vắng"), as a newer importer writes the portal's text.
+func (c FieldChange) Wording() bool {
+	return c.Old != "" && c.New != "" && slices.Equal(writtenWords(c.Old), writtenWords(c.New))
+}
+
+// writtenWords are s's words and numbers in lower case, any other character a space.
+func writtenWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(Normalize(s)), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // DiffRecords lists what differs from a to b, field by field, in the order of the record's

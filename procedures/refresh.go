@@ -1,5 +1,7 @@
 package procedures
 
+import "slices"
+
 // Refresh is what a newer portal file changes in a catalogue imported from the portal
 // ("oabot procedures import --dvc F --out national.json"). For such a catalogue field-by-
 // field diffs are meaningful; for a hand-written one every field differs and New lists the
@@ -25,7 +27,33 @@ type RecordChange struct {
 	Refreshed *Record
 }
 
+// WordingOnly reports whether every change of the record is one of writing only
+// (FieldChange.Wording): what the citizen is told stays the same.
+func (c RecordChange) WordingOnly() bool {
+	for _, ch := range c.Changes {
+		if !ch.Wording() {
+			return false
+		}
+	}
+	return len(c.Changes) > 0
+}
+
+// Reworded counts the changed records whose changes are of writing only.
+func (rf Refresh) Reworded() int {
+	n := 0
+	for _, c := range rf.Changed {
+		if c.WordingOnly() {
+			n++
+		}
+	}
+	return n
+}
+
 // PortalRefresh compares the current catalogue with freshly imported portal records.
+// Changed lists the records whose content changed first, then those changed in writing
+// only (RecordChange.WordingOnly), each in catalogue order: a newer importer rewrites the
+// portal's punctuation and number format in every record, and an officer reading the
+// list should meet the changes of substance first.
 func PortalRefresh(current *Catalog, portal []*Record) Refresh {
 	var rf Refresh
 	byCode := make(map[string]*Record, len(portal))
@@ -48,6 +76,15 @@ func PortalRefresh(current *Catalog, portal []*Record) Refresh {
 			rf.Unchanged++
 		}
 	}
+	slices.SortStableFunc(rf.Changed, func(a, b RecordChange) int {
+		switch wa, wb := a.WordingOnly(), b.WordingOnly(); {
+		case wa == wb:
+			return 0
+		case wb:
+			return -1
+		}
+		return 1
+	})
 	return rf
 }
 

@@ -70,3 +70,34 @@ func TestPortalRefresh(t *testing.T) {
 		t.Errorf("Codes() = %v", got)
 	}
 }
+
+// A newer importer rewrites the portal's punctuation and number format in every record
+// ("70,000 đồng" → "70.000 đồng"): such records are changed in writing only, listed
+// after the records whose content changed, and still accepted like any change.
+func TestPortalRefreshWordingOnly(t *testing.T) {
+	a := refreshRecord("1.000001", "Đổi cách viết", "70,000 đồng")
+	b := refreshRecord("1.000002", "Đổi phí", "20.000 đồng")
+	cur, err := NewCatalog([]*Record{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf := PortalRefresh(cur, []*Record{refreshRecord("1.000001", "Đổi cách viết", "70.000 đồng"), refreshRecord("1.000002", "Đổi phí", "25.000 đồng")})
+	if len(rf.Changed) != 2 || rf.Changed[0].Code != "1.000002" || rf.Changed[0].WordingOnly() || !rf.Changed[1].WordingOnly() || rf.Reworded() != 1 {
+		t.Fatalf("changed = %+v, reworded %d; want the fee change first, then the rewording", rf.Changed, rf.Reworded())
+	}
+	for _, tc := range []struct {
+		old, new string
+		want     bool
+	}{
+		{"70,000 đồng", "70.000 đồng", true},
+		{"10,000 đồng(/trường hợp)", "10.000 đồng/trường hợp", true},
+		{"Đề nghị khai báo tạm vắng;", "Đề nghị khai báo tạm vắng", true},
+		{"20.000 đồng", "25.000 đồng", false},
+		{"doc", "Mau01-ĐN(BHYT).doc", false},
+		{"", "Miễn phí", false},
+	} {
+		if got := (FieldChange{Old: tc.old, New: tc.new}).Wording(); got != tc.want {
+			t.Errorf("Wording(%q → %q) = %v, want %v", tc.old, tc.new, got, tc.want)
+		}
+	}
+}

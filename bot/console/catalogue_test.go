@@ -349,19 +349,32 @@ func testPortal(seed *procedures.Catalog) []*procedures.Record {
 			c.Channels[0].Fee = "9.000 đồng"
 			out = append(out, &c)
 			continue
+		case rewordedCode: // the same, written otherwise
+			c := *r
+			c.Name = strings.ToUpper(r.Name) + "."
+			out = append(out, &c)
+			continue
 		}
 		out = append(out, r)
 	}
 	return append(out, &procedures.Record{Code: "9.999001", Name: "Thủ tục mới trên Cổng", Steps: []string{"Nộp hồ sơ"}})
 }
 
+// rewordedCode is a record the test portal writes otherwise (case, punctuation) only.
+const rewordedCode = "1.004194"
+
 func TestCatalogueRefreshFromPortal(t *testing.T) {
 	e, lib, h, audit := newCatalogueEnv(t)
 	b := e.browser()
 	b.signIn("admin", "mật khẩu Q1")
-	if resp := b.get("/catalogue/refresh"); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "1 thủ tục mới, 1 thủ tục thay đổi, 1 thủ tục không còn trên Cổng") ||
+	if resp := b.get("/catalogue/refresh"); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "1 thủ tục mới, 2 thủ tục thay đổi, 1 thủ tục không còn trên Cổng") ||
 		!strings.Contains(b.body, "<ins>9.000 đồng</ins>") {
 		t.Fatalf("refresh page = %d:\n%s", resp.StatusCode, b.body)
+	}
+	// A record written otherwise only is said so, after the change of substance.
+	if i, j := strings.Index(b.body, "· "+wardCode), strings.Index(b.body, "· "+rewordedCode+" · chỉ khác cách viết"); i < 0 || j < i ||
+		!strings.Contains(b.body, "Trong đó 1 thủ tục chỉ khác cách viết") {
+		t.Errorf("refresh page does not tell the rewording apart, after the fee's change:\n%s", b.body)
 	}
 	// Nothing chosen: nothing published.
 	if resp := b.post("/catalogue/refresh", url.Values{"base": {"0"}}, "page"); resp.StatusCode != http.StatusSeeOther || lib.Head() != 0 {

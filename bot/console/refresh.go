@@ -28,6 +28,9 @@ type refreshModel struct {
 	Changed        []procedures.RecordChange
 	NewN, ChangedN int
 	GoneN, Same    int
+	// Reworded counts the changed records whose changes are of writing only (listed
+	// last: procedures.PortalRefresh).
+	Reworded int
 }
 
 // refresh shows what the configured portal crawl would change in the shared catalogue:
@@ -41,7 +44,7 @@ func (c *Catalogue) refresh(w http.ResponseWriter, r *http.Request, s *Session) 
 		lib := c.Source.Library()
 		rf := procedures.PortalRefresh(lib.Catalog(), p.Portal())
 		m.Configured, m.Head, m.Same = true, lib.Head(), rf.Unchanged
-		m.NewN, m.ChangedN, m.GoneN = len(rf.New), len(rf.Changed), len(rf.Gone)
+		m.NewN, m.ChangedN, m.GoneN, m.Reworded = len(rf.New), len(rf.Changed), len(rf.Gone), rf.Reworded()
 		m.New, m.Changed, m.Gone = rf.New[:min(len(rf.New), refreshShown)], rf.Changed[:min(len(rf.Changed), refreshShown)], rf.Gone[:min(len(rf.Gone), refreshShown)]
 	}
 	return s.Render(w, http.StatusOK, "catalogue_refresh", &m)

@@ -214,9 +214,13 @@ func printRefresh(w io.Writer, rf procedures.Refresh) {
 	for _, r := range rf.New {
 		fmt.Fprintf(w, "  + %s %s\n", r.Code, r.Name)
 	}
-	fmt.Fprintf(w, "changed %d:\n", len(rf.Changed))
+	fmt.Fprintf(w, "changed %d (%d in writing only):\n", len(rf.Changed), rf.Reworded())
 	for _, c := range rf.Changed {
-		fmt.Fprintf(w, "  ~ %s %s\n", c.Code, c.Refreshed.Name)
+		mark := ""
+		if c.WordingOnly() {
+			mark = " (writing only: punctuation, case, number format)"
+		}
+		fmt.Fprintf(w, "  ~ %s %s%s\n", c.Code, c.Refreshed.Name, mark)
 		for _, fc := range c.Changes {
 			fmt.Fprintf(w, "      %s\n", shortText(fc.String()))
 		}
