@@ -1,6 +1,11 @@
 package procedures
 
-import "crypto/sha256"
+import (
+	"crypto/sha256"
+	"slices"
+	"strings"
+	"unicode"
+)
 
 // A deployment's catalogue may hold a few dozen procedures (the built-in one, or an
 // office's own copy of it) while citizens ask for hundreds. A question about one it
@@ -113,7 +118,7 @@ func (st *rankState) lacking(x AccountExamples, res Result) Result {
 		return res
 	}
 	e, ok := x.x.lacked.asks(st.feats, st.best)
-	if !ok {
+	if !ok || st.namesPlainSibling(res, e) {
 		return res
 	}
 	res.Elsewhere = e
@@ -121,4 +126,45 @@ func (st *rankState) lacking(x AccountExamples, res Result) Result {
 		res.Confidence = ConfidenceFew
 	}
 	return res
+}
+
+// namesPlainSibling reports whether the message names res's first hit, a plainer sibling
+// of e (the lacked procedure's name holds every word of the hit's), by its whole name and
+// names nothing else besides what it asks: "lệ phí đăng ký kết hôn bao nhiêu" asks about
+// the marriage the catalogue holds, not about "… có yếu tố nước ngoài", whose seeds ask
+// about fees in the same words (it was named, even right after the marriage's own card).
+func (st *rankState) namesPlainSibling(res Result, e Elsewhere) bool {
+	if len(res.Hits) == 0 {
+		return false
+	}
+	typed := map[string]bool{}
+	for _, w := range st.a.seq[:st.a.typedLen] {
+		typed[w] = true
+	}
+	hit, lacked := nameWords(res.Hits[0].Record.Name), nameWords(e.Name)
+	if len(hit) == 0 {
+		return false
+	}
+	for _, w := range hit {
+		if !typed[w] || !slices.Contains(lacked, w) {
+			return false
+		}
+	}
+	// Nothing else named: "lấy chồng Hàn Quốc thì đăng ký kết hôn ở đâu" names the
+	// foreign element in its own words, which the seeds know.
+	for _, w := range st.a.objects {
+		if !slices.Contains(hit, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// nameWords are the folded words of a procedure's name without its leading "thủ tục".
+func nameWords(name string) []string {
+	ws := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(ws) >= 2 && ws[0] == "thu" && ws[1] == "tuc" {
+		ws = ws[2:]
+	}
+	return ws
 }

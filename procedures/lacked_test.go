@@ -31,11 +31,18 @@ func TestSearchLackedProcedure(t *testing.T) {
 		"làm lại cà vẹt xe bị mất":   "1.013080",
 		"đăng ký tạm trú cho con":    "1.004194",
 		"xin giấy xác nhận độc thân": "1.004873",
+		// The plain marriage by its whole name, asked its fee: not its foreign-element
+		// sibling, whose seeds ask fees in the same words (namesPlainSibling).
+		"lệ phí đăng ký kết hôn bao nhiêu": "1.000894",
 	} {
 		res := ix.SearchWith(q, 5, x.For(""))
 		if got := hitCodes(res); res.Elsewhere.Code != "" || len(got) == 0 || got[0] != code {
 			t.Errorf("SearchWith(%q) = %v (elsewhere %+v), want %s first", q, got, res.Elsewhere, code)
 		}
+	}
+	// … while a message naming the foreign element in its own words still names it.
+	if res := ix.SearchWith("lay chong han quoc thi dang ky ket hon o dau", 5, x.For("")); res.Elsewhere.Code != "2.000806" {
+		t.Errorf("a marriage to a Korean = elsewhere %+v, want 2.000806 named", res.Elsewhere)
 	}
 	// Only procedures the catalogue lacks are indexed so.
 	if x.lacked == nil || len(x.lacked.about) < 1000 {
