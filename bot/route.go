@@ -127,6 +127,13 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.askWhich(acc, conv, found.Aspect, p)
 		return
 	}
+	// The same for whether it goes by post ("có gửi về nhà không" as a first message got a
+	// list of vehicle and passport procedures sharing its words): asked which, its ways of
+	// doing it are the part shown (followUp, after a card).
+	if _, onScreen := b.current(conv); !onScreen && asksByPost(text) && !raw.Said.Named && raw.unsure() {
+		b.askWhich(acc, conv, SectionFee, p)
+		return
+	}
 	if cur, ok := b.current(conv); ok && halfMatched(text, raw, cur) {
 		b.notFoundAbout(acc, cur, text, p)
 		return

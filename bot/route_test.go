@@ -619,6 +619,12 @@ func TestByPostAfterCard(t *testing.T) {
 	if msgs := h.text("có gửi về nhà không ạ"); len(msgs) == 0 || !strings.Contains(msgs[0].Text, "Lệ phí và thời gian – ") {
 		t.Errorf("by post after a card = %s, want its ways of doing it with time and fee", describe(msgs))
 	}
+	// With nothing on screen, the citizen is asked which procedure ("not found" before,
+	// or a list the search made of the words).
+	h = newHarness(t)
+	if msgs := h.text("có gửi về nhà không ạ"); len(msgs) != 1 || msgs[0].Text != h.b.byID["benthanh"].texts.AskWhich {
+		t.Errorf("by post as a first message = %s, want to be asked which procedure", describe(msgs))
+	}
 	checkText(t, "asksByPost", asksByPost, []textCase{
 		{"có gửi về nhà không", true}, {"nhận qua bưu điện được ko", true}, {"có chuyển phát nhanh không", true},
 		{"nhà em ở xa", false}, {"gửi hồ sơ ở đâu", false},
