@@ -190,29 +190,34 @@ func timeFeeLines(t *Texts, r *procedures.Record) []string {
 	// One line per way of doing it: the portal lists a way twice for two cases (the
 	// absence declaration: online in 1 day, or 2 when complex), which read as a
 	// contradiction on two lines of the same name; the fee part tells the cases apart.
-	out := []string{t.CardChannels}
-	var kinds []string
-	times, fees := map[string][]string{}, map[string][]string{}
-	n := map[string]int{}
+	type way struct {
+		kind        string
+		n           int
+		times, fees []string // distinct, in the portal's order
+	}
+	var ways []way
 	for _, c := range r.Channels {
-		if n[c.Kind] == 0 {
-			kinds = append(kinds, c.Kind)
+		i := slices.IndexFunc(ways, func(w way) bool { return w.kind == c.Kind })
+		if i < 0 {
+			i, ways = len(ways), append(ways, way{kind: c.Kind})
 		}
-		n[c.Kind]++
-		if tm := oneLine(orUnknown(t, c.Time)); !slices.Contains(times[c.Kind], tm) {
-			times[c.Kind] = append(times[c.Kind], tm)
+		w := &ways[i]
+		w.n++
+		if tm := oneLine(orUnknown(t, c.Time)); !slices.Contains(w.times, tm) {
+			w.times = append(w.times, tm)
 		}
-		if f := oneLine(orUnknown(t, c.Fee)); !slices.Contains(fees[c.Kind], f) {
-			fees[c.Kind] = append(fees[c.Kind], f)
+		if f := oneLine(orUnknown(t, c.Fee)); !slices.Contains(w.fees, f) {
+			w.fees = append(w.fees, f)
 		}
 	}
-	for _, k := range kinds {
+	out := []string{t.CardChannels}
+	for _, w := range ways {
 		line := t.CardChannelLine
-		if n[k] > 1 {
+		if w.n > 1 {
 			line = t.CardChannelCases
 		}
-		out = append(out, fill(line, "channel", t.channelName(k),
-			"time", truncate(strings.Join(times[k], t.CardOr), 150), "fee", truncate(strings.Join(fees[k], t.CardOr), 150)))
+		out = append(out, fill(line, "channel", t.channelName(w.kind),
+			"time", truncate(strings.Join(w.times, t.CardOr), 150), "fee", truncate(strings.Join(w.fees, t.CardOr), 150)))
 	}
 	return out
 }

@@ -260,22 +260,32 @@ func detectIntent(text string) intent {
 
 // detectOffice classifies t as a question about the office (routing step 6).
 func detectOffice(text string) intent {
-	w := words(text)
+	off, _ := officeIntent(text)
+	return off
+}
+
+// officeIntent is detectOffice, and whether the intent is sure: the office's button, or
+// read by meaning (a day asked, asksWhenOpen; where the office is, asksWhereOffice)
+// rather than only from a phrase of officeRules, which may be part of a question about a
+// procedure ("làm căn cước ở đâu vậy": askedOffice).
+func officeIntent(text string) (off intent, sure bool) {
 	if strings.EqualFold(strings.TrimSpace(text), payloadOffice) {
-		return intentOfficeHours
+		return intentOfficeHours, true
+	}
+	w := words(text)
+	meaning := intentNone
+	switch {
+	case asksWhenOpen(w):
+		meaning = intentOpenToday
+	case asksWhereOffice(text):
+		meaning = intentOfficeAddress
 	}
 	for _, r := range officeRules {
 		if containsAny(w, r.phrases) {
-			return r.intent
+			return r.intent, meaning != intentNone
 		}
 	}
-	if asksWhenOpen(w) {
-		return intentOpenToday
-	}
-	if asksWhereOffice(text) {
-		return intentOfficeAddress
-	}
-	return intentNone
+	return meaning, meaning != intentNone
 }
 
 // officeTalk are the words a question about the office is made of besides its phrase
@@ -283,7 +293,7 @@ func detectOffice(text string) intent {
 // asking, address and closing ("cho em xin số điện thoại trực ban của công an phường
 // mình với ạ").
 var officeTalk = wordSet(`cong an ca phuong xa ubnd uy ban nhan dan tru so co quan van phong bo phan mot cua
-	diem tiep dan truc minh nay do cua la gi bao nhieu nao so may o dau nam duong cho vay the the
+	diem tiep dan truc minh nay do cua la gi bao nhieu nao so may o dau nam duong cho vay the
 	z k ko khong hong hk co duoc dc lien he voi goi nghi mo dong lam viec thi tu den luc`)
 
 // officeRest is what text says besides a question about the office: its folded words

@@ -96,7 +96,8 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		b.handoff(acc, now, p)
 		return
 	}
-	if cur, ok := b.current(conv); ok {
+	cur, onScreen := b.current(conv)
+	if onScreen {
 		if sec, ok := followUp(cur, text, raw, found); ok {
 			p.route = "follow_up"
 			b.show(acc, cur, sec, p)
@@ -130,11 +131,11 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 	// The same for whether it goes by post ("có gửi về nhà không" as a first message got a
 	// list of vehicle and passport procedures sharing its words): asked which, its ways of
 	// doing it are the part shown (followUp, after a card).
-	if _, onScreen := b.current(conv); !onScreen && asksByPost(text) && !raw.Said.Named && raw.unsure() {
+	if !onScreen && asksByPost(text) && !raw.Said.Named && raw.unsure() {
 		b.askWhich(acc, conv, SectionFee, p)
 		return
 	}
-	if cur, ok := b.current(conv); ok && halfMatched(text, raw, cur) {
+	if onScreen && halfMatched(text, raw, cur) {
 		b.notFoundAbout(acc, cur, text, p)
 		return
 	}
@@ -302,11 +303,8 @@ func leaveCard(conv Conversation, p *plan) {
 // search found nothing for it; a day asked ("thứ bảy phường có mở không") and where the
 // office is ("công an phường mình nằm ở đường nào") are read by meaning and decide alone.
 func askedOffice(text string, raw Found) intent {
-	off := detectOffice(text)
-	if off == intentNone || asksWhenOpen(words(text)) || asksWhereOffice(text) || strings.EqualFold(strings.TrimSpace(text), payloadOffice) {
-		return off
-	}
-	if len(officeRest(text)) == 0 || raw.Kind == FoundNothing && raw.Lacked.Code == "" {
+	off, sure := officeIntent(text)
+	if off == intentNone || sure || len(officeRest(text)) == 0 || raw.Kind == FoundNothing && raw.Lacked.Code == "" {
 		return off
 	}
 	return intentNone

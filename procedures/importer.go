@@ -595,7 +595,8 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 // nghị (NA20).Mau NA20-BCA.docx", "…(Mẫu CT01 …);1.MuCT01.doc", "…của Bộ Công
 // an.NA5 (1).doc" or "…thẻ bảo hiểm y tếMau01-ĐN(BHYT) (1).doc". The file name starts at
 // the last glue point that leaves a file name of its own (formFileName, at most 80
-// letters; the paper's name loses its closing full stop or semicolon). Glue points, tried in turn:
+// letters); the paper's name loses its closing full stop or semicolon. Glue points,
+// tried in turn:
 //   - after ";", after a ")" with no space behind, or after a sentence's full stop: a
 //     small letter or ")" before it and a letter or digit after it, or a capital or
 //     digit before it and a capitalised word after it ("NĐ-CP.Mẫu"); file names hold
@@ -610,7 +611,14 @@ func splitFormFile(text string) (name, form string) {
 	text = strings.TrimSpace(text)
 	file := func(i int) (string, bool) {
 		tail := strings.TrimLeft(text[i:], ". ")
-		return dropCopyCounter(tail), formFileName(tail) && utf8.RuneCountInString(tail) <= 80
+		f := dropCopyCounter(tail)
+		return f, formFileName(f) && utf8.RuneCountInString(tail) <= 80
+	}
+	// capitalised reports whether a capitalised word starts at i ("Mẫu", "Mau01").
+	capitalised := func(i int) bool {
+		after, n := utf8.DecodeRuneInString(text[i:])
+		next, _ := utf8.DecodeRuneInString(text[i+n:])
+		return unicode.IsUpper(after) && unicode.IsLower(next)
 	}
 	glues := []func(i int) bool{
 		func(i int) bool {
@@ -621,16 +629,13 @@ func splitFormFile(text string) (name, form string) {
 				return false
 			}
 			before, _ := utf8.DecodeLastRuneInString(text[:i-1])
-			after, n := utf8.DecodeRuneInString(text[i:])
-			next, _ := utf8.DecodeRuneInString(text[i+n:])
+			after, _ := utf8.DecodeRuneInString(text[i:])
 			return (unicode.IsLower(before) || before == ')') && (unicode.IsLetter(after) || unicode.IsDigit(after)) ||
-				(unicode.IsUpper(before) || unicode.IsDigit(before)) && unicode.IsUpper(after) && unicode.IsLower(next)
+				(unicode.IsUpper(before) || unicode.IsDigit(before)) && capitalised(i)
 		},
 		func(i int) bool {
 			before, _ := utf8.DecodeLastRuneInString(text[:i])
-			after, n := utf8.DecodeRuneInString(text[i:])
-			next, _ := utf8.DecodeRuneInString(text[i+n:])
-			return (unicode.IsLetter(before) || unicode.IsDigit(before)) && unicode.IsUpper(after) && unicode.IsLower(next)
+			return (unicode.IsLetter(before) || unicode.IsDigit(before)) && capitalised(i)
 		},
 	}
 	for _, glue := range glues {
@@ -655,10 +660,9 @@ var copyCounterRe = regexp.MustCompile(` ?\(\d{1,2}\)(\.[A-Za-z]{3,4})$`)
 
 func dropCopyCounter(file string) string { return copyCounterRe.ReplaceAllString(file, "$1") }
 
-// formFileName reports whether s can be a form's file name alone: something besides its
-// extension and its copy counter, and no ")" it does not open.
+// formFileName reports whether s, a file name without its copy counter, can be a form's
+// file name alone: something besides its extension, and no ")" it does not open.
 func formFileName(s string) bool {
-	s = dropCopyCounter(s)
 	base := s[:max(0, strings.LastIndexByte(s, '.'))]
 	if strings.IndexFunc(base, unicode.IsLetter) < 0 {
 		return false

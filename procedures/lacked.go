@@ -3,8 +3,6 @@ package procedures
 import (
 	"crypto/sha256"
 	"slices"
-	"strings"
-	"unicode"
 )
 
 // A deployment's catalogue may hold a few dozen procedures (the built-in one, or an
@@ -160,9 +158,10 @@ func (st *rankState) namesPlainSibling(res Result, e Elsewhere) bool {
 	return true
 }
 
-// nameWords are the folded words of a procedure's name without its leading "thủ tục".
+// nameWords are the folded words of a procedure's name, as the message's are read
+// (foldedWords), without its leading "thủ tục".
 func nameWords(name string) []string {
-	ws := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	ws := foldedWords(name)
 	if len(ws) >= 2 && ws[0] == "thu" && ws[1] == "tuc" {
 		ws = ws[2:]
 	}

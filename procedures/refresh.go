@@ -1,7 +1,5 @@
 package procedures
 
-import "slices"
-
 // Refresh is what a newer portal file changes in a catalogue imported from the portal
 // ("oabot procedures import --dvc F --out national.json"). For such a catalogue field-by-
 // field diffs are meaningful; for a hand-written one every field differs and New lists the
@@ -15,6 +13,9 @@ type Refresh struct {
 	Gone []*Record
 	// Unchanged counts the records in both that do not differ.
 	Unchanged int
+	// Reworded counts the changed records whose changes are of writing only
+	// (RecordChange.WordingOnly); they end Changed.
+	Reworded int
 }
 
 // RecordChange is one catalogue record the portal changed.
@@ -38,17 +39,6 @@ func (c RecordChange) WordingOnly() bool {
 	return len(c.Changes) > 0
 }
 
-// Reworded counts the changed records whose changes are of writing only.
-func (rf Refresh) Reworded() int {
-	n := 0
-	for _, c := range rf.Changed {
-		if c.WordingOnly() {
-			n++
-		}
-	}
-	return n
-}
-
 // PortalRefresh compares the current catalogue with freshly imported portal records.
 // Changed lists the records whose content changed first, then those changed in writing
 // only (RecordChange.WordingOnly), each in catalogue order: a newer importer rewrites the
@@ -56,6 +46,7 @@ func (rf Refresh) Reworded() int {
 // list should meet the changes of substance first.
 func PortalRefresh(current *Catalog, portal []*Record) Refresh {
 	var rf Refresh
+	var reworded []RecordChange
 	byCode := make(map[string]*Record, len(portal))
 	for _, p := range portal {
 		byCode[p.Code] = p
@@ -70,21 +61,16 @@ func PortalRefresh(current *Catalog, portal []*Record) Refresh {
 			continue
 		}
 		next := keepLocal(r, p)
-		if ch := DiffRecords(r, next); len(ch) > 0 {
-			rf.Changed = append(rf.Changed, RecordChange{Code: r.Code, Changes: ch, Refreshed: next})
-		} else {
+		switch c := (RecordChange{Code: r.Code, Changes: DiffRecords(r, next), Refreshed: next}); {
+		case len(c.Changes) == 0:
 			rf.Unchanged++
+		case c.WordingOnly():
+			reworded = append(reworded, c)
+		default:
+			rf.Changed = append(rf.Changed, c)
 		}
 	}
-	slices.SortStableFunc(rf.Changed, func(a, b RecordChange) int {
-		switch wa, wb := a.WordingOnly(), b.WordingOnly(); {
-		case wa == wb:
-			return 0
-		case wb:
-			return -1
-		}
-		return 1
-	})
+	rf.Changed, rf.Reworded = append(rf.Changed, reworded...), len(reworded)
 	return rf
 }
 

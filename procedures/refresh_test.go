@@ -82,8 +82,8 @@ func TestPortalRefreshWordingOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	rf := PortalRefresh(cur, []*Record{refreshRecord("1.000001", "Đổi cách viết", "70.000 đồng"), refreshRecord("1.000002", "Đổi phí", "25.000 đồng")})
-	if len(rf.Changed) != 2 || rf.Changed[0].Code != "1.000002" || rf.Changed[0].WordingOnly() || !rf.Changed[1].WordingOnly() || rf.Reworded() != 1 {
-		t.Fatalf("changed = %+v, reworded %d; want the fee change first, then the rewording", rf.Changed, rf.Reworded())
+	if len(rf.Changed) != 2 || rf.Changed[0].Code != "1.000002" || rf.Changed[0].WordingOnly() || !rf.Changed[1].WordingOnly() || rf.Reworded != 1 {
+		t.Fatalf("changed = %+v, reworded %d; want the fee change first, then the rewording", rf.Changed, rf.Reworded)
 	}
 	for _, tc := range []struct {
 		old, new string

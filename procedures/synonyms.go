@@ -225,24 +225,18 @@ func chatVariants(phrase string, short map[string][]string) []string {
 	}
 	var out []string
 	if total <= maxChatVariants+1 {
-		idx := make([]int, len(words))
-		for {
-			k := len(idx) - 1
-			for k >= 0 && idx[k] == len(opts[k])-1 {
-				idx[k] = 0
-				k--
+		// Every combination, the phrase as written first (each word's first option).
+		combos := []string{""}
+		for _, o := range opts {
+			var next []string
+			for _, c := range combos {
+				for _, w := range o {
+					next = append(next, strings.TrimPrefix(c+" "+w, " "))
+				}
 			}
-			if k < 0 {
-				break
-			}
-			idx[k]++
-			v := make([]string, len(words))
-			for i := range words {
-				v[i] = opts[i][idx[i]]
-			}
-			out = append(out, strings.Join(v, " "))
+			combos = next
 		}
-		return out
+		return combos[1:]
 	}
 	for i := range words {
 		for _, alt := range opts[i][1:] {

@@ -44,7 +44,7 @@ func (c *Catalogue) refresh(w http.ResponseWriter, r *http.Request, s *Session) 
 		lib := c.Source.Library()
 		rf := procedures.PortalRefresh(lib.Catalog(), p.Portal())
 		m.Configured, m.Head, m.Same = true, lib.Head(), rf.Unchanged
-		m.NewN, m.ChangedN, m.GoneN, m.Reworded = len(rf.New), len(rf.Changed), len(rf.Gone), rf.Reworded()
+		m.NewN, m.ChangedN, m.GoneN, m.Reworded = len(rf.New), len(rf.Changed), len(rf.Gone), rf.Reworded
 		m.New, m.Changed, m.Gone = rf.New[:min(len(rf.New), refreshShown)], rf.Changed[:min(len(rf.Changed), refreshShown)], rf.Gone[:min(len(rf.Gone), refreshShown)]
 	}
 	return s.Render(w, http.StatusOK, "catalogue_refresh", &m)

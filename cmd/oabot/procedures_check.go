@@ -214,7 +214,7 @@ func printRefresh(w io.Writer, rf procedures.Refresh) {
 	for _, r := range rf.New {
 		fmt.Fprintf(w, "  + %s %s\n", r.Code, r.Name)
 	}
-	fmt.Fprintf(w, "changed %d (%d in writing only):\n", len(rf.Changed), rf.Reworded())
+	fmt.Fprintf(w, "changed %d (%d in writing only):\n", len(rf.Changed), rf.Reworded)
 	for _, c := range rf.Changed {
 		mark := ""
 		if c.WordingOnly() {
