@@ -650,7 +650,7 @@ var thingsTyped = map[string]bool{"ảnh": true, "bản": true, "thẻ": true}
 // talkWords are words (folded) that name nothing a citizen asks about: question words,
 // pronouns and forms of address, demonstratives, particles, the bare verbs of asking
 // ("nộp", "làm", "xin") and where, in general ("ở phường khác", "tỉnh khác cũng được
-// không"). A message whose content words are all of them besides its aspect phrase ("dạ
+// không", "làm ở đây hay phải lên tỉnh", "ở quê"). A message whose content words are all of them besides its aspect phrase ("dạ
 // cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao nhiêu vậy chị", "có được làm ở phường
 // khác không") names no procedure (Said.Bare). They are not stopwords: the search still
 // reads them.
@@ -659,7 +659,7 @@ var talkWords = func() map[string]bool {
 	for _, w := range strings.Fields(`dau bao nhieu may gi sao nao the vay cai nay do kia ay ha a ah nhe nha thi la co
 		mat them lam nop xin di len ra den mang can phai hoi cho anh chi em chu bac ong ba toi minh ban da vang oi
 		duoc khong ko k roi chua nua giup voi o tai nhu luc khi neu con hay hoac va ma thoi ne zay z j dc hok hem
-		phuong xa quan huyen tinh khac cung noi`) {
+		phuong xa quan huyen tinh khac cung noi day que`) {
 		m[w] = true
 	}
 	return m

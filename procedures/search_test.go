@@ -996,6 +996,9 @@ func TestResultBare(t *testing.T) {
 		"có làm online được không",
 		"mất mấy ngày thì có",
 		"có được làm ở phường khác không",
+		// Here, or back home: where, asked of the list on screen ("not found" before).
+		"làm ở đây đc ko hay phải lên tỉnh",
+		"làm ở quê được không",
 	}
 	named := []string{
 		"công an phường ở đâu",
