@@ -124,8 +124,10 @@ func testSearch(c *testCatalog) fakeSearch {
 		// names the paper among its documents.
 		"co can giay khai sinh khong": {Kind: FoundOne, Hits: c.records("1.012564"), Said: procedures.Said{Named: true, Objects: []string{"giay", "khai", "sinh"}}},
 		"co can anh khong":            {Kind: FoundNothing, Said: procedures.Said{Objects: []string{"anh"}}},
-		"co can so ho khau khong":     {Kind: FoundReferral, Referral: c.records("1.004222")[0], Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "khau"}}},
-		"co can lam tam tru khong":    {Kind: FoundOne, Hits: c.records("1.004194"), Said: procedures.Said{Named: true, Objects: []string{"tam", "tru"}}},
+		"e co can mang ho khau ko": {Kind: FoundNothing, Said: procedures.Said{Objects: []string{"ho", "khau"}},
+			Lacked: procedures.Elsewhere{Code: "1.001193", Name: "Liên thông thủ tục hành chính về đăng ký khai sinh"}},
+		"co can so ho khau khong":  {Kind: FoundReferral, Referral: c.records("1.004222")[0], Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "khau"}}},
+		"co can lam tam tru khong": {Kind: FoundOne, Hits: c.records("1.004194"), Said: procedures.Said{Named: true, Objects: []string{"tam", "tru"}}},
 		// Named, but only by what the current card (the identity card) tells of itself: a
 		// yes/no question about it, and a question about the thing itself.
 		"ban chinh cong chung o dau":  {Kind: FoundSeveral, Hits: c.records("1.004222", "1.004194"), Aspect: SectionPlace, Said: procedures.Said{Named: true, Objects: []string{"ban", "chinh"}}},

@@ -104,6 +104,14 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
+	// Whether a paper is needed, with a list on screen ("e có cần mang hộ khẩu ko" after
+	// the marital-status certificate and the marriage were listed): about the list, as
+	// "cần giấy tờ gì" is — which one, its documents answering. Searched, the paper's words
+	// named a procedure the catalogue lacks.
+	if !onScreen && len(conv.LastList) > 0 && asksWhether(text) && asksNeed(text) && namesPaper(raw.Said.Objects) {
+		b.askWhich(acc, conv, SectionDocs, p)
+		return
+	}
 	// A theft, a fraud, a fight told: no procedure answers the crime itself, so say how to
 	// report it — alone when the search found nothing, else before the list it was unsure
 	// of (papers to make again after a theft are often what is asked too).

@@ -179,6 +179,8 @@ func TestRouting(t *testing.T) {
 		{"aspect names another procedure", []string{"làm căn cước"}, "hộ chiếu cần giấy tờ gì", "search_one", "1.001456"},
 		{"aspect without current procedure", nil, "cần giấy tờ gì", "ask_which", ""},
 		{"aspect after a list", []string{"căn cước"}, "cần giấy tờ gì", "list_which", ""},
+		{"whether a paper is needed, after a list", []string{"căn cước"}, "e có cần mang hộ khẩu ko", "list_which", ""},
+		{"whether a paper is needed, nothing on screen", nil, "e có cần mang hộ khẩu ko", "not_in_catalog", ""},
 		{"aspect list of words of talk", nil, "phí bao nhiêu vậy chị", "ask_which", ""},
 		{"aspect naming what the catalogue lacks", []string{"căn cước"}, "xe bị phạt nguội tra ở đâu", "not_found", ""},
 		{"place follow-up beats office address", []string{"làm căn cước"}, "nộp ở đâu", "follow_up", "1.014061"},

@@ -659,7 +659,7 @@ var talkWords = func() map[string]bool {
 	for _, w := range strings.Fields(`dau bao nhieu may gi sao nao the vay cai nay do kia ay ha a ah nhe nha thi la co
 		mat them lam nop xin di len ra den mang can phai hoi cho anh chi em chu bac ong ba toi minh ban da vang oi
 		duoc khong ko k roi chua nua giup voi o tai nhu luc khi neu con hay hoac va ma thoi ne zay z j dc hok hem
-		phuong xa quan huyen tinh khac cung noi day que`) {
+		phuong xa quan huyen tinh khac cung noi day que trong`) {
 		m[w] = true
 	}
 	return m

@@ -999,6 +999,7 @@ func TestResultBare(t *testing.T) {
 		// Here, or back home: where, asked of the list on screen ("not found" before).
 		"làm ở đây đc ko hay phải lên tỉnh",
 		"làm ở quê được không",
+		"làm trong bao lâu ạ",
 	}
 	named := []string{
 		"công an phường ở đâu",
