@@ -181,8 +181,8 @@ func importLine(line int, raw []byte) (rec *Record, warns []Warning) {
 	} else if strings.Contains(strings.ToLower(agency), "cấp huyện") {
 		warn(WarnAgencyDistrict, "agency mentions the district level, abolished on 1 July 2025")
 	}
-	r.Agency = cutRunes(agency, MaxShortText, func() { warn(WarnTextCut, "agency cut") })
-	r.Where = cutRunes(infoOrEmpty(get("dia_chi_tiep_nhan")), MaxShortText, func() { warn(WarnTextCut, "where cut") })
+	r.Agency = cutRunes(levelCase(agency), MaxShortText, func() { warn(WarnTextCut, "agency cut") })
+	r.Where = cutRunes(levelCase(infoOrEmpty(get("dia_chi_tiep_nhan"))), MaxShortText, func() { warn(WarnTextCut, "where cut") })
 	r.Applicants = cutRunes(infoOrEmpty(get("doi_tuong_thuc_hien")), MaxShortText, func() { warn(WarnTextCut, "applicants cut") })
 	r.Decision = cutRunes(infoOrEmpty(get("so_quyet_dinh")), MaxAliasRunes, func() { warn(WarnTextCut, "decision cut") })
 
@@ -267,6 +267,17 @@ func infoOrEmpty(s string) string {
 	}
 	return s
 }
+
+// levelCase writes a level as Vietnamese does, in lower case after "cấp": the portal has
+// "Công an cấp Xã" and "Công an cấp Tỉnh" on about a hundred records.
+func levelCase(s string) string {
+	return levelCaseRe.ReplaceAllStringFunc(s, func(m string) string {
+		cap, level, _ := strings.Cut(m, " ")
+		return cap + " " + strings.ToLower(level)
+	})
+}
+
+var levelCaseRe = regexp.MustCompile(`[Cc]ấp (?:Xã|Tỉnh|Huyện|Trung ương|Trung Ương)`)
 
 func shorten(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

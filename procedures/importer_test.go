@@ -238,3 +238,19 @@ func TestSplitFormFile(t *testing.T) {
 		}
 	}
 }
+
+// The portal writes "Công an cấp Xã" and "cấp Tỉnh" on about a hundred records; cards say
+// the level in lower case, and leave a capital that starts the text.
+func TestLevelCase(t *testing.T) {
+	for in, want := range map[string]string{
+		"Công an cấp Xã":                          "Công an cấp xã",
+		"Cấp Tỉnh; Cấp Xã":                        "Cấp tỉnh; Cấp xã",
+		"Bộ phận một cửa cấp Trung ương":          "Bộ phận một cửa cấp trung ương",
+		"Ủy ban nhân dân cấp xã":                  "Ủy ban nhân dân cấp xã",
+		"Sở Lao động - Thương binh và Xã hội cấp": "Sở Lao động - Thương binh và Xã hội cấp",
+	} {
+		if got := levelCase(in); got != want {
+			t.Errorf("levelCase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
