@@ -463,6 +463,9 @@ func TestLexiconNational(t *testing.T) {
 		{"hai nhà tranh chấp ranh giới, muốn ủy ban đứng ra hòa giải", "1.012812"},
 		{"cha mẹ mất không để lại di chúc, mấy chị em muốn chia tài sản", "2.001406"},
 		{"ông tôi muốn viết giấy để lại nhà cho cháu, xã chứng thực được không", "2.001019"},
+		// land the grandparents left, shared out among the heirs (found in the demo; fresh)
+		{"miếng đất ông bà để lại, giờ ông bà mất hết rồi mấy anh em muốn chia ra mỗi người một phần thì phải làm giấy tờ gì", "2.001406"},
+		{"nhà bố mẹ để lại, 3 anh em muốn chia", "2.001406"},
 		// two plots made one title; a plot measured larger than its title; farmland made
 		// residential ("đất thổ"); a dispute the ward could not reconcile (after the
 		// misses of the fitted sets; these phrasings are fresh)
