@@ -225,13 +225,16 @@ func timeFeeLines(t *Texts, r *procedures.Record) []string {
 // docCount says how many papers the dossier has: always needed, and depending on the
 // case (or optional).
 func docCount(t *Texts, docs []procedures.Document) string {
-	always := 0
+	always, extra := 0, 0
 	for _, d := range docs {
-		if d.Case == "" && !d.Optional {
+		switch _, note := d.Note(); {
+		case note:
+		case d.Case == "" && !d.Optional:
 			always++
+		default:
+			extra++
 		}
 	}
-	extra := len(docs) - always
 	switch {
 	case extra == 0:
 		return fill(t.CardDocs, "n", strconv.Itoa(always))
@@ -385,6 +388,12 @@ func docLines(t *Texts, r *procedures.Record) []string {
 	var lines []string
 	n := 0
 	add := func(d procedures.Document) {
+		if note, ok := d.Note(); ok {
+			// A remark of the portal's table, in its place but not numbered: it is no
+			// paper to bring.
+			lines = append(lines, oneLine(note))
+			return
+		}
 		n++
 		lines = append(lines, strconv.Itoa(n)+". "+docLabel(t, d))
 	}

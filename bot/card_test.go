@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,6 +201,32 @@ func TestDocLabelOptional(t *testing.T) {
 		if got := docLabel(&tx, tc.d); got != tc.want {
 			t.Errorf("docLabel(%q) = %q, want %q", tc.d.Name, got, tc.want)
 		}
+	}
+}
+
+// A remark of the portal's dossier table ("Lưu ý:- …") is shown in its place, unnumbered
+// and without the counts its row carried, and is not counted as a paper: it was "1. Lưu
+// ý: - Trường hợp …", the first paper to bring.
+func TestDocLinesNote(t *testing.T) {
+	tx := DefaultTexts()
+	r := &procedures.Record{Documents: []procedures.Document{
+		{Name: "Lưu ý:- Trường hợp nộp hồ sơ trực tiếp thì nộp bản sao có chứng thực", Originals: 1, Copies: 1},
+		{Name: "Tờ khai thay đổi thông tin cư trú", Originals: 1},
+		{Name: "Giấy tờ chứng minh chỗ ở hợp pháp", Originals: 1, Case: "Trường hợp thuê nhà"},
+		{Name: "Ví dụ: hợp đồng thuê nhà", Case: "Trường hợp thuê nhà"},
+	}}
+	want := []string{
+		"Lưu ý: Trường hợp nộp hồ sơ trực tiếp thì nộp bản sao có chứng thực",
+		"1. Tờ khai thay đổi thông tin cư trú – 1 bản chính",
+		fill(tx.DocCase, "case", "thuê nhà"),
+		"2. Giấy tờ chứng minh chỗ ở hợp pháp – 1 bản chính",
+		"Ví dụ: hợp đồng thuê nhà",
+	}
+	if got := docLines(&tx, r); !slices.Equal(got, want) {
+		t.Errorf("docLines =\n%q\nwant\n%q", got, want)
+	}
+	if got, want := docCount(&tx, r.Documents), fill(tx.CardDocsCases, "n", "1", "extra", "1"); got != want {
+		t.Errorf("docCount = %q, want %q", got, want)
 	}
 }
 

@@ -67,3 +67,38 @@ func (r *Record) DocumentsMention(words []string) bool {
 	}
 	return true
 }
+
+// Note returns the text of an item of the dossier that is a remark, not a paper ("Lưu
+// ý:- Trường hợp nộp hồ sơ trực tiếp…", "Ghi chú: …", "Ví dụ: …": 51 rows of the national
+// portal's dossier tables), as "Lưu ý: Trường hợp nộp hồ sơ trực tiếp…", and true; else
+// "" and false. A card shows it unnumbered, and does not count it as a paper.
+func (d Document) Note() (string, bool) {
+	name := strings.TrimLeft(d.Name, "-+•* ")
+	for _, label := range noteLabels {
+		rest, ok := cutPrefixFold(name, label)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimLeft(rest, " ")
+		if !strings.HasPrefix(rest, ":") {
+			continue
+		}
+		rest = strings.TrimSpace(strings.TrimLeft(rest, ":-+•* "))
+		if rest == "" {
+			return "", false
+		}
+		return label + ": " + rest, true
+	}
+	return "", false
+}
+
+// noteLabels start the remarks of a dossier table.
+var noteLabels = []string{"Lưu ý", "Ghi chú", "Chú ý", "Ví dụ"}
+
+// cutPrefixFold is strings.CutPrefix ignoring case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}

@@ -61,3 +61,22 @@ func TestRecordDocumentsMention(t *testing.T) {
 		}
 	}
 }
+
+// Remarks of the portal's dossier tables are told from papers by their label and colon.
+func TestDocumentNote(t *testing.T) {
+	for name, want := range map[string]string{
+		"Lưu ý:- Trường hợp nộp trực tiếp":                    "Lưu ý: Trường hợp nộp trực tiếp",
+		"- Lưu ý : - Không yêu cầu xuất trình Giấy khai sinh": "Lưu ý: Không yêu cầu xuất trình Giấy khai sinh",
+		"Ghi chú: Khi các loại giấy tờ đã được tích hợp":      "Ghi chú: Khi các loại giấy tờ đã được tích hợp",
+		"VÍ DỤ: hợp đồng thuê nhà":                            "Ví dụ: hợp đồng thuê nhà",
+		"Lưu ý:":                                              "",
+		"Giấy tờ lưu ý của cơ quan":                           "",
+		"Lưu ý khi khai tờ khai CT01":                         "",
+		"Tờ khai (Mẫu CT01)":                                  "",
+	} {
+		got, ok := Document{Name: name}.Note()
+		if got != want || ok != (want != "") {
+			t.Errorf("Note(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}

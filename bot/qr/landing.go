@@ -98,6 +98,7 @@ type docItem struct {
 	Count    string
 	Optional bool
 	FormURL  string
+	Note     bool // a remark of the dossier table, not a paper (procedures.Document.Note)
 }
 
 type channelView struct {
@@ -147,6 +148,11 @@ func newLandingView(p LandingPage) landingView {
 			i = len(v.Groups)
 			idx[d.Case] = i
 			v.Groups = append(v.Groups, docGroup{Case: nfc(d.Case)})
+		}
+		if note, ok := d.Note(); ok {
+			// A remark of the portal's table, no paper to bring: no count, set apart.
+			v.Groups[i].Items = append(v.Groups[i].Items, docItem{Name: nfc(note), Note: true})
+			continue
 		}
 		v.Groups[i].Items = append(v.Groups[i].Items, docItem{
 			Name: nfc(d.Name), Count: copies(d.Originals, d.Copies), Optional: d.Optional, FormURL: safeURL(d.FormURL),

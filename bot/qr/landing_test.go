@@ -118,6 +118,23 @@ func TestRenderLandingElsewhere(t *testing.T) {
 	}
 }
 
+// A remark of the portal's dossier table is set apart, without the counts of its row.
+func TestRenderLandingDossierNote(t *testing.T) {
+	r := &procedures.Record{Code: "1.004194", Name: "Đăng ký tạm trú", Steps: []string{"x"}, Documents: []procedures.Document{
+		{Name: "Lưu ý:- Nộp trực tiếp thì nộp bản sao có chứng thực", Originals: 1, Copies: 1},
+		{Name: "Tờ khai thay đổi thông tin cư trú", Originals: 1},
+	}}
+	var buf bytes.Buffer
+	if err := RenderLanding(&buf, LandingPage{Account: testAccount, Record: r}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if !strings.Contains(page, `<li class="n">Lưu ý: Nộp trực tiếp thì nộp bản sao có chứng thực</li>`) ||
+		!strings.Contains(page, `<li>Tờ khai thay đổi thông tin cư trú <span class="n">(1 bản chính)</span>`) {
+		t.Errorf("dossier:\n%s", textOf(page))
+	}
+}
+
 func TestRenderLandingEscapes(t *testing.T) {
 	r := &procedures.Record{Code: "9.9", Name: `<script>alert(1)</script>`, Steps: []string{"x"},
 		PortalURL: "javascript:alert(1)", Documents: []procedures.Document{{Name: `"><img src=x>`}}}
