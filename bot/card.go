@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oabot/oabot/procedures"
 	"github.com/oabot/oabot/zalo"
@@ -308,7 +309,7 @@ func sectionBody(t *Texts, r *procedures.Record, s Section) (string, []string, [
 		if len(lines) == 0 {
 			lines = []string{t.SectionNoDocs}
 		}
-		return t.SectionDocs, lines, nil
+		return t.SectionDocs, append(lines, conditionLines(t, r)...), nil
 	case SectionSteps:
 		var lines []string
 		for i, st := range r.Steps {
@@ -416,6 +417,37 @@ func docLines(t *Texts, r *procedures.Record) []string {
 		}
 	}
 	return lines
+}
+
+// maxConditionRunes bounds the requirements a chat shows after the papers: the national
+// portal's run from a line to 44,000 letters (median 465); longer ones are linked.
+const maxConditionRunes = 1200
+
+// conditionLines are the procedure's requirements (điều kiện thực hiện), which answer
+// many "có được không" questions ("văn bản cho thuê … không bắt buộc công chứng"): shown
+// under the papers when short enough for a chat, else the portal page that has them.
+func conditionLines(t *Texts, r *procedures.Record) []string {
+	var conds []string
+	n := 0
+	for _, c := range r.Conditions {
+		if c = strings.TrimSpace(strings.TrimLeft(oneLine(c), "-+•* ")); c != "" {
+			conds = append(conds, c)
+			n += utf8.RuneCountInString(c)
+		}
+	}
+	switch {
+	case len(conds) == 0:
+		return nil
+	case n <= maxConditionRunes:
+		lines := []string{t.DocConditions}
+		for _, c := range conds {
+			lines = append(lines, "- "+c)
+		}
+		return lines
+	case r.PortalURL != "":
+		return splitLines(fill(t.DocConditionsURL, "url", r.PortalURL))
+	}
+	return nil
 }
 
 func docLabel(t *Texts, d procedures.Document) string {

@@ -230,6 +230,27 @@ func TestDocLinesNote(t *testing.T) {
 	}
 }
 
+// The requirements follow the papers when short enough for a chat; longer ones (the
+// national portal has some of 44,000 letters) are linked to the portal's page, and a
+// record without them shows nothing.
+func TestConditionLines(t *testing.T) {
+	tx := DefaultTexts()
+	r := &procedures.Record{PortalURL: "https://dichvucong.gov.vn/p/1", Conditions: []string{
+		"- Văn bản cho thuê nhà không bắt buộc công chứng, chứng thực.", " ",
+	}}
+	if got, want := conditionLines(&tx, r), []string{tx.DocConditions, "- Văn bản cho thuê nhà không bắt buộc công chứng, chứng thực."}; !slices.Equal(got, want) {
+		t.Errorf("short: %q, want %q", got, want)
+	}
+	r.Conditions = append(r.Conditions, strings.Repeat("điều kiện ", maxConditionRunes/10))
+	got := conditionLines(&tx, r)
+	if len(got) == 0 || got[0] == tx.DocConditions || !strings.Contains(strings.Join(got, "\n"), r.PortalURL) {
+		t.Errorf("long: %q, want the portal's page", got)
+	}
+	if got := conditionLines(&tx, &procedures.Record{}); got != nil {
+		t.Errorf("none: %q", got)
+	}
+}
+
 // A way of doing it the portal lists twice, by case, is one line on the card: two lines
 // "Trực tuyến" with two times read as a contradiction.
 func TestTimeFeeLinesMergeCases(t *testing.T) {

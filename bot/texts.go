@@ -92,6 +92,8 @@ type Texts struct {
 	SectionOnlineYes string // {url}
 	SectionOnlineNo  string // {where}
 	DocCase          string // {case}
+	DocConditions    string // heading of the procedure's requirements, after its papers
+	DocConditionsURL string // {url}: requirements too long for a chat, on the portal
 	DocOptional      string
 	DocOriginals     string // {n}
 	DocCopies        string // {n}
@@ -229,18 +231,20 @@ func DefaultTexts() Texts {
 		SectionNoDocs:    "Chưa có danh sách hồ sơ cho thủ tục này. Bạn vui lòng hỏi cán bộ.",
 		SectionOnlineYes: "Bạn có thể nộp hồ sơ trực tuyến tại:\n{url}\n" +
 			"Bạn đăng nhập bằng tài khoản định danh điện tử VNeID.",
-		SectionOnlineNo: "Thủ tục này chưa nộp trực tuyến được. Bạn vui lòng nộp trực tiếp tại: {where}",
-		DocCase:         "Trường hợp {case}:",
-		DocOptional:     " (nếu có)",
-		DocOriginals:    "{n} bản chính",
-		DocCopies:       "{n} bản sao",
-		StepLine:        "Bước {n}: {text}",
-		FeeLine:         "- {channel}: {time}; {fee}",
-		FeeNote:         "  Ghi chú: {note}",
-		Agency:          "Cơ quan thực hiện: {agency}",
-		PlaceUnknown:    "cơ quan tiếp nhận hồ sơ (bạn vui lòng hỏi cán bộ)",
-		QRUnavailable:   "Xin lỗi, chưa gửi được mã QR lúc này. Bạn vui lòng thử lại sau.",
-		PartSuffix:      " ({i}/{n})",
+		SectionOnlineNo:  "Thủ tục này chưa nộp trực tuyến được. Bạn vui lòng nộp trực tiếp tại: {where}",
+		DocCase:          "Trường hợp {case}:",
+		DocConditions:    "Yêu cầu, điều kiện:",
+		DocConditionsURL: "Thủ tục này còn có yêu cầu, điều kiện riêng. Bạn xem đầy đủ tại trang thủ tục trên Cổng Dịch vụ công quốc gia:\n{url}",
+		DocOptional:      " (nếu có)",
+		DocOriginals:     "{n} bản chính",
+		DocCopies:        "{n} bản sao",
+		StepLine:         "Bước {n}: {text}",
+		FeeLine:          "- {channel}: {time}; {fee}",
+		FeeNote:          "  Ghi chú: {note}",
+		Agency:           "Cơ quan thực hiện: {agency}",
+		PlaceUnknown:     "cơ quan tiếp nhận hồ sơ (bạn vui lòng hỏi cán bộ)",
+		QRUnavailable:    "Xin lỗi, chưa gửi được mã QR lúc này. Bạn vui lòng thử lại sau.",
+		PartSuffix:       " ({i}/{n})",
 
 		ChannelDirect: "Trực tiếp",
 		ChannelOnline: "Trực tuyến",

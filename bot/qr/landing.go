@@ -69,6 +69,7 @@ type landingView struct {
 	Agency, Where  string
 	Groups         []docGroup
 	Channels       []channelView
+	Conditions     []string // requirements (điều kiện thực hiện)
 	Results        []string
 	PortalURL      string
 	OnlineURL      string
@@ -130,6 +131,11 @@ func newLandingView(p LandingPage) landingView {
 	}
 	if v.OnlineURL == v.PortalURL {
 		v.OnlineURL = ""
+	}
+	for _, c := range r.Conditions {
+		if c = strings.TrimSpace(strings.TrimLeft(nfc(c), "-+•* ")); c != "" {
+			v.Conditions = append(v.Conditions, c)
+		}
 	}
 	for _, res := range r.Results {
 		v.Results = append(v.Results, nfc(res))

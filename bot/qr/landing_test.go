@@ -118,19 +118,22 @@ func TestRenderLandingElsewhere(t *testing.T) {
 	}
 }
 
-// A remark of the portal's dossier table is set apart, without the counts of its row.
+// A remark of the portal's dossier table is set apart, without the counts of its row; the
+// requirements have their own heading.
 func TestRenderLandingDossierNote(t *testing.T) {
-	r := &procedures.Record{Code: "1.004194", Name: "Đăng ký tạm trú", Steps: []string{"x"}, Documents: []procedures.Document{
-		{Name: "Lưu ý:- Nộp trực tiếp thì nộp bản sao có chứng thực", Originals: 1, Copies: 1},
-		{Name: "Tờ khai thay đổi thông tin cư trú", Originals: 1},
-	}}
+	r := &procedures.Record{Code: "1.004194", Name: "Đăng ký tạm trú", Steps: []string{"x"},
+		Conditions: []string{"- Văn bản cho thuê nhà không bắt buộc công chứng."}, Documents: []procedures.Document{
+			{Name: "Lưu ý:- Nộp trực tiếp thì nộp bản sao có chứng thực", Originals: 1, Copies: 1},
+			{Name: "Tờ khai thay đổi thông tin cư trú", Originals: 1},
+		}}
 	var buf bytes.Buffer
 	if err := RenderLanding(&buf, LandingPage{Account: testAccount, Record: r}); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()
 	if !strings.Contains(page, `<li class="n">Lưu ý: Nộp trực tiếp thì nộp bản sao có chứng thực</li>`) ||
-		!strings.Contains(page, `<li>Tờ khai thay đổi thông tin cư trú <span class="n">(1 bản chính)</span>`) {
+		!strings.Contains(page, `<li>Tờ khai thay đổi thông tin cư trú <span class="n">(1 bản chính)</span>`) ||
+		!strings.Contains(page, "<h2>Yêu cầu, điều kiện</h2>\n<ul><li>Văn bản cho thuê nhà không bắt buộc công chứng.</li></ul>") {
 		t.Errorf("dossier:\n%s", textOf(page))
 	}
 }
