@@ -124,6 +124,14 @@ func testSearch(c *testCatalog) fakeSearch {
 		// names the paper among its documents.
 		"co can giay khai sinh khong": {Kind: FoundOne, Hits: c.records("1.012564"), Said: procedures.Said{Named: true, Objects: []string{"giay", "khai", "sinh"}}},
 		"co can anh khong":            {Kind: FoundNothing, Said: procedures.Said{Objects: []string{"anh"}}},
+		// Whether a paper will do: one the temporary residence's documents name, beside a
+		// list of others; one they do not name; the same paper, the search sure of another.
+		"hop dong thue tro viet tay co duoc ko": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.014061"),
+			Said: procedures.Said{Named: true, Objects: []string{"hop", "dong", "thue", "tro", "viet", "tay"}}},
+		"giay khai sinh viet tay co duoc ko": {Kind: FoundSeveral, Hits: c.records("1.004222", "1.014061"),
+			Said: procedures.Said{Named: true, Objects: []string{"giay", "khai", "sinh", "viet", "tay"}}},
+		"hop dong mua ban xe co duoc ko": {Kind: FoundOne, Hits: c.records("1.014061"),
+			Said: procedures.Said{Named: true, Objects: []string{"hop", "dong", "mua", "ban", "xe"}}},
 		"e co can mang ho khau ko": {Kind: FoundNothing, Said: procedures.Said{Objects: []string{"ho", "khau"}},
 			Lacked: procedures.Elsewhere{Code: "1.001193", Name: "Liên thông thủ tục hành chính về đăng ký khai sinh"}},
 		"co can so ho khau khong":  {Kind: FoundReferral, Referral: c.records("1.004222")[0], Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "khau"}}},

@@ -411,6 +411,10 @@ func namesPaper(objects []string) bool {
 	return paperWords[objects[0]]
 }
 
+// paperHead is the words that name the paper objects start with (namesPaper): its first
+// two ("hợp đồng", "giấy khai"), or the one word there is.
+func paperHead(objects []string) []string { return objects[:min(2, len(objects))] }
+
 // paperWords and paperPairs (folded) begin the name of a paper a citizen brings.
 var (
 	paperWords = map[string]bool{"giay": true, "so": true, "ban": true, "the": true, "hinh": true, "anh": true, "don": true,

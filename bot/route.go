@@ -194,6 +194,15 @@ func followUp(cur *procedures.Record, text string, raw, found Found) (Section, b
 	if asksWhether(text) && asksNeed(text) && (cur.DocumentsMention(raw.Said.Objects) || namesPaper(raw.Said.Objects)) {
 		return SectionDocs, true
 	}
+	// Whether a paper the card's documents name will do ("hợp đồng thuê trọ viết tay có
+	// được ko" after the temporary residence, whose documents name "hợp đồng thuê nhà" and
+	// whose requirements say it need not be notarised): its documents part, unless the
+	// search is sure of another procedure. The paper's words matched a list of others, and
+	// a referral was made of its first.
+	if asksWhether(text) && namesPaper(raw.Said.Objects) && cur.DocumentsNamePhrase(paperHead(raw.Said.Objects)) &&
+		!(raw.Kind == FoundOne && raw.Hits[0].Code != cur.Code) {
+		return SectionDocs, true
+	}
 	// Whether the result can come home by post, or the file go by post ("có gửi về nhà
 	// không", "nộp qua bưu điện được không"): its ways of doing it, each with its time and
 	// fee, say so (no part of a procedure says more). It was "not found about the card".

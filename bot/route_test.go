@@ -194,6 +194,9 @@ func TestRouting(t *testing.T) {
 		{"whether the card needs a paper it does not name", []string{"làm căn cước"}, "có cần giấy khai sinh không", "follow_up", "1.014061"},
 		{"whether the card needs the abolished household book", []string{"làm căn cước"}, "có cần sổ hộ khẩu không", "follow_up", "1.014061"},
 		{"whether the card needs a photo", []string{"làm căn cước"}, "có cần ảnh không", "follow_up", "1.014061"},
+		{"whether a paper the card names will do", []string{"làm tạm trú"}, "hợp đồng thuê trọ viết tay có được ko", "follow_up", "1.004194"},
+		{"whether a paper the card does not name will do", []string{"làm tạm trú"}, "giấy khai sinh viết tay có được ko", "search_list", ""},
+		{"whether a paper will do, the search sure of another", []string{"làm tạm trú"}, "hợp đồng mua bán xe có được ko", "search_one", "1.014061"},
 		{"whether the result comes home by post", []string{"làm căn cước"}, "có gửi về nhà không ạ", "follow_up", "1.014061"},
 		{"whether the file can go by post", []string{"làm căn cước"}, "nộp qua bưu điện được ko", "follow_up", "1.014061"},
 		// A yes/no question after a card, half matched: about the card (its parts, an

@@ -68,6 +68,28 @@ func (r *Record) DocumentsMention(words []string) bool {
 	return true
 }
 
+// DocumentsNamePhrase reports whether one of r's papers names words (folded, as
+// Said.Objects has them) one after the other: "hợp đồng" in "… (hợp đồng thuê nhà, …)".
+// DocumentsMention asks less, each word anywhere: "giấy" and "khai" are in most dossiers.
+func (r *Record) DocumentsNamePhrase(words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	for _, d := range r.Documents {
+		toks := tokenize(Normalize(d.Name))
+		for i := 0; i+len(words) <= len(toks); i++ {
+			j := 0
+			for j < len(words) && toks[i+j].folded == words[j] {
+				j++
+			}
+			if j == len(words) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Note returns the text of an item of the dossier that is a remark, not a paper ("Lưu
 // ý:- Trường hợp nộp hồ sơ trực tiếp…", "Ghi chú: …", "Ví dụ: …": 51 rows of the national
 // portal's dossier tables), as "Lưu ý: Trường hợp nộp hồ sơ trực tiếp…", and true; else

@@ -1,6 +1,9 @@
 package procedures
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLookupAndPick(t *testing.T) {
 	cat, err := Builtin()
@@ -77,6 +80,27 @@ func TestDocumentNote(t *testing.T) {
 		got, ok := Document{Name: name}.Note()
 		if got != want || ok != (want != "") {
 			t.Errorf("Note(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}
+
+// A paper is named by its words one after the other, not by words found anywhere in the
+// dossier.
+func TestDocumentsNamePhrase(t *testing.T) {
+	r := &Record{Documents: []Document{
+		{Name: "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)"},
+		{Name: "Giấy tờ chứng minh chỗ ở hợp pháp (hợp đồng thuê nhà, giấy tờ nhà đất…)"},
+	}}
+	for words, want := range map[string]bool{
+		"hop dong":      true,
+		"hop dong thue": true,
+		"giay to":       true,
+		"giay khai":     false, // "giấy" and "khai" are both there, apart
+		"so ho":         false,
+		"":              false,
+	} {
+		if got := r.DocumentsNamePhrase(strings.Fields(words)); got != want {
+			t.Errorf("DocumentsNamePhrase(%q) = %v, want %v", words, got, want)
 		}
 	}
 }
