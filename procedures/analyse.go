@@ -198,7 +198,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 // they are and never "repaired" into catalogue words ("bình dương" is no typo of
 // "sinh …"). narr marks the narration of a long message (need.go), or is nil.
 func (ix *Index) queryTokens(query string, need bool) (toks []token, ctx, narr []bool) {
-	toks = ix.syn.diedSense(ix.syn.respell(ix.undouble(tokenize(Normalize(breakLines(query))))))
+	toks = ix.syn.diedSense(ix.syn.respell(ix.teenSpell(ix.undouble(tokenize(Normalize(breakLines(query)))))))
 	if need {
 		narr = ix.narration(toks)
 	}
@@ -601,6 +601,44 @@ func (ix *Index) undouble(toks []token) []token {
 	}
 	return toks
 }
+
+// teenSpell respells two habits of chat spelling that make no Vietnamese syllable, when
+// the word they make is one we know: a final "i" after "o", "ô" or "ơ" typed "y" ("mớy"
+// for "mới", "rồy", "thôy", "nóy"; no rhyme ends "oy"), and "q" typed without its "u"
+// ("qa" for "qua", "qá", "qê", "qen"). Word lists cannot hold every word so typed.
+func (ix *Index) teenSpell(toks []token) []token {
+	for i, t := range toks {
+		if ix.knownWord(t.folded) {
+			continue
+		}
+		if w, ok := teenRespell(t.exact); ok {
+			wf := canonSyllable(foldNormalized(w))
+			if ix.knownWord(wf) || ix.syn.stopByFold[wf] != "" {
+				toks[i].exact, toks[i].folded = w, wf
+			}
+		}
+	}
+	return toks
+}
+
+// teenRespell returns w respelled by teenSpell's two rules, and whether one applied.
+func teenRespell(w string) (string, bool) {
+	if last, n := utf8.DecodeLastRuneInString(w); last == 'y' && len(w) > n {
+		prev, _ := utf8.DecodeLastRuneInString(w[:len(w)-n])
+		if base := foldNormalized(string(prev)); base == "o" {
+			return w[:len(w)-n] + "i", true
+		}
+	}
+	if strings.HasPrefix(w, "q") && len(w) > 1 && !strings.HasPrefix(w, "qu") {
+		if next, _ := utf8.DecodeRuneInString(w[1:]); foldNormalized(string(next)) != "u" && isVowelLetter(next) {
+			return "qu" + w[1:], true
+		}
+	}
+	return "", false
+}
+
+// isVowelLetter reports whether r is a Vietnamese vowel, with or without its marks.
+func isVowelLetter(r rune) bool { return strings.ContainsAny(foldNormalized(string(r)), "aeiouy") }
 
 // knownWord reports whether the folded word f is one the catalogue or the synonym tables
 // hold.

@@ -300,3 +300,28 @@ func TestUndoubleKeepsMarks(t *testing.T) {
 		t.Errorf("elongated: %v; plain: %v; want the same first", hitCodes(typo), hitCodes(plain))
 	}
 }
+
+// Chat spelling that makes no Vietnamese syllable is respelled when the word it makes is
+// known: a final "i" typed "y" after o/ô/ơ, a "q" without its "u". Other words are left:
+// "hay", "tay", "quy" are words and "qzx" makes none we know; "oy" is "ơi" ("ad oy").
+func TestTeenSpell(t *testing.T) {
+	ix := builtinIndex(t)
+	toks := ix.teenSpell(tokenize(Normalize("bà mớy mất hum qa, lâu qá, xong rồy thôy, hay tay quy qzx oy")))
+	var got []string
+	for _, tok := range toks {
+		got = append(got, tok.exact)
+	}
+	if want := "bà mới mất hum qua lâu quá xong rồi thôi hay tay quy qzx oi"; strings.Join(got, " ") != want {
+		t.Errorf("teenSpell = %q, want %q", strings.Join(got, " "), want)
+	}
+	// As the search reads it: the same first answer as spelt in full.
+	for typed, full := range map[string]string{
+		"e ms chuyển trọ qa phường này, đk tạm trú ntn": "em mới chuyển trọ qua phường này, đăng ký tạm trú như thế nào",
+		"con e mớy sinh, lm khai sinh ở đâu":            "con em mới sinh, làm khai sinh ở đâu",
+	} {
+		a, b := ix.Search(typed, 5), ix.Search(full, 5)
+		if len(a.Hits) == 0 || len(b.Hits) == 0 || a.Hits[0].Record.Code != b.Hits[0].Record.Code {
+			t.Errorf("%q: %v; spelt in full: %v", typed, hitCodes(a), hitCodes(b))
+		}
+	}
+}
