@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -293,12 +294,43 @@ func renderSection(t *Texts, r *procedures.Record, s Section) []reply {
 	headingTmpl, lines, buttons := sectionBody(t, r, s)
 	heading := fill(headingTmpl, "name", truncate(oneLine(r.Name), maxHeadingNameRunes))
 	texts := splitSection(t, heading, lines, maxTextRunes)
+	if len(texts) > maxSectionParts {
+		texts = splitSection(t, heading, fitParts(t, r, heading, lines), maxTextRunes)
+	}
 	out := make([]reply, len(texts))
 	for i, x := range texts {
 		out[i] = reply{Text: x}
 	}
 	out[len(out)-1].Buttons = buttons
 	return out
+}
+
+// maxSectionParts is the most messages one part of a procedure takes. Some national
+// records' dossiers run to 30 items of legal remarks and six messages, which a citizen on
+// a phone does not read, and each spends the conversation's reply quota.
+const maxSectionParts = 3
+
+// fitParts keeps the first lines of a section that fit maxSectionParts messages with a
+// last line saying how many are left and where to read them all (the portal's page).
+func fitParts(t *Texts, r *procedures.Record, heading string, lines []string) []string {
+	with := func(k int) []string {
+		left := 0
+		for _, l := range lines[k:] {
+			if !strings.HasSuffix(l, ":") { // a case's heading is no item
+				left++
+			}
+		}
+		more := fill(t.SectionMoreAsk, "n", strconv.Itoa(left))
+		if r.PortalURL != "" {
+			more = fill(t.SectionMore, "n", strconv.Itoa(left), "url", r.PortalURL)
+		}
+		return append(slices.Clone(lines[:k]), splitLines(more)...)
+	}
+	// The parts grow with the lines kept: the most that fit.
+	k := sort.Search(len(lines)+1, func(k int) bool {
+		return len(splitSection(t, heading, with(k), maxTextRunes)) > maxSectionParts
+	}) - 1
+	return with(max(k, 0))
 }
 
 // sectionBody returns the heading template, the lines and the buttons of a text section.

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,16 +47,32 @@ func TestSectionsSplitAndFit(t *testing.T) {
 			t.Errorf("section %v: %d messages, want a split", s, len(rs))
 		}
 	}
-	// The steps split keeps every step and each line whole (except the over-long one).
+	// The steps split keeps each line whole, in order, in at most maxSectionParts
+	// messages; the last says how many steps are left and where they all are.
+	r.PortalURL = "https://dichvucong.gov.vn/p/9"
+	parts := renderSection(&tx, r, SectionSteps)
+	if len(parts) != maxSectionParts {
+		t.Fatalf("steps in %d messages, want %d", len(parts), maxSectionParts)
+	}
 	var all []string
-	for _, rep := range renderSection(&tx, r, SectionSteps) {
+	for _, rep := range parts {
 		all = append(all, strings.SplitN(rep.Text, "\n", 2)[1])
 	}
 	joined := strings.Join(all, "\n")
-	for i := 0; i < 40; i++ {
-		if !strings.Contains(joined, fmt.Sprintf("Bước %d: Bước thứ %d của thủ tục", i+1, i+1)) {
-			t.Errorf("step %d missing or cut", i+1)
-		}
+	kept := 0
+	for kept < 40 && strings.Contains(joined, fmt.Sprintf("Bước %d: Bước thứ %d của thủ tục", kept+1, kept+1)) {
+		kept++
+	}
+	more := fill(tx.SectionMore, "n", strconv.Itoa(41-kept), "url", r.PortalURL)
+	if kept < 10 || !strings.HasSuffix(joined, more) {
+		t.Errorf("steps kept %d, then %q; want the rest counted and linked:\n…%s", kept, more, joined[max(0, len(joined)-300):])
+	}
+	// Without a portal page, the officer is the way to the rest.
+	r.PortalURL = ""
+	r.Documents = append(r.Documents, r.Documents...)
+	parts = renderSection(&tx, r, SectionDocs)
+	if last := parts[len(parts)-1].Text; len(parts) > maxSectionParts || !strings.Contains(last, "… còn ") || strings.Contains(last, "http") {
+		t.Errorf("documents without a portal page: %d messages, last ends %q", len(parts), last[max(0, len(last)-120):])
 	}
 }
 

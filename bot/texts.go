@@ -104,6 +104,8 @@ type Texts struct {
 	PlaceUnknown     string
 	QRUnavailable    string
 	PartSuffix       string // {i} {n}: added to the heading of split sections
+	SectionMore      string // {n} {url}: the lines past a section's last message, on the portal
+	SectionMoreAsk   string // {n}: the same, for a record without a portal page
 
 	ChannelDirect string
 	ChannelOnline string
@@ -245,6 +247,8 @@ func DefaultTexts() Texts {
 		PlaceUnknown:     "cơ quan tiếp nhận hồ sơ (bạn vui lòng hỏi cán bộ)",
 		QRUnavailable:    "Xin lỗi, chưa gửi được mã QR lúc này. Bạn vui lòng thử lại sau.",
 		PartSuffix:       " ({i}/{n})",
+		SectionMore:      "… còn {n} mục nữa. Bạn xem đầy đủ tại trang thủ tục trên Cổng Dịch vụ công quốc gia:\n{url}",
+		SectionMoreAsk:   "… còn {n} mục nữa. Bạn hỏi cán bộ để biết đầy đủ.",
 
 		ChannelDirect: "Trực tiếp",
 		ChannelOnline: "Trực tuyến",
