@@ -441,7 +441,7 @@ func docLines(t *Texts, r *procedures.Record) []string {
 		}
 	}
 	for _, c := range cases {
-		lines = append(lines, fill(t.DocCase, "case", lowerFirst(oneLine(strings.TrimPrefix(c, "Trường hợp ")))))
+		lines = append(lines, caseHeading(t, c))
 		for _, d := range r.Documents {
 			if d.Case == c {
 				add(d)
@@ -480,6 +480,25 @@ func conditionLines(t *Texts, r *procedures.Record) []string {
 		return splitLines(fill(t.DocConditionsURL, "url", r.PortalURL))
 	}
 	return nil
+}
+
+// caseHeading introduces the papers of one case: "Trường hợp ủy quyền người khác đi khai
+// sinh:". The portal's tables also head groups that are no case: remarks ("Lưu ý"), and
+// the papers to hand in or to show ("Giấy tờ phải xuất trình", "Thành phần hồ sơ"), which
+// read as they are ("Trường hợp lưu ý:" said nothing).
+func caseHeading(t *Texts, c string) string {
+	c = oneLine(c)
+	if procedures.NoteHeading(c) || plainHeading(c) {
+		return strings.TrimRight(c, ": ") + ":"
+	}
+	return fill(t.DocCase, "case", lowerFirst(strings.TrimPrefix(c, "Trường hợp ")))
+}
+
+// plainHeading reports whether a dossier heading names a group of papers, not a case.
+func plainHeading(c string) bool {
+	f := strings.TrimRight(fold(c), ": ")
+	return strings.HasPrefix(f, "giay to phai") || strings.HasPrefix(f, "thanh phan ho so") ||
+		strings.HasPrefix(f, "ho so") && strings.HasSuffix(f, " gom")
 }
 
 func docLabel(t *Texts, d procedures.Document) string {

@@ -231,6 +231,8 @@ func TestDocLinesNote(t *testing.T) {
 		{Name: "Tờ khai thay đổi thông tin cư trú", Originals: 1},
 		{Name: "Giấy tờ chứng minh chỗ ở hợp pháp", Originals: 1, Case: "Trường hợp thuê nhà"},
 		{Name: "Ví dụ: hợp đồng thuê nhà", Case: "Trường hợp thuê nhà"},
+		{Name: "Căn cước", Originals: 1, Case: "Giấy tờ phải xuất trình"},
+		{Name: "Người tiếp nhận không được yêu cầu nộp thêm giấy tờ", Optional: true, Case: "Lưu ý"},
 	}}
 	want := []string{
 		"Lưu ý: Trường hợp nộp hồ sơ trực tiếp thì nộp bản sao có chứng thực",
@@ -238,11 +240,15 @@ func TestDocLinesNote(t *testing.T) {
 		fill(tx.DocCase, "case", "thuê nhà"),
 		"2. Giấy tờ chứng minh chỗ ở hợp pháp – 1 bản chính",
 		"Ví dụ: hợp đồng thuê nhà",
+		"Giấy tờ phải xuất trình:",
+		"3. Căn cước – 1 bản chính",
+		"Lưu ý:",
+		"Người tiếp nhận không được yêu cầu nộp thêm giấy tờ",
 	}
 	if got := docLines(&tx, r); !slices.Equal(got, want) {
 		t.Errorf("docLines =\n%q\nwant\n%q", got, want)
 	}
-	if got, want := docCount(&tx, r.Documents), fill(tx.CardDocsCases, "n", "1", "extra", "1"); got != want {
+	if got, want := docCount(&tx, r.Documents), fill(tx.CardDocsCases, "n", "1", "extra", "2"); got != want {
 		t.Errorf("docCount = %q, want %q", got, want)
 	}
 }

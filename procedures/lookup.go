@@ -94,8 +94,17 @@ func (r *Record) DocumentsNamePhrase(words []string) bool {
 // ý:- Trường hợp nộp hồ sơ trực tiếp…", "Ghi chú: …", "Ví dụ: …": 51 rows of the national
 // portal's dossier tables), as "Lưu ý: Trường hợp nộp hồ sơ trực tiếp…", and true; else
 // "" and false. A card shows it unnumbered, and does not count it as a paper.
+//
+// An item under a heading that is such a label (Case "Lưu ý": 445 rows of the national
+// catalogue) is a remark too; its text is its name, the heading saying what it is.
 func (d Document) Note() (string, bool) {
 	name := strings.TrimLeft(d.Name, "-+•* ")
+	if NoteHeading(d.Case) {
+		if name = strings.TrimSpace(name); name != "" {
+			return name, true
+		}
+		return "", false
+	}
 	for _, label := range noteLabels {
 		rest, ok := cutPrefixFold(name, label)
 		if !ok {
@@ -112,6 +121,18 @@ func (d Document) Note() (string, bool) {
 		return label + ": " + rest, true
 	}
 	return "", false
+}
+
+// NoteHeading reports whether a dossier's heading (Document.Case) is a remark's label
+// ("Lưu ý", "Ghi chú:"), not a case.
+func NoteHeading(c string) bool {
+	c = strings.TrimSpace(strings.TrimRight(c, ": "))
+	for _, label := range noteLabels {
+		if strings.EqualFold(c, label) {
+			return true
+		}
+	}
+	return false
 }
 
 // noteLabels start the remarks of a dossier table.

@@ -82,6 +82,13 @@ func TestDocumentNote(t *testing.T) {
 			t.Errorf("Note(%q) = %q, %v; want %q", name, got, ok, want)
 		}
 	}
+	// Under a remark's heading, every row is a remark.
+	if got, ok := (Document{Name: "Người tiếp nhận kiểm tra hồ sơ", Case: "Lưu ý:"}).Note(); !ok || got != "Người tiếp nhận kiểm tra hồ sơ" {
+		t.Errorf("Note under 'Lưu ý:' = %q, %v", got, ok)
+	}
+	if _, ok := (Document{Name: "Căn cước", Case: "Giấy tờ phải xuất trình"}).Note(); ok {
+		t.Error("a paper under 'Giấy tờ phải xuất trình' is a remark")
+	}
 }
 
 // A paper is named by its words one after the other, not by words found anywhere in the
