@@ -132,6 +132,7 @@ func testSearch(c *testCatalog) fakeSearch {
 			Said: procedures.Said{Named: true, Objects: []string{"giay", "khai", "sinh", "viet", "tay"}}},
 		"hop dong mua ban xe co duoc ko": {Kind: FoundOne, Hits: c.records("1.014061"),
 			Said: procedures.Said{Named: true, Objects: []string{"hop", "dong", "mua", "ban", "xe"}}},
+		"co can mang xe den khong": {Kind: FoundSeveral, Hits: c.records("1.014064", "1.014061"), Said: procedures.Said{Objects: []string{"xe", "den"}}},
 		"e co can mang ho khau ko": {Kind: FoundNothing, Said: procedures.Said{Objects: []string{"ho", "khau"}},
 			Lacked: procedures.Elsewhere{Code: "1.001193", Name: "Liên thông thủ tục hành chính về đăng ký khai sinh"}},
 		"co can so ho khau khong":  {Kind: FoundReferral, Referral: c.records("1.004222")[0], Said: procedures.Said{Named: true, Objects: []string{"so", "ho", "khau"}}},

@@ -104,11 +104,14 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 			return
 		}
 	}
-	// Whether a paper is needed, with a list on screen ("e có cần mang hộ khẩu ko" after
-	// the marital-status certificate and the marriage were listed): about the list, as
-	// "cần giấy tờ gì" is — which one, its documents answering. Searched, the paper's words
-	// named a procedure the catalogue lacks.
-	if !onScreen && len(conv.LastList) > 0 && asksWhether(text) && asksNeed(text) && namesPaper(raw.Said.Objects) {
+	// Whether something is needed, with a list on screen: about the list, as "cần giấy tờ
+	// gì" is — which one, its documents answering. A paper ("e có cần mang hộ khẩu ko"
+	// after the marital-status certificate and the marriage were listed: searched, its
+	// words named a procedure the catalogue lacks), or anything the search only finds in
+	// that list ("có cần mang xe đến không" after the vehicle procedures: a shorter list
+	// of them, led by another).
+	if !onScreen && len(conv.LastList) > 0 && asksWhether(text) && asksNeed(text) &&
+		(namesPaper(raw.Said.Objects) || raw.Kind == FoundSeveral && allListed(raw.Hits, conv.LastList)) {
 		b.askWhich(acc, conv, SectionDocs, p)
 		return
 	}
@@ -148,6 +151,16 @@ func (b *Bot) routeText(acc *account, conv Conversation, text string, now time.T
 		return
 	}
 	b.answerSearch(acc, conv, text, found, now, p)
+}
+
+// allListed reports whether every hit is in the list on screen (codes).
+func allListed(hits []*procedures.Record, list []string) bool {
+	for _, h := range hits {
+		if !slices.Contains(list, h.Code) {
+			return false
+		}
+	}
+	return len(hits) > 0
 }
 
 // halfMatched reports whether text, after cur's card, is a yes/no or what-if question

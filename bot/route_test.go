@@ -181,6 +181,8 @@ func TestRouting(t *testing.T) {
 		{"aspect after a list", []string{"căn cước"}, "cần giấy tờ gì", "list_which", ""},
 		{"whether a paper is needed, after a list", []string{"căn cước"}, "e có cần mang hộ khẩu ko", "list_which", ""},
 		{"whether a paper is needed, nothing on screen", nil, "e có cần mang hộ khẩu ko", "not_in_catalog", ""},
+		{"whether a thing is needed, found only in the list", []string{"căn cước"}, "có cần mang xe đến không", "list_which", ""},
+		{"whether a thing is needed, nothing on screen", nil, "có cần mang xe đến không", "search_list", ""},
 		{"aspect list of words of talk", nil, "phí bao nhiêu vậy chị", "ask_which", ""},
 		{"aspect naming what the catalogue lacks", []string{"căn cước"}, "xe bị phạt nguội tra ở đâu", "not_found", ""},
 		{"place follow-up beats office address", []string{"làm căn cước"}, "nộp ở đâu", "follow_up", "1.014061"},
