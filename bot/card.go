@@ -459,13 +459,10 @@ const maxConditionRunes = 1200
 // many "có được không" questions ("văn bản cho thuê … không bắt buộc công chứng"): shown
 // under the papers when short enough for a chat, else the portal page that has them.
 func conditionLines(t *Texts, r *procedures.Record) []string {
-	var conds []string
+	conds := r.Requirements()
 	n := 0
-	for _, c := range r.Conditions {
-		if c = strings.TrimSpace(strings.TrimLeft(oneLine(c), "-+•* ")); c != "" {
-			conds = append(conds, c)
-			n += utf8.RuneCountInString(c)
-		}
+	for _, c := range conds {
+		n += utf8.RuneCountInString(c)
 	}
 	switch {
 	case len(conds) == 0:

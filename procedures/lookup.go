@@ -68,6 +68,18 @@ func (r *Record) DocumentsMention(words []string) bool {
 	return true
 }
 
+// Requirements returns r's conditions (điều kiện thực hiện) as a citizen reads them: on
+// one line each, without the portal's list marks, empty ones left out.
+func (r *Record) Requirements() []string {
+	var out []string
+	for _, c := range r.Conditions {
+		if c = strings.TrimSpace(strings.TrimLeft(strings.Join(strings.Fields(c), " "), "-+•* ")); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // DocumentsNamePhrase reports whether one of r's papers names words (folded, as
 // Said.Objects has them) one after the other: "hợp đồng" in "… (hợp đồng thuê nhà, …)".
 // DocumentsMention asks less, each word anywhere: "giấy" and "khai" are in most dossiers.

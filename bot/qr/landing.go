@@ -132,10 +132,8 @@ func newLandingView(p LandingPage) landingView {
 	if v.OnlineURL == v.PortalURL {
 		v.OnlineURL = ""
 	}
-	for _, c := range r.Conditions {
-		if c = strings.TrimSpace(strings.TrimLeft(nfc(c), "-+•* ")); c != "" {
-			v.Conditions = append(v.Conditions, c)
-		}
+	for _, c := range r.Requirements() {
+		v.Conditions = append(v.Conditions, nfc(c))
 	}
 	for _, res := range r.Results {
 		v.Results = append(v.Results, nfc(res))
