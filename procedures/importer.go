@@ -655,7 +655,7 @@ func splitFormFile(text string) (name, form string) {
 				continue
 			}
 			if f, ok := file(i); ok {
-				return strings.TrimRight(text[:i], ".; "), f
+				return uploadNumberRe.ReplaceAllString(strings.TrimRight(text[:i], ".; "), ")"), f
 			}
 		}
 	}
@@ -665,6 +665,10 @@ func splitFormFile(text string) (name, form string) {
 	}
 	return text, ""
 }
+
+// uploadNumberRe is the number an upload puts before a file's name ("….TT-BCA).1.MuCT01….doc"),
+// left at the end of the paper's name when the file's name starts at its capital.
+var uploadNumberRe = regexp.MustCompile(`\)\.\d{1,2}$`)
 
 // copyCounterRe is the " (1)" an uploaded file's copy carries before its extension.
 var copyCounterRe = regexp.MustCompile(` ?\(\d{1,2}\)(\.[A-Za-z]{3,4})$`)

@@ -229,6 +229,9 @@ func TestSplitFormFile(t *testing.T) {
 		// The last glue point, not the first ";" that leaves a short tail.
 		{"Văn bản của các đơn vị trực thuộc Trung ương; doanh nghiệp thuộc Bộ Công an.Mau02-ĐN(BHYT) (1).doc",
 			"Văn bản của các đơn vị trực thuộc Trung ương; doanh nghiệp thuộc Bộ Công an", "Mau02-ĐN(BHYT).doc"},
+		// An upload's number before the file's name is neither the paper's nor the form's.
+		{"Tờ khai (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA).1.MuCT01banhnhkmtheoThngts53.doc",
+			"Tờ khai (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA)", "MuCT01banhnhkmtheoThngts53.doc"},
 		// Nothing glued: the last word.
 		{"Tờ khai TK01.doc", "Tờ khai", "TK01.doc"},
 	} {
