@@ -198,7 +198,8 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 // they are and never "repaired" into catalogue words ("bình dương" is no typo of
 // "sinh …"). narr marks the narration of a long message (need.go), or is nil.
 func (ix *Index) queryTokens(query string, need bool) (toks []token, ctx, narr []bool) {
-	toks = ix.syn.diedSense(ix.syn.respell(ix.teenSpell(ix.undouble(tokenize(Normalize(breakLines(query)))))))
+	toks = ix.respellUnknown(tokenize(Normalize(breakLines(query))), dropDoubledEnd, teenRespell)
+	toks = ix.syn.diedSense(ix.syn.respell(toks))
 	if need {
 		narr = ix.narration(toks)
 	}
@@ -583,45 +584,34 @@ func (ix *Index) repair(t token) token {
 	return token{exact: best, folded: best}
 }
 
-// undouble drops the last letter of a word typed twice ("mấtt", "đâuu"; no Vietnamese
-// syllable ends so) when the word without it is one we know. The word keeps its marks:
-// repair's edit would find "mat" and "dau" and lose them ("mất" is a state, "đâu" no
-// content word).
-func (ix *Index) undouble(toks []token) []token {
+// respellUnknown respells each word the catalogue and the synonym tables do not know by
+// the first of rules that makes one they know, keeping the marks typed (repair's edit would
+// lose them: "mấtt" → "mat", where "mất" names a state):
+//   - dropDoubledEnd: a last letter typed twice ("mấtt", "đâuu"; no syllable ends so);
+//   - teenRespell: chat spelling that makes no syllable ("mớy", "rồy", "qa", "qá").
+func (ix *Index) respellUnknown(toks []token, rules ...func(string) (string, bool)) []token {
 	for i, t := range toks {
 		if ix.knownWord(t.folded) {
 			continue
 		}
-		if w, ok := dropDoubledEnd(t.exact); ok {
-			wf := canonSyllable(foldNormalized(w))
-			if ix.knownWord(wf) || ix.syn.stopByFold[wf] != "" {
+		for _, rule := range rules {
+			w, ok := rule(t.exact)
+			if !ok {
+				continue
+			}
+			if wf := canonSyllable(foldNormalized(w)); ix.knownWord(wf) || ix.syn.stopByFold[wf] != "" {
 				toks[i].exact, toks[i].folded = w, wf
+				break
 			}
 		}
 	}
 	return toks
 }
 
-// teenSpell respells two habits of chat spelling that make no Vietnamese syllable, when
-// the word they make is one we know: a final "i" after "o", "ô" or "ơ" typed "y" ("mớy"
-// for "mới", "rồy", "thôy", "nóy"; no rhyme ends "oy"), and "q" typed without its "u"
-// ("qa" for "qua", "qá", "qê", "qen"). Word lists cannot hold every word so typed.
-func (ix *Index) teenSpell(toks []token) []token {
-	for i, t := range toks {
-		if ix.knownWord(t.folded) {
-			continue
-		}
-		if w, ok := teenRespell(t.exact); ok {
-			wf := canonSyllable(foldNormalized(w))
-			if ix.knownWord(wf) || ix.syn.stopByFold[wf] != "" {
-				toks[i].exact, toks[i].folded = w, wf
-			}
-		}
-	}
-	return toks
-}
-
-// teenRespell returns w respelled by teenSpell's two rules, and whether one applied.
+// teenRespell respells two habits of chat spelling that make no Vietnamese syllable: a
+// final "i" after "o", "ô" or "ơ" typed "y" ("mớy" for "mới", "rồy", "thôy", "nóy"; no
+// rhyme ends "oy"), and "q" typed without its "u" ("qa" for "qua", "qá", "qê", "qen").
+// Word lists cannot hold every word so typed. It reports whether a rule applied.
 func teenRespell(w string) (string, bool) {
 	if last, n := utf8.DecodeLastRuneInString(w); last == 'y' && len(w) > n {
 		prev, _ := utf8.DecodeLastRuneInString(w[:len(w)-n])
@@ -688,10 +678,10 @@ var thingsTyped = map[string]bool{"ảnh": true, "bản": true, "thẻ": true}
 // talkWords are words (folded) that name nothing a citizen asks about: question words,
 // pronouns and forms of address, demonstratives, particles, the bare verbs of asking
 // ("nộp", "làm", "xin") and where, in general ("ở phường khác", "tỉnh khác cũng được
-// không", "làm ở đây hay phải lên tỉnh", "ở quê"). A message whose content words are all of them besides its aspect phrase ("dạ
-// cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao nhiêu vậy chị", "có được làm ở phường
-// khác không") names no procedure (Said.Bare). They are not stopwords: the search still
-// reads them.
+// không", "làm ở đây hay phải lên tỉnh", "ở quê"). A message whose content words are all
+// of them besides its aspect phrase ("dạ cho em hỏi thêm là cái này nộp ở đâu ạ", "phí bao
+// nhiêu vậy chị", "có được làm ở phường khác không") names no procedure (Said.Bare). They
+// are not stopwords: the search still reads them.
 var talkWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`dau bao nhieu may gi sao nao the vay cai nay do kia ay ha a ah nhe nha thi la co

@@ -561,7 +561,7 @@ func importDocuments(s string, warn func(kind, msg string, args ...any)) []Docum
 			}
 			// An item of a list, without the list's punctuation: the card goes on after
 			// it ("Đề nghị khai báo tạm vắng; – 1 bản chính").
-			d.Name = strings.TrimRight(strings.TrimSpace(strings.TrimLeft(text, "-+•* ")), ";,. ")
+			d.Name = strings.TrimRight(strings.TrimSpace(strings.TrimLeft(text, listMarks)), ";,. ")
 			if d.Name == "" {
 				d.Name, d.Form = d.Form, ""
 			}

@@ -2,6 +2,7 @@ package procedures
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -73,7 +74,7 @@ func (r *Record) DocumentsMention(words []string) bool {
 func (r *Record) Requirements() []string {
 	var out []string
 	for _, c := range r.Conditions {
-		if c = strings.TrimSpace(strings.TrimLeft(strings.Join(strings.Fields(c), " "), "-+•* ")); c != "" {
+		if c = strings.TrimLeft(cleanSpaces(c), listMarks); c != "" {
 			out = append(out, c)
 		}
 	}
@@ -88,13 +89,12 @@ func (r *Record) DocumentsNamePhrase(words []string) bool {
 		return false
 	}
 	for _, d := range r.Documents {
-		toks := tokenize(Normalize(d.Name))
-		for i := 0; i+len(words) <= len(toks); i++ {
-			j := 0
-			for j < len(words) && toks[i+j].folded == words[j] {
-				j++
-			}
-			if j == len(words) {
+		var folded []string
+		for _, t := range tokenize(Normalize(d.Name)) {
+			folded = append(folded, t.folded)
+		}
+		for i := 0; i+len(words) <= len(folded); i++ {
+			if slices.Equal(folded[i:i+len(words)], words) {
 				return true
 			}
 		}
@@ -110,12 +110,10 @@ func (r *Record) DocumentsNamePhrase(words []string) bool {
 // An item under a heading that is such a label (Case "Lưu ý": 445 rows of the national
 // catalogue) is a remark too; its text is its name, the heading saying what it is.
 func (d Document) Note() (string, bool) {
-	name := strings.TrimLeft(d.Name, "-+•* ")
+	name := strings.TrimLeft(d.Name, listMarks)
 	if NoteHeading(d.Case) {
-		if name = strings.TrimSpace(name); name != "" {
-			return name, true
-		}
-		return "", false
+		name = strings.TrimSpace(name)
+		return name, name != ""
 	}
 	for _, label := range noteLabels {
 		rest, ok := cutPrefixFold(name, label)
@@ -126,7 +124,7 @@ func (d Document) Note() (string, bool) {
 		if !strings.HasPrefix(rest, ":") {
 			continue
 		}
-		rest = strings.TrimSpace(strings.TrimLeft(rest, ":-+•* "))
+		rest = strings.TrimSpace(strings.TrimLeft(rest, ":"+listMarks))
 		if rest == "" {
 			return "", false
 		}
@@ -146,6 +144,9 @@ func NoteHeading(c string) bool {
 	}
 	return false
 }
+
+// listMarks are the marks that start an item of the portal's lists ("- ", "+ ", "• ").
+const listMarks = "-+•* "
 
 // noteLabels start the remarks of a dossier table.
 var noteLabels = []string{"Lưu ý", "Ghi chú", "Chú ý", "Ví dụ"}
