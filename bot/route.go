@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -422,7 +423,7 @@ func (b *Bot) show(acc *account, r *procedures.Record, s Section, p *plan) {
 // showVariants is show for a search hit: its card also names variants, the same
 // procedure at other levels or agencies.
 func (b *Bot) showVariants(acc *account, r *procedures.Record, variants []*procedures.Record, s Section, p *plan) {
-	r = b.localize(acc.ID, r)
+	r = ownPlace(acc, b.localize(acc.ID, r))
 	if s == SectionCard {
 		p.say(renderCardVariants(&acc.texts, r, variants))
 	} else {
@@ -431,6 +432,28 @@ func (b *Bot) showVariants(acc *account, r *procedures.Record, variants []*proce
 	code := r.Code
 	p.change(func(c *Conversation) { c.Current = code })
 	p.stats.Views = append(p.stats.Views, code)
+}
+
+// ownPlace is r with the office's main address as where to submit, when the record names
+// no place (222 national records name neither an address nor an agency) and the office
+// does it at its level: its scope holds the procedure, and either names the office's
+// levels or the procedure is done at the commune level alone, where every ward office
+// works. The card said "ask an officer" where the office answering is the place. A zero
+// scope (every procedure) says nothing of whose procedure it is, and a field scope
+// without levels does not say whether a province's procedure is done here: r stays as it
+// is.
+func ownPlace(acc *account, r *procedures.Record) *procedures.Record {
+	if strings.TrimSpace(r.Where) != "" || strings.TrimSpace(r.Agency) != "" || len(acc.Offices) == 0 ||
+		acc.Scope.Empty() || !acc.Scope.Contains(r) || len(acc.Scope.Levels) == 0 && !procedures.CommuneOnly(r) {
+		return r
+	}
+	o := acc.Offices[0]
+	if strings.TrimSpace(o.Address) == "" {
+		return r
+	}
+	out := *r
+	out.Where = fill(acc.texts.PlaceOffice, "office", cmp.Or(o.Name, acc.Name), "address", o.Address)
+	return &out
 }
 
 // localize is r as account tells it (its own address, times and fees), or r.

@@ -269,3 +269,42 @@ func TestReferralAgencyFullStop(t *testing.T) {
 		t.Errorf("referral = %q", got)
 	}
 }
+
+// A procedure of the office's own scope whose record names no place (222 national records
+// name neither an address nor an agency) gets the office's main address as where to
+// submit, on the card and in the place section; a record that names its place keeps it,
+// and an office without a scope (every procedure) or outside it says to ask an officer.
+func TestOwnPlace(t *testing.T) {
+	ward := &account{Account: Account{ID: "ubnd", Name: "UBND phường Demo",
+		Offices: []Office{{Name: "Bộ phận một cửa UBND phường Demo", Address: "12 Lê Lợi"}},
+		Scope:   procedures.Scope{Levels: []string{"Cấp xã"}}}, texts: DefaultTexts()}
+	will := &procedures.Record{Code: "2.001019", Name: "Chứng thực di chúc", Levels: []string{"Cấp xã"}}
+	got := ownPlace(ward, will)
+	if got.Where != "Bộ phận một cửa UBND phường Demo, 12 Lê Lợi" || will.Where != "" {
+		t.Errorf("own record without a place: where %q (shared record's %q)", got.Where, will.Where)
+	}
+	if card := renderCard(&ward.texts, got).Text; !strings.Contains(card, "Nơi nộp: Bộ phận một cửa UBND phường Demo, 12 Lê Lợi") {
+		t.Errorf("card = %q", card)
+	}
+	named := &procedures.Record{Code: "x", Levels: []string{"Cấp xã"}, Agency: "UBND cấp xã"}
+	province := &procedures.Record{Code: "y", Levels: []string{"Cấp tỉnh"}}
+	everything := &account{Account: Account{Offices: ward.Offices}, texts: DefaultTexts()}
+	// A scope by field alone: the commune's procedure is the office's, a province's
+	// procedure of the same field may not be done here.
+	fields := &account{Account: Account{Offices: ward.Offices, Scope: procedures.Scope{Fields: []string{"Chứng thực"}}}, texts: DefaultTexts()}
+	will.Field, province.Field = "Chứng thực", "Chứng thực"
+	if got := ownPlace(fields, will); got.Where == "" {
+		t.Error("a field scope: the commune's procedure without a place kept no place")
+	}
+	for _, c := range []struct {
+		acc *account
+		r   *procedures.Record
+	}{{ward, named}, {ward, province}, {everything, will}, {fields, province}} {
+		if got := ownPlace(c.acc, c.r); got != c.r {
+			t.Errorf("%s at scope %+v: where %q, want the record as it is", c.r.Code, c.acc.Scope, got.Where)
+		}
+	}
+	if card := renderCard(&ward.texts, province).Text; !strings.Contains(card, ward.texts.PlaceUnknown) {
+		t.Errorf("another level's record without a place: card = %q", card)
+	}
+}

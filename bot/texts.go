@@ -102,6 +102,7 @@ type Texts struct {
 	FeeNote          string // {note}
 	Agency           string // {agency}
 	PlaceUnknown     string
+	PlaceOffice      string // {office}, {address}: a procedure of the office's own scope whose record names no place
 	QRUnavailable    string
 	PartSuffix       string // {i} {n}: added to the heading of split sections
 	SectionMore      string // {n} {url}: the lines past a section's last message, on the portal
@@ -245,6 +246,7 @@ func DefaultTexts() Texts {
 		FeeNote:          "  Ghi chú: {note}",
 		Agency:           "Cơ quan thực hiện: {agency}",
 		PlaceUnknown:     "cơ quan tiếp nhận hồ sơ (bạn vui lòng hỏi cán bộ)",
+		PlaceOffice:      "{office}, {address}",
 		QRUnavailable:    "Xin lỗi, chưa gửi được mã QR lúc này. Bạn vui lòng thử lại sau.",
 		PartSuffix:       " ({i}/{n})",
 		SectionMore:      "… còn {n} mục nữa. Bạn xem đầy đủ tại trang thủ tục trên Cổng Dịch vụ công quốc gia:\n{url}",

@@ -199,7 +199,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 // "sinh …"). narr marks the narration of a long message (need.go), or is nil.
 func (ix *Index) queryTokens(query string, need bool) (toks []token, ctx, narr []bool) {
 	toks = ix.respellUnknown(tokenize(Normalize(breakLines(query))), dropDoubledEnd, teenRespell)
-	toks = ix.syn.diedSense(ix.syn.respell(toks))
+	toks = ix.syn.diedSense(ix.syn.respell(dropClassifiers(ix.dropNames(toks, typedWithMarks(query)))))
 	if need {
 		narr = ix.narration(toks)
 	}
@@ -606,6 +606,109 @@ func (ix *Index) respellUnknown(toks []token, rules ...func(string) (string, boo
 		}
 	}
 	return toks
+}
+
+// classifiers are the words that count or point at a thing before its noun ("căn nhà",
+// "chiếc xe", "miếng đất", "cuốn sổ"), typed with their marks: unmarked, most are other
+// words ("can" is cần, "tam" tạm, "quyen" quyền).
+var classifiers = map[string]bool{"cái": true, "chiếc": true, "căn": true, "ngôi": true, "miếng": true,
+	"mảnh": true, "lô": true, "tấm": true, "cuốn": true, "quyển": true}
+
+// classified are the nouns of papers and property a classifier stands before in
+// citizens' messages. "căn hộ" and "căn cước" are no classified nouns: "hộ" and "cước"
+// are not here.
+var classified = map[string]bool{"nha": true, "xe": true, "dat": true, "the": true, "giay": true,
+	"so": true, "bang": true, "bien": true, "hop": true}
+
+// dropClassifiers removes a classifier before a paper or property it counts, so the words
+// around it make the phrase they make without it: "cất căn nhà" is "cất nhà" (xây nhà),
+// "làm lại cái giấy khai sinh" is "làm lại giấy khai sinh", "bán chiếc xe" is "bán xe".
+// Punctuation between the two keeps the classifier.
+func dropClassifiers(toks []token) []token {
+	return dropSpans(toks, func(rest []token) int {
+		if len(rest) < 2 || !classifiers[rest[0].exact] || rest[1].brk || !classified[rest[1].folded] {
+			return 0
+		}
+		if rest[0].brk { // the noun starts the clause the classifier started
+			rest[1].brk = true
+		}
+		return 1
+	})
+}
+
+// dropSpans is toks without the runs of words span reports (the number of words toks[i:]
+// starts with to drop, or 0); toks itself when it drops none.
+func dropSpans(toks []token, span func(rest []token) int) []token {
+	var out []token
+	for i := 0; i < len(toks); {
+		if n := span(toks[i:]); n > 0 {
+			if out == nil {
+				out = append(make([]token, 0, len(toks)), toks[:i]...)
+			}
+			i += n
+			continue
+		}
+		if out != nil {
+			out = append(out, toks[i])
+		}
+		i++
+	}
+	if out == nil {
+		return toks
+	}
+	return out
+}
+
+// surnames are the family names most Vietnamese bear, as typed with marks. Typed
+// without, most are other words ("lam" is làm, "phan" phần, "do" do, "vo" vợ), so a
+// message without marks has only unmarkedSurnames.
+var surnames = map[string]bool{"nguyễn": true, "trần": true, "lê": true, "phạm": true, "hoàng": true,
+	"huỳnh": true, "phan": true, "vũ": true, "võ": true, "đặng": true, "bùi": true, "đỗ": true,
+	"hồ": true, "ngô": true, "dương": true, "lý": true, "đinh": true, "trịnh": true, "trương": true,
+	"đoàn": true, "lâm": true, "lương": true, "tạ": true}
+
+// unmarkedSurnames are the surnames no other word is spelled like without marks.
+var unmarkedSurnames = map[string]bool{"nguyen": true, "tran": true, "huynh": true, "hoang": true, "bui": true}
+
+// middleNames are the middle names that make a surname before them a person's name,
+// with and without marks: "Nguyễn Văn", "tran thi".
+var middleNames = map[string]bool{"văn": true, "thị": true, "van": true, "thi": true}
+
+// dropNames removes the people's full names a message gives ("đổi tên cho con thành
+// Nguyễn Thị Linh", "bố tôi là Trần Văn Hùng"): a surname, then "văn" or "thị", then one
+// or two given names. A name tells the search nothing about the procedure, and its words
+// ("thị", "thanh", "linh") match catalogue names by chance. Names without a middle name
+// ("Lê Hoa") are left: lower-cased, "lê", "hồ" and "lý" start other words too. marked
+// says whether the message was typed with marks.
+func (ix *Index) dropNames(toks []token, marked bool) []token {
+	return dropSpans(toks, func(rest []token) int {
+		n := ix.nameLen(rest, marked)
+		if n > 0 && n < len(rest) {
+			rest[n].brk = true // no phrase across the name
+		}
+		return n
+	})
+}
+
+// nameLen is the number of words of the full name toks starts with, or 0. A second given
+// name is taken only when the catalogue and the grammar lack the word: "Nguyễn Văn Thanh
+// mất" keeps its "mất".
+func (ix *Index) nameLen(toks []token, marked bool) int {
+	if len(toks) < 3 || !middleNames[toks[1].exact] || toks[1].brk || toks[2].brk {
+		return 0
+	}
+	if !unmarkedSurnames[toks[0].exact] && !(marked && surnames[toks[0].exact]) {
+		return 0
+	}
+	if ix.syn.isStop(toks[2]) {
+		return 0
+	}
+	n := 3
+	if len(toks) > 3 && !toks[3].brk && toks[2].end == endNone &&
+		!ix.knownWord(toks[3].folded) && !ix.syn.isStop(toks[3]) {
+		n = 4
+	}
+	return n
 }
 
 // teenRespell respells two habits of chat spelling that make no Vietnamese syllable: a

@@ -1,6 +1,7 @@
 package procedures
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -325,4 +326,52 @@ func exactWords(toks []token) string {
 		ws = append(ws, t.exact)
 	}
 	return strings.Join(ws, " ")
+}
+
+// A full name (surname, "văn" or "thị", one or two given names) is no word of the need;
+// words that only look like one stay: "phần thì phải", "làm văn bản" typed without marks.
+func TestDropNames(t *testing.T) {
+	ix := builtinIndex(t)
+	for _, c := range []struct{ typed, want string }{
+		{"đổi tên cho con thành Nguyễn Thị Linh", "đổi tên cho con thành"},
+		{"sửa tên Nguyễn Văn Thanh thành Nguyễn Văn Thắng", "sửa tên thành"},
+		{"bố tôi Trần Văn Hùng mất năm ngoái", "bố tôi mất năm ngoái"},
+		{"ten me bi sai, Nguyen Thi Huệ thanh Nguyen Thi Huê", "ten me bi sai thanh"},
+		{"con tên nguyen van ti muon doi ten", "con tên muon doi ten"},
+		{"một phần thì phải làm gì", "1 phần thì phải làm gì"},
+		{"mot phan thi phai lam gi", "mot phan thi phai lam gi"},
+		{"lam van ban thoa thuan chia dat", "lam van ban thoa thuan chia dat"},
+		{"làm văn bản thỏa thuận", "làm văn bản thoả thuận"},
+		{"Lê Thị, Hoa", "lê thị hoa"}, // punctuation inside: no name
+	} {
+		got := exactWords(ix.dropNames(tokenize(Normalize(c.typed)), typedWithMarks(c.typed)))
+		if got != c.want {
+			t.Errorf("dropNames(%q) = %q, want %q", c.typed, got, c.want)
+		}
+	}
+	// As the search reads it: the need without the name.
+	a, b := ix.Search("muốn đổi tên cho con thành Nguyễn Thị Bích Ngọc", 5), ix.Search("muốn đổi tên cho con thành", 5)
+	if !slices.Equal(hitCodes(a), hitCodes(b)) {
+		t.Errorf("with the name: %v; without: %v", hitCodes(a), hitCodes(b))
+	}
+}
+
+// A classifier before a paper or property it counts is dropped, so the phrase around it
+// reads: "cất căn nhà" is "cất nhà". Nouns it does not count keep it ("căn hộ", "căn
+// cước"), and so does an unmarked "can" (cần).
+func TestDropClassifiers(t *testing.T) {
+	for _, c := range []struct{ typed, want string }{
+		{"tính cất căn nhà cấp 4", "tính cất nhà cấp 4"},
+		{"mất cái thẻ căn cước", "mất thẻ căn cước"},
+		{"bán chiếc xe máy cho bạn", "bán xe máy cho bạn"},
+		{"mảnh đất ông bà để lại", "đất ông bà để lại"},
+		{"làm lại cuốn sổ hộ khẩu", "làm lại sổ hộ khẩu"},
+		{"mua căn hộ chung cư", "mua căn hộ chung cư"},
+		{"can nha o dau", "can nha o dau"},
+		{"lấy cái, nhà em xa", "lấy cái nhà em xa"},
+	} {
+		if got := exactWords(dropClassifiers(tokenize(Normalize(c.typed)))); got != c.want {
+			t.Errorf("dropClassifiers(%q) = %q, want %q", c.typed, got, c.want)
+		}
+	}
 }

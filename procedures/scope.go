@@ -120,3 +120,8 @@ func (ix *Index) levelSibling(r *Record, s Scope) *Record {
 	}
 	return ix.docs[best].rec
 }
+
+// CommuneOnly reports whether r is done at the commune level (cấp xã) and no other.
+func CommuneOnly(r *Record) bool {
+	return len(r.Levels) > 0 && !slices.ContainsFunc(r.Levels, func(l string) bool { return foldKey(l) != "cap xa" })
+}

@@ -35,7 +35,7 @@ func TestLibraryLiveAcrossReplicas(t *testing.T) {
 		return l
 	}
 	a, b := newLib(), newLib()
-	const q = "xin xac nhan chua co vo a"
+	const q = "xin giay chung nhan e vo a" // "ế vợ": still single, in slang
 	answer := func(l *examples.Library, account string) string {
 		res := ix.SearchWith(q, 5, l.For(account))
 		if res.Abstain || len(res.Hits) == 0 {
@@ -46,7 +46,7 @@ func TestLibraryLiveAcrossReplicas(t *testing.T) {
 	if got := answer(b, "ward"); got == "1.004873" {
 		t.Fatalf("answered %s before teaching; pick another message for this test", got)
 	}
-	e, replaced, err := a.Add(ctx, procedures.Example{Account: "ward", Query: "xin xác nhận chưa có vợ", Code: "1.004873", By: "lan"})
+	e, replaced, err := a.Add(ctx, procedures.Example{Account: "ward", Query: "xin giấy chứng nhận ế vợ", Code: "1.004873", By: "lan"})
 	if err != nil || replaced != "" || e.ID == "" || e.At.IsZero() {
 		t.Fatalf("Add = %+v, %q, %v", e, replaced, err)
 	}
@@ -120,7 +120,7 @@ func TestLibraryFollowsCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := l.Add(ctx, procedures.Example{Account: "ward", Query: "xin xác nhận chưa có vợ", Code: "1.004873"}); err != nil {
+	if _, _, err := l.Add(ctx, procedures.Example{Account: "ward", Query: "xin giấy chứng nhận ế vợ", Code: "1.004873"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := l.For("ward").Len(); n != 1 {

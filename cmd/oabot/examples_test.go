@@ -21,8 +21,9 @@ func TestTaughtExampleLiveOnEveryReplica(t *testing.T) {
 	fake := zalotest.New()
 	a := opsService(t, redistest.URL(t), prefix, fake, "")
 	b := opsService(t, redistest.URL(t), prefix, fake, "")
-	// The search alone answers this confidently with the residence confirmation.
-	const msg = "xin xac nhan chua co vo a"
+	// The search alone does not answer this with the marital-status card ("ế vợ", still
+	// single, is slang the lexicon lacks).
+	const msg = "xin giay chung nhan e vo a"
 	const card = "tình trạng hôn nhân"
 	var users []string
 	for i := range 8 {
@@ -57,7 +58,7 @@ func TestTaughtExampleLiveOnEveryReplica(t *testing.T) {
 	if c := ask(); c != 0 {
 		t.Fatalf("%d of %d answered with the card before teaching; pick another message", c, len(users))
 	}
-	code, out := adminJSON(t, a, opsAdmin, "POST", "/admin/v1/accounts/ca-q12/examples", `{"query":"xin xác nhận chưa có vợ","code":"1.004873"}`)
+	code, out := adminJSON(t, a, opsAdmin, "POST", "/admin/v1/accounts/ca-q12/examples", `{"query":"xin giấy chứng nhận ế vợ","code":"1.004873"}`)
 	if code != 201 {
 		t.Fatalf("teach: %d %v", code, out)
 	}
