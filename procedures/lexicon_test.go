@@ -477,6 +477,12 @@ func TestLexiconNational(t *testing.T) {
 		{"xin giấy chứng minh mình chưa có chồng ở đâu", "1.004873"},
 		{"tính cất căn nhà 2 tầng có phải xin phép không", "1.013225"},
 		{"cần giấy chứng minh chưa từng bị kết án", "3.000333"},
+		// a guest for the night told to the area police (not a sea area), an absence
+		// declared before leaving, a shop opened "một" (after the misses of the fitted
+		// sets; these phrasings are fresh, each failed before)
+		{"có khách ở qua đêm thì báo cho công an khu vực thế nào", "2.001159"},
+		{"đi xa lâu ngày có phải khai báo gì không", "1.003677"},
+		{"mở một tiệm tạp hóa nhỏ cần giấy phép gì", "1.001612"},
 		// two plots made one title; a plot measured larger than its title; farmland made
 		// residential ("đất thổ"); a dispute the ward could not reconcile (after the
 		// misses of the fitted sets; these phrasings are fresh)
