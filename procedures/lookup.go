@@ -88,18 +88,7 @@ func (r *Record) DocumentsNamePhrase(words []string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	for _, d := range r.Documents {
-		var folded []string
-		for _, t := range tokenize(Normalize(d.Name)) {
-			folded = append(folded, t.folded)
-		}
-		for i := 0; i+len(words) <= len(folded); i++ {
-			if slices.Equal(folded[i:i+len(words)], words) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(r.Documents, func(d Document) bool { return containsSeq(foldedWords(d.Name), words) })
 }
 
 // Note returns the text of an item of the dossier that is a remark, not a paper ("Lưu

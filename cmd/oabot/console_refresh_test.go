@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,14 +36,7 @@ func TestConsoleRefreshInChromium(t *testing.T) {
 	}
 	recs[0].Channels[0].Fee = "25,000 đồng" // as the older importer wrote it
 	recs[1].Channels[0].Fee = "15.000 đồng" // the portal's fee changed since
-	b, err := json.Marshal(recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := filepath.Join(dir, "catalog.json")
-	if err := os.WriteFile(catalog, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	catalog := writeCatalogJSON(t, dir, recs)
 
 	ctx := browsertest.Chromium(t)
 	base, stdout := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"},

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,15 +36,7 @@ func TestLandingRequirementsInChromium(t *testing.T) {
 		{Name: "Người tiếp nhận không được yêu cầu nộp thêm giấy tờ mà pháp luật không quy định", Case: "Lưu ý"},
 	}
 	r.Conditions = []string{"- Văn bản cho thuê, cho mượn, cho ở nhờ không bắt buộc công chứng, chứng thực."}
-	dir := t.TempDir()
-	b, err := json.Marshal([]*procedures.Record{&r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := filepath.Join(dir, "catalog.json")
-	if err := os.WriteFile(catalog, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	catalog := writeCatalogJSON(t, t.TempDir(), []*procedures.Record{&r})
 
 	ctx := browsertest.Chromium(t)
 	base, _ := mustRunMain(t, []string{"serve", "--addr", "127.0.0.1:0"}, map[string]string{"OABOT_CATALOG_PATH": catalog})

@@ -30,6 +30,21 @@ func dvcLine(t *testing.T, code, name, fee string) string {
 	return string(b)
 }
 
+// writeCatalogJSON writes recs as a catalogue file (JSON, as OABOT_CATALOG_PATH reads it)
+// into dir and returns its path.
+func writeCatalogJSON(t *testing.T, dir string, recs []*procedures.Record) string {
+	t.Helper()
+	b, err := json.Marshal(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "catalog.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func writeLines(t *testing.T, dir, name string, lines ...string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
