@@ -36,7 +36,7 @@ func (ix *Index) Explain(query string, limit int) string {
 		if i == limit {
 			break
 		}
-		fmt.Fprintf(&b, "  cand %.3f cov %.2f head %.2f bigram %v %s %s\n", c.score, c.cov, c.headF, c.bigram, c.code, ix.docs[c.doc].rec.Name)
+		fmt.Fprintf(&b, "  cand %.3f cov %.2f head %.2f bigram %v %s %s\n", c.score, c.cov, c.headF, c.bigram, ix.docs[c.doc].rec.Code, ix.docs[c.doc].rec.Name)
 	}
 	if res.Abstain {
 		fmt.Fprintf(&b, "  abstain: %s\n", dg.reason)

@@ -96,6 +96,12 @@ type docInfo struct {
 	family int32
 	lead   []string // the actions the name starts with, folded ("cap lai")
 	plain  bool     // the name is a plain first issue or registration (no other action)
+	// acts: bit i is set when the name (key) contains Synonyms.actions[i], so ranking
+	// tests a bit rather than searching the name for the phrase.
+	acts []uint64
+	// order is the record's place among the catalogue's codes sorted: ties between
+	// candidates go to the smaller code, compared as numbers rather than strings.
+	order int32
 }
 
 // Index is an immutable search index over a catalogue. It is safe for concurrent Search.
@@ -163,6 +169,14 @@ func NewIndex(c *Catalog, opts Options) *Index {
 	for d, r := range recs {
 		b.addRecord(d, r)
 		ix.docOf[r.Code] = int32(d)
+	}
+	byCode := make([]int32, n)
+	for d := range byCode {
+		byCode[d] = int32(d)
+	}
+	slices.SortFunc(byCode, func(a, b int32) int { return strings.Compare(recs[a].Code, recs[b].Code) })
+	for i, d := range byCode {
+		ix.docs[d].order = int32(i)
 	}
 	b.docStart[n] = len(b.occs)
 	b.weighTerms(b.docFreqs())
@@ -304,6 +318,12 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 	di.ends = syn.leadEndings(keyToks)
 	di.lead, b.objects[d] = syn.familyObject(nameToks)
 	di.plain = syn.isPlain(di.lead, keyToks)
+	di.acts = make([]uint64, (len(syn.actions)+63)/64)
+	for i, act := range syn.actions {
+		if containsSeq(keyToks, act) {
+			di.acts[i/64] |= 1 << (i % 64)
+		}
+	}
 	for _, t := range nameHead(nameToks) {
 		if !syn.isStop(t) {
 			di.head = append(di.head, b.termID(t.folded))

@@ -224,7 +224,7 @@ func TestExplainShowsTheSentenceAnswered(t *testing.T) {
 	if res.Abstain || len(dg.cands) == 0 {
 		t.Fatalf("the story was refused (%s): pick one the sentence search answers", dg.reason)
 	}
-	if got, want := dg.cands[0].code, res.Hits[0].Record.Code; got != want {
+	if got, want := ix.docs[dg.cands[0].doc].rec.Code, res.Hits[0].Record.Code; got != want {
 		t.Errorf("diagnosis leads with %s, the answer with %s", got, want)
 	}
 }

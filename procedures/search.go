@@ -318,7 +318,7 @@ func (ix *Index) candidates(a *analysed, mentioned qualSet, k int) []cand {
 		if !ok || len(h) == k && sc < h[0].score {
 			continue // cannot enter: its record (code, for ties) is not even read
 		}
-		c := cand{doc: d, score: sc, headF: 1, cov: cov, code: ix.docs[d].rec.Code, bigram: s.acc[d].name&bigramBit != 0,
+		c := cand{doc: d, score: sc, headF: 1, cov: cov, order: ix.docs[d].order, bigram: s.acc[d].name&bigramBit != 0,
 			nameFull: s.acc[d].name&a.content == a.content}
 		h.keep(c, k)
 	}
@@ -414,7 +414,7 @@ type rankQuery struct {
 	seq      []int32        // the query's words as ids in Index.keyWords (-1: in no name)
 	typedLen int            // seq[:typedLen] the citizen wrote; the rest are expansions
 	has      []uint64       // bit set of the ids of seq[:typed]
-	ids      map[int32]bool // term ids of the query's words, expansions included
+	ids      []uint64       // bit set of the term ids of the query's words, expansions included
 }
 
 func (ix *Index) newRankQuery(a *analysed) rankQuery {
@@ -424,7 +424,7 @@ func (ix *Index) newRankQuery(a *analysed) rankQuery {
 		seq:      make([]int32, len(a.seq)),
 		typedLen: a.typedLen,
 		has:      make([]uint64, len(ix.keyStop)/64+1),
-		ids:      make(map[int32]bool, len(a.seq)),
+		ids:      make([]uint64, len(ix.idf)/64+1),
 	}
 	for _, act := range ix.syn.findActions(a.seq[:a.typedLen]) {
 		rq.typed[act] = true
@@ -438,7 +438,7 @@ func (ix *Index) newRankQuery(a *analysed) rankQuery {
 			}
 		}
 		if id, ok := ix.terms[w]; ok {
-			rq.ids[id] = true
+			rq.ids[id/64] |= 1 << (id % 64)
 		}
 	}
 	return rq
@@ -477,10 +477,10 @@ func (ix *Index) rankCand(c *cand, a *analysed, rq *rankQuery) {
 
 // headFactor is headBase plus the rest in proportion to the idf of the name's head
 // words the query has.
-func (ix *Index) headFactor(di *docInfo, ids map[int32]bool) float64 {
+func (ix *Index) headFactor(di *docInfo, ids []uint64) float64 {
 	var got float32
 	for _, id := range di.head {
-		if ids[id] {
+		if ids[id/64]&(1<<(id%64)) != 0 {
 			got += ix.idf[id]
 		}
 	}
@@ -491,7 +491,7 @@ func (ix *Index) headFactor(di *docInfo, ids map[int32]bool) float64 {
 // the citizen typed it); 1 when it contains none.
 func (ix *Index) actionFactor(di *docInfo, rq *rankQuery) float64 {
 	for _, act := range rq.acts {
-		if containsSeq(di.key, ix.syn.actions[act]) {
+		if di.acts[act/64]&(1<<(act%64)) != 0 {
 			if rq.typed[act] {
 				return typedActionBonus
 			}
@@ -738,7 +738,7 @@ type cand struct {
 	doc      int32
 	score    float64
 	cov      float64
-	code     string
+	order    int32 // docInfo.order: ties go to the smaller code
 	bigram   bool
 	nameFull bool    // the name/aliases contain every content word of the query
 	headF    float64 // the head factor applied (ranking only: abstention ignores it)
@@ -781,7 +781,7 @@ func (c cand) better(o cand) bool {
 	if c.score != o.score {
 		return c.score > o.score
 	}
-	return c.code < o.code
+	return c.order < o.order
 }
 
 // compare orders candidates best first (better), for slices.SortFunc.
