@@ -409,12 +409,12 @@ func penaliseQualifiers(sc float64, di *docInfo, mentioned qualSet) float64 {
 // rankQuery is what the ranking bonuses need from the query, computed once per search
 // rather than once per candidate.
 type rankQuery struct {
-	acts     []int          // actions the query names, typed or added by an expansion
-	typed    map[int]bool   // actions the citizen wrote (not only added by an expansion)
-	seq      []int32        // the query's words as ids in Index.keyWords (-1: in no name)
-	typedLen int            // seq[:typedLen] the citizen wrote; the rest are expansions
-	has      []uint64       // bit set of the ids of seq[:typed]
-	ids      []uint64       // bit set of the term ids of the query's words, expansions included
+	acts     []int        // actions the query names, typed or added by an expansion
+	typed    map[int]bool // actions the citizen wrote (not only added by an expansion)
+	seq      []int32      // the query's words as ids in Index.keyWords (-1: in no name)
+	typedLen int          // seq[:typedLen] the citizen wrote; the rest are expansions
+	has      []uint64     // bit set of the ids of seq[:typed]
+	ids      []uint64     // bit set of the term ids of the query's words, expansions included
 }
 
 func (ix *Index) newRankQuery(a *analysed) rankQuery {
