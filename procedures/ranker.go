@@ -405,6 +405,23 @@ func (ix *Index) RankSamples(qs []EvalQuery, x AccountExamples) []RankSample {
 	return out
 }
 
+// FitSamples is what the ranker is fitted on for one labelled set: its hit lists as the
+// examples x answer them (RankSamples), and again as an office that taught half its needs
+// answers them (trialSamples).
+func (ix *Index) FitSamples(qs []EvalQuery, x AccountExamples) []RankSample {
+	return slices.Concat(ix.RankSamples(qs, x), ix.trialSamples(qs, x.Snapshot()))
+}
+
+// trialSamples is RankSamples over the learning trial of qs (NewLearningTrial): the office
+// has taught one wording of every other need, and the other wordings of the taught needs
+// and every wording of the untaught ones are searched as that office. The fit so sees
+// lists where an office's own example is near the message, or nearly, as the bot meets
+// them once officers teach (docs/ranker.md, sixteenth session).
+func (ix *Index) trialSamples(qs []EvalQuery, x *Examples) []RankSample {
+	tr := NewLearningTrial(qs)
+	return ix.RankSamples(slices.Concat(tr.Taught, tr.Untaught), x.With(tr.Teach...).For(trialAccount))
+}
+
 // Training of the ranker.
 const (
 	rankSteps = 3000

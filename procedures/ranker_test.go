@@ -35,7 +35,7 @@ func TestShippedRankerIsReproducible(t *testing.T) {
 	var samples []RankSample
 	var names []string
 	forEachFittedSet(t, defaultRanker.TrainedOn, func(ix *Index, x AccountExamples, qs []EvalQuery, name string) {
-		samples = append(samples, ix.RankSamples(qs, x)...)
+		samples = append(samples, ix.FitSamples(qs, x)...)
 		names = append(names, name)
 	})
 	m, err := TrainRanker(samples, names)

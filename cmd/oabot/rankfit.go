@@ -13,7 +13,8 @@ import (
 
 // procRankFit fits the learned ranker (procedures.TrainRanker) on the labelled queries —
 // never a sealed set — run through the search with the seed examples on each catalogue
-// (the built-in one judged on the queries it holds), and writes it. With --cv it first
+// (the built-in one judged on the queries it holds), and again as an office that taught
+// half of each set's needs (procedures.Index.FitSamples), and writes it. With --cv it first
 // cross-validates leave one set out (fit on the other sets, count hit@1 and hit@5 on the
 // held-out one with and without the ranker), prints the table and enables the model only
 // when procedures.RankerHelps; without --cv the model is written disabled.
@@ -49,7 +50,7 @@ func procRankFit(args []string, stdout, stderr io.Writer) error {
 				q = procedures.InCatalog(s.in, all)
 			}
 			qs[i] = append(qs[i], q)
-			samples[i] = append(samples[i], s.ix.RankSamples(q, s.ex))
+			samples[i] = append(samples[i], s.ix.FitSamples(q, s.ex))
 			names = append(names, filepath.Base(f)+"@"+s.name)
 		}
 	}
