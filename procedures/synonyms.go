@@ -902,15 +902,20 @@ var (
 var justWords = map[string]bool{"moi": true, "vua": true, "da": true, "noi": true, "ngoai": true, "de": true}
 
 // whenExact and whenPlain may follow "mất" (died) where a lost thing would stand: when, where, how
-// ("mất tuần trước", "mất tại nhà", "mất hơn năm rồi", "mất cả rồi", "mất vì bệnh").
+// ("mất tuần trước", "mất tại nhà", "mất hơn năm rồi", "mất cả rồi", "mất vì bệnh", "mất
+// hồi tháng trước", "mất năm 2019", "mất ở bệnh viện", "mất được hai năm").
 // As with kin, whenPlain holds a word typed without diacritics only where that spelling is
-// no common noun ("vi" is as often "ví", a wallet, as "vì"). "do" (because) has no marks
+// no common noun ("vi" is as often "ví", a wallet, as "vì"; "hoi", "nam", "o" are "hỏi",
+// "nam", "ô" as often). "do" (because) has no marks
 // to leave out, so it counts as typed, also where it was "đồ" (things) without its marks.
 var (
 	whenExact = map[string]bool{"trước": true, "tại": true, "lúc": true, "vào": true, "khi": true, "cách": true,
-		"hơn": true, "cả": true, "luôn": true, "vì": true, "do": true, "bệnh": true, "đột": true, "ngột": true}
+		"hơn": true, "cả": true, "luôn": true, "vì": true, "do": true, "bệnh": true, "đột": true, "ngột": true,
+		"hồi": true, "năm": true, "tháng": true, "tuần": true, "hôm": true, "ngày": true, "từ": true, "ở": true,
+		"sau": true, "trong": true, "được": true, "đầu": true, "cuối": true, "gần": true}
 	whenPlain = map[string]bool{"truoc": true, "tai": true, "luc": true, "vao": true, "khi": true, "cach": true,
-		"hon": true, "luon": true, "benh": true}
+		"hon": true, "luon": true, "benh": true, "thang": true, "tuan": true, "hom": true, "sau": true,
+		"trong": true, "duoc": true, "cuoi": true}
 )
 
 // inMarkedSet reports whether t is a word of a set given as typed with its diacritics
