@@ -409,6 +409,9 @@ func (ix *Index) RankSamples(qs []EvalQuery, x AccountExamples) []RankSample {
 // examples x answer them (RankSamples), and again as an office that taught half its needs
 // answers them (trialSamples).
 func (ix *Index) FitSamples(qs []EvalQuery, x AccountExamples) []RankSample {
+	if x.Len() == 0 {
+		return ix.RankSamples(qs, x) // no examples: no office to teach
+	}
 	return slices.Concat(ix.RankSamples(qs, x), ix.trialSamples(qs, x.Snapshot()))
 }
 

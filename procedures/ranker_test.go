@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -320,4 +321,27 @@ func probs(res Result) []float64 {
 		out = append(out, h.Prob)
 	}
 	return out
+}
+
+// FitSamples reads a set again as the learning trial's office: more lists than the seed
+// examples' answers alone, and, with no examples at all, no office to teach (no panic).
+func TestFitSamplesAddsTheTrial(t *testing.T) {
+	ix, x := seedIndex(t)
+	f, err := os.Open("testdata/queries-extra.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := ReadEvalQueries(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs = InCatalog(ix.cat, qs)
+	plain := ix.RankSamples(qs, x.For(""))
+	if got := len(ix.FitSamples(qs, x.For(""))); got <= len(plain) {
+		t.Errorf("FitSamples gave %d lists, RankSamples %d: the trial's lists are missing", got, len(plain))
+	}
+	if got, want := len(ix.FitSamples(qs, AccountExamples{})), len(ix.RankSamples(qs, AccountExamples{})); got != want {
+		t.Errorf("without examples FitSamples gave %d lists, want RankSamples' %d", got, want)
+	}
 }
