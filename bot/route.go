@@ -452,7 +452,7 @@ func ownPlace(acc *account, r *procedures.Record) *procedures.Record {
 		return r
 	}
 	out := *r
-	out.Where = fill(acc.texts.PlaceOffice, "office", cmp.Or(o.Name, acc.Name), "address", o.Address)
+	out.Where = fill(acc.texts.PlaceOffice, "office", oneLine(cmp.Or(o.Name, acc.Name)), "address", oneLine(o.Address))
 	return &out
 }
 

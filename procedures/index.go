@@ -98,7 +98,7 @@ type docInfo struct {
 	plain  bool     // the name is a plain first issue or registration (no other action)
 	// acts: bit i is set when the name (key) contains Synonyms.actions[i], so ranking
 	// tests a bit rather than searching the name for the phrase.
-	acts []uint64
+	acts bitSet
 	// order is the record's place among the catalogue's codes sorted: ties between
 	// candidates go to the smaller code, compared as numbers rather than strings.
 	order int32
@@ -170,14 +170,7 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		b.addRecord(d, r)
 		ix.docOf[r.Code] = int32(d)
 	}
-	byCode := make([]int32, n)
-	for d := range byCode {
-		byCode[d] = int32(d)
-	}
-	slices.SortFunc(byCode, func(a, b int32) int { return strings.Compare(recs[a].Code, recs[b].Code) })
-	for i, d := range byCode {
-		ix.docs[d].order = int32(i)
-	}
+	ix.orderByCode(recs)
 	b.docStart[n] = len(b.occs)
 	b.weighTerms(b.docFreqs())
 	b.weighPostings()
@@ -193,6 +186,18 @@ func NewIndex(c *Catalog, opts Options) *Index {
 		return &scratch{acc: make([]docAcc, n)}
 	}
 	return ix
+}
+
+// orderByCode sets each document's order: its record's place among the codes sorted.
+func (ix *Index) orderByCode(recs []*Record) {
+	byCode := make([]int32, len(recs))
+	for d := range byCode {
+		byCode[d] = int32(d)
+	}
+	slices.SortFunc(byCode, func(a, b int32) int { return strings.Compare(recs[a].Code, recs[b].Code) })
+	for i, d := range byCode {
+		ix.docs[d].order = int32(i)
+	}
 }
 
 // withDefaults fills in the zero settings.
@@ -318,10 +323,10 @@ func (b *indexBuilder) docInfo(d int, r *Record, name string, nameToks []token) 
 	di.ends = syn.leadEndings(keyToks)
 	di.lead, b.objects[d] = syn.familyObject(nameToks)
 	di.plain = syn.isPlain(di.lead, keyToks)
-	di.acts = make([]uint64, (len(syn.actions)+63)/64)
+	di.acts = newBitSet(len(syn.actions))
 	for i, act := range syn.actions {
 		if containsSeq(keyToks, act) {
-			di.acts[i/64] |= 1 << (i % 64)
+			di.acts.set(i)
 		}
 	}
 	for _, t := range nameHead(nameToks) {

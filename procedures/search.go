@@ -413,8 +413,8 @@ type rankQuery struct {
 	typed    map[int]bool // actions the citizen wrote (not only added by an expansion)
 	seq      []int32      // the query's words as ids in Index.keyWords (-1: in no name)
 	typedLen int          // seq[:typedLen] the citizen wrote; the rest are expansions
-	has      []uint64     // bit set of the ids of seq[:typed]
-	ids      []uint64     // bit set of the term ids of the query's words, expansions included
+	has      bitSet       // the ids of seq[:typed]
+	ids      bitSet       // the term ids of the query's words, expansions included
 }
 
 func (ix *Index) newRankQuery(a *analysed) rankQuery {
@@ -423,8 +423,8 @@ func (ix *Index) newRankQuery(a *analysed) rankQuery {
 		typed:    map[int]bool{},
 		seq:      make([]int32, len(a.seq)),
 		typedLen: a.typedLen,
-		has:      make([]uint64, len(ix.keyStop)/64+1),
-		ids:      make([]uint64, len(ix.idf)/64+1),
+		has:      newBitSet(len(ix.keyStop)),
+		ids:      newBitSet(len(ix.idf)),
 	}
 	for _, act := range ix.syn.findActions(a.seq[:a.typedLen]) {
 		rq.typed[act] = true
@@ -434,11 +434,11 @@ func (ix *Index) newRankQuery(a *analysed) rankQuery {
 		if id, ok := ix.keyWords[w]; ok {
 			rq.seq[i] = id
 			if i < a.typedLen { // phrase bonuses count runs of typed words, not of expansions
-				rq.has[id/64] |= 1 << (id % 64)
+				rq.has.set(int(id))
 			}
 		}
 		if id, ok := ix.terms[w]; ok {
-			rq.ids[id/64] |= 1 << (id % 64)
+			rq.ids.set(int(id))
 		}
 	}
 	return rq
@@ -477,10 +477,10 @@ func (ix *Index) rankCand(c *cand, a *analysed, rq *rankQuery) {
 
 // headFactor is headBase plus the rest in proportion to the idf of the name's head
 // words the query has.
-func (ix *Index) headFactor(di *docInfo, ids []uint64) float64 {
+func (ix *Index) headFactor(di *docInfo, ids bitSet) float64 {
 	var got float32
 	for _, id := range di.head {
-		if ids[id/64]&(1<<(id%64)) != 0 {
+		if ids.has(int(id)) {
 			got += ix.idf[id]
 		}
 	}
@@ -491,7 +491,7 @@ func (ix *Index) headFactor(di *docInfo, ids []uint64) float64 {
 // the citizen typed it); 1 when it contains none.
 func (ix *Index) actionFactor(di *docInfo, rq *rankQuery) float64 {
 	for _, act := range rq.acts {
-		if di.acts[act/64]&(1<<(act%64)) != 0 {
+		if di.acts.has(act) {
 			if rq.typed[act] {
 				return typedActionBonus
 			}
@@ -700,7 +700,7 @@ func (ix *Index) release(s *scratch) {
 // words ("nước ngoài" for "có yếu tố nước ngoài"). Words typed with diacritics must match
 // as written ("lái" does not mention "lại").
 func (ix *Index) mentionedQualifiers(seq []token) qualSet {
-	m := make(qualSet, len(ix.syn.qualCore)/64+1)
+	m := qualSet(newBitSet(len(ix.syn.qualCore)))
 	for i, core := range ix.syn.qualCore {
 		exact := ix.syn.qualExact[i]
 		// The core is the tail of the phrase; its exact words are the phrase's last ones.
@@ -719,18 +719,28 @@ func (ix *Index) mentionedQualifiers(seq []token) qualSet {
 					continue scan
 				}
 			}
-			m[i/64] |= 1 << (i % 64)
+			bitSet(m).set(i)
 			break
 		}
 	}
 	return m
 }
 
-// qualSet is the set of qualifiers a query mentions, as bits by their index in
-// Synonyms.qualifiers (scoring reads it once per candidate; a map cost 4 % of a search).
-type qualSet []uint64
+// bitSet is a set of small numbers (term ids, action and qualifier indexes) as bits:
+// ranking reads such sets once per candidate, where a map cost 4 % of a search.
+type bitSet []uint64
 
-func (m qualSet) has(q int16) bool { return m[q/64]&(1<<(q%64)) != 0 }
+// newBits is a set that can hold 0 … n-1.
+func newBitSet(n int) bitSet { return make(bitSet, n/64+1) }
+
+func (b bitSet) set(i int)      { b[i/64] |= 1 << (i % 64) }
+func (b bitSet) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
+
+// qualSet is the set of qualifiers a query mentions, by their index in
+// Synonyms.qualifiers.
+type qualSet bitSet
+
+func (m qualSet) has(q int16) bool { return bitSet(m).has(int(q)) }
 
 func (m qualSet) any() bool { return slices.ContainsFunc(m, func(w uint64) bool { return w != 0 }) }
 
@@ -755,7 +765,7 @@ var levelPrior = [4]float64{0.9, 0.88, 0.95, 1}
 func (ix *Index) phraseRun(key []int32, rq *rankQuery) (best int, start bool) {
 	seq := rq.seq
 	for k, w := range key {
-		if rq.has[w/64]&(1<<(w%64)) == 0 {
+		if !rq.has.has(int(w)) {
 			continue
 		}
 		for i := 0; i < rq.typedLen; i++ {
