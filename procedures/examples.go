@@ -713,6 +713,7 @@ type rankState struct {
 	res       Result // after the examples' vote
 	nb        []Neighbour
 	best      exVote
+	second    exVote // the next procedure's closest example
 	searchOne bool
 	protos    protoMatch         // the message against each procedure's prototype
 	clf       clfMatch           // the classifier's reading of the message
@@ -746,8 +747,8 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		st.feats = ix.features(a)
 		qv := x.x.vector(st.feats)
 		st.nb = x.nearestTo(qv, exNeighbours)
-		var second exVote
-		st.best, second = vote(st.nb)
+		st.best, st.second = vote(st.nb)
+		second := &st.second
 		st.protos = x.x.protoScores(qv)
 		st.clf = x.x.classify(qv)
 		st.clf.unsaid(ix, a.mentioned)
@@ -757,15 +758,15 @@ func (ix *Index) searchState(a *analysed, limit int, x AccountExamples, wide boo
 		// the plain act when the message names a variant ("chồng em là người Hàn Quốc …
 		// làm khai sinh" near "làm khai sinh cho bé"); so may the best prototype, which
 		// knows the object, not the act.
-		st.best.code, second.code = ix.speaksFor(a, st.best), ix.speaksFor(a, second)
+		st.best.code, second.code = ix.speaksFor(a, st.best), ix.speaksFor(a, *second)
 		protoCode = ix.speaksFor(a, exVote{code: protoCode})
 		if a.state >= 0 && ix.stateFitsTop(st.res, a.state) && st.best.ex.Account == "" && !slices.ContainsFunc(st.res.Hits, func(h Hit) bool { return hitHas(h, st.best.code) }) {
 			// The search found the sibling that fits the state; a shared example about a
 			// procedure it did not find at all shares the state's words, not the object
 			// ("thất lạc" of another document).
-			st.best, second = exVote{}, exVote{}
+			st.best, *second = exVote{}, exVote{}
 		}
-		st.res = ix.applyExamples(st.res, st.best, second, k)
+		st.res = ix.applyExamples(st.res, st.best, *second, k)
 		st.res = ix.applyPrototype(st.res, &st.protos, protoCode, wide)
 		if wide {
 			for _, code := range st.clf.joins {
@@ -802,7 +803,8 @@ func (st *rankState) taught() bool {
 	if st.res.Example == "" || st.best.ex.Account == "" {
 		return false
 	}
-	return st.best.score >= exOverride || st.best.score >= exStrong && st.best.covers >= exTaughtCovers
+	return st.best.score >= exOverride || st.best.score >= exStrong && st.best.covers >= exTaughtCovers ||
+		st.best.score >= exStrong && st.best.score >= exMargin*st.second.score
 }
 
 // verbatim: the message is, but for a word or its marks, a shared example ("hộ chiếu hết

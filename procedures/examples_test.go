@@ -125,6 +125,27 @@ func TestOwnExampleHoldingTheMessageDecides(t *testing.T) {
 	}
 }
 
+// An officer's own example that is the clear winner of the vote (exStrong, exMargin
+// ahead of the next procedure's example) decides the answer even when the message drops
+// more of it than exTaughtCovers allows: over the national catalogue "xin to giay con son"
+// covers .89 of the ward's example, whose "sơn xe" rival stands at .46, and the ranker
+// put the vehicle's procedure first (December 2026, after the fifth seed batch).
+func TestOwnClearWinnerDecides(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 2,642 records; skipped with -short")
+	}
+	ix := NewIndex(realCatalog(t), Options{})
+	seed, _ := SeedExamples()
+	x := ix.NewExamples(seed).With(Example{ID: "taught", Account: "ward",
+		Query: "xin tờ giấy còn son cho em, em tên Lan #### ### ###", Code: "1.004873"})
+	for _, q := range []string{"xin to giay con son", "Dạ cho em xin tờ giấy còn son để làm hồ sơ ạ"} {
+		res := ix.SearchWith(q, 5, x.For("ward"))
+		if len(res.Hits) == 0 || res.Hits[0].Record.Code != "1.004873" || res.Example != "taught" {
+			t.Errorf("%q: got %v (example %q), want the taught procedure first", q, hitCodes(res), res.Example)
+		}
+	}
+}
+
 func TestSearchWithExamples(t *testing.T) {
 	ix := builtinIndex(t)
 	seed, _ := SeedExamples()
