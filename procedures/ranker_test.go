@@ -235,7 +235,7 @@ func TestRankerKeepsCodesAndOfficerExamples(t *testing.T) {
 	}
 	// A shared example only close to the message: the ranker may reorder it, and then the
 	// card becomes a list.
-	const near = "xin cấp giấy phép cho quán karaoke nhỏ mới mở ở đầu hẻm nhà em"
+	const near = "xin cấp giấy phép cho quán karaoke nhỏ mới mở ở đầu hẻm gần chợ nhà em"
 	nx := ix.NewExamples(append(seed, Example{ID: "s2", Query: near, Code: label.Code}))
 	if nb := nx.For("").Nearest(msg, 1); len(nb) == 0 || nb[0].Example.ID != "s2" || nb[0].Score >= exVerbatim || nb[0].Score < exStrong {
 		t.Fatalf("the near example must be the closest, strong but not verbatim: %v", nb)
