@@ -484,6 +484,9 @@ func TestLexiconNational(t *testing.T) {
 		{"đi xa lâu ngày có phải khai báo gì không", "1.003677"},
 		// … the place left named by the law's word (fresh, failed before)
 		{"đi khỏi nơi cư trú hơn 1 tháng có phải báo không", "1.003677"},
+		// the South's "cất" a house with its classifier ("cất căn nhà"), and "tui": the
+		// building permit (refused before)
+		{"tui tính cất căn nhà cấp 4 trên đất thổ cư thì có phải xin phép hông", "1.013225"},
 		{"mở một tiệm tạp hóa nhỏ cần giấy phép gì", "1.001612"},
 		// a student's dormitory (after the misses of the fitted sets; fresh, failed before)
 		{"con tôi ở ký túc xá có phải đăng ký gì với công an không", "1.004194"},
