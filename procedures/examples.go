@@ -554,7 +554,7 @@ const (
 	// its closest. Measured: exStrong at .56 for every example cost the sealed sets a first
 	// answer and six cards; this, a first answer (a question read as office hours).
 	exIntentStrong = 0.56
-	exMargin = 1.25
+	exMargin       = 1.25
 	// exWeak: an example this close puts its procedure first in a list.
 	exWeak = 0.35
 	// exRevive: an example this close answers a message the search found nothing for.
