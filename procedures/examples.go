@@ -170,6 +170,16 @@ const (
 	exMaxExamples = 50000
 )
 
+// lacks reports whether e labels a procedure ix's catalogue does not hold (not an intent,
+// not "not ours").
+func (ix *Index) lacks(e Example) bool {
+	if _, intent := e.Intent(); intent || e.Code == "" {
+		return false
+	}
+	_, ok := ix.cat.ByCode(e.Code)
+	return !ok
+}
+
 // NewExamples indexes exs over ix. Examples whose code ix's catalogue lacks are left
 // out and, unless shipped seeds, listed in Stale; duplicates (same account, same normalised query) keep the
 // last.
@@ -182,19 +192,17 @@ func (ix *Index) NewExamples(exs []Example) *Examples {
 	var lack []Example
 	seen := map[string]int{}
 	for _, e := range exs {
-		if _, intent := e.Intent(); !intent && e.Code != "" {
-			if _, ok := ix.cat.ByCode(e.Code); !ok {
-				// Shipped examples cover more procedures than a deployment may hold
-				// (seed-national.yaml over the built-in catalogue): not stale; those that
-				// name their procedure go to the index of what the catalogue lacks.
-				switch {
-				case e.Source != "seed":
-					x.Stale = append(x.Stale, e)
-				case e.name != "":
-					lack = append(lack, e)
-				}
-				continue
+		if ix.lacks(e) {
+			// Shipped examples cover more procedures than a deployment may hold
+			// (seed-national.yaml over the built-in catalogue): not stale; those that
+			// name their procedure go to the index of what the catalogue lacks.
+			switch {
+			case e.Source != "seed":
+				x.Stale = append(x.Stale, e)
+			case e.name != "":
+				lack = append(lack, e)
 			}
+			continue
 		}
 		a := ix.analyse(truncateQuery(e.Query))
 		v := ix.features(&a)
@@ -813,8 +821,14 @@ func (st *rankState) taught() bool {
 	if st.res.Example == "" || st.best.ex.Account == "" {
 		return false
 	}
-	return st.best.score >= exOverride || st.best.score >= exStrong && st.best.covers >= exTaughtCovers ||
-		st.best.score >= exStrong && st.best.score >= exMargin*st.second.score
+	return st.best.score >= exOverride || st.best.covers >= exTaughtCovers && st.best.score >= exStrong ||
+		clearWinner(st.best, st.second, exStrong)
+}
+
+// clearWinner: best's example is at least floor close and leads the next procedure's by
+// exMargin (a "strong" vote).
+func clearWinner(best, second exVote, floor float64) bool {
+	return best.score >= floor && best.score >= exMargin*second.score
 }
 
 // verbatim: the message is, but for a word or its marks, a shared example ("hộ chiếu hết
@@ -845,7 +859,7 @@ func (ix *Index) applyExamples(res Result, best, second exVote, limit int) Resul
 	if ok {
 		floor = exIntentStrong
 	}
-	strong := best.score >= floor && best.score >= exMargin*second.score
+	strong := clearWinner(best, second, floor)
 	// The search is sure of a procedure: an example overrules it only when very close.
 	searchStands := res.Confidence == ConfidenceOne && len(res.Hits) > 0 && (!strong || best.score < exOverride)
 	if ok || best.code == "" {

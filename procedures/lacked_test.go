@@ -70,7 +70,7 @@ func TestLackedIndexReused(t *testing.T) {
 	dropped := 0
 	for i := len(seed) - 1; i >= 0; i-- {
 		e := seed[i]
-		if _, ok := ix.cat.ByCode(e.Code); !ok && e.Code != "" && e.Code[0] != '@' && dropped < 20 {
+		if ix.lacks(e) && dropped < 20 {
 			dropped++
 			continue
 		}

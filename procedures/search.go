@@ -730,7 +730,7 @@ func (ix *Index) mentionedQualifiers(seq []token) qualSet {
 // ranking reads such sets once per candidate, where a map cost 4 % of a search.
 type bitSet []uint64
 
-// newBits is a set that can hold 0 … n-1.
+// newBitSet is a set that can hold 0 … n-1.
 func newBitSet(n int) bitSet { return make(bitSet, n/64+1) }
 
 func (b bitSet) set(i int)      { b[i/64] |= 1 << (i % 64) }
