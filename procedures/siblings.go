@@ -59,7 +59,7 @@ func (s *Synonyms) namedState(seq []token) int {
 	for i, st := range s.states {
 		for _, w := range st.when {
 			for p := 0; p < bestPos && p+len(w) <= len(seq); p++ {
-				if statePhraseAt(seq, p, w) && !costsAt(seq, p, w) {
+				if statePhraseAt(seq, p, w) && !costsAt(seq, p, w) && !deniedAt(seq, p) {
 					best, bestPos = i, p
 					break
 				}
@@ -84,6 +84,15 @@ func costsAt(seq []token, p int, w []token) bool {
 	}
 	next := seq[p+1].exact
 	return costWords[next] || isDigits(next)
+}
+
+// denyWords deny the state that follows: "thẻ vẫn còn nguyên, không mất" is not lost,
+// "chưa hết hạn" not expired.
+var denyWords = map[string]bool{"không": true, "chưa": true, "chẳng": true, "chả": true}
+
+// deniedAt reports whether the state phrase at p follows a word that denies it.
+func deniedAt(seq []token, p int) bool {
+	return p > 0 && denyWords[seq[p-1].exact]
 }
 
 // statePhraseAt reports whether seq names state phrase w at p. A one-word phrase must be

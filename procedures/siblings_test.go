@@ -130,6 +130,8 @@ func TestSearchStatesBuiltin(t *testing.T) {
 		{"cong vênh", "thẻ căn cước bị cong vênh, con chip bong ra, làm lại ở đâu", "Cấp đổi thẻ căn cước"},
 		{"rách", "cà vẹt xe bị rách nát, muốn xin lại cái mới", "Đổi chứng nhận đăng ký xe"},
 		{"mất", "căn cước bị mất thì làm lại ở đâu", "Cấp lại thẻ căn cước"},
+		// "không mất" denies the loss: the card is exchanged
+		{"không mất", "mẹ tôi đủ 60 tuổi, thẻ căn cước còn nguyên không mất, đổi sang thẻ mới ở đâu", "Cấp đổi thẻ căn cước"},
 	})
 }
 
@@ -178,6 +180,10 @@ func TestNamedState(t *testing.T) {
 		"làm căn cước mất tiền không": "",
 		"cấp lại bằng lái mất 7 ngày": "",
 		"em bị mất hộ chiếu mấy hôm":  "cap",
+		// a state denied is not named; the next one is
+		"thẻ vẫn còn, không mất, chỉ bị gãy": "cap", // cấp đổi, of "gãy"
+		"căn cước chưa hết hạn":              "",
+		"the ko mat ma bi gay":               "cap",
 	} {
 		if got := name(q); got != want {
 			t.Errorf("state of %q: fits %q, want %q", q, got, want)

@@ -389,30 +389,34 @@ func ParseSynonymsLexicon(table, lexicon []byte) (*Synonyms, error) {
 			addRule(ruleExpand, to, fam.Expand[to], AspectNone)
 		}
 	}
-	// A lexicon phrase also matches as chat types its grammar words: "không để lại di
-	// chúc" is "ko de lai di chuc" too (chatVariants). Variants a rule declares already
-	// keep that rule.
+	// A lexicon phrase, or one this table expands, also matches as chat types its grammar
+	// words: "không để lại di chúc" is "ko de lai di chuc" too, "người nhật" "ng nhật"
+	// (chatVariants). Variants a rule declares already keep that rule.
 	short := chatShorthands(fams)
+	type section struct {
+		owner string
+		kind  ruleKind
+		m     map[string][]string
+	}
+	secs := []section{{"expand", ruleExpand, f.Expand}}
 	for _, fam := range fams {
-		if fam.Targets == "grammar" {
-			continue
+		if fam.Targets != "grammar" {
+			secs = append(secs, section{"lexicon " + fam.Family, ruleReplace, fam.Replace},
+				section{"lexicon " + fam.Family, ruleExpand, fam.Expand})
 		}
-		for _, sec := range []struct {
-			kind ruleKind
-			m    map[string][]string
-		}{{ruleReplace, fam.Replace}, {ruleExpand, fam.Expand}} {
-			for _, to := range keys(sec.m) {
-				var vs []string
-				for _, from := range sec.m[to] {
-					for _, v := range chatVariants(from, short) {
-						if k := phraseKey(v); claims[k] == "" {
-							claims[k] = "lexicon " + fam.Family + " chat variant of " + from
-							vs = append(vs, v)
-						}
+	}
+	for _, sec := range secs {
+		for _, to := range keys(sec.m) {
+			var vs []string
+			for _, from := range sec.m[to] {
+				for _, v := range chatVariants(from, short) {
+					if k := phraseKey(v); claims[k] == "" {
+						claims[k] = sec.owner + " chat variant of " + from
+						vs = append(vs, v)
 					}
 				}
-				addRule(sec.kind, to, vs, AspectNone)
 			}
+			addRule(sec.kind, to, vs, AspectNone)
 		}
 	}
 	s.stopByFold = map[string]string{}
