@@ -188,7 +188,7 @@ func (ix *Index) analyseAs(query string, need bool) analysed {
 	if b.a.state >= 0 {
 		b.a.literalActs = ix.syn.findActions(foldedOf(toks))
 	}
-	b.a.mentioned = ix.mentionedQualifiers(b.a.seqTok)
+	b.a.mentioned = ix.mentionedQualifiers(b.a.seqTok, b.a.typedLen)
 	b.a.narrated = narr != nil
 	return b.a
 }

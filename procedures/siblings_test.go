@@ -461,3 +461,34 @@ func TestClassifierUnsaidQualifier(t *testing.T) {
 		t.Errorf("a message naming the foreigner: foreign %.3f → %.3f", before, m.prob("2.000779"))
 	}
 }
+
+// A qualifier denied by a word before it is not mentioned ("nhà tôi không ở vùng biên
+// giới"), unless the denial is of knowing ("không biết … nước ngoài").
+func TestQualifierDenied(t *testing.T) {
+	ix := recordsIndex(t, []*Record{
+		{Code: "2.000806", Name: "Thủ tục đăng ký kết hôn có yếu tố nước ngoài"},
+		{Code: "1.000094", Name: "Thủ tục đăng ký kết hôn có yếu tố nước ngoài tại khu vực biên giới"},
+	})
+	core := func(words ...string) int {
+		return slices.IndexFunc(ix.syn.qualCore, func(c []string) bool { return slices.Equal(c, words) })
+	}
+	border, foreign := core("bien", "gioi"), core("nuoc", "ngoai")
+	if border < 0 || foreign < 0 {
+		t.Fatalf("qualifier cores: border %d, foreign %d", border, foreign)
+	}
+	for q, want := range map[string][2]bool{ // border, foreign mentioned
+		"kết hôn với người nước ngoài ở khu vực biên giới":      {true, true},
+		"kết hôn với người hàn, nhà tôi không ở vùng biên giới": {false, true},
+		"cả nhà ở trong nước, không dính gì nước ngoài":         {false, false},
+		// an expansion follows the typed words: the question's "không" before it is no denial
+		"ck e ng nhật, làm khai sinh cho bé ở xã đc hok":           {false, true},
+		"em không biết lấy chồng nước ngoài thì đăng ký ở đâu":     {false, true},
+		"chồng tôi không phải người nước ngoài":                    {false, false},
+		"ko o bien gioi, lay chong nguoi trung quoc dang ky o dau": {false, true},
+	} {
+		a := ix.analyse(q)
+		if got := [2]bool{a.mentioned.has(int16(border)), a.mentioned.has(int16(foreign))}; got != want {
+			t.Errorf("%q: border, foreign mentioned %v, want %v", q, got, want)
+		}
+	}
+}
