@@ -84,7 +84,7 @@ image-check:
 # the built-in and the national catalogue, cross-validating leave one set out: the model is
 # enabled only when that shows it helps (docs/ranker.md). NATIONAL: the imported portal catalogue.
 NATIONAL ?= /tmp/national.json
-RANK_SETS := ../shared/eval/queries-dev.jsonl $(addprefix procedures/testdata/queries-,$(addsuffix .jsonl,extra holdout holdout2 holdout-blind blind2 blind3 blind4 blind6 blind9 blind11 blind14 train16 train17 train18))
+RANK_SETS := ../shared/eval/queries-dev.jsonl $(addprefix procedures/testdata/queries-,$(addsuffix .jsonl,extra holdout holdout2 holdout-blind blind2 blind3 blind4 blind6 blind9 blind11 blind14 train16 train17 train18 train19))
 FIT_ARGS = --catalogs builtin,$(NATIONAL) --queries $$(echo $(RANK_SETS) | tr ' ' ',')
 rank-fit:
 	$(GO) run ./cmd/oabot procedures rank-fit --cv $(FIT_ARGS) --out procedures/ranker.json
