@@ -730,8 +730,9 @@ func (ix *Index) mentionedQualifiers(seq []token, typed int) qualSet {
 }
 
 // qualifierDenied reports whether a qualifier typed at p (not added by an expansion,
-// which follows the typed words) is denied by one of the three words before it: "không ở vùng biên giới", "không dính gì nước ngoài", "chưa có quốc
-// tịch nước ngoài". Not after "không biết" and the like, which deny the knowing.
+// which follows the typed words) is denied by one of the three words before it ("không
+// ở vùng biên giới", "không dính gì nước ngoài"). Not after "không biết" and the like,
+// which deny the knowing.
 func qualifierDenied(seq []token, p int) bool {
 	for k := max(0, p-3); k < p; k++ {
 		if denyWords[seq[k].exact] && (k+1 >= len(seq) || !knowWords[seq[k+1].exact]) {
