@@ -729,22 +729,6 @@ func (ix *Index) mentionedQualifiers(seq []token, typed int) qualSet {
 	return m
 }
 
-// qualifierDenied reports whether a qualifier typed at p (not added by an expansion,
-// which follows the typed words) is denied by one of the three words before it ("không
-// ở vùng biên giới", "không dính gì nước ngoài"). Not after "không biết" and the like,
-// which deny the knowing.
-func qualifierDenied(seq []token, p int) bool {
-	for k := max(0, p-3); k < p; k++ {
-		if denyWords[seq[k].exact] && (k+1 >= len(seq) || !knowWords[seq[k+1].exact]) {
-			return true
-		}
-	}
-	return false
-}
-
-// knowWords follow a deny word that denies knowing, not the words after them.
-var knowWords = map[string]bool{"biết": true, "rõ": true, "hiểu": true, "nắm": true}
-
 // bitSet is a set of small numbers (term ids, action and qualifier indexes) as bits:
 // ranking reads such sets once per candidate, where a map cost 4 % of a search.
 type bitSet []uint64

@@ -95,6 +95,22 @@ func deniedAt(seq []token, p int) bool {
 	return p > 0 && denyWords[seq[p-1].exact]
 }
 
+// qualifierDenied reports whether a qualifier typed at p (not added by an expansion,
+// which follows the typed words) is denied by one of the three words before it ("không
+// ở vùng biên giới", "không dính gì nước ngoài"). Not after "không biết" and the like,
+// which deny the knowing.
+func qualifierDenied(seq []token, p int) bool {
+	for k := max(0, p-3); k < p; k++ {
+		if denyWords[seq[k].exact] && (k+1 >= len(seq) || !knowWords[seq[k+1].exact]) {
+			return true
+		}
+	}
+	return false
+}
+
+// knowWords follow a deny word that denies knowing, not the words after them.
+var knowWords = map[string]bool{"biết": true, "rõ": true, "hiểu": true, "nắm": true}
+
 // statePhraseAt reports whether seq names state phrase w at p. A one-word phrase must be
 // typed with its diacritics: typed without, "mo", "ban", "mat" are as often "mở", "bản",
 // "mặt" as "mờ", "bán", "mất".
